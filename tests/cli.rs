@@ -122,7 +122,10 @@ fn report_json_has_the_contract_fields_and_windows_differ() {
     // Same numbers as the library computes.
     let (ds, rep) = returnrisk_tui::data::load_dir(d.path(), &Default::default()).unwrap();
     let mut engine = returnrisk_tui::engine::Engine::new(ds, rep, Default::default());
-    let set = returnrisk_tui::model::store::load(d.path()).unwrap();
+    let cfg = returnrisk_tui::config::TrainConfig::default();
+    let set = returnrisk_tui::model::store::reusable(&engine.data, &cfg)
+        .unwrap()
+        .expect("the report's models are registered");
     engine.set_models(set);
     let snap = engine
         .snapshot(returnrisk_tui::engine::Window::Days(30), Some("M002"))

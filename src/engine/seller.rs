@@ -151,7 +151,8 @@ impl Engine {
             drivers: top_drivers(
                 self.models
                     .as_ref()
-                    .and_then(|m| m.seller_drivers.get(seller_id)),
+                    .and_then(|m| m.drivers_for(seller_id))
+                    .as_ref(),
             ),
             stats,
             seller_id: seller.id.clone(),

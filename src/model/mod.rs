@@ -4,7 +4,10 @@
 pub mod features;
 pub mod forest;
 pub mod importance;
+pub mod lock;
 pub mod metrics;
+pub mod registry;
+pub mod runs;
 pub mod store;
 pub mod train;
 
@@ -14,7 +17,7 @@ use forest::CompactForest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use train::{TrainProgress, train_models};
+pub use train::{Holdout, TrainOutput, TrainProgress, train_models};
 
 /// Name of the marketplace-wide model in outputs (`model` fields).
 pub const GLOBAL: &str = "global";
@@ -76,8 +79,9 @@ pub struct TrainedModel {
     pub metrics: ModelMetrics,
     /// Permutation importance on the model's whole holdout, largest first.
     pub drivers: Vec<Driver>,
-    /// Whether it scores orders. A seller's own model is active only when it beats the global
-    /// model (lower Brier score) on the seller's holdout; otherwise the global model scores.
+    /// Whether it scores orders. In a run's artifacts: whether a seller's own model beat the
+    /// run's global model on the seller's holdout. In the set the registry assembles: true for
+    /// every seller model included (the registry's active version).
     pub active: bool,
 }
 
@@ -116,8 +120,20 @@ pub struct ModelSet {
     pub global: TrainedModel,
     /// Per-seller models, by seller id.
     pub sellers: BTreeMap<String, TrainedModel>,
-    /// Drivers per seller id.
+    /// The global model's drivers per seller id (see [`ModelSet::drivers_for`]).
     pub seller_drivers: BTreeMap<String, SellerDrivers>,
+    /// Registry version and run of each model in this set (empty in a run's own artifacts).
+    #[serde(default)]
+    pub versions: BTreeMap<String, VersionRef>,
+}
+
+/// Which registered version a model is, and the run that trained it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRef {
+    /// Version number within the model (1, 2, ...).
+    pub version: u32,
+    /// Id of the training run.
+    pub run_id: String,
 }
 
 impl ModelSet {
@@ -131,6 +147,22 @@ impl ModelSet {
             Some((k, m)) => (m, k.as_str()),
             None => (&self.global, GLOBAL),
         }
+    }
+    /// What drives the scores of `seller_id`: its own model's drivers when that model scores
+    /// it, else the global model's drivers measured on the seller's holdout orders.
+    pub fn drivers_for(&self, seller_id: &str) -> Option<SellerDrivers> {
+        match self.sellers.get(seller_id).filter(|m| m.active) {
+            Some(own) => Some(SellerDrivers {
+                model: seller_id.to_string(),
+                n: own.metrics.n_test,
+                drivers: own.drivers.clone(),
+            }),
+            None => self.seller_drivers.get(seller_id).cloned(),
+        }
+    }
+    /// The registry version of model `name` ("v3"), or `None` for unregistered models.
+    pub fn version_of(&self, name: &str) -> Option<&VersionRef> {
+        self.versions.get(name)
     }
     /// Metrics of every model, global first.
     pub fn all_metrics(&self) -> Vec<&ModelMetrics> {

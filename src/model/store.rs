@@ -1,64 +1,156 @@
-//! Persistence of trained models under `<data dir>/.returnrisk/models.json`: versioned,
-//! written atomically, reused while the data's fingerprint and the training config match.
+//! Models for a dataset: the registry's active versions when a registered run already
+//! trained on the same data with the same configuration, else a new run (trained, written to
+//! the run store, registered under the promotion rule) and the active set after it.
 
-use super::train::{FORMAT_VERSION, TrainError};
+use super::lock::{LockError, StateLock};
+use super::registry::{Registered, Registry, RegistryError, active_set, register};
+use super::runs::{RunError, RunParams, fingerprint_hex, list_runs, write_run};
+use super::train::TrainError;
 use super::{ModelSet, TrainProgress, train_models};
 use crate::config::TrainConfig;
 use crate::data::Dataset;
-use crate::util::write_atomic;
-use std::path::{Path, PathBuf};
-
-/// Where a data directory's models live.
-pub fn models_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(".returnrisk").join("models.json")
-}
-
-/// Reads saved models; `None` when absent, unreadable, of another format version, or with a
-/// malformed tree (the caller retrains instead of scoring with a damaged file).
-pub fn load(data_dir: &Path) -> Option<ModelSet> {
-    let bytes = std::fs::read(models_path(data_dir)).ok()?;
-    let set: ModelSet = serde_json::from_slice(&bytes).ok()?;
-    let valid = std::iter::once(&set.global)
-        .chain(set.sellers.values())
-        .all(|m| m.forest.is_valid());
-    (set.format_version == FORMAT_VERSION && valid).then_some(set)
-}
-
-/// Saves models atomically (temp file + rename).
-pub fn save(data_dir: &Path, set: &ModelSet) -> std::io::Result<()> {
-    let json = serde_json::to_vec(set).map_err(std::io::Error::other)?;
-    write_atomic(&models_path(data_dir), &json)
-}
 
 /// How [`load_or_train`] got its models.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Provenance {
-    /// Read from disk: same data and config.
+    /// The registry's active versions: a registered run matches the data and configuration.
     Reused,
-    /// Trained now and saved.
-    Trained,
-    /// Trained now, but saving failed (the message says why); next start trains again.
+    /// A new run was trained and registered; the set is the registry's active versions after.
+    Trained {
+        /// The new run.
+        run_id: String,
+        /// What registration decided per model.
+        registered: Vec<Registered>,
+    },
+    /// Trained now, but the run could not be stored (the message says why); the set is that
+    /// run's own models and the next start trains again.
     TrainedUnsaved(String),
 }
 
-/// Saved models if they match `ds` and `cfg`, else a fresh training run (saved afterwards).
+impl Provenance {
+    /// One line for status bars and logs.
+    pub fn summary(&self) -> String {
+        match self {
+            Provenance::Reused => "active models reused".into(),
+            Provenance::Trained { run_id, registered } => {
+                let promoted = registered.iter().filter(|r| r.promoted).count();
+                let global = registered
+                    .iter()
+                    .find(|r| r.model == super::GLOBAL)
+                    .map(|r| {
+                        let state = if r.promoted { "active" } else { "candidate" };
+                        format!("global v{} {state}", r.version)
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "run {run_id}: {global}, {promoted} of {} new versions active",
+                    registered.len()
+                )
+            }
+            Provenance::TrainedUnsaved(why) => format!("trained but not saved ({why})"),
+        }
+    }
+}
+
+/// Why models could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Training failed.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// The registry could not be read.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A run could not be read.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The state lock failed.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+}
+
+/// The registry's active set when a registered run trained on exactly this data with this
+/// configuration; `None` when a new run is needed.
+pub fn reusable(ds: &Dataset, cfg: &TrainConfig) -> Result<Option<ModelSet>, StoreError> {
+    let reg = Registry::load(&ds.dir)?;
+    let registered = reg.run_ids();
+    let fp = fingerprint_hex(ds.fingerprint);
+    let params = RunParams::of(cfg);
+    let matches = list_runs(&ds.dir)
+        .0
+        .iter()
+        .any(|r| registered.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params);
+    if !matches {
+        return Ok(None);
+    }
+    match active_set(&ds.dir, &reg) {
+        Ok(found) => Ok(found.map(|(set, warnings)| {
+            for w in warnings {
+                tracing::warn!("{w}");
+            }
+            set
+        })),
+        // Damaged artifacts of the active global model: train a new run, which replaces it.
+        Err(RegistryError::Run(e)) => {
+            tracing::warn!("active models unreadable, training anew: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Trains a run, stores and registers it (under the state lock), and returns the registry's
+/// active set afterwards.
+fn train_and_register(
+    ds: &Dataset,
+    cfg: &TrainConfig,
+    progress: &(dyn Fn(TrainProgress) + Sync),
+    lock: &StateLock,
+) -> Result<(ModelSet, Provenance), StoreError> {
+    let _ = lock;
+    let out = train_models(ds, cfg, progress)?;
+    let stored = (|| -> Result<_, StoreError> {
+        let mut reg = Registry::load(&ds.dir)?;
+        let run = write_run(ds, &out)?;
+        let registered = register(ds, &mut reg, &run, &out);
+        reg.save(&ds.dir)?;
+        let set = active_set(&ds.dir, &reg)?;
+        Ok((run.id, registered, set))
+    })();
+    Ok(match stored {
+        Ok((run_id, registered, Some((set, _)))) => {
+            (set, Provenance::Trained { run_id, registered })
+        }
+        Ok((_, _, None)) => (
+            out.set,
+            Provenance::TrainedUnsaved("the registry has no active global model".into()),
+        ),
+        Err(e) => (out.set, Provenance::TrainedUnsaved(e.to_string())),
+    })
+}
+
+/// The active models if a registered run matches `ds` and `cfg` (unless `force`), else a new
+/// run. Training holds the state lock; a process that waited for it re-checks first, so two
+/// processes starting on new data train once.
 pub fn load_or_train(
     ds: &Dataset,
     cfg: &TrainConfig,
     force: bool,
     progress: &(dyn Fn(TrainProgress) + Sync),
-) -> Result<(ModelSet, Provenance), TrainError> {
-    if !force
-        && let Some(set) = load(&ds.dir)
-        && set.fingerprint == ds.fingerprint
-        && &set.config == cfg
-    {
+) -> Result<(ModelSet, Provenance), StoreError> {
+    if !force && let Some(set) = reusable(ds, cfg)? {
         return Ok((set, Provenance::Reused));
     }
-    let set = train_models(ds, cfg, progress)?;
-    let prov = match save(&ds.dir, &set) {
-        Ok(()) => Provenance::Trained,
-        Err(e) => Provenance::TrainedUnsaved(format!("{}: {e}", models_path(&ds.dir).display())),
+    let lock = match StateLock::acquire(&ds.dir, "training", true, &|_| {}) {
+        Ok(l) => l,
+        Err(e) => {
+            // A read-only data directory: models for this session only.
+            let out = train_models(ds, cfg, progress)?;
+            return Ok((out.set, Provenance::TrainedUnsaved(e.to_string())));
+        }
     };
-    Ok((set, prov))
+    if !force && let Some(set) = reusable(ds, cfg)? {
+        return Ok((set, Provenance::Reused));
+    }
+    train_and_register(ds, cfg, progress, &lock)
 }

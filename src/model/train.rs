@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Version of the saved model file; bump when [`ModelSet`] changes shape.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Progress of a training run, sent as each model finishes.
 #[derive(Clone, Debug)]
@@ -159,13 +159,41 @@ fn fit_model(
     })
 }
 
+/// Holdout predictions of one model: dataset rows, scores and outcomes, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct Holdout {
+    /// Row indices into the dataset's orders.
+    pub rows: Vec<usize>,
+    /// The model's risk score per row.
+    pub risk: Vec<f64>,
+    /// Whether the order was returned.
+    pub returned: Vec<bool>,
+}
+
+/// Everything a training run produces: the models and every model's holdout predictions.
+#[derive(Clone, Debug)]
+pub struct TrainOutput {
+    /// When training started (RFC 3339, UTC).
+    pub started_at: String,
+    /// The trained models (every seller model, each `active` when it beat the global one).
+    pub set: ModelSet,
+    /// Holdout predictions by model name.
+    pub holdout: BTreeMap<String, Holdout>,
+}
+
+/// Current UTC time as RFC 3339 to the second.
+pub fn now_utc() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// Trains the global model and every eligible per-seller model, in parallel.
 pub fn train_models(
     ds: &Dataset,
     cfg: &TrainConfig,
     progress: &(dyn Fn(TrainProgress) + Sync),
-) -> Result<ModelSet, TrainError> {
+) -> Result<TrainOutput, TrainError> {
     let started = std::time::Instant::now();
+    let started_at = now_utc();
     let o = &ds.orders;
     let labelled: Vec<usize> = (0..o.len()).filter(|&i| o.returned[i].is_some()).collect();
     let global_split = time_split(ds, &labelled, cfg.test_fraction).ok_or_else(|| {
@@ -225,16 +253,32 @@ pub fn train_models(
         .ok_or_else(|| TrainError::NotEnoughData("no global model".into()))?;
     let mut sellers: BTreeMap<String, Fit> = fits.collect();
     compare_with_global(ds, &global, &mut sellers);
-    let seller_drivers = seller_drivers(ds, &global, &sellers, cfg.forest.seed);
-    Ok(ModelSet {
+    let seller_drivers = seller_drivers(ds, &global, cfg.forest.seed);
+    let holdout_of = |f: &Fit| Holdout {
+        rows: f.test_rows.clone(),
+        risk: f.test_p.clone(),
+        returned: f.test_y.clone(),
+    };
+    let mut holdout = BTreeMap::new();
+    holdout.insert(GLOBAL.to_string(), holdout_of(&global));
+    for (k, f) in &sellers {
+        holdout.insert(k.clone(), holdout_of(f));
+    }
+    let set = ModelSet {
         format_version: FORMAT_VERSION,
         fingerprint: ds.fingerprint,
-        trained_at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        trained_at: now_utc(),
         train_seconds: started.elapsed().as_secs_f64(),
         config: cfg.clone(),
         global: global.model,
         sellers: sellers.into_iter().map(|(k, f)| (k, f.model)).collect(),
         seller_drivers,
+        versions: BTreeMap::new(),
+    };
+    Ok(TrainOutput {
+        started_at,
+        set,
+        holdout,
     })
 }
 
@@ -260,14 +304,9 @@ fn compare_with_global(ds: &Dataset, global: &Fit, sellers: &mut BTreeMap<String
     }
 }
 
-/// Drivers for every seller: its own model's holdout drivers, or the global model's
-/// permutation importance measured on the seller's orders in the global holdout.
-fn seller_drivers(
-    ds: &Dataset,
-    global: &Fit,
-    own: &BTreeMap<String, Fit>,
-    seed: u64,
-) -> BTreeMap<String, SellerDrivers> {
+/// The global model's drivers for every seller: permutation importance measured on the
+/// seller's orders in the global holdout (a seller's own model carries its own drivers).
+fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, SellerDrivers> {
     let mut by_seller: Vec<Vec<usize>> = vec![Vec::new(); ds.sellers.len()];
     for (k, &i) in global.test_rows.iter().enumerate() {
         by_seller[ds.orders.seller[i] as usize].push(k);
@@ -276,22 +315,13 @@ fn seller_drivers(
         .par_iter()
         .enumerate()
         .map(|(s, seller)| {
-            let d = match own.get(&seller.id).filter(|f| f.model.active) {
-                Some(fit) => SellerDrivers {
-                    model: seller.id.clone(),
-                    n: fit.test_y.len(),
-                    drivers: fit.model.drivers.clone(),
-                },
-                None => {
-                    let ks = &by_seller[s];
-                    let x: Vec<FeatureRow> = ks.iter().map(|&k| global.test_x[k]).collect();
-                    let y: Vec<bool> = ks.iter().map(|&k| global.test_y[k]).collect();
-                    SellerDrivers {
-                        model: GLOBAL.to_string(),
-                        n: ks.len(),
-                        drivers: permutation_importance(&global.model.forest, &x, &y, seed),
-                    }
-                }
+            let ks = &by_seller[s];
+            let x: Vec<FeatureRow> = ks.iter().map(|&k| global.test_x[k]).collect();
+            let y: Vec<bool> = ks.iter().map(|&k| global.test_y[k]).collect();
+            let d = SellerDrivers {
+                model: GLOBAL.to_string(),
+                n: ks.len(),
+                drivers: permutation_importance(&global.model.forest, &x, &y, seed),
             };
             (seller.id.clone(), d)
         })
