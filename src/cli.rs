@@ -90,6 +90,100 @@ pub enum DriftFormat {
     Html,
 }
 
+/// Output formats of the run and registry commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Text tables.
+    Table,
+    /// JSON.
+    Json,
+}
+
+/// Where the run store is, and the output format.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// Data directory whose runs and registry to use [default: ./data]
+    #[arg(long, value_name = "DIR", env = "RETURNRISK_DATA")]
+    pub data: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+/// `runs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// Every run, oldest first, with its global model's holdout metrics and registration.
+    List {
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// One run: data, parameters, every model's metrics, importances, registry decisions.
+    Show {
+        /// Run id, a unique prefix of one, or `latest`.
+        id: String,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Parameter and metric differences between two runs (B minus A).
+    Compare {
+        /// Run A (id, unique prefix or `latest`).
+        a: String,
+        /// Run B.
+        b: String,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+}
+
+/// `models` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every registered model with its active version (with --all: every version).
+    List {
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+        /// Every version, not only the active ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Make a version active by hand.
+    Promote {
+        /// `global` or a seller id.
+        model: String,
+        /// Version number (`3` or `v3`).
+        version: String,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Return a model to its previously active version (a seller: to the global model when
+    /// it has none).
+    Rollback {
+        /// `global` or a seller id.
+        model: String,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Show or set the promotion rule applied when new versions are registered.
+    Rule {
+        /// Compared holdout metric: brier (lower is better) or roc_auc (higher is better).
+        #[arg(long)]
+        metric: Option<String>,
+        /// How much worse a new version may be and still become active (>= 0).
+        #[arg(long)]
+        tolerance: Option<f64>,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -178,6 +272,31 @@ pub enum Command {
         /// Write to this file (atomically) instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Training runs: list them, show one, compare two.
+    Runs {
+        /// What to do.
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
+    /// The model registry: versions, promote, roll back, the promotion rule.
+    Models {
+        /// What to do.
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+    /// validate -> train -> evaluate -> register -> predict -> drift, with a summary. Safe to
+    /// re-run (unchanged data: no work) and to run from cron (a lock serialises writers).
+    Pipeline {
+        /// Data options.
+        #[command(flatten)]
+        data: DataArgs,
+        /// Drift's current window: the last 7 or 30 days.
+        #[arg(long, default_value_t = 30, value_parser = parse_current)]
+        current: u32,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
     },
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench {

@@ -3,7 +3,10 @@
 //!
 //! The crate is an engine plus front ends. The engine never touches the terminal:
 //! - [`data`]: the order/seller schema, validated loading (polars) and the demo generator;
-//! - [`model`]: feature encoding, random forests (smartcore), metrics, persistence;
+//! - [`model`]: feature encoding, random forests (smartcore), metrics, the run store and
+//!   the model registry;
+//! - [`drift`]: Evidently-compatible drift tests between a reference and a current window;
+//! - [`pipeline`]: validate → train → evaluate → register → predict → drift, locked;
 //! - [`engine`]: the pre-aggregated cube and every number the dashboard shows, for a window
 //!   and a marketplace filter;
 //! - [`report`]: the headless table / JSON / CSV output of the engine's answers;
@@ -19,6 +22,7 @@ pub mod data;
 pub mod drift;
 pub mod engine;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod tui;
 pub mod util;

@@ -20,7 +20,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.write_all(bytes)?;
         f.sync_all()?;
     }
+    crash_point("before-rename");
     std::fs::rename(&tmp, path)
+}
+
+/// Exit code of a process stopped by [`crash_point`].
+pub const CRASH_EXIT_CODE: i32 = 86;
+
+/// Fault injection for crash-safety tests: when `RETURNRISK_CRASH_AT` equals `point`, the
+/// process stops here at once, as `kill -9` would: no destructors, no cleanup (exit code
+/// [`CRASH_EXIT_CODE`]; not `abort`, which could leave core files). Unset in normal use.
+pub fn crash_point(point: &str) {
+    if std::env::var_os("RETURNRISK_CRASH_AT").is_some_and(|v| v == point) {
+        std::process::exit(CRASH_EXIT_CODE);
+    }
 }
 
 /// 64-bit FNV-1a hash: stable across platforms and Rust versions (unlike `DefaultHasher`),

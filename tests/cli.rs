@@ -6,36 +6,6 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
-/// A small generated dataset in a fresh temp dir.
-fn small_data() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(&[
-        "generate",
-        "--out",
-        dir.path().to_str().unwrap(),
-        "--orders",
-        "6000",
-        "--sellers",
-        "8",
-        "--days",
-        "100",
-        "--seed",
-        "3",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    dir
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert!(out.status.success(), "{:?}: {}", args, stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
-}
-
-fn p(dir: &Path) -> &str {
-    dir.to_str().unwrap()
-}
-
 #[test]
 fn generate_is_deterministic_and_reports_bayes_auc() {
     let a = tempfile::tempdir().unwrap();
@@ -246,9 +216,15 @@ fn predict_writes_every_order_and_scores_one() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("Order_ID,seller_id,marketplace_id,risk_score,risk_label,model")
+        Some("Order_ID,seller_id,marketplace_id,risk_score,risk_label,model,model_version,run_id")
     );
-    assert_eq!(lines.count(), 6000);
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6000);
+    // Version and run of the scoring model on every row.
+    assert!(rows.iter().all(|l| {
+        let f: Vec<&str> = l.split(',').collect();
+        f.len() == 8 && f[6].parse::<u32>().is_ok() && f[7].len() == 21
+    }));
 
     let order = r#"{"Product_Category":"Clothing","Product_Price":120,"Discount_Applied":40,"Delivery_Time_Days":9,"Customer_Type":"New","Payment_Method":"COD","Customer_Return_Rate":0.5,"Product_Rating":1.5}"#;
     let one = json(&[
@@ -261,6 +237,8 @@ fn predict_writes_every_order_and_scores_one() {
         order,
     ]);
     let risky = one["risk_score"].as_f64().unwrap();
+    assert_eq!(one["model_version"], 1);
+    assert_eq!(one["run_id"].as_str().unwrap().len(), 21);
     let calm = r#"{"Product_Category":"Grocery","Product_Price":5,"Discount_Applied":0,"Delivery_Time_Days":1,"Customer_Type":"Returning","Payment_Method":"UPI","Customer_Return_Rate":0.0,"Product_Rating":5}"#;
     let safe = json(&["predict", "--data", p(d.path()), "--order", calm])["risk_score"]
         .as_f64()

@@ -296,6 +296,7 @@ pub fn write_run(ds: &Dataset, out: &TrainOutput) -> Result<RunRecord, RunError>
         holdout_csv(ds, &out.holdout).as_bytes(),
     )?;
     let dest = dir.join(&id);
+    crate::util::crash_point("before-run-rename");
     std::fs::rename(&tmp, &dest).map_err(io(&dest))?;
     // Make the rename itself durable.
     if let Ok(d) = std::fs::File::open(&dir) {

@@ -52,6 +52,9 @@ pub struct TimeSplit {
 /// Splits labelled `rows` by time so that about `test_fraction` of them (the most recent,
 /// whole days) form the holdout. `None` when either side would be empty.
 pub fn time_split(ds: &Dataset, rows: &[usize], test_fraction: f64) -> Option<TimeSplit> {
+    if rows.len() < 2 {
+        return None;
+    }
     let mut rows = rows.to_vec();
     rows.sort_by_key(|&i| (ds.orders.day[i], i));
     let n = rows.len();

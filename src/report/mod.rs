@@ -2,10 +2,17 @@
 //! scripts. The numbers are the dashboard's, printed.
 
 mod drift;
+mod predictions;
+mod runs;
 mod seller;
 mod snapshot;
 
 pub use drift::{drift_html, drift_table};
+pub use predictions::{PREDICTIONS_HEADER, predictions_csv};
+pub use runs::{
+    comparison_table, pipeline_table, registration, registry_table, run_text, runs_table,
+    version_state,
+};
 pub use seller::{metrics_table, seller_csv, seller_table};
 pub use snapshot::{snapshot_csv, snapshot_table};
 
@@ -64,10 +71,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
             .iter()
             .zip(&widths)
             .map(|(c, &w)| {
-                let numeric = c
-                    .chars()
-                    .next()
-                    .is_some_and(|ch| ch.is_ascii_digit() || "-+↑↓→".contains(ch));
+                // Numbers (and "12.5%", "↑+1.2") align right; prose starting with a digit does not.
+                let numeric = !c.contains(' ')
+                    && c.chars()
+                        .next()
+                        .is_some_and(|ch| ch.is_ascii_digit() || "-+↑↓→".contains(ch));
                 if numeric {
                     format!("{c:>w$}")
                 } else {

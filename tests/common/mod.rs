@@ -49,3 +49,35 @@ pub fn write_dataset(dir: &Path, orders: &str) -> PathBuf {
 pub fn orders_with(extra: &str) -> String {
     format!("{ORDERS_HEADER}\n{}\n{extra}\n", VALID_ROWS.join("\n"))
 }
+
+/// A small generated dataset (6,000 orders, 8 sellers, 100 days, seed 3) in a fresh temp dir.
+pub fn small_data() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(&[
+        "generate",
+        "--out",
+        p(dir.path()),
+        "--orders",
+        "6000",
+        "--sellers",
+        "8",
+        "--days",
+        "100",
+        "--seed",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// Runs the binary, asserts success, parses stdout as JSON.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
+}
+
+/// A path as &str.
+pub fn p(dir: &Path) -> &str {
+    dir.to_str().expect("utf-8 path")
+}

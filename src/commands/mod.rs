@@ -1,5 +1,7 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
+mod lifecycle;
+
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
@@ -134,6 +136,13 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             }
             Ok(())
         }
+        Some(Command::Runs { command }) => lifecycle::runs(command),
+        Some(Command::Models { command }) => lifecycle::models(command),
+        Some(Command::Pipeline {
+            data,
+            current,
+            format,
+        }) => lifecycle::pipeline(&data, current, format),
         Some(Command::Bench { data, iterations }) => {
             let b = crate::bench::run(&data, iterations)?;
             println!("{}", serde_json::to_string_pretty(&b)?);
@@ -142,7 +151,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
     }
 }
 
-fn generate_with_progress(
+pub(crate) fn generate_with_progress(
     out: &Path,
     opts: &GenerateOptions,
 ) -> Result<crate::data::generate::GenerateSummary> {
@@ -153,7 +162,7 @@ fn generate_with_progress(
     Ok(s)
 }
 
-fn progress_bar(len: u64, msg: &'static str) -> ProgressBar {
+pub(crate) fn progress_bar(len: u64, msg: &'static str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -326,11 +335,14 @@ fn predict(
         }
         let (model, name) = loaded.models.model_for(&seller_id);
         let risk = model.score(&features);
+        let version = loaded.models.version_of(name);
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "seller_id": seller_id,
                 "model": name,
+                "model_version": version.map(|v| v.version),
+                "run_id": version.map(|v| v.run_id.as_str()),
                 "risk_score": risk,
                 "risk_label": loaded.bands.label(risk).as_str(),
             }))?
@@ -342,25 +354,9 @@ fn predict(
     };
     let engine = open(data, false)?;
     let scores = engine.scores.as_ref().ok_or_else(|| eyre!("no scores"))?;
+    let models = engine.models.as_ref().ok_or_else(|| eyre!("no models"))?;
     let ds = &engine.data;
-    let mut csv = String::with_capacity(ds.orders.len() * 64);
-    csv.push_str("Order_ID,seller_id,marketplace_id,risk_score,risk_label,model\n");
-    for i in 0..ds.orders.len() {
-        let s = &ds.sellers[ds.orders.seller[i] as usize];
-        let r = scores.risk[i];
-        csv.push_str(&format!(
-            "{},{},{},{r:.6},{},{}\n",
-            report::csv_field(&ds.orders.id[i]),
-            report::csv_field(&s.id),
-            report::csv_field(&ds.marketplaces[s.marketplace as usize]),
-            engine.bands.label(r).as_str(),
-            if scores.own_model[i] {
-                report::csv_field(&s.id)
-            } else {
-                crate::model::GLOBAL.to_string()
-            },
-        ));
-    }
+    let csv = report::predictions_csv(ds, models, scores, engine.bands);
     write_atomic(&out, csv.as_bytes())
         .wrap_err_with(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {} scores to {}", ds.orders.len(), out.display());

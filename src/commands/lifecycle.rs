@@ -1,0 +1,310 @@
+//! `runs`, `models` and `pipeline`: the model lifecycle from the command line.
+
+use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
+use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand, StateArgs};
+use crate::config::{RiskBands, TrainConfig};
+use crate::model::compare::compare;
+use crate::model::lock::StateLock;
+use crate::model::registry::{Metric, Registry};
+use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
+use crate::pipeline::{PipelineEvent, PipelineOptions, run_pipeline};
+use crate::report;
+use color_eyre::eyre::{Result, bail, eyre};
+use std::path::{Path, PathBuf};
+
+/// The data directory of a state command: `--data`, else `./data` (which must exist).
+fn state_dir(args: &StateArgs) -> Result<PathBuf> {
+    let dir = args
+        .data
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    if !dir.is_dir() {
+        bail!("data directory {} does not exist", dir.display());
+    }
+    Ok(dir)
+}
+
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Finds a run by id, unique prefix, or `latest`.
+fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
+    let (runs, _) = list_runs(dir);
+    if id == "latest" {
+        return runs
+            .last()
+            .cloned()
+            .ok_or_else(|| eyre!("no runs yet in {}", runs_dir(dir).display()));
+    }
+    if let Ok(r) = load_run(dir, id) {
+        return Ok(r);
+    }
+    let matching: Vec<&RunRecord> = runs.iter().filter(|r| r.id.starts_with(id)).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(eyre!("no run {id:?} (see `runs list`)")),
+        many => Err(eyre!(
+            "{id:?} matches {} runs: {}",
+            many.len(),
+            many.iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// `runs list|show|compare`.
+pub fn runs(command: RunsCommand) -> Result<()> {
+    match command {
+        RunsCommand::List { state } => {
+            let dir = state_dir(&state)?;
+            let (runs, damaged) = list_runs(&dir);
+            for e in &damaged {
+                eprintln!("warning: unreadable run: {e}");
+            }
+            let reg = Registry::load(&dir)?;
+            match state.format {
+                ListFormat::Json => {
+                    let rows: Vec<serde_json::Value> = runs
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "id": r.id,
+                                "started_at": r.started_at,
+                                "ended_at": r.ended_at,
+                                "train_seconds": r.train_seconds,
+                                "fingerprint": r.fingerprint,
+                                "data": r.data,
+                                "models": r.models.len(),
+                                "global": r.model(crate::model::GLOBAL).map(|m| &m.metrics),
+                                "global_registration":
+                                    report::registration(&reg, crate::model::GLOBAL, &r.id),
+                            })
+                        })
+                        .collect();
+                    print_json(&rows)
+                }
+                ListFormat::Table if runs.is_empty() => {
+                    println!(
+                        "No runs yet in {}: `train`, `pipeline` or the dashboard creates one.",
+                        runs_dir(&dir).display()
+                    );
+                    Ok(())
+                }
+                ListFormat::Table => {
+                    print!("{}", report::runs_table(&runs, &reg));
+                    Ok(())
+                }
+            }
+        }
+        RunsCommand::Show { id, state } => {
+            let dir = state_dir(&state)?;
+            let run = find_run(&dir, &id)?;
+            let reg = Registry::load(&dir)?;
+            match state.format {
+                ListFormat::Json => {
+                    let registered: Vec<serde_json::Value> = reg
+                        .models
+                        .iter()
+                        .flat_map(|(name, e)| {
+                            e.versions
+                                .iter()
+                                .filter(|v| v.run_id == run.id)
+                                .map(move |v| {
+                                    serde_json::json!({
+                                        "model": name,
+                                        "version": v.version,
+                                        "state": report::version_state(e, v.version),
+                                        "reason": v.reason,
+                                    })
+                                })
+                        })
+                        .collect();
+                    print_json(&serde_json::json!({ "run": run, "registered": registered }))
+                }
+                ListFormat::Table => {
+                    print!("{}", report::run_text(&run, &reg));
+                    Ok(())
+                }
+            }
+        }
+        RunsCommand::Compare { a, b, state } => {
+            let dir = state_dir(&state)?;
+            let c = compare(&find_run(&dir, &a)?, &find_run(&dir, &b)?);
+            match state.format {
+                ListFormat::Json => print_json(&c),
+                ListFormat::Table => {
+                    print!("{}", report::comparison_table(&c));
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn parse_version(s: &str) -> Result<u32> {
+    s.trim_start_matches(['v', 'V'])
+        .parse()
+        .map_err(|_| eyre!("bad version {s:?}: expected a number such as 3 or v3"))
+}
+
+/// Runs `change` on the registry under the state lock and saves it.
+fn change_registry<T>(dir: &Path, change: impl FnOnce(&mut Registry) -> Result<T>) -> Result<T> {
+    let _lock = StateLock::acquire(dir, "registry change", true, &|holder| {
+        eprintln!("waiting for another process ({holder})");
+    })?;
+    let mut reg = Registry::load(dir)?;
+    let out = change(&mut reg)?;
+    reg.save(dir)?;
+    Ok(out)
+}
+
+fn active_label(v: Option<u32>) -> String {
+    v.map_or("none (the global model scores)".into(), |v| format!("v{v}"))
+}
+
+/// `models list|promote|rollback|rule`.
+pub fn models(command: ModelsCommand) -> Result<()> {
+    match command {
+        ModelsCommand::List { state, all } => {
+            let dir = state_dir(&state)?;
+            let reg = Registry::load(&dir)?;
+            match state.format {
+                ListFormat::Json => print_json(&reg),
+                ListFormat::Table if reg.models.is_empty() => {
+                    println!("No registered models yet in {}.", dir.display());
+                    Ok(())
+                }
+                ListFormat::Table => {
+                    print!("{}", report::registry_table(&reg, all));
+                    Ok(())
+                }
+            }
+        }
+        ModelsCommand::Promote {
+            model,
+            version,
+            state,
+        } => {
+            let dir = state_dir(&state)?;
+            let v = parse_version(&version)?;
+            let before = change_registry(&dir, |reg| {
+                let before = reg.entry(&model)?.active;
+                reg.promote(&model, v)?;
+                Ok(before)
+            })?;
+            report_change(state.format, &model, before, Some(v))
+        }
+        ModelsCommand::Rollback { model, state } => {
+            let dir = state_dir(&state)?;
+            let (before, after) = change_registry(&dir, |reg| {
+                let before = reg.entry(&model)?.active;
+                let after = reg.rollback(&model)?;
+                Ok((before, after))
+            })?;
+            report_change(state.format, &model, before, after)
+        }
+        ModelsCommand::Rule {
+            metric,
+            tolerance,
+            state,
+        } => {
+            let dir = state_dir(&state)?;
+            let metric = metric
+                .map(|m| {
+                    Metric::parse(&m)
+                        .ok_or_else(|| eyre!("bad --metric {m:?}: expected brier or roc_auc"))
+                })
+                .transpose()?;
+            if let Some(t) = tolerance
+                && !(t.is_finite() && t >= 0.0)
+            {
+                bail!("bad --tolerance {t}: expected a number >= 0");
+            }
+            let rule = if metric.is_some() || tolerance.is_some() {
+                change_registry(&dir, |reg| {
+                    if let Some(m) = metric {
+                        reg.rule.metric = m;
+                    }
+                    if let Some(t) = tolerance {
+                        reg.rule.tolerance = t;
+                    }
+                    Ok(reg.rule)
+                })?
+            } else {
+                Registry::load(&dir)?.rule
+            };
+            match state.format {
+                ListFormat::Json => print_json(&rule),
+                ListFormat::Table => {
+                    println!(
+                        "A new version becomes active when its {} on its holdout orders is not worse than the incumbent's on the same orders, with tolerance {}.",
+                        rule.metric.name(),
+                        rule.tolerance
+                    );
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn report_change(
+    format: ListFormat,
+    model: &str,
+    before: Option<u32>,
+    after: Option<u32>,
+) -> Result<()> {
+    match format {
+        ListFormat::Json => print_json(&serde_json::json!({
+            "model": model, "previous": before, "active": after,
+        })),
+        ListFormat::Table => {
+            println!(
+                "{model}: active {} (was {})",
+                active_label(after),
+                active_label(before)
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `pipeline`: runs every step with progress on stderr and prints the summary.
+pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()> {
+    let dir = data_dir(data)?;
+    let bands =
+        RiskBands::parse(data.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
+    let opts = PipelineOptions {
+        strict: data.strict,
+        bands,
+        current_days: current,
+        train: TrainConfig::default(),
+    };
+    let bar = progress_bar(0, "training models");
+    let events = |e: PipelineEvent| match e {
+        PipelineEvent::Waiting(holder) => {
+            eprintln!("waiting for another process ({holder})");
+        }
+        PipelineEvent::Started(step) => {
+            bar.suspend(|| eprintln!("pipeline: {step}"));
+        }
+        PipelineEvent::Training(p) => {
+            bar.set_length(p.total as u64);
+            bar.set_position(p.done as u64);
+        }
+    };
+    let summary = run_pipeline(&dir, &opts, &events);
+    bar.finish_and_clear();
+    let summary = summary?;
+    match format {
+        ListFormat::Json => print_json(&summary),
+        ListFormat::Table => {
+            print!("{}", report::pipeline_table(&summary));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The pipeline: validate → train → evaluate → register → predict → drift in one call, for
+//! cron and scripts.
+//!
+//! - It holds the data directory's state lock for its whole run, so two pipelines (or a
+//!   pipeline and a training dashboard) never write at once; the second waits, then finds
+//!   the work done.
+//! - It is idempotent: `.returnrisk/pipeline.json` records what the last successful run saw
+//!   (data fingerprint, parameters, registry revision, drift window, risk bands). When all
+//!   match and its outputs exist, only validation runs (it must read the data to know it is
+//!   unchanged). A registered run on the same data and parameters is never trained again.
+//! - Outputs: `.returnrisk/predictions.csv`, `.returnrisk/drift.json`, `.returnrisk/drift.html`.
+
+use crate::config::{RiskBands, TrainConfig};
+use crate::data::{Dataset, LoadOptions, load_dir};
+use crate::drift::report::drift_report;
+use crate::model::lock::StateLock;
+use crate::model::registry::{Registered, Registry, active_set, register};
+use crate::model::runs::{RunParams, fingerprint_hex, list_runs, state_dir, write_run};
+use crate::model::{ModelSet, TrainProgress, score_dataset, train_models};
+use crate::report::{drift_html, predictions_csv};
+use crate::util::write_atomic;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The pipeline's steps, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Load and validate the data.
+    Validate,
+    /// Train a run (unless a registered run matches the data and parameters).
+    Train,
+    /// Store the run: holdout metrics and predictions, artifacts.
+    Evaluate,
+    /// Register the run's models under the promotion rule.
+    Register,
+    /// Score every order with the active models.
+    Predict,
+    /// Drift of the last N days against the active model's training period.
+    Drift,
+}
+
+impl Step {
+    /// Every step in order.
+    pub const ALL: [Step; 6] = [
+        Step::Validate,
+        Step::Train,
+        Step::Evaluate,
+        Step::Register,
+        Step::Predict,
+        Step::Drift,
+    ];
+    /// The step's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Validate => "validate",
+            Step::Train => "train",
+            Step::Evaluate => "evaluate",
+            Step::Register => "register",
+            Step::Predict => "predict",
+            Step::Drift => "drift",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A failed step.
+#[derive(Debug, thiserror::Error)]
+#[error("pipeline failed at step {step}: {message}")]
+pub struct PipelineError {
+    /// The step.
+    pub step: Step,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What happened in one step.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepOutcome {
+    /// The step.
+    pub step: Step,
+    /// False when there was nothing to do.
+    pub ran: bool,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// One line on what it did or why it was skipped.
+    pub detail: String,
+}
+
+/// The pipeline's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PipelineSummary {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The data's fingerprint.
+    pub fingerprint: String,
+    /// True when nothing had changed since the last successful run.
+    pub up_to_date: bool,
+    /// The run trained now, if any.
+    pub run_id: Option<String>,
+    /// Registration decisions of that run.
+    pub registered: Vec<Registered>,
+    /// Every step.
+    pub steps: Vec<StepOutcome>,
+    /// Files written.
+    pub outputs: Vec<PathBuf>,
+}
+
+/// Options of a pipeline run.
+#[derive(Clone, Debug)]
+pub struct PipelineOptions {
+    /// Reject any invalid row.
+    pub strict: bool,
+    /// Risk bands of the predictions file.
+    pub bands: RiskBands,
+    /// Drift's current window in days.
+    pub current_days: u32,
+    /// Training configuration.
+    pub train: TrainConfig,
+}
+
+/// Progress reported while the pipeline runs.
+#[derive(Clone, Debug)]
+pub enum PipelineEvent {
+    /// Another process holds the lock (what it wrote); the pipeline waits.
+    Waiting(String),
+    /// A step starts.
+    Started(Step),
+    /// A model finished training.
+    Training(TrainProgress),
+}
+
+/// What the last successful run saw (`.returnrisk/pipeline.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct PipelineState {
+    format_version: u32,
+    fingerprint: String,
+    params: RunParams,
+    registry_revision: u64,
+    current_days: u32,
+    bands: RiskBands,
+    finished_at: String,
+}
+
+const STATE_FORMAT_VERSION: u32 = 1;
+
+/// Where the pipeline's files live.
+pub fn output_paths(data_dir: &Path) -> [PathBuf; 4] {
+    let s = state_dir(data_dir);
+    [
+        s.join("pipeline.json"),
+        s.join("predictions.csv"),
+        s.join("drift.json"),
+        s.join("drift.html"),
+    ]
+}
+
+fn fail(step: Step) -> impl Fn(String) -> PipelineError {
+    move |message| PipelineError { step, message }
+}
+
+/// Runs the pipeline on `data_dir`.
+pub fn run_pipeline(
+    data_dir: &Path,
+    opts: &PipelineOptions,
+    events: &(dyn Fn(PipelineEvent) + Sync),
+) -> Result<PipelineSummary, PipelineError> {
+    let on_wait = |holder: &str| events(PipelineEvent::Waiting(holder.to_string()));
+    let _lock = StateLock::acquire(data_dir, "pipeline", true, &on_wait)
+        .map_err(|e| fail(Step::Validate)(e.to_string()))?;
+    let mut steps = Vec::new();
+    let mut timed = |step: Step, ran: bool, started: Instant, detail: String| {
+        steps.push(StepOutcome {
+            step,
+            ran,
+            seconds: started.elapsed().as_secs_f64(),
+            detail,
+        })
+    };
+
+    events(PipelineEvent::Started(Step::Validate));
+    let t = Instant::now();
+    let (ds, report) = load_dir(
+        data_dir,
+        &LoadOptions {
+            strict: opts.strict,
+        },
+    )
+    .map_err(|e| fail(Step::Validate)(e.to_string()))?;
+    let skipped = report
+        .summary()
+        .unwrap_or_else(|| "no invalid rows".to_string());
+    timed(
+        Step::Validate,
+        true,
+        t,
+        format!("{} orders; {skipped}", ds.orders.len()),
+    );
+
+    let [state_path, predictions_path, drift_json, drift_html_path] = output_paths(data_dir);
+    let reg = Registry::load(data_dir).map_err(|e| fail(Step::Train)(e.to_string()))?;
+    let state = PipelineState {
+        format_version: STATE_FORMAT_VERSION,
+        fingerprint: fingerprint_hex(ds.fingerprint),
+        params: RunParams::of(&opts.train),
+        registry_revision: reg.revision,
+        current_days: opts.current_days,
+        bands: opts.bands,
+        finished_at: String::new(),
+    };
+    let last: Option<PipelineState> = std::fs::read(&state_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let outputs = vec![
+        predictions_path.clone(),
+        drift_json.clone(),
+        drift_html_path.clone(),
+    ];
+    let unchanged = last.is_some_and(|l| {
+        PipelineState {
+            finished_at: String::new(),
+            ..l
+        } == state
+    }) && outputs.iter().all(|p| p.is_file());
+    if unchanged {
+        for step in &Step::ALL[1..] {
+            timed(
+                *step,
+                false,
+                Instant::now(),
+                "nothing changed since the last run".into(),
+            );
+        }
+        return Ok(PipelineSummary {
+            data_dir: data_dir.to_path_buf(),
+            fingerprint: state.fingerprint,
+            up_to_date: true,
+            run_id: None,
+            registered: Vec::new(),
+            steps,
+            outputs: Vec::new(),
+        });
+    }
+
+    let (run_id, registered, mut reg) = train_steps(&ds, reg, opts, events, &mut timed)?;
+
+    events(PipelineEvent::Started(Step::Predict));
+    let t = Instant::now();
+    let set = active_models(&ds, &reg).map_err(fail(Step::Predict))?;
+    let scores = score_dataset(&ds, &set);
+    let csv = predictions_csv(&ds, &set, &scores, opts.bands);
+    write(&predictions_path, csv.as_bytes()).map_err(fail(Step::Predict))?;
+    let g = &set.versions[crate::model::GLOBAL];
+    timed(
+        Step::Predict,
+        true,
+        t,
+        format!(
+            "{} orders scored (global v{} of run {}, {} seller models)",
+            ds.orders.len(),
+            g.version,
+            g.run_id,
+            set.sellers.len()
+        ),
+    );
+
+    events(PipelineEvent::Started(Step::Drift));
+    let t = Instant::now();
+    let drift = drift_report(&ds, Some(&set), Some(&scores), opts.current_days, None)
+        .map_err(|e| fail(Step::Drift)(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&drift).map_err(|e| fail(Step::Drift)(e.to_string()))?;
+    write(&drift_json, &json).map_err(fail(Step::Drift))?;
+    write(&drift_html_path, drift_html(&drift).as_bytes()).map_err(fail(Step::Drift))?;
+    let flagged: Vec<String> = drift
+        .scopes
+        .iter()
+        .filter(|s| s.drifted_columns > 0)
+        .map(|s| {
+            format!(
+                "{}: {}/{} columns",
+                s.marketplace,
+                s.drifted_columns,
+                s.columns.len()
+            )
+        })
+        .collect();
+    timed(
+        Step::Drift,
+        true,
+        t,
+        if flagged.is_empty() {
+            "no column drifted".into()
+        } else {
+            format!("drifted columns in {}", flagged.join("; "))
+        },
+    );
+
+    // Record what this run saw, with the registry revision after registration.
+    reg = Registry::load(data_dir).unwrap_or(reg);
+    let done = PipelineState {
+        registry_revision: reg.revision,
+        finished_at: crate::model::train::now_utc(),
+        ..state.clone()
+    };
+    let json = serde_json::to_vec_pretty(&done).map_err(|e| fail(Step::Drift)(e.to_string()))?;
+    write(&state_path, &json).map_err(fail(Step::Drift))?;
+    Ok(PipelineSummary {
+        data_dir: data_dir.to_path_buf(),
+        fingerprint: state.fingerprint,
+        up_to_date: false,
+        run_id,
+        registered,
+        steps,
+        outputs,
+    })
+}
+
+type Timed<'a> = dyn FnMut(Step, bool, Instant, String) + 'a;
+
+/// Train, evaluate (store the run) and register, or skip all three when a registered run
+/// already trained on this data with these parameters.
+fn train_steps(
+    ds: &Dataset,
+    mut reg: Registry,
+    opts: &PipelineOptions,
+    events: &(dyn Fn(PipelineEvent) + Sync),
+    timed: &mut Timed<'_>,
+) -> Result<(Option<String>, Vec<Registered>, Registry), PipelineError> {
+    let fp = fingerprint_hex(ds.fingerprint);
+    let params = RunParams::of(&opts.train);
+    let registered_ids = reg.run_ids();
+    let existing = list_runs(&ds.dir).0.into_iter().rev().find(|r| {
+        registered_ids.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params
+    });
+    let has_active = active_set(&ds.dir, &reg).is_ok_and(|s| s.is_some());
+    if let Some(run) = existing.filter(|_| has_active) {
+        for step in [Step::Train, Step::Evaluate, Step::Register] {
+            let why = format!("run {} already trained on this data", run.id);
+            timed(step, false, Instant::now(), why);
+        }
+        return Ok((None, Vec::new(), reg));
+    }
+
+    events(PipelineEvent::Started(Step::Train));
+    let t = Instant::now();
+    let progress = |p: TrainProgress| events(PipelineEvent::Training(p));
+    let out =
+        train_models(ds, &opts.train, &progress).map_err(|e| fail(Step::Train)(e.to_string()))?;
+    let n_models = 1 + out.set.sellers.len();
+    timed(
+        Step::Train,
+        true,
+        t,
+        format!("{n_models} models in {:.1} s", out.set.train_seconds),
+    );
+
+    events(PipelineEvent::Started(Step::Evaluate));
+    let t = Instant::now();
+    let run = write_run(ds, &out).map_err(|e| fail(Step::Evaluate)(e.to_string()))?;
+    let g = &out.set.global.metrics;
+    timed(
+        Step::Evaluate,
+        true,
+        t,
+        format!(
+            "run {}: global holdout ROC AUC {}, Brier {} on {} orders",
+            run.id,
+            crate::report::num(g.roc_auc, 3),
+            crate::report::num(g.brier, 4),
+            g.n_test
+        ),
+    );
+
+    events(PipelineEvent::Started(Step::Register));
+    let t = Instant::now();
+    let registered = register(ds, &mut reg, &run, &out);
+    reg.save(&ds.dir)
+        .map_err(|e| fail(Step::Register)(e.to_string()))?;
+    let promoted = registered.iter().filter(|r| r.promoted).count();
+    let global = registered
+        .iter()
+        .find(|r| r.model == crate::model::GLOBAL)
+        .map(|r| {
+            let state = if r.promoted { "active" } else { "candidate" };
+            format!("global v{} {state} ({})", r.version, r.reason)
+        })
+        .unwrap_or_default();
+    timed(
+        Step::Register,
+        true,
+        t,
+        format!(
+            "{global}; {promoted} of {} new versions active",
+            registered.len()
+        ),
+    );
+    Ok((Some(run.id), registered, reg))
+}
+
+fn active_models(ds: &Dataset, reg: &Registry) -> Result<ModelSet, String> {
+    match active_set(&ds.dir, reg) {
+        Ok(Some((set, _))) => Ok(set),
+        Ok(None) => Err("the registry has no active global model".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_atomic(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
