@@ -183,7 +183,10 @@ fn runs_and_models_commands() {
         runs[0]["id"].as_str().unwrap(),
         runs[1]["id"].as_str().unwrap(),
     );
-    assert!(a < b, "oldest first");
+    assert!(
+        runs[0]["started_at"].as_str() <= runs[1]["started_at"].as_str(),
+        "oldest first"
+    );
 
     // Identical data and parameters: identical forests, so no metric moves.
     let c = json(&["runs", "compare", a, b, "--data", data, "--format", "json"]);

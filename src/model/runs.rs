@@ -160,7 +160,7 @@ pub struct RunRecord {
     pub format_version: u32,
     /// Run id: start time and a random suffix, e.g. `20261122T020151Z-3fa2`.
     pub id: String,
-    /// Start (RFC 3339, UTC).
+    /// Start (RFC 3339, UTC, milliseconds).
     pub started_at: String,
     /// End (RFC 3339, UTC).
     pub ended_at: String,

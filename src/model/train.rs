@@ -189,6 +189,13 @@ pub fn now_utc() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Current UTC time as RFC 3339 to the millisecond (orders runs started in the same second).
+pub fn now_utc_millis() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 /// Trains the global model and every eligible per-seller model, in parallel.
 pub fn train_models(
     ds: &Dataset,
@@ -196,7 +203,7 @@ pub fn train_models(
     progress: &(dyn Fn(TrainProgress) + Sync),
 ) -> Result<TrainOutput, TrainError> {
     let started = std::time::Instant::now();
-    let started_at = now_utc();
+    let started_at = now_utc_millis();
     let o = &ds.orders;
     let labelled: Vec<usize> = (0..o.len()).filter(|&i| o.returned[i].is_some()).collect();
     let global_split = time_split(ds, &labelled, cfg.test_fraction).ok_or_else(|| {
