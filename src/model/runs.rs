@@ -228,9 +228,12 @@ pub fn record(ds: &Dataset, out: &TrainOutput, id: &str) -> RunRecord {
 /// and calls (clock nanoseconds, process id, a counter).
 fn new_run_id(started_at: &str) -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let compact: String = started_at
+    // "2026-11-22T02:09:07.123Z" -> "20261122T020907Z".
+    let seconds = started_at.split('.').next().unwrap_or(started_at);
+    let compact: String = seconds
         .chars()
-        .filter(|c| *c != '-' && *c != ':')
+        .filter(|c| c.is_ascii_alphanumeric())
+        .chain(std::iter::once('Z'))
         .collect();
     let mut h = crate::util::Fnv64::default();
     let nanos = std::time::SystemTime::now()
