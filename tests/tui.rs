@@ -7,7 +7,7 @@ use returnrisk_tui::config::{RiskBands, TrainConfig};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Target, Window};
 use returnrisk_tui::model::ModelSet;
-use returnrisk_tui::model::store::{Provenance, load_or_train};
+use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
 use returnrisk_tui::tui::action::{Action, Command};
 use returnrisk_tui::tui::app::{App, SELLERS};
 use returnrisk_tui::tui::config::{ColorMode, Config};
@@ -54,10 +54,33 @@ fn app_without_models() -> App {
     app
 }
 
+/// The run store and registry with fixed run ids and times, so snapshots are stable.
+fn lifecycle() -> Lifecycle {
+    let _ = models();
+    let mut lc = Lifecycle::load(data_copy());
+    let ids: Vec<String> = lc.runs.iter().map(|r| r.id.clone()).collect();
+    let fixed = |id: &str| {
+        let k = ids.iter().position(|x| x == id).unwrap_or(99);
+        format!("20260701T080000Z-{k:04}")
+    };
+    for r in &mut lc.runs {
+        r.id = fixed(&r.id);
+        r.started_at = "2026-07-01T08:00:00.000Z".into();
+    }
+    for e in lc.registry.models.values_mut() {
+        for v in &mut e.versions {
+            v.run_id = fixed(&v.run_id);
+            v.registered_at = "2026-07-01T08:00:05Z".into();
+        }
+    }
+    lc
+}
+
 fn app() -> App {
     let mut app = app_without_models();
     let prepared = Prepared::new(&app.engine.data, models().clone(), app.engine.bands);
     app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
+    app.update(Action::LifecycleLoaded(Box::new(lifecycle())));
     app
 }
 
@@ -75,9 +98,16 @@ fn snap_both(name: &str, app: &App) {
 #[test]
 fn snapshot_every_tab() {
     let mut a = app();
-    for (i, name) in ["marketplace", "sellers", "categories", "alerts"]
-        .iter()
-        .enumerate()
+    for (i, name) in [
+        "marketplace",
+        "sellers",
+        "categories",
+        "alerts",
+        "models",
+        "drift",
+    ]
+    .iter()
+    .enumerate()
     {
         a.update(Action::Command(Command::GoTab(i)));
         snap_both(name, &a);
@@ -304,9 +334,27 @@ fn export_writes_the_visible_table() {
 fn help_and_footer_come_from_one_key_map() {
     let cfg = Config::defaults();
     let km = KeyMap::new(&cfg.keys);
-    for (has_table, detail) in [(false, false), (true, false), (true, true)] {
-        let help = km.help(has_table, detail);
-        for (key, _) in km.footer(has_table, detail) {
+    use returnrisk_tui::tui::keymap::Screen;
+    let screens = [
+        Screen::default(),
+        Screen {
+            table: true,
+            ..Screen::default()
+        },
+        Screen {
+            table: true,
+            detail: true,
+            models: false,
+        },
+        Screen {
+            table: true,
+            detail: false,
+            models: true,
+        },
+    ];
+    for screen in screens {
+        let help = km.help(screen);
+        for (key, _) in km.footer(screen) {
             assert!(
                 help.iter()
                     .any(|(keys, _)| keys.split(' ').any(|k| k == key)),
@@ -316,12 +364,7 @@ fn help_and_footer_come_from_one_key_map() {
         // No key is bound twice on one screen.
         let mut seen = std::collections::HashSet::new();
         for b in km.bindings.iter() {
-            let active = match b.context {
-                returnrisk_tui::tui::keymap::Context::Global => true,
-                returnrisk_tui::tui::keymap::Context::Table => has_table,
-                returnrisk_tui::tui::keymap::Context::Detail => detail,
-            };
-            if active {
+            if screen.active(b.context) {
                 for k in &b.keys {
                     assert!(seen.insert(*k), "{k:?} bound twice");
                 }

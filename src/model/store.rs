@@ -154,3 +154,32 @@ pub fn load_or_train(
     }
     train_and_register(ds, cfg, progress, &lock)
 }
+
+/// The registry and the runs, as the dashboard's Models tab shows them.
+#[derive(Clone, Debug, Default)]
+pub struct Lifecycle {
+    /// The registry (empty when none exists yet).
+    pub registry: Registry,
+    /// Every readable run, oldest first.
+    pub runs: Vec<super::runs::RunRecord>,
+    /// Problems reading them (damaged registry or runs), for the status line.
+    pub warnings: Vec<String>,
+}
+
+impl Lifecycle {
+    /// Reads the registry and the runs of `data_dir`; never fails (problems become warnings).
+    pub fn load(data_dir: &std::path::Path) -> Lifecycle {
+        let mut warnings = Vec::new();
+        let registry = Registry::load(data_dir).unwrap_or_else(|e| {
+            warnings.push(e.to_string());
+            Registry::default()
+        });
+        let (runs, damaged) = list_runs(data_dir);
+        warnings.extend(damaged.iter().map(|e| e.to_string()));
+        Lifecycle {
+            registry,
+            runs,
+            warnings,
+        }
+    }
+}

@@ -1,7 +1,8 @@
 //! Everything that can change the app: keys become actions, background work sends actions.
 
+use crate::data::{Dataset, LoadReport};
 use crate::engine::Prepared;
-use crate::model::store::Provenance;
+use crate::model::store::{Lifecycle, Provenance};
 
 /// A user command: what a key (or the mouse wheel) asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,6 +53,14 @@ pub enum Command {
     OrderStatus,
     /// Drill-down: next payment filter.
     OrderPayment,
+    /// Models tab: the next (older) version of the selected model.
+    NextVersion,
+    /// Models tab: the previous (newer) version of the selected model.
+    PrevVersion,
+    /// Models tab: make the chosen version active (asks for confirmation).
+    Promote,
+    /// Models tab: return the selected model to its previous version (asks for confirmation).
+    Rollback,
 }
 
 /// One state change.
@@ -74,4 +83,21 @@ pub enum Action {
     ModelsReady(Box<Prepared>, Provenance),
     /// Training failed.
     TrainFailed(String),
+    /// The run store and registry as read from disk.
+    LifecycleLoaded(Box<Lifecycle>),
+    /// Answer to a confirmation prompt (y = true; n or Esc = false).
+    Confirm(bool),
+    /// Files changed on disk: the data files and/or the registry (its new revision).
+    FilesChanged {
+        /// orders/sellers files changed.
+        data: bool,
+        /// registry.json changed.
+        registry: bool,
+    },
+    /// New data was loaded after a change on disk.
+    DataLoaded(Box<(Dataset, LoadReport)>),
+    /// Models re-read after the registry changed, with what changed.
+    ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
+    /// A background reload or registry change failed.
+    JobFailed(String),
 }

@@ -3,24 +3,35 @@
 
 use super::action::{Action, Command};
 use super::keymap::KeyMap;
+use super::lifecycle::{Confirm, DRIFT_SORTS, MODEL_SORTS, RegistryOp};
 use super::theme::Theme;
 use super::views::{
     self, ALERT_SORTS, CATEGORY_SORTS, ListView, ORDER_SORTS, OrderFilter, SELLER_SORTS,
 };
-use crate::data::PaymentMethod;
-use crate::engine::{Engine, SellerDetail, Snapshot, Target, Window};
-use crate::model::store::Provenance;
+use crate::engine::{Engine, SellerDetail, Snapshot, Window};
+use crate::model::store::{Lifecycle, Provenance};
 use std::cell::Cell;
 use std::path::PathBuf;
 
 /// Tab titles, in order.
-pub const TABS: [&str; 4] = ["Marketplace", "Sellers", "Categories", "Alerts"];
+pub const TABS: [&str; 6] = [
+    "Marketplace",
+    "Sellers",
+    "Categories",
+    "Alerts",
+    "Models",
+    "Drift",
+];
 /// Index of the Sellers tab.
 pub const SELLERS: usize = 1;
 /// Index of the Categories tab.
 pub const CATEGORIES: usize = 2;
 /// Index of the Alerts tab.
 pub const ALERTS: usize = 3;
+/// Index of the Models tab.
+pub const MODELS: usize = 4;
+/// Index of the Drift tab.
+pub const DRIFT: usize = 5;
 
 /// Where the models are.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,8 +73,8 @@ pub struct App {
     pub snap: Snapshot,
     /// Current tab.
     pub tab: usize,
-    /// Sellers, categories and alerts tables.
-    pub lists: [ListView; 3],
+    /// Sellers, categories, alerts, models and drift tables (tab index - 1).
+    pub lists: [ListView; 5],
     /// Sellers narrowed to a category (after Enter on a category): its index and numbers.
     pub category_scope: Option<(u16, Snapshot)>,
     /// The open drill-down.
@@ -82,12 +93,30 @@ pub struct App {
     pub quit: bool,
     /// Retrain requested (the event loop starts it).
     pub retrain_requested: bool,
+    /// Models needed without forcing a new run (after new data).
+    pub models_requested: bool,
     /// Rows per page of the focused table, measured while drawing.
     pub page_rows: Cell<usize>,
+    /// Terminal width at the last draw (tab titles depend on it).
+    pub width: Cell<u16>,
     /// Data directory shown in the header.
     pub data_label: String,
     /// Where exports go.
     pub export_dir: PathBuf,
+    /// Runs and registry for the Models tab.
+    pub lifecycle: Lifecycle,
+    /// Models tab: index into the selected model's versions (newest first).
+    pub version_cursor: usize,
+    /// A question waiting for y / n.
+    pub confirm: Option<Confirm>,
+    /// A confirmed registry change (the event loop runs it).
+    pub registry_op: Option<RegistryOp>,
+    /// Data changed on disk (the event loop reloads it).
+    pub reload_data_requested: bool,
+    /// The registry changed on disk (the event loop re-reads the active models).
+    pub reload_models_requested: bool,
+    /// Read data with `--strict` (kept for reloads).
+    pub strict: bool,
 }
 
 impl App {
@@ -114,9 +143,18 @@ impl App {
             filtering: false,
             quit: false,
             retrain_requested: false,
+            models_requested: false,
             page_rows: Cell::new(10),
+            width: Cell::new(super::ui::WIDE_TABS),
             data_label,
             export_dir: PathBuf::from("."),
+            lifecycle: Lifecycle::default(),
+            version_cursor: 0,
+            confirm: None,
+            registry_op: None,
+            reload_data_requested: false,
+            reload_models_requested: false,
+            strict: false,
         }
     }
 
@@ -131,6 +169,15 @@ impl App {
         self.detail.is_some() || self.tab != 0
     }
 
+    /// What is on screen, for the key map.
+    pub fn screen(&self) -> super::keymap::Screen {
+        super::keymap::Screen {
+            table: self.has_table(),
+            detail: self.detail.is_some(),
+            models: self.detail.is_none() && self.tab == MODELS,
+        }
+    }
+
     /// The sellers the Sellers tab lists (narrowed to a category when one was opened).
     pub fn sellers_source(&self) -> &[crate::engine::SellerStats] {
         match &self.category_scope {
@@ -140,7 +187,7 @@ impl App {
     }
 
     /// Recomputes everything for the current window and marketplace.
-    fn recompute(&mut self) {
+    pub(super) fn recompute(&mut self) {
         self.snap = snapshot_for(&self.engine, self.window, self.marketplace);
         if let Some((cat, _)) = self.category_scope {
             let s = self
@@ -165,7 +212,7 @@ impl App {
             SELLERS => views::seller_rows(self.sellers_source(), &self.lists[0]).len(),
             CATEGORIES => views::category_rows(&self.snap.categories, &self.lists[1]).len(),
             ALERTS => views::alert_rows(&self.snap.alerts, &self.lists[2]).len(),
-            _ => 0,
+            _ => self.lifecycle_row_count(),
         }
     }
 
@@ -175,12 +222,12 @@ impl App {
             return Some(&mut d.list);
         }
         match self.tab {
-            SELLERS..=ALERTS => Some(&mut self.lists[self.tab - 1]),
+            SELLERS..=DRIFT => Some(&mut self.lists[self.tab - 1]),
             _ => None,
         }
     }
 
-    fn clamp_selection(&mut self) {
+    pub(super) fn clamp_selection(&mut self) {
         let n = self.row_count();
         if let Some(l) = self.focused_list() {
             l.selected = l.selected.min(n.saturating_sub(1));
@@ -193,6 +240,7 @@ impl App {
             let max = n.saturating_sub(1) as isize;
             l.selected = (l.selected as isize + delta).clamp(0, max) as usize;
         }
+        self.version_cursor = 0;
     }
 
     fn sort_columns(&self) -> usize {
@@ -202,127 +250,17 @@ impl App {
         match self.tab {
             SELLERS => SELLER_SORTS.len(),
             CATEGORIES => CATEGORY_SORTS.len(),
+            MODELS => MODEL_SORTS.len(),
+            DRIFT => DRIFT_SORTS.len(),
             _ => ALERT_SORTS.len(),
         }
     }
 
-    fn switch_tab(&mut self, tab: usize) {
+    pub(super) fn switch_tab(&mut self, tab: usize) {
         self.detail = None;
         self.filtering = false;
         self.tab = tab % TABS.len();
         self.clamp_selection();
-    }
-
-    /// Opens the drill-down of a seller.
-    pub fn open_seller(&mut self, id: &str) {
-        match self.engine.seller_detail(id, self.window) {
-            Ok(detail) => {
-                self.detail = Some(DetailView {
-                    detail,
-                    list: ListView::default(),
-                    filter: OrderFilter::default(),
-                });
-                self.tab = SELLERS;
-            }
-            Err(e) => self.message = Some(e.to_string()),
-        }
-    }
-
-    fn open(&mut self) {
-        if self.detail.is_some() {
-            return;
-        }
-        let selected = self
-            .lists
-            .get(self.tab.wrapping_sub(1))
-            .map_or(0, |l| l.selected);
-        match self.tab {
-            SELLERS => {
-                let id = views::seller_rows(self.sellers_source(), &self.lists[0])
-                    .get(selected)
-                    .map(|s| s.seller_id.clone());
-                if let Some(id) = id {
-                    self.open_seller(&id);
-                }
-            }
-            CATEGORIES => {
-                let name = views::category_rows(&self.snap.categories, &self.lists[1])
-                    .get(selected)
-                    .map(|c| c.category.clone());
-                if let Some(ci) =
-                    name.and_then(|n| self.engine.data.categories.iter().position(|c| *c == n))
-                {
-                    let s = self
-                        .engine
-                        .category_snapshot(self.window, self.marketplace, ci as u16);
-                    self.category_scope = Some((ci as u16, s));
-                    self.lists[0] = ListView::default();
-                    self.switch_tab(SELLERS);
-                }
-            }
-            ALERTS => {
-                let target = views::alert_rows(&self.snap.alerts, &self.lists[2])
-                    .get(selected)
-                    .map(|a| a.target.clone());
-                match target {
-                    Some(Target::Seller(id)) => self.open_seller(&id),
-                    Some(Target::Marketplace(id)) => {
-                        self.marketplace =
-                            self.engine.data.marketplace_index(&id).map(|m| m as u16);
-                        self.recompute();
-                        self.switch_tab(0);
-                    }
-                    Some(Target::Category(name)) => {
-                        self.lists[1] = ListView::default();
-                        let pos = views::category_rows(&self.snap.categories, &self.lists[1])
-                            .iter()
-                            .position(|c| c.category == name);
-                        self.switch_tab(CATEGORIES);
-                        self.lists[1].selected = pos.unwrap_or(0);
-                    }
-                    None => {}
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn back(&mut self) {
-        if self.help {
-            self.help = false;
-        } else if self.filtering {
-            self.filtering = false;
-            if let Some(l) = self.focused_list() {
-                l.filter.clear();
-            }
-        } else if self.detail.is_some() {
-            self.detail = None;
-        } else if let Some(l) = self.focused_list().filter(|l| !l.filter.is_empty()) {
-            l.filter.clear();
-        } else if self.category_scope.is_some() && self.tab == SELLERS {
-            self.category_scope = None;
-        }
-        self.clamp_selection();
-    }
-
-    fn cycle_order_filter(&mut self, which: u8) {
-        let Some(d) = &mut self.detail else { return };
-        match which {
-            0 => {
-                let mut cats: Vec<String> =
-                    d.detail.orders.iter().map(|o| o.category.clone()).collect();
-                cats.sort();
-                cats.dedup();
-                d.filter.category = views::cycle(&d.filter.category, &cats);
-            }
-            1 => d.filter.status = views::cycle(&d.filter.status, &["returned", "kept", "pending"]),
-            _ => {
-                let pays: Vec<&'static str> =
-                    PaymentMethod::ALL.iter().map(|p| p.as_str()).collect();
-                d.filter.payment = views::cycle(&d.filter.payment, &pays);
-            }
-        }
-        d.list.selected = 0;
     }
 
     /// Applies one action.
@@ -398,9 +336,30 @@ impl App {
             Action::Command(Command::OrderCategory) => self.cycle_order_filter(0),
             Action::Command(Command::OrderStatus) => self.cycle_order_filter(1),
             Action::Command(Command::OrderPayment) => self.cycle_order_filter(2),
+            Action::Command(Command::NextVersion) => self.move_version(1),
+            Action::Command(Command::PrevVersion) => self.move_version(-1),
+            Action::Command(Command::Promote) => self.ask_promote(),
+            Action::Command(Command::Rollback) => self.ask_rollback(),
+            Action::Confirm(yes) => self.answer(yes),
+            Action::LifecycleLoaded(lc) => {
+                self.lifecycle = *lc;
+                if let Some(w) = self.lifecycle.warnings.first() {
+                    self.message = Some(format!("registry: {w}"));
+                }
+                self.clamp_selection();
+            }
+            Action::FilesChanged { data, registry } => self.files_changed(data, registry),
+            Action::DataLoaded(loaded) => self.data_loaded(*loaded),
+            Action::ModelsReloaded(prepared, lc, what) => {
+                self.engine.install(*prepared);
+                self.lifecycle = *lc;
+                self.message = Some(what);
+                self.recompute();
+            }
+            Action::JobFailed(e) => self.message = Some(e),
             Action::Click(x, y) => {
                 if y == 1
-                    && let Some(t) = super::ui::tab_at(x)
+                    && let Some(t) = super::ui::tab_at(x, self.width.get())
                 {
                     self.switch_tab(t);
                 }

@@ -77,6 +77,14 @@ pub struct KeysConfig {
     pub order_status: String,
     /// Drill-down: cycle the payment filter.
     pub order_payment: String,
+    /// Models tab: promote the chosen version.
+    pub promote: String,
+    /// Models tab: roll back the selected model.
+    pub rollback: String,
+    /// Models tab: choose an older version.
+    pub next_version: String,
+    /// Models tab: choose a newer version.
+    pub prev_version: String,
 }
 
 /// The whole config.
@@ -175,7 +183,7 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 12] {
+    pub fn entries(&self) -> [(&'static str, &str); 16] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
@@ -189,6 +197,10 @@ impl KeysConfig {
             ("order_category", &self.order_category),
             ("order_status", &self.order_status),
             ("order_payment", &self.order_payment),
+            ("promote", &self.promote),
+            ("rollback", &self.rollback),
+            ("next_version", &self.next_version),
+            ("prev_version", &self.prev_version),
         ]
     }
 }

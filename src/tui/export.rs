@@ -1,6 +1,7 @@
 //! `e`: the focused table, as shown (filtered and sorted), to a CSV file.
 
-use super::app::{ALERTS, App, CATEGORIES, SELLERS};
+use super::app::{ALERTS, App, CATEGORIES, DRIFT, MODELS, SELLERS};
+use super::lifecycle::{drift_rows, drift_scope, strength};
 use super::views;
 use crate::report::csv_field;
 use crate::util::write_atomic;
@@ -88,7 +89,49 @@ pub fn export(app: &App) -> String {
                     })
                     .collect(),
             ),
-            _ => return "nothing to export on this tab: open Sellers, Categories or Alerts".into(),
+            MODELS => (
+                "models",
+                "model,scoring,n,roc_auc,brier,vs,delta_brier,versions,decision",
+                app.model_rows()
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.model,
+                            r.scoring,
+                            r.n.map(|n| n.to_string()).unwrap_or_default(),
+                            opt(r.roc_auc),
+                            opt(r.brier),
+                            r.vs,
+                            opt(r.delta_brier),
+                            r.versions.to_string(),
+                            r.decision,
+                        ]
+                    })
+                    .collect(),
+            ),
+            DRIFT => {
+                let scope = drift_scope(app);
+                let name = scope.map_or("all", |s| s.marketplace.as_str());
+                (
+                    "drift",
+                    "scope,column,test,score,threshold,strength,drifted",
+                    drift_rows(scope, &app.lists[DRIFT - 1])
+                        .into_iter()
+                        .map(|c| {
+                            vec![
+                                name.to_string(),
+                                c.column.clone(),
+                                c.drift.test.name().to_string(),
+                                c.drift.score.to_string(),
+                                c.drift.threshold.to_string(),
+                                strength(c).to_string(),
+                                c.drift.drifted.to_string(),
+                            ]
+                        })
+                        .collect(),
+                )
+            }
+            _ => return "nothing to export on this tab: open a table tab".into(),
         }
     };
     let mp = app.marketplace_id().unwrap_or("all");

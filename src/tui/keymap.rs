@@ -14,6 +14,31 @@ pub enum Context {
     Table,
     /// Only the seller drill-down.
     Detail,
+    /// Only the Models tab.
+    Models,
+}
+
+/// What is on screen, for deciding which bindings apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// A table has focus.
+    pub table: bool,
+    /// The seller drill-down is open.
+    pub detail: bool,
+    /// The Models tab is shown.
+    pub models: bool,
+}
+
+impl Screen {
+    /// Whether bindings of `context` work on this screen.
+    pub fn active(self, context: Context) -> bool {
+        match context {
+            Context::Global => true,
+            Context::Table => self.table,
+            Context::Detail => self.detail,
+            Context::Models => self.models,
+        }
+    }
 }
 
 /// One binding: keys, what they do, where, and how the footer and help describe it.
@@ -146,6 +171,20 @@ impl KeyMap {
                 "Alerts tab",
             ),
             b(
+                vec![KeyCode::Char('5')],
+                C::GoTab(4),
+                Global,
+                "",
+                "Models tab",
+            ),
+            b(
+                vec![KeyCode::Char('6')],
+                C::GoTab(5),
+                Global,
+                "",
+                "Drift tab",
+            ),
+            b(
                 vec![k(&keys.next_window)],
                 C::Window,
                 Global,
@@ -253,6 +292,34 @@ impl KeyMap {
                 "export table to CSV",
             ),
             b(
+                vec![k(&keys.next_version)],
+                C::NextVersion,
+                Models,
+                "",
+                "choose an older version of the model",
+            ),
+            b(
+                vec![k(&keys.prev_version)],
+                C::PrevVersion,
+                Models,
+                "",
+                "choose a newer version of the model",
+            ),
+            b(
+                vec![k(&keys.promote)],
+                C::Promote,
+                Models,
+                "promote",
+                "make the chosen version active (asks y/n)",
+            ),
+            b(
+                vec![k(&keys.rollback)],
+                C::Rollback,
+                Models,
+                "rollback",
+                "back to the previously active version (asks y/n)",
+            ),
+            b(
                 vec![k(&keys.retrain)],
                 C::Retrain,
                 Global,
@@ -263,41 +330,32 @@ impl KeyMap {
         KeyMap { bindings }
     }
 
-    fn active(context: Context, has_table: bool, in_detail: bool) -> bool {
-        match context {
-            Context::Global => true,
-            Context::Table => has_table,
-            Context::Detail => in_detail,
-        }
-    }
-
-    /// The command for `key` on a screen (`has_table`: a table has focus; `in_detail`: the
-    /// seller drill-down is open).
-    pub fn command(&self, key: &KeyEvent, has_table: bool, in_detail: bool) -> Option<Command> {
+    /// The command for `key` on a screen.
+    pub fn command(&self, key: &KeyEvent, screen: Screen) -> Option<Command> {
         if key.modifiers.contains(KeyModifiers::CONTROL) {
             return (key.code == KeyCode::Char('c')).then_some(Command::Quit);
         }
         self.bindings
             .iter()
-            .filter(|b| Self::active(b.context, has_table, in_detail))
+            .filter(|b| screen.active(b.context))
             .find(|b| b.keys.contains(&key.code))
             .map(|b| b.command)
     }
 
     /// Footer hints for a screen: (key, label).
-    pub fn footer(&self, has_table: bool, in_detail: bool) -> Vec<(String, &'static str)> {
+    pub fn footer(&self, screen: Screen) -> Vec<(String, &'static str)> {
         self.bindings
             .iter()
-            .filter(|b| !b.short.is_empty() && Self::active(b.context, has_table, in_detail))
+            .filter(|b| !b.short.is_empty() && screen.active(b.context))
             .map(|b| (key_name(&b.keys[0]), b.short))
             .collect()
     }
 
     /// Help lines for a screen: (keys, text).
-    pub fn help(&self, has_table: bool, in_detail: bool) -> Vec<(String, &'static str)> {
+    pub fn help(&self, screen: Screen) -> Vec<(String, &'static str)> {
         self.bindings
             .iter()
-            .filter(|b| Self::active(b.context, has_table, in_detail))
+            .filter(|b| screen.active(b.context))
             .map(|b| {
                 (
                     b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),

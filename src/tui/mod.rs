@@ -8,7 +8,10 @@ pub mod action;
 pub mod app;
 pub mod config;
 pub mod export;
+pub mod jobs;
 pub mod keymap;
+pub mod lifecycle;
+pub mod navigation;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
@@ -17,10 +20,9 @@ pub mod widgets;
 
 use crate::cli::{DataArgs, TuiArgs};
 use crate::commands::data_dir;
-use crate::config::{RiskBands, TrainConfig};
+use crate::config::RiskBands;
 use crate::data::{LoadOptions, load_dir};
-use crate::engine::{Engine, Prepared, Window};
-use crate::model::store::load_or_train;
+use crate::engine::{Engine, Window};
 use action::{Action, Command};
 use app::App;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -32,7 +34,6 @@ use futures_util::StreamExt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
-use tokio::sync::mpsc::UnboundedSender;
 
 /// Opens the dashboard. Fails (before touching the terminal) without a terminal, on a bad
 /// config or on unloadable data.
@@ -69,7 +70,8 @@ pub fn run(data: &DataArgs, opts: &TuiArgs) -> Result<()> {
     let engine = Engine::new(ds, report, bands);
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
-    let app = App::new(engine, keymap::KeyMap::new(&cfg.keys), theme, window);
+    let mut app = App::new(engine, keymap::KeyMap::new(&cfg.keys), theme, window);
+    app.strict = data.strict;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -101,26 +103,6 @@ fn init_logging(explicit: Option<PathBuf>) {
     }
 }
 
-/// Loads saved models or trains new ones on a blocking thread; sends progress and the result.
-pub fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
-    let data = app.engine.data.clone();
-    let bands = app.engine.bands;
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let progress = |p: crate::model::TrainProgress| {
-            let _ = tx.send(Action::TrainProgress(p.done, p.total));
-        };
-        let msg = match load_or_train(&data, &TrainConfig::default(), force, &progress) {
-            Ok((models, prov)) => {
-                Action::ModelsReady(Box::new(Prepared::new(&data, models, bands)), prov)
-            }
-            Err(e) => Action::TrainFailed(e.to_string()),
-        };
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "models ready");
-        let _ = tx.send(msg);
-    });
-}
-
 /// Turns a terminal event into an action (keys through the key map).
 pub fn map_event(app: &App, ev: Event) -> Option<Action> {
     match ev {
@@ -138,6 +120,16 @@ pub fn map_event(app: &App, ev: Event) -> Option<Action> {
 
 /// Turns a key into an action: typed text while filtering, else the key map.
 pub fn map_key(app: &App, k: KeyEvent) -> Option<Action> {
+    if app.confirm.is_some() {
+        return match k.code {
+            KeyCode::Char('y' | 'Y') => Some(Action::Confirm(true)),
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Action::Command(Command::Quit))
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::Confirm(false)),
+            _ => None,
+        };
+    }
     if app.filtering {
         return match k.code {
             KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -150,9 +142,7 @@ pub fn map_key(app: &App, k: KeyEvent) -> Option<Action> {
             _ => None,
         };
     }
-    app.keymap
-        .command(&k, app.has_table(), app.detail.is_some())
-        .map(Action::Command)
+    app.keymap.command(&k, app.screen()).map(Action::Command)
 }
 
 async fn event_loop(mut app: App, mouse: bool, started: Instant) -> Result<()> {
@@ -175,7 +165,8 @@ async fn drive(
     started: Instant,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
-    spawn_models(app, tx.clone(), false);
+    jobs::spawn_models(app, tx.clone(), false);
+    jobs::spawn_watcher(&app.engine.data.dir, tx.clone());
     let mut events = EventStream::new();
     let mut dirty = true;
     let mut first = true;
@@ -202,10 +193,7 @@ async fn drive(
             app.update(a);
             dirty = true;
         }
-        if app.retrain_requested {
-            app.retrain_requested = false;
-            spawn_models(app, tx.clone(), true);
-        }
+        jobs::start_requested(app, &tx);
         if app.quit {
             break;
         }

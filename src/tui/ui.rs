@@ -2,11 +2,11 @@
 //!
 //! ```text
 //!  returnrisk-tui | data | as of 2026-06-30 | 30d | all marketplaces | models ...  header
-//!  1 Marketplace  2 Sellers  3 Categories  4 Alerts                    [filter]   tabs
+//!  1 Marketplace  2 Sellers  3 Categories  4 Alerts  5 Models  6 Drift  [filter] tabs
 //! ┌─────────────────────────────────────────────────────────────────────────────┐
 //! │ the tab's body (tabs/*.rs), or the seller drill-down                        │
 //! └─────────────────────────────────────────────────────────────────────────────┘
-//!  status: load warnings, export path, training messages                        status
+//!  status: messages, load warnings, training progress, or a y/n question          status
 //!  tab next | w window | m market | / filter | s sort | ? help | q quit          footer
 //! ```
 //! Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] it only says the terminal is too small.
@@ -28,6 +28,7 @@ pub const MIN_HEIGHT: u16 = 16;
 /// Draws the whole screen from the app state.
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
+    app.width.set(area.width);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
             "terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})",
@@ -52,7 +53,9 @@ pub fn draw(f: &mut Frame, app: &App) {
             0 => tabs::marketplace::draw(f, body, app),
             1 => tabs::sellers::draw(f, body, app),
             2 => tabs::categories::draw(f, body, app),
-            _ => tabs::alerts::draw(f, body, app),
+            3 => tabs::alerts::draw(f, body, app),
+            4 => tabs::models::draw(f, body, app),
+            _ => tabs::drift::draw(f, body, app),
         },
     }
     draw_status(f, status, app);
@@ -138,10 +141,24 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Column ranges of the tab titles on the tab row (for mouse clicks).
-pub fn tab_spans() -> Vec<(u16, u16)> {
+/// Short tab titles for terminals narrower than [`WIDE_TABS`].
+const SHORT_TABS: [&str; 6] = ["Market", "Sellers", "Categ", "Alerts", "Models", "Drift"];
+/// Width from which the full tab titles fit.
+pub const WIDE_TABS: u16 = 100;
+
+fn tab_names(width: u16) -> &'static [&'static str; 6] {
+    if width >= WIDE_TABS {
+        &TABS
+    } else {
+        &SHORT_TABS
+    }
+}
+
+/// Column ranges of the tab titles on the tab row of a terminal `width` wide (mouse clicks).
+pub fn tab_spans(width: u16) -> Vec<(u16, u16)> {
     let mut x = 1u16;
-    TABS.iter()
+    tab_names(width)
+        .iter()
         .enumerate()
         .map(|(i, name)| {
             let w = format!(" {} {name} ", i + 1).chars().count() as u16;
@@ -153,14 +170,14 @@ pub fn tab_spans() -> Vec<(u16, u16)> {
 }
 
 /// The tab under column `x` of the tab row.
-pub fn tab_at(x: u16) -> Option<usize> {
-    tab_spans().iter().position(|&(a, b)| x >= a && x < b)
+pub fn tab_at(x: u16, width: u16) -> Option<usize> {
+    tab_spans(width).iter().position(|&(a, b)| x >= a && x < b)
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (i, name) in TABS.iter().enumerate() {
+    for (i, name) in tab_names(area.width).iter().enumerate() {
         let style = if i == app.tab {
             t.selected.patch(t.accent)
         } else {
@@ -188,6 +205,14 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
 fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = Vec::new();
+    if let Some(c) = &app.confirm {
+        spans.push(Span::styled(
+            format!(" {} y = yes, n = no ", c.prompt),
+            t.selected,
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     if let Some(m) = &app.message {
         spans.push(Span::styled(format!(" {m}"), t.accent));
     }
@@ -211,14 +236,20 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let hints = if app.filtering {
+    let hints = if app.confirm.is_some() {
+        vec![
+            ("y".to_string(), "yes"),
+            ("n".into(), "no"),
+            ("Esc".into(), "no"),
+        ]
+    } else if app.filtering {
         vec![
             ("type".to_string(), "filter"),
             ("Enter".into(), "keep"),
             ("Esc".into(), "clear"),
         ]
     } else {
-        app.keymap.footer(app.has_table(), app.detail.is_some())
+        app.keymap.footer(app.screen())
     };
     let mut spans = vec![Span::raw(" ")];
     for (k, label) in hints {
@@ -230,7 +261,7 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_help(f: &mut Frame, body: Rect, app: &App) {
     let t = &app.theme;
-    let entries = app.keymap.help(app.has_table(), app.detail.is_some());
+    let entries = app.keymap.help(app.screen());
     // One column if it fits, else two side by side.
     let rows_avail = body.height.saturating_sub(2) as usize;
     let columns = if entries.len() <= rows_avail { 1 } else { 2 };

@@ -29,7 +29,7 @@ pub const ALERT_SORTS: [&str; 2] = ["Severity", "Target"];
 pub const ORDER_SORTS: [&str; 3] = ["Date", "Risk", "Price"];
 
 /// Compares optional numbers, unknown values last in either direction.
-fn opt_cmp(a: Option<f64>, b: Option<f64>, ascending: bool) -> Ordering {
+pub fn opt_cmp(a: Option<f64>, b: Option<f64>, ascending: bool) -> Ordering {
     match (a, b) {
         (Some(x), Some(y)) => {
             let o = x.total_cmp(&y);
@@ -41,12 +41,13 @@ fn opt_cmp(a: Option<f64>, b: Option<f64>, ascending: bool) -> Ordering {
     }
 }
 
-fn text_cmp(a: &str, b: &str, ascending: bool) -> Ordering {
-    // Text reads naturally A-Z by default.
+/// Compares text, A-Z by default (`ascending` flips it to Z-A, like the numeric columns).
+pub fn text_cmp(a: &str, b: &str, ascending: bool) -> Ordering {
     if ascending { b.cmp(a) } else { a.cmp(b) }
 }
 
-fn matches(filter: &str, fields: &[&str]) -> bool {
+/// Whether any field contains the filter (case-insensitive); an empty filter matches all.
+pub fn matches(filter: &str, fields: &[&str]) -> bool {
     if filter.is_empty() {
         return true;
     }

@@ -3,7 +3,9 @@
 pub mod alerts;
 pub mod categories;
 pub mod detail;
+pub mod drift;
 pub mod marketplace;
+pub mod models;
 pub mod sellers;
 
 use super::app::{App, Training};

@@ -1,0 +1,217 @@
+//! Background work of the dashboard, each on a blocking thread, each reporting back as an
+//! [`Action`]: loading or training models, registry changes, reloads after changes on disk,
+//! and the watcher that notices those changes (a stat of a few files every
+//! [`WATCH_INTERVAL`]; an idle dashboard stays idle otherwise).
+
+use super::action::Action;
+use super::app::App;
+use super::lifecycle::RegistryOp;
+use crate::config::TrainConfig;
+use crate::data::{Dataset, LoadOptions, load_dir};
+use crate::engine::Prepared;
+use crate::model::lock::StateLock;
+use crate::model::registry::{Registry, active_set, registry_path};
+use crate::model::store::{Lifecycle, load_or_train};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// How often the watcher looks at the data files and the registry.
+pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Starts whatever the last update asked for.
+pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
+    if std::mem::take(&mut app.retrain_requested) {
+        spawn_models(app, tx.clone(), true);
+    }
+    if std::mem::take(&mut app.models_requested) {
+        spawn_models(app, tx.clone(), false);
+    }
+    if let Some(op) = app.registry_op.take() {
+        spawn_registry_op(app, tx.clone(), op);
+    }
+    if std::mem::take(&mut app.reload_data_requested) {
+        let dir = app.engine.data.dir.clone();
+        let strict = app.strict;
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let msg = match load_dir(&dir, &LoadOptions { strict }) {
+                Ok(loaded) => Action::DataLoaded(Box::new(loaded)),
+                Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
+            };
+            let _ = tx.send(msg);
+        });
+    }
+    if std::mem::take(&mut app.reload_models_requested) {
+        spawn_reload_models(app, tx.clone(), None);
+    }
+}
+
+/// Loads saved models or trains new ones; sends progress, the result and the run store.
+pub fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
+    let data = app.engine.data.clone();
+    let bands = app.engine.bands;
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let progress = |p: crate::model::TrainProgress| {
+            let _ = tx.send(Action::TrainProgress(p.done, p.total));
+        };
+        let msg = match load_or_train(&data, &TrainConfig::default(), force, &progress) {
+            Ok((models, prov)) => {
+                tracing::info!("{}", prov.summary());
+                Action::ModelsReady(Box::new(Prepared::new(&data, models, bands)), prov)
+            }
+            Err(e) => Action::TrainFailed(e.to_string()),
+        };
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "models ready");
+        let _ = tx.send(msg);
+        let _ = tx.send(Action::LifecycleLoaded(Box::new(Lifecycle::load(
+            &data.dir,
+        ))));
+    });
+}
+
+/// Applies a confirmed promote / rollback under the state lock (never waiting for it: a busy
+/// lock is reported), then reloads the active models.
+fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
+    let dir = app.engine.data.dir.clone();
+    let data = app.engine.data.clone();
+    let bands = app.engine.bands;
+    tokio::task::spawn_blocking(move || {
+        let done = (|| -> Result<String, String> {
+            let _lock = StateLock::acquire(&dir, "dashboard registry change", false, &|_| {})
+                .map_err(|e| e.to_string())?;
+            let mut reg = Registry::load(&dir).map_err(|e| e.to_string())?;
+            let what = match &op {
+                RegistryOp::Promote { model, version } => {
+                    reg.promote(model, *version).map_err(|e| e.to_string())?;
+                    format!("{model}: v{version} is now active")
+                }
+                RegistryOp::Rollback { model } => match reg.rollback(model) {
+                    Ok(Some(v)) => format!("{model}: rolled back to v{v}"),
+                    Ok(None) => format!("{model}: rolled back to the global model"),
+                    Err(e) => return Err(e.to_string()),
+                },
+            };
+            reg.save(&dir).map_err(|e| e.to_string())?;
+            Ok(what)
+        })();
+        match done {
+            Ok(what) => reload_models(&data, bands, &tx, Some(what)),
+            Err(e) => {
+                let _ = tx.send(Action::JobFailed(format!("registry unchanged: {e}")));
+            }
+        }
+    });
+}
+
+/// Re-reads the registry's active models in the background.
+fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>, what: Option<String>) {
+    let data = app.engine.data.clone();
+    let bands = app.engine.bands;
+    let current = app.engine.models.as_ref().map(|m| m.versions.clone());
+    tokio::task::spawn_blocking(move || {
+        let lc = Lifecycle::load(&data.dir);
+        let same = active_set(&data.dir, &lc.registry)
+            .ok()
+            .flatten()
+            .map(|(s, _)| s.versions);
+        if what.is_none() && same.is_some() && same == current {
+            // A new candidate or a rule change: the scoring models are the same.
+            let _ = tx.send(Action::LifecycleLoaded(Box::new(lc)));
+            return;
+        }
+        reload_models(&data, bands, &tx, what);
+    });
+}
+
+/// Scores with the registry's active set and sends it with a message naming the change.
+fn reload_models(
+    data: &Arc<Dataset>,
+    bands: crate::config::RiskBands,
+    tx: &UnboundedSender<Action>,
+    what: Option<String>,
+) {
+    let lc = Lifecycle::load(&data.dir);
+    match active_set(&data.dir, &lc.registry) {
+        Ok(Some((set, _))) => {
+            let g = set
+                .versions
+                .get(crate::model::GLOBAL)
+                .map(|v| format!("global v{}", v.version))
+                .unwrap_or_default();
+            let what = what.unwrap_or_else(|| {
+                format!("the registry changed on disk: reloaded the active models ({g})")
+            });
+            let prepared = Prepared::new(data, set, bands);
+            let _ = tx.send(Action::ModelsReloaded(
+                Box::new(prepared),
+                Box::new(lc),
+                what,
+            ));
+        }
+        Ok(None) => {
+            let _ = tx.send(Action::JobFailed(
+                "the registry has no active global model".into(),
+            ));
+        }
+        Err(e) => {
+            let _ = tx.send(Action::JobFailed(format!(
+                "cannot read the active models: {e}"
+            )));
+        }
+    }
+}
+
+/// Size and modification time of a file, if it exists.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+/// The files whose change means new data.
+fn data_files(dir: &Path) -> Vec<PathBuf> {
+    [
+        "orders.csv",
+        "orders.parquet",
+        "sellers.csv",
+        "sellers.parquet",
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .collect()
+}
+
+/// Watches the data files and the registry; sends [`Action::FilesChanged`] on a change.
+pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
+    let files = data_files(dir);
+    let registry = registry_path(dir);
+    tokio::spawn(async move {
+        let data_stamp = |files: &[PathBuf]| files.iter().map(|f| stamp(f)).collect::<Vec<_>>();
+        let mut last_data = data_stamp(&files);
+        let mut last_registry = stamp(&registry);
+        let mut tick = tokio::time::interval(WATCH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let d = data_stamp(&files);
+            let r = stamp(&registry);
+            let data = d != last_data;
+            let reg = r != last_registry;
+            if data || reg {
+                last_data = d;
+                last_registry = r;
+                if tx
+                    .send(Action::FilesChanged {
+                        data,
+                        registry: reg,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,338 @@
+//! The Models and Drift tabs and the dashboard's reaction to changes on disk, on a private
+//! copy of the demo data: promote / roll back with confirmation (through the same background
+//! job the event loop runs), reload after the registry or the data change, drift sorting.
+
+use returnrisk_tui::config::{RiskBands, TrainConfig};
+use returnrisk_tui::data::{LoadOptions, load_dir};
+use returnrisk_tui::engine::{Engine, Prepared, Window};
+use returnrisk_tui::model::registry::Registry;
+use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
+use returnrisk_tui::tui::action::{Action, Command};
+use returnrisk_tui::tui::app::{App, DRIFT, MODELS, Training};
+use returnrisk_tui::tui::config::{ColorMode, Config};
+use returnrisk_tui::tui::keymap::KeyMap;
+use returnrisk_tui::tui::lifecycle::{RegistryOp, drift_rows, drift_scope, strength};
+use returnrisk_tui::tui::theme::Theme;
+use returnrisk_tui::tui::{jobs, ui};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::mpsc::unbounded_channel;
+
+/// The demo data with models trained and registered once.
+fn trained_base() -> &'static PathBuf {
+    static BASE: OnceLock<PathBuf> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for f in ["orders.csv", "sellers.csv"] {
+            std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        }
+        let (ds, _) = load_dir(&dir, &LoadOptions::default()).unwrap();
+        load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
+        dir
+    })
+}
+
+/// A private copy of the trained demo data, and an app over it.
+fn app_on_copy() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let base = trained_base();
+    for f in ["orders.csv", "sellers.csv"] {
+        std::fs::copy(base.join(f), dir.path().join(f)).unwrap();
+    }
+    let out = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(base.join(".returnrisk"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    let (models, prov) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
+    assert_eq!(prov, Provenance::Reused);
+    let engine = Engine::new(ds, report, RiskBands::DEFAULT);
+    let cfg = Config::defaults();
+    let mut app = App::new(
+        engine,
+        KeyMap::new(&cfg.keys),
+        Theme::new(ColorMode::Ansi, false, false),
+        Window::Days(30),
+    );
+    let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
+    app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
+    app.update(Action::LifecycleLoaded(Box::new(Lifecycle::load(
+        dir.path(),
+    ))));
+    (dir, app)
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    t.backend().to_string()
+}
+
+/// Selects the Models-tab row of `model`.
+fn select_model(app: &mut App, model: &str) {
+    let pos = app
+        .model_rows()
+        .iter()
+        .position(|r| r.model == model)
+        .unwrap();
+    app.lists[MODELS - 1].selected = pos;
+}
+
+/// Runs what the last update asked for and applies the first non-progress result.
+fn run_jobs(app: &mut App, rt: &tokio::runtime::Runtime) {
+    let (tx, mut rx) = unbounded_channel();
+    rt.block_on(async {
+        jobs::start_requested(app, &tx);
+        let a = tokio::time::timeout(Duration::from_secs(120), rx.recv())
+            .await
+            .expect("the job answers")
+            .expect("an action");
+        app.update(a);
+    });
+}
+
+/// A seller with a registered version that is not active (a candidate).
+fn candidate_seller(app: &App) -> String {
+    app.lifecycle
+        .registry
+        .models
+        .iter()
+        .find(|(k, e)| *k != "global" && e.active.is_none() && !e.versions.is_empty())
+        .map(|(k, _)| k.clone())
+        .expect("the demo data has seller candidates")
+}
+
+#[test]
+fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
+    let (dir, mut app) = app_on_copy();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    app.update(Action::Command(Command::GoTab(MODELS)));
+    let seller = candidate_seller(&app);
+    select_model(&mut app, &seller);
+    assert!(
+        !app.engine
+            .models
+            .as_ref()
+            .unwrap()
+            .sellers
+            .contains_key(&seller)
+    );
+
+    // P asks; n cancels and changes nothing.
+    app.update(Action::Command(Command::Promote));
+    let prompt = app.confirm.as_ref().unwrap().prompt.clone();
+    assert_eq!(
+        prompt,
+        format!("Promote {seller} v1 (the global model scores it)?")
+    );
+    assert!(render(&app, 120, 40).contains(&format!("{prompt} y = yes, n = no")));
+    app.update(Action::Confirm(false));
+    assert!(app.confirm.is_none() && app.registry_op.is_none());
+
+    // P then y: the background job promotes under the lock and reloads the scoring models.
+    app.update(Action::Command(Command::Promote));
+    app.update(Action::Confirm(true));
+    assert_eq!(
+        app.registry_op,
+        Some(RegistryOp::Promote {
+            model: seller.clone(),
+            version: 1
+        })
+    );
+    run_jobs(&mut app, &rt);
+    assert_eq!(
+        app.message.as_deref(),
+        Some(format!("{seller}: v1 is now active").as_str())
+    );
+    let models = app.engine.models.as_ref().unwrap();
+    assert_eq!(models.model_for(&seller).1, seller);
+    let on_disk = Registry::load(dir.path()).unwrap();
+    assert_eq!(on_disk.models[&seller].active, Some(1));
+    assert_eq!(app.lifecycle.registry, on_disk);
+    // The seller's rows are now scored by its own model.
+    let s = app.engine.data.seller_index(&seller).unwrap() as u32;
+    let scores = app.engine.scores.as_ref().unwrap();
+    let o = &app.engine.data.orders;
+    assert!(
+        (0..o.len())
+            .filter(|&i| o.seller[i] == s)
+            .all(|i| scores.own_model[i])
+    );
+
+    // B asks to go back to the global model; y does it.
+    select_model(&mut app, &seller);
+    app.update(Action::Command(Command::Rollback));
+    assert_eq!(
+        app.confirm.as_ref().unwrap().prompt,
+        format!("Roll back {seller} from v1 to the global model?")
+    );
+    app.update(Action::Confirm(true));
+    run_jobs(&mut app, &rt);
+    assert_eq!(
+        app.engine.models.as_ref().unwrap().model_for(&seller).1,
+        "global"
+    );
+
+    // Nothing to roll back for the global model (one version): a message, no question.
+    select_model(&mut app, "global");
+    app.update(Action::Command(Command::Rollback));
+    assert!(app.confirm.is_none());
+    assert_eq!(
+        app.message.as_deref(),
+        Some("global has no earlier active version to roll back to")
+    );
+}
+
+#[test]
+fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
+    let (dir, mut app) = app_on_copy();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seller = candidate_seller(&app);
+    // Another process (the CLI) promotes a seller model.
+    let mut reg = Registry::load(dir.path()).unwrap();
+    reg.promote(&seller, 1).unwrap();
+    reg.save(dir.path()).unwrap();
+    app.update(Action::FilesChanged {
+        data: false,
+        registry: true,
+    });
+    run_jobs(&mut app, &rt);
+    let msg = app.message.clone().unwrap();
+    assert!(
+        msg.starts_with("the registry changed on disk: reloaded the active models"),
+        "{msg}"
+    );
+    assert_eq!(
+        app.engine.models.as_ref().unwrap().model_for(&seller).1,
+        seller
+    );
+    assert!(render(&app, 120, 40).contains("the registry changed on disk"));
+
+    // A registry change that leaves the scoring models as they are only refreshes the tab.
+    let mut reg = Registry::load(dir.path()).unwrap();
+    reg.rule.tolerance = 0.001;
+    reg.save(dir.path()).unwrap();
+    app.message = None;
+    app.update(Action::FilesChanged {
+        data: false,
+        registry: true,
+    });
+    run_jobs(&mut app, &rt);
+    assert_eq!(app.message, None);
+    assert_eq!(app.lifecycle.registry.rule.tolerance, 0.001);
+}
+
+#[test]
+fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
+    let (dir, mut app) = app_on_copy();
+    // Unchanged contents: nothing happens but a note.
+    let (same, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    app.update(Action::DataLoaded(Box::new((same, rep))));
+    assert_eq!(
+        app.message.as_deref(),
+        Some("data files touched on disk; contents unchanged")
+    );
+    assert!(!app.models_requested);
+
+    // Fewer orders: a new engine, risk n/a until models arrive, and a model load requested.
+    let text = std::fs::read_to_string(dir.path().join("orders.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(
+        dir.path().join("orders.csv"),
+        lines[..lines.len() - 500].join("\n"),
+    )
+    .unwrap();
+    let (ds, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    app.update(Action::DataLoaded(Box::new((ds, rep))));
+    assert_eq!(app.engine.data.orders.len(), 49_500);
+    assert!(app.engine.models.is_none());
+    assert_eq!(app.training, Training::Starting);
+    assert!(app.models_requested);
+    assert_eq!(
+        app.message.as_deref(),
+        Some("reloaded new data: 49,500 orders (was 50,000); models loading")
+    );
+}
+
+#[test]
+fn the_watcher_notices_registry_and_data_changes() {
+    let (dir, _app) = app_on_copy();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let path: PathBuf = dir.path().to_path_buf();
+    rt.block_on(async {
+        let (tx, mut rx) = unbounded_channel();
+        jobs::spawn_watcher(&path, tx);
+        // Let it take its first look, then change the registry.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut reg = Registry::load(&path).unwrap();
+        reg.save(&path).unwrap();
+        let a = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            a,
+            Action::FilesChanged {
+                data: false,
+                registry: true
+            }
+        ));
+        std::fs::write(
+            path.join("sellers.csv"),
+            "seller_id,seller_name,marketplace_id\n",
+        )
+        .unwrap();
+        let a = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(a, Action::FilesChanged { data: true, .. }));
+    });
+}
+
+#[test]
+fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
+    let (_dir, mut app) = app_on_copy();
+    app.update(Action::Command(Command::GoTab(DRIFT)));
+    // all -> M001 -> M002
+    app.update(Action::Command(Command::Marketplace));
+    app.update(Action::Command(Command::Marketplace));
+    let scope = drift_scope(&app).unwrap();
+    assert_eq!(scope.marketplace, "M002");
+    let rows = drift_rows(Some(scope), &app.lists[DRIFT - 1]);
+    let strengths: Vec<f64> = rows.iter().map(|c| strength(c)).collect();
+    assert!(strengths.windows(2).all(|w| w[0] >= w[1]), "{strengths:?}");
+    // Strength >= 1 exactly for the drifted columns (distance tests at this reference size).
+    for c in &rows {
+        assert_eq!(c.drift.drifted, strength(c) >= 1.0, "{}", c.column);
+    }
+    let drifted: Vec<&str> = rows
+        .iter()
+        .filter(|c| c.drift.drifted)
+        .map(|c| c.column.as_str())
+        .collect();
+    assert_eq!(drifted.len(), scope.drifted_columns);
+    assert!(drifted.contains(&"delivery_days") && drifted.contains(&"payment_method"));
+    let first = rows[0].column.clone();
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Columns: M002"), "{screen}");
+    assert!(
+        screen.contains(&format!("{first}: reference vs current share")),
+        "{screen}"
+    );
+    // s twice: by column name, A-Z.
+    app.update(Action::Command(Command::Sort));
+    app.update(Action::Command(Command::Sort));
+    let names: Vec<String> = drift_rows(drift_scope(&app), &app.lists[DRIFT - 1])
+        .iter()
+        .map(|c| c.column.clone())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+}
