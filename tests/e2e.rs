@@ -112,6 +112,40 @@ fn dashboard_in_a_real_terminal() {
     wait_for(s, "Sellers (40)", 10);
     keys(s, &["w"]);
     wait_for(s, "90d", 10);
+
+    // Models tab: a promotion by another process (the CLI) is noticed and shown.
+    keys(s, &["5"]);
+    wait_for(s, "Models (41)", 10);
+    let (a, b) = two_candidates(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(["models", "promote", &a, "1", "--data"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for(
+        s,
+        "the registry changed on disk: reloaded the active models",
+        20,
+    );
+    keys(s, &["/"]);
+    keys(s, &[&a, "Enter"]);
+    wait_for(s, "own v1", 10);
+    // A promotion from the dashboard asks first.
+    keys(s, &["Escape"]);
+    keys(s, &["/"]);
+    keys(s, &[&b, "Enter"]);
+    keys(s, &["P"]);
+    wait_for(s, &format!("Promote {b} v1"), 10);
+    keys(s, &["y"]);
+    wait_for(s, &format!("{b}: v1 is now active"), 30);
+
+    keys(s, &["6"]);
+    wait_for(s, "drifted columns:", 10);
     keys(s, &["q"]);
     let after = wait_for(s, "RR_EXIT=0", 10);
     // The alternate screen is gone: the dashboard's text is no longer on screen.
@@ -125,6 +159,25 @@ fn dashboard_in_a_real_terminal() {
     );
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("first frame"), "{logged}");
+}
+
+/// Two sellers whose registered version is a candidate (not active), from the CLI.
+fn two_candidates(dir: &Path) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(["models", "list", "--format", "json", "--data"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let reg: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c: Vec<String> = reg["models"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, e)| *k != "global" && e["active"].is_null())
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(c.len() >= 2, "{c:?}");
+    (c[0].clone(), c[1].clone())
 }
 
 #[test]
