@@ -142,10 +142,7 @@ fn draw_selected(f: &mut Frame, area: Rect, app: &App, row: Option<&ModelRow>) {
         None => vec![Line::from(Span::styled("no registered versions", t.dim))],
     };
     lines.push(Line::from(Span::styled(row.decision.clone(), t.dim)));
-    let title = format!(
-        " {}: versions ([ ] choose, P promote, B roll back) ",
-        row.model
-    );
+    let title = format!(" {} versions ([ ] choose) ", row.model);
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
