@@ -178,7 +178,7 @@ fn draw_histogram(f: &mut Frame, area: Rect, app: &App, c: Option<&ColumnReport>
     };
     let inner = area.width.saturating_sub(2) as usize;
     let label_w = 12usize.min(inner / 4);
-    let bar_w = inner.saturating_sub(label_w + 2 * 7).max(2) / 2;
+    let bar_w = inner.saturating_sub(label_w + 2 * 8).max(2) / 2;
     let max = c
         .reference_share
         .iter()
@@ -186,7 +186,7 @@ fn draw_histogram(f: &mut Frame, area: Rect, app: &App, c: Option<&ColumnReport>
         .fold(0.0f64, |a, &b| a.max(b));
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("{:<label_w$}", ""), t.dim),
-        Span::styled(format!("{:<w$}", "reference", w = bar_w + 7), t.bar2),
+        Span::styled(format!("{:<w$}", "reference", w = bar_w + 8), t.bar2),
         Span::styled("current", t.bar),
     ])];
     for (i, label) in c.buckets.iter().enumerate() {
@@ -198,7 +198,7 @@ fn draw_histogram(f: &mut Frame, area: Rect, app: &App, c: Option<&ColumnReport>
                 t.text,
             ),
             Span::styled(hbar(t, r, max, bar_w), t.bar2),
-            Span::styled(format!("{:>6.1}%", 100.0 * r), t.dim),
+            Span::styled(format!("{:>6.1}% ", 100.0 * r), t.dim),
             Span::styled(hbar(t, cur, max, bar_w), t.bar),
             Span::styled(format!("{:>6.1}%", 100.0 * cur), t.dim),
         ]));
