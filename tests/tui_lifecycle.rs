@@ -257,6 +257,16 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
         app.message.as_deref(),
         Some("reloaded new data: 49,500 orders (was 50,000); models loading")
     );
+
+    // Models prepared for the old data (a training that was running) arrive late: discarded,
+    // never installed over the new orders.
+    let (old, _) = load_dir(trained_base(), &LoadOptions::default()).unwrap();
+    let (models, _) = load_or_train(&old, &TrainConfig::default(), false, &|_| {}).unwrap();
+    let stale = Prepared::new(&old, models, RiskBands::DEFAULT);
+    app.update(Action::ModelsReady(Box::new(stale), Provenance::Reused));
+    assert!(app.engine.models.is_none());
+    assert_eq!(app.training, Training::Starting);
+    let _ = render(&app, 120, 40);
 }
 
 #[test]

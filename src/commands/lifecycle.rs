@@ -3,10 +3,12 @@
 use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand, StateArgs};
 use crate::config::{RiskBands, TrainConfig};
+use crate::model::ModelMetrics;
 use crate::model::compare::compare;
 use crate::model::lock::StateLock;
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
+use crate::model::store::Provenance;
 use crate::pipeline::{PipelineEvent, PipelineOptions, run_pipeline};
 use crate::report;
 use color_eyre::eyre::{Result, bail, eyre};
@@ -270,6 +272,75 @@ fn report_change(
             );
             Ok(())
         }
+    }
+}
+
+/// `train`: a new run, registered; prints every model of the run with its registration.
+pub fn train(data: &DataArgs, format: crate::report::Format) -> Result<()> {
+    let loaded = super::load_with_models(data, true)?;
+    let dir = &loaded.data.dir;
+    let (run, registered) = match &loaded.provenance {
+        Provenance::Trained { run_id, registered } => {
+            (Some(load_run(dir, run_id)?), registered.clone())
+        }
+        _ => (None, Vec::new()),
+    };
+    // The run's models (all of them), or the unsaved set's when the run could not be stored.
+    let metrics: Vec<ModelMetrics> = match &run {
+        Some(r) => r.models.iter().map(|m| m.metrics.clone()).collect(),
+        None => loaded.models.all_metrics().into_iter().cloned().collect(),
+    };
+    let decision = |name: &str| registered.iter().find(|r| r.model == name);
+    match format {
+        crate::report::Format::Json => {
+            let models: Vec<serde_json::Value> = metrics
+                .iter()
+                .map(|m| {
+                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    if let Some(obj) = v.as_object_mut() {
+                        let d = decision(&m.model);
+                        obj.insert("version".into(), d.map(|d| d.version).into());
+                        obj.insert("active".into(), d.is_some_and(|d| d.promoted).into());
+                        obj.insert("decision".into(), d.map(|d| d.reason.clone()).into());
+                    }
+                    v
+                })
+                .collect();
+            print_json(&serde_json::json!({
+                "run_id": run.as_ref().map(|r| &r.id),
+                "trained_at": loaded.models.trained_at,
+                "train_seconds": run.as_ref().map_or(loaded.models.train_seconds, |r| r.train_seconds),
+                "fingerprint": format!("{:016x}", loaded.data.fingerprint),
+                "models": models,
+            }))
+        }
+        crate::report::Format::Table => {
+            if let Some(r) = &run {
+                println!("Run {} ({:.1} s)\n", r.id, r.train_seconds);
+            }
+            let refs: Vec<&ModelMetrics> = metrics.iter().collect();
+            print!("{}", report::metrics_table(&refs));
+            let rows: Vec<Vec<String>> = registered
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.model.clone(),
+                        format!("v{}", d.version),
+                        if d.promoted { "active" } else { "candidate" }.to_string(),
+                        d.reason.clone(),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                println!();
+                print!(
+                    "{}",
+                    report::table(&["Model", "Version", "State", "Decision"], &rows)
+                );
+            }
+            Ok(())
+        }
+        crate::report::Format::Csv => bail!("train supports --format table or json"),
     }
 }
 

@@ -78,27 +78,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             }
             Ok(())
         }
-        Some(Command::Train { data, format }) => {
-            let engine = open(&data, true)?;
-            let models = engine
-                .models
-                .as_ref()
-                .ok_or_else(|| eyre!("training produced no models"))?;
-            match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({
-                        "trained_at": models.trained_at,
-                        "train_seconds": models.train_seconds,
-                        "fingerprint": format!("{:016x}", models.fingerprint),
-                        "models": model_rows(models),
-                    }))?
-                ),
-                Format::Table => print!("{}", report::metrics_table(&models.all_metrics())),
-                Format::Csv => bail!("train supports --format table or json"),
-            }
-            Ok(())
-        }
+        Some(Command::Train { data, format }) => lifecycle::train(&data, format),
         Some(Command::Predict {
             data,
             out,
@@ -204,15 +184,16 @@ pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
 }
 
 /// Validated data with its models, before any scoring or aggregation.
-struct Loaded {
-    data: crate::data::Dataset,
-    report: crate::data::LoadReport,
-    models: ModelSet,
-    bands: RiskBands,
+pub(crate) struct Loaded {
+    pub(crate) data: crate::data::Dataset,
+    pub(crate) report: crate::data::LoadReport,
+    pub(crate) models: ModelSet,
+    pub(crate) bands: RiskBands,
+    pub(crate) provenance: Provenance,
 }
 
 /// Loads the data (warnings to stderr) and reuses or trains models.
-fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
+pub(crate) fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
     let bands =
         RiskBands::parse(args.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
@@ -235,7 +216,7 @@ fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
     };
     let (models, prov) = load_or_train(&ds, &TrainConfig::default(), retrain, &progress)?;
     bar.finish_and_clear();
-    if let Provenance::TrainedUnsaved(why) = prov {
+    if let Provenance::TrainedUnsaved(why) = &prov {
         eprintln!("warning: models trained but not saved ({why})");
     }
     Ok(Loaded {
@@ -243,22 +224,8 @@ fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
         report: load_report,
         models,
         bands,
+        provenance: prov,
     })
-}
-
-/// Metrics of every model as JSON objects, each with `active`: whether it scores orders.
-fn model_rows(models: &crate::model::ModelSet) -> Vec<serde_json::Value> {
-    let global = std::iter::once(&models.global);
-    global
-        .chain(models.sellers.values())
-        .map(|m| {
-            let mut v = serde_json::to_value(&m.metrics).unwrap_or_default();
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("active".into(), m.active.into());
-            }
-            v
-        })
-        .collect()
 }
 
 /// Input of `predict --order`: the orders.csv feature columns.

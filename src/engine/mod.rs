@@ -43,6 +43,8 @@ pub enum EngineError {
 /// Models with everything derived from them, ready to swap into an [`Engine`]. Built off the
 /// UI thread ([`Prepared::new`] scores every order and aggregates).
 pub struct Prepared {
+    /// Fingerprint of the data it was computed for (stale results are discarded).
+    pub data_fingerprint: u64,
     /// The models.
     pub models: ModelSet,
     /// Scores of every order.
@@ -63,6 +65,7 @@ impl Prepared {
         let cube = Cube::build(data, Some(&scores), bands);
         let drift = drift_report(data, Some(&models), Some(&scores), DRIFT_CURRENT_DAYS, None).ok();
         Prepared {
+            data_fingerprint: data.fingerprint,
             models,
             scores,
             cube,

@@ -269,6 +269,13 @@ impl App {
             Action::Command(Command::Quit) => self.quit = true,
             Action::Command(Command::Help) => self.help = !self.help,
             Action::Command(Command::Back) => self.back(),
+            Action::ModelsReady(prepared, _) | Action::ModelsReloaded(prepared, ..)
+                if prepared.data_fingerprint != self.engine.data.fingerprint =>
+            {
+                // Computed for data that has since been replaced: a load for the new data
+                // is already under way.
+                tracing::info!("discarded models prepared for replaced data");
+            }
             _ if self.help => {}
             Action::Command(Command::NextTab) => self.switch_tab(self.tab + 1),
             Action::Command(Command::PrevTab) => self.switch_tab(self.tab + TABS.len() - 1),
@@ -368,6 +375,9 @@ impl App {
             Action::TrainProgress(done, total) => self.training = Training::Running(done, total),
             Action::ModelsReady(prepared, prov) => {
                 self.engine.install(*prepared);
+                if let Provenance::Trained { .. } = &prov {
+                    self.message = Some(prov.summary());
+                }
                 if let Provenance::TrainedUnsaved(why) = &prov {
                     self.message = Some(format!("models trained but not saved: {why}"));
                 }
