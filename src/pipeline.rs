@@ -338,7 +338,10 @@ fn train_steps(
     let existing = list_runs(&ds.dir).0.into_iter().rev().find(|r| {
         registered_ids.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params
     });
-    let has_active = active_set(&ds.dir, &reg).is_ok_and(|s| s.is_some());
+    let has_active = reg
+        .models
+        .get(crate::model::GLOBAL)
+        .is_some_and(|e| e.active.is_some());
     if let Some(run) = existing.filter(|_| has_active) {
         for step in [Step::Train, Step::Evaluate, Step::Register] {
             let why = format!("run {} already trained on this data", run.id);

@@ -516,8 +516,19 @@ pub fn active_set(
         return Ok(None);
     };
     let mut artifacts = Artifacts::default();
-    let mut set = artifacts.get(data_dir, &g.run_id)?.clone();
-    set.sellers.clear();
+    // The global model's run, without cloning that run's seller forests.
+    let src = artifacts.get(data_dir, &g.run_id)?;
+    let mut set = ModelSet {
+        format_version: src.format_version,
+        fingerprint: src.fingerprint,
+        trained_at: src.trained_at.clone(),
+        train_seconds: src.train_seconds,
+        config: src.config.clone(),
+        global: src.global.clone(),
+        sellers: BTreeMap::new(),
+        seller_drivers: src.seller_drivers.clone(),
+        versions: BTreeMap::new(),
+    };
     set.versions.insert(
         GLOBAL.to_string(),
         VersionRef {

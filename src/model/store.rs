@@ -99,8 +99,8 @@ pub fn reusable(ds: &Dataset, cfg: &TrainConfig) -> Result<Option<ModelSet>, Sto
     }
 }
 
-/// Trains a run, stores and registers it (under the state lock), and returns the registry's
-/// active set afterwards.
+/// Trains a run, stores and registers it, and returns the registry's active set afterwards.
+/// `lock` is not used, only required: the caller must hold the state lock.
 fn train_and_register(
     ds: &Dataset,
     cfg: &TrainConfig,
