@@ -11,7 +11,7 @@ use returnrisk_tui::tui::action::{Action, Command};
 use returnrisk_tui::tui::app::{App, DRIFT, MODELS, Training};
 use returnrisk_tui::tui::config::{ColorMode, Config};
 use returnrisk_tui::tui::keymap::KeyMap;
-use returnrisk_tui::tui::lifecycle::{RegistryOp, drift_rows, drift_scope, strength};
+use returnrisk_tui::tui::lifecycle::{RegistryOp, drift_report, drift_rows, drift_scope, strength};
 use returnrisk_tui::tui::theme::Theme;
 use returnrisk_tui::tui::{jobs, ui};
 use std::path::{Path, PathBuf};
@@ -335,6 +335,19 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
         screen.contains(&format!("{first}: reference vs current share")),
         "{screen}"
     );
+    // The 7-day window shows the drift of the last 7 days (fewer current orders).
+    let n30 = scope.n_current;
+    while app.window != Window::Days(7) {
+        app.update(Action::Command(Command::Window));
+    }
+    let short = drift_report(&app).unwrap();
+    assert_eq!(
+        (short.current_start.as_str(), short.current_end.as_str()),
+        ("2026-06-24", "2026-06-30")
+    );
+    let n7 = drift_scope(&app).unwrap().n_current;
+    assert!(n7 > 0 && n7 < n30, "{n7} vs {n30}");
+    assert!(render(&app, 120, 40).contains("current 2026-06-24..2026-06-30"));
     // s twice: by column name, A-Z.
     app.update(Action::Command(Command::Sort));
     app.update(Action::Command(Command::Sort));

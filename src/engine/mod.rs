@@ -53,23 +53,30 @@ pub struct Prepared {
     pub cube: Cube,
     /// Drift of the last [`DRIFT_CURRENT_DAYS`] days against the models' training period.
     pub drift: Option<DriftReport>,
+    /// The same for the last [`DRIFT_SHORT_DAYS`] days (the dashboard's 7-day window).
+    pub drift_short: Option<DriftReport>,
 }
 
 /// Days of the current window behind the drift alerts.
 pub const DRIFT_CURRENT_DAYS: u32 = 30;
+/// The shorter current window `drift --current` offers (shown in the 7-day window).
+pub const DRIFT_SHORT_DAYS: u32 = 7;
 
 impl Prepared {
     /// Scores `data` with `models`, builds the cube and the drift report.
     pub fn new(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let scores = score_dataset(data, &models);
         let cube = Cube::build(data, Some(&scores), bands);
-        let drift = drift_report(data, Some(&models), Some(&scores), DRIFT_CURRENT_DAYS, None).ok();
+        let report = |days| drift_report(data, Some(&models), Some(&scores), days, None).ok();
+        let drift = report(DRIFT_CURRENT_DAYS);
+        let drift_short = report(DRIFT_SHORT_DAYS);
         Prepared {
             data_fingerprint: data.fingerprint,
             models,
             scores,
             cube,
             drift,
+            drift_short,
         }
     }
 }
@@ -90,6 +97,8 @@ pub struct Engine {
     pub cube: Cube,
     /// Drift of the last 30 days against the training period (once models exist).
     pub drift: Option<DriftReport>,
+    /// Drift of the last 7 days.
+    pub drift_short: Option<DriftReport>,
     /// Order indices per seller, newest first.
     seller_orders: Vec<Vec<u32>>,
 }
@@ -113,6 +122,7 @@ impl Engine {
             scores: None,
             cube,
             drift: None,
+            drift_short: None,
             seller_orders,
         }
     }
@@ -127,6 +137,7 @@ impl Engine {
     pub fn install(&mut self, p: Prepared) {
         self.cube = p.cube;
         self.drift = p.drift;
+        self.drift_short = p.drift_short;
         self.scores = Some(p.scores);
         self.models = Some(p.models);
     }

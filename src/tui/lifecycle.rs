@@ -5,7 +5,7 @@
 use super::app::{App, DRIFT, MODELS, Training};
 use super::views::{ListView, matches, opt_cmp, text_cmp};
 use crate::data::Seller;
-use crate::drift::report::{ColumnReport, ScopeReport};
+use crate::drift::report::{ColumnReport, DriftReport, ScopeReport};
 use crate::engine::Engine;
 use crate::model::GLOBAL;
 use crate::model::registry::ModelEntry;
@@ -156,12 +156,19 @@ pub fn strength(c: &ColumnReport) -> f64 {
     }
 }
 
+/// The drift report the Drift tab shows: the last 7 days in the 7-day window, else the
+/// last 30 (the one behind the alerts).
+pub fn drift_report(app: &App) -> Option<&DriftReport> {
+    match app.window {
+        crate::engine::Window::Days(7) => app.engine.drift_short.as_ref(),
+        _ => app.engine.drift.as_ref(),
+    }
+}
+
 /// The drift report's scope for the marketplace filter (`all` without one).
 pub fn drift_scope(app: &App) -> Option<&ScopeReport> {
     let want = app.marketplace_id().unwrap_or("all");
-    app.engine
-        .drift
-        .as_ref()?
+    drift_report(app)?
         .scopes
         .iter()
         .find(|s| s.marketplace == want)

@@ -1,6 +1,6 @@
 //! Drift tab: the dataset verdict of every marketplace, the per-column tests of the current
 //! scope (the marketplace filter, `m`), and the reference vs current histogram of the
-//! selected column.
+//! selected column. The current window is the last 7 days in the 7-day window, else 30.
 //!
 //! ```text
 //!  verdicts: all 2/10 | M001 0/10 | > M002 3/10 | M003 0/10; reference vs current dates
@@ -11,7 +11,7 @@
 
 use crate::drift::report::{ColumnReport, DriftReport};
 use crate::tui::app::{App, DRIFT, Training};
-use crate::tui::lifecycle::{DRIFT_SORTS, drift_rows, drift_scope, strength};
+use crate::tui::lifecycle::{DRIFT_SORTS, drift_report, drift_rows, drift_scope, strength};
 use crate::tui::widgets::{Col, block, col, hbar, int, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -30,7 +30,7 @@ const COLS: [Col; 6] = [
 /// Draws the tab into `area`.
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let Some(report) = app.engine.drift.as_ref() else {
+    let Some(report) = drift_report(app) else {
         let msg = match app.training {
             Training::Starting | Training::Running(..) => {
                 "drift needs the models (the reference is their training period): loading..."
@@ -141,11 +141,10 @@ fn draw_verdicts(f: &mut Frame, area: Rect, app: &App, r: &DriftReport) {
     let scope = drift_scope(app);
     let dates = Line::from(Span::styled(
         format!(
-            "reference {}..{} ({} orders, {}) vs current {}..{} ({} orders)",
+            "reference {}..{} ({} orders) vs current {}..{} ({} orders; the 7d window shows 7 days)",
             r.reference_start,
             r.reference_end,
             int(scope.map_or(0, |s| s.n_reference) as u64),
-            r.reference,
             r.current_start,
             r.current_end,
             int(scope.map_or(0, |s| s.n_current) as u64),
@@ -155,7 +154,13 @@ fn draw_verdicts(f: &mut Frame, area: Rect, app: &App, r: &DriftReport) {
     f.render_widget(
         Paragraph::new(vec![Line::from(spans), Line::from(verdict), dates])
             .wrap(Wrap { trim: true })
-            .block(block(t, " Drift: Evidently DataDriftPreset defaults ")),
+            .block(block(
+                t,
+                format!(
+                    " Drift: {} vs recent orders (Evidently defaults) ",
+                    r.reference
+                ),
+            )),
         area,
     );
 }
