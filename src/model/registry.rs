@@ -1,22 +1,14 @@
 //! The model registry (`<data dir>/.returnrisk/registry.json`): numbered versions of every
-//! model (`global` and each seller's own), one active version each, and the rule that decides
-//! whether a new version replaces the active one.
-//!
-//! A new version is compared with the model it would replace *on the new version's holdout
-//! orders* (the incumbent is scored on them now), so both are judged on the same orders. For
-//! the global model the incumbent is the active global version; for a seller it is the
-//! seller's active version or, when it has none, the active global model that scores it.
-//! It becomes active when it is not worse by the registry's [`PromotionRule`]; otherwise it
-//! stays a candidate. Promote and roll back by hand; every change bumps `revision`.
+//! model (`global` and each seller's own), one active version each, the history that
+//! rollback returns along, and the [`PromotionRule`] that registration applies
+//! ([`super::register`]). Promote and roll back by hand; every change bumps `revision`.
 
+use super::GLOBAL;
 use super::metrics::{brier, roc_auc};
-use super::runs::{RunError, RunRecord, load_run_models, state_dir};
-use super::train::{Holdout, TrainOutput};
-use super::{GLOBAL, ModelSet, TrainedModel, VersionRef};
-use crate::data::Dataset;
+use super::runs::{RunError, state_dir};
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Version of `registry.json`.
@@ -164,7 +156,7 @@ impl ModelEntry {
     pub fn active_version(&self) -> Option<&ModelVersion> {
         self.active.and_then(|v| self.version(v))
     }
-    fn activate(&mut self, v: Option<u32>) {
+    pub(super) fn activate(&mut self, v: Option<u32>) {
         if self.active != v
             && let Some(old) = self.active
         {
@@ -332,233 +324,65 @@ impl Registry {
     }
 }
 
-/// Artifacts of runs, read once each.
-#[derive(Default)]
-struct Artifacts(HashMap<String, ModelSet>);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Artifacts {
-    fn get(&mut self, data_dir: &Path, run_id: &str) -> Result<&ModelSet, RunError> {
-        if !self.0.contains_key(run_id) {
-            let set = load_run_models(data_dir, run_id)?;
-            self.0.insert(run_id.to_string(), set);
+    fn score(brier: Option<f64>, roc_auc: Option<f64>) -> Score {
+        Score {
+            n: 100,
+            brier,
+            roc_auc,
         }
-        Ok(&self.0[run_id])
     }
-    fn model(
-        &mut self,
-        data_dir: &Path,
-        run_id: &str,
-        name: &str,
-    ) -> Result<&TrainedModel, RunError> {
-        let path = super::runs::runs_dir(data_dir)
-            .join(run_id)
-            .join("models.json");
-        let set = self.get(data_dir, run_id)?;
-        if name == GLOBAL {
-            return Ok(&set.global);
-        }
-        set.sellers.get(name).ok_or(RunError::Damaged {
-            path,
-            message: format!("no model {name:?}"),
-        })
-    }
-}
 
-/// Scores holdout rows with `model` (for comparing an incumbent on a new version's holdout).
-fn score_rows(ds: &Dataset, model: &TrainedModel, rows: &[usize]) -> Vec<f64> {
-    let codes = model.encoder.category_codes(ds);
-    let x: Vec<_> = rows
-        .iter()
-        .map(|&i| model.encoder.encode_order(ds, &codes, i))
-        .collect();
-    model.forest.predict(&x)
-}
-
-/// What registration decided for one model.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Registered {
-    /// The model.
-    pub model: String,
-    /// Its new version.
-    pub version: u32,
-    /// Whether it became active.
-    pub promoted: bool,
-    /// Why.
-    pub reason: String,
-}
-
-fn fmt_metric(v: Option<f64>) -> String {
-    v.map_or("n/a".into(), |v| format!("{v:.4}"))
-}
-
-/// Registers every model of a run as a new version and applies the promotion rule.
-pub fn register(
-    ds: &Dataset,
-    reg: &mut Registry,
-    run: &RunRecord,
-    out: &TrainOutput,
-) -> Vec<Registered> {
-    let mut artifacts = Artifacts::default();
-    let mut done = Vec::new();
-    let now = super::train::now_utc();
-    let names = std::iter::once(GLOBAL).chain(out.set.sellers.keys().map(String::as_str));
-    for name in names {
-        let Some(holdout) = out.holdout.get(name) else {
-            continue;
+    #[test]
+    fn not_worse_counts_ties_and_tolerance_in_the_metrics_direction() {
+        let brier = PromotionRule::default();
+        let (a, b) = (score(Some(0.14), Some(0.70)), score(Some(0.15), Some(0.75)));
+        assert_eq!(brier.not_worse(&a, &b), Some(true)); // lower Brier wins
+        assert_eq!(brier.not_worse(&b, &a), Some(false));
+        assert_eq!(brier.not_worse(&a, &a), Some(true)); // a tie is not worse
+        let loose = PromotionRule {
+            tolerance: 0.02,
+            ..brier
         };
-        // The incumbent: this model's active version, or for a seller without one the
-        // active global model (already decided above, since the global comes first).
-        let entry = reg.models.get(name);
-        let own = entry.and_then(|e| e.active_version()).map(|v| (name, v));
-        let fallback = || {
-            let g = reg.models.get(GLOBAL)?.active_version()?;
-            (name != GLOBAL).then_some((GLOBAL, g))
+        assert_eq!(loose.not_worse(&b, &a), Some(true));
+        let auc = PromotionRule {
+            metric: Metric::RocAuc,
+            tolerance: 0.0,
         };
-        let incumbent_ref = own
-            .or_else(fallback)
-            .map(|(m, v)| (m.to_string(), v.version, v.run_id.clone()));
-        let (promoted, reason, incumbent) =
-            decide(ds, reg.rule, &mut artifacts, holdout, incumbent_ref, name);
-        let entry = reg.models.entry(name.to_string()).or_default();
-        let version = entry.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-        entry.versions.push(ModelVersion {
-            version,
-            run_id: run.id.clone(),
-            registered_at: now.clone(),
-            score: Score::of(&holdout.returned, &holdout.risk),
-            promoted,
-            reason: reason.clone(),
-            incumbent,
-        });
-        if promoted {
-            entry.activate(Some(version));
-        }
-        done.push(Registered {
-            model: name.to_string(),
-            version,
-            promoted,
-            reason,
-        });
+        assert_eq!(auc.not_worse(&b, &a), Some(true)); // higher AUC wins
+        assert_eq!(auc.not_worse(&a, &b), Some(false));
+        let one_class = score(Some(0.1), None);
+        assert_eq!(auc.not_worse(&one_class, &a), None);
+        assert_eq!(Metric::parse("roc_auc"), Some(Metric::RocAuc));
+        assert_eq!(Metric::parse("f1"), None);
     }
-    done
-}
 
-/// Applies the rule to one new model against its incumbent `(model, version, run id)`.
-fn decide(
-    ds: &Dataset,
-    rule: PromotionRule,
-    artifacts: &mut Artifacts,
-    holdout: &Holdout,
-    incumbent: Option<(String, u32, String)>,
-    name: &str,
-) -> (bool, String, Option<Incumbent>) {
-    let new = Score::of(&holdout.returned, &holdout.risk);
-    let Some((inc_name, inc_version, run_id)) = incumbent else {
-        return (true, "first version".into(), None);
-    };
-    let model = match artifacts.model(&ds.dir, &run_id, &inc_name) {
-        Ok(m) => m,
-        Err(e) => {
-            return (
-                true,
-                format!("active {inc_name} v{inc_version} cannot be read ({e}); replaced"),
-                None,
-            );
-        }
-    };
-    let old = Score::of(&holdout.returned, &score_rows(ds, model, &holdout.rows));
-    let m = rule.metric;
-    let (a, b) = (fmt_metric(new.get(m)), fmt_metric(old.get(m)));
-    let who = if inc_name == name {
-        format!("active v{inc_version}")
-    } else {
-        format!("{inc_name} v{inc_version}")
-    };
-    let inc = Some(Incumbent {
-        model: inc_name,
-        version: inc_version,
-        score: old,
-    });
-    let n = new.n;
-    match rule.not_worse(&new, &old) {
-        Some(true) => (
-            true,
-            format!(
-                "{} {a} vs {who}'s {b} on the same {n} orders: not worse",
-                m.name()
-            ),
-            inc,
-        ),
-        Some(false) => (
-            false,
-            format!(
-                "{} {a} vs {who}'s {b} on the same {n} orders: worse, kept as candidate",
-                m.name()
-            ),
-            inc,
-        ),
-        None => (
-            false,
-            format!("{} is n/a on these {n} orders: kept as candidate", m.name()),
-            inc,
-        ),
-    }
-}
-
-/// The models the registry makes active, assembled from their runs' artifacts, with a
-/// warning for each active seller version that could not be read (its sellers fall back to
-/// the global model). `Ok(None)` while no global version is active.
-pub fn active_set(
-    data_dir: &Path,
-    reg: &Registry,
-) -> Result<Option<(ModelSet, Vec<String>)>, RegistryError> {
-    let Some(g) = reg.models.get(GLOBAL).and_then(|e| e.active_version()) else {
-        return Ok(None);
-    };
-    let mut artifacts = Artifacts::default();
-    // The global model's run, without cloning that run's seller forests.
-    let src = artifacts.get(data_dir, &g.run_id)?;
-    let mut set = ModelSet {
-        format_version: src.format_version,
-        fingerprint: src.fingerprint,
-        trained_at: src.trained_at.clone(),
-        train_seconds: src.train_seconds,
-        config: src.config.clone(),
-        global: src.global.clone(),
-        sellers: BTreeMap::new(),
-        seller_drivers: src.seller_drivers.clone(),
-        versions: BTreeMap::new(),
-    };
-    set.versions.insert(
-        GLOBAL.to_string(),
-        VersionRef {
-            version: g.version,
-            run_id: g.run_id.clone(),
-        },
-    );
-    let mut warnings = Vec::new();
-    for (name, entry) in reg.models.iter().filter(|(n, _)| *n != GLOBAL) {
-        let Some(v) = entry.active_version() else {
-            continue;
+    #[test]
+    fn rollback_walks_the_history_and_keeps_a_global_model() {
+        let mut reg = Registry::default();
+        let version = |v: u32| ModelVersion {
+            version: v,
+            run_id: format!("r{v}"),
+            registered_at: String::new(),
+            score: score(Some(0.1), Some(0.7)),
+            promoted: false,
+            reason: String::new(),
+            incumbent: None,
         };
-        match artifacts.model(data_dir, &v.run_id, name) {
-            Ok(m) => {
-                let mut m = m.clone();
-                m.active = true;
-                set.sellers.insert(name.clone(), m);
-                set.versions.insert(
-                    name.clone(),
-                    VersionRef {
-                        version: v.version,
-                        run_id: v.run_id.clone(),
-                    },
-                );
-            }
-            Err(e) => warnings.push(format!(
-                "{name} v{}: {e}; the global model scores it",
-                v.version
-            )),
-        }
+        let e = reg.models.entry(GLOBAL.into()).or_default();
+        e.versions = (1..=3).map(version).collect();
+        e.activate(Some(1));
+        reg.promote(GLOBAL, 3).unwrap();
+        reg.promote(GLOBAL, 2).unwrap();
+        assert_eq!(reg.rollback(GLOBAL).unwrap(), Some(3));
+        assert_eq!(reg.rollback(GLOBAL).unwrap(), Some(1));
+        assert!(matches!(
+            reg.rollback(GLOBAL),
+            Err(RegistryError::GlobalRequired)
+        ));
+        assert_eq!(reg.models[GLOBAL].active, Some(1));
     }
-    Ok(Some((set, warnings)))
 }

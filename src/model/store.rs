@@ -3,7 +3,8 @@
 //! the run store, registered under the promotion rule) and the active set after it.
 
 use super::lock::{LockError, StateLock};
-use super::registry::{Registered, Registry, RegistryError, active_set, register};
+use super::register::{Registered, active_set, register};
+use super::registry::{Registry, RegistryError};
 use super::runs::{RunError, RunParams, fingerprint_hex, list_runs, write_run};
 use super::train::TrainError;
 use super::{ModelSet, TrainProgress, train_models};

@@ -1,0 +1,247 @@
+//! Registration: every model of a run becomes a new version, compared with the model it
+//! would replace *on the new version's holdout orders* (the incumbent is scored on them now),
+//! so both are judged on the same orders. For the global model the incumbent is the active
+//! global version; for a seller, the seller's active version or, when it has none, the active
+//! global model that scores it. It becomes active when it is not worse by the registry's
+//! [`PromotionRule`]; otherwise it stays a candidate. Also: the set of active models,
+//! assembled from their runs' artifacts.
+
+use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, RegistryError, Score};
+use super::runs::{RunError, RunRecord, load_run_models};
+use super::train::{Holdout, TrainOutput};
+use super::{GLOBAL, ModelSet, TrainedModel, VersionRef};
+use crate::data::Dataset;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Artifacts of runs, read once each.
+#[derive(Default)]
+struct Artifacts(HashMap<String, ModelSet>);
+
+impl Artifacts {
+    fn get(&mut self, data_dir: &Path, run_id: &str) -> Result<&ModelSet, RunError> {
+        if !self.0.contains_key(run_id) {
+            let set = load_run_models(data_dir, run_id)?;
+            self.0.insert(run_id.to_string(), set);
+        }
+        Ok(&self.0[run_id])
+    }
+    fn model(
+        &mut self,
+        data_dir: &Path,
+        run_id: &str,
+        name: &str,
+    ) -> Result<&TrainedModel, RunError> {
+        let path = super::runs::runs_dir(data_dir)
+            .join(run_id)
+            .join("models.json");
+        let set = self.get(data_dir, run_id)?;
+        if name == GLOBAL {
+            return Ok(&set.global);
+        }
+        set.sellers.get(name).ok_or(RunError::Damaged {
+            path,
+            message: format!("no model {name:?}"),
+        })
+    }
+}
+
+/// Scores holdout rows with `model` (for comparing an incumbent on a new version's holdout).
+fn score_rows(ds: &Dataset, model: &TrainedModel, rows: &[usize]) -> Vec<f64> {
+    let codes = model.encoder.category_codes(ds);
+    let x: Vec<_> = rows
+        .iter()
+        .map(|&i| model.encoder.encode_order(ds, &codes, i))
+        .collect();
+    model.forest.predict(&x)
+}
+
+/// What registration decided for one model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Registered {
+    /// The model.
+    pub model: String,
+    /// Its new version.
+    pub version: u32,
+    /// Whether it became active.
+    pub promoted: bool,
+    /// Why.
+    pub reason: String,
+}
+
+fn fmt_metric(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| format!("{v:.4}"))
+}
+
+/// Registers every model of a run as a new version and applies the promotion rule.
+pub fn register(
+    ds: &Dataset,
+    reg: &mut Registry,
+    run: &RunRecord,
+    out: &TrainOutput,
+) -> Vec<Registered> {
+    let mut artifacts = Artifacts::default();
+    let mut done = Vec::new();
+    let now = super::train::now_utc();
+    let names = std::iter::once(GLOBAL).chain(out.set.sellers.keys().map(String::as_str));
+    for name in names {
+        let Some(holdout) = out.holdout.get(name) else {
+            continue;
+        };
+        // The incumbent: this model's active version, or for a seller without one the
+        // active global model (already decided above, since the global comes first).
+        let entry = reg.models.get(name);
+        let own = entry.and_then(|e| e.active_version()).map(|v| (name, v));
+        let fallback = || {
+            let g = reg.models.get(GLOBAL)?.active_version()?;
+            (name != GLOBAL).then_some((GLOBAL, g))
+        };
+        let incumbent_ref = own
+            .or_else(fallback)
+            .map(|(m, v)| (m.to_string(), v.version, v.run_id.clone()));
+        let (promoted, reason, incumbent) =
+            decide(ds, reg.rule, &mut artifacts, holdout, incumbent_ref, name);
+        let entry = reg.models.entry(name.to_string()).or_default();
+        let version = entry.versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+        entry.versions.push(ModelVersion {
+            version,
+            run_id: run.id.clone(),
+            registered_at: now.clone(),
+            score: Score::of(&holdout.returned, &holdout.risk),
+            promoted,
+            reason: reason.clone(),
+            incumbent,
+        });
+        if promoted {
+            entry.activate(Some(version));
+        }
+        done.push(Registered {
+            model: name.to_string(),
+            version,
+            promoted,
+            reason,
+        });
+    }
+    done
+}
+
+/// Applies the rule to one new model against its incumbent `(model, version, run id)`.
+fn decide(
+    ds: &Dataset,
+    rule: PromotionRule,
+    artifacts: &mut Artifacts,
+    holdout: &Holdout,
+    incumbent: Option<(String, u32, String)>,
+    name: &str,
+) -> (bool, String, Option<Incumbent>) {
+    let new = Score::of(&holdout.returned, &holdout.risk);
+    let Some((inc_name, inc_version, run_id)) = incumbent else {
+        return (true, "first version".into(), None);
+    };
+    let model = match artifacts.model(&ds.dir, &run_id, &inc_name) {
+        Ok(m) => m,
+        Err(e) => {
+            return (
+                true,
+                format!("active {inc_name} v{inc_version} cannot be read ({e}); replaced"),
+                None,
+            );
+        }
+    };
+    let old = Score::of(&holdout.returned, &score_rows(ds, model, &holdout.rows));
+    let m = rule.metric;
+    let (a, b) = (fmt_metric(new.get(m)), fmt_metric(old.get(m)));
+    let who = if inc_name == name {
+        format!("active v{inc_version}")
+    } else {
+        format!("{inc_name} v{inc_version}")
+    };
+    let inc = Some(Incumbent {
+        model: inc_name,
+        version: inc_version,
+        score: old,
+    });
+    let n = new.n;
+    match rule.not_worse(&new, &old) {
+        Some(true) => (
+            true,
+            format!(
+                "{} {a} vs {who}'s {b} on the same {n} orders: not worse",
+                m.name()
+            ),
+            inc,
+        ),
+        Some(false) => (
+            false,
+            format!(
+                "{} {a} vs {who}'s {b} on the same {n} orders: worse, kept as candidate",
+                m.name()
+            ),
+            inc,
+        ),
+        None => (
+            false,
+            format!("{} is n/a on these {n} orders: kept as candidate", m.name()),
+            inc,
+        ),
+    }
+}
+
+/// The models the registry makes active, assembled from their runs' artifacts, with a
+/// warning for each active seller version that could not be read (its sellers fall back to
+/// the global model). `Ok(None)` while no global version is active.
+pub fn active_set(
+    data_dir: &Path,
+    reg: &Registry,
+) -> Result<Option<(ModelSet, Vec<String>)>, RegistryError> {
+    let Some(g) = reg.models.get(GLOBAL).and_then(|e| e.active_version()) else {
+        return Ok(None);
+    };
+    let mut artifacts = Artifacts::default();
+    // The global model's run, without cloning that run's seller forests.
+    let src = artifacts.get(data_dir, &g.run_id)?;
+    let mut set = ModelSet {
+        format_version: src.format_version,
+        fingerprint: src.fingerprint,
+        trained_at: src.trained_at.clone(),
+        train_seconds: src.train_seconds,
+        config: src.config.clone(),
+        global: src.global.clone(),
+        sellers: BTreeMap::new(),
+        seller_drivers: src.seller_drivers.clone(),
+        versions: BTreeMap::new(),
+    };
+    set.versions.insert(
+        GLOBAL.to_string(),
+        VersionRef {
+            version: g.version,
+            run_id: g.run_id.clone(),
+        },
+    );
+    let mut warnings = Vec::new();
+    for (name, entry) in reg.models.iter().filter(|(n, _)| *n != GLOBAL) {
+        let Some(v) = entry.active_version() else {
+            continue;
+        };
+        match artifacts.model(data_dir, &v.run_id, name) {
+            Ok(m) => {
+                let mut m = m.clone();
+                m.active = true;
+                set.sellers.insert(name.clone(), m);
+                set.versions.insert(
+                    name.clone(),
+                    VersionRef {
+                        version: v.version,
+                        run_id: v.run_id.clone(),
+                    },
+                );
+            }
+            Err(e) => warnings.push(format!(
+                "{name} v{}: {e}; the global model scores it",
+                v.version
+            )),
+        }
+    }
+    Ok(Some((set, warnings)))
+}
