@@ -231,7 +231,7 @@ pub enum Command {
         #[command(flatten)]
         query: QueryArgs,
     },
-    /// (Re)train all models and print their holdout metrics.
+    /// Train a new run, register its models, print their holdout metrics and the decisions.
     Train {
         /// Data options.
         #[command(flatten)]
@@ -285,8 +285,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
-    /// validate -> train -> evaluate -> register -> predict -> drift, with a summary. Safe to
-    /// re-run (unchanged data: no work) and to run from cron (a lock serialises writers).
+    /// Run validate, train, evaluate, register, predict, drift; idempotent and locked (cron).
+    ///
+    /// A second run on unchanged data does no work; two at once do not collide (the second
+    /// waits for the data directory's lock, then finds the work done). Exits 1 naming the
+    /// failed step.
     Pipeline {
         /// Data options.
         #[command(flatten)]
