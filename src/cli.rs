@@ -127,6 +127,16 @@ pub enum RunsCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Delete old runs: all but the newest --keep, except runs holding an active or a
+    /// previously active version (rollback may need them).
+    Prune {
+        /// Newest runs to keep.
+        #[arg(long, default_value_t = 5)]
+        keep: usize,
+        /// Store and format.
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// Parameter and metric differences between two runs (B minus A).
     Compare {
         /// Run A (id, unique prefix or `latest`).

@@ -270,3 +270,44 @@ fn a_crash_between_temp_write_and_rename_leaves_runs_and_registry_intact() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(Registry::load(d).unwrap().revision, reg.revision + 1);
 }
+
+#[test]
+fn prune_keeps_the_newest_and_every_run_rollback_may_need() {
+    let (dir, ds) = small_dataset();
+    let d = dir.path();
+    let (run1, _) = train(&ds, &cfg(20, 10, 7), false);
+    // Two crippled runs: their global versions stay candidates.
+    let (run2, _) = train(&ds, &cfg(1, 1, 7), true);
+    let (run3, _) = train(&ds, &cfg(1, 1, 8), true);
+    let mut reg = Registry::load(d).unwrap();
+    assert_eq!(reg.models["global"].active_version().unwrap().run_id, run1);
+    // Make run 2 hold nothing the registry needs: no active or previously active version
+    // (a seller model of run 2 that won goes back to its run 1 version, or to the global).
+    for e in reg.models.values_mut() {
+        e.history.clear();
+        if e.active_version().is_some_and(|v| v.run_id == run2) {
+            e.active = e
+                .versions
+                .iter()
+                .find(|v| v.run_id == run1)
+                .map(|v| v.version);
+        }
+    }
+    reg.save(d).unwrap();
+    let report = returnrisk_tui::model::prune::prune(d, &mut reg, 1).unwrap();
+    assert_eq!(report.deleted, vec![run2.clone()]);
+    assert!(report.kept.contains(&run1) && report.kept.contains(&run3));
+    assert!(report.freed_bytes > 0);
+    assert!(!runs_dir(d).join(&run2).exists());
+    let on_disk = Registry::load(d).unwrap();
+    assert_eq!(on_disk, reg);
+    // The pruned global version cannot come back; the kept ones still assemble.
+    let err = reg.promote("global", 2).unwrap_err();
+    assert!(err.to_string().contains("was pruned"), "{err}");
+    assert!(active_set(d, &reg).unwrap().is_some());
+    // Nothing left to prune: no write, no revision change.
+    let rev = reg.revision;
+    let again = returnrisk_tui::model::prune::prune(d, &mut reg, 1).unwrap();
+    assert!(again.deleted.is_empty());
+    assert_eq!(Registry::load(d).unwrap().revision, rev);
+}

@@ -6,6 +6,7 @@ use crate::config::{RiskBands, TrainConfig};
 use crate::model::ModelMetrics;
 use crate::model::compare::compare;
 use crate::model::lock::StateLock;
+use crate::model::prune::prune;
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
 use crate::model::store::Provenance;
@@ -129,6 +130,30 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                 }
                 ListFormat::Table => {
                     print!("{}", report::run_text(&run, &reg));
+                    Ok(())
+                }
+            }
+        }
+        RunsCommand::Prune { keep, state } => {
+            let dir = state_dir(&state)?;
+            // prune saves the registry itself, and only when it deletes something.
+            let _lock = StateLock::acquire(&dir, "runs prune", true, &|holder| {
+                eprintln!("waiting for another process ({holder})");
+            })?;
+            let mut reg = Registry::load(&dir)?;
+            let report = prune(&dir, &mut reg, keep)?;
+            match state.format {
+                ListFormat::Json => print_json(&report),
+                ListFormat::Table => {
+                    println!(
+                        "deleted {} runs ({:.1} MB freed); kept {}",
+                        report.deleted.len(),
+                        report.freed_bytes as f64 / 1e6,
+                        report.kept.len()
+                    );
+                    for id in &report.deleted {
+                        println!("  deleted {id}");
+                    }
                     Ok(())
                 }
             }

@@ -7,6 +7,7 @@ pub mod forest;
 pub mod importance;
 pub mod lock;
 pub mod metrics;
+pub mod prune;
 pub mod register;
 pub mod registry;
 pub mod runs;

@@ -112,6 +112,7 @@ pub fn register(
             promoted,
             reason: reason.clone(),
             incumbent,
+            pruned: false,
         });
         if promoted {
             entry.activate(Some(version));

@@ -134,6 +134,9 @@ pub struct ModelVersion {
     pub reason: String,
     /// What it was compared with.
     pub incumbent: Option<Incumbent>,
+    /// Its run was deleted by `runs prune`: it can no longer be promoted.
+    #[serde(default)]
+    pub pruned: bool,
 }
 
 /// Versions of one model.
@@ -225,6 +228,16 @@ pub enum RegistryError {
     /// Nothing to roll back to.
     #[error("model {0:?} has no earlier active version to roll back to")]
     NoHistory(String),
+    /// The version's run was pruned.
+    #[error("{model} v{version}: its run {run_id} was pruned (deleted); it cannot be promoted")]
+    Pruned {
+        /// The model.
+        model: String,
+        /// The version.
+        version: u32,
+        /// Its deleted run.
+        run_id: String,
+    },
     /// The global model cannot be switched off.
     #[error("the global model must keep an active version")]
     GlobalRequired,
@@ -290,6 +303,13 @@ impl Registry {
             .models
             .get_mut(model)
             .ok_or_else(|| RegistryError::UnknownModel(model.to_string()))?;
+        if let Some(v) = entry.version(version).filter(|v| v.pruned) {
+            return Err(RegistryError::Pruned {
+                model: model.to_string(),
+                version,
+                run_id: v.run_id.clone(),
+            });
+        }
         if entry.version(version).is_none() {
             let have: Vec<String> = entry
                 .versions
@@ -371,6 +391,7 @@ mod tests {
             promoted: false,
             reason: String::new(),
             incumbent: None,
+            pruned: false,
         };
         let e = reg.models.entry(GLOBAL.into()).or_default();
         e.versions = (1..=3).map(version).collect();

@@ -23,10 +23,13 @@ pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
         })
 }
 
-/// `active`, `candidate` (never active) or `previous` (was active, replaced).
+/// `active`, `candidate` (never active), `previous` (was active, replaced) or `pruned` (its
+/// run was deleted).
 pub fn version_state(entry: &ModelEntry, version: u32) -> &'static str {
     if entry.active == Some(version) {
         "active"
+    } else if entry.version(version).is_some_and(|v| v.pruned) {
+        "pruned"
     } else if entry.history.contains(&version) || entry.version(version).is_some_and(|v| v.promoted)
     {
         "previous"
