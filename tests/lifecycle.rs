@@ -211,7 +211,7 @@ fn runs_and_models_commands() {
     );
     let text = stdout(&run(&["runs", "show", &b[..b.len() - 2], "--data", data]));
     assert!(
-        text.contains("Parameter") && text.contains("threshold_policy"),
+        text.contains("Parameters") && text.contains("threshold_policy"),
         "{text}"
     );
 

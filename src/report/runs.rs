@@ -85,13 +85,10 @@ pub fn run_text(r: &RunRecord, reg: &Registry) -> String {
         r.data.first_day.as_deref().unwrap_or("n/a"),
         r.data.last_day.as_deref().unwrap_or("n/a"),
     );
-    let params: Vec<Vec<String>> = r
-        .params
-        .entries()
-        .into_iter()
-        .map(|(k, v)| vec![k.to_string(), v])
-        .collect();
-    out.push_str(&table(&["Parameter", "Value"], &params));
+    out.push_str("Parameters\n");
+    for (k, v) in r.params.entries() {
+        let _ = writeln!(out, "  {k:<20} {v}");
+    }
     out.push('\n');
     let metrics: Vec<&ModelMetrics> = r.models.iter().map(|m| &m.metrics).collect();
     out.push_str(&metrics_table(&metrics));
