@@ -6,7 +6,7 @@ use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
 use crate::data::{LoadOptions, OrderFeatures, load_dir};
-use crate::engine::{Engine, Window};
+use crate::engine::{Engine, Prepared, Window};
 use crate::model::store::{Provenance, load_or_train};
 use crate::model::{ModelSet, TrainProgress};
 use crate::report::{self, Format};
@@ -60,7 +60,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         }
         Some(Command::Seller { id, data, query }) => {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let engine = open(&data, false)?;
+            let engine = open_without_drift(&data)?;
             let detail = engine.seller_detail(&id, window).map_err(|e| {
                 let known: Vec<&str> = engine
                     .data
@@ -92,7 +92,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             format,
             out,
         }) => {
-            let engine = open(&data, false)?;
+            let engine = open_without_drift(&data)?;
             let mp = engine.marketplace_index(marketplace.as_deref())?;
             let r = crate::drift::report::drift_report(
                 &engine.data,
@@ -180,6 +180,16 @@ pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
     let loaded = load_with_models(args, retrain)?;
     let mut engine = Engine::new(loaded.data, loaded.report, loaded.bands);
     engine.set_models(loaded.models);
+    Ok(engine)
+}
+
+/// Like [`open`] but without the drift reports behind the alerts (for commands that show
+/// neither: `seller`, `predict`, `drift` with its own window).
+fn open_without_drift(args: &DataArgs) -> Result<Engine> {
+    let loaded = load_with_models(args, false)?;
+    let mut engine = Engine::new(loaded.data, loaded.report, loaded.bands);
+    let prepared = Prepared::without_drift(&engine.data, loaded.models, engine.bands);
+    engine.install(prepared);
     Ok(engine)
 }
 
@@ -319,7 +329,7 @@ fn predict(
     let Some(out) = out else {
         bail!("predict needs --out FILE, or --order JSON (with optional --seller ID)");
     };
-    let engine = open(data, false)?;
+    let engine = open_without_drift(data)?;
     let scores = engine.scores.as_ref().ok_or_else(|| eyre!("no scores"))?;
     let models = engine.models.as_ref().ok_or_else(|| eyre!("no models"))?;
     let ds = &engine.data;

@@ -63,20 +63,26 @@ pub const DRIFT_CURRENT_DAYS: u32 = 30;
 pub const DRIFT_SHORT_DAYS: u32 = 7;
 
 impl Prepared {
-    /// Scores `data` with `models`, builds the cube and the drift report.
+    /// Scores `data` with `models`, builds the cube and the drift reports.
     pub fn new(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
+        let mut p = Prepared::without_drift(data, models, bands);
+        let report = |days| drift_report(data, Some(&p.models), Some(&p.scores), days, None).ok();
+        p.drift = report(DRIFT_CURRENT_DAYS);
+        p.drift_short = report(DRIFT_SHORT_DAYS);
+        p
+    }
+
+    /// Scores and cube only: for commands that show no drift and no alerts.
+    pub fn without_drift(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let scores = score_dataset(data, &models);
         let cube = Cube::build(data, Some(&scores), bands);
-        let report = |days| drift_report(data, Some(&models), Some(&scores), days, None).ok();
-        let drift = report(DRIFT_CURRENT_DAYS);
-        let drift_short = report(DRIFT_SHORT_DAYS);
         Prepared {
             data_fingerprint: data.fingerprint,
             models,
             scores,
             cube,
-            drift,
-            drift_short,
+            drift: None,
+            drift_short: None,
         }
     }
 }
