@@ -15,17 +15,25 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-/// Artifacts of runs, read once each.
+/// Artifacts of runs, read once each; the run being registered is already in memory.
 #[derive(Default)]
-struct Artifacts(HashMap<String, ModelSet>);
+struct Artifacts<'a> {
+    read: HashMap<String, ModelSet>,
+    current: Option<(&'a str, &'a ModelSet)>,
+}
 
-impl Artifacts {
+impl<'a> Artifacts<'a> {
     fn get(&mut self, data_dir: &Path, run_id: &str) -> Result<&ModelSet, RunError> {
-        if !self.0.contains_key(run_id) {
-            let set = load_run_models(data_dir, run_id)?;
-            self.0.insert(run_id.to_string(), set);
+        if let Some((id, set)) = self.current
+            && id == run_id
+        {
+            return Ok(set);
         }
-        Ok(&self.0[run_id])
+        if !self.read.contains_key(run_id) {
+            let set = load_run_models(data_dir, run_id)?;
+            self.read.insert(run_id.to_string(), set);
+        }
+        Ok(&self.read[run_id])
     }
     fn model(
         &mut self,
@@ -81,7 +89,10 @@ pub fn register(
     run: &RunRecord,
     out: &TrainOutput,
 ) -> Vec<Registered> {
-    let mut artifacts = Artifacts::default();
+    let mut artifacts = Artifacts {
+        current: Some((run.id.as_str(), &out.set)),
+        ..Artifacts::default()
+    };
     let mut done = Vec::new();
     let now = super::train::now_utc();
     let names = std::iter::once(GLOBAL).chain(out.set.sellers.keys().map(String::as_str));
@@ -131,7 +142,7 @@ pub fn register(
 fn decide(
     ds: &Dataset,
     rule: PromotionRule,
-    artifacts: &mut Artifacts,
+    artifacts: &mut Artifacts<'_>,
     holdout: &Holdout,
     incumbent: Option<(String, u32, String)>,
     name: &str,
