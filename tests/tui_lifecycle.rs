@@ -213,6 +213,19 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     );
     assert!(render(&app, 120, 40).contains("the registry changed on disk"));
 
+    // A change seen while models are loading is looked at again once they are in.
+    app.training = Training::Starting;
+    app.update(Action::FilesChanged {
+        data: false,
+        registry: true,
+    });
+    assert!(!app.reload_models_requested && app.registry_changed_while_loading);
+    let models = app.engine.models.clone().unwrap();
+    let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
+    app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
+    assert!(app.reload_models_requested && !app.registry_changed_while_loading);
+    run_jobs(&mut app, &rt);
+
     // A registry change that leaves the scoring models as they are only refreshes the tab.
     let mut reg = Registry::load(dir.path()).unwrap();
     reg.rule.tolerance = 0.001;

@@ -115,6 +115,8 @@ pub struct App {
     pub reload_data_requested: bool,
     /// The registry changed on disk (the event loop re-reads the active models).
     pub reload_models_requested: bool,
+    /// The registry changed while models were loading: re-read once they are in.
+    pub registry_changed_while_loading: bool,
     /// Read data with `--strict` (kept for reloads).
     pub strict: bool,
 }
@@ -154,6 +156,7 @@ impl App {
             registry_op: None,
             reload_data_requested: false,
             reload_models_requested: false,
+            registry_changed_while_loading: false,
             strict: false,
         }
     }
@@ -382,6 +385,8 @@ impl App {
                     self.message = Some(format!("models trained but not saved: {why}"));
                 }
                 self.training = Training::Ready(prov);
+                self.reload_models_requested |=
+                    std::mem::take(&mut self.registry_changed_while_loading);
                 self.recompute();
             }
             Action::TrainFailed(e) => {

@@ -303,8 +303,14 @@ impl App {
         if data {
             self.reload_data_requested = true;
             self.message = Some("data files changed on disk: reloading...".into());
-        } else if registry && !matches!(self.training, Training::Running(..) | Training::Starting) {
-            self.reload_models_requested = true;
+        } else if registry {
+            if matches!(self.training, Training::Running(..) | Training::Starting) {
+                // The load under way may have read the registry before this change: look
+                // again once it is done.
+                self.registry_changed_while_loading = true;
+            } else {
+                self.reload_models_requested = true;
+            }
         }
     }
 
