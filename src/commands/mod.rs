@@ -7,7 +7,8 @@ use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
 use crate::data::{LoadOptions, OrderFeatures, load_dir};
 use crate::engine::{Engine, Prepared, Window};
-use crate::model::store::{Provenance, load_or_train};
+use crate::model::store::{Provenance, StoreError, load_or_train};
+use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
 use crate::report::{self, Format};
 use crate::util::write_atomic;
@@ -176,27 +177,43 @@ pub fn data_dir(args: &DataArgs) -> Result<PathBuf> {
 }
 
 /// Loads the data, reuses or trains models (`retrain` forces training), returns the engine.
+/// Data on which no model can be trained yet (no order with a known outcome) still opens,
+/// with a warning: every risk number is n/a.
 pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
-    let loaded = load_with_models(args, retrain)?;
-    let mut engine = Engine::new(loaded.data, loaded.report, loaded.bands);
-    engine.set_models(loaded.models);
-    Ok(engine)
+    open_with(args, retrain, true)
 }
 
 /// Like [`open`] but without the drift reports behind the alerts (for commands that show
 /// neither: `seller`, `predict`, `drift` with its own window).
 fn open_without_drift(args: &DataArgs) -> Result<Engine> {
-    let loaded = load_with_models(args, false)?;
-    let mut engine = Engine::new(loaded.data, loaded.report, loaded.bands);
-    let prepared = Prepared::without_drift(&engine.data, loaded.models, engine.bands);
-    engine.install(prepared);
+    open_with(args, false, false)
+}
+
+fn open_with(args: &DataArgs, retrain: bool, drift: bool) -> Result<Engine> {
+    let (ds, report, bands) = load_data(args)?;
+    let models = match train_or_reuse(&ds, retrain) {
+        Ok((models, _)) => Some(models),
+        Err(StoreError::Train(e @ TrainError::NotEnoughData(_))) => {
+            eprintln!("warning: no models ({e}); risk numbers are n/a");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut engine = Engine::new(ds, report, bands);
+    if let Some(models) = models {
+        let prepared = if drift {
+            Prepared::new(&engine.data, models, engine.bands)
+        } else {
+            Prepared::without_drift(&engine.data, models, engine.bands)
+        };
+        engine.install(prepared);
+    }
     Ok(engine)
 }
 
 /// Validated data with its models, before any scoring or aggregation.
 pub(crate) struct Loaded {
     pub(crate) data: crate::data::Dataset,
-    pub(crate) report: crate::data::LoadReport,
     pub(crate) models: ModelSet,
     pub(crate) bands: RiskBands,
     pub(crate) provenance: Provenance,
@@ -204,6 +221,20 @@ pub(crate) struct Loaded {
 
 /// Loads the data (warnings to stderr) and reuses or trains models.
 pub(crate) fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
+    let (ds, _, bands) = load_data(args)?;
+    let (models, prov) = train_or_reuse(&ds, retrain)?;
+    Ok(Loaded {
+        data: ds,
+        models,
+        bands,
+        provenance: prov,
+    })
+}
+
+/// Loads and validates the data directory; load warnings go to stderr.
+fn load_data(
+    args: &DataArgs,
+) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
     let bands =
         RiskBands::parse(args.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
@@ -219,23 +250,25 @@ pub(crate) fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded>
             eprintln!("  {e}");
         }
     }
+    Ok((ds, load_report, bands))
+}
+
+/// The registry's active models, or a new run, with a progress bar on a terminal.
+fn train_or_reuse(
+    ds: &crate::data::Dataset,
+    retrain: bool,
+) -> std::result::Result<(ModelSet, Provenance), StoreError> {
     let bar = progress_bar(0, "training models");
     let progress = |p: TrainProgress| {
         bar.set_length(p.total as u64);
         bar.set_position(p.done as u64);
     };
-    let (models, prov) = load_or_train(&ds, &TrainConfig::default(), retrain, &progress)?;
+    let result = load_or_train(ds, &TrainConfig::default(), retrain, &progress);
     bar.finish_and_clear();
-    if let Provenance::TrainedUnsaved(why) = &prov {
+    if let Ok((_, Provenance::TrainedUnsaved(why))) = &result {
         eprintln!("warning: models trained but not saved ({why})");
     }
-    Ok(Loaded {
-        data: ds,
-        report: load_report,
-        models,
-        bands,
-        provenance: prov,
-    })
+    result
 }
 
 /// Input of `predict --order`: the orders.csv feature columns.
@@ -330,7 +363,10 @@ fn predict(
         bail!("predict needs --out FILE, or --order JSON (with optional --seller ID)");
     };
     let engine = open_without_drift(data)?;
-    let scores = engine.scores.as_ref().ok_or_else(|| eyre!("no scores"))?;
+    let scores = engine
+        .scores
+        .as_ref()
+        .ok_or_else(|| eyre!("cannot predict without trained models"))?;
     let models = engine.models.as_ref().ok_or_else(|| eyre!("no models"))?;
     let ds = &engine.data;
     let csv = report::predictions_csv(ds, models, scores, engine.bands);
