@@ -200,6 +200,24 @@ fn decide(
     }
 }
 
+/// The active version of every model that has one, by model name (what [`active_set`]
+/// assembles, read from the registry alone).
+pub fn active_versions(reg: &Registry) -> BTreeMap<String, VersionRef> {
+    reg.models
+        .iter()
+        .filter_map(|(name, e)| {
+            let v = e.active_version()?;
+            Some((
+                name.clone(),
+                VersionRef {
+                    version: v.version,
+                    run_id: v.run_id.clone(),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// The models the registry makes active, assembled from their runs' artifacts, with a
 /// warning for each active seller version that could not be read (its sellers fall back to
 /// the global model). `Ok(None)` while no global version is active.

@@ -10,7 +10,7 @@ use crate::config::TrainConfig;
 use crate::data::{Dataset, LoadOptions, load_dir};
 use crate::engine::Prepared;
 use crate::model::lock::StateLock;
-use crate::model::register::active_set;
+use crate::model::register::{active_set, active_versions};
 use crate::model::registry::{Registry, registry_path};
 use crate::model::store::{Lifecycle, load_or_train};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
         });
     }
     if std::mem::take(&mut app.reload_models_requested) {
-        spawn_reload_models(app, tx.clone(), None);
+        spawn_reload_models(app, tx.clone());
     }
 }
 
@@ -107,23 +107,20 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
     });
 }
 
-/// Re-reads the registry's active models in the background.
-fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>, what: Option<String>) {
+/// Re-reads the registry in the background; reloads the models when its active versions
+/// differ from the ones scoring now (decided from the registry alone, no artifacts read).
+fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
     let current = app.engine.models.as_ref().map(|m| m.versions.clone());
     tokio::task::spawn_blocking(move || {
         let lc = Lifecycle::load(&data.dir);
-        let same = active_set(&data.dir, &lc.registry)
-            .ok()
-            .flatten()
-            .map(|(s, _)| s.versions);
-        if what.is_none() && same.is_some() && same == current {
+        if current.as_ref() == Some(&active_versions(&lc.registry)) {
             // A new candidate or a rule change: the scoring models are the same.
             let _ = tx.send(Action::LifecycleLoaded(Box::new(lc)));
             return;
         }
-        reload_models(&data, bands, &tx, what);
+        reload_models(&data, bands, &tx, None);
     });
 }
 
