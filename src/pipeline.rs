@@ -249,7 +249,7 @@ pub fn run_pipeline(
         });
     }
 
-    let (run_id, registered, mut reg) = train_steps(&ds, reg, opts, events, &mut timed)?;
+    let (run_id, registered, reg) = train_steps(&ds, reg, opts, events, &mut timed)?;
 
     events(PipelineEvent::Started(Step::Predict));
     let t = Instant::now();
@@ -302,8 +302,8 @@ pub fn run_pipeline(
         },
     );
 
-    // Record what this run saw, with the registry revision after registration.
-    reg = Registry::load(data_dir).unwrap_or(reg);
+    // Record what this run saw, with the registry revision after registration (the lock
+    // kept anyone else from changing it since).
     let done = PipelineState {
         registry_revision: reg.revision,
         finished_at: crate::model::train::now_utc(),
