@@ -191,6 +191,16 @@ pub fn date_to_day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
+/// A stored day number as `YYYY-MM-DD` (`None` outside chrono's range).
+pub fn day_str(day: i32) -> Option<String> {
+    day_to_date(day).map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+/// A stored day number as `YYYY-MM-DD`, empty outside chrono's range.
+pub fn day_string(day: i32) -> String {
+    day_str(day).unwrap_or_default()
+}
+
 /// Converts a stored day number back to a date.
 pub fn day_to_date(day: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(day)

@@ -4,7 +4,7 @@
 
 use super::binning::{counts, histogram, n_distinct, sturges_edges, union_keys};
 use super::column::{ColumnDrift, ColumnKind, column_drift, dataset_drifted};
-use crate::data::{Dataset, PaymentMethod, date_to_day, day_to_date};
+use crate::data::{Dataset, PaymentMethod, date_to_day, day_string};
 use crate::model::{ModelSet, Scores};
 use serde::Serialize;
 
@@ -68,12 +68,6 @@ pub enum DriftError {
     /// No trained models: no reference period and no risk scores.
     #[error("no trained models: the reference is the model's training period")]
     NoModels,
-}
-
-fn date(day: i32) -> String {
-    day_to_date(day)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }
 
 type Extract<'a> = Box<dyn Fn(usize) -> Option<f64> + 'a>;
@@ -231,10 +225,10 @@ pub fn drift_report(
         .collect();
     Ok(DriftReport {
         reference: "training period of the active global model".into(),
-        reference_start: date(ref_start),
-        reference_end: date(ref_end),
-        current_start: date(cur_start),
-        current_end: date(last),
+        reference_start: day_string(ref_start),
+        reference_end: day_string(ref_end),
+        current_start: day_string(cur_start),
+        current_end: day_string(last),
         scopes: reports,
     })
 }

@@ -4,7 +4,6 @@
 use super::explain::{Explanation, explain, top_drivers};
 use super::snapshot::{SellerStats, TrendPoint};
 use super::{Engine, EngineError, Window};
-use crate::data::day_to_date;
 use crate::model::{Driver, ModelMetrics};
 use serde::Serialize;
 
@@ -100,7 +99,7 @@ impl Engine {
             .iter()
             .enumerate()
             .map(|(i, c)| TrendPoint {
-                date: fmt_day(start + i as i32),
+                date: crate::data::day_string(start + i as i32),
                 orders: c.orders,
                 labelled: c.labelled,
                 returned: c.returned,
@@ -118,7 +117,7 @@ impl Engine {
                 let risk = self.scores.as_ref().map(|s| s.risk[i]);
                 OrderRow {
                     order_id: o.id[i].clone(),
-                    date: fmt_day(o.day[i]),
+                    date: crate::data::day_string(o.day[i]),
                     category: ds.categories[o.category[i] as usize].clone(),
                     price: o.price[i],
                     discount: o.discount[i],
@@ -164,10 +163,4 @@ impl Engine {
             orders,
         })
     }
-}
-
-fn fmt_day(day: i32) -> String {
-    day_to_date(day)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use super::alerts::{Alert, AlertInputs, evaluate_alerts};
 use super::cube::{Cell, Cube};
 use super::health::{Health, health_score};
 use super::stats::Regression;
-use crate::data::{Dataset, day_to_date};
+use crate::data::Dataset;
 use crate::model::ModelSet;
 use serde::Serialize;
 
@@ -162,12 +162,6 @@ pub struct Snapshot {
     pub alerts: Vec<Alert>,
 }
 
-fn date_str(day: i32) -> String {
-    day_to_date(day)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
 /// Per-query accumulators.
 struct Walk {
     total: Cell,
@@ -287,7 +281,7 @@ pub fn snapshot_in(
                 total_reg.add(i as f64, m);
             }
             TrendPoint {
-                date: date_str(start + i as i32),
+                date: crate::data::day_string(start + i as i32),
                 orders: c.orders,
                 labelled: c.labelled,
                 returned: c.returned,
@@ -370,8 +364,8 @@ pub fn snapshot_in(
     });
     Snapshot {
         window: window.to_string(),
-        as_of: date_str(end),
-        start: date_str(start),
+        as_of: crate::data::day_string(end),
+        start: crate::data::day_string(start),
         marketplace: marketplace
             .map(|m| ds.marketplaces[m as usize].clone())
             .unwrap_or_else(|| "all".into()),

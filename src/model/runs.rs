@@ -12,7 +12,7 @@
 use super::train::{FORMAT_VERSION, Holdout, TrainOutput};
 use super::{Driver, GLOBAL, ModelMetrics, ModelSet};
 use crate::config::TrainConfig;
-use crate::data::{Dataset, day_to_date};
+use crate::data::{Dataset, day_str};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -188,11 +188,6 @@ pub fn fingerprint_hex(fp: u64) -> String {
     format!("{fp:016x}")
 }
 
-fn fmt_day(day: Option<i32>) -> Option<String> {
-    day.and_then(day_to_date)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-}
-
 /// The record of a finished training.
 pub fn record(ds: &Dataset, out: &TrainOutput, id: &str) -> RunRecord {
     let set = &out.set;
@@ -213,8 +208,8 @@ pub fn record(ds: &Dataset, out: &TrainOutput, id: &str) -> RunRecord {
         train_seconds: set.train_seconds,
         fingerprint: fingerprint_hex(set.fingerprint),
         data: DataRange {
-            first_day: fmt_day(o.day.iter().min().copied()),
-            last_day: fmt_day(o.day.iter().max().copied()),
+            first_day: o.day.iter().min().and_then(|&d| day_str(d)),
+            last_day: o.day.iter().max().and_then(|&d| day_str(d)),
             orders: o.len(),
             labelled: o.returned.iter().filter(|r| r.is_some()).count(),
             sellers: ds.sellers.len(),

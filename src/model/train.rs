@@ -8,7 +8,7 @@ use super::importance::permutation_importance;
 use super::metrics::{at_threshold, average_precision, best_f1_threshold, brier, roc_auc};
 use super::{GLOBAL, ModelMetrics, ModelSet, SellerDrivers, TrainedModel};
 use crate::config::TrainConfig;
-use crate::data::{Dataset, day_to_date};
+use crate::data::{Dataset, day_str};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,10 +70,6 @@ pub fn time_split(ds: &Dataset, rows: &[usize], test_fraction: f64) -> Option<Ti
         test,
         test_start_day: cutoff,
     })
-}
-
-fn day_str(day: i32) -> Option<String> {
-    day_to_date(day).map(|d| d.format("%Y-%m-%d").to_string())
 }
 
 fn labels(ds: &Dataset, rows: &[usize]) -> Vec<bool> {
