@@ -16,7 +16,8 @@ use crate::drift::report::drift_report;
 use crate::model::lock::StateLock;
 use crate::model::register::{Registered, active_set, register};
 use crate::model::registry::Registry;
-use crate::model::runs::{RunParams, fingerprint_hex, list_runs, state_dir, write_run};
+use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
+use crate::model::store::matching_run;
 use crate::model::{ModelSet, TrainProgress, score_dataset, train_models};
 use crate::report::{drift_html, predictions_csv};
 use crate::util::write_atomic;
@@ -333,12 +334,7 @@ fn train_steps(
     events: &(dyn Fn(PipelineEvent) + Sync),
     timed: &mut Timed<'_>,
 ) -> Result<(Option<String>, Vec<Registered>, Registry), PipelineError> {
-    let fp = fingerprint_hex(ds.fingerprint);
-    let params = RunParams::of(&opts.train);
-    let registered_ids = reg.run_ids();
-    let existing = list_runs(&ds.dir).0.into_iter().rev().find(|r| {
-        registered_ids.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params
-    });
+    let existing = matching_run(ds, &opts.train, &reg);
     let has_active = reg
         .models
         .get(crate::model::GLOBAL)

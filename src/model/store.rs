@@ -5,7 +5,7 @@
 use super::lock::{LockError, StateLock};
 use super::register::{Registered, active_set, register};
 use super::registry::{Registry, RegistryError};
-use super::runs::{RunError, RunParams, fingerprint_hex, list_runs, write_run};
+use super::runs::{RunError, RunParams, RunRecord, fingerprint_hex, list_runs, write_run};
 use super::train::TrainError;
 use super::{ModelSet, TrainProgress, train_models};
 use crate::config::TrainConfig;
@@ -70,18 +70,23 @@ pub enum StoreError {
     Lock(#[from] LockError),
 }
 
+/// The newest registered run that trained on exactly this data with this configuration.
+pub fn matching_run(ds: &Dataset, cfg: &TrainConfig, reg: &Registry) -> Option<RunRecord> {
+    let registered = reg.run_ids();
+    let fp = fingerprint_hex(ds.fingerprint);
+    let params = RunParams::of(cfg);
+    list_runs(&ds.dir)
+        .0
+        .into_iter()
+        .rev()
+        .find(|r| registered.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params)
+}
+
 /// The registry's active set when a registered run trained on exactly this data with this
 /// configuration; `None` when a new run is needed.
 pub fn reusable(ds: &Dataset, cfg: &TrainConfig) -> Result<Option<ModelSet>, StoreError> {
     let reg = Registry::load(&ds.dir)?;
-    let registered = reg.run_ids();
-    let fp = fingerprint_hex(ds.fingerprint);
-    let params = RunParams::of(cfg);
-    let matches = list_runs(&ds.dir)
-        .0
-        .iter()
-        .any(|r| registered.contains(r.id.as_str()) && r.fingerprint == fp && r.params == params);
-    if !matches {
+    if matching_run(ds, cfg, &reg).is_none() {
         return Ok(None);
     }
     match active_set(&ds.dir, &reg) {
