@@ -137,10 +137,7 @@ pub fn runs(command: RunsCommand) -> Result<()> {
         RunsCommand::Prune { keep, state } => {
             let dir = state_dir(&state)?;
             // prune saves the registry itself, and only when it deletes something.
-            let _lock = StateLock::acquire(&dir, "runs prune", true, &|holder| {
-                eprintln!("waiting for another process ({holder})");
-            })?;
-            let mut reg = Registry::load(&dir)?;
+            let (_lock, mut reg) = locked_registry(&dir, "runs prune")?;
             let report = prune(&dir, &mut reg, keep)?;
             match state.format {
                 ListFormat::Json => print_json(&report),
@@ -178,12 +175,18 @@ fn parse_version(s: &str) -> Result<u32> {
         .map_err(|_| eyre!("bad version {s:?}: expected a number such as 3 or v3"))
 }
 
-/// Runs `change` on the registry under the state lock and saves it.
-fn change_registry<T>(dir: &Path, change: impl FnOnce(&mut Registry) -> Result<T>) -> Result<T> {
-    let _lock = StateLock::acquire(dir, "registry change", true, &|holder| {
+/// Takes the state lock (waiting, and saying so) and reads the registry under it.
+fn locked_registry(dir: &Path, purpose: &str) -> Result<(StateLock, Registry)> {
+    let lock = StateLock::acquire(dir, purpose, true, &|holder| {
         eprintln!("waiting for another process ({holder})");
     })?;
-    let mut reg = Registry::load(dir)?;
+    let reg = Registry::load(dir)?;
+    Ok((lock, reg))
+}
+
+/// Runs `change` on the registry under the state lock and saves it.
+fn change_registry<T>(dir: &Path, change: impl FnOnce(&mut Registry) -> Result<T>) -> Result<T> {
+    let (_lock, mut reg) = locked_registry(dir, "registry change")?;
     let out = change(&mut reg)?;
     reg.save(dir)?;
     Ok(out)
