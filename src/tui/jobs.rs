@@ -99,7 +99,7 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
             Ok(what)
         })();
         match done {
-            Ok(what) => reload_models(&data, bands, &tx, Some(what)),
+            Ok(what) => reload_models(&data, bands, &tx, Some(what), Lifecycle::load(&dir)),
             Err(e) => {
                 let _ = tx.send(Action::JobFailed(format!("registry unchanged: {e}")));
             }
@@ -120,18 +120,19 @@ fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>) {
             let _ = tx.send(Action::LifecycleLoaded(Box::new(lc)));
             return;
         }
-        reload_models(&data, bands, &tx, None);
+        reload_models(&data, bands, &tx, None, lc);
     });
 }
 
-/// Scores with the registry's active set and sends it with a message naming the change.
+/// Scores with the active set of `lc`'s registry and sends it with a message naming the
+/// change.
 fn reload_models(
     data: &Arc<Dataset>,
     bands: crate::config::RiskBands,
     tx: &UnboundedSender<Action>,
     what: Option<String>,
+    lc: Lifecycle,
 ) {
-    let lc = Lifecycle::load(&data.dir);
     match active_set(&data.dir, &lc.registry) {
         Ok(Some((set, _))) => {
             let g = set
