@@ -14,7 +14,7 @@ use crate::config::{RiskBands, TrainConfig};
 use crate::data::{Dataset, LoadOptions, load_dir};
 use crate::drift::report::drift_report;
 use crate::model::lock::StateLock;
-use crate::model::register::{Registered, active_set, register};
+use crate::model::register::{Registered, active_set, register, registration_summary};
 use crate::model::registry::Registry;
 use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
 use crate::model::store::matching_run;
@@ -382,23 +382,11 @@ fn train_steps(
     let registered = register(ds, &mut reg, &run, &out);
     reg.save(&ds.dir)
         .map_err(|e| fail(Step::Register)(e.to_string()))?;
-    let promoted = registered.iter().filter(|r| r.promoted).count();
-    let global = registered
-        .iter()
-        .find(|r| r.model == crate::model::GLOBAL)
-        .map(|r| {
-            let state = if r.promoted { "active" } else { "candidate" };
-            format!("global v{} {state} ({})", r.version, r.reason)
-        })
-        .unwrap_or_default();
     timed(
         Step::Register,
         true,
         t,
-        format!(
-            "{global}; {promoted} of {} new versions active",
-            registered.len()
-        ),
+        registration_summary(&registered, true),
     );
     Ok((Some(run.id), registered, reg))
 }

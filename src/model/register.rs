@@ -78,6 +78,30 @@ pub struct Registered {
     pub reason: String,
 }
 
+/// One line on a registration: "global v2 active, 9 of 41 new versions active" (with
+/// `why`, the global decision's reason in brackets after its state, and a semicolon).
+pub fn registration_summary(registered: &[Registered], why: bool) -> String {
+    let promoted = registered.iter().filter(|r| r.promoted).count();
+    let global = registered
+        .iter()
+        .find(|r| r.model == GLOBAL)
+        .map(|r| {
+            let state = if r.promoted { "active" } else { "candidate" };
+            let reason = if why {
+                format!(" ({})", r.reason)
+            } else {
+                String::new()
+            };
+            format!("global v{} {state}{reason}", r.version)
+        })
+        .unwrap_or_default();
+    let sep = if why { ";" } else { "," };
+    format!(
+        "{global}{sep} {promoted} of {} new versions active",
+        registered.len()
+    )
+}
+
 fn fmt_metric(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |v| format!("{v:.4}"))
 }

@@ -34,18 +34,9 @@ impl Provenance {
         match self {
             Provenance::Reused => "active models reused".into(),
             Provenance::Trained { run_id, registered } => {
-                let promoted = registered.iter().filter(|r| r.promoted).count();
-                let global = registered
-                    .iter()
-                    .find(|r| r.model == super::GLOBAL)
-                    .map(|r| {
-                        let state = if r.promoted { "active" } else { "candidate" };
-                        format!("global v{} {state}", r.version)
-                    })
-                    .unwrap_or_default();
                 format!(
-                    "run {run_id}: {global}, {promoted} of {} new versions active",
-                    registered.len()
+                    "run {run_id}: {}",
+                    super::register::registration_summary(registered, false)
                 )
             }
             Provenance::TrainedUnsaved(why) => format!("trained but not saved ({why})"),
