@@ -245,7 +245,11 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     let (dir, mut app) = app_on_copy();
     // Unchanged contents: nothing happens but a note.
     let (same, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
-    app.update(Action::DataLoaded(Box::new((same, rep))));
+    app.update(Action::DataLoaded(Box::new(Engine::new(
+        same,
+        rep,
+        RiskBands::DEFAULT,
+    ))));
     assert_eq!(
         app.message.as_deref(),
         Some("data files touched on disk; contents unchanged")
@@ -261,7 +265,11 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     )
     .unwrap();
     let (ds, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
-    app.update(Action::DataLoaded(Box::new((ds, rep))));
+    app.update(Action::DataLoaded(Box::new(Engine::new(
+        ds,
+        rep,
+        RiskBands::DEFAULT,
+    ))));
     assert_eq!(app.engine.data.orders.len(), 49_500);
     assert!(app.engine.models.is_none());
     assert_eq!(app.training, Training::Starting);

@@ -1,7 +1,6 @@
 //! Everything that can change the app: keys become actions, background work sends actions.
 
-use crate::data::{Dataset, LoadReport};
-use crate::engine::Prepared;
+use crate::engine::{Engine, Prepared};
 use crate::model::store::{Lifecycle, Provenance};
 
 /// A user command: what a key (or the mouse wheel) asks for.
@@ -94,8 +93,9 @@ pub enum Action {
         /// registry.json changed.
         registry: bool,
     },
-    /// New data was loaded after a change on disk.
-    DataLoaded(Box<(Dataset, LoadReport)>),
+    /// New data was loaded after a change on disk (an engine without models yet, built off
+    /// the UI thread).
+    DataLoaded(Box<Engine>),
     /// Models re-read after the registry changed, with what changed.
     ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
     /// A background reload or registry change failed.

@@ -8,7 +8,7 @@ use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
 use crate::data::{Dataset, LoadOptions, load_dir};
-use crate::engine::Prepared;
+use crate::engine::{Engine, Prepared};
 use crate::model::lock::StateLock;
 use crate::model::register::{active_set, active_versions};
 use crate::model::registry::{Registry, registry_path};
@@ -35,10 +35,14 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
     if std::mem::take(&mut app.reload_data_requested) {
         let dir = app.engine.data.dir.clone();
         let strict = app.strict;
+        let bands = app.engine.bands;
         let tx = tx.clone();
         tokio::task::spawn_blocking(move || {
+            // Validation and the first aggregation are seconds at 10M: never on the UI thread.
             let msg = match load_dir(&dir, &LoadOptions { strict }) {
-                Ok(loaded) => Action::DataLoaded(Box::new(loaded)),
+                Ok((data, report)) => {
+                    Action::DataLoaded(Box::new(Engine::new(data, report, bands)))
+                }
                 Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
             };
             let _ = tx.send(msg);

@@ -324,18 +324,15 @@ impl App {
     }
 
     /// New data from disk: a fresh engine (risk n/a until models arrive) and a model load.
-    pub(super) fn data_loaded(
-        &mut self,
-        (data, report): (crate::data::Dataset, crate::data::LoadReport),
-    ) {
-        if data.fingerprint == self.engine.data.fingerprint {
+    pub(super) fn data_loaded(&mut self, engine: Engine) {
+        if engine.data.fingerprint == self.engine.data.fingerprint {
             self.message = Some("data files touched on disk; contents unchanged".into());
             return;
         }
         let was = self.engine.data.orders.len();
-        let now = data.orders.len();
-        self.load_warning = report.summary();
-        self.engine = Engine::new(data, report, self.engine.bands);
+        let now = engine.data.orders.len();
+        self.load_warning = engine.load_report.summary();
+        self.engine = engine;
         self.detail = None;
         self.category_scope = None;
         self.training = Training::Starting;
