@@ -1,6 +1,9 @@
 //! Models on the committed default data: holdout quality against the Bayes ceiling the
 //! generator knows, persistence and reuse, and scoring one order.
 
+mod common;
+
+use common::copy_state;
 use returnrisk_tui::config::TrainConfig;
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
 use returnrisk_tui::model::metrics::roc_auc;
@@ -141,17 +144,6 @@ fn changed_data_means_retraining() {
     };
     let (_, prov) = load_or_train(&ds, &cfg, false, &|_| {}).unwrap();
     assert!(matches!(prov, Provenance::Trained { .. }), "{prov:?}");
-}
-
-/// Copies the run store and registry of `from` into `to`.
-fn copy_state(from: &Path, to: &Path) {
-    let out = std::process::Command::new("cp")
-        .args(["-r"])
-        .arg(from.join(".returnrisk"))
-        .arg(to)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
 }
 
 #[test]

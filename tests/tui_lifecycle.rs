@@ -2,6 +2,9 @@
 //! copy of the demo data: promote / roll back with confirmation (through the same background
 //! job the event loop runs), reload after the registry or the data change, drift sorting.
 
+mod common;
+
+use common::copy_state;
 use returnrisk_tui::config::{RiskBands, TrainConfig};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Window};
@@ -41,13 +44,7 @@ fn app_on_copy() -> (tempfile::TempDir, App) {
     for f in ["orders.csv", "sellers.csv"] {
         std::fs::copy(base.join(f), dir.path().join(f)).unwrap();
     }
-    let out = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(base.join(".returnrisk"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    copy_state(base, dir.path());
     let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
     let (models, prov) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
     assert_eq!(prov, Provenance::Reused);

@@ -81,3 +81,14 @@ pub fn json(args: &[&str]) -> serde_json::Value {
 pub fn p(dir: &Path) -> &str {
     dir.to_str().expect("utf-8 path")
 }
+
+/// Copies the run store and registry (`.returnrisk/`) of data directory `from` into `to`.
+pub fn copy_state(from: &Path, to: &Path) {
+    let out = Command::new("cp")
+        .arg("-r")
+        .arg(from.join(".returnrisk"))
+        .arg(to)
+        .output()
+        .expect("cp runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
