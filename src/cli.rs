@@ -12,20 +12,32 @@ pub struct Cli {
     /// The command; without one, the dashboard for the default data.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Data options for the default command.
+    /// Options every command takes, before or after its name.
     #[command(flatten)]
-    pub data: DataArgs,
+    pub global: GlobalArgs,
     /// Dashboard options.
     #[command(flatten)]
     pub tui: TuiArgs,
 }
 
+/// Options that mean the same for every command, before or after the subcommand's name
+/// (`returnrisk-tui --data D report` = `returnrisk-tui report --data D`).
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Where the data is and how strictly to read it.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Config file [default: $XDG_CONFIG_HOME/returnrisk-tui/config.toml when it exists]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Log file [default: $XDG_STATE_HOME/returnrisk-tui/returnrisk-tui.log]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log: Option<PathBuf>,
+}
+
 /// Options of the interactive dashboard.
 #[derive(Debug, Clone, Args)]
 pub struct TuiArgs {
-    /// Config file [default: $XDG_CONFIG_HOME/returnrisk-tui/config.toml when it exists]
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// No colours (also when NO_COLOR is set); selection stays visible as reversed text.
     #[arg(long)]
     pub no_color: bool,
@@ -38,9 +50,6 @@ pub struct TuiArgs {
     /// Start window (7, 30, 90, all) [default: from the config, 30]
     #[arg(long)]
     pub window: Option<String>,
-    /// Log file [default: $XDG_STATE_HOME/returnrisk-tui/returnrisk-tui.log]
-    #[arg(long, value_name = "FILE")]
-    pub log: Option<PathBuf>,
 }
 
 /// Where the data is and how strictly to read it.
@@ -48,14 +57,14 @@ pub struct TuiArgs {
 pub struct DataArgs {
     /// Data directory with orders.csv and sellers.csv (or .parquet) [default: ./data, created
     /// with the demo dataset on first run]
-    #[arg(long, value_name = "DIR", env = "RETURNRISK_DATA")]
+    #[arg(long, value_name = "DIR", env = "RETURNRISK_DATA", global = true)]
     pub data: Option<PathBuf>,
     /// Treat any invalid row as an error (exit 1) instead of skipping it.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub strict: bool,
     /// Risk bands: `default` (0.25/0.50), `original` (0.45/0.75) or MEDIUM,HIGH
     /// [default: the config's `risk.bands` for the dashboard, else `default`]
-    #[arg(long, value_name = "BANDS")]
+    #[arg(long, value_name = "BANDS", global = true)]
     pub bands: Option<String>,
 }
 
@@ -99,12 +108,9 @@ pub enum ListFormat {
     Json,
 }
 
-/// Where the run store is, and the output format.
+/// The output format of a run or registry command (the run store is `--data`'s).
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// Data directory whose runs and registry to use [default: ./data]
-    #[arg(long, value_name = "DIR", env = "RETURNRISK_DATA")]
-    pub data: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ListFormat,
@@ -220,9 +226,6 @@ pub enum Command {
     },
     /// Marketplace report: KPIs, health, trend, categories, sellers and alerts.
     Report {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
         /// Window and format.
         #[command(flatten)]
         query: QueryArgs,
@@ -234,42 +237,31 @@ pub enum Command {
     Seller {
         /// Seller id.
         id: String,
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
         /// Window and format.
         #[command(flatten)]
         query: QueryArgs,
     },
     /// Train a new run, register its models, print their holdout metrics and the decisions.
     Train {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
-        /// Output format (table or json).
+        /// Output format.
         #[arg(long, value_enum, default_value = "table")]
-        format: Format,
+        format: ListFormat,
     },
     /// Score orders: every order to a CSV file, or one order given as JSON.
     Predict {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
-        /// Write every order's score to this CSV file.
+        /// Write every order's score to this CSV file (`-`: stdout).
         #[arg(long, value_name = "FILE", conflicts_with = "order")]
         out: Option<PathBuf>,
         /// Seller whose model scores the order (the global model if it has none).
         #[arg(long, requires = "order")]
         seller: Option<String>,
-        /// One order as JSON, with the orders.csv feature columns as keys.
-        #[arg(long, value_name = "JSON")]
+        /// One order as JSON with the orders.csv feature columns as keys: inline, `@FILE` to
+        /// read it from a file, or `-` to read it from stdin.
+        #[arg(long, value_name = "JSON|@FILE|-")]
         order: Option<String>,
     },
     /// Data drift: the model's training period vs the last 7 or 30 days, per column.
     Drift {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
         /// Current window: the last 7 or 30 days.
         #[arg(long, default_value_t = 30, value_parser = parse_current)]
         current: u32,
@@ -279,7 +271,7 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: DriftFormat,
-        /// Write to this file (atomically) instead of stdout.
+        /// Write to this file (a regular file is replaced atomically; `-`: stdout).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
@@ -301,9 +293,6 @@ pub enum Command {
     /// waits for the data directory's lock, then finds the work done). Exits 1 naming the
     /// failed step.
     Pipeline {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
         /// Drift's current window: the last 7 or 30 days.
         #[arg(long, default_value_t = 30, value_parser = parse_current)]
         current: u32,
@@ -313,11 +302,26 @@ pub enum Command {
     },
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench {
-        /// Data options.
-        #[command(flatten)]
-        data: DataArgs,
         /// Switches to time.
         #[arg(long, default_value_t = 200)]
         iterations: usize,
     },
+}
+
+impl Command {
+    /// The subcommand's name, as typed (for logs).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Generate { .. } => "generate",
+            Command::Report { .. } => "report",
+            Command::Seller { .. } => "seller",
+            Command::Train { .. } => "train",
+            Command::Predict { .. } => "predict",
+            Command::Drift { .. } => "drift",
+            Command::Runs { .. } => "runs",
+            Command::Models { .. } => "models",
+            Command::Pipeline { .. } => "pipeline",
+            Command::Bench { .. } => "bench",
+        }
+    }
 }

@@ -2,6 +2,8 @@
 
 use clap::Parser;
 use returnrisk_tui::cli::Cli;
+use returnrisk_tui::commands::output::is_broken_pipe;
+use returnrisk_tui::tui::signals::Terminated;
 
 fn main() {
     // No backtraces or env sections for users: errors are messages, not crashes.
@@ -10,6 +12,14 @@ fn main() {
         .install();
     let cli = Cli::parse();
     if let Err(e) = returnrisk_tui::commands::run(cli) {
+        // The reader of our output went away (`report | head`): a normal end, said nothing.
+        if is_broken_pipe(&e) {
+            std::process::exit(0);
+        }
+        // Ended by a signal, the terminal restored: the shell's 128 + signal, said nothing.
+        if let Some(t) = e.downcast_ref::<Terminated>() {
+            std::process::exit(t.exit_code());
+        }
         let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
         eprintln!("error: {}", chain.join(": "));
         std::process::exit(1);

@@ -3,10 +3,29 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: a temp file in the same directory, fsync, then rename.
-/// A crash at any point leaves either the old file or the new one, never a torn file.
+/// Writes `bytes` to `path` the way a Unix tool should:
+/// - a regular file (or a new one) is replaced atomically: a temp file in the same
+///   directory, fsync, then rename; a crash at any point leaves either the old file or the
+///   new one, and a failed write removes the temp file;
+/// - a symlink is followed: its target is written (atomically when it is a regular file);
+/// - an existing non-regular target (a device such as `/dev/full` or `/dev/stdout`, a FIFO)
+///   is written through, never replaced by a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let path = follow_symlinks(path)?;
+    if let Ok(meta) = std::fs::metadata(&path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path)?;
+        f.write_all(bytes)?;
+        return f.flush();
+    }
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     std::fs::create_dir_all(dir)?;
     let file_name = path
         .file_name()
@@ -15,13 +34,49 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
-    {
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        crash_point("before-rename");
+        std::fs::rename(&tmp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    crash_point("before-rename");
-    std::fs::rename(&tmp, path)
+    written
+}
+
+/// The path a chain of symlinks ends at (the path itself when it is not a symlink). A
+/// dangling link resolves to the file it names, which is then created.
+fn follow_symlinks(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "too many levels of symbolic links: {}",
+        path.display()
+    )))
+}
+
+/// Whether two paths name the same existing file (same device and inode: hard links and
+/// symlinks included).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
 }
 
 /// Exit code of a process stopped by [`crash_point`].
@@ -33,6 +88,14 @@ pub const CRASH_EXIT_CODE: i32 = 86;
 pub fn crash_point(point: &str) {
     if std::env::var_os("RETURNRISK_CRASH_AT").is_some_and(|v| v == point) {
         std::process::exit(CRASH_EXIT_CODE);
+    }
+}
+
+/// Fault injection for tests of panic handling: when `RETURNRISK_PANIC_AT` equals `point`,
+/// panics here. Unset in normal use.
+pub fn panic_point(point: &str) {
+    if std::env::var_os("RETURNRISK_PANIC_AT").is_some_and(|v| v == point) {
+        panic!("injected panic at {point}");
     }
 }
 
@@ -87,5 +150,66 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[test]
+    fn a_symlink_is_followed_and_stays_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.csv");
+        std::fs::write(&target, b"old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_device_is_written_through_not_replaced() {
+        // /dev/full accepts the open and fails every write with ENOSPC.
+        if !Path::new("/dev/full").exists() {
+            return;
+        }
+        let err = write_atomic(Path::new("/dev/full"), b"x").unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(28), "{err}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::metadata("/dev/full")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+    }
+
+    #[test]
+    fn a_failed_replace_leaves_no_temp_file() {
+        // Renaming a file over a non-empty directory fails after the temp file is written.
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("keep"), b"x").unwrap();
+        assert!(write_atomic(&target, b"data").is_err());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out")]);
+    }
+
+    #[test]
+    fn same_file_sees_through_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::write(&a, b"x").unwrap();
+        let b = dir.path().join("b");
+        std::fs::hard_link(&a, &b).unwrap();
+        assert!(same_file(&a, &b));
+        assert!(same_file(&a, &dir.path().join(".").join("a")));
+        assert!(!same_file(&a, &dir.path().join("missing")));
     }
 }

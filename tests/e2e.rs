@@ -48,48 +48,13 @@ impl Drop for Session {
 
 #[test]
 fn dashboard_in_a_real_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is required under CI"
-        );
-        eprintln!("skipping: tmux not installed");
+    if !have_tmux() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    for f in ["orders.csv", "sellers.csv"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
+    let dir = demo_copy();
     let log = dir.path().join("tui.log");
-    let name = format!("rr-e2e-{}", std::process::id());
-    let cmd = format!(
-        "{} --data {} --log {}; echo RR_EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_returnrisk-tui"),
-        dir.path().display(),
-        log.display()
-    );
-    let out = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &cmd,
-        ])
-        .env("TERM", "xterm-256color")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let session = Session(name.clone());
+    let cmd = format!("{}; sleep 60", dashboard_cmd(dir.path(), &log, ""));
+    let session = tmux_session("e2e", &cmd);
     let s = &session.0;
 
     // The dashboard appears at once; models load or train in the background.
@@ -218,5 +183,177 @@ fn a_bad_config_is_an_error_naming_the_key() {
             "error: {}: view.window: bad window \"14\": expected 7, 30, 90 or all",
             cfg.display()
         )
+    );
+}
+
+/// Skips (or, under CI, fails) without tmux.
+fn have_tmux() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "tmux is required under CI"
+    );
+    eprintln!("skipping: tmux not installed");
+    false
+}
+
+/// A detached tmux session running `cmd` in a 120x40 terminal; killed on drop.
+fn tmux_session(tag: &str, cmd: &str) -> Session {
+    let name = format!("rr-{tag}-{}", std::process::id());
+    let out = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            cmd,
+        ])
+        .env("TERM", "xterm-256color")
+        .env("PS1", "$ ")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Session(name)
+}
+
+/// A tmux session running an interactive shell (no rc files).
+fn shell_session(tag: &str) -> Session {
+    tmux_session(tag, "bash --norc --noprofile")
+}
+
+/// The shell command that runs the dashboard on `dir` (logging to `log`, with `flags`)
+/// and then prints its exit status as `RR_EXIT=<n>`.
+fn dashboard_cmd(dir: &Path, log: &Path, flags: &str) -> String {
+    format!(
+        "{} --data {} --log {}{flags}; echo RR_EXIT=$?",
+        env!("CARGO_BIN_EXE_returnrisk-tui"),
+        dir.display(),
+        log.display()
+    )
+}
+
+/// The demo data copied into a fresh directory.
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    for f in ["orders.csv", "sellers.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+/// The pid of the process whose command line contains `needle`.
+fn pid_of(needle: &str) -> String {
+    let out = Command::new("pgrep").args(["-f", needle]).output().unwrap();
+    let pids = String::from_utf8_lossy(&out.stdout);
+    let mut ours = pids.lines().filter(|p| {
+        std::fs::read_link(format!("/proc/{p}/exe"))
+            .is_ok_and(|exe| exe.ends_with("returnrisk-tui"))
+    });
+    ours.next()
+        .unwrap_or_else(|| panic!("no process matching {needle}: {pids}"))
+        .to_string()
+}
+
+#[test]
+fn signals_end_the_dashboard_like_q_and_restore_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = demo_copy();
+    let session = shell_session("signals");
+    let s = &session.0;
+    for (name, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {
+        let log = dir.path().join(format!("sig-{name}.log"));
+        keys(s, &["clear", "Enter"]);
+        keys(s, &[&dashboard_cmd(dir.path(), &log, " --mouse"), "Enter"]);
+        wait_for(s, "Key numbers", 30);
+        assert_eq!(
+            tmux(&["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
+            "1"
+        );
+        let pid = pid_of(&log.display().to_string());
+        let killed = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let after = wait_for(s, &format!("RR_EXIT={}", 128 + number), 20);
+        // Alternate screen left, cursor shown, mouse capture off.
+        assert_eq!(
+            tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                s,
+                "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
+            ])
+            .trim(),
+            "0 1 0",
+            "SIG{name}"
+        );
+        assert!(!after.contains("Key numbers"), "SIG{name}: {after}");
+        // The line discipline is back (icanon, echo) and the prompt takes commands.
+        keys(s, &["clear", "Enter"]);
+        keys(s, &["stty -a; echo RR_SUM=$((20+22))", "Enter"]);
+        let tty = wait_for(s, "RR_SUM=42", 10);
+        assert!(
+            tty.contains(" icanon") && !tty.contains("-icanon"),
+            "SIG{name}: {tty}"
+        );
+        assert!(
+            tty.contains(" echo ") && !tty.contains("-echo "),
+            "SIG{name}: {tty}"
+        );
+    }
+}
+
+#[test]
+fn a_panic_in_a_background_job_is_reported_and_the_dashboard_goes_on() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = demo_copy();
+    let log = dir.path().join("panic.log");
+    let session = shell_session("panic");
+    let s = &session.0;
+    keys(
+        s,
+        &[
+            &format!(
+                "RETURNRISK_PANIC_AT=models {}",
+                dashboard_cmd(dir.path(), &log, "")
+            ),
+            "Enter",
+        ],
+    );
+    let screen = wait_for(s, "error: models failed: injected panic at models", 30);
+    assert!(
+        screen.contains(&format!("see {}", log.display())),
+        "{screen}"
+    );
+    // Still on the alternate screen, still answering keys.
+    assert_eq!(
+        tmux(&["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
+        "1"
+    );
+    keys(s, &["2"]);
+    wait_for(s, "Sellers (40)", 10);
+    keys(s, &["q"]);
+    wait_for(s, "RR_EXIT=0", 10);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("background job panicked") && logged.contains("injected panic at models"),
+        "{logged}"
     );
 }

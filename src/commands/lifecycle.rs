@@ -1,7 +1,7 @@
 //! `runs`, `models` and `pipeline`: the model lifecycle from the command line.
 
 use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
-use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand, StateArgs};
+use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
 use crate::config::{RiskBands, TrainConfig};
 use crate::model::ModelMetrics;
 use crate::model::compare::compare;
@@ -16,7 +16,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
 
 /// The data directory of a state command: `--data`, else `./data` (which must exist).
-fn state_dir(args: &StateArgs) -> Result<PathBuf> {
+fn state_dir(args: &DataArgs) -> Result<PathBuf> {
     let dir = args
         .data
         .clone()
@@ -27,10 +27,7 @@ fn state_dir(args: &StateArgs) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn print_json(v: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
-}
+use super::output::{emit, emit_json as print_json, outln};
 
 /// Finds a run by id, unique prefix, or `latest`.
 fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
@@ -60,10 +57,10 @@ fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
 }
 
 /// `runs list|show|compare`.
-pub fn runs(command: RunsCommand) -> Result<()> {
+pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
     match command {
         RunsCommand::List { state } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let (runs, damaged) = list_runs(&dir);
             for e in &damaged {
                 eprintln!("warning: unreadable run: {e}");
@@ -91,20 +88,20 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                     print_json(&rows)
                 }
                 ListFormat::Table if runs.is_empty() => {
-                    println!(
+                    outln!(
                         "No runs yet in {}: `train`, `pipeline` or the dashboard creates one.",
                         runs_dir(&dir).display()
                     );
                     Ok(())
                 }
                 ListFormat::Table => {
-                    print!("{}", report::runs_table(&runs, &reg));
+                    emit(&report::runs_table(&runs, &reg))?;
                     Ok(())
                 }
             }
         }
         RunsCommand::Show { id, state } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let run = find_run(&dir, &id)?;
             let reg = Registry::load(&dir)?;
             match state.format {
@@ -129,39 +126,39 @@ pub fn runs(command: RunsCommand) -> Result<()> {
                     print_json(&serde_json::json!({ "run": run, "registered": registered }))
                 }
                 ListFormat::Table => {
-                    print!("{}", report::run_text(&run, &reg));
+                    emit(&report::run_text(&run, &reg))?;
                     Ok(())
                 }
             }
         }
         RunsCommand::Prune { keep, state } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             // prune saves the registry itself, and only when it deletes something.
             let (_lock, mut reg) = locked_registry(&dir, "runs prune")?;
             let report = prune(&dir, &mut reg, keep)?;
             match state.format {
                 ListFormat::Json => print_json(&report),
                 ListFormat::Table => {
-                    println!(
+                    outln!(
                         "deleted {} runs ({:.1} MB freed); kept {}",
                         report.deleted.len(),
                         report.freed_bytes as f64 / 1e6,
                         report.kept.len()
                     );
                     for id in &report.deleted {
-                        println!("  deleted {id}");
+                        outln!("  deleted {id}");
                     }
                     Ok(())
                 }
             }
         }
         RunsCommand::Compare { a, b, state } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let c = compare(&find_run(&dir, &a)?, &find_run(&dir, &b)?);
             match state.format {
                 ListFormat::Json => print_json(&c),
                 ListFormat::Table => {
-                    print!("{}", report::comparison_table(&c));
+                    emit(&report::comparison_table(&c))?;
                     Ok(())
                 }
             }
@@ -197,19 +194,19 @@ fn active_label(v: Option<u32>) -> String {
 }
 
 /// `models list|promote|rollback|rule`.
-pub fn models(command: ModelsCommand) -> Result<()> {
+pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
     match command {
         ModelsCommand::List { state, all } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let reg = Registry::load(&dir)?;
             match state.format {
                 ListFormat::Json => print_json(&reg),
                 ListFormat::Table if reg.models.is_empty() => {
-                    println!("No registered models yet in {}.", dir.display());
+                    outln!("No registered models yet in {}.", dir.display());
                     Ok(())
                 }
                 ListFormat::Table => {
-                    print!("{}", report::registry_table(&reg, all));
+                    emit(&report::registry_table(&reg, all))?;
                     Ok(())
                 }
             }
@@ -219,7 +216,7 @@ pub fn models(command: ModelsCommand) -> Result<()> {
             version,
             state,
         } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let v = parse_version(&version)?;
             let before = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
@@ -229,7 +226,7 @@ pub fn models(command: ModelsCommand) -> Result<()> {
             report_change(state.format, &model, before, Some(v))
         }
         ModelsCommand::Rollback { model, state } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let (before, after) = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
                 let after = reg.rollback(&model)?;
@@ -242,7 +239,7 @@ pub fn models(command: ModelsCommand) -> Result<()> {
             tolerance,
             state,
         } => {
-            let dir = state_dir(&state)?;
+            let dir = state_dir(data)?;
             let metric = metric
                 .map(|m| {
                     Metric::parse(&m)
@@ -270,7 +267,7 @@ pub fn models(command: ModelsCommand) -> Result<()> {
             match state.format {
                 ListFormat::Json => print_json(&rule),
                 ListFormat::Table => {
-                    println!(
+                    outln!(
                         "A new version becomes active when its {} on its holdout orders is not worse than the incumbent's on the same orders, with tolerance {}.",
                         rule.metric.name(),
                         rule.tolerance
@@ -293,7 +290,7 @@ fn report_change(
             "model": model, "previous": before, "active": after,
         })),
         ListFormat::Table => {
-            println!(
+            outln!(
                 "{model}: active {} (was {})",
                 active_label(after),
                 active_label(before)
@@ -304,7 +301,7 @@ fn report_change(
 }
 
 /// `train`: a new run, registered; prints every model of the run with its registration.
-pub fn train(data: &DataArgs, format: crate::report::Format) -> Result<()> {
+pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
     let loaded = super::load_with_models(data, true)?;
     let dir = &loaded.data.dir;
     let (run, registered) = match &loaded.provenance {
@@ -320,7 +317,7 @@ pub fn train(data: &DataArgs, format: crate::report::Format) -> Result<()> {
     };
     let decision = |name: &str| registered.iter().find(|r| r.model == name);
     match format {
-        crate::report::Format::Json => {
+        ListFormat::Json => {
             let models: Vec<serde_json::Value> = metrics
                 .iter()
                 .map(|m| {
@@ -342,12 +339,12 @@ pub fn train(data: &DataArgs, format: crate::report::Format) -> Result<()> {
                 "models": models,
             }))
         }
-        crate::report::Format::Table => {
+        ListFormat::Table => {
             if let Some(r) = &run {
-                println!("Run {} ({:.1} s)\n", r.id, r.train_seconds);
+                outln!("Run {} ({:.1} s)\n", r.id, r.train_seconds);
             }
             let refs: Vec<&ModelMetrics> = metrics.iter().collect();
-            print!("{}", report::metrics_table(&refs));
+            emit(&report::metrics_table(&refs))?;
             let rows: Vec<Vec<String>> = registered
                 .iter()
                 .map(|d| {
@@ -360,15 +357,14 @@ pub fn train(data: &DataArgs, format: crate::report::Format) -> Result<()> {
                 })
                 .collect();
             if !rows.is_empty() {
-                println!();
-                print!(
-                    "{}",
-                    report::table(&["Model", "Version", "State", "Decision"], &rows)
-                );
+                emit("\n")?;
+                emit(&report::table(
+                    &["Model", "Version", "State", "Decision"],
+                    &rows,
+                ))?;
             }
             Ok(())
         }
-        crate::report::Format::Csv => bail!("train supports --format table or json"),
     }
 }
 
@@ -402,7 +398,7 @@ pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()>
     match format {
         ListFormat::Json => print_json(&summary),
         ListFormat::Table => {
-            print!("{}", report::pipeline_table(&summary));
+            emit(&report::pipeline_table(&summary))?;
             Ok(())
         }
     }

@@ -1,19 +1,20 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
 mod lifecycle;
+pub mod output;
 
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
 use crate::data::{LoadOptions, OrderFeatures, load_dir};
-use crate::engine::{Engine, Prepared, Window};
+use crate::engine::{Engine, EngineError, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
 use crate::report::{self, Format};
-use crate::util::write_atomic;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use indicatif::{ProgressBar, ProgressStyle};
+use output::{check_out, emit, emit_json, write_out};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -22,8 +23,16 @@ pub const DEFAULT_DATA_DIR: &str = "data";
 
 /// Runs a parsed command line.
 pub fn run(cli: crate::cli::Cli) -> Result<()> {
+    let global = &cli.global;
+    let data = &global.data;
+    let log = crate::logging::init(global.log.clone(), cli.command.is_none());
+    tracing::info!(
+        command = ?cli.command.as_ref().map(Command::name),
+        version = env!("CARGO_PKG_VERSION"),
+        "started"
+    );
     match cli.command {
-        None => crate::tui::run(&cli.data, &cli.tui),
+        None => crate::tui::run(global, &cli.tui, log),
         Some(Command::Generate {
             out,
             orders,
@@ -41,59 +50,44 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 ..GenerateOptions::default()
             };
             let s = generate_with_progress(&out, &opts)?;
-            println!("{}", serde_json::to_string_pretty(&s)?);
-            Ok(())
+            emit_json(&s)
         }
-        Some(Command::Report {
-            data,
-            query,
-            marketplace,
-        }) => {
+        Some(Command::Report { query, marketplace }) => {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let engine = open(&data, false)?;
+            let engine = open(data, false)?;
             let snap = engine.snapshot(window, marketplace.as_deref())?;
             match query.format {
-                Format::Table => print!("{}", report::snapshot_table(&snap, 15)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
-                Format::Csv => print!("{}", report::snapshot_csv(&snap)),
+                Format::Table => emit(&report::snapshot_table(&snap, 15)),
+                Format::Json => emit_json(&snap),
+                Format::Csv => emit(&report::snapshot_csv(&snap)),
             }
-            Ok(())
         }
-        Some(Command::Seller { id, data, query }) => {
+        Some(Command::Seller { id, query }) => {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let engine = open_without_drift(&data)?;
-            let detail = engine.seller_detail(&id, window).map_err(|e| {
-                let known: Vec<&str> = engine
-                    .data
-                    .sellers
-                    .iter()
-                    .take(5)
-                    .map(|s| s.id.as_str())
-                    .collect();
-                eyre!("{e} (sellers look like {})", known.join(", "))
+            check_seller_arg(&id)?;
+            let engine = open_without_drift(data)?;
+            let detail = engine.seller_detail(&id, window).map_err(|e| match e {
+                EngineError::UnknownSeller(_) => unknown_seller(&engine.data, &id),
+                e => e.into(),
             })?;
             match query.format {
-                Format::Table => print!("{}", report::seller_table(&detail, 25)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&detail)?),
-                Format::Csv => print!("{}", report::seller_csv(&detail)),
+                Format::Table => emit(&report::seller_table(&detail, 25)),
+                Format::Json => emit_json(&detail),
+                Format::Csv => emit(&report::seller_csv(&detail)),
             }
-            Ok(())
         }
-        Some(Command::Train { data, format }) => lifecycle::train(&data, format),
-        Some(Command::Predict {
-            data,
-            out,
-            seller,
-            order,
-        }) => predict(&data, out, seller, order),
+        Some(Command::Train { format }) => lifecycle::train(data, format),
+        Some(Command::Predict { out, seller, order }) => predict(data, out, seller, order),
         Some(Command::Drift {
-            data,
             current,
             marketplace,
             format,
             out,
         }) => {
-            let engine = open_without_drift(&data)?;
+            if let Some(out) = &out {
+                check_out(out, &data_dir(data)?)?;
+            }
+            let engine = open_without_drift(data)?;
             let mp = engine.marketplace_index(marketplace.as_deref())?;
             let r = crate::drift::report::drift_report(
                 &engine.data,
@@ -109,27 +103,55 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             };
             match out {
                 Some(path) => {
-                    write_atomic(&path, text.as_bytes())
-                        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("wrote the drift report to {}", path.display());
+                    if write_out(&path, text.as_bytes())? {
+                        eprintln!("wrote the drift report to {}", path.display());
+                    }
+                    Ok(())
                 }
-                None => print!("{text}"),
+                None => emit(&text),
             }
-            Ok(())
         }
-        Some(Command::Runs { command }) => lifecycle::runs(command),
-        Some(Command::Models { command }) => lifecycle::models(command),
-        Some(Command::Pipeline {
-            data,
-            current,
-            format,
-        }) => lifecycle::pipeline(&data, current, format),
-        Some(Command::Bench { data, iterations }) => {
-            let b = crate::bench::run(&data, iterations)?;
-            println!("{}", serde_json::to_string_pretty(&b)?);
-            Ok(())
+        Some(Command::Runs { command }) => lifecycle::runs(command, data),
+        Some(Command::Models { command }) => lifecycle::models(command, data),
+        Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
+        Some(Command::Bench { iterations }) => {
+            let b = crate::bench::run(data, iterations)?;
+            emit_json(&b)
         }
     }
+}
+
+/// How much of a user's argument an error message repeats.
+const ECHO_CHARS: usize = 40;
+
+/// A user's argument for an error message: at most [`ECHO_CHARS`] characters, debug-quoted,
+/// with its full length when cut (a 120 KB argument is not echoed back).
+pub(crate) fn echo_arg(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= ECHO_CHARS {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(ECHO_CHARS).collect();
+        format!("{head:?}… ({n} characters)")
+    }
+}
+
+/// A seller id argument must not be empty.
+fn check_seller_arg(id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        bail!("the seller id is empty: expected an id such as S001 (see `report`)");
+    }
+    Ok(())
+}
+
+/// The error for a seller id the data does not have, with a few ids that exist.
+fn unknown_seller(ds: &crate::data::Dataset, id: &str) -> color_eyre::eyre::Report {
+    let known: Vec<&str> = ds.sellers.iter().take(5).map(|s| s.id.as_str()).collect();
+    eyre!(
+        "unknown seller {} (sellers look like {})",
+        echo_arg(id),
+        known.join(", ")
+    )
 }
 
 pub(crate) fn generate_with_progress(
@@ -328,40 +350,57 @@ fn parse_order(json: &str) -> Result<OrderFeatures> {
     })
 }
 
+/// The text of `predict --order`: inline JSON, `@FILE` (the JSON in a file) or `-` (stdin).
+fn order_text(arg: &str) -> Result<String> {
+    if arg == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .wrap_err("cannot read the --order JSON from stdin")?;
+        return Ok(text);
+    }
+    if let Some(file) = arg.strip_prefix('@') {
+        return std::fs::read_to_string(file)
+            .wrap_err_with(|| format!("cannot read the --order JSON from {file}"));
+    }
+    Ok(arg.to_string())
+}
+
 fn predict(
     data: &DataArgs,
     out: Option<PathBuf>,
     seller: Option<String>,
     order: Option<String>,
 ) -> Result<()> {
-    if let Some(json) = order {
+    if let Some(arg) = order {
         // Validate the input before any loading or training.
-        let features = parse_order(&json)?;
+        let features = parse_order(&order_text(&arg)?)?;
+        if let Some(id) = &seller {
+            check_seller_arg(id)?;
+        }
         // One order needs the models only: no scoring of the whole dataset, no cube.
         let loaded = load_with_models(data, false)?;
         let seller_id = seller.unwrap_or_default();
         if !seller_id.is_empty() && loaded.data.seller_index(&seller_id).is_none() {
-            bail!("unknown seller {seller_id:?}");
+            return Err(unknown_seller(&loaded.data, &seller_id));
         }
         let (model, name) = loaded.models.model_for(&seller_id);
         let risk = model.score(&features);
         let version = loaded.models.version_of(name);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "seller_id": seller_id,
-                "model": name,
-                "model_version": version.map(|v| v.version),
-                "run_id": version.map(|v| v.run_id.as_str()),
-                "risk_score": risk,
-                "risk_label": loaded.bands.label(risk).as_str(),
-            }))?
-        );
-        return Ok(());
+        return emit_json(&serde_json::json!({
+            "seller_id": seller_id,
+            "model": name,
+            "model_version": version.map(|v| v.version),
+            "run_id": version.map(|v| v.run_id.as_str()),
+            "risk_score": risk,
+            "risk_label": loaded.bands.label(risk).as_str(),
+        }));
     }
     let Some(out) = out else {
-        bail!("predict needs --out FILE, or --order JSON (with optional --seller ID)");
+        bail!(
+            "predict needs --out FILE (- for stdout), or --order JSON|@FILE|- (with optional --seller ID)"
+        );
     };
+    check_out(&out, &data_dir(data)?)?;
     let engine = open_without_drift(data)?;
     let scores = engine
         .scores
@@ -370,8 +409,8 @@ fn predict(
     let models = engine.models.as_ref().ok_or_else(|| eyre!("no models"))?;
     let ds = &engine.data;
     let csv = report::predictions_csv(ds, models, scores, engine.bands);
-    write_atomic(&out, csv.as_bytes())
-        .wrap_err_with(|| format!("cannot write {}", out.display()))?;
-    eprintln!("wrote {} scores to {}", ds.orders.len(), out.display());
+    if write_out(&out, csv.as_bytes())? {
+        eprintln!("wrote {} scores to {}", ds.orders.len(), out.display());
+    }
     Ok(())
 }

@@ -16,6 +16,20 @@ use std::path::PathBuf;
 pub use error::{LoadError, RowError};
 pub use load::{LoadOptions, LoadReport, load_dir};
 
+/// The files of a data directory that are input data: never written by any command.
+pub const INPUT_FILES: [&str; 5] = [
+    "orders.csv",
+    "orders.parquet",
+    "sellers.csv",
+    "sellers.parquet",
+    "ground_truth.csv",
+];
+
+/// The input files of data directory `dir` (whether they exist or not).
+pub fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    INPUT_FILES.iter().map(|f| dir.join(f)).collect()
+}
+
 /// Whether the customer has ordered before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CustomerType {

@@ -81,9 +81,54 @@ impl StateLock {
     }
 }
 
+/// State writes under way in this process (runs being stored, registry changes).
+static WRITES_IN_PROGRESS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Marks a state write under way until dropped; [`wait_for_writes`] waits for it. A process
+/// ending on a signal lets a run being registered finish instead of leaving it half-done.
+#[derive(Debug)]
+#[must_use = "the write counts as under way only while the guard lives"]
+pub struct WriteGuard(());
+
+/// Starts a state write (see [`WriteGuard`]).
+pub fn begin_write() -> WriteGuard {
+    WRITES_IN_PROGRESS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    WriteGuard(())
+}
+
+impl Drop for WriteGuard {
+    fn drop(&mut self) {
+        WRITES_IN_PROGRESS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Waits until no state write is under way, at most `timeout`; true when none is.
+pub fn wait_for_writes(timeout: std::time::Duration) -> bool {
+    let start = std::time::Instant::now();
+    while WRITES_IN_PROGRESS.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+        if start.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_for_writes_ends_when_the_guard_drops() {
+        let guard = begin_write();
+        assert!(!wait_for_writes(std::time::Duration::from_millis(30)));
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            drop(guard);
+        });
+        assert!(wait_for_writes(std::time::Duration::from_secs(10)));
+        t.join().unwrap();
+    }
 
     #[test]
     fn second_holder_is_refused_until_the_first_drops() {

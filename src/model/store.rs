@@ -106,6 +106,7 @@ fn train_and_register(
 ) -> Result<(ModelSet, Provenance), StoreError> {
     let _ = lock;
     let out = train_models(ds, cfg, progress)?;
+    let _writing = super::lock::begin_write();
     let stored = (|| -> Result<_, StoreError> {
         let mut reg = Registry::load(&ds.dir)?;
         let run = write_run(ds, &out)?;

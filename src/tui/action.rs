@@ -100,4 +100,31 @@ pub enum Action {
     ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
     /// A background reload or registry change failed.
     JobFailed(String),
+    /// A background job panicked (caught): which job, and the panic's message.
+    JobPanicked(Job, String),
+}
+
+/// The dashboard's background jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Loading or training the models (and scoring, aggregating, drift).
+    Models,
+    /// A promote or rollback.
+    RegistryChange,
+    /// Reading new data after a change on disk.
+    DataReload,
+    /// Reading the active models after a registry change on disk.
+    ModelReload,
+}
+
+impl Job {
+    /// The job's name in messages (and for `RETURNRISK_PANIC_AT` in tests).
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::Models => "models",
+            Job::RegistryChange => "registry change",
+            Job::DataReload => "data reload",
+            Job::ModelReload => "model reload",
+        }
+    }
 }

@@ -119,6 +119,8 @@ pub struct App {
     pub registry_changed_while_loading: bool,
     /// Read data with `--strict` (kept for reloads).
     pub strict: bool,
+    /// The log file, named in the message of a job that failed unexpectedly.
+    pub log_file: Option<PathBuf>,
 }
 
 impl App {
@@ -158,6 +160,7 @@ impl App {
             reload_models_requested: false,
             registry_changed_while_loading: false,
             strict: false,
+            log_file: None,
         }
     }
 
@@ -367,6 +370,7 @@ impl App {
                 self.recompute();
             }
             Action::JobFailed(e) => self.message = Some(e),
+            Action::JobPanicked(job, why) => self.job_panicked(job, &why),
             Action::Click(x, y) => {
                 if y == 1
                     && let Some(t) = super::ui::tab_at(x, self.width.get())
@@ -394,6 +398,21 @@ impl App {
                 self.training = Training::Failed(e);
             }
         }
+    }
+}
+
+impl App {
+    /// A background job panicked: say so with the log file, and stop showing it as running.
+    fn job_panicked(&mut self, job: super::action::Job, why: &str) {
+        let log = self
+            .log_file
+            .as_ref()
+            .map_or("no log file".into(), |p| format!("see {}", p.display()));
+        let msg = format!("error: {} failed: {why} ({log})", job.name());
+        if job == super::action::Job::Models {
+            self.training = Training::Failed(msg.clone());
+        }
+        self.message = Some(msg);
     }
 }
 

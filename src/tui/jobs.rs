@@ -3,7 +3,7 @@
 //! and the watcher that notices those changes (a stat of a few files every
 //! [`WATCH_INTERVAL`]; an idle dashboard stays idle otherwise).
 
-use super::action::Action;
+use super::action::{Action, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
@@ -21,6 +21,46 @@ use tokio::sync::mpsc::UnboundedSender;
 /// How often the watcher looks at the data files and the registry.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
+thread_local! {
+    /// Set on a thread while it runs a background job (see [`spawn_job`]).
+    static IN_JOB: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Wraps the panic hook so that a panic in a background job is logged and nothing else:
+/// the hook of the UI thread (ratatui's, which restores the terminal) must not run while
+/// the dashboard goes on. Call after the terminal is set up.
+pub fn install_job_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if IN_JOB.get() {
+            tracing::error!("background job panicked: {info}");
+        } else {
+            previous(info);
+        }
+    }));
+}
+
+/// Runs `work` on a blocking thread; a panic inside is caught and reported to the loop as
+/// [`Action::JobPanicked`] (the dashboard keeps working, the job is no longer running).
+fn spawn_job(tx: UnboundedSender<Action>, job: Job, work: impl FnOnce() + Send + 'static) {
+    tokio::task::spawn_blocking(move || {
+        IN_JOB.set(true);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::util::panic_point(job.name());
+            work()
+        }));
+        IN_JOB.set(false);
+        if let Err(payload) = outcome {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            let _ = tx.send(Action::JobPanicked(job, why));
+        }
+    });
+}
+
 /// Starts whatever the last update asked for.
 pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
     if std::mem::take(&mut app.retrain_requested) {
@@ -36,8 +76,9 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
         let dir = app.engine.data.dir.clone();
         let strict = app.strict;
         let bands = app.engine.bands;
-        let tx = tx.clone();
-        tokio::task::spawn_blocking(move || {
+        let done = tx.clone();
+        spawn_job(tx.clone(), Job::DataReload, move || {
+            let tx = done;
             // Validation and the first aggregation are seconds at 10M: never on the UI thread.
             let msg = match load_dir(&dir, &LoadOptions { strict }) {
                 Ok((data, report)) => {
@@ -57,7 +98,7 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
 pub fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
-    tokio::task::spawn_blocking(move || {
+    spawn_job(tx.clone(), Job::Models, move || {
         let started = Instant::now();
         let progress = |p: crate::model::TrainProgress| {
             let _ = tx.send(Action::TrainProgress(p.done, p.total));
@@ -83,8 +124,9 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
     let dir = app.engine.data.dir.clone();
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
-    tokio::task::spawn_blocking(move || {
+    spawn_job(tx.clone(), Job::RegistryChange, move || {
         let done = (|| -> Result<String, String> {
+            let _writing = crate::model::lock::begin_write();
             let _lock = StateLock::acquire(&dir, "dashboard registry change", false, &|_| {})
                 .map_err(|e| e.to_string())?;
             let mut reg = Registry::load(&dir).map_err(|e| e.to_string())?;
@@ -117,7 +159,7 @@ fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
     let current = app.engine.models.as_ref().map(|m| m.versions.clone());
-    tokio::task::spawn_blocking(move || {
+    spawn_job(tx.clone(), Job::ModelReload, move || {
         let lc = Lifecycle::load(&data.dir);
         if current.as_ref() == Some(&active_versions(&lc.registry)) {
             // A new candidate or a rule change: the scoring models are the same.
@@ -173,22 +215,9 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
-/// The files whose change means new data.
-fn data_files(dir: &Path) -> Vec<PathBuf> {
-    [
-        "orders.csv",
-        "orders.parquet",
-        "sellers.csv",
-        "sellers.parquet",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .collect()
-}
-
 /// Watches the data files and the registry; sends [`Action::FilesChanged`] on a change.
 pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
-    let files = data_files(dir);
+    let files = crate::data::input_files(dir);
     let registry = registry_path(dir);
     tokio::spawn(async move {
         let data_stamp = |files: &[PathBuf]| files.iter().map(|f| stamp(f)).collect::<Vec<_>>();

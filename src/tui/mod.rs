@@ -12,13 +12,14 @@ pub mod jobs;
 pub mod keymap;
 pub mod lifecycle;
 pub mod navigation;
+pub mod signals;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
 pub mod views;
 pub mod widgets;
 
-use crate::cli::{DataArgs, TuiArgs};
+use crate::cli::{GlobalArgs, TuiArgs};
 use crate::commands::data_dir;
 use crate::config::RiskBands;
 use crate::data::{LoadOptions, load_dir};
@@ -37,9 +38,11 @@ use std::time::Instant;
 
 /// Opens the dashboard. Fails (before touching the terminal) without a terminal, on a bad
 /// config or on unloadable data.
-pub fn run(data: &DataArgs, opts: &TuiArgs) -> Result<()> {
+/// `log` is the file the log goes to, named on the status line when a job fails.
+pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<()> {
     let started = Instant::now();
-    let cfg = config::Config::load(opts.config.as_deref())?;
+    let data = &global.data;
+    let cfg = config::Config::load(global.config.as_deref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
             "the dashboard needs an interactive terminal; for scripts, pipes and cron use `returnrisk-tui report` (or `seller`, `train`, `predict`; see --help)"
@@ -54,7 +57,6 @@ pub fn run(data: &DataArgs, opts: &TuiArgs) -> Result<()> {
         Some(w) => Window::parse(w).map_err(|e| eyre!(e))?,
         None => cfg.window(),
     };
-    init_logging(opts.log.clone());
     let dir = data_dir(data)?;
     let (ds, report) = load_dir(
         &dir,
@@ -72,36 +74,21 @@ pub fn run(data: &DataArgs, opts: &TuiArgs) -> Result<()> {
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
     let mut app = App::new(engine, keymap::KeyMap::new(&cfg.keys), theme, window);
     app.strict = data.strict;
+    app.log_file = log;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(event_loop(app, opts.mouse, started))
+    let result = rt.block_on(event_loop(app, opts.mouse, started));
+    // A state write under way (a run being registered, a promotion) finishes first; a
+    // training still running is abandoned: its lock goes with the process and the next
+    // writer removes its temporary files.
+    crate::model::lock::wait_for_writes(WRITE_GRACE);
+    rt.shutdown_background();
+    result
 }
 
-/// Logs go to a file, never to the screen: `--log FILE`, else
-/// `$XDG_STATE_HOME/returnrisk-tui/returnrisk-tui.log` (or `~/.local/state/...`).
-fn init_logging(explicit: Option<PathBuf>) {
-    let path = explicit.or_else(|| {
-        let base = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-        Some(base.join("returnrisk-tui").join("returnrisk-tui.log"))
-    });
-    let Some(path) = path else { return };
-    if let Some(parent) = path.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    if let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-    {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .try_init();
-    }
-}
+/// How long quitting waits for a state write under way to finish.
+const WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Turns a terminal event into an action (keys through the key map).
 pub fn map_event(app: &App, ev: Event) -> Option<Action> {
@@ -146,12 +133,15 @@ pub fn map_key(app: &App, k: KeyEvent) -> Option<Action> {
 }
 
 async fn event_loop(mut app: App, mouse: bool, started: Instant) -> Result<()> {
+    // Handlers first: a signal from now on ends the loop and restores the terminal.
+    let mut signals = signals::Signals::install()?;
     // ratatui::try_init installs a panic hook that restores the terminal (after color-eyre's).
     let mut terminal = ratatui::try_init()?;
+    jobs::install_job_panic_hook();
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     }
-    let result = drive(&mut app, &mut terminal, started).await;
+    let result = drive(&mut app, &mut terminal, &mut signals, started).await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }
@@ -162,6 +152,7 @@ async fn event_loop(mut app: App, mouse: bool, started: Instant) -> Result<()> {
 async fn drive(
     app: &mut App,
     terminal: &mut ratatui::DefaultTerminal,
+    signals: &mut signals::Signals,
     started: Instant,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
@@ -188,6 +179,7 @@ async fn drive(
                 None => break,
             },
             Some(a) = rx.recv() => Some(a),
+            sig = signals.recv() => return Err(sig.into()),
         };
         if let Some(a) = action {
             app.update(a);
