@@ -14,11 +14,14 @@ use crate::config::{RiskBands, TrainConfig};
 use crate::data::{Dataset, LoadOptions, load_dir};
 use crate::drift::report::drift_report;
 use crate::model::lock::StateLock;
-use crate::model::register::{Registered, active_set, register, registration_summary};
+use crate::model::recover::unregistered_match;
+use crate::model::register::{
+    Registered, active_artifacts_present, register, registration_summary,
+};
 use crate::model::registry::Registry;
 use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
-use crate::model::store::matching_run;
-use crate::model::{ModelSet, TrainProgress, score_dataset, train_models};
+use crate::model::store::{active_models, matching_run, prepare_to_write};
+use crate::model::{TrainProgress, score_dataset, train_models};
 use crate::report::{drift_html, predictions_csv};
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
@@ -229,7 +232,8 @@ pub fn run_pipeline(
             finished_at: String::new(),
             ..l
         } == state
-    }) && outputs.iter().all(|p| p.is_file());
+    }) && outputs.iter().all(|p| p.is_file())
+        && active_artifacts_present(data_dir, &reg).is_ok();
     if unchanged {
         for step in &Step::ALL[1..] {
             timed(
@@ -250,11 +254,14 @@ pub fn run_pipeline(
         });
     }
 
+    prepare_to_write(data_dir).map_err(|e| fail(Step::Train)(e.to_string()))?;
     let (run_id, registered, reg) = train_steps(&ds, reg, opts, events, &mut timed)?;
 
     events(PipelineEvent::Started(Step::Predict));
     let t = Instant::now();
-    let set = active_models(&ds, &reg).map_err(fail(Step::Predict))?;
+    let set = active_models(data_dir, &reg)
+        .map_err(|e| fail(Step::Predict)(e.to_string()))?
+        .ok_or_else(|| fail(Step::Predict)("the registry has no active global model".into()))?;
     let scores = score_dataset(&ds, &set);
     let csv = predictions_csv(&ds, &set, &scores, opts.bands);
     write(&predictions_path, csv.as_bytes()).map_err(fail(Step::Predict))?;
@@ -335,11 +342,16 @@ fn train_steps(
     timed: &mut Timed<'_>,
 ) -> Result<(Option<String>, Vec<Registered>, Registry), PipelineError> {
     let existing = matching_run(ds, &opts.train, &reg);
-    let has_active = reg
-        .models
-        .get(crate::model::GLOBAL)
-        .is_some_and(|e| e.active.is_some());
-    if let Some(run) = existing.filter(|_| has_active) {
+    // The active models must be readable to be relied on; unreadable ones are replaced by
+    // a new run (the registration says so).
+    let usable = match active_models(&ds.dir, &reg) {
+        Ok(active) => active.is_some(),
+        Err(e) => {
+            tracing::warn!("{e}");
+            false
+        }
+    };
+    if let Some(run) = existing.filter(|_| usable) {
         for step in [Step::Train, Step::Evaluate, Step::Register] {
             let why = format!("run {} already trained on this data", run.id);
             timed(step, false, Instant::now(), why);
@@ -349,20 +361,33 @@ fn train_steps(
 
     events(PipelineEvent::Started(Step::Train));
     let t = Instant::now();
-    let progress = |p: TrainProgress| events(PipelineEvent::Training(p));
-    let out =
-        train_models(ds, &opts.train, &progress).map_err(|e| fail(Step::Train)(e.to_string()))?;
-    let n_models = 1 + out.set.sellers.len();
-    timed(
-        Step::Train,
-        true,
-        t,
-        format!("{n_models} models in {:.1} s", out.set.train_seconds),
-    );
+    let (stored, out) = match unregistered_match(ds, &opts.train, &reg).filter(|_| usable) {
+        Some((run, out)) => {
+            let why = format!(
+                "run {} was stored but never registered: registering it",
+                run.id
+            );
+            timed(Step::Train, false, t, why);
+            (Some(run), out)
+        }
+        None => {
+            let progress = |p: TrainProgress| events(PipelineEvent::Training(p));
+            let out = train_models(ds, &opts.train, &progress)
+                .map_err(|e| fail(Step::Train)(e.to_string()))?;
+            let n_models = 1 + out.set.sellers.len();
+            let detail = format!("{n_models} models in {:.1} s", out.set.train_seconds);
+            timed(Step::Train, true, t, detail);
+            (None, out)
+        }
+    };
 
     events(PipelineEvent::Started(Step::Evaluate));
     let t = Instant::now();
-    let run = write_run(ds, &out).map_err(|e| fail(Step::Evaluate)(e.to_string()))?;
+    let _writing = crate::model::lock::begin_write();
+    let run = match stored {
+        Some(run) => run,
+        None => write_run(ds, &out).map_err(|e| fail(Step::Evaluate)(e.to_string()))?,
+    };
     let g = &out.set.global.metrics;
     timed(
         Step::Evaluate,
@@ -389,14 +414,6 @@ fn train_steps(
         registration_summary(&registered, true),
     );
     Ok((Some(run.id), registered, reg))
-}
-
-fn active_models(ds: &Dataset, reg: &Registry) -> Result<ModelSet, String> {
-    match active_set(&ds.dir, reg) {
-        Ok(Some((set, _))) => Ok(set),
-        Ok(None) => Err("the registry has no active global model".into()),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

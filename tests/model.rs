@@ -162,7 +162,7 @@ fn every_order_is_scored_with_a_probability() {
 }
 
 #[test]
-fn damaged_active_models_mean_retraining_not_a_crash() {
+fn damaged_active_models_are_an_error_until_training_is_asked_for() {
     let (dir, _, set) = trained();
     let copy = tempfile::tempdir().unwrap();
     for f in ["orders.csv", "sellers.csv"] {
@@ -183,7 +183,8 @@ fn damaged_active_models_mean_retraining_not_a_crash() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     assert!(returnrisk_tui::model::runs::load_run_models(copy.path(), run_id).is_err());
-    // Loading trains a new run, which replaces the unreadable active version.
+    // Loading does not retrain behind the user's back: an error names the model, version,
+    // file and what to do.
     let cfg = TrainConfig {
         forest: returnrisk_tui::model::forest::ForestParams {
             n_trees: 5,
@@ -191,7 +192,17 @@ fn damaged_active_models_mean_retraining_not_a_crash() {
         },
         ..TrainConfig::default()
     };
-    let (fresh, prov) = load_or_train(&ds, &cfg, false, &|_| {}).unwrap();
+    let err = load_or_train(&ds, &cfg, false, &|_| panic!("must not train"))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!("active model global v1: {}: ", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("models rollback global") && err.contains("`returnrisk-tui train`"));
+    // Training when asked: a new run replaces the unreadable active version.
+    let (fresh, prov) = load_or_train(&ds, &cfg, true, &|_| {}).unwrap();
     let Provenance::Trained { registered, .. } = prov else {
         panic!("expected a new run, got {prov:?}")
     };

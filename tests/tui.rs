@@ -374,9 +374,20 @@ fn help_and_footer_come_from_one_key_map() {
 }
 
 #[test]
-fn retrain_key_starts_background_training_once() {
+fn retrain_key_asks_then_starts_background_training_once() {
     let mut a = app();
+    // `r` asks first, like promote and rollback; `n` leaves everything as it was.
     a.update(Action::Command(Command::Retrain));
+    assert_eq!(
+        a.confirm.as_ref().unwrap().prompt,
+        "Train a new run and register its models?"
+    );
+    assert!(!a.retrain_requested);
+    a.update(Action::Confirm(false));
+    assert!(a.confirm.is_none() && !a.retrain_requested);
+    assert_eq!(a.message.as_deref(), Some("cancelled"));
+    a.update(Action::Command(Command::Retrain));
+    a.update(Action::Confirm(true));
     assert!(a.retrain_requested);
     assert_eq!(
         a.training,

@@ -37,6 +37,18 @@ fn trained_base() -> &'static PathBuf {
     })
 }
 
+/// An app over the data in `dir`, before any models are loaded.
+fn app_without_models(dir: &Path) -> App {
+    let (ds, report) = load_dir(dir, &LoadOptions::default()).unwrap();
+    let cfg = Config::defaults();
+    App::new(
+        Engine::new(ds, report, RiskBands::DEFAULT),
+        KeyMap::new(&cfg.keys),
+        Theme::new(ColorMode::Ansi, false, false),
+        Window::Days(30),
+    )
+}
+
 /// A private copy of the trained demo data, and an app over it.
 fn app_on_copy() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
@@ -45,17 +57,10 @@ fn app_on_copy() -> (tempfile::TempDir, App) {
         std::fs::copy(base.join(f), dir.path().join(f)).unwrap();
     }
     copy_state(base, dir.path());
-    let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
-    let (models, prov) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
+    let mut app = app_without_models(dir.path());
+    let (models, prov) =
+        load_or_train(&app.engine.data, &TrainConfig::default(), false, &|_| {}).unwrap();
     assert_eq!(prov, Provenance::Reused);
-    let engine = Engine::new(ds, report, RiskBands::DEFAULT);
-    let cfg = Config::defaults();
-    let mut app = App::new(
-        engine,
-        KeyMap::new(&cfg.keys),
-        Theme::new(ColorMode::Ansi, false, false),
-        Window::Days(30),
-    );
     let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
     app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
     app.update(Action::LifecycleLoaded(Box::new(Lifecycle::load(
@@ -376,4 +381,90 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
+}
+
+/// The active global model's artifacts file in `dir`.
+fn active_models_file(dir: &Path) -> PathBuf {
+    let reg = Registry::load(dir).unwrap();
+    let g = reg.models["global"].active_version().unwrap();
+    returnrisk_tui::model::runs::runs_dir(dir)
+        .join(&g.run_id)
+        .join("models.json")
+}
+
+#[test]
+fn unreadable_active_models_are_said_on_the_status_line_and_risk_is_na() {
+    let (dir, _) = app_on_copy();
+    let file = active_models_file(dir.path());
+    std::fs::write(&file, "{").unwrap();
+    // A fresh start on the damaged state: the models job reports, nothing is retrained.
+    let mut app = app_without_models(dir.path());
+    app.models_requested = true;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    run_jobs(&mut app, &rt);
+    assert!(
+        matches!(app.training, Training::Failed(_)),
+        "{:?}",
+        app.training
+    );
+    let msg = app.message.clone().unwrap();
+    assert!(
+        msg.starts_with(&format!(
+            "error: models unavailable: active model global v1: {}:",
+            file.display()
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("models rollback global"), "{msg}");
+    app.update(Action::Command(Command::GoTab(1)));
+    let screen = render(&app, 160, 30);
+    assert!(screen.contains("models: unavailable"), "{screen}");
+    assert!(screen.contains("error: models unavailable: active model global v1"));
+    // Every risk cell says n/a, none says "training".
+    assert!(
+        screen.contains("n/a") && !screen.contains("training"),
+        "{screen}"
+    );
+    // No run was added.
+    assert_eq!(
+        returnrisk_tui::model::runs::list_runs(dir.path()).0.len(),
+        1
+    );
+}
+
+#[test]
+fn promoting_a_version_whose_artifacts_are_gone_is_refused() {
+    let (dir, mut app) = app_on_copy();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    app.update(Action::Command(Command::GoTab(MODELS)));
+    let seller = candidate_seller(&app);
+    // The run's artifacts lose that seller's model (the rest stays readable).
+    let file = active_models_file(dir.path());
+    let run_id = file
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let mut set = returnrisk_tui::model::runs::load_run_models(dir.path(), run_id).unwrap();
+    set.sellers.remove(&seller);
+    std::fs::write(&file, serde_json::to_vec(&set).unwrap()).unwrap();
+    let before = std::fs::read(returnrisk_tui::model::registry::registry_path(dir.path())).unwrap();
+    select_model(&mut app, &seller);
+    app.update(Action::Command(Command::Promote));
+    app.update(Action::Confirm(true));
+    run_jobs(&mut app, &rt);
+    let msg = app.message.clone().unwrap();
+    assert!(
+        msg.starts_with(&format!(
+            "registry unchanged: refused: {seller} v1: {}: no model",
+            file.display()
+        )),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(returnrisk_tui::model::registry::registry_path(dir.path())).unwrap(),
+        before
+    );
 }

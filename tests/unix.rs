@@ -58,8 +58,7 @@ fn a_closed_pipe_ends_every_command_quietly() {
         vec!["generate", "--out", p(&gen_dir), "--orders", "500"],
     ];
     for args in commands {
-        let mut full = args.clone();
-        full.extend(["--data", data]);
+        let full = with_data(&args, data);
         let out = run_into_closed_pipe(&full);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
@@ -137,9 +136,7 @@ fn out_targets_are_written_like_a_unix_tool_writes_them() {
             vec!["predict", "--out", &target],
             vec!["drift", "--out", &target],
         ] {
-            let mut full = args.clone();
-            full.extend(["--data", data]);
-            let out = run(&full);
+            let out = run_on(data, &args);
             assert_eq!(out.status.code(), Some(1), "{args:?}");
             assert_eq!(
                 stderr(&out).trim(),
@@ -276,9 +273,7 @@ fn predict_order_reads_a_file_or_stdin_and_seller_errors_are_short() {
         vec!["predict", "--order", ORDER, "--seller", &huge],
         vec!["seller", &huge],
     ] {
-        let mut full = args.clone();
-        full.extend(["--data", data]);
-        let out = run(&full);
+        let out = run_on(data, &args);
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
         assert!(err.len() < 300, "{} bytes", err.len());
@@ -288,9 +283,7 @@ fn predict_order_reads_a_file_or_stdin_and_seller_errors_are_short() {
         vec!["predict", "--order", ORDER, "--seller", ""],
         vec!["seller", ""],
     ] {
-        let mut full = args.clone();
-        full.extend(["--data", data]);
-        let out = run(&full);
+        let out = run_on(data, &args);
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
             stderr(&out).trim(),

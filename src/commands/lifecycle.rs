@@ -7,6 +7,8 @@ use crate::model::ModelMetrics;
 use crate::model::compare::compare;
 use crate::model::lock::StateLock;
 use crate::model::prune::prune;
+use crate::model::recover::remove_stale_temps;
+use crate::model::register::check_active_readable;
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
 use crate::model::store::Provenance;
@@ -66,6 +68,13 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                 eprintln!("warning: unreadable run: {e}");
             }
             let reg = Registry::load(&dir)?;
+            let registered = reg.run_ids();
+            for r in runs.iter().filter(|r| !registered.contains(r.id.as_str())) {
+                eprintln!(
+                    "note: run {} was stored but never registered (interrupted); the next training on the same data registers it, `runs prune` deletes it",
+                    r.id
+                );
+            }
             match state.format {
                 ListFormat::Json => {
                     let rows: Vec<serde_json::Value> = runs
@@ -135,6 +144,9 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
             let dir = state_dir(data)?;
             // prune saves the registry itself, and only when it deletes something.
             let (_lock, mut reg) = locked_registry(&dir, "runs prune")?;
+            for removed in remove_stale_temps(&dir) {
+                eprintln!("removed {} (its writer is gone)", removed.display());
+            }
             let report = prune(&dir, &mut reg, keep)?;
             match state.format {
                 ListFormat::Json => print_json(&report),
@@ -189,6 +201,13 @@ fn change_registry<T>(dir: &Path, change: impl FnOnce(&mut Registry) -> Result<T
     Ok(out)
 }
 
+/// A promote or rollback that would make a version whose artifacts cannot be read active
+/// is refused (the registry is not saved).
+fn refuse_unreadable(dir: &Path, reg: &Registry, model: &str) -> Result<()> {
+    check_active_readable(dir, reg, model)
+        .map_err(|e| eyre!("refused: {e}; its run's artifacts are needed to score"))
+}
+
 fn active_label(v: Option<u32>) -> String {
     v.map_or("none (the global model scores)".into(), |v| format!("v{v}"))
 }
@@ -221,6 +240,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
             let before = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
                 reg.promote(&model, v)?;
+                refuse_unreadable(&dir, reg, &model)?;
                 Ok(before)
             })?;
             report_change(state.format, &model, before, Some(v))
@@ -230,6 +250,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
             let (before, after) = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
                 let after = reg.rollback(&model)?;
+                refuse_unreadable(&dir, reg, &model)?;
                 Ok((before, after))
             })?;
             report_change(state.format, &model, before, after)
@@ -315,6 +336,9 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
         Some(r) => r.models.iter().map(|m| m.metrics.clone()).collect(),
         None => loaded.models.all_metrics().into_iter().cloned().collect(),
     };
+    if let Provenance::TrainedUnsaved(why) = &loaded.provenance {
+        bail!("models trained but not saved: {why}");
+    }
     let decision = |name: &str| registered.iter().find(|r| r.model == name);
     match format {
         ListFormat::Json => {

@@ -8,6 +8,7 @@ pub mod importance;
 pub mod lock;
 pub mod metrics;
 pub mod prune;
+pub mod recover;
 pub mod register;
 pub mod registry;
 pub mod runs;

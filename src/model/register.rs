@@ -6,7 +6,7 @@
 //! [`PromotionRule`]; otherwise it stays a candidate. Also: the set of active models,
 //! assembled from their runs' artifacts.
 
-use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, RegistryError, Score};
+use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, Score};
 use super::runs::{RunError, RunRecord, load_run_models};
 use super::train::{Holdout, TrainOutput};
 use super::{GLOBAL, ModelSet, TrainedModel, VersionRef};
@@ -56,7 +56,7 @@ impl<'a> Artifacts<'a> {
 }
 
 /// Scores holdout rows with `model` (for comparing an incumbent on a new version's holdout).
-fn score_rows(ds: &Dataset, model: &TrainedModel, rows: &[usize]) -> Vec<f64> {
+pub(super) fn score_rows(ds: &Dataset, model: &TrainedModel, rows: &[usize]) -> Vec<f64> {
     let codes = model.encoder.category_codes(ds);
     let x: Vec<_> = rows
         .iter()
@@ -242,19 +242,84 @@ pub fn active_versions(reg: &Registry) -> BTreeMap<String, VersionRef> {
         .collect()
 }
 
-/// The models the registry makes active, assembled from their runs' artifacts, with a
-/// warning for each active seller version that could not be read (its sellers fall back to
-/// the global model). `Ok(None)` while no global version is active.
+/// Checks that `model`'s active version can be read (after a promote or rollback: a change
+/// that would make an unreadable version active is refused by the caller). A seller
+/// without an active version is scored by the global model: nothing to read.
+pub fn check_active_readable(
+    data_dir: &Path,
+    reg: &Registry,
+    model: &str,
+) -> Result<(), UnreadableVersion> {
+    let Some(v) = reg.models.get(model).and_then(|e| e.active_version()) else {
+        return Ok(());
+    };
+    Artifacts::default()
+        .model(data_dir, &v.run_id, model)
+        .map(|_| ())
+        .map_err(|error| UnreadableVersion {
+            model: model.to_string(),
+            version: v.version,
+            error,
+        })
+}
+
+/// A cheap check (no artifact is parsed) that every active version's artifacts file is
+/// there: what `pipeline` relies on before it says "up to date".
+pub fn active_artifacts_present(data_dir: &Path, reg: &Registry) -> Result<(), UnreadableVersion> {
+    for (name, v) in active_versions(reg) {
+        let path = super::runs::runs_dir(data_dir)
+            .join(&v.run_id)
+            .join("models.json");
+        let present = std::fs::metadata(&path).map(|m| m.is_file() && m.len() > 0);
+        let error = match present {
+            Ok(true) => continue,
+            Ok(false) => RunError::Damaged {
+                path,
+                message: "empty or not a file".into(),
+            },
+            Err(source) => RunError::Io { path, source },
+        };
+        return Err(UnreadableVersion {
+            model: name,
+            version: v.version,
+            error,
+        });
+    }
+    Ok(())
+}
+
+/// An active version whose artifacts cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{model} v{version}: {error}")]
+pub struct UnreadableVersion {
+    /// `global` or a seller id.
+    pub model: String,
+    /// The active version.
+    pub version: u32,
+    /// Why its run's artifacts cannot be read (names the file).
+    pub error: RunError,
+}
+
+/// The models the registry makes active, assembled from their runs' artifacts, with each
+/// active seller version that could not be read (its sellers fall back to the global model;
+/// the caller decides whether that is acceptable). `Ok(None)` while no global version is
+/// active; an error when the active global version cannot be read.
 pub fn active_set(
     data_dir: &Path,
     reg: &Registry,
-) -> Result<Option<(ModelSet, Vec<String>)>, RegistryError> {
+) -> Result<Option<(ModelSet, Vec<UnreadableVersion>)>, UnreadableVersion> {
     let Some(g) = reg.models.get(GLOBAL).and_then(|e| e.active_version()) else {
         return Ok(None);
     };
     let mut artifacts = Artifacts::default();
     // The global model's run, without cloning that run's seller forests.
-    let src = artifacts.get(data_dir, &g.run_id)?;
+    let src = artifacts
+        .get(data_dir, &g.run_id)
+        .map_err(|error| UnreadableVersion {
+            model: GLOBAL.to_string(),
+            version: g.version,
+            error,
+        })?;
     let mut set = ModelSet {
         format_version: src.format_version,
         fingerprint: src.fingerprint,
@@ -291,10 +356,11 @@ pub fn active_set(
                     },
                 );
             }
-            Err(e) => warnings.push(format!(
-                "{name} v{}: {e}; the global model scores it",
-                v.version
-            )),
+            Err(error) => warnings.push(UnreadableVersion {
+                model: name.clone(),
+                version: v.version,
+                error,
+            }),
         }
     }
     Ok(Some((set, warnings)))

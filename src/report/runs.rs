@@ -9,8 +9,12 @@ use crate::pipeline::PipelineSummary;
 use std::fmt::Write as _;
 
 /// What the registry says about `model`'s version from run `run_id`: "v2 active",
-/// "v2 candidate" or "-" when not registered.
+/// "v2 candidate", "-" when the run has no version of that model, or "unregistered" when the
+/// run has none at all (stored, then interrupted before registration).
 pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
+    if !reg.run_ids().contains(run_id) {
+        return "unregistered".into();
+    }
     let Some(entry) = reg.models.get(model) else {
         return "-".into();
     };

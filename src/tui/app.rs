@@ -340,10 +340,10 @@ impl App {
             Action::Command(Command::Export) => self.message = Some(super::export::export(self)),
             Action::Command(Command::Retrain) => {
                 if !matches!(self.training, Training::Running(..) | Training::Starting) {
-                    self.retrain_requested = true;
-                    self.training = Training::Running(0, 0);
-                    self.message =
-                        Some("retraining in the background; the dashboard stays usable".into());
+                    self.confirm = Some(super::lifecycle::Confirm {
+                        prompt: "Train a new run and register its models?".into(),
+                        op: super::lifecycle::Confirmed::Retrain,
+                    });
                 }
             }
             Action::Command(Command::OrderCategory) => self.cycle_order_filter(0),
@@ -394,7 +394,7 @@ impl App {
                 self.recompute();
             }
             Action::TrainFailed(e) => {
-                self.message = Some(format!("training failed: {e}"));
+                self.message = Some(format!("error: models unavailable: {e}"));
                 self.training = Training::Failed(e);
             }
         }

@@ -10,9 +10,9 @@ use crate::config::TrainConfig;
 use crate::data::{Dataset, LoadOptions, load_dir};
 use crate::engine::{Engine, Prepared};
 use crate::model::lock::StateLock;
-use crate::model::register::{active_set, active_versions};
+use crate::model::register::{active_versions, check_active_readable};
 use crate::model::registry::{Registry, registry_path};
-use crate::model::store::{Lifecycle, load_or_train};
+use crate::model::store::{Lifecycle, active_models, load_or_train};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -141,6 +141,10 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
                     Err(e) => return Err(e.to_string()),
                 },
             };
+            let model = match &op {
+                RegistryOp::Promote { model, .. } | RegistryOp::Rollback { model } => model,
+            };
+            check_active_readable(&dir, &reg, model).map_err(|e| format!("refused: {e}"))?;
             reg.save(&dir).map_err(|e| e.to_string())?;
             Ok(what)
         })();
@@ -179,8 +183,8 @@ fn reload_models(
     what: Option<String>,
     lc: Lifecycle,
 ) {
-    match active_set(&data.dir, &lc.registry) {
-        Ok(Some((set, _))) => {
+    match active_models(&data.dir, &lc.registry) {
+        Ok(Some(set)) => {
             let g = set
                 .versions
                 .get(crate::model::GLOBAL)
@@ -202,9 +206,7 @@ fn reload_models(
             ));
         }
         Err(e) => {
-            let _ = tx.send(Action::JobFailed(format!(
-                "cannot read the active models: {e}"
-            )));
+            let _ = tx.send(Action::JobFailed(format!("error: {e}")));
         }
     }
 }

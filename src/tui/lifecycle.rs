@@ -33,13 +33,22 @@ pub enum RegistryOp {
     },
 }
 
+/// What a `y` answer does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// A registry change.
+    Registry(RegistryOp),
+    /// Train a new run and register its models (`r`).
+    Retrain,
+}
+
 /// A question waiting for y / n.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Confirm {
     /// The question shown on the status line.
     pub prompt: String,
     /// What `y` does.
-    pub op: RegistryOp,
+    pub op: Confirmed,
 }
 
 /// One Models-tab row: the model that scores a seller (or the global model) and how it
@@ -249,10 +258,10 @@ impl App {
             });
         self.confirm = Some(Confirm {
             prompt: format!("Promote {} v{version} ({now})?", row.model),
-            op: RegistryOp::Promote {
+            op: Confirmed::Registry(RegistryOp::Promote {
                 model: row.model,
                 version,
-            },
+            }),
         });
     }
 
@@ -283,18 +292,28 @@ impl App {
         };
         self.confirm = Some(Confirm {
             prompt: format!("Roll back {} {to}?", row.model),
-            op: RegistryOp::Rollback { model: row.model },
+            op: Confirmed::Registry(RegistryOp::Rollback { model: row.model }),
         });
     }
 
     /// Applies the answer to the open confirmation.
     pub fn answer(&mut self, yes: bool) {
         let Some(c) = self.confirm.take() else { return };
-        if yes {
-            self.message = Some(format!("{}: applying...", c.prompt.trim_end_matches('?')));
-            self.registry_op = Some(c.op);
-        } else {
+        if !yes {
             self.message = Some("cancelled".into());
+            return;
+        }
+        match c.op {
+            Confirmed::Registry(op) => {
+                self.message = Some(format!("{}: applying...", c.prompt.trim_end_matches('?')));
+                self.registry_op = Some(op);
+            }
+            Confirmed::Retrain => {
+                self.retrain_requested = true;
+                self.training = Training::Running(0, 0);
+                self.message =
+                    Some("retraining in the background; the dashboard stays usable".into());
+            }
         }
     }
 

@@ -71,7 +71,7 @@ pub fn model_status(app: &App, compact: bool) -> String {
         Training::Starting => "models: loading...".into(),
         Training::Running(_, 0) => "models: training...".into(),
         Training::Running(d, t) => format!("models: training {d}/{t}"),
-        Training::Failed(_) => "models: training failed".into(),
+        Training::Failed(_) => "models: unavailable".into(),
         Training::Ready(prov) => {
             let Some(m) = &app.engine.models else {
                 return "models: none".into();

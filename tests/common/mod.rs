@@ -14,6 +14,18 @@ pub fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("binary runs")
 }
 
+/// `args` followed by `--data DATA` (a global flag: valid after any subcommand).
+pub fn with_data<'a>(args: &[&'a str], data: &'a str) -> Vec<&'a str> {
+    let mut full = args.to_vec();
+    full.extend(["--data", data]);
+    full
+}
+
+/// Runs the binary with `args` on data directory `data`.
+pub fn run_on(data: &str, args: &[&str]) -> Output {
+    run(&with_data(args, data))
+}
+
 /// Stdout as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
