@@ -4,7 +4,7 @@
 
 use crate::cli::DataArgs;
 use crate::commands::{data_dir, open};
-use crate::data::{LoadOptions, load_dir};
+use crate::data::load_dir;
 use crate::engine::cube::Cube;
 use crate::engine::{Engine, Window};
 use crate::model::score_dataset;
@@ -83,12 +83,7 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
 
     // The dashboard's start: load, aggregate (no models yet), first frame.
     let t = Instant::now();
-    let (reloaded, report) = load_dir(
-        &dir,
-        &LoadOptions {
-            strict: args.strict,
-        },
-    )?;
+    let (reloaded, report) = load_dir(&dir, &args.load_options().map_err(|e| eyre!(e))?)?;
     let load_seconds = t.elapsed().as_secs_f64();
     let first = App::new(
         Engine::new(reloaded, report, engine.bands),

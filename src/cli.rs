@@ -66,6 +66,25 @@ pub struct DataArgs {
     /// [default: the config's `risk.bands` for the dashboard, else `default`]
     #[arg(long, value_name = "BANDS", global = true)]
     pub bands: Option<String>,
+    /// Plausible order dates, FROM..TO (YYYY-MM-DD, either side may be left empty); a date
+    /// outside is an invalid row [default: 2000-01-01..one year after today]
+    #[arg(long, value_name = "FROM..TO", global = true)]
+    pub date_range: Option<String>,
+}
+
+impl DataArgs {
+    /// How to load the data: `--strict` and `--date-range` (checked here, before any work).
+    pub fn load_options(&self) -> Result<crate::data::LoadOptions, String> {
+        let today = chrono::Utc::now().date_naive();
+        let dates = match &self.date_range {
+            Some(r) => crate::data::dates::DateRange::parse(r, today)?,
+            None => crate::data::dates::DateRange::default_for(today),
+        };
+        Ok(crate::data::LoadOptions {
+            strict: self.strict,
+            dates,
+        })
+    }
 }
 
 /// Window and output format of a query.

@@ -120,8 +120,8 @@ pub struct PipelineSummary {
 /// Options of a pipeline run.
 #[derive(Clone, Debug)]
 pub struct PipelineOptions {
-    /// Reject any invalid row.
-    pub strict: bool,
+    /// How to read the data (strictness, plausible dates).
+    pub load: LoadOptions,
     /// Risk bands of the predictions file.
     pub bands: RiskBands,
     /// Drift's current window in days.
@@ -191,13 +191,8 @@ pub fn run_pipeline(
 
     events(PipelineEvent::Started(Step::Validate));
     let t = Instant::now();
-    let (ds, report) = load_dir(
-        data_dir,
-        &LoadOptions {
-            strict: opts.strict,
-        },
-    )
-    .map_err(|e| fail(Step::Validate)(e.to_string()))?;
+    let (ds, report) =
+        load_dir(data_dir, &opts.load).map_err(|e| fail(Step::Validate)(e.to_string()))?;
     let skipped = report
         .summary()
         .unwrap_or_else(|| "no invalid rows".to_string());

@@ -26,7 +26,7 @@ fn small_dataset() -> &'static Dataset {
             ..Default::default()
         };
         generate(&dir, &opts, &mut |_| {}).unwrap();
-        load_dir(&dir, &LoadOptions { strict: true }).unwrap().0
+        load_dir(&dir, &LoadOptions::strict()).unwrap().0
     })
 }
 
@@ -299,9 +299,7 @@ fn two_seller_dataset(s1_cod: usize) -> (tempfile::TempDir, Dataset) {
         "seller_id,seller_name,marketplace_id\nS1,Risky,M1\nS3,Calm,M1\n",
     )
     .unwrap();
-    let ds = load_dir(dir.path(), &LoadOptions { strict: true })
-        .unwrap()
-        .0;
+    let ds = load_dir(dir.path(), &LoadOptions::strict()).unwrap().0;
     (dir, ds)
 }
 

@@ -199,7 +199,7 @@ fn bom_crlf_quotes_and_extra_columns_load() {
         .collect();
     let text = format!("\u{feff}{header}\r\n{}\r\n", rows.join("\r\n"));
     write_dataset(dir.path(), &text);
-    let (ds, report) = load_dir(dir.path(), &LoadOptions { strict: true }).unwrap();
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::strict()).unwrap();
     assert_eq!(report.skipped_rows, 0);
     assert_eq!(ds.orders.len(), 3);
     assert_eq!(ds.orders.id, vec!["O1", "O2", "O3"]);
@@ -231,7 +231,7 @@ fn blank_lines_are_skipped_silently() {
             VALID_ROWS[0], VALID_ROWS[1]
         ),
     );
-    let (ds, report) = load_dir(dir.path(), &LoadOptions { strict: true }).unwrap();
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::strict()).unwrap();
     assert_eq!((ds.orders.len(), report.skipped_rows), (2, 0));
 }
 
@@ -259,7 +259,7 @@ fn parquet_loads_like_csv() {
         dir.path(),
         &format!("{ORDERS_HEADER}\n{}\n", VALID_ROWS.join("\n")),
     );
-    let (from_csv, _) = load_dir(dir.path(), &LoadOptions { strict: true }).unwrap();
+    let (from_csv, _) = load_dir(dir.path(), &LoadOptions::strict()).unwrap();
     for stem in ["orders", "sellers"] {
         let csv = dir.path().join(format!("{stem}.csv"));
         let mut df = CsvReadOptions::default()
@@ -272,10 +272,124 @@ fn parquet_loads_like_csv() {
         ParquetWriter::new(f).finish(&mut df).unwrap();
         std::fs::remove_file(csv).unwrap();
     }
-    let (from_parquet, _) = load_dir(dir.path(), &LoadOptions { strict: true }).unwrap();
+    let (from_parquet, _) = load_dir(dir.path(), &LoadOptions::strict()).unwrap();
     assert_eq!(from_parquet.orders.id, from_csv.orders.id);
     assert_eq!(from_parquet.orders.price, from_csv.orders.price);
     assert_eq!(from_parquet.orders.returned, from_csv.orders.returned);
     assert_eq!(from_parquet.orders.day, from_csv.orders.day);
     assert_eq!(from_parquet.sellers, from_csv.sellers);
+}
+
+/// The default plausible range's end: one year after today (as the binary computes it).
+fn default_last_date() -> String {
+    let r = returnrisk_tui::data::dates::DateRange::default();
+    r.last.to_string()
+}
+
+#[test]
+fn dates_outside_the_plausible_range_are_invalid_rows() {
+    for date in ["0001-01-01", "1999-12-31", "9999-12-31", "2100-12-31"] {
+        bad_row(
+            &format!("O9,Books,1,0,2,New,UPI,0.1,4,0,S1,M1,{date}"),
+            &format!(
+                "orders.csv:5: column 13 (order_timestamp): date outside the plausible range 2000-01-01..{} (see --date-range): \"{date}\"",
+                default_last_date()
+            ),
+        );
+    }
+    // --date-range widens (or narrows) the range, before or after the subcommand.
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(
+        dir.path(),
+        &orders_with("O9,Books,1,0,2,New,UPI,0.1,4,0,S1,M1,1990-06-01"),
+    );
+    let data = dir.path().to_str().unwrap();
+    for args in [
+        vec![
+            "--date-range",
+            "1980-01-01..",
+            "report",
+            "--strict",
+            "--data",
+            data,
+        ],
+        vec![
+            "report",
+            "--strict",
+            "--data",
+            data,
+            "--date-range",
+            "1980-01-01..",
+        ],
+    ] {
+        let out = run(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let out = run(&["report", "--data", data, "--date-range", "2030..2020"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: bad --date-range \"2030..2020\": \"2030\" is not a date (YYYY-MM-DD)"
+    );
+}
+
+#[test]
+fn far_dates_cannot_blow_up_memory_or_output() {
+    // Two orders at the ends of time among 5,000: skipped, and the report stays the size
+    // of the real data's span.
+    let d = small_data();
+    let orders = d.path().join("orders.csv");
+    let baseline = run(&["report", "--format", "json", "--data", p(d.path())]);
+    assert!(baseline.status.success(), "{}", stderr(&baseline));
+    let mut text = std::fs::read_to_string(&orders).unwrap();
+    let row = text.lines().nth(1).unwrap().to_string();
+    let date = row.rsplit(',').next().unwrap().to_string();
+    for (id, far) in [("X1", "0001-01-01"), ("X2", "9999-12-31")] {
+        let first = row.split(',').next().unwrap();
+        text.push_str(&row.replacen(first, id, 1).replace(&date, far));
+        text.push('\n');
+    }
+    std::fs::write(&orders, text).unwrap();
+    let out = run(&["report", "--format", "json", "--data", p(d.path())]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("warning: skipped 2 invalid row(s); first: orders.csv:6002:"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        out.stdout.len() < baseline.stdout.len() * 2,
+        "{} bytes vs {}",
+        out.stdout.len(),
+        baseline.stdout.len()
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["as_of"], "2026-06-30");
+}
+
+#[test]
+fn an_isolated_late_date_is_kept_with_a_warning_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // Orders in March 2026, then one in December 2026: 280 days later.
+    write_dataset(
+        dir.path(),
+        &orders_with("O9,Books,1,0,2,New,UPI,0.1,4,0,S1,M1,2026-12-08"),
+    );
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!(ds.orders.len(), 4);
+    assert_eq!(report.skipped_rows, 0);
+    assert_eq!(
+        report.warnings,
+        vec![
+            "1 order(s) dated more than 60 days after the rest (latest before them: 2026-03-03), which moves every window: orders.csv:5 (O9, 2026-12-08)"
+                .to_string()
+        ]
+    );
+    let out = run(&["report", "--data", dir.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("warning: 1 order(s) dated more than 60 days after the rest"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -25,7 +25,7 @@ fn trained() -> &'static (PathBuf, Dataset, ModelSet) {
         for f in ["orders.csv", "sellers.csv", "ground_truth.csv"] {
             std::fs::copy(default_data().join(f), dir.join(f)).unwrap();
         }
-        let (ds, _) = load_dir(&dir, &LoadOptions { strict: true }).unwrap();
+        let (ds, _) = load_dir(&dir, &LoadOptions::strict()).unwrap();
         let (set, prov) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
         assert!(matches!(prov, Provenance::Trained { .. }), "{prov:?}");
         (dir, ds, set)

@@ -394,11 +394,12 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
 
 /// `pipeline`: runs every step with progress on stderr and prints the summary.
 pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()> {
-    let dir = data_dir(data)?;
     let bands =
         RiskBands::parse(data.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
+    let load = data.load_options().map_err(|e| eyre!(e))?;
+    let dir = data_dir(data)?;
     let opts = PipelineOptions {
-        strict: data.strict,
+        load,
         bands,
         current_days: current,
         train: TrainConfig::default(),

@@ -6,7 +6,7 @@ pub mod output;
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
-use crate::data::{LoadOptions, OrderFeatures, load_dir};
+use crate::data::{OrderFeatures, load_dir};
 use crate::engine::{Engine, EngineError, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
@@ -259,18 +259,17 @@ fn load_data(
 ) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
     let bands =
         RiskBands::parse(args.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
+    let load = args.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
-    let (ds, load_report) = load_dir(
-        &dir,
-        &LoadOptions {
-            strict: args.strict,
-        },
-    )?;
-    if let Some(summary) = load_report.summary() {
-        eprintln!("warning: {summary}");
+    let (ds, load_report) = load_dir(&dir, &load)?;
+    if let Some(skipped) = load_report.skipped() {
+        eprintln!("warning: {skipped}");
         for e in load_report.errors.iter().skip(1).take(4) {
             eprintln!("  {e}");
         }
+    }
+    for w in &load_report.warnings {
+        eprintln!("warning: {w}");
     }
     Ok((ds, load_report, bands))
 }

@@ -2,9 +2,11 @@
 //! validating every row. Values are read as text and parsed here, so a bad cell becomes a
 //! [`RowError`] naming its file, line, column and value instead of a silent null or zero.
 
+use super::dates::{DateRange, isolated_dates_warning};
 use super::table::{Table, read_table};
 use super::{
     CustomerType, Dataset, LoadError, Orders, PaymentMethod, RowError, Seller, date_to_day,
+    day_string,
 };
 use crate::util::Fnv64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -35,19 +37,33 @@ pub const SELLER_COLUMNS: [&str; 3] = ["seller_id", "seller_name", "marketplace_
 pub const KEPT_ROW_ERRORS: usize = 20;
 
 /// Loading policy.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Any invalid row is a load error instead of a skipped row.
     pub strict: bool,
+    /// Order dates outside this range are invalid rows.
+    pub dates: DateRange,
 }
 
-/// What loading skipped, for stderr and the TUI's status line.
+impl LoadOptions {
+    /// Strict loading (any invalid row is an error) with the default plausible dates.
+    pub fn strict() -> LoadOptions {
+        LoadOptions {
+            strict: true,
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// What loading skipped or found suspicious, for stderr and the TUI's status line.
 #[derive(Clone, Debug, Default)]
 pub struct LoadReport {
     /// Rows skipped because they were invalid (orders and sellers).
     pub skipped_rows: usize,
     /// The first [`KEPT_ROW_ERRORS`] row errors.
     pub errors: Vec<RowError>,
+    /// Valid data that deserves a look (e.g. isolated late dates), one line each.
+    pub warnings: Vec<String>,
 }
 
 impl LoadReport {
@@ -57,14 +73,24 @@ impl LoadReport {
             self.errors.push(e);
         }
     }
-    /// One-line summary, or `None` when nothing was skipped.
-    pub fn summary(&self) -> Option<String> {
+    /// The skipped rows in one line (how many, the first), or `None` when none were.
+    pub fn skipped(&self) -> Option<String> {
         (self.skipped_rows > 0).then(|| {
             format!(
                 "skipped {} invalid row(s); first: {}",
                 self.skipped_rows, self.errors[0]
             )
         })
+    }
+
+    /// One-line summary (skipped rows, then warnings), or `None` when there is nothing to say.
+    pub fn summary(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .skipped()
+            .into_iter()
+            .chain(self.warnings.clone())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 }
 
@@ -207,6 +233,8 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let mut o = Orders::default();
     let mut category_ids: HashMap<String, u16> = HashMap::new();
     let mut seen_ids: HashMap<&str, usize> = HashMap::with_capacity(t.lines.len());
+    // Each order's line, for warnings that name rows.
+    let mut lines: Vec<usize> = Vec::with_capacity(t.lines.len());
     t.for_each_row(
         |row, v| {
             let err = |c: usize, reason: &str| t.err(row, c, ORDER_COLUMNS[c], v[c], reason);
@@ -260,6 +288,9 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             }
             let date = parse_order_date(v[12])
                 .ok_or_else(|| err(12, "not a date (YYYY-MM-DD or ISO date-time)"))?;
+            if !opts.dates.contains(date) {
+                return Err(err(12, &opts.dates.reason()));
+            }
             let cat = match category_ids.get(category) {
                 Some(&c) => c,
                 None => {
@@ -281,11 +312,22 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             o.returned.push(returned);
             o.seller.push(seller as u32);
             o.day.push(date_to_day(date));
+            lines.push(t.lines[row]);
             Ok(())
         },
         &mut report,
     )?;
     drop(seen_ids);
+    let file = t.path.file_name().unwrap_or_default().to_string_lossy();
+    report.warnings.extend(isolated_dates_warning(&o.day, |i| {
+        format!(
+            "{file}:{} ({}, {})",
+            lines[i],
+            o.id[i],
+            day_string(o.day[i])
+        )
+    }));
+    drop(lines);
 
     if opts.strict && report.skipped_rows > 0 {
         return Err(LoadError::Strict {

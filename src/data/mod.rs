@@ -4,6 +4,7 @@
 //! to small integer ids: the engine aggregates over millions of rows and never clones strings.
 
 pub mod csv_scan;
+pub mod dates;
 pub mod error;
 pub mod generate;
 pub mod load;

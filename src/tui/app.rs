@@ -117,8 +117,8 @@ pub struct App {
     pub reload_models_requested: bool,
     /// The registry changed while models were loading: re-read once they are in.
     pub registry_changed_while_loading: bool,
-    /// Read data with `--strict` (kept for reloads).
-    pub strict: bool,
+    /// How the data was read (`--strict`, `--date-range`; kept for reloads).
+    pub load_options: crate::data::LoadOptions,
     /// The log file, named in the message of a job that failed unexpectedly.
     pub log_file: Option<PathBuf>,
 }
@@ -159,7 +159,7 @@ impl App {
             reload_data_requested: false,
             reload_models_requested: false,
             registry_changed_while_loading: false,
-            strict: false,
+            load_options: crate::data::LoadOptions::default(),
             log_file: None,
         }
     }

@@ -7,7 +7,7 @@ use super::action::{Action, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
-use crate::data::{Dataset, LoadOptions, load_dir};
+use crate::data::{Dataset, load_dir};
 use crate::engine::{Engine, Prepared};
 use crate::model::lock::StateLock;
 use crate::model::register::{active_versions, check_active_readable};
@@ -74,13 +74,13 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
     }
     if std::mem::take(&mut app.reload_data_requested) {
         let dir = app.engine.data.dir.clone();
-        let strict = app.strict;
+        let load_options = app.load_options;
         let bands = app.engine.bands;
         let done = tx.clone();
         spawn_job(tx.clone(), Job::DataReload, move || {
             let tx = done;
             // Validation and the first aggregation are seconds at 10M: never on the UI thread.
-            let msg = match load_dir(&dir, &LoadOptions { strict }) {
+            let msg = match load_dir(&dir, &load_options) {
                 Ok((data, report)) => {
                     Action::DataLoaded(Box::new(Engine::new(data, report, bands)))
                 }

@@ -22,7 +22,7 @@ pub mod widgets;
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::commands::data_dir;
 use crate::config::RiskBands;
-use crate::data::{LoadOptions, load_dir};
+use crate::data::load_dir;
 use crate::engine::{Engine, Window};
 use action::{Action, Command};
 use app::App;
@@ -57,13 +57,9 @@ pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<
         Some(w) => Window::parse(w).map_err(|e| eyre!(e))?,
         None => cfg.window(),
     };
+    let load = data.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(data)?;
-    let (ds, report) = load_dir(
-        &dir,
-        &LoadOptions {
-            strict: data.strict,
-        },
-    )?;
+    let (ds, report) = load_dir(&dir, &load)?;
     tracing::info!(
         orders = ds.orders.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -73,7 +69,7 @@ pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
     let mut app = App::new(engine, keymap::KeyMap::new(&cfg.keys), theme, window);
-    app.strict = data.strict;
+    app.load_options = load;
     app.log_file = log;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
