@@ -25,5 +25,6 @@ pub mod logging;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod text;
 pub mod tui;
 pub mod util;

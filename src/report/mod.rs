@@ -16,6 +16,7 @@ pub use runs::{
 pub use seller::{metrics_table, seller_csv, seller_table};
 pub use snapshot::{snapshot_csv, snapshot_table};
 
+use crate::text;
 use std::fmt::Write as _;
 
 /// Output format of a headless command.
@@ -59,10 +60,11 @@ pub fn trend_arrow(slope: Option<f64>) -> String {
 
 /// Renders rows as an aligned table; numeric-looking cells are right-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    // Display widths: CJK and emoji take two columns, accents and hidden characters none.
+    let mut widths: Vec<usize> = headers.iter().map(|h| text::width(h)).collect();
     for r in rows {
         for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(text::width(c));
         }
     }
     let mut out = String::new();
@@ -76,11 +78,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
                     && c.chars()
                         .next()
                         .is_some_and(|ch| ch.is_ascii_digit() || "-+↑↓→".contains(ch));
-                if numeric {
-                    format!("{c:>w$}")
-                } else {
-                    format!("{c:<w$}")
-                }
+                text::pad(c, w, numeric)
             })
             .collect();
         let _ = writeln!(out, "{}", parts.join("  ").trim_end());

@@ -3,6 +3,7 @@
 use super::{csv_field, num, opt, pct, table, trend_arrow};
 use crate::engine::SellerDetail;
 use crate::model::ModelMetrics;
+use crate::text::clean;
 use std::fmt::Write as _;
 
 /// Model metrics as table rows.
@@ -53,7 +54,11 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
     let _ = writeln!(
         out,
         "Seller {} {} ({}) | window {} | as of {}",
-        d.seller_id, d.seller_name, d.marketplace_id, d.window, d.as_of
+        clean(&d.seller_id),
+        clean(&d.seller_name),
+        clean(&d.marketplace_id),
+        d.window,
+        d.as_of
     );
     match &d.stats {
         None => {
@@ -98,7 +103,7 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
             out,
             "  [{}] {}",
             if e.triggered { "!" } else { " " },
-            e.message
+            clean(&e.message)
         );
     }
     if !d.drivers.is_empty() {

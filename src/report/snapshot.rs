@@ -2,6 +2,7 @@
 
 use super::{csv_field, num, opt, pct, table, trend_arrow};
 use crate::engine::Snapshot;
+use crate::text::clean;
 use std::fmt::Write as _;
 
 /// `report` as text.
@@ -113,7 +114,7 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
     out.push('\n');
     let _ = writeln!(out, "Alerts ({})", s.alerts.len());
     for a in &s.alerts {
-        let _ = writeln!(out, "  [{:?}] {}", a.severity, a.message);
+        let _ = writeln!(out, "  [{:?}] {}", a.severity, clean(&a.message));
     }
     out
 }

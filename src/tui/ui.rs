@@ -27,6 +27,12 @@ pub const MIN_HEIGHT: u16 = 16;
 
 /// Draws the whole screen from the app state.
 pub fn draw(f: &mut Frame, app: &App) {
+    draw_screen(f, app);
+    scrub(f.buffer_mut());
+}
+
+/// Everything on screen, before [`scrub`].
+fn draw_screen(f: &mut Frame, app: &App) {
     let area = f.area();
     app.width.set(area.width);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -62,6 +68,29 @@ pub fn draw(f: &mut Frame, app: &App) {
     draw_footer(f, footer, app);
     if app.help {
         draw_help(f, body, app);
+    }
+}
+
+/// The last line of defence for text from the data: no cell may send a control or bidi
+/// character to the terminal (widgets clean their text already; this catches any path that
+/// does not). A cell whose cleaned text would be wider than the cell keeps its first
+/// character (an emoji sequence joined by U+200D, say), so the terminal's columns and
+/// ratatui's always agree.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if !symbol.chars().any(crate::text::is_hidden) {
+            continue;
+        }
+        let before = unicode_width::UnicodeWidthStr::width(symbol);
+        let clean = crate::text::clean(symbol).into_owned();
+        let fits = unicode_width::UnicodeWidthStr::width(clean.as_str()) <= before.max(1);
+        let keep = if fits {
+            clean
+        } else {
+            clean.chars().next().map(String::from).unwrap_or_default()
+        };
+        cell.set_symbol(if keep.is_empty() { " " } else { &keep });
     }
 }
 

@@ -10,11 +10,17 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 /// A bordered block with a title.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
+    let mut title = title.into();
+    for span in &mut title.spans {
+        if let std::borrow::Cow::Owned(clean) = crate::text::clean(&span.content) {
+            span.content = clean.into();
+        }
+    }
     Block::default()
         .borders(Borders::ALL)
         .border_set(theme.border)
         .border_style(theme.dim)
-        .title(title.into().style(theme.accent))
+        .title(title.style(theme.accent))
 }
 
 /// A percentage, or `placeholder` when unknown.
@@ -160,8 +166,15 @@ pub fn table(
     let body: Vec<Row> = rows
         .into_iter()
         .map(|r| {
-            Row::new(keep.iter().map(|&i| {
+            Row::new(keep.iter().enumerate().map(|(p, &i)| {
                 let (text, style) = r.get(i).cloned().unwrap_or_default();
+                // Data text is cleaned of control and bidi characters and cut by display
+                // width with an ellipsis (the last column stretches: the table cuts it).
+                let text = if p + 1 == keep.len() {
+                    crate::text::clean(&text).into_owned()
+                } else {
+                    crate::text::fit(&text, usize::from(cols[i].width))
+                };
                 let line = Line::from(Span::styled(text, style));
                 Cell::from(if cols[i].right {
                     line.right_aligned()

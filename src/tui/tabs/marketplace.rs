@@ -1,6 +1,7 @@
 //! Marketplace tab: health gauge, KPI cards, risk trend, category risk, top sellers, top alerts.
 
 use super::risk_placeholder;
+use crate::text;
 use crate::tui::app::App;
 use crate::tui::widgets::{block, hbar, int, pct, resample, trend};
 use ratatui::Frame;
@@ -209,9 +210,9 @@ fn draw_categories(f: &mut Frame, area: Rect, app: &App) {
         .iter()
         .take(area.height.saturating_sub(2) as usize)
         .map(|c| {
-            let name: String = c.category.chars().take(name_w).collect();
+            let name = text::pad(&text::fit(&c.category, name_w), name_w, false);
             Line::from(vec![
-                Span::raw(format!("{name:<name_w$} ")),
+                Span::raw(format!("{name} ")),
                 Span::styled(hbar(t, c.stats.mean_risk.unwrap_or(0.0), max, bar_w), t.bar),
                 Span::raw(format!(
                     " {:>6}",
@@ -245,11 +246,10 @@ fn draw_top_sellers(f: &mut Frame, area: Rect, app: &App) {
         .iter()
         .take(area.height.saturating_sub(3) as usize)
     {
-        let name: String = s.seller_name.chars().take(name_w).collect();
         lines.push(Line::from(format!(
-            "{:<6} {:<name_w$} {:>7} {:>7}",
-            s.seller_id,
-            name,
+            "{} {} {:>7} {:>7}",
+            text::pad(&text::fit(&s.seller_id, 6), 6, false),
+            text::pad(&text::fit(&s.seller_name, name_w), name_w, false),
             pct(s.stats.mean_risk, ph),
             pct(s.stats.high_risk_share, short_placeholder(ph))
         )));
@@ -286,7 +286,7 @@ fn draw_top_alerts(f: &mut Frame, area: Rect, app: &App) {
             let (style, word) = severity(app, a.severity);
             Line::from(vec![
                 Span::styled(format!("{word} "), style),
-                Span::raw(a.message.clone()),
+                Span::raw(text::clean(&a.message).into_owned()),
             ])
         })
         .collect();

@@ -1,0 +1,116 @@
+//! Text from the data, made safe to put on a terminal: control and format characters
+//! (bidi overrides such as U+202E, zero-width joiners, BOMs) are dropped for display, and
+//! widths are display widths (`unicode-width`: CJK and emoji take two columns, combining
+//! accents none), so columns line up whatever the names hold. JSON and CSV output keep the
+//! original text; only what is drawn or padded goes through here.
+
+use std::borrow::Cow;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Whether `c` must not reach a terminal: C0/C1 controls, and format characters that
+/// change how the text around them is laid out (bidi embeddings, overrides and isolates,
+/// zero-width joiners and spaces, word joiners, BOM, interlinear annotations, tags, line and
+/// paragraph separators).
+pub fn is_hidden(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{ad}' | '\u{61c}' | '\u{180e}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0000}'..='\u{e007f}')
+}
+
+/// `s` without hidden characters; tabs and line breaks become spaces so words stay apart.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hidden) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if is_hidden(c) => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
+}
+
+/// Display width of `s` once cleaned.
+pub fn width(s: &str) -> usize {
+    clean(s).width()
+}
+
+/// `s` cleaned and cut to at most `max` columns; a cut ends in `…`.
+pub fn fit(s: &str, max: usize) -> String {
+    let s = clean(s);
+    if s.width() <= max {
+        return s.into_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `s` cleaned and padded with spaces to `w` columns (on the left when `right`), by display
+/// width; never cut.
+pub fn pad(s: &str, w: usize, right: bool) -> String {
+    let s = clean(s);
+    let fill = " ".repeat(w.saturating_sub(s.width()));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_characters_go_and_visible_ones_stay() {
+        assert_eq!(clean("Acme\u{202e}Corp"), "AcmeCorp");
+        assert_eq!(clean("a\u{200d}b\u{feff}"), "ab");
+        assert_eq!(clean("tab\there\nnext"), "tab here next");
+        // Combining accents, CJK and emoji are text, not formatting.
+        assert_eq!(clean("Cafe\u{301} 東京 🙂"), "Cafe\u{301} 東京 🙂");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn widths_are_display_columns() {
+        assert_eq!(width("東京"), 4);
+        assert_eq!(width("Cafe\u{301}"), 4);
+        assert_eq!(width("🙂"), 2);
+        assert_eq!(width("a\u{202e}b"), 2);
+    }
+
+    #[test]
+    fn fit_cuts_by_width_with_an_ellipsis() {
+        assert_eq!(fit("Rapid Market", 20), "Rapid Market");
+        assert_eq!(fit("Rapid Market", 6), "Rapid…");
+        // A wide character that would cross the edge is left out, never split.
+        assert_eq!(fit("東京大阪", 6), "東京…");
+        assert_eq!(width(&fit("東京大阪", 6)), 5);
+        assert_eq!(fit("abc", 0), "");
+    }
+
+    #[test]
+    fn pad_fills_to_the_display_width() {
+        assert_eq!(pad("東京", 6, false), "東京  ");
+        assert_eq!(pad("7", 3, true), "  7");
+        assert_eq!(width(&pad("Cafe\u{301}", 6, false)), 6);
+    }
+}
