@@ -26,13 +26,15 @@ thread_local! {
     static IN_JOB: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Wraps the panic hook so that a panic in a background job is logged and nothing else:
-/// the hook of the UI thread (ratatui's, which restores the terminal) must not run while
-/// the dashboard goes on. Call after the terminal is set up.
+/// Wraps the panic hook so that a panic off the UI thread (a background job, a watcher
+/// task) is logged and nothing else: the UI thread's hook (ratatui's, which restores the
+/// terminal) must not run while the dashboard goes on. Call on the UI thread, after the
+/// terminal is set up.
 pub fn install_job_panic_hook() {
     let previous = std::panic::take_hook();
+    let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        if IN_JOB.get() {
+        if IN_JOB.get() || std::thread::current().id() != ui_thread {
             tracing::error!("background job panicked: {info}");
         } else {
             previous(info);
