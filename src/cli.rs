@@ -242,6 +242,9 @@ pub enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Replace the data files already in the output directory (refused without it).
+        #[arg(long)]
+        force: bool,
     },
     /// Marketplace report: KPIs, health, trend, categories, sellers and alerts.
     Report {

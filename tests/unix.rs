@@ -308,3 +308,52 @@ fn arguments_are_checked_before_any_work() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!d.path().join(".returnrisk").exists());
 }
+
+#[test]
+fn generate_never_overwrites_data_unless_forced_and_leaves_no_temp_files() {
+    let d = small_data();
+    let out_dir = p(d.path());
+    let before = std::fs::read(d.path().join("orders.csv")).unwrap();
+    let gen_args = |force: bool| {
+        let mut a = vec![
+            "generate", "--out", out_dir, "--orders", "300", "--seed", "8",
+        ];
+        if force {
+            a.push("--force");
+        }
+        a
+    };
+    let out = run(&gen_args(false));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "error: refusing to overwrite {}/orders.csv: {out_dir} already holds data (--force replaces it)",
+            out_dir
+        )
+    );
+    assert_eq!(std::fs::read(d.path().join("orders.csv")).unwrap(), before);
+    let out = run(&gen_args(true));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let orders = std::fs::read_to_string(d.path().join("orders.csv")).unwrap();
+    assert_eq!(orders.lines().count(), 301);
+
+    // A failure at the end (a directory where ground_truth.csv goes) leaves no temp file.
+    let blocked = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(blocked.path().join("ground_truth.csv/x")).unwrap();
+    let out = run(&[
+        "generate",
+        "--out",
+        p(blocked.path()),
+        "--orders",
+        "300",
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let temps: Vec<String> = std::fs::read_dir(blocked.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
+}

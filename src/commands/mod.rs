@@ -40,7 +40,18 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             marketplaces,
             days,
             seed,
+            force,
         }) => {
+            if let Some(existing) = crate::data::input_files(&out)
+                .into_iter()
+                .find(|f| f.exists() && !force)
+            {
+                bail!(
+                    "refusing to overwrite {}: {} already holds data (--force replaces it)",
+                    existing.display(),
+                    out.display()
+                );
+            }
             let opts = GenerateOptions {
                 orders,
                 sellers,

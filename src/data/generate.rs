@@ -247,7 +247,9 @@ fn weekday_volume(w: Weekday) -> f64 {
 }
 
 /// Writes `orders.csv`, `sellers.csv` and `ground_truth.csv` into `out`, streaming rows.
-/// `progress` is called with the number of orders written so far.
+/// `progress` is called with the number of orders written so far. The files are written
+/// under temporary names and each renamed into place once all are complete: an interrupted
+/// run leaves no half-written data file, and a failed one no temporary file.
 pub fn generate(
     out: &Path,
     opts: &GenerateOptions,
@@ -260,11 +262,33 @@ pub fn generate(
         ));
     }
     std::fs::create_dir_all(out)?;
+    let names = ["sellers.csv", "orders.csv", "ground_truth.csv"];
+    let tmp = |name: &str| out.join(format!(".{name}.tmp-{}-0", std::process::id()));
+    let written = write_files(opts, progress, &tmp).and_then(|summary| {
+        for name in names {
+            std::fs::rename(tmp(name), out.join(name))?;
+        }
+        Ok(summary)
+    });
+    if written.is_err() {
+        for name in names {
+            let _ = std::fs::remove_file(tmp(name));
+        }
+    }
+    written
+}
+
+/// Writes the dataset's files to the paths `file` gives for their names.
+fn write_files(
+    opts: &GenerateOptions,
+    progress: &mut dyn FnMut(u64),
+    file: &dyn Fn(&str) -> std::path::PathBuf,
+) -> std::io::Result<GenerateSummary> {
     let mut setup_rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x9e37_79b9_7f4a_7c15);
     let (specs, size_cdf) = make_sellers(opts, &mut setup_rng);
 
-    let mut sellers_csv = BufWriter::new(std::fs::File::create(out.join("sellers.csv"))?);
+    let mut sellers_csv = BufWriter::new(std::fs::File::create(file("sellers.csv"))?);
     writeln!(sellers_csv, "seller_id,seller_name,marketplace_id")?;
     for (i, s) in specs.iter().enumerate() {
         writeln!(
@@ -278,11 +302,9 @@ pub fn generate(
     sellers_csv.flush()?;
 
     let mut orders_csv =
-        BufWriter::with_capacity(1 << 20, std::fs::File::create(out.join("orders.csv"))?);
-    let mut truth_csv = BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(out.join("ground_truth.csv"))?,
-    );
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(file("orders.csv"))?);
+    let mut truth_csv =
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(file("ground_truth.csv"))?);
     writeln!(
         orders_csv,
         "Order_ID,Product_Category,Product_Price,Discount_Applied,Delivery_Time_Days,Customer_Type,Payment_Method,Customer_Return_Rate,Product_Rating,Returned,seller_id,marketplace_id,order_timestamp"
