@@ -153,12 +153,16 @@ fn out_targets_are_written_like_a_unix_tool_writes_them() {
     std::fs::create_dir_all(busy.join("inside")).unwrap();
     let out = predict_to(p(&busy));
     assert_eq!(out.status.code(), Some(1));
-    let leftovers: Vec<String> = std::fs::read_dir(d.path())
+    assert_eq!(temp_files(d.path()), Vec::<String>::new());
+}
+
+/// Names of the temporary files (`*.tmp-*`) in `dir`.
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".tmp-"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+        .collect()
 }
 
 /// Runs the binary in `cwd` with `args`.
@@ -350,10 +354,5 @@ fn generate_never_overwrites_data_unless_forced_and_leaves_no_temp_files() {
         "--force",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let temps: Vec<String> = std::fs::read_dir(blocked.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
-        .collect();
-    assert!(temps.is_empty(), "{temps:?}");
+    assert_eq!(temp_files(blocked.path()), Vec::<String>::new());
 }
