@@ -253,16 +253,18 @@ fn demo_copy() -> tempfile::TempDir {
 }
 
 /// The pid of the process whose command line contains `needle`.
+/// (Reads `/proc` itself: no dependence on procps being installed.)
 fn pid_of(needle: &str) -> String {
-    let out = Command::new("pgrep").args(["-f", needle]).output().unwrap();
-    let pids = String::from_utf8_lossy(&out.stdout);
-    let mut ours = pids.lines().filter(|p| {
-        std::fs::read_link(format!("/proc/{p}/exe"))
-            .is_ok_and(|exe| exe.ends_with("returnrisk-tui"))
+    let ours = std::fs::read_dir("/proc").unwrap().flatten().find(|e| {
+        let p = e.path();
+        let cmdline = std::fs::read(p.join("cmdline")).unwrap_or_default();
+        String::from_utf8_lossy(&cmdline).contains(needle)
+            && std::fs::read_link(p.join("exe")).is_ok_and(|exe| exe.ends_with("returnrisk-tui"))
     });
-    ours.next()
-        .unwrap_or_else(|| panic!("no process matching {needle}: {pids}"))
-        .to_string()
+    ours.unwrap_or_else(|| panic!("no process matching {needle}"))
+        .file_name()
+        .to_string_lossy()
+        .into_owned()
 }
 
 #[test]
@@ -283,8 +285,9 @@ fn signals_end_the_dashboard_like_q_and_restore_the_terminal() {
             "1"
         );
         let pid = pid_of(&log.display().to_string());
-        let killed = Command::new("kill")
-            .args([&format!("-{name}"), &pid])
+        // The shell's own kill: no dependence on procps.
+        let killed = Command::new("bash")
+            .args(["-c", &format!("kill -{name} {pid}")])
             .status()
             .unwrap();
         assert!(killed.success());

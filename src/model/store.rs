@@ -158,7 +158,15 @@ fn store_and_register(
         crate::util::crash_point("before-register");
         let registered = register(ds, &mut reg, &run, &out);
         reg.save(&ds.dir)?;
-        let set = active_models(&ds.dir, &reg)?;
+        // Saved: an older seller version still active and unreadable is reported by the
+        // next load (which names it); here its sellers fall back to the global model.
+        let set = active_set(&ds.dir, &reg).map_err(StoreError::Unreadable)?;
+        let set = set.map(|(set, unreadable)| {
+            for u in unreadable {
+                tracing::warn!("active model {u}; the global model scores its orders");
+            }
+            set
+        });
         Ok((run.id, registered, set))
     })();
     Ok(match result {

@@ -32,7 +32,7 @@ use crossterm::event::{
     KeyModifiers, MouseButton, MouseEventKind,
 };
 use futures_util::StreamExt;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -75,10 +75,19 @@ pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<
         .enable_all()
         .build()?;
     let result = rt.block_on(event_loop(app, opts.mouse, started));
+    if let Err(e) = &result
+        && let Some(sig) = e.downcast_ref::<signals::Terminated>()
+    {
+        tracing::info!("ended by signal {}", sig.0);
+    }
     // A state write under way (a run being registered, a promotion) finishes first; a
     // training still running is abandoned: its lock goes with the process and the next
     // writer removes its temporary files.
-    crate::model::lock::wait_for_writes(WRITE_GRACE);
+    if !crate::model::lock::wait_for_writes(std::time::Duration::ZERO) {
+        // The terminal may be gone (SIGHUP): a failed write to it is not an error.
+        let _ = writeln!(std::io::stderr(), "finishing a write to the run store...");
+        crate::model::lock::wait_for_writes(WRITE_GRACE);
+    }
     rt.shutdown_background();
     result
 }
