@@ -308,9 +308,18 @@ fn arguments_are_checked_before_any_work() {
     );
     // Nothing was trained or registered.
     assert!(!d.path().join(".returnrisk").exists());
-    let out = run(&["report", "--window", "14", "--data", p(d.path())]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(!d.path().join(".returnrisk").exists());
+    // Ids checked against the data as soon as it is loaded, before any training.
+    for args in [
+        vec!["report", "--window", "14"],
+        vec!["report", "--marketplace", "M999"],
+        vec!["drift", "--marketplace", "M999"],
+        vec!["seller", "S999"],
+        vec!["predict", "--order", ORDER, "--seller", "S999"],
+    ] {
+        let out = run_on(p(d.path()), &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(!d.path().join(".returnrisk").exists(), "{args:?} trained");
+    }
 }
 
 #[test]

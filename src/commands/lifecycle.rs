@@ -323,7 +323,7 @@ fn report_change(
 
 /// `train`: a new run, registered; prints every model of the run with its registration.
 pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
-    let loaded = super::load_with_models(data, true)?;
+    let loaded = super::load_with_models(data, true, &|_| Ok(()))?;
     let dir = &loaded.data.dir;
     let (run, registered) = match &loaded.provenance {
         Provenance::Trained { run_id, registered } => {

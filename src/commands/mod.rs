@@ -6,7 +6,7 @@ pub mod output;
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
-use crate::data::{OrderFeatures, load_dir};
+use crate::data::{Dataset, OrderFeatures, load_dir};
 use crate::engine::{Engine, EngineError, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
@@ -65,7 +65,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         }
         Some(Command::Report { query, marketplace }) => {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let engine = open(data, false)?;
+            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
+            let engine = open_with(data, false, true, &check)?;
             let snap = engine.snapshot(window, marketplace.as_deref())?;
             match query.format {
                 Format::Table => emit(&report::snapshot_table(&snap, 15)),
@@ -76,7 +77,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Seller { id, query }) => {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
             check_seller_arg(&id)?;
-            let engine = open_without_drift(data)?;
+            let engine = open_without_drift(data, &|ds| known_seller(ds, &id))?;
             let detail = engine.seller_detail(&id, window).map_err(|e| match e {
                 EngineError::UnknownSeller(_) => unknown_seller(&engine.data, &id),
                 e => e.into(),
@@ -98,7 +99,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             if let Some(out) = &out {
                 check_out(out, &data_dir(data)?)?;
             }
-            let engine = open_without_drift(data)?;
+            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
+            let engine = open_without_drift(data, &check)?;
             let mp = engine.marketplace_index(marketplace.as_deref())?;
             let r = crate::drift::report::drift_report(
                 &engine.data,
@@ -155,8 +157,30 @@ fn check_seller_arg(id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A seller id the data has (checked before any training).
+fn known_seller(ds: &Dataset, id: &str) -> Result<()> {
+    match ds.seller_index(id) {
+        Some(_) => Ok(()),
+        None => Err(unknown_seller(ds, id)),
+    }
+}
+
+/// A marketplace id the data has, or `all` / none (checked before any training).
+fn known_marketplace(ds: &Dataset, id: Option<&str>) -> Result<()> {
+    match id {
+        Some(m) if !m.eq_ignore_ascii_case("all") && ds.marketplace_index(m).is_none() => {
+            bail!(
+                "unknown marketplace {} (known: {})",
+                echo_arg(m),
+                ds.marketplaces.join(", ")
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The error for a seller id the data does not have, with a few ids that exist.
-fn unknown_seller(ds: &crate::data::Dataset, id: &str) -> color_eyre::eyre::Report {
+fn unknown_seller(ds: &Dataset, id: &str) -> color_eyre::eyre::Report {
     let known: Vec<&str> = ds.sellers.iter().take(5).map(|s| s.id.as_str()).collect();
     eyre!(
         "unknown seller {} (sellers look like {})",
@@ -213,17 +237,22 @@ pub fn data_dir(args: &DataArgs) -> Result<PathBuf> {
 /// Data on which no model can be trained yet (no order with a known outcome) still opens,
 /// with a warning: every risk number is n/a.
 pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
-    open_with(args, retrain, true)
+    open_with(args, retrain, true, &|_| Ok(()))
 }
+
+/// Checks a command's data-dependent arguments (a seller or marketplace id) once the data
+/// is loaded, before any training.
+type ArgCheck<'a> = &'a dyn Fn(&Dataset) -> Result<()>;
 
 /// Like [`open`] but without the drift reports behind the alerts (for commands that show
 /// neither: `seller`, `predict`, `drift` with its own window).
-fn open_without_drift(args: &DataArgs) -> Result<Engine> {
-    open_with(args, false, false)
+fn open_without_drift(args: &DataArgs, check: ArgCheck) -> Result<Engine> {
+    open_with(args, false, false, check)
 }
 
-fn open_with(args: &DataArgs, retrain: bool, drift: bool) -> Result<Engine> {
+fn open_with(args: &DataArgs, retrain: bool, drift: bool, check: ArgCheck) -> Result<Engine> {
     let (ds, report, bands) = load_data(args)?;
+    check(&ds)?;
     let models = match train_or_reuse(&ds, retrain) {
         Ok((models, _)) => Some(models),
         Err(StoreError::Train(e @ TrainError::NotEnoughData(_))) => {
@@ -252,9 +281,11 @@ pub(crate) struct Loaded {
     pub(crate) provenance: Provenance,
 }
 
-/// Loads the data (warnings to stderr) and reuses or trains models.
-pub(crate) fn load_with_models(args: &DataArgs, retrain: bool) -> Result<Loaded> {
+/// Loads the data (warnings to stderr), checks the arguments that depend on it, and reuses
+/// or trains models.
+pub(crate) fn load_with_models(args: &DataArgs, retrain: bool, check: ArgCheck) -> Result<Loaded> {
     let (ds, _, bands) = load_data(args)?;
+    check(&ds)?;
     let (models, prov) = train_or_reuse(&ds, retrain)?;
     Ok(Loaded {
         data: ds,
@@ -388,11 +419,12 @@ fn predict(
             check_seller_arg(id)?;
         }
         // One order needs the models only: no scoring of the whole dataset, no cube.
-        let loaded = load_with_models(data, false)?;
         let seller_id = seller.unwrap_or_default();
-        if !seller_id.is_empty() && loaded.data.seller_index(&seller_id).is_none() {
-            return Err(unknown_seller(&loaded.data, &seller_id));
-        }
+        let check = |ds: &Dataset| match seller_id.as_str() {
+            "" => Ok(()),
+            id => known_seller(ds, id),
+        };
+        let loaded = load_with_models(data, false, &check)?;
         let (model, name) = loaded.models.model_for(&seller_id);
         let risk = model.score(&features);
         let version = loaded.models.version_of(name);
@@ -411,7 +443,7 @@ fn predict(
         );
     };
     check_out(&out, &data_dir(data)?)?;
-    let engine = open_without_drift(data)?;
+    let engine = open_without_drift(data, &|_| Ok(()))?;
     let scores = engine
         .scores
         .as_ref()
