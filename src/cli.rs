@@ -219,6 +219,26 @@ pub enum ModelsCommand {
     },
 }
 
+/// `import` sources.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The Olist Brazilian e-commerce dataset: one row per (order, seller), labelled with a
+    /// bad review (score <= 2) as a proxy for a return, with features known at purchase.
+    Olist {
+        /// Directory with the Olist CSV files (`olist_orders_dataset.csv`, ...).
+        src: PathBuf,
+        /// Data directory to write (orders, sellers, schema.toml, import.json).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Format of the orders table.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::import::olist::write::OrdersFormat,
+        /// Replace the data already in the output directory (refused without it).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -322,6 +342,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
     },
+    /// Import a public dataset into a data directory (see `import olist --help`).
+    Import {
+        /// Which dataset.
+        #[command(subcommand)]
+        source: ImportCommand,
+    },
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench {
         /// Switches to time.
@@ -344,6 +370,7 @@ impl Command {
             Command::Models { .. } => "models",
             Command::Pipeline { .. } => "pipeline",
             Command::Bench { .. } => "bench",
+            Command::Import { .. } => "import",
         }
     }
 }

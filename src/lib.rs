@@ -21,6 +21,7 @@ pub mod config;
 pub mod data;
 pub mod drift;
 pub mod engine;
+pub mod import;
 pub mod logging;
 pub mod model;
 pub mod pipeline;

@@ -42,16 +42,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             seed,
             force,
         }) => {
-            if let Some(existing) = crate::data::input_files(&out)
-                .into_iter()
-                .find(|f| f.exists() && !force)
-            {
-                bail!(
-                    "refusing to overwrite {}: {} already holds data (--force replaces it)",
-                    existing.display(),
-                    out.display()
-                );
-            }
+            refuse_overwrite(&out, force)?;
             let opts = GenerateOptions {
                 orders,
                 sellers,
@@ -127,11 +118,54 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Runs { command }) => lifecycle::runs(command, data),
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
+        Some(Command::Import { source }) => import(source),
         Some(Command::Bench { iterations }) => {
             let b = crate::bench::run(data, iterations)?;
             emit_json(&b)
         }
     }
+}
+
+/// Refuses to write a dataset into `out` when it already holds data, unless `force`.
+fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
+    if let Some(existing) = crate::data::input_files(out)
+        .into_iter()
+        .find(|f| f.exists() && !force)
+    {
+        bail!(
+            "refusing to overwrite {}: {} already holds data (--force replaces it)",
+            existing.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `import olist`: reads, builds, writes, prints the counts as JSON.
+fn import(source: crate::cli::ImportCommand) -> Result<()> {
+    let crate::cli::ImportCommand::Olist {
+        src,
+        out,
+        format,
+        force,
+    } = source;
+    refuse_overwrite(&out, force)?;
+    let done = crate::import::olist::import_olist(&src, &out, format)?;
+    if done.invalid_rows.0 > 0 {
+        eprintln!(
+            "warning: skipped {} invalid source row(s); first: {}",
+            done.invalid_rows.0,
+            done.invalid_rows.1.as_deref().unwrap_or("")
+        );
+    }
+    eprintln!(
+        "imported {} orders as {} rows into {} in {:.2} s",
+        done.counts.orders_kept,
+        done.counts.rows,
+        out.display(),
+        done.seconds
+    );
+    emit_json(&done.counts)
 }
 
 /// How much of a user's argument an error message repeats.

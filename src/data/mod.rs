@@ -8,7 +8,7 @@ pub mod dates;
 pub mod error;
 pub mod generate;
 pub mod load;
-mod table;
+pub(crate) mod table;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

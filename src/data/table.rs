@@ -97,7 +97,8 @@ fn locate_columns(path: &Path, df: &DataFrame, required: &[&str]) -> Result<Vec<
     }
 }
 
-fn read_csv(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result<Table, LoadError> {
+/// Reads the CSV file `path` (any name) with its `required` columns.
+pub(crate) fn read_csv(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result<Table, LoadError> {
     let raw = std::fs::read(path).map_err(io_err(path))?;
     fp.write(&raw);
     let bytes = strip_bom(&raw);
