@@ -212,5 +212,5 @@ fn damaged_active_models_are_an_error_until_training_is_asked_for() {
         "{global:?}"
     );
     assert_eq!(fresh.versions["global"].version, 2);
-    assert!(set.global.forest.is_valid());
+    assert!(set.global.forest.is_valid(set.global.encoder.width()));
 }

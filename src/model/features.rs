@@ -26,8 +26,46 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
 /// Pseudo-count pulling a rare category's rate toward the overall rate.
 pub const SMOOTHING: f64 = 20.0;
 
-/// One encoded row.
-pub type FeatureRow = [f64; N_FEATURES];
+/// Encoded rows, row-major: `width` values per row. The width is the model's number of
+/// features, so forests, importances and scoring work for any feature set.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeatureMatrix {
+    /// Features per row.
+    pub width: usize,
+    /// The values, row after row.
+    pub values: Vec<f64>,
+}
+
+impl FeatureMatrix {
+    /// An empty matrix of `width` features with room for `rows` rows.
+    pub fn with_capacity(width: usize, rows: usize) -> FeatureMatrix {
+        FeatureMatrix {
+            width,
+            values: Vec::with_capacity(width * rows),
+        }
+    }
+    /// Appends a row (of `width` values).
+    pub fn push(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.width);
+        self.values.extend_from_slice(row);
+    }
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.values.len().checked_div(self.width).unwrap_or(0)
+    }
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.width..(i + 1) * self.width]
+    }
+    /// The rows at `idx`, in that order.
+    pub fn select(&self, idx: &[usize]) -> FeatureMatrix {
+        let mut m = FeatureMatrix::with_capacity(self.width, idx.len());
+        for &i in idx {
+            m.push(self.row(i));
+        }
+        m
+    }
+}
 
 /// The fitted encoding of categorical features.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,8 +131,23 @@ impl FeatureEncoder {
             .collect()
     }
 
+    /// Number of encoded features.
+    pub fn width(&self) -> usize {
+        N_FEATURES
+    }
+
+    /// Encodes the orders `rows` of `ds`.
+    pub fn encode_rows(&self, ds: &Dataset, rows: &[usize]) -> FeatureMatrix {
+        let codes = self.category_codes(ds);
+        let mut m = FeatureMatrix::with_capacity(self.width(), rows.len());
+        for &i in rows {
+            m.push(&self.encode_order(ds, &codes, i));
+        }
+        m
+    }
+
     /// Encodes one order given as features.
-    pub fn encode(&self, f: &OrderFeatures) -> FeatureRow {
+    pub fn encode(&self, f: &OrderFeatures) -> [f64; N_FEATURES] {
         [
             self.category_code(&f.category),
             f.price,
@@ -108,7 +161,7 @@ impl FeatureEncoder {
     }
 
     /// Encodes order `i` of `ds`; `category_codes` comes from [`Self::category_codes`].
-    pub fn encode_order(&self, ds: &Dataset, category_codes: &[f64], i: usize) -> FeatureRow {
+    fn encode_order(&self, ds: &Dataset, category_codes: &[f64], i: usize) -> [f64; N_FEATURES] {
         let o = &ds.orders;
         [
             category_codes[o.category[i] as usize],

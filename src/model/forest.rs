@@ -2,7 +2,7 @@
 //! (the mean of leaf return rates is the return probability; the variance criterion on 0/1
 //! equals Gini), then copied into a compact flat layout that scores in parallel chunks.
 
-use super::features::{FeatureRow, N_FEATURES};
+use super::features::FeatureMatrix;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::ensemble::random_forest_regressor::{
@@ -72,7 +72,7 @@ pub struct CompactTree {
 
 impl CompactTree {
     #[inline]
-    fn predict(&self, x: &FeatureRow) -> f64 {
+    fn predict(&self, x: &[f64]) -> f64 {
         let mut node = &self.nodes[0];
         while node.feature != LEAF {
             let go_right = x[node.feature as usize] > node.value;
@@ -123,9 +123,8 @@ pub struct Fitted {
 }
 
 /// Trains a forest on rows `x` with 0/1 targets `y`.
-pub fn fit(x: &[FeatureRow], y: &[f64], params: &ForestParams) -> Result<Fitted, ForestError> {
-    let flat: Vec<f64> = x.iter().flat_map(|r| r.iter().copied()).collect();
-    let m = DenseMatrix::new(x.len(), N_FEATURES, flat, false)
+pub fn fit(x: &FeatureMatrix, y: &[f64], params: &ForestParams) -> Result<Fitted, ForestError> {
+    let m = DenseMatrix::new(x.rows(), x.width, x.values.clone(), false)
         .map_err(|e| ForestError::Fit(e.to_string()))?;
     let target = y.to_vec();
     let sp = RandomForestRegressorParameters::default()
@@ -133,7 +132,7 @@ pub fn fit(x: &[FeatureRow], y: &[f64], params: &ForestParams) -> Result<Fitted,
         .with_max_depth(params.max_depth)
         .with_min_samples_leaf(params.min_samples_leaf)
         .with_min_samples_split(2 * params.min_samples_leaf)
-        .with_m(params.max_features.min(N_FEATURES))
+        .with_m(params.max_features.min(x.width))
         .with_seed(params.seed)
         .with_keep_samples(true);
     let rf =
@@ -228,7 +227,7 @@ fn compact_tree(src: &[SmartNode]) -> Result<CompactTree, ForestError> {
 
 impl CompactForest {
     /// Mean of the trees' leaf values for one row: the return probability.
-    pub fn predict_one(&self, x: &FeatureRow) -> f64 {
+    pub fn predict_one(&self, x: &[f64]) -> f64 {
         let sum: f64 = self.trees.iter().map(|t| t.predict(x)).sum();
         sum / self.trees.len().max(1) as f64
     }
@@ -237,15 +236,18 @@ impl CompactForest {
     /// tree's nodes stay in cache while it scores every row of the chunk (row by row, a large
     /// forest would be fetched from memory again for each row). The per-row sums add the trees
     /// in the same order as [`Self::predict_one`], so results are identical.
-    pub fn predict(&self, rows: &[FeatureRow]) -> Vec<f64> {
+    pub fn predict(&self, rows: &FeatureMatrix) -> Vec<f64> {
         const CHUNK: usize = 1024;
-        let mut out = vec![0.0; rows.len()];
+        let mut out = vec![0.0; rows.rows()];
+        if rows.width == 0 {
+            return out;
+        }
         let n_trees = self.trees.len().max(1) as f64;
         out.par_chunks_mut(CHUNK)
-            .zip(rows.par_chunks(CHUNK))
+            .zip(rows.values.par_chunks(CHUNK * rows.width))
             .for_each(|(o, r)| {
                 for tree in &self.trees {
-                    for (slot, x) in o.iter_mut().zip(r) {
+                    for (slot, x) in o.iter_mut().zip(r.chunks_exact(rows.width)) {
                         *slot += tree.predict(x);
                     }
                 }
@@ -257,14 +259,15 @@ impl CompactForest {
     }
 
     /// Whether every tree is well formed: non-empty, children inside the tree and after their
-    /// parent (so every walk ends), features in range. A model file that fails this is not used.
-    pub fn is_valid(&self) -> bool {
+    /// parent (so every walk ends), features below `width`. A model file that fails this is
+    /// not used.
+    pub fn is_valid(&self, width: usize) -> bool {
         !self.trees.is_empty()
             && self.trees.iter().all(|t| {
                 !t.nodes.is_empty()
                     && t.nodes.iter().enumerate().all(|(i, n)| {
                         n.feature == LEAF
-                            || ((n.feature as usize) < N_FEATURES
+                            || ((n.feature as usize) < width
                                 && (n.left as usize) > i
                                 && (n.left as usize) + 1 < t.nodes.len())
                     })
@@ -279,7 +282,7 @@ mod tests {
     /// The compact copy scores exactly like smartcore's own predict.
     #[test]
     fn compact_layout_matches_smartcore_predictions() {
-        let mut x = Vec::new();
+        let mut x = FeatureMatrix::with_capacity(8, 400);
         let mut y = Vec::new();
         for i in 0..400 {
             let a = (i % 20) as f64;
@@ -294,7 +297,7 @@ mod tests {
                 a / 20.0,
                 3.0,
             ];
-            x.push(row);
+            x.push(&row);
             y.push(if a + b > 18.0 { 1.0 } else { 0.0 });
         }
         let params = ForestParams {
@@ -305,8 +308,7 @@ mod tests {
             seed: 3,
         };
         let fitted = fit(&x, &y, &params).unwrap();
-        let flat: Vec<f64> = x.iter().flat_map(|r| r.iter().copied()).collect();
-        let m = DenseMatrix::new(x.len(), N_FEATURES, flat, false).unwrap();
+        let m = DenseMatrix::new(x.rows(), 8, x.values.clone(), false).unwrap();
         let sp = RandomForestRegressorParameters::default()
             .with_n_trees(15)
             .with_max_depth(6)

@@ -2,7 +2,7 @@
 //! feature's column is shuffled (breaking its link to the outcome, keeping its distribution).
 
 use super::Driver;
-use super::features::{FEATURE_NAMES, FeatureRow, N_FEATURES};
+use super::features::FeatureMatrix;
 use super::forest::CompactForest;
 use super::metrics::brier;
 use rand::rngs::ChaCha8Rng;
@@ -13,40 +13,37 @@ pub const REPEATS: usize = 3;
 /// Holdouts smaller than this get no drivers (too noisy to rank).
 pub const MIN_ROWS: usize = 20;
 
-/// Permutation importances of `forest` on (`x`, `y`), largest first; empty below [`MIN_ROWS`].
+/// Permutation importances of `forest` on (`x`, `y`), largest first, feature `j` named
+/// `names[j]`; empty below [`MIN_ROWS`].
 pub fn permutation_importance(
     forest: &CompactForest,
-    x: &[FeatureRow],
+    x: &FeatureMatrix,
     y: &[bool],
+    names: &[&str],
     seed: u64,
 ) -> Vec<Driver> {
-    if x.len() < MIN_ROWS {
+    if x.rows() < MIN_ROWS {
         return Vec::new();
     }
     let base = brier(y, &forest.predict(x)).unwrap_or(0.0);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut drivers: Vec<Driver> = (0..N_FEATURES)
+    let mut drivers: Vec<Driver> = (0..x.width)
         .map(|j| {
             let mut total = 0.0;
             for _ in 0..REPEATS {
-                let mut col: Vec<f64> = x.iter().map(|r| r[j]).collect();
+                let mut col: Vec<f64> = (0..x.rows()).map(|r| x.row(r)[j]).collect();
                 // Fisher-Yates shuffle.
                 for k in (1..col.len()).rev() {
                     col.swap(k, rng.random_range(0..=k));
                 }
-                let shuffled: Vec<FeatureRow> = x
-                    .iter()
-                    .zip(&col)
-                    .map(|(r, &v)| {
-                        let mut r = *r;
-                        r[j] = v;
-                        r
-                    })
-                    .collect();
+                let mut shuffled = x.clone();
+                for (r, v) in col.into_iter().enumerate() {
+                    shuffled.values[r * x.width + j] = v;
+                }
                 total += brier(y, &forest.predict(&shuffled)).unwrap_or(0.0) - base;
             }
             Driver {
-                feature: FEATURE_NAMES[j].to_string(),
+                feature: names.get(j).copied().unwrap_or("?").to_string(),
                 importance: total / REPEATS as f64,
             }
         })

@@ -208,12 +208,7 @@ pub fn score_dataset(ds: &Dataset, set: &ModelSet) -> Scores {
         } else {
             own[key - 1].unwrap_or(&set.global)
         };
-        let codes = model.encoder.category_codes(ds);
-        let x: Vec<_> = rows
-            .iter()
-            .map(|&i| model.encoder.encode_order(ds, &codes, i))
-            .collect();
-        let p = model.forest.predict(&x);
+        let p = model.forest.predict(&model.encoder.encode_rows(ds, &rows));
         for (&i, v) in rows.iter().zip(p) {
             risk[i] = v;
             own_model[i] = key != 0;

@@ -57,12 +57,7 @@ impl<'a> Artifacts<'a> {
 
 /// Scores holdout rows with `model` (for comparing an incumbent on a new version's holdout).
 pub(super) fn score_rows(ds: &Dataset, model: &TrainedModel, rows: &[usize]) -> Vec<f64> {
-    let codes = model.encoder.category_codes(ds);
-    let x: Vec<_> = rows
-        .iter()
-        .map(|&i| model.encoder.encode_order(ds, &codes, i))
-        .collect();
-    model.forest.predict(&x)
+    model.forest.predict(&model.encoder.encode_rows(ds, rows))
 }
 
 /// What registration decided for one model.

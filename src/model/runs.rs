@@ -349,7 +349,7 @@ pub fn load_run_models(data_dir: &Path, id: &str) -> Result<ModelSet, RunError> 
     }
     let valid = std::iter::once(&set.global)
         .chain(set.sellers.values())
-        .all(|m| m.forest.is_valid());
+        .all(|m| m.forest.is_valid(m.encoder.width()));
     if !valid {
         return Err(damaged("a tree is malformed".into()));
     }

@@ -2,7 +2,7 @@
 //! each split by time (train on older orders, evaluate on the most recent ones), trained in
 //! parallel on all cores, with progress reported as models finish.
 
-use super::features::{FeatureEncoder, FeatureRow};
+use super::features::{FEATURE_NAMES, FeatureEncoder, FeatureMatrix};
 use super::forest::{self, ForestError};
 use super::importance::permutation_importance;
 use super::metrics::{at_threshold, average_precision, best_f1_threshold, brier, roc_auc};
@@ -82,7 +82,7 @@ fn labels(ds: &Dataset, rows: &[usize]) -> Vec<bool> {
 struct Fit {
     model: TrainedModel,
     test_rows: Vec<usize>,
-    test_x: Vec<FeatureRow>,
+    test_x: FeatureMatrix,
     test_y: Vec<bool>,
     test_p: Vec<f64>,
 }
@@ -97,11 +97,7 @@ fn fit_model(
     let start = split.train.len().saturating_sub(cfg.max_train_rows);
     let train = &split.train[start..];
     let encoder = FeatureEncoder::fit(ds, train);
-    let codes = encoder.category_codes(ds);
-    let x: Vec<FeatureRow> = train
-        .iter()
-        .map(|&i| encoder.encode_order(ds, &codes, i))
-        .collect();
+    let x = encoder.encode_rows(ds, train);
     let y_bool = labels(ds, train);
     let y: Vec<f64> = y_bool.iter().map(|&b| f64::from(u8::from(b))).collect();
     let fitted = forest::fit(&x, &y, &cfg.forest)?;
@@ -112,11 +108,7 @@ fn fit_model(
         .unzip();
     let threshold = best_f1_threshold(&oob_y, &oob_p);
 
-    let test_x: Vec<FeatureRow> = split
-        .test
-        .iter()
-        .map(|&i| encoder.encode_order(ds, &codes, i))
-        .collect();
+    let test_x = encoder.encode_rows(ds, &split.test);
     let test_y = labels(ds, &split.test);
     let p = fitted.forest.predict(&test_x);
     let at = at_threshold(&test_y, &p, threshold);
@@ -142,7 +134,13 @@ fn fit_model(
         global_brier: None,
         global_roc_auc: None,
     };
-    let drivers = permutation_importance(&fitted.forest, &test_x, &test_y, cfg.forest.seed);
+    let drivers = permutation_importance(
+        &fitted.forest,
+        &test_x,
+        &test_y,
+        &FEATURE_NAMES,
+        cfg.forest.seed,
+    );
     Ok(Fit {
         model: TrainedModel {
             encoder,
@@ -322,12 +320,12 @@ fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, Sel
         .enumerate()
         .map(|(s, seller)| {
             let ks = &by_seller[s];
-            let x: Vec<FeatureRow> = ks.iter().map(|&k| global.test_x[k]).collect();
+            let x = global.test_x.select(ks);
             let y: Vec<bool> = ks.iter().map(|&k| global.test_y[k]).collect();
             let d = SellerDrivers {
                 model: GLOBAL.to_string(),
                 n: ks.len(),
-                drivers: permutation_importance(&global.model.forest, &x, &y, seed),
+                drivers: permutation_importance(&global.model.forest, &x, &y, &FEATURE_NAMES, seed),
             };
             (seller.id.clone(), d)
         })
