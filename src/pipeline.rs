@@ -208,7 +208,7 @@ pub fn run_pipeline(
     let state = PipelineState {
         format_version: STATE_FORMAT_VERSION,
         fingerprint: fingerprint_hex(ds.fingerprint),
-        params: RunParams::of(&opts.train),
+        params: RunParams::of(&opts.train, &ds.schema),
         registry_revision: reg.revision,
         current_days: opts.current_days,
         bands: opts.bands,

@@ -1,12 +1,13 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
 mod lifecycle;
+mod order;
 pub mod output;
 
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
-use crate::data::{Dataset, OrderFeatures, load_dir};
+use crate::data::{Dataset, load_dir};
 use crate::engine::{Engine, EngineError, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
@@ -368,63 +369,6 @@ fn train_or_reuse(
     result
 }
 
-/// Input of `predict --order`: the orders.csv feature columns.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OrderJson {
-    #[serde(rename = "Product_Category")]
-    category: String,
-    #[serde(rename = "Product_Price")]
-    price: f64,
-    #[serde(rename = "Discount_Applied")]
-    discount: f64,
-    #[serde(rename = "Delivery_Time_Days")]
-    delivery_days: f64,
-    #[serde(rename = "Customer_Type")]
-    customer_type: String,
-    #[serde(rename = "Payment_Method")]
-    payment_method: String,
-    #[serde(rename = "Customer_Return_Rate")]
-    customer_return_rate: f64,
-    #[serde(rename = "Product_Rating")]
-    rating: f64,
-}
-
-fn parse_order(json: &str) -> Result<OrderFeatures> {
-    let o: OrderJson = serde_json::from_str(json).map_err(|e| eyre!("bad --order JSON: {e}"))?;
-    for (name, v) in [
-        ("Product_Price", o.price),
-        ("Discount_Applied", o.discount),
-        ("Delivery_Time_Days", o.delivery_days),
-        ("Customer_Return_Rate", o.customer_return_rate),
-        ("Product_Rating", o.rating),
-    ] {
-        if let Some(reason) = crate::data::load::range_error(name, v) {
-            bail!("bad --order JSON: {name}: {reason}: {v}");
-        }
-    }
-    Ok(OrderFeatures {
-        customer_type: crate::data::CustomerType::parse(&o.customer_type).ok_or_else(|| {
-            eyre!(
-                "bad --order JSON: Customer_Type {:?} (expected New or Returning)",
-                o.customer_type
-            )
-        })?,
-        payment_method: crate::data::PaymentMethod::parse(&o.payment_method).ok_or_else(|| {
-            eyre!(
-                "bad --order JSON: Payment_Method {:?} (expected COD, UPI, Card or Wallet)",
-                o.payment_method
-            )
-        })?,
-        category: o.category,
-        price: o.price,
-        discount: o.discount,
-        delivery_days: o.delivery_days,
-        customer_return_rate: o.customer_return_rate,
-        rating: o.rating,
-    })
-}
-
 /// The text of `predict --order`: inline JSON, `@FILE` (the JSON in a file) or `-` (stdin).
 fn order_text(arg: &str) -> Result<String> {
     if arg == "-" {
@@ -448,7 +392,8 @@ fn predict(
 ) -> Result<()> {
     if let Some(arg) = order {
         // Validate the input before any loading or training.
-        let features = parse_order(&order_text(&arg)?)?;
+        let schema = crate::data::schema::load_schema(&data_dir(data)?)?;
+        let features = order::parse_order(&order_text(&arg)?, &schema)?;
         if let Some(id) = &seller {
             check_seller_arg(id)?;
         }

@@ -38,6 +38,9 @@ impl fmt::Display for RowError {
 /// Why a dataset could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The data directory's `schema.toml` is unusable.
+    #[error(transparent)]
+    Schema(#[from] super::schema::SchemaError),
     /// The file could not be read.
     #[error("{path}: cannot read: {source}")]
     Io {

@@ -3,11 +3,9 @@
 //! [`RowError`] naming its file, line, column and value instead of a silent null or zero.
 
 use super::dates::{DateRange, isolated_dates_warning};
+use super::features::{Cell as FeatureCell, FeatureBuilder, FeatureValues};
 use super::table::{Table, read_table};
-use super::{
-    CustomerType, Dataset, LoadError, Orders, PaymentMethod, RowError, Seller, date_to_day,
-    day_string,
-};
+use super::{Dataset, LoadError, Orders, RowError, Seller, date_to_day, day_string};
 use crate::util::Fnv64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
@@ -91,19 +89,6 @@ impl LoadReport {
             .chain(self.warnings.clone())
             .collect();
         (!parts.is_empty()).then(|| parts.join("; "))
-    }
-}
-
-/// Why a value of a numeric order column is out of range (`None` when it is fine). One rule
-/// set for the loader and for `predict --order`.
-pub fn range_error(column: &str, v: f64) -> Option<&'static str> {
-    match column {
-        "Product_Price" if v < 0.0 => Some("negative price"),
-        "Discount_Applied" if v < 0.0 => Some("negative discount"),
-        "Delivery_Time_Days" if v < 0.0 => Some("negative delivery time"),
-        "Customer_Return_Rate" if !(0.0..=1.0).contains(&v) => Some("return rate outside 0-1"),
-        "Product_Rating" if !(1.0..=5.0).contains(&v) => Some("rating outside 1-5"),
-        _ => None,
     }
 }
 
@@ -222,74 +207,102 @@ fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadE
     })
 }
 
-/// Loads and validates `orders` and `sellers` from `dir`.
+/// Loads and validates `orders` and `sellers` from `dir`, reading the orders' columns as
+/// the directory's `schema.toml` (or the ReturnRisk columns) says.
 pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), LoadError> {
+    let schema = super::schema::load_schema(dir)?;
     let mut fp = Fnv64::default();
     let mut report = LoadReport::default();
     let seller_table = read_table(dir, "sellers", &SELLER_COLUMNS, &mut fp)?;
     let st = load_sellers(&seller_table, &mut report)?;
-    let t = read_table(dir, "orders", &ORDER_COLUMNS, &mut fp)?;
+    let required = schema.required_columns();
+    let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
+    let t = read_table(dir, "orders", &names, &mut fp)?;
+    let col = |c: &str| names.iter().position(|n| *n == c).expect("required");
+    let (c_id, c_cat, c_price) = (
+        col(&schema.order_id),
+        col(&schema.category),
+        col(&schema.price),
+    );
+    let (c_label, c_seller, c_ts) = (
+        col(&schema.label),
+        col(&schema.seller),
+        col(&schema.timestamp),
+    );
+    let c_mp = schema.marketplace.as_deref().map(col);
+    let mut builders: Vec<(usize, FeatureBuilder)> = schema
+        .features
+        .iter()
+        .map(|f| {
+            let shared = if f.column == schema.category {
+                Some(FeatureValues::Category)
+            } else if f.column == schema.price {
+                Some(FeatureValues::Price)
+            } else {
+                None
+            };
+            (col(&f.column), FeatureBuilder::new(f, shared))
+        })
+        .collect();
+    // The price is usually a feature too (parsed and range-checked as one).
+    let price_feature = builders.iter().position(|(c, _)| *c == c_price);
 
     let mut o = Orders::default();
     let mut category_ids: HashMap<String, u16> = HashMap::new();
     let mut seen_ids: HashMap<&str, usize> = HashMap::with_capacity(t.lines.len());
     // Each order's line, for warnings that name rows.
     let mut lines: Vec<usize> = Vec::with_capacity(t.lines.len());
+    let mut cells: Vec<FeatureCell> = Vec::with_capacity(builders.len());
     t.for_each_row(
         |row, v| {
-            let err = |c: usize, reason: &str| t.err(row, c, ORDER_COLUMNS[c], v[c], reason);
-            // A number in its valid range (see `range_error`).
-            let num = |c: usize| {
-                let x = parse_number(v[c]).ok_or_else(|| err(c, "not a number"))?;
-                match range_error(ORDER_COLUMNS[c], x) {
-                    Some(reason) => Err(err(c, reason)),
-                    None => Ok(x),
-                }
-            };
-            let id = v[0].trim();
+            let err = |c: usize, reason: &str| t.err(row, c, names[c], v[c], reason);
+            let id = v[c_id].trim();
             if id.is_empty() {
-                return Err(err(0, "empty Order_ID"));
+                return Err(err(c_id, &format!("empty {}", names[c_id])));
             }
             if let Some(first) = seen_ids.get(id) {
                 return Err(err(
-                    0,
-                    &format!("duplicate Order_ID (first on line {first})"),
+                    c_id,
+                    &format!("duplicate {} (first on line {first})", names[c_id]),
                 ));
             }
-            let category = v[1].trim();
+            let category = v[c_cat].trim();
             if category.is_empty() {
-                return Err(err(1, "empty Product_Category"));
+                return Err(err(c_cat, &format!("empty {}", names[c_cat])));
             }
-            let price = num(2)?;
-            let discount = num(3)?;
-            let delivery = num(4)?;
-            let customer_type = CustomerType::parse(v[5])
-                .ok_or_else(|| err(5, "unknown Customer_Type (expected New or Returning)"))?;
-            let payment = PaymentMethod::parse(v[6]).ok_or_else(|| {
+            cells.clear();
+            for (c, b) in &mut builders {
+                let cell = b.parser.parse(v[*c]).map_err(|why| err(*c, &why))?;
+                cells.push(cell);
+            }
+            let price = match price_feature.map(|k| &cells[k]) {
+                Some(FeatureCell::Number(p)) => *p,
+                Some(_) => return Err(err(c_price, "not a number")),
+                None => parse_number(v[c_price]).ok_or_else(|| err(c_price, "not a number"))?,
+            };
+            let returned = parse_returned(v[c_label]).map_err(|_| {
                 err(
-                    6,
-                    "unknown Payment_Method (expected COD, UPI, Card or Wallet)",
+                    c_label,
+                    &format!("{} must be 0, 1 or empty", names[c_label]),
                 )
             })?;
-            let crr = num(7)?;
-            let rating = num(8)?;
-            let returned =
-                parse_returned(v[9]).map_err(|_| err(9, "Returned must be 0, 1 or empty"))?;
             let seller = *st
                 .by_id
-                .get(v[10].trim())
-                .ok_or_else(|| err(10, "seller not in sellers file"))?;
+                .get(v[c_seller].trim())
+                .ok_or_else(|| err(c_seller, "seller not in sellers file"))?;
             let seller_mp = &st.marketplaces[st.sellers[seller].marketplace as usize];
-            if v[11].trim() != seller_mp {
+            if let Some(c) = c_mp
+                && v[c].trim() != seller_mp
+            {
                 return Err(err(
-                    11,
-                    &format!("marketplace_id differs from the seller's ({seller_mp})"),
+                    c,
+                    &format!("{} differs from the seller's ({seller_mp})", names[c]),
                 ));
             }
-            let date = parse_order_date(v[12])
-                .ok_or_else(|| err(12, "not a date (YYYY-MM-DD or ISO date-time)"))?;
+            let date = parse_order_date(v[c_ts])
+                .ok_or_else(|| err(c_ts, "not a date (YYYY-MM-DD or ISO date-time)"))?;
             if !opts.dates.contains(date) {
-                return Err(err(12, &opts.dates.reason()));
+                return Err(err(c_ts, &opts.dates.reason()));
             }
             let cat = match category_ids.get(category) {
                 Some(&c) => c,
@@ -299,16 +312,15 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
                     c
                 }
             };
+            for ((_, b), cell) in builders.iter_mut().zip(&cells) {
+                if !b.is_shared() {
+                    b.push(cell);
+                }
+            }
             seen_ids.insert(id, t.lines[row]);
             o.id.push(id.to_string());
             o.category.push(cat);
             o.price.push(price);
-            o.discount.push(discount);
-            o.delivery_days.push(delivery);
-            o.customer_type.push(customer_type);
-            o.payment.push(payment);
-            o.customer_return_rate.push(crr);
-            o.rating.push(rating);
             o.returned.push(returned);
             o.seller.push(seller as u32);
             o.day.push(date_to_day(date));
@@ -318,6 +330,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
         &mut report,
     )?;
     drop(seen_ids);
+    o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
     let file = t.path.file_name().unwrap_or_default().to_string_lossy();
     report.warnings.extend(isolated_dates_warning(&o.day, |i| {
         format!(
@@ -357,17 +370,18 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     for c in &mut o.category {
         *c = remap[*c as usize];
     }
-    Ok((
-        Dataset {
-            dir: dir.to_path_buf(),
-            orders: o,
-            sellers: st.sellers,
-            categories: categories.into_iter().map(|(n, _)| n).collect(),
-            marketplaces: st.marketplaces,
-            fingerprint: fp.finish(),
-        },
-        report,
-    ))
+    let mut ds = Dataset {
+        dir: dir.to_path_buf(),
+        orders: o,
+        sellers: st.sellers,
+        categories: categories.into_iter().map(|(n, _)| n).collect(),
+        marketplaces: st.marketplaces,
+        fingerprint: fp.finish(),
+        schema,
+        roles: Default::default(),
+    };
+    ds.roles = ds.find_roles();
+    Ok((ds, report))
 }
 
 #[cfg(test)]

@@ -6,12 +6,14 @@
 pub mod csv_scan;
 pub mod dates;
 pub mod error;
+pub mod features;
 pub mod generate;
 pub mod load;
+pub mod schema;
 pub(crate) mod table;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::PathBuf;
 
 pub use error::{LoadError, RowError};
@@ -31,71 +33,6 @@ pub fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
     INPUT_FILES.iter().map(|f| dir.join(f)).collect()
 }
 
-/// Whether the customer has ordered before.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum CustomerType {
-    /// First order on the marketplace.
-    New,
-    /// Has ordered before.
-    Returning,
-}
-
-impl CustomerType {
-    /// Parses `New`/`Returning`, case-insensitively.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "new" => Some(Self::New),
-            "returning" => Some(Self::Returning),
-            _ => None,
-        }
-    }
-    /// The canonical spelling used in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "New",
-            Self::Returning => "Returning",
-        }
-    }
-}
-
-/// How the order was paid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PaymentMethod {
-    /// Cash on delivery.
-    Cod,
-    /// Unified Payments Interface (bank transfer).
-    Upi,
-    /// Credit or debit card.
-    Card,
-    /// Digital wallet.
-    Wallet,
-}
-
-impl PaymentMethod {
-    /// All methods, in a fixed order (used for encodings and tables).
-    pub const ALL: [PaymentMethod; 4] = [Self::Cod, Self::Upi, Self::Card, Self::Wallet];
-
-    /// Parses COD/UPI/Card/Wallet, case-insensitively.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "cod" => Some(Self::Cod),
-            "upi" => Some(Self::Upi),
-            "card" => Some(Self::Card),
-            "wallet" => Some(Self::Wallet),
-            _ => None,
-        }
-    }
-    /// The canonical spelling used in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cod => "COD",
-            Self::Upi => "UPI",
-            Self::Card => "Card",
-            Self::Wallet => "Wallet",
-        }
-    }
-}
-
 /// A seller as listed in `sellers.csv`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Seller {
@@ -107,54 +44,41 @@ pub struct Seller {
     pub marketplace: u16,
 }
 
-/// The model's inputs for one order: the eight features, with the category as text.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One value of a single order's feature, as given (for scoring one order).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderValue {
+    /// A number.
+    Number(f64),
+    /// A level (category, payment method, ...).
+    Text(String),
+    /// Not known.
+    Missing,
+}
+
+/// The model's inputs for one order: each feature's value by feature name.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderFeatures {
-    /// `Product_Category` (free text).
-    pub category: String,
-    /// `Product_Price`, >= 0.
-    pub price: f64,
-    /// `Discount_Applied`, >= 0.
-    pub discount: f64,
-    /// `Delivery_Time_Days`.
-    pub delivery_days: f64,
-    /// `Customer_Type`.
-    pub customer_type: CustomerType,
-    /// `Payment_Method`.
-    pub payment_method: PaymentMethod,
-    /// `Customer_Return_Rate`, in 0-1.
-    pub customer_return_rate: f64,
-    /// `Product_Rating`, in 1-5.
-    pub rating: f64,
+    /// Values by feature name; a feature not listed is missing.
+    pub values: std::collections::BTreeMap<String, OrderValue>,
 }
 
 /// All orders, column-wise. Row `i` of every vector is the same order.
 #[derive(Clone, Debug, Default)]
 pub struct Orders {
-    /// `Order_ID`.
+    /// Order id.
     pub id: Vec<String>,
     /// Index into [`Dataset::categories`].
     pub category: Vec<u16>,
-    /// `Product_Price`.
+    /// Price.
     pub price: Vec<f64>,
-    /// `Discount_Applied`.
-    pub discount: Vec<f64>,
-    /// `Delivery_Time_Days`.
-    pub delivery_days: Vec<f64>,
-    /// `Customer_Type`.
-    pub customer_type: Vec<CustomerType>,
-    /// `Payment_Method`.
-    pub payment: Vec<PaymentMethod>,
-    /// `Customer_Return_Rate`.
-    pub customer_return_rate: Vec<f64>,
-    /// `Product_Rating`.
-    pub rating: Vec<f64>,
-    /// `Returned`: `None` while the return window is open (a pending order).
+    /// The label: `None` while the outcome is not known (a pending order).
     pub returned: Vec<Option<bool>>,
     /// Index into [`Dataset::sellers`].
     pub seller: Vec<u32>,
     /// Order date as days since 0001-01-01 (chrono's `num_days_from_ce`).
     pub day: Vec<i32>,
+    /// The model's features, in the schema's order.
+    pub features: Vec<features::FeatureColumn>,
 }
 
 impl Orders {
@@ -183,6 +107,24 @@ pub struct Dataset {
     pub marketplaces: Vec<String>,
     /// Hash of the input files' bytes: models are reused while it is unchanged.
     pub fingerprint: u64,
+    /// Which column plays which role.
+    pub schema: schema::Schema,
+    /// The features behind the rating, delivery and cash-on-delivery numbers.
+    pub roles: Roles,
+}
+
+/// The features the engine shows as the product rating, the delivery days and the share of
+/// cash-on-delivery orders (each `None` when the dataset has no such feature: n/a).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// The rating feature.
+    pub rating: Option<usize>,
+    /// The delivery-days feature.
+    pub delivery_days: Option<usize>,
+    /// The payment feature.
+    pub payment: Option<usize>,
+    /// With a cash-on-delivery value declared: its level (`None` when no order has it).
+    pub cod: Option<Option<u32>>,
 }
 
 impl Dataset {
@@ -193,6 +135,77 @@ impl Dataset {
     /// Index of a marketplace by id.
     pub fn marketplace_index(&self, id: &str) -> Option<usize> {
         self.marketplaces.iter().position(|m| m == id)
+    }
+    /// Feature `f`'s number for order `i` (`None` when missing or not numeric).
+    pub fn number(&self, f: usize, i: usize) -> Option<f64> {
+        match &self.orders.features[f].values {
+            features::FeatureValues::Price => Some(self.orders.price[i]),
+            features::FeatureValues::Numeric(v) => Some(v[i]).filter(|x| !x.is_nan()),
+            _ => None,
+        }
+    }
+    /// Feature `f`'s level index for order `i` (`None` when missing or not categorical).
+    pub fn level(&self, f: usize, i: usize) -> Option<u32> {
+        match &self.orders.features[f].values {
+            features::FeatureValues::Category => Some(u32::from(self.orders.category[i])),
+            features::FeatureValues::Categorical { codes, .. } => {
+                Some(codes[i]).filter(|&k| k != features::MISSING_LEVEL)
+            }
+            _ => None,
+        }
+    }
+    /// The level names of categorical feature `f` (empty for a numeric one).
+    pub fn levels(&self, f: usize) -> &[String] {
+        match &self.orders.features[f].values {
+            features::FeatureValues::Category => &self.categories,
+            features::FeatureValues::Categorical { levels, .. } => levels,
+            _ => &[],
+        }
+    }
+    /// The index of the feature named `name`.
+    pub fn feature_index(&self, name: &str) -> Option<usize> {
+        self.schema.feature(name).map(|(i, _)| i)
+    }
+    /// Finds the role features of the loaded data.
+    pub fn find_roles(&self) -> Roles {
+        let s = &self.schema;
+        Roles {
+            rating: s.rating.as_deref().and_then(|n| self.feature_index(n)),
+            delivery_days: s
+                .delivery_days
+                .as_deref()
+                .and_then(|n| self.feature_index(n)),
+            payment: s.payment.as_deref().and_then(|n| self.feature_index(n)),
+            cod: s.cod_value.as_ref().and_then(|value| {
+                let f = self.feature_index(s.payment.as_deref()?)?;
+                let k = self.levels(f).iter().position(|l| l == value);
+                Some(k.map(|k| k as u32))
+            }),
+        }
+    }
+    /// Order `i`'s rating (`None`: missing, or no rating feature).
+    pub fn rating(&self, i: usize) -> Option<f64> {
+        self.roles.rating.and_then(|f| self.number(f, i))
+    }
+    /// Order `i`'s delivery days (`None`: missing, or no such feature).
+    pub fn delivery_days(&self, i: usize) -> Option<f64> {
+        self.roles.delivery_days.and_then(|f| self.number(f, i))
+    }
+    /// Whether order `i` was paid cash on delivery (`None`: unknown payment, or no payment
+    /// feature with a cash-on-delivery value).
+    pub fn is_cod(&self, i: usize) -> Option<bool> {
+        let cod = self.roles.cod?;
+        let level = self.level(self.roles.payment?, i)?;
+        Some(Some(level) == cod)
+    }
+    /// Order `i`'s payment method (`None`: missing, or no payment feature).
+    pub fn payment(&self, i: usize) -> Option<&str> {
+        self.level_name(self.roles.payment?, i)
+    }
+    /// Order `i`'s level of categorical feature `f` as text.
+    pub fn level_name(&self, f: usize, i: usize) -> Option<&str> {
+        let k = self.level(f, i)?;
+        self.levels(f).get(k as usize).map(String::as_str)
     }
     /// Marketplace index of order `i` (its seller's marketplace).
     pub fn order_marketplace(&self, i: usize) -> u16 {

@@ -4,7 +4,8 @@
 
 use super::binning::{counts, histogram, n_distinct, sturges_edges, union_keys};
 use super::column::{ColumnDrift, ColumnKind, column_drift, dataset_drifted};
-use crate::data::{Dataset, PaymentMethod, date_to_day, day_string};
+use crate::data::schema::FeatureKind;
+use crate::data::{Dataset, date_to_day, day_string};
 use crate::model::{ModelSet, Scores};
 use serde::Serialize;
 
@@ -93,66 +94,32 @@ pub fn drift_report(
     let ref_end = parse(&models.global.metrics.test_start).map_or(last, |d| d - 1);
     let cur_start = last - current_days as i32 + 1;
 
-    let cat_names = ds.categories.clone();
-    let pay_names: Vec<String> = PaymentMethod::ALL
+    // Every model feature (numbers; categorical features as level indices with their
+    // names), then the predicted risk and the outcome.
+    let mut columns: Vec<(&str, ColumnKind, Option<Vec<String>>, Extract)> = o
+        .features
         .iter()
-        .map(|p| p.as_str().to_string())
+        .enumerate()
+        .map(
+            |(f, col)| -> (&str, ColumnKind, Option<Vec<String>>, Extract) {
+                match col.spec.kind {
+                    FeatureKind::Numeric => (
+                        col.spec.name.as_str(),
+                        ColumnKind::Numerical,
+                        None,
+                        Box::new(move |i| ds.number(f, i)),
+                    ),
+                    FeatureKind::Categorical => (
+                        col.spec.name.as_str(),
+                        ColumnKind::Categorical,
+                        Some(ds.levels(f).to_vec()),
+                        Box::new(move |i| ds.level(f, i).map(f64::from)),
+                    ),
+                }
+            },
+        )
         .collect();
-    let pay_code =
-        |p: PaymentMethod| PaymentMethod::ALL.iter().position(|&q| q == p).unwrap_or(0) as f64;
-    let columns: Vec<(&str, ColumnKind, Option<Vec<String>>, Extract)> = vec![
-        (
-            "category",
-            ColumnKind::Categorical,
-            Some(cat_names),
-            Box::new(|i| Some(f64::from(o.category[i]))),
-        ),
-        (
-            "price",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(o.price[i])),
-        ),
-        (
-            "discount",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(o.discount[i])),
-        ),
-        (
-            "delivery_days",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(o.delivery_days[i])),
-        ),
-        (
-            "customer_type",
-            ColumnKind::Categorical,
-            Some(vec!["New".into(), "Returning".into()]),
-            Box::new(|i| {
-                Some(f64::from(u8::from(
-                    o.customer_type[i] == crate::data::CustomerType::Returning,
-                )))
-            }),
-        ),
-        (
-            "payment_method",
-            ColumnKind::Categorical,
-            Some(pay_names),
-            Box::new(move |i| Some(pay_code(o.payment[i]))),
-        ),
-        (
-            "customer_return_rate",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(o.customer_return_rate[i])),
-        ),
-        (
-            "rating",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(o.rating[i])),
-        ),
+    columns.extend::<Vec<(&str, ColumnKind, Option<Vec<String>>, Extract)>>(vec![
         (
             "predicted_risk",
             ColumnKind::Numerical,
@@ -165,7 +132,7 @@ pub fn drift_report(
             Some(vec!["kept".into(), "returned".into()]),
             Box::new(|i| o.returned[i].map(|r| f64::from(u8::from(r)))),
         ),
-    ];
+    ]);
 
     let mut scopes: Vec<Option<u16>> = Vec::new();
     match marketplace {

@@ -19,6 +19,12 @@ pub struct Cell {
     pub high: u64,
     /// Cash-on-delivery orders.
     pub cod: u64,
+    /// Orders whose payment method is known (the COD share's denominator).
+    pub payment_known: u64,
+    /// Orders with a rating.
+    pub rating_n: u64,
+    /// Orders with delivery days.
+    pub delivery_n: u64,
     /// Sum of risk scores.
     pub risk_sum: f64,
     /// Sum of squared risk scores (for the mean's standard error).
@@ -43,6 +49,9 @@ impl Cell {
         self.returned += o.returned;
         self.high += o.high;
         self.cod += o.cod;
+        self.payment_known += o.payment_known;
+        self.rating_n += o.rating_n;
+        self.delivery_n += o.delivery_n;
         self.risk_sum += o.risk_sum;
         self.risk_sq_sum += o.risk_sq_sum;
         self.risk_max = self.risk_max.max(o.risk_max);
@@ -118,13 +127,22 @@ impl Cube {
                 c.returned += u64::from(r);
             }
             c.high += u64::from(scores.is_some() && risk >= bands.high);
-            c.cod += u64::from(o.payment[i] == crate::data::PaymentMethod::Cod);
+            if let Some(cod) = ds.is_cod(i) {
+                c.payment_known += 1;
+                c.cod += u64::from(cod);
+            }
             c.risk_sum += risk;
             c.risk_sq_sum += risk * risk;
             c.risk_max = c.risk_max.max(risk);
             c.revenue_at_risk += risk * o.price[i];
-            c.rating_sum += o.rating[i];
-            c.delivery_sum += o.delivery_days[i];
+            if let Some(r) = ds.rating(i) {
+                c.rating_n += 1;
+                c.rating_sum += r;
+            }
+            if let Some(d) = ds.delivery_days(i) {
+                c.delivery_n += 1;
+                c.delivery_sum += d;
+            }
             c.price_sum += o.price[i];
         }
         while cube.day_start.len() <= n_days {
@@ -164,17 +182,17 @@ impl Cell {
     pub fn high_share(&self) -> Option<f64> {
         crate::util::ratio(self.high as f64, self.orders as f64)
     }
-    /// Share of cash-on-delivery orders.
+    /// Share of cash-on-delivery orders among those with a known payment method.
     pub fn cod_share(&self) -> Option<f64> {
-        crate::util::ratio(self.cod as f64, self.orders as f64)
+        crate::util::ratio(self.cod as f64, self.payment_known as f64)
     }
-    /// Mean product rating.
+    /// Mean product rating over the orders that have one.
     pub fn mean_rating(&self) -> Option<f64> {
-        crate::util::ratio(self.rating_sum, self.orders as f64)
+        crate::util::ratio(self.rating_sum, self.rating_n as f64)
     }
-    /// Mean delivery days.
+    /// Mean delivery days over the orders that have them.
     pub fn mean_delivery(&self) -> Option<f64> {
-        crate::util::ratio(self.delivery_sum, self.orders as f64)
+        crate::util::ratio(self.delivery_sum, self.delivery_n as f64)
     }
     /// Sample standard deviation of the risk scores.
     pub fn risk_sd(&self) -> Option<f64> {

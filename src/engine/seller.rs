@@ -16,18 +16,14 @@ pub struct OrderRow {
     pub date: String,
     /// `Product_Category`.
     pub category: String,
-    /// `Product_Price`.
+    /// Price.
     pub price: f64,
-    /// `Discount_Applied`.
-    pub discount: f64,
-    /// `Delivery_Time_Days`.
-    pub delivery_days: f64,
-    /// `Customer_Type`.
-    pub customer_type: &'static str,
-    /// `Payment_Method`.
-    pub payment_method: &'static str,
-    /// `Product_Rating`.
-    pub rating: f64,
+    /// The order's other features by name: a number, a level, or null when missing.
+    #[serde(flatten)]
+    pub features: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The payment method, when the dataset has one (also among `features`).
+    #[serde(skip)]
+    pub payment_method: Option<String>,
     /// `returned`, `kept` or `pending`.
     pub status: &'static str,
     /// Model probability of a return.
@@ -63,6 +59,31 @@ pub struct SellerDetail {
     pub drivers: Vec<Driver>,
     /// Orders in the window, newest first.
     pub orders: Vec<OrderRow>,
+}
+
+/// Order `i`'s features other than its category and price (shown on their own), by name.
+fn order_features(
+    ds: &crate::data::Dataset,
+    i: usize,
+) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use crate::data::features::FeatureValues;
+    ds.orders
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !matches!(c.values, FeatureValues::Category | FeatureValues::Price))
+        .map(|(f, c)| {
+            let v = match &c.values {
+                FeatureValues::Categorical { .. } => ds
+                    .level_name(f, i)
+                    .map_or(serde_json::Value::Null, |l| l.into()),
+                _ => ds
+                    .number(f, i)
+                    .map_or(serde_json::Value::Null, |x| x.into()),
+            };
+            (c.spec.name.clone(), v)
+        })
+        .collect()
 }
 
 impl Engine {
@@ -120,11 +141,8 @@ impl Engine {
                     date: crate::data::day_string(o.day[i]),
                     category: ds.categories[o.category[i] as usize].clone(),
                     price: o.price[i],
-                    discount: o.discount[i],
-                    delivery_days: o.delivery_days[i],
-                    customer_type: o.customer_type[i].as_str(),
-                    payment_method: o.payment[i].as_str(),
-                    rating: o.rating[i],
+                    features: order_features(ds, i),
+                    payment_method: ds.payment(i).map(str::to_string),
                     status: match o.returned[i] {
                         Some(true) => "returned",
                         Some(false) => "kept",

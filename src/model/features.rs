@@ -1,43 +1,35 @@
-//! Feature encoding. The encoder is fitted on a model's training rows only and saved inside
-//! the model, so a model loaded later encodes (and scores) exactly as when it was trained.
+//! Feature encoding for any dataset's features. The encoder is fitted on a model's training
+//! rows only and saved inside the model, so a model loaded later encodes (and scores)
+//! exactly as when it was trained.
 //!
-//! Categorical features are target-encoded: the category (or payment method) becomes its
-//! smoothed training return rate, an ordering a tree can split on without one-hot columns.
+//! - A categorical feature is target-encoded: a level becomes its smoothed training return
+//!   rate (an ordering a tree can split on without one-hot columns); a level never seen in
+//!   training gets the overall rate. A feature with exactly two declared levels (such as
+//!   New / Returning) is an indicator instead: 1 for the first level, 0 for the second.
+//! - A numeric feature is its value; a missing value becomes the training median, and when
+//!   the training rows had missing values a 0/1 column `<name>_missing` (after all the
+//!   features) says which were, so the model can tell "missing" from "typical".
 
-use crate::data::{CustomerType, Dataset, OrderFeatures, PaymentMethod};
+use crate::data::schema::FeatureKind;
+use crate::data::{Dataset, OrderFeatures, OrderValue};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Number of model features.
-pub const N_FEATURES: usize = 8;
-
-/// Feature names, in column order.
-pub const FEATURE_NAMES: [&str; N_FEATURES] = [
-    "category",
-    "price",
-    "discount",
-    "delivery_days",
-    "customer_type",
-    "payment_method",
-    "customer_return_rate",
-    "rating",
-];
-
-/// Pseudo-count pulling a rare category's rate toward the overall rate.
+/// Pseudo-count pulling a rare level's rate toward the overall rate.
 pub const SMOOTHING: f64 = 20.0;
 
 /// Encoded rows, row-major: `width` values per row. The width is the model's number of
-/// features, so forests, importances and scoring work for any feature set.
+/// encoded columns, so forests, importances and scoring work for any feature set.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FeatureMatrix {
-    /// Features per row.
+    /// Columns per row.
     pub width: usize,
     /// The values, row after row.
     pub values: Vec<f64>,
 }
 
 impl FeatureMatrix {
-    /// An empty matrix of `width` features with room for `rows` rows.
+    /// An empty matrix of `width` columns with room for `rows` rows.
     pub fn with_capacity(width: usize, rows: usize) -> FeatureMatrix {
         FeatureMatrix {
             width,
@@ -67,118 +59,309 @@ impl FeatureMatrix {
     }
 }
 
-/// The fitted encoding of categorical features.
+/// How one feature becomes a number.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Encoding {
+    /// The value itself; a missing one becomes `fill`, and with `flag` a missing-flag column
+    /// is added.
+    Number {
+        /// The training median.
+        fill: f64,
+        /// Whether the training rows had missing values (a flag column follows).
+        flag: bool,
+    },
+    /// A level's code; a level without one gets `unseen`.
+    Levels {
+        /// Code per level name (the smoothed training return rate).
+        codes: BTreeMap<String, f64>,
+        /// Code of a level never seen in training, and of a missing level.
+        unseen: f64,
+    },
+}
+
+/// One encoded feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EncodedFeature {
+    /// The feature's name.
+    pub name: String,
+    /// How it is encoded.
+    pub encoding: Encoding,
+}
+
+/// The fitted encoding of every feature of a model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "EncoderRepr")]
 pub struct FeatureEncoder {
-    /// Smoothed training return rate per category name.
-    pub category_rate: BTreeMap<String, f64>,
-    /// Smoothed training return rate per payment method, in [`PaymentMethod::ALL`] order.
-    pub payment_rate: [f64; 4],
-    /// Overall training return rate: the code of a category never seen in training.
+    /// The features, in the dataset's order.
+    pub features: Vec<EncodedFeature>,
+    /// Overall training return rate.
     pub prior: f64,
+}
+
+/// What `models.json` holds: this encoder, or the fixed eight-feature encoder of model
+/// format 3 (read, so saved models keep scoring after an upgrade).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EncoderRepr {
+    Current {
+        features: Vec<EncodedFeature>,
+        prior: f64,
+    },
+    Format3 {
+        category_rate: BTreeMap<String, f64>,
+        payment_rate: [f64; 4],
+        prior: f64,
+    },
+}
+
+impl From<EncoderRepr> for FeatureEncoder {
+    fn from(r: EncoderRepr) -> FeatureEncoder {
+        match r {
+            EncoderRepr::Current { features, prior } => FeatureEncoder { features, prior },
+            EncoderRepr::Format3 {
+                category_rate,
+                payment_rate,
+                prior,
+            } => {
+                let number = |name: &str| EncodedFeature {
+                    name: name.into(),
+                    encoding: Encoding::Number {
+                        fill: 0.0,
+                        flag: false,
+                    },
+                };
+                let levels = |name: &str, codes: &[(&str, f64)], unseen: f64| EncodedFeature {
+                    name: name.into(),
+                    encoding: Encoding::Levels {
+                        codes: codes.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                        unseen,
+                    },
+                };
+                let [cod, upi, card, wallet] = payment_rate;
+                FeatureEncoder {
+                    features: vec![
+                        EncodedFeature {
+                            name: "category".into(),
+                            encoding: Encoding::Levels {
+                                codes: category_rate,
+                                unseen: prior,
+                            },
+                        },
+                        number("price"),
+                        number("discount"),
+                        number("delivery_days"),
+                        // Format 3 coded the customer type as New = 1, Returning = 0.
+                        levels("customer_type", &[("New", 1.0), ("Returning", 0.0)], 0.0),
+                        levels(
+                            "payment_method",
+                            &[
+                                ("COD", cod),
+                                ("UPI", upi),
+                                ("Card", card),
+                                ("Wallet", wallet),
+                            ],
+                            prior,
+                        ),
+                        number("customer_return_rate"),
+                        number("rating"),
+                    ],
+                    prior,
+                }
+            }
+        }
+    }
 }
 
 fn smoothed(returns: f64, n: f64, prior: f64) -> f64 {
     (returns + SMOOTHING * prior) / (n + SMOOTHING)
 }
 
-fn payment_index(p: PaymentMethod) -> usize {
-    PaymentMethod::ALL.iter().position(|&q| q == p).unwrap_or(0)
+/// The median of `v` (0 when empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
 }
 
 impl FeatureEncoder {
     /// Fits the encoding on the labelled rows `rows` of `ds`.
     pub fn fit(ds: &Dataset, rows: &[usize]) -> Self {
         let o = &ds.orders;
-        let mut cat = vec![(0.0, 0.0); ds.categories.len()];
-        let mut pay = [(0.0, 0.0); 4];
-        let (mut ret, mut n) = (0.0, 0.0);
-        for &i in rows {
-            let y = f64::from(u8::from(o.returned[i].unwrap_or(false)));
-            let c = &mut cat[o.category[i] as usize];
-            c.0 += y;
-            c.1 += 1.0;
-            let p = &mut pay[payment_index(o.payment[i])];
-            p.0 += y;
-            p.1 += 1.0;
-            ret += y;
-            n += 1.0;
-        }
-        let prior = if n > 0.0 { ret / n } else { 0.0 };
-        FeatureEncoder {
-            category_rate: ds
-                .categories
-                .iter()
-                .zip(&cat)
-                .filter(|(_, c)| c.1 > 0.0)
-                .map(|(name, c)| (name.clone(), smoothed(c.0, c.1, prior)))
-                .collect(),
-            payment_rate: pay.map(|p| smoothed(p.0, p.1, prior)),
-            prior,
-        }
-    }
-
-    /// The code of a category name.
-    pub fn category_code(&self, name: &str) -> f64 {
-        self.category_rate.get(name).copied().unwrap_or(self.prior)
-    }
-
-    /// Codes of every category of `ds`, indexed by category id (fast path for whole datasets).
-    pub fn category_codes(&self, ds: &Dataset) -> Vec<f64> {
-        ds.categories
+        let y = |i: usize| f64::from(u8::from(o.returned[i].unwrap_or(false)));
+        let n = rows.len() as f64;
+        let prior = if n > 0.0 {
+            rows.iter().map(|&i| y(i)).sum::<f64>() / n
+        } else {
+            0.0
+        };
+        let features = o
+            .features
             .iter()
-            .map(|c| self.category_code(c))
-            .collect()
+            .enumerate()
+            .map(|(f, col)| {
+                let levels = ds.levels(f);
+                let encoding = if col.spec.kind == FeatureKind::Numeric {
+                    let known: Vec<f64> = rows.iter().filter_map(|&i| ds.number(f, i)).collect();
+                    Encoding::Number {
+                        flag: known.len() < rows.len(),
+                        fill: median(known),
+                    }
+                } else {
+                    let mut sums = vec![(0.0, 0.0); levels.len()];
+                    for &i in rows {
+                        if let Some(k) = ds.level(f, i) {
+                            let s = &mut sums[k as usize];
+                            s.0 += y(i);
+                            s.1 += 1.0;
+                        }
+                    }
+                    Encoding::Levels {
+                        codes: match col.spec.levels.as_deref() {
+                            // Two declared levels: an indicator of the first.
+                            Some([first, second]) => {
+                                BTreeMap::from([(first.clone(), 1.0), (second.clone(), 0.0)])
+                            }
+                            _ => levels
+                                .iter()
+                                .zip(&sums)
+                                .filter(|(_, s)| s.1 > 0.0)
+                                .map(|(name, s)| (name.clone(), smoothed(s.0, s.1, prior)))
+                                .collect(),
+                        },
+                        unseen: prior,
+                    }
+                };
+                EncodedFeature {
+                    name: col.spec.name.clone(),
+                    encoding,
+                }
+            })
+            .collect();
+        FeatureEncoder { features, prior }
     }
 
-    /// Number of encoded features.
+    /// Number of encoded columns: the features, then a flag per feature with missing values.
     pub fn width(&self) -> usize {
-        N_FEATURES
+        self.features.len() + self.flags().count()
     }
 
-    /// Encodes the orders `rows` of `ds`.
+    /// Indices of the features that carry a missing-flag column.
+    fn flags(&self) -> impl Iterator<Item = usize> + '_ {
+        self.features.iter().enumerate().filter_map(|(j, f)| {
+            matches!(f.encoding, Encoding::Number { flag: true, .. }).then_some(j)
+        })
+    }
+
+    /// The encoded columns' names (for drivers).
+    pub fn column_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.features.iter().map(|f| f.name.clone()).collect();
+        names.extend(
+            self.flags()
+                .map(|j| format!("{}_missing", self.features[j].name)),
+        );
+        names
+    }
+
+    /// Encodes the orders `rows` of `ds` (whose features must be the ones fitted).
     pub fn encode_rows(&self, ds: &Dataset, rows: &[usize]) -> FeatureMatrix {
-        let codes = self.category_codes(ds);
+        // A categorical feature's code per level index of this dataset, looked up once.
+        let level_codes: Vec<Vec<f64>> = self
+            .features
+            .iter()
+            .enumerate()
+            .map(|(f, e)| match &e.encoding {
+                Encoding::Levels { codes, unseen } => ds
+                    .levels(f)
+                    .iter()
+                    .map(|l| codes.get(l).copied().unwrap_or(*unseen))
+                    .collect(),
+                Encoding::Number { .. } => Vec::new(),
+            })
+            .collect();
+        let flags: Vec<usize> = self.flags().collect();
         let mut m = FeatureMatrix::with_capacity(self.width(), rows.len());
+        let mut row = vec![0.0; self.width()];
         for &i in rows {
-            m.push(&self.encode_order(ds, &codes, i));
+            for (f, e) in self.features.iter().enumerate() {
+                row[f] = match &e.encoding {
+                    Encoding::Number { fill, .. } => ds.number(f, i).unwrap_or(*fill),
+                    Encoding::Levels { unseen, .. } => ds
+                        .level(f, i)
+                        .map_or(*unseen, |k| level_codes[f][k as usize]),
+                };
+            }
+            for (k, &f) in flags.iter().enumerate() {
+                row[self.features.len() + k] = f64::from(u8::from(ds.number(f, i).is_none()));
+            }
+            m.push(&row);
         }
         m
     }
 
-    /// Encodes one order given as features.
-    pub fn encode(&self, f: &OrderFeatures) -> [f64; N_FEATURES] {
-        [
-            self.category_code(&f.category),
-            f.price,
-            f.discount,
-            f.delivery_days,
-            customer_code(f.customer_type),
-            self.payment_rate[payment_index(f.payment_method)],
-            f.customer_return_rate,
-            f.rating,
-        ]
-    }
-
-    /// Encodes order `i` of `ds`; `category_codes` comes from [`Self::category_codes`].
-    fn encode_order(&self, ds: &Dataset, category_codes: &[f64], i: usize) -> [f64; N_FEATURES] {
-        let o = &ds.orders;
-        [
-            category_codes[o.category[i] as usize],
-            o.price[i],
-            o.discount[i],
-            o.delivery_days[i],
-            customer_code(o.customer_type[i]),
-            self.payment_rate[payment_index(o.payment[i])],
-            o.customer_return_rate[i],
-            o.rating[i],
-        ]
+    /// Encodes one order given as values by feature name (a feature not given is missing).
+    pub fn encode(&self, order: &OrderFeatures) -> Vec<f64> {
+        let value = |name: &str| order.values.get(name).unwrap_or(&OrderValue::Missing);
+        let mut row: Vec<f64> = self
+            .features
+            .iter()
+            .map(|e| match (&e.encoding, value(&e.name)) {
+                (Encoding::Number { .. }, OrderValue::Number(v)) => *v,
+                (Encoding::Number { fill, .. }, _) => *fill,
+                (Encoding::Levels { codes, unseen }, OrderValue::Text(t)) => {
+                    codes.get(t).copied().unwrap_or(*unseen)
+                }
+                (Encoding::Levels { unseen, .. }, _) => *unseen,
+            })
+            .collect();
+        for j in self.flags().collect::<Vec<_>>() {
+            let given = matches!(value(&self.features[j].name), OrderValue::Number(_));
+            row.push(f64::from(u8::from(!given)));
+        }
+        row
     }
 }
 
-fn customer_code(c: CustomerType) -> f64 {
-    match c {
-        CustomerType::New => 1.0,
-        CustomerType::Returning => 0.0,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(Vec::new()), 0.0);
+    }
+
+    #[test]
+    fn a_format_3_encoder_reads_as_the_eight_returnrisk_features() {
+        let json =
+            r#"{"category_rate":{"Books":0.1},"payment_rate":[0.4,0.1,0.2,0.3],"prior":0.2}"#;
+        let e: FeatureEncoder = serde_json::from_str(json).unwrap();
+        assert_eq!(e.width(), 8);
+        let mut o = OrderFeatures::default();
+        o.values
+            .insert("category".into(), OrderValue::Text("Books".into()));
+        o.values
+            .insert("customer_type".into(), OrderValue::Text("New".into()));
+        o.values
+            .insert("payment_method".into(), OrderValue::Text("Card".into()));
+        o.values.insert("price".into(), OrderValue::Number(9.5));
+        let row = e.encode(&o);
+        assert_eq!(row[0], 0.1);
+        assert_eq!(row[1], 9.5);
+        assert_eq!(row[4], 1.0);
+        assert_eq!(row[5], 0.2);
+        // Written back, it reads the same.
+        let again: FeatureEncoder =
+            serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(again, e);
     }
 }

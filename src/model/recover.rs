@@ -85,7 +85,7 @@ pub fn unregistered_match(
     reg: &Registry,
 ) -> Option<(RunRecord, TrainOutput)> {
     let fp = fingerprint_hex(ds.fingerprint);
-    let params = RunParams::of(cfg);
+    let params = RunParams::of(cfg, &ds.schema);
     let run = unregistered_runs(&ds.dir, reg)
         .into_iter()
         .rev()

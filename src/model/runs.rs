@@ -9,7 +9,7 @@
 //! A run is written into a hidden temp directory and renamed into place in one step, so a
 //! crash mid-write leaves no half run; runs are never modified afterwards.
 
-use super::train::{FORMAT_VERSION, Holdout, TrainOutput};
+use super::train::{FORMAT_VERSION, Holdout, OLDEST_FORMAT_VERSION, TrainOutput};
 use super::{Driver, GLOBAL, ModelMetrics, ModelSet};
 use crate::config::TrainConfig;
 use crate::data::{Dataset, day_str};
@@ -105,17 +105,14 @@ pub struct RunParams {
 
 impl RunParams {
     /// The parameters of a training configuration.
-    pub fn of(cfg: &TrainConfig) -> RunParams {
+    pub fn of(cfg: &TrainConfig, schema: &crate::data::schema::Schema) -> RunParams {
         let f = &cfg.forest;
         RunParams {
             trees: f.n_trees,
             max_depth: f.max_depth,
             min_samples_leaf: f.min_samples_leaf,
             max_features: f.max_features,
-            features: super::features::FEATURE_NAMES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            features: schema.features.iter().map(|f| f.name.clone()).collect(),
             threshold_policy: "max F1 on out-of-bag predictions of the training period".into(),
             seed: f.seed,
             test_fraction: cfg.test_fraction,
@@ -214,7 +211,7 @@ pub fn record(ds: &Dataset, out: &TrainOutput, id: &str) -> RunRecord {
             labelled: o.returned.iter().filter(|r| r.is_some()).count(),
             sellers: ds.sellers.len(),
         },
-        params: RunParams::of(&set.config),
+        params: RunParams::of(&set.config, &ds.schema),
         models,
     }
 }
@@ -341,9 +338,9 @@ pub fn load_run_models(data_dir: &Path, id: &str) -> Result<ModelSet, RunError> 
         message,
     };
     let set: ModelSet = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-    if set.format_version != FORMAT_VERSION {
+    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&set.format_version) {
         return Err(damaged(format!(
-            "model format {} (this build reads {FORMAT_VERSION})",
+            "model format {} (this build reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})",
             set.format_version
         )));
     }

@@ -83,7 +83,7 @@ pub enum StoreError {
 pub fn matching_run(ds: &Dataset, cfg: &TrainConfig, reg: &Registry) -> Option<RunRecord> {
     let registered = reg.run_ids();
     let fp = fingerprint_hex(ds.fingerprint);
-    let params = RunParams::of(cfg);
+    let params = RunParams::of(cfg, &ds.schema);
     list_runs(&ds.dir)
         .0
         .into_iter()

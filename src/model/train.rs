@@ -2,7 +2,7 @@
 //! each split by time (train on older orders, evaluate on the most recent ones), trained in
 //! parallel on all cores, with progress reported as models finish.
 
-use super::features::{FEATURE_NAMES, FeatureEncoder, FeatureMatrix};
+use super::features::{FeatureEncoder, FeatureMatrix};
 use super::forest::{self, ForestError};
 use super::importance::permutation_importance;
 use super::metrics::{at_threshold, average_precision, best_f1_threshold, brier, roc_auc};
@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Version of the saved model file; bump when [`ModelSet`] changes shape.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+
+/// The oldest model format this build reads (format 3: the fixed eight-feature encoder).
+pub const OLDEST_FORMAT_VERSION: u32 = 3;
 
 /// Progress of a training run, sent as each model finishes.
 #[derive(Clone, Debug)]
@@ -134,13 +137,9 @@ fn fit_model(
         global_brier: None,
         global_roc_auc: None,
     };
-    let drivers = permutation_importance(
-        &fitted.forest,
-        &test_x,
-        &test_y,
-        &FEATURE_NAMES,
-        cfg.forest.seed,
-    );
+    let names = encoder.column_names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let drivers = permutation_importance(&fitted.forest, &test_x, &test_y, &names, cfg.forest.seed);
     Ok(Fit {
         model: TrainedModel {
             encoder,
@@ -321,11 +320,13 @@ fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, Sel
         .map(|(s, seller)| {
             let ks = &by_seller[s];
             let x = global.test_x.select(ks);
+            let names = global.model.encoder.column_names();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
             let y: Vec<bool> = ks.iter().map(|&k| global.test_y[k]).collect();
             let d = SellerDrivers {
                 model: GLOBAL.to_string(),
                 n: ks.len(),
-                drivers: permutation_importance(&global.model.forest, &x, &y, &FEATURE_NAMES, seed),
+                drivers: permutation_importance(&global.model.forest, &x, &y, &names, seed),
             };
             (seller.id.clone(), d)
         })

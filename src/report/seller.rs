@@ -122,7 +122,7 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
                 o.date.clone(),
                 o.category.clone(),
                 format!("{:.2}", o.price),
-                o.payment_method.to_string(),
+                o.payment_method.clone().unwrap_or_default(),
                 o.status.to_string(),
                 num(o.risk_score, 3),
                 o.risk_label.unwrap_or("n/a").to_string(),
@@ -157,7 +157,7 @@ pub fn seller_csv(d: &SellerDetail) -> String {
             o.date,
             csv_field(&o.category),
             o.price,
-            o.payment_method,
+            o.payment_method.as_deref().unwrap_or(""),
             o.status,
             opt(o.risk_score),
             o.risk_label.unwrap_or("")

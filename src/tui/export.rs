@@ -21,7 +21,7 @@ pub fn export(app: &App) -> String {
                     o.date.clone(),
                     o.category.clone(),
                     o.price.to_string(),
-                    o.payment_method.to_string(),
+                    o.payment_method.clone().unwrap_or_default(),
                     o.status.to_string(),
                     opt(o.risk_score),
                     o.risk_label.unwrap_or("").to_string(),

@@ -3,7 +3,6 @@
 
 use super::app::{ALERTS, App, CATEGORIES, DetailView, SELLERS};
 use super::views::{self, ListView, OrderFilter};
-use crate::data::PaymentMethod;
 use crate::engine::Target;
 
 impl App {
@@ -111,8 +110,12 @@ impl App {
             }
             1 => d.filter.status = views::cycle(&d.filter.status, &["returned", "kept", "pending"]),
             _ => {
-                let pays: Vec<&'static str> =
-                    PaymentMethod::ALL.iter().map(|p| p.as_str()).collect();
+                // The dataset's payment methods, in its level order.
+                let ds = &self.engine.data;
+                let pays: Vec<String> = ds
+                    .roles
+                    .payment
+                    .map_or(Vec::new(), |f| ds.levels(f).to_vec());
                 d.filter.payment = views::cycle(&d.filter.payment, &pays);
             }
         }

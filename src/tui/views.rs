@@ -141,7 +141,7 @@ pub struct OrderFilter {
     /// Only `returned`, `kept` or `pending`.
     pub status: Option<&'static str>,
     /// Only this payment method.
-    pub payment: Option<&'static str>,
+    pub payment: Option<String>,
 }
 
 /// The seller's orders after the drill-down filters, the live filter and the sort.
@@ -150,7 +150,11 @@ pub fn order_rows<'a>(all: &'a [OrderRow], f: &OrderFilter, v: &ListView) -> Vec
         .iter()
         .filter(|o| f.category.as_ref().is_none_or(|c| &o.category == c))
         .filter(|o| f.status.is_none_or(|s| o.status == s))
-        .filter(|o| f.payment.is_none_or(|p| o.payment_method == p))
+        .filter(|o| {
+            f.payment
+                .as_ref()
+                .is_none_or(|p| o.payment_method.as_ref() == Some(p))
+        })
         .filter(|o| matches(&v.filter, &[&o.order_id, &o.category]))
         .collect();
     let asc = v.ascending;

@@ -189,7 +189,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 (o.date.clone(), t.dim),
                 (o.category.clone(), t.text),
                 (format!("{:.2}", o.price), t.text),
-                (o.payment_method.to_string(), t.text),
+                (
+                    o.payment_method.clone().unwrap_or_else(|| "n/a".into()),
+                    t.text,
+                ),
                 (
                     o.status.to_string(),
                     if o.status == "returned" {
@@ -211,7 +214,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     if let Some(s) = f_.status {
         badges.push(s.to_string());
     }
-    if let Some(p) = f_.payment {
+    if let Some(p) = &f_.payment {
         badges.push(p.to_string());
     }
     let filters = if badges.is_empty() {
