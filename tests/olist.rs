@@ -332,3 +332,90 @@ fn the_command_writes_a_data_directory_and_never_overwrites_one() {
     assert!(parquet.status.success(), "{}", stderr(&parquet));
     assert!(out.join("orders.parquet").is_file());
 }
+
+#[test]
+fn every_command_opens_the_imported_sample_with_its_label_said() {
+    let Some(src) = sample() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("olist");
+    json(&["import", "olist", p(&src), "--out", p(&out)]);
+    let data = p(&out);
+    let report = json(&["report", "--format", "json", "--data", data]);
+    assert_eq!(
+        report["label_definition"],
+        "bad review (score <= 2), a proxy for a return"
+    );
+    assert_eq!(report["as_of"], "2018-08-27");
+    assert_eq!(report["total_orders"], 3007);
+    assert!(report["mean_risk"].as_f64().is_some());
+    // Regions are the marketplaces.
+    let regions: HashSet<&str> = report["sellers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["marketplace_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        regions
+            .iter()
+            .all(|r| ["N", "NE", "CO", "SE", "S"].contains(r)),
+        "{regions:?}"
+    );
+    let table = run(&["report", "--data", data]);
+    assert!(stdout(&table).contains("Label: bad review (score <= 2), a proxy for a return"));
+    // The model trained on the Olist features, evaluated on a time split.
+    let trained = json(&["train", "--format", "json", "--data", data]);
+    let global = &trained["models"][0];
+    assert_eq!(global["model"], "global");
+    let auc = global["roc_auc"].as_f64().unwrap();
+    assert!(auc > 0.6, "{auc}");
+    let run_id = trained["run_id"].as_str().unwrap();
+    let shown = json(&["runs", "show", run_id, "--format", "json", "--data", data]);
+    let features: Vec<&str> = shown["run"]["params"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(features.contains(&"days_late") && features.contains(&"payment_type"));
+    // Drift over the dataset's own columns; a seller's COD rule is not applicable.
+    let drift = json(&["drift", "--format", "json", "--data", data]);
+    let columns: Vec<&str> = drift["scopes"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["column"].as_str().unwrap())
+        .collect();
+    assert!(columns.contains(&"freight") && columns.contains(&"predicted_risk"));
+    let seller = report["sellers"][0]["seller_id"].as_str().unwrap();
+    let detail = json(&["seller", seller, "--format", "json", "--data", data]);
+    let cod = detail["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rule"] == "cod_share")
+        .unwrap();
+    assert_eq!(cod["applicable"], false);
+    assert_eq!(cod["triggered"], false);
+}
+
+#[test]
+fn a_bad_schema_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
+    let schema = dir.path().join("schema.toml");
+    std::fs::write(
+        &schema,
+        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Returned\"]\n",
+    )
+    .unwrap();
+    let out = run(&["report", "--data", p(dir.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "error: {}: features.numeric: \"Returned\" is the label: a feature must not be the answer",
+            schema.display()
+        )
+    );
+}

@@ -2,6 +2,7 @@
 //! the seller's marketplace, plus the model's top drivers for that seller.
 
 use super::snapshot::{SellerStats, Snapshot};
+use crate::data::Roles;
 use crate::model::{Driver, SellerDrivers};
 use serde::Serialize;
 
@@ -31,6 +32,9 @@ pub struct Explanation {
     pub marketplace_value: Option<f64>,
     /// The rule's threshold.
     pub threshold: f64,
+    /// False when the data has no column for the rule (no cash-on-delivery payment value,
+    /// no rating): the rule is named, never fires, and says why.
+    pub applicable: bool,
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -41,8 +45,26 @@ fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"))
 }
 
-/// The four rules for `seller`, compared with its marketplace's snapshot `mp`.
-pub fn explain(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
+/// The four rules for `seller`, compared with its marketplace's snapshot `mp`; `roles` says
+/// which of the data's columns exist (a rule without its column is not applicable).
+pub fn explain(seller: &SellerStats, mp: &Snapshot, roles: &Roles) -> Vec<Explanation> {
+    let mut rules = rules(seller, mp);
+    for e in &mut rules {
+        let missing = match e.rule {
+            "cod_share" if roles.cod.is_none() => Some("no cash-on-delivery payment column"),
+            "rating" if roles.rating.is_none() => Some("no rating column"),
+            _ => None,
+        };
+        if let Some(why) = missing {
+            e.applicable = false;
+            e.triggered = false;
+            e.message = format!("{}: not applicable ({why} in this data)", e.rule);
+        }
+    }
+    rules
+}
+
+fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
     let m = &mp.marketplace;
     vec![
         Explanation {
@@ -54,6 +76,7 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             value: seller.stats.return_rate,
             marketplace_value: mp.return_rate,
             threshold: RETURN_RATE_ABOVE,
+            applicable: true,
             message: format!(
                 "Return rate {} of labelled orders vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.stats.return_rate),
@@ -67,6 +90,7 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             value: seller.cod_share,
             marketplace_value: mp.cod_share,
             threshold: COD_SHARE_ABOVE,
+            applicable: true,
             message: format!(
                 "COD {} of orders vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.cod_share),
@@ -80,6 +104,7 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             value: seller.mean_rating,
             marketplace_value: mp.mean_rating,
             threshold: RATING_BELOW,
+            applicable: true,
             message: format!(
                 "Mean product rating {} vs {} in {m} (rule: below {RATING_BELOW:.1})",
                 num(seller.mean_rating),
@@ -92,6 +117,7 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             value: seller.stats.mean_risk,
             marketplace_value: mp.mean_risk,
             threshold: RISK_ABOVE,
+            applicable: true,
             message: format!(
                 "Mean predicted risk {} vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.stats.mean_risk),

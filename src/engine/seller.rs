@@ -164,7 +164,10 @@ impl Engine {
         Ok(SellerDetail {
             window: window.to_string(),
             as_of: mp.as_of.clone(),
-            explanations: stats.as_ref().map(|s| explain(s, &mp)).unwrap_or_default(),
+            explanations: stats
+                .as_ref()
+                .map(|s| explain(s, &mp, &ds.roles))
+                .unwrap_or_default(),
             drivers: top_drivers(
                 self.models
                     .as_ref()

@@ -116,6 +116,11 @@ pub struct Snapshot {
     pub start: String,
     /// Marketplace id, or `all`.
     pub marketplace: String,
+    /// What the label is when it is not a return (e.g. Olist's "bad review (score <= 2), a
+    /// proxy for a return"); every "return" number is this label's rate. `null`: returns.
+    pub label_definition: Option<String>,
+    /// What a marketplace is when it is not one (e.g. the seller's region); `null`: one.
+    pub marketplace_definition: Option<String>,
     /// Whether risk numbers are available (false while models train).
     pub scored: bool,
     /// Orders.
@@ -369,6 +374,8 @@ pub fn snapshot_in(
         marketplace: marketplace
             .map(|m| ds.marketplaces[m as usize].clone())
             .unwrap_or_else(|| "all".into()),
+        label_definition: ds.schema.label_definition.clone(),
+        marketplace_definition: ds.schema.marketplace_definition.clone(),
         scored,
         total_orders: t.orders,
         total_sellers: sellers.len(),

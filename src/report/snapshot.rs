@@ -21,6 +21,12 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
             " | risk n/a: models not trained"
         }
     );
+    if let Some(label) = &s.label_definition {
+        let _ = writeln!(out, "Label: {label}; every return rate below is this rate");
+    }
+    if let Some(m) = &s.marketplace_definition {
+        let _ = writeln!(out, "Marketplaces: {m}");
+    }
     let health = match (s.health_score, s.health.band) {
         (Some(h), Some(b)) => format!("{h:.0}/100 ({b})"),
         _ => "n/a".into(),

@@ -166,6 +166,11 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         Training::Ready(_) => t.dim,
         _ => t.warn,
     };
+    // A label that is not a return is said before the model status (which may be cut).
+    if let Some(label) = &app.snap.label_definition {
+        spans.push(Span::styled(format!("label: {label}"), t.warn));
+        spans.push(Span::styled(" | ", t.dim));
+    }
     spans.push(Span::styled(status, style));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -301,7 +306,7 @@ fn draw_help(f: &mut Frame, body: Rect, app: &App) {
         body.width
     };
     let col_w = (w.saturating_sub(2) as usize) / columns;
-    let lines: Vec<Line> = (0..per_col)
+    let mut lines: Vec<Line> = (0..per_col)
         .map(|r| {
             let mut spans = Vec::new();
             for c in 0..columns {
@@ -321,6 +326,18 @@ fn draw_help(f: &mut Frame, body: Rect, app: &App) {
             Line::from(spans)
         })
         .collect();
+    // On data whose label is not a return, say what it is.
+    for (what, text) in [
+        ("Label", &app.snap.label_definition),
+        ("Marketplaces", &app.snap.marketplace_definition),
+    ] {
+        if let Some(text) = text {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{what:>12}  "), t.header),
+                Span::raw(text.clone()),
+            ]));
+        }
+    }
     let h = (lines.len() as u16 + 2).min(body.height);
     let area = Rect {
         x: body.x + (body.width - w) / 2,

@@ -169,6 +169,10 @@ seller = "seller_id"
 marketplace = "region"
 marketplace_definition = "the seller's Brazilian region (N, NE, CO, SE, S), from its state"
 category = "category"
+price = "price"
+rating = "product_mean_score"
+delivery_days = "delivery_days"
+payment = "payment_type"
 
 [features]
 numeric = ["price", "freight", "items", "delivery_days", "days_late", "installments", "customer_bad_review_rate", "product_mean_score", "same_state"]

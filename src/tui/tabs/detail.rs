@@ -145,6 +145,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     format!(">{:.0}%", 100.0 * e.threshold),
                 ),
             };
+            if !e.applicable {
+                return Line::from(vec![
+                    Span::styled(mark, style),
+                    Span::styled(format!("{label:<12}not applicable: no such column"), t.dim),
+                ]);
+            }
             Line::from(vec![
                 Span::styled(mark, style),
                 Span::raw(format!(
