@@ -353,6 +353,13 @@ pub enum Command {
         /// Switches to time.
         #[arg(long, default_value_t = 200)]
         iterations: usize,
+        /// Instead: the Olist import and evaluation on the Olist tables in DIR (the import
+        /// timed on --olist-orders resampled orders; honest vs leaky ROC AUC on DIR itself).
+        #[arg(long, value_name = "DIR")]
+        olist: Option<PathBuf>,
+        /// Orders to resample for the timed import.
+        #[arg(long, default_value_t = 100_000)]
+        olist_orders: usize,
     },
 }
 

@@ -124,6 +124,15 @@ impl Fnv64 {
     }
 }
 
+/// The process's peak resident memory in MB (`VmHWM` in `/proc/self/status`; `None` where
+/// there is no such file).
+pub fn peak_memory_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// Ratio that is `None` when the denominator is zero (shown as "n/a", never NaN).
 pub fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| num / den)

@@ -297,8 +297,8 @@ fn the_command_writes_a_data_directory_and_never_overwrites_one() {
     let out = dir.path().join("out");
     let args = ["import", "olist", p(&src), "--out", p(&out)];
     let counts = json(&args);
-    assert_eq!(counts["rows"], 4);
-    assert_eq!(counts["rows_without_review"], 1);
+    assert_eq!(counts["counts"]["rows"], 4);
+    assert_eq!(counts["counts"]["rows_without_review"], 1);
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("import.json")).unwrap()).unwrap();
     assert_eq!(
@@ -418,4 +418,24 @@ fn a_bad_schema_names_the_file_and_the_key() {
             schema.display()
         )
     );
+}
+
+#[test]
+fn the_benchmark_resamples_imports_and_quantifies_the_leak() {
+    let Some(src) = sample() else { return };
+    let out = json(&["bench", "--olist", p(&src), "--olist-orders", "20000"]);
+    // 20,000 resampled orders: about as many rows (a few orders split, a few excluded).
+    let rows = out["import"]["rows"].as_u64().unwrap();
+    assert!((19_000..=20_500).contains(&rows), "{rows}");
+    assert!(out["import"]["seconds"].as_f64().unwrap() > 0.0);
+    let e = &out["evaluation"];
+    let auc = |k: &str| e[k]["roc_auc"].as_f64().unwrap();
+    let (lo, hi) = (
+        e["honest"]["roc_auc_95"][0].as_f64().unwrap(),
+        e["honest"]["roc_auc_95"][1].as_f64().unwrap(),
+    );
+    assert!(lo < auc("honest") && auc("honest") < hi);
+    // Copies of one order on both sides of a random split flatter the model.
+    assert!(auc("leaky") > auc("honest"), "{e}");
+    assert!(e["fan_out_rows"].as_u64().unwrap() > out["sample"]["rows"].as_u64().unwrap());
 }

@@ -120,7 +120,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import(source),
-        Some(Command::Bench { iterations }) => {
+        Some(Command::Bench {
+            olist: Some(src),
+            olist_orders,
+            ..
+        }) => emit_json(&bench_olist(&src, olist_orders)?),
+        Some(Command::Bench { iterations, .. }) => {
             let b = crate::bench::run(data, iterations)?;
             emit_json(&b)
         }
@@ -166,7 +171,60 @@ fn import(source: crate::cli::ImportCommand) -> Result<()> {
         out.display(),
         done.seconds
     );
-    emit_json(&done.counts)
+    emit_json(&serde_json::json!({
+        "counts": done.counts,
+        "seconds": done.seconds,
+        "peak_memory_mb": done.peak_memory_mb,
+    }))
+}
+
+/// `bench --olist DIR`: the import of `orders` resampled orders timed in a child process
+/// (its own time and peak memory), then the honest and leaky evaluations on DIR.
+fn bench_olist(src: &Path, orders: usize) -> Result<serde_json::Value> {
+    let scratch = tempfile_dir()?;
+    let resampled = scratch.join("resampled");
+    crate::import::olist::resample::resample(src, &resampled, orders, 11)?;
+    let out = scratch.join("imported");
+    let child = std::process::Command::new(std::env::current_exe()?)
+        .args(["import", "olist"])
+        .arg(&resampled)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .wrap_err("cannot run the import")?;
+    if !child.status.success() {
+        bail!(
+            "the import failed: {}",
+            String::from_utf8_lossy(&child.stderr)
+        );
+    }
+    let import: serde_json::Value = serde_json::from_slice(&child.stdout)?;
+    let tables = crate::import::olist::tables::read_tables(src)?;
+    let built = crate::import::olist::build::build(&tables);
+    let comparison =
+        crate::import::olist::evaluate::compare(&tables, &built, &scratch.join("evaluate"))?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(serde_json::json!({
+        "import": {
+            "orders_resampled": orders,
+            "rows": import["counts"]["rows"],
+            "seconds": import["seconds"],
+            "peak_memory_mb": import["peak_memory_mb"],
+        },
+        "sample": built.counts,
+        "evaluation": comparison,
+    }))
+}
+
+/// A fresh scratch directory under the system's temp directory.
+fn tempfile_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "returnrisk-bench-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    ));
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 /// How much of a user's argument an error message repeats.

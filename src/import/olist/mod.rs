@@ -6,7 +6,9 @@
 //! [`features`] computes the causal features, [`write`] writes the data directory.
 
 pub mod build;
+pub mod evaluate;
 pub mod features;
+pub mod resample;
 pub mod tables;
 pub mod write;
 
@@ -24,6 +26,8 @@ pub struct Imported {
     pub files: Vec<PathBuf>,
     /// Seconds taken.
     pub seconds: f64,
+    /// Peak resident memory of the process, in MB (Linux; `None` elsewhere).
+    pub peak_memory_mb: Option<f64>,
 }
 
 /// Imports the Olist tables in `src` into the data directory `out`.
@@ -45,5 +49,6 @@ pub fn import_olist(
         ),
         files,
         seconds: started.elapsed().as_secs_f64(),
+        peak_memory_mb: crate::util::peak_memory_mb(),
     })
 }

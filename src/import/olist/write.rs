@@ -181,6 +181,22 @@ categorical = ["category", "payment_type", "customer_type"]
     )
 }
 
+/// Writes `rows` as a data directory `dir` (orders.csv, sellers.csv, schema.toml), without
+/// the import record: for evaluations on variants of an import.
+pub fn write_dataset(dir: &Path, t: &OlistTables, rows: &[ImportRow]) -> color_eyre::Result<()> {
+    use color_eyre::eyre::WrapErr;
+    for (name, text) in [
+        ("orders.csv", orders_csv(rows)),
+        ("sellers.csv", sellers_csv(t, rows)),
+        ("schema.toml", schema_toml(OrdersFormat::Csv)),
+    ] {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// `import.json`.
 #[derive(Serialize)]
 struct ImportRecord<'a> {
