@@ -439,3 +439,34 @@ fn the_benchmark_resamples_imports_and_quantifies_the_leak() {
     assert!(auc("leaky") > auc("honest"), "{e}");
     assert!(e["fan_out_rows"].as_u64().unwrap() > out["sample"]["rows"].as_u64().unwrap());
 }
+
+#[test]
+fn a_schema_column_the_file_lacks_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
+    let schema = dir.path().join("schema.toml");
+    std::fs::write(
+        &schema,
+        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Freight\"]\n",
+    )
+    .unwrap();
+    let out = run(&["report", "--data", p(dir.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "error: {}: features.numeric: column \"Freight\" is not in orders.csv (its columns are read case-insensitively)",
+            schema.display()
+        )
+    );
+    // The same schema without the bad column loads the ReturnRisk file as a custom dataset.
+    std::fs::write(
+        &schema,
+        std::fs::read_to_string(&schema)
+            .unwrap()
+            .replace(", \"Freight\"", ""),
+    )
+    .unwrap();
+    let ok = run(&["report", "--format", "json", "--data", p(dir.path())]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}

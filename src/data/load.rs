@@ -217,7 +217,27 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let st = load_sellers(&seller_table, &mut report)?;
     let required = schema.required_columns();
     let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
-    let t = read_table(dir, "orders", &names, &mut fp)?;
+    let t = read_table(dir, "orders", &names, &mut fp).map_err(|e| {
+        // A column a schema.toml names but the file lacks: the schema's key is the mistake.
+        match (&e, dir.join("schema.toml").is_file()) {
+            (LoadError::MissingColumns { path, columns }, true) => {
+                let first = columns.split(", ").next().unwrap_or_default();
+                let key = required
+                    .iter()
+                    .find(|(_, c)| c.eq_ignore_ascii_case(first))
+                    .map_or("columns".to_string(), |(k, _)| k.clone());
+                LoadError::Schema(super::schema::SchemaError {
+                    path: dir.join("schema.toml"),
+                    key,
+                    message: format!(
+                        "column {first:?} is not in {} (its columns are read case-insensitively)",
+                        path.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                })
+            }
+            _ => e,
+        }
+    })?;
     let col = |c: &str| names.iter().position(|n| *n == c).expect("required");
     let (c_id, c_cat, c_price) = (
         col(&schema.order_id),
