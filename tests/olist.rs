@@ -470,3 +470,28 @@ fn a_schema_column_the_file_lacks_names_the_key() {
     let ok = run(&["report", "--format", "json", "--data", p(dir.path())]);
     assert!(ok.status.success(), "{}", stderr(&ok));
 }
+
+#[test]
+fn empty_feature_values_are_counted_not_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    tiny(&src);
+    let out = dir.path().join("out");
+    json(&["import", "olist", p(&src), "--out", p(&out)]);
+    let (ds, report) = returnrisk_tui::data::load_dir(&out, &Default::default()).unwrap();
+    assert_eq!(ds.orders.len(), 4);
+    assert_eq!(report.skipped_rows, 0);
+    let missing: HashMap<&str, usize> = report
+        .missing
+        .iter()
+        .map(|(n, k)| (n.as_str(), *k))
+        .collect();
+    // o3 is not delivered; o1 has no earlier review of anything.
+    assert_eq!(missing["delivery_days"], 1);
+    assert_eq!(missing["days_late"], 1);
+    assert_eq!(missing["customer_bad_review_rate"], 1);
+    let f = ds.feature_index("delivery_days").unwrap();
+    let o3 = ds.orders.id.iter().position(|id| id == "o3").unwrap();
+    assert_eq!(ds.number(f, o3), None);
+}

@@ -406,6 +406,17 @@ fn load_data(
     for w in &load_report.warnings {
         eprintln!("warning: {w}");
     }
+    if !load_report.missing.is_empty() {
+        let counts: Vec<String> = load_report
+            .missing
+            .iter()
+            .map(|(name, n)| format!("{name} {n}"))
+            .collect();
+        eprintln!(
+            "note: empty values (the model imputes them): {}",
+            counts.join(", ")
+        );
+    }
     Ok((ds, load_report, bands))
 }
 

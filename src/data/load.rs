@@ -62,6 +62,8 @@ pub struct LoadReport {
     pub errors: Vec<RowError>,
     /// Valid data that deserves a look (e.g. isolated late dates), one line each.
     pub warnings: Vec<String>,
+    /// Optional features with empty values, and how many (the model imputes them).
+    pub missing: Vec<(String, usize)>,
 }
 
 impl LoadReport {
@@ -351,6 +353,12 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     )?;
     drop(seen_ids);
     o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
+    report.missing = o
+        .features
+        .iter()
+        .filter(|f| f.missing > 0)
+        .map(|f| (f.spec.name.clone(), f.missing))
+        .collect();
     let file = t.path.file_name().unwrap_or_default().to_string_lossy();
     report.warnings.extend(isolated_dates_warning(&o.day, |i| {
         format!(
