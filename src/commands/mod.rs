@@ -1,8 +1,10 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
+mod import;
 mod lifecycle;
 mod order;
 pub mod output;
+mod predict;
 
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
@@ -81,7 +83,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             }
         }
         Some(Command::Train { format }) => lifecycle::train(data, format),
-        Some(Command::Predict { out, seller, order }) => predict(data, out, seller, order),
+        Some(Command::Predict { out, seller, order }) => predict::predict(data, out, seller, order),
         Some(Command::Drift {
             current,
             marketplace,
@@ -119,12 +121,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Runs { command }) => lifecycle::runs(command, data),
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
-        Some(Command::Import { source }) => import(source),
+        Some(Command::Import { source }) => import::import(source),
         Some(Command::Bench {
             olist: Some(src),
             olist_orders,
             ..
-        }) => emit_json(&bench_olist(&src, olist_orders)?),
+        }) => emit_json(&import::bench_olist(&src, olist_orders)?),
         Some(Command::Bench { iterations, .. }) => {
             let b = crate::bench::run(data, iterations)?;
             emit_json(&b)
@@ -133,7 +135,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
 }
 
 /// Refuses to write a dataset into `out` when it already holds data, unless `force`.
-fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
+pub(super) fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
     if let Some(existing) = crate::data::input_files(out)
         .into_iter()
         .find(|f| f.exists() && !force)
@@ -145,86 +147,6 @@ fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// `import olist`: reads, builds, writes, prints the counts as JSON.
-fn import(source: crate::cli::ImportCommand) -> Result<()> {
-    let crate::cli::ImportCommand::Olist {
-        src,
-        out,
-        format,
-        force,
-    } = source;
-    refuse_overwrite(&out, force)?;
-    let done = crate::import::olist::import_olist(&src, &out, format)?;
-    if done.invalid_rows.0 > 0 {
-        eprintln!(
-            "warning: skipped {} invalid source row(s); first: {}",
-            done.invalid_rows.0,
-            done.invalid_rows.1.as_deref().unwrap_or("")
-        );
-    }
-    eprintln!(
-        "imported {} orders as {} rows into {} in {:.2} s",
-        done.counts.orders_kept,
-        done.counts.rows,
-        out.display(),
-        done.seconds
-    );
-    emit_json(&serde_json::json!({
-        "counts": done.counts,
-        "seconds": done.seconds,
-        "peak_memory_mb": done.peak_memory_mb,
-    }))
-}
-
-/// `bench --olist DIR`: the import of `orders` resampled orders timed in a child process
-/// (its own time and peak memory), then the honest and leaky evaluations on DIR.
-fn bench_olist(src: &Path, orders: usize) -> Result<serde_json::Value> {
-    let scratch = tempfile_dir()?;
-    let resampled = scratch.join("resampled");
-    crate::import::olist::resample::resample(src, &resampled, orders, 11)?;
-    let out = scratch.join("imported");
-    let child = std::process::Command::new(std::env::current_exe()?)
-        .args(["import", "olist"])
-        .arg(&resampled)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .wrap_err("cannot run the import")?;
-    if !child.status.success() {
-        bail!(
-            "the import failed: {}",
-            String::from_utf8_lossy(&child.stderr)
-        );
-    }
-    let import: serde_json::Value = serde_json::from_slice(&child.stdout)?;
-    let tables = crate::import::olist::tables::read_tables(src)?;
-    let built = crate::import::olist::build::build(&tables);
-    let comparison =
-        crate::import::olist::evaluate::compare(&tables, &built, &scratch.join("evaluate"))?;
-    let _ = std::fs::remove_dir_all(&scratch);
-    Ok(serde_json::json!({
-        "import": {
-            "orders_resampled": orders,
-            "rows": import["counts"]["rows"],
-            "seconds": import["seconds"],
-            "peak_memory_mb": import["peak_memory_mb"],
-        },
-        "sample": built.counts,
-        "evaluation": comparison,
-    }))
-}
-
-/// A fresh scratch directory under the system's temp directory.
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "returnrisk-bench-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
 }
 
 /// How much of a user's argument an error message repeats.
@@ -243,7 +165,7 @@ pub(crate) fn echo_arg(s: &str) -> String {
 }
 
 /// A seller id argument must not be empty.
-fn check_seller_arg(id: &str) -> Result<()> {
+pub(super) fn check_seller_arg(id: &str) -> Result<()> {
     if id.trim().is_empty() {
         bail!("the seller id is empty: expected an id such as S001 (see `report`)");
     }
@@ -251,7 +173,7 @@ fn check_seller_arg(id: &str) -> Result<()> {
 }
 
 /// A seller id the data has (checked before any training).
-fn known_seller(ds: &Dataset, id: &str) -> Result<()> {
+pub(super) fn known_seller(ds: &Dataset, id: &str) -> Result<()> {
     match ds.seller_index(id) {
         Some(_) => Ok(()),
         None => Err(unknown_seller(ds, id)),
@@ -335,11 +257,11 @@ pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
 
 /// Checks a command's data-dependent arguments (a seller or marketplace id) once the data
 /// is loaded, before any training.
-type ArgCheck<'a> = &'a dyn Fn(&Dataset) -> Result<()>;
+pub(super) type ArgCheck<'a> = &'a dyn Fn(&Dataset) -> Result<()>;
 
 /// Like [`open`] but without the drift reports behind the alerts (for commands that show
 /// neither: `seller`, `predict`, `drift` with its own window).
-fn open_without_drift(args: &DataArgs, check: ArgCheck) -> Result<Engine> {
+pub(super) fn open_without_drift(args: &DataArgs, check: ArgCheck) -> Result<Engine> {
     open_with(args, false, false, check)
 }
 
@@ -436,71 +358,4 @@ fn train_or_reuse(
         eprintln!("warning: models trained but not saved ({why})");
     }
     result
-}
-
-/// The text of `predict --order`: inline JSON, `@FILE` (the JSON in a file) or `-` (stdin).
-fn order_text(arg: &str) -> Result<String> {
-    if arg == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .wrap_err("cannot read the --order JSON from stdin")?;
-        return Ok(text);
-    }
-    if let Some(file) = arg.strip_prefix('@') {
-        return std::fs::read_to_string(file)
-            .wrap_err_with(|| format!("cannot read the --order JSON from {file}"));
-    }
-    Ok(arg.to_string())
-}
-
-fn predict(
-    data: &DataArgs,
-    out: Option<PathBuf>,
-    seller: Option<String>,
-    order: Option<String>,
-) -> Result<()> {
-    if let Some(arg) = order {
-        // Validate the input before any loading or training.
-        let schema = crate::data::schema::load_schema(&data_dir(data)?)?;
-        let features = order::parse_order(&order_text(&arg)?, &schema)?;
-        if let Some(id) = &seller {
-            check_seller_arg(id)?;
-        }
-        // One order needs the models only: no scoring of the whole dataset, no cube.
-        let seller_id = seller.unwrap_or_default();
-        let check = |ds: &Dataset| match seller_id.as_str() {
-            "" => Ok(()),
-            id => known_seller(ds, id),
-        };
-        let loaded = load_with_models(data, false, &check)?;
-        let (model, name) = loaded.models.model_for(&seller_id);
-        let risk = model.score(&features);
-        let version = loaded.models.version_of(name);
-        return emit_json(&serde_json::json!({
-            "seller_id": seller_id,
-            "model": name,
-            "model_version": version.map(|v| v.version),
-            "run_id": version.map(|v| v.run_id.as_str()),
-            "risk_score": risk,
-            "risk_label": loaded.bands.label(risk).as_str(),
-        }));
-    }
-    let Some(out) = out else {
-        bail!(
-            "predict needs --out FILE (- for stdout), or --order JSON|@FILE|- (with optional --seller ID)"
-        );
-    };
-    check_out(&out, &data_dir(data)?)?;
-    let engine = open_without_drift(data, &|_| Ok(()))?;
-    let scores = engine
-        .scores
-        .as_ref()
-        .ok_or_else(|| eyre!("cannot predict without trained models"))?;
-    let models = engine.models.as_ref().ok_or_else(|| eyre!("no models"))?;
-    let ds = &engine.data;
-    let csv = report::predictions_csv(ds, models, scores, engine.bands);
-    if write_out(&out, csv.as_bytes())? {
-        eprintln!("wrote {} scores to {}", ds.orders.len(), out.display());
-    }
-    Ok(())
 }
