@@ -495,3 +495,45 @@ fn empty_feature_values_are_counted_not_rejected() {
     let o3 = ds.orders.id.iter().position(|id| id == "o3").unwrap();
     assert_eq!(ds.number(f, o3), None);
 }
+
+#[test]
+fn a_model_trained_on_other_features_is_replaced_not_misread() {
+    let Some(src) = sample() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("olist");
+    json(&["import", "olist", p(&src), "--out", p(&out)]);
+    let data = p(&out);
+    json(&["train", "--format", "json", "--data", data]);
+    let (full, _) = returnrisk_tui::data::load_dir(&out, &Default::default()).unwrap();
+    // The user drops `freight` from the schema: the old encoder must not read another
+    // column in its place.
+    let schema = out.join("schema.toml");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(
+        &schema,
+        text.replace("\"price\", \"freight\",", "\"price\","),
+    )
+    .unwrap();
+    let (less, _) = returnrisk_tui::data::load_dir(&out, &Default::default()).unwrap();
+    let rows: Vec<usize> = (0..full.orders.len()).collect();
+    let enc = returnrisk_tui::model::features::FeatureEncoder::fit(&full, &rows);
+    assert!(enc.fits(&full) && !enc.fits(&less));
+    let m = enc.encode_rows(&less, &rows);
+    let j = enc
+        .features
+        .iter()
+        .position(|f| f.name == "freight")
+        .unwrap();
+    let fill = match &enc.features[j].encoding {
+        returnrisk_tui::model::features::Encoding::Number { fill, .. } => *fill,
+        other => panic!("{other:?}"),
+    };
+    assert!((0..m.rows()).all(|r| m.row(r)[j] == fill));
+    // Training on the new schema replaces the old version, saying why.
+    let trained = json(&["train", "--format", "json", "--data", data]);
+    let decision = trained["models"][0]["decision"].as_str().unwrap();
+    assert!(
+        decision.contains("was trained on other features; replaced"),
+        "{decision}"
+    );
+}

@@ -270,36 +270,54 @@ impl FeatureEncoder {
         names
     }
 
-    /// Encodes the orders `rows` of `ds` (whose features must be the ones fitted).
+    /// Whether `ds` has exactly the features this encoder was fitted on, in order.
+    pub fn fits(&self, ds: &Dataset) -> bool {
+        self.features.len() == ds.orders.features.len()
+            && self
+                .features
+                .iter()
+                .zip(&ds.orders.features)
+                .all(|(e, c)| e.name == c.spec.name)
+    }
+
+    /// Encodes the orders `rows` of `ds`. Features are found by name: one the data lacks
+    /// is missing for every row (its fill, or the unseen code), never another column.
     pub fn encode_rows(&self, ds: &Dataset, rows: &[usize]) -> FeatureMatrix {
+        let source: Vec<Option<usize>> = self
+            .features
+            .iter()
+            .map(|e| ds.feature_index(&e.name))
+            .collect();
         // A categorical feature's code per level index of this dataset, looked up once.
         let level_codes: Vec<Vec<f64>> = self
             .features
             .iter()
-            .enumerate()
-            .map(|(f, e)| match &e.encoding {
-                Encoding::Levels { codes, unseen } => ds
-                    .levels(f)
+            .zip(&source)
+            .map(|(e, src)| match (&e.encoding, src) {
+                (Encoding::Levels { codes, unseen }, Some(f)) => ds
+                    .levels(*f)
                     .iter()
                     .map(|l| codes.get(l).copied().unwrap_or(*unseen))
                     .collect(),
-                Encoding::Number { .. } => Vec::new(),
+                _ => Vec::new(),
             })
             .collect();
         let flags: Vec<usize> = self.flags().collect();
+        let number = |j: usize, i: usize| source[j].and_then(|f| ds.number(f, i));
         let mut m = FeatureMatrix::with_capacity(self.width(), rows.len());
         let mut row = vec![0.0; self.width()];
         for &i in rows {
-            for (f, e) in self.features.iter().enumerate() {
-                row[f] = match &e.encoding {
-                    Encoding::Number { fill, .. } => ds.number(f, i).unwrap_or(*fill),
-                    Encoding::Levels { unseen, .. } => ds
-                        .level(f, i)
-                        .map_or(*unseen, |k| level_codes[f][k as usize]),
+            for (j, e) in self.features.iter().enumerate() {
+                row[j] = match &e.encoding {
+                    Encoding::Number { fill, .. } => number(j, i).unwrap_or(*fill),
+                    Encoding::Levels { unseen, .. } => source[j]
+                        .and_then(|f| ds.level(f, i))
+                        .and_then(|k| level_codes[j].get(k as usize).copied())
+                        .unwrap_or(*unseen),
                 };
             }
-            for (k, &f) in flags.iter().enumerate() {
-                row[self.features.len() + k] = f64::from(u8::from(ds.number(f, i).is_none()));
+            for (k, &j) in flags.iter().enumerate() {
+                row[self.features.len() + k] = f64::from(u8::from(number(j, i).is_none()));
             }
             m.push(&row);
         }

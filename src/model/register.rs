@@ -180,6 +180,13 @@ fn decide(
             );
         }
     };
+    if !model.encoder.fits(ds) {
+        return (
+            true,
+            format!("active {inc_name} v{inc_version} was trained on other features; replaced"),
+            None,
+        );
+    }
     let old = Score::of(&holdout.returned, &score_rows(ds, model, &holdout.rows));
     let m = rule.metric;
     let (a, b) = (fmt_metric(new.get(m)), fmt_metric(old.get(m)));
