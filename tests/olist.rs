@@ -537,3 +537,24 @@ fn a_model_trained_on_other_features_is_replaced_not_misread() {
         "{decision}"
     );
 }
+
+#[test]
+fn a_numeric_feature_holding_text_names_the_schema_key() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
+    let schema = dir.path().join("schema.toml");
+    std::fs::write(
+        &schema,
+        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Customer_Type\"]\n",
+    )
+    .unwrap();
+    let out = run(&["report", "--data", p(dir.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "error: {}: features.numeric: column \"Customer_Type\" holds no numbers (orders.csv:2: column 6 (Customer_Type): not a number: \"New\"); list it under features.categorical",
+            schema.display()
+        )
+    );
+}

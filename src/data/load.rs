@@ -94,6 +94,26 @@ impl LoadReport {
     }
 }
 
+/// No row was valid and a schema.toml feature rejected values: name its key when that
+/// feature is a numeric column holding text (every row failed on it first).
+fn wrong_kind(dir: &Path, o: &Orders, first_failure: &[Option<RowError>]) -> Result<(), LoadError> {
+    for (f, failure) in o.features.iter().zip(first_failure) {
+        if let (Some(e), super::schema::FeatureKind::Numeric) = (failure, f.spec.kind)
+            && e.reason == "not a number"
+        {
+            return Err(LoadError::Schema(super::schema::SchemaError {
+                path: dir.join("schema.toml"),
+                key: "features.numeric".into(),
+                message: format!(
+                    "column {:?} holds no numbers ({e}); list it under features.categorical",
+                    f.spec.column
+                ),
+            }));
+        }
+    }
+    Ok(())
+}
+
 /// Parses a finite number.
 fn parse_number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
@@ -275,6 +295,8 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     // Each order's line, for warnings that name rows.
     let mut lines: Vec<usize> = Vec::with_capacity(t.lines.len());
     let mut cells: Vec<FeatureCell> = Vec::with_capacity(builders.len());
+    // Per feature, the first value it rejected (a column of the wrong kind fails every row).
+    let mut first_failure: Vec<Option<RowError>> = vec![None; builders.len()];
     t.for_each_row(
         |row, v| {
             let err = |c: usize, reason: &str| t.err(row, c, names[c], v[c], reason);
@@ -293,8 +315,12 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
                 return Err(err(c_cat, &format!("empty {}", names[c_cat])));
             }
             cells.clear();
-            for (c, b) in &mut builders {
-                let cell = b.parser.parse(v[*c]).map_err(|why| err(*c, &why))?;
+            for (k, (c, b)) in builders.iter_mut().enumerate() {
+                let cell = b.parser.parse(v[*c]).map_err(|why| {
+                    let e = err(*c, &why);
+                    first_failure[k].get_or_insert_with(|| e.clone());
+                    e
+                })?;
                 cells.push(cell);
             }
             let price = match price_feature.map(|k| &cells[k]) {
@@ -353,6 +379,9 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     )?;
     drop(seen_ids);
     o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
+    if o.is_empty() && dir.join("schema.toml").is_file() {
+        wrong_kind(dir, &o, &first_failure)?;
+    }
     report.missing = o
         .features
         .iter()
