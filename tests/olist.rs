@@ -402,13 +402,7 @@ fn every_command_opens_the_imported_sample_with_its_label_said() {
 #[test]
 fn a_bad_schema_names_the_file_and_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
-    let schema = dir.path().join("schema.toml");
-    std::fs::write(
-        &schema,
-        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Returned\"]\n",
-    )
-    .unwrap();
+    let schema = returnrisk_dataset_with_schema(dir.path(), r#""Product_Price", "Returned""#);
     let out = run(&["report", "--data", p(dir.path())]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -443,13 +437,7 @@ fn the_benchmark_resamples_imports_and_quantifies_the_leak() {
 #[test]
 fn a_schema_column_the_file_lacks_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
-    let schema = dir.path().join("schema.toml");
-    std::fs::write(
-        &schema,
-        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Freight\"]\n",
-    )
-    .unwrap();
+    let schema = returnrisk_dataset_with_schema(dir.path(), r#""Product_Price", "Freight""#);
     let out = run(&["report", "--data", p(dir.path())]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -541,13 +529,7 @@ fn a_model_trained_on_other_features_is_replaced_not_misread() {
 #[test]
 fn a_numeric_feature_holding_text_names_the_schema_key() {
     let dir = tempfile::tempdir().unwrap();
-    write_dataset(dir.path(), &orders_with(common::VALID_ROWS[0]));
-    let schema = dir.path().join("schema.toml");
-    std::fs::write(
-        &schema,
-        "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [\"Product_Price\", \"Customer_Type\"]\n",
-    )
-    .unwrap();
+    let schema = returnrisk_dataset_with_schema(dir.path(), r#""Product_Price", "Customer_Type""#);
     let out = run(&["report", "--data", p(dir.path())]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -557,4 +539,19 @@ fn a_numeric_feature_holding_text_names_the_schema_key() {
             schema.display()
         )
     );
+}
+
+/// The ReturnRisk test rows with a schema.toml whose numeric features are `numeric` (a TOML
+/// list body); returns the schema's path.
+fn returnrisk_dataset_with_schema(dir: &Path, numeric: &str) -> PathBuf {
+    write_dataset(dir, &orders_with(common::VALID_ROWS[0]));
+    let schema = dir.join("schema.toml");
+    std::fs::write(
+        &schema,
+        format!(
+            "version = 1\n[label]\ncolumn = \"Returned\"\n[columns]\norder_id = \"Order_ID\"\ntimestamp = \"order_timestamp\"\nseller = \"seller_id\"\ncategory = \"Product_Category\"\nprice = \"Product_Price\"\n[features]\nnumeric = [{numeric}]\n"
+        ),
+    )
+    .unwrap();
+    schema
 }
