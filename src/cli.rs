@@ -24,12 +24,9 @@ pub struct Cli {
 /// (`returnrisk-tui --data D report` = `returnrisk-tui report --data D`).
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Where the data is and how strictly to read it.
+    /// Where the data is, how to read it, and the config file.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Config file [default: $XDG_CONFIG_HOME/returnrisk-tui/config.toml when it exists]
-    #[arg(long, value_name = "FILE", global = true)]
-    pub config: Option<PathBuf>,
     /// Log file [default: $XDG_STATE_HOME/returnrisk-tui/returnrisk-tui.log]
     #[arg(long, value_name = "FILE", global = true)]
     pub log: Option<PathBuf>,
@@ -70,9 +67,24 @@ pub struct DataArgs {
     /// outside is an invalid row [default: 2000-01-01..one year after today]
     #[arg(long, value_name = "FROM..TO", global = true)]
     pub date_range: Option<String>,
+    /// Config file: risk bands for every command, and the dashboard's look, window and keys
+    /// [default: $XDG_CONFIG_HOME/returnrisk-tui/config.toml when it exists]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 impl DataArgs {
+    /// The risk bands: `--bands`, else the config file's `risk.bands`, else `default`. One
+    /// rule for the dashboard and every command.
+    pub fn bands(&self) -> Result<crate::config::RiskBands, String> {
+        match &self.bands {
+            Some(b) => crate::config::RiskBands::parse(b),
+            None => crate::tui::config::Config::load(self.config.as_deref())
+                .map(|c| c.bands())
+                .map_err(|e| e.to_string()),
+        }
+    }
+
     /// How to load the data: `--strict` and `--date-range` (checked here, before any work).
     pub fn load_options(&self) -> Result<crate::data::LoadOptions, String> {
         let today = chrono::Utc::now().date_naive();

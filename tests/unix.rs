@@ -198,6 +198,25 @@ fn global_flags_mean_the_same_before_and_after_the_subcommand() {
     assert!(!cwd.path().join("data").exists());
     let default_bands = run_in(cwd.path(), &["report", "--format", "json", "--data", data]);
     assert_ne!(default_bands.stdout, before.stdout, "--bands had no effect");
+    // The config file's bands count for report as for the dashboard, in either position;
+    // --bands wins over them.
+    let cfg = cwd.path().join("bands.toml");
+    std::fs::write(&cfg, "[risk]\nbands = \"original\"\n").unwrap();
+    let report = ["report", "--format", "json", "--data", data];
+    let with_config = ["--config", p(&cfg)];
+    for args in [
+        [&with_config[..], &report[..]].concat(),
+        [&report[..], &with_config[..]].concat(),
+    ] {
+        let out = run_in(cwd.path(), &args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(out.stdout, before.stdout, "{args:?}");
+    }
+    let overridden = run_in(
+        cwd.path(),
+        &[&report[..], &with_config[..], &["--bands", "default"]].concat(),
+    );
+    assert_eq!(overridden.stdout, default_bands.stdout);
 
     // --strict: one bad row is an error in either position.
     let bad = tempfile::tempdir().unwrap();

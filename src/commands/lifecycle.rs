@@ -2,7 +2,7 @@
 
 use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
-use crate::config::{RiskBands, TrainConfig};
+use crate::config::TrainConfig;
 use crate::model::ModelMetrics;
 use crate::model::compare::compare;
 use crate::model::lock::StateLock;
@@ -394,8 +394,7 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
 
 /// `pipeline`: runs every step with progress on stderr and prints the summary.
 pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()> {
-    let bands =
-        RiskBands::parse(data.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
+    let bands = data.bands().map_err(|e| eyre!(e))?;
     let load = data.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(data)?;
     let opts = PipelineOptions {

@@ -314,8 +314,7 @@ pub(crate) fn load_with_models(args: &DataArgs, retrain: bool, check: ArgCheck) 
 fn load_data(
     args: &DataArgs,
 ) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
-    let bands =
-        RiskBands::parse(args.bands.as_deref().unwrap_or("default")).map_err(|e| eyre!(e))?;
+    let bands = args.bands().map_err(|e| eyre!(e))?;
     let load = args.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
     let (ds, load_report) = load_dir(&dir, &load)?;

@@ -21,7 +21,6 @@ pub mod widgets;
 
 use crate::cli::{GlobalArgs, TuiArgs};
 use crate::commands::data_dir;
-use crate::config::RiskBands;
 use crate::data::load_dir;
 use crate::engine::{Engine, Window};
 use action::{Action, Command};
@@ -42,17 +41,14 @@ use std::time::Instant;
 pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<()> {
     let started = Instant::now();
     let data = &global.data;
-    let cfg = config::Config::load(global.config.as_deref())?;
+    let cfg = config::Config::load(data.config.as_deref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
             "the dashboard needs an interactive terminal; for scripts, pipes and cron use `returnrisk-tui report` (or `seller`, `train`, `predict`; see --help)"
         );
     }
 
-    let bands = match &data.bands {
-        Some(b) => RiskBands::parse(b).map_err(|e| eyre!(e))?,
-        None => cfg.bands(),
-    };
+    let bands = data.bands().map_err(|e| eyre!(e))?;
     let window = match &opts.window {
         Some(w) => Window::parse(w).map_err(|e| eyre!(e))?,
         None => cfg.window(),
