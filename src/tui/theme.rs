@@ -79,10 +79,12 @@ impl Theme {
         let bold = Style::new().add_modifier(Modifier::BOLD);
         Theme {
             text: Style::new(),
-            dim: if mode == ColorMode::Mono {
-                Style::new()
-            } else {
-                c(Color::DarkGray, Color::Rgb(128, 128, 128))
+            // Borders, inactive tabs and hints: the terminal's own foreground, dimmed. Colour 8
+            // (bright black) is nearly invisible on palettes such as Solarized dark.
+            dim: match mode {
+                ColorMode::Mono => Style::new(),
+                ColorMode::Truecolor => Style::new().fg(Color::Rgb(128, 128, 128)),
+                _ => Style::new().add_modifier(Modifier::DIM),
             },
             accent: c(Color::Cyan, Color::Rgb(86, 182, 194)).add_modifier(Modifier::BOLD),
             header: bold.patch(c(Color::Yellow, Color::Rgb(229, 192, 123))),
@@ -112,5 +114,19 @@ impl Theme {
             "warning" => self.warn,
             _ => self.crit,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dim_text_never_uses_bright_black_in_ansi_mode() {
+        let t = Theme::new(ColorMode::Ansi, false, false);
+        assert_eq!(t.dim.fg, None);
+        assert!(t.dim.add_modifier.contains(Modifier::DIM));
+        let mono = Theme::new(ColorMode::Ansi, true, false);
+        assert_eq!(mono.dim, Style::new());
     }
 }
