@@ -472,3 +472,26 @@ fn drift_alert_jumps_to_its_marketplace() {
     assert_eq!((a.tab, a.marketplace_id()), (0, Some("M002")));
     assert_eq!(a.snap, a.engine.snapshot(a.window, Some("M002")).unwrap());
 }
+
+#[test]
+fn windows_and_marketplaces_cycle_both_ways() {
+    let mut a = app();
+    assert_eq!(a.window, Window::Days(30));
+    a.update(Action::Command(Command::PrevWindow));
+    assert_eq!(a.window, Window::Days(7));
+    a.update(Action::Command(Command::PrevWindow));
+    assert_eq!(a.window, Window::All);
+    a.update(Action::Command(Command::Window));
+    assert_eq!(a.window, Window::Days(7));
+    // all -> the last marketplace -> the one before; forward from there goes back.
+    let n = a.engine.data.marketplaces.len() as u16;
+    a.update(Action::Command(Command::PrevMarketplace));
+    assert_eq!(a.marketplace, Some(n - 1));
+    a.update(Action::Command(Command::PrevMarketplace));
+    assert_eq!(a.marketplace, Some(n - 2));
+    a.update(Action::Command(Command::Marketplace));
+    assert_eq!(a.marketplace, Some(n - 1));
+    a.update(Action::Command(Command::Marketplace));
+    assert_eq!(a.marketplace, None);
+    assert_eq!(a.snap.marketplace, "all");
+}

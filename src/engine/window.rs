@@ -45,6 +45,13 @@ impl Window {
         let i = Self::CYCLE.iter().position(|&w| w == self).unwrap_or(0);
         Self::CYCLE[(i + 1) % Self::CYCLE.len()]
     }
+
+    /// The previous window in [`Window::CYCLE`].
+    pub fn prev(self) -> Window {
+        let n = Self::CYCLE.len();
+        let i = Self::CYCLE.iter().position(|&w| w == self).unwrap_or(0);
+        Self::CYCLE[(i + n - 1) % n]
+    }
 }
 
 impl fmt::Display for Window {

@@ -40,8 +40,12 @@ pub enum Command {
     ReverseSort,
     /// Next window (7/30/90/all).
     Window,
+    /// The previous window.
+    PrevWindow,
     /// Next marketplace (all, then each).
     Marketplace,
+    /// The previous marketplace (all comes before the first).
+    PrevMarketplace,
     /// Export the current table to CSV.
     Export,
     /// Retrain the models in the background.

@@ -328,12 +328,25 @@ impl App {
                 self.window = self.window.next();
                 self.recompute();
             }
+            Action::Command(Command::PrevWindow) => {
+                self.window = self.window.prev();
+                self.recompute();
+            }
             Action::Command(Command::Marketplace) => {
                 let n = self.engine.data.marketplaces.len() as u16;
                 self.marketplace = match self.marketplace {
                     None if n > 0 => Some(0),
                     Some(m) if m + 1 < n => Some(m + 1),
                     _ => None,
+                };
+                self.recompute();
+            }
+            Action::Command(Command::PrevMarketplace) => {
+                let n = self.engine.data.marketplaces.len() as u16;
+                self.marketplace = match self.marketplace {
+                    None => n.checked_sub(1),
+                    Some(0) => None,
+                    Some(m) => Some(m - 1),
                 };
                 self.recompute();
             }

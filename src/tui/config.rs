@@ -59,8 +59,12 @@ pub struct KeysConfig {
     pub help: String,
     /// Cycle the window.
     pub next_window: String,
+    /// Cycle the window backwards.
+    pub prev_window: String,
     /// Cycle the marketplace.
     pub next_marketplace: String,
+    /// Cycle the marketplace backwards.
+    pub prev_marketplace: String,
     /// Cycle the sort column.
     pub sort: String,
     /// Reverse the sort.
@@ -183,12 +187,14 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 16] {
+    pub fn entries(&self) -> [(&'static str, &str); 18] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
             ("next_window", &self.next_window),
+            ("prev_window", &self.prev_window),
             ("next_marketplace", &self.next_marketplace),
+            ("prev_marketplace", &self.prev_marketplace),
             ("sort", &self.sort),
             ("reverse_sort", &self.reverse_sort),
             ("filter", &self.filter),

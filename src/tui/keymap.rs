@@ -192,11 +192,25 @@ impl KeyMap {
                 "window: 7d, 30d, 90d, all",
             ),
             b(
+                vec![k(&keys.prev_window)],
+                C::PrevWindow,
+                Global,
+                "",
+                "window, backwards",
+            ),
+            b(
                 vec![k(&keys.next_marketplace)],
                 C::Marketplace,
                 Global,
                 "market",
                 "marketplace: all, each",
+            ),
+            b(
+                vec![k(&keys.prev_marketplace)],
+                C::PrevMarketplace,
+                Global,
+                "",
+                "marketplace, backwards",
             ),
             b(
                 vec![KeyCode::Down, KeyCode::Char('j')],
