@@ -21,7 +21,7 @@ use crate::model::register::{
 use crate::model::registry::Registry;
 use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
 use crate::model::store::{active_models, matching_run, prepare_to_write};
-use crate::model::{TrainProgress, score_dataset, train_models};
+use crate::model::{ModelSet, TrainProgress, score_dataset, train_models};
 use crate::report::{drift_html, predictions_csv};
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
@@ -250,13 +250,17 @@ pub fn run_pipeline(
     }
 
     prepare_to_write(data_dir).map_err(|e| fail(Step::Train)(e.to_string()))?;
-    let (run_id, registered, reg) = train_steps(&ds, reg, opts, events, &mut timed)?;
+    let (run_id, registered, reg, reused) = train_steps(&ds, reg, opts, events, &mut timed)?;
 
     events(PipelineEvent::Started(Step::Predict));
     let t = Instant::now();
-    let set = active_models(data_dir, &reg)
-        .map_err(|e| fail(Step::Predict)(e.to_string()))?
-        .ok_or_else(|| fail(Step::Predict)("the registry has no active global model".into()))?;
+    // The active models: as read while deciding to reuse them, else as registered now.
+    let set = match reused {
+        Some(set) => set,
+        None => active_models(data_dir, &reg)
+            .map_err(|e| fail(Step::Predict)(e.to_string()))?
+            .ok_or_else(|| fail(Step::Predict)("the registry has no active global model".into()))?,
+    };
     let scores = score_dataset(&ds, &set);
     let csv = predictions_csv(&ds, &set, &scores, opts.bands);
     write(&predictions_path, csv.as_bytes()).map_err(fail(Step::Predict))?;
@@ -327,6 +331,10 @@ pub fn run_pipeline(
 
 type Timed<'a> = dyn FnMut(Step, bool, Instant, String) + 'a;
 
+/// What the training steps did: the new run (if any), its registration, the registry
+/// after it, and the active models when they were reused (already read).
+type Trained = (Option<String>, Vec<Registered>, Registry, Option<ModelSet>);
+
 /// Train, evaluate (store the run) and register, or skip all three when a registered run
 /// already trained on this data with these parameters.
 fn train_steps(
@@ -335,23 +343,24 @@ fn train_steps(
     opts: &PipelineOptions,
     events: &(dyn Fn(PipelineEvent) + Sync),
     timed: &mut Timed<'_>,
-) -> Result<(Option<String>, Vec<Registered>, Registry), PipelineError> {
+) -> Result<Trained, PipelineError> {
     let existing = matching_run(ds, &opts.train, &reg);
     // The active models must be readable to be relied on; unreadable ones are replaced by
     // a new run (the registration says so).
-    let usable = match active_models(&ds.dir, &reg) {
-        Ok(active) => active.is_some(),
+    let active = match active_models(&ds.dir, &reg) {
+        Ok(active) => active,
         Err(e) => {
             tracing::warn!("{e}");
-            false
+            None
         }
     };
-    if let Some(run) = existing.filter(|_| usable) {
+    let usable = active.is_some();
+    if let Some((run, set)) = existing.zip(active) {
         for step in [Step::Train, Step::Evaluate, Step::Register] {
             let why = format!("run {} already trained on this data", run.id);
             timed(step, false, Instant::now(), why);
         }
-        return Ok((None, Vec::new(), reg));
+        return Ok((None, Vec::new(), reg, Some(set)));
     }
 
     events(PipelineEvent::Started(Step::Train));
@@ -408,7 +417,7 @@ fn train_steps(
         t,
         registration_summary(&registered, true),
     );
-    Ok((Some(run.id), registered, reg))
+    Ok((Some(run.id), registered, reg, None))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

@@ -92,12 +92,15 @@ impl FeatureParser {
                         format!("unknown {} (expected {})", spec.column, or_list(levels))
                     }),
                 None if s.is_empty() => Err(format!("empty {}", spec.column)),
-                None => {
-                    let next = self.open_levels.len() as u32;
-                    Ok(Cell::Level(
-                        *self.open_levels.entry(s.to_string()).or_insert(next),
-                    ))
-                }
+                // A level seen before is looked up without allocating (the common case).
+                None => Ok(Cell::Level(match self.open_levels.get(s) {
+                    Some(&k) => k,
+                    None => {
+                        let k = self.open_levels.len() as u32;
+                        self.open_levels.insert(s.to_string(), k);
+                        k
+                    }
+                })),
             },
         }
     }
@@ -151,13 +154,21 @@ impl FeatureBuilder {
         }
     }
 
-    /// Whether the values live in the orders' own columns (nothing to store here).
-    pub fn is_shared(&self) -> bool {
-        self.shared.is_some()
+    /// Parses one cell. The category's values live in the orders' own column (the loader
+    /// reads and checks it): nothing to parse here.
+    pub fn parse(&mut self, raw: &str) -> Result<Cell, String> {
+        match self.shared {
+            Some(FeatureValues::Category) => Ok(Cell::Missing),
+            _ => self.parser.parse(raw),
+        }
     }
 
-    /// Stores a parsed cell (for a row that turned out valid).
+    /// Stores a parsed cell (for a row that turned out valid); nothing for a feature whose
+    /// values live in the orders' own columns.
     pub fn push(&mut self, cell: &Cell) {
+        if self.shared.is_some() {
+            return;
+        }
         match cell {
             Cell::Number(v) => self.numbers.push(*v),
             Cell::Level(k) => self.codes.push(*k),
@@ -238,7 +249,7 @@ mod tests {
         spec.levels = None;
         let mut b = FeatureBuilder::new(&spec, None);
         for v in ["voucher", "boleto", "voucher", "credit_card"] {
-            let c = b.parser.parse(v).ok().unwrap();
+            let c = b.parse(v).ok().unwrap();
             b.push(&c);
         }
         let col = b.finish();

@@ -292,8 +292,6 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let mut o = Orders::default();
     let mut category_ids: HashMap<String, u16> = HashMap::new();
     let mut seen_ids: HashMap<&str, usize> = HashMap::with_capacity(t.lines.len());
-    // Each order's line, for warnings that name rows.
-    let mut lines: Vec<usize> = Vec::with_capacity(t.lines.len());
     let mut cells: Vec<FeatureCell> = Vec::with_capacity(builders.len());
     // Per feature, the first value it rejected (a column of the wrong kind fails every row).
     let mut first_failure: Vec<Option<RowError>> = vec![None; builders.len()];
@@ -316,7 +314,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             }
             cells.clear();
             for (k, (c, b)) in builders.iter_mut().enumerate() {
-                let cell = b.parser.parse(v[*c]).map_err(|why| {
+                let cell = b.parse(v[*c]).map_err(|why| {
                     let e = err(*c, &why);
                     first_failure[k].get_or_insert_with(|| e.clone());
                     e
@@ -361,9 +359,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
                 }
             };
             for ((_, b), cell) in builders.iter_mut().zip(&cells) {
-                if !b.is_shared() {
-                    b.push(cell);
-                }
+                b.push(cell);
             }
             seen_ids.insert(id, t.lines[row]);
             o.id.push(id.to_string());
@@ -372,12 +368,10 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             o.returned.push(returned);
             o.seller.push(seller as u32);
             o.day.push(date_to_day(date));
-            lines.push(t.lines[row]);
             Ok(())
         },
         &mut report,
     )?;
-    drop(seen_ids);
     o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
     if o.is_empty() && dir.join("schema.toml").is_file() {
         wrong_kind(dir, &o, &first_failure)?;
@@ -389,15 +383,12 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
         .map(|f| (f.spec.name.clone(), f.missing))
         .collect();
     let file = t.path.file_name().unwrap_or_default().to_string_lossy();
+    // Each order's line is in the duplicate check's map, by id.
     report.warnings.extend(isolated_dates_warning(&o.day, |i| {
-        format!(
-            "{file}:{} ({}, {})",
-            lines[i],
-            o.id[i],
-            day_string(o.day[i])
-        )
+        let line = seen_ids.get(o.id[i].as_str()).copied().unwrap_or_default();
+        format!("{file}:{line} ({}, {})", o.id[i], day_string(o.day[i]))
     }));
-    drop(lines);
+    drop(seen_ids);
 
     if opts.strict && report.skipped_rows > 0 {
         return Err(LoadError::Strict {

@@ -209,10 +209,15 @@ pub fn load_or_train(
             return Ok((out.set, Provenance::TrainedUnsaved(e.to_string())));
         }
     };
-    if !force && let Some(set) = reusable(ds, cfg)? {
+    let reg = Registry::load(&ds.dir)?;
+    // Another process may have trained while this one waited for the lock: the active
+    // artifacts are read again only then (the check above already read them once).
+    if !force
+        && matching_run(ds, cfg, &reg).is_some()
+        && let Some(set) = reusable(ds, cfg)?
+    {
         return Ok((set, Provenance::Reused));
     }
-    let reg = Registry::load(&ds.dir)?;
     if !force && let Some((run, out)) = unregistered_match(ds, cfg, &reg) {
         tracing::info!("registering run {}, stored but never registered", run.id);
         return store_and_register(ds, Some(run), out);
