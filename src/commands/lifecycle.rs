@@ -8,7 +8,7 @@ use crate::model::compare::compare;
 use crate::model::lock::StateLock;
 use crate::model::prune::prune;
 use crate::model::recover::remove_stale_temps;
-use crate::model::register::check_active_readable;
+use crate::model::register::{promote_readable, rollback_readable};
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
 use crate::model::store::Provenance;
@@ -201,13 +201,6 @@ fn change_registry<T>(dir: &Path, change: impl FnOnce(&mut Registry) -> Result<T
     Ok(out)
 }
 
-/// A promote or rollback that would make a version whose artifacts cannot be read active
-/// is refused (the registry is not saved).
-fn refuse_unreadable(dir: &Path, reg: &Registry, model: &str) -> Result<()> {
-    check_active_readable(dir, reg, model)
-        .map_err(|e| eyre!("refused: {e}; its run's artifacts are needed to score"))
-}
-
 fn active_label(v: Option<u32>) -> String {
     v.map_or("none (the global model scores)".into(), |v| format!("v{v}"))
 }
@@ -239,8 +232,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
             let v = parse_version(&version)?;
             let before = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
-                reg.promote(&model, v)?;
-                refuse_unreadable(&dir, reg, &model)?;
+                promote_readable(&dir, reg, &model, v)?;
                 Ok(before)
             })?;
             report_change(state.format, &model, before, Some(v))
@@ -249,8 +241,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
             let dir = state_dir(data)?;
             let (before, after) = change_registry(&dir, |reg| {
                 let before = reg.entry(&model)?.active;
-                let after = reg.rollback(&model)?;
-                refuse_unreadable(&dir, reg, &model)?;
+                let after = rollback_readable(&dir, reg, &model)?;
                 Ok((before, after))
             })?;
             report_change(state.format, &model, before, after)

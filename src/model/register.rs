@@ -6,7 +6,7 @@
 //! [`PromotionRule`]; otherwise it stays a candidate. Also: the set of active models,
 //! assembled from their runs' artifacts.
 
-use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, Score};
+use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, RegistryError, Score};
 use super::runs::{RunError, RunRecord, load_run_models};
 use super::train::{Holdout, TrainOutput};
 use super::{GLOBAL, ModelSet, TrainedModel, VersionRef};
@@ -244,10 +244,9 @@ pub fn active_versions(reg: &Registry) -> BTreeMap<String, VersionRef> {
         .collect()
 }
 
-/// Checks that `model`'s active version can be read (after a promote or rollback: a change
-/// that would make an unreadable version active is refused by the caller). A seller
-/// without an active version is scored by the global model: nothing to read.
-pub fn check_active_readable(
+/// Checks that `model`'s active version can be read. A seller without an active version is
+/// scored by the global model: nothing to read.
+fn check_active_readable(
     data_dir: &Path,
     reg: &Registry,
     model: &str,
@@ -263,6 +262,41 @@ pub fn check_active_readable(
             version: v.version,
             error,
         })
+}
+
+/// Why a promote or rollback was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The registry refused it (unknown model or version, nothing to roll back to, ...).
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// It would make a version active whose artifacts cannot be read.
+    #[error("refused: {0}; its run's artifacts are needed to score")]
+    Unreadable(UnreadableVersion),
+}
+
+/// Makes `version` of `model` active in `reg` (not saved), refusing a version whose
+/// artifacts cannot be read. One rule for the CLI and the dashboard.
+pub fn promote_readable(
+    data_dir: &Path,
+    reg: &mut Registry,
+    model: &str,
+    version: u32,
+) -> Result<(), ChangeError> {
+    reg.promote(model, version)?;
+    check_active_readable(data_dir, reg, model).map_err(ChangeError::Unreadable)
+}
+
+/// Returns `model` to its previous version in `reg` (not saved), refusing a version whose
+/// artifacts cannot be read; the version it returns to (`None`: the global model scores).
+pub fn rollback_readable(
+    data_dir: &Path,
+    reg: &mut Registry,
+    model: &str,
+) -> Result<Option<u32>, ChangeError> {
+    let back = reg.rollback(model)?;
+    check_active_readable(data_dir, reg, model).map_err(ChangeError::Unreadable)?;
+    Ok(back)
 }
 
 /// A cheap check (no artifact is parsed) that every active version's artifacts file is

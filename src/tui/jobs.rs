@@ -10,7 +10,7 @@ use crate::config::TrainConfig;
 use crate::data::{Dataset, load_dir};
 use crate::engine::{Engine, Prepared};
 use crate::model::lock::StateLock;
-use crate::model::register::{active_versions, check_active_readable};
+use crate::model::register::{active_versions, promote_readable, rollback_readable};
 use crate::model::registry::{Registry, registry_path};
 use crate::model::store::{Lifecycle, active_models, load_or_train};
 use std::path::{Path, PathBuf};
@@ -21,11 +21,6 @@ use tokio::sync::mpsc::UnboundedSender;
 /// How often the watcher looks at the data files and the registry.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
-thread_local! {
-    /// Set on a thread while it runs a background job (see [`spawn_job`]).
-    static IN_JOB: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Wraps the panic hook so that a panic off the UI thread (a background job, a watcher
 /// task) is logged and nothing else: the UI thread's hook (ratatui's, which restores the
 /// terminal) must not run while the dashboard goes on. Call on the UI thread, after the
@@ -34,7 +29,7 @@ pub fn install_job_panic_hook() {
     let previous = std::panic::take_hook();
     let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        if IN_JOB.get() || std::thread::current().id() != ui_thread {
+        if std::thread::current().id() != ui_thread {
             tracing::error!("background job panicked: {info}");
         } else {
             previous(info);
@@ -44,14 +39,16 @@ pub fn install_job_panic_hook() {
 
 /// Runs `work` on a blocking thread; a panic inside is caught and reported to the loop as
 /// [`Action::JobPanicked`] (the dashboard keeps working, the job is no longer running).
-fn spawn_job(tx: UnboundedSender<Action>, job: Job, work: impl FnOnce() + Send + 'static) {
+fn spawn_job(
+    tx: UnboundedSender<Action>,
+    job: Job,
+    work: impl FnOnce(&UnboundedSender<Action>) + Send + 'static,
+) {
     tokio::task::spawn_blocking(move || {
-        IN_JOB.set(true);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::util::panic_point(job.name());
-            work()
+            work(&tx)
         }));
-        IN_JOB.set(false);
         if let Err(payload) = outcome {
             let why = payload
                 .downcast_ref::<&str>()
@@ -78,9 +75,7 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
         let dir = app.engine.data.dir.clone();
         let load_options = app.load_options;
         let bands = app.engine.bands;
-        let done = tx.clone();
-        spawn_job(tx.clone(), Job::DataReload, move || {
-            let tx = done;
+        spawn_job(tx.clone(), Job::DataReload, move |tx| {
             // Validation and the first aggregation are seconds at 10M: never on the UI thread.
             let msg = match load_dir(&dir, &load_options) {
                 Ok((data, report)) => {
@@ -100,7 +95,7 @@ pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
 pub fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
-    spawn_job(tx.clone(), Job::Models, move || {
+    spawn_job(tx, Job::Models, move |tx| {
         let started = Instant::now();
         let progress = |p: crate::model::TrainProgress| {
             let _ = tx.send(Action::TrainProgress(p.done, p.total));
@@ -126,7 +121,7 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
     let dir = app.engine.data.dir.clone();
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
-    spawn_job(tx.clone(), Job::RegistryChange, move || {
+    spawn_job(tx, Job::RegistryChange, move |tx| {
         let done = (|| -> Result<String, String> {
             let _writing = crate::model::lock::begin_write();
             let _lock = StateLock::acquire(&dir, "dashboard registry change", false, &|_| {})
@@ -134,24 +129,21 @@ fn spawn_registry_op(app: &App, tx: UnboundedSender<Action>, op: RegistryOp) {
             let mut reg = Registry::load(&dir).map_err(|e| e.to_string())?;
             let what = match &op {
                 RegistryOp::Promote { model, version } => {
-                    reg.promote(model, *version).map_err(|e| e.to_string())?;
+                    promote_readable(&dir, &mut reg, model, *version).map_err(|e| e.to_string())?;
                     format!("{model}: v{version} is now active")
                 }
-                RegistryOp::Rollback { model } => match reg.rollback(model) {
-                    Ok(Some(v)) => format!("{model}: rolled back to v{v}"),
-                    Ok(None) => format!("{model}: rolled back to the global model"),
-                    Err(e) => return Err(e.to_string()),
-                },
+                RegistryOp::Rollback { model } => {
+                    match rollback_readable(&dir, &mut reg, model).map_err(|e| e.to_string())? {
+                        Some(v) => format!("{model}: rolled back to v{v}"),
+                        None => format!("{model}: rolled back to the global model"),
+                    }
+                }
             };
-            let model = match &op {
-                RegistryOp::Promote { model, .. } | RegistryOp::Rollback { model } => model,
-            };
-            check_active_readable(&dir, &reg, model).map_err(|e| format!("refused: {e}"))?;
             reg.save(&dir).map_err(|e| e.to_string())?;
             Ok(what)
         })();
         match done {
-            Ok(what) => reload_models(&data, bands, &tx, Some(what), Lifecycle::load(&dir)),
+            Ok(what) => reload_models(&data, bands, tx, Some(what), Lifecycle::load(&dir)),
             Err(e) => {
                 let _ = tx.send(Action::JobFailed(format!("registry unchanged: {e}")));
             }
@@ -165,14 +157,14 @@ fn spawn_reload_models(app: &App, tx: UnboundedSender<Action>) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
     let current = app.engine.models.as_ref().map(|m| m.versions.clone());
-    spawn_job(tx.clone(), Job::ModelReload, move || {
+    spawn_job(tx, Job::ModelReload, move |tx| {
         let lc = Lifecycle::load(&data.dir);
         if current.as_ref() == Some(&active_versions(&lc.registry)) {
             // A new candidate or a rule change: the scoring models are the same.
             let _ = tx.send(Action::LifecycleLoaded(Box::new(lc)));
             return;
         }
-        reload_models(&data, bands, &tx, None, lc);
+        reload_models(&data, bands, tx, None, lc);
     });
 }
 
