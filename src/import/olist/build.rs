@@ -149,10 +149,7 @@ pub fn build(t: &OlistTables) -> Built {
     }
     counts.repeated_review_ids = review_ids.values().filter(|&&n| n > 1).count();
 
-    let mut items: HashMap<&str, Vec<&RawItem>> = HashMap::new();
-    for it in &t.items {
-        items.entry(&it.order).or_default().push(it);
-    }
+    let items = t.items_by_order();
     let history = History::new(t, &items);
     let mut excluded: BTreeMap<String, usize> = BTreeMap::new();
     let mut rows = Vec::new();

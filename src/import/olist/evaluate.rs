@@ -19,7 +19,6 @@ use crate::model::metrics::roc_auc;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Bootstrap resamples for the AUC interval.
 pub const BOOTSTRAP: usize = 1000;
@@ -123,21 +122,17 @@ fn split_at_random(ds: &Dataset, seed: u64) -> (Vec<usize>, Vec<usize>) {
 /// The fan-out join the MLOps project trained on: every (item, payment, review) combination
 /// of an order is a row; no review counts as 0.
 fn fan_out(t: &OlistTables, built: &Built) -> Vec<ImportRow> {
-    let mut reviews: HashMap<&str, Vec<bool>> = HashMap::new();
-    for r in &t.reviews {
-        reviews.entry(&r.order).or_default().push(r.score <= 2);
-    }
-    let mut items: HashMap<&str, Vec<&super::tables::RawItem>> = HashMap::new();
-    for it in &t.items {
-        items.entry(&it.order).or_default().push(it);
-    }
+    let reviews = t.reviews_by_order();
+    let items = t.items_by_order();
     let mut rows = Vec::new();
     for base in &built.rows {
         let order = base.order_id.as_str();
-        let no_review = [false];
-        let labels: &[bool] = reviews.get(order).map_or(&no_review, |v| v.as_slice());
-        let pays = t.payments.get(order).cloned().unwrap_or_default();
-        let its = items.get(order).cloned().unwrap_or_default();
+        // No review counts as "not returned" here: the MLOps project's mistake.
+        let labels: Vec<bool> = reviews
+            .get(order)
+            .map_or(vec![false], |rs| rs.iter().map(|r| r.score <= 2).collect());
+        let pays = t.payments.get(order).map_or(&[][..], Vec::as_slice);
+        let its = items.get(order).map_or(&[][..], Vec::as_slice);
         for it in its.iter().filter(|i| i.seller == base.seller) {
             for (k, pay) in pays.iter().enumerate() {
                 for (r, &bad) in labels.iter().enumerate() {

@@ -8,7 +8,6 @@ use super::tables::{OlistTables, read_tables};
 use color_eyre::eyre::{Result, WrapErr};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -44,14 +43,8 @@ pub fn resample(src: &Path, out: &Path, orders: usize, seed: u64) -> Result<()> 
 
 /// The five per-order tables as CSV text, by file name.
 fn tables_csv(t: &OlistTables, orders: usize, seed: u64) -> Vec<(&'static str, String)> {
-    let mut items: HashMap<&str, Vec<&super::tables::RawItem>> = HashMap::new();
-    for it in &t.items {
-        items.entry(&it.order).or_default().push(it);
-    }
-    let mut reviews: HashMap<&str, Vec<&super::tables::RawReview>> = HashMap::new();
-    for r in &t.reviews {
-        reviews.entry(&r.order).or_default().push(r);
-    }
+    let items = t.items_by_order();
+    let reviews = t.reviews_by_order();
     let mut o_csv = String::from(
         "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date\n",
     );

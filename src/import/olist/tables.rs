@@ -130,6 +130,26 @@ pub struct OlistTables {
     pub report: LoadReport,
 }
 
+impl OlistTables {
+    /// Items by order id.
+    pub fn items_by_order(&self) -> HashMap<&str, Vec<&RawItem>> {
+        let mut m: HashMap<&str, Vec<&RawItem>> = HashMap::new();
+        for it in &self.items {
+            m.entry(&it.order).or_default().push(it);
+        }
+        m
+    }
+
+    /// Reviews by order id.
+    pub fn reviews_by_order(&self) -> HashMap<&str, Vec<&RawReview>> {
+        let mut m: HashMap<&str, Vec<&RawReview>> = HashMap::new();
+        for r in &self.reviews {
+            m.entry(&r.order).or_default().push(r);
+        }
+        m
+    }
+}
+
 /// The tables and the columns read from each.
 const TABLES: [(&str, &[&str]); 8] = [
     (
