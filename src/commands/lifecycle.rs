@@ -1,5 +1,6 @@
 //! `runs`, `models` and `pipeline`: the model lifecycle from the command line.
 
+use super::output::{emit, emit_json as print_json, outln};
 use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
 use crate::config::TrainConfig;
@@ -28,8 +29,6 @@ fn state_dir(args: &DataArgs) -> Result<PathBuf> {
     }
     Ok(dir)
 }
-
-use super::output::{emit, emit_json as print_json, outln};
 
 /// Finds a run by id, unique prefix, or `latest`.
 fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
@@ -103,10 +102,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                     );
                     Ok(())
                 }
-                ListFormat::Table => {
-                    emit(&report::runs_table(&runs, &reg))?;
-                    Ok(())
-                }
+                ListFormat::Table => emit(&report::runs_table(&runs, &reg)),
             }
         }
         RunsCommand::Show { id, state } => {
@@ -134,10 +130,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                         .collect();
                     print_json(&serde_json::json!({ "run": run, "registered": registered }))
                 }
-                ListFormat::Table => {
-                    emit(&report::run_text(&run, &reg))?;
-                    Ok(())
-                }
+                ListFormat::Table => emit(&report::run_text(&run, &reg)),
             }
         }
         RunsCommand::Prune { keep, state } => {
@@ -169,10 +162,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
             let c = compare(&find_run(&dir, &a)?, &find_run(&dir, &b)?);
             match state.format {
                 ListFormat::Json => print_json(&c),
-                ListFormat::Table => {
-                    emit(&report::comparison_table(&c))?;
-                    Ok(())
-                }
+                ListFormat::Table => emit(&report::comparison_table(&c)),
             }
         }
     }
@@ -217,10 +207,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
                     outln!("No registered models yet in {}.", dir.display());
                     Ok(())
                 }
-                ListFormat::Table => {
-                    emit(&report::registry_table(&reg, all))?;
-                    Ok(())
-                }
+                ListFormat::Table => emit(&report::registry_table(&reg, all)),
             }
         }
         ModelsCommand::Promote {
@@ -315,6 +302,9 @@ fn report_change(
 /// `train`: a new run, registered; prints every model of the run with its registration.
 pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
     let loaded = super::load_with_models(data, true, &|_| Ok(()))?;
+    if let Provenance::TrainedUnsaved(why) = &loaded.provenance {
+        bail!("models trained but not saved: {why}");
+    }
     let dir = &loaded.data.dir;
     let (run, registered) = match &loaded.provenance {
         Provenance::Trained { run_id, registered } => {
@@ -327,9 +317,6 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
         Some(r) => r.models.iter().map(|m| m.metrics.clone()).collect(),
         None => loaded.models.all_metrics().into_iter().cloned().collect(),
     };
-    if let Provenance::TrainedUnsaved(why) = &loaded.provenance {
-        bail!("models trained but not saved: {why}");
-    }
     let decision = |name: &str| registered.iter().find(|r| r.model == name);
     match format {
         ListFormat::Json => {
@@ -412,9 +399,6 @@ pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()>
     let summary = summary?;
     match format {
         ListFormat::Json => print_json(&summary),
-        ListFormat::Table => {
-            emit(&report::pipeline_table(&summary))?;
-            Ok(())
-        }
+        ListFormat::Table => emit(&report::pipeline_table(&summary)),
     }
 }

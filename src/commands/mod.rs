@@ -10,7 +10,7 @@ use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::generate::{GenerateOptions, generate};
 use crate::data::{Dataset, load_dir};
-use crate::engine::{Engine, EngineError, Prepared, Window};
+use crate::engine::{Engine, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
@@ -72,10 +72,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
             check_seller_arg(&id)?;
             let engine = open_without_drift(data, &|ds| known_seller(ds, &id))?;
-            let detail = engine.seller_detail(&id, window).map_err(|e| match e {
-                EngineError::UnknownSeller(_) => unknown_seller(&engine.data, &id),
-                e => e.into(),
-            })?;
+            // The id was checked against the data before any training.
+            let detail = engine.seller_detail(&id, window)?;
             match query.format {
                 Format::Table => emit(&report::seller_table(&detail, 25)),
                 Format::Json => emit_json(&detail),
@@ -108,15 +106,11 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 crate::cli::DriftFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                 crate::cli::DriftFormat::Html => report::drift_html(&r),
             };
-            match out {
-                Some(path) => {
-                    if write_out(&path, text.as_bytes())? {
-                        eprintln!("wrote the drift report to {}", path.display());
-                    }
-                    Ok(())
-                }
-                None => emit(&text),
+            let target = out.unwrap_or_else(|| PathBuf::from("-"));
+            if write_out(&target, text.as_bytes())? {
+                eprintln!("wrote the drift report to {}", target.display());
             }
+            Ok(())
         }
         Some(Command::Runs { command }) => lifecycle::runs(command, data),
         Some(Command::Models { command }) => lifecycle::models(command, data),
@@ -136,9 +130,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
 
 /// Refuses to write a dataset into `out` when it already holds data, unless `force`.
 pub(super) fn refuse_overwrite(out: &Path, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
     if let Some(existing) = crate::data::input_files(out)
         .into_iter()
-        .find(|f| f.exists() && !force)
+        .find(|f| f.exists())
     {
         bail!(
             "refusing to overwrite {}: {} already holds data (--force replaces it)",
