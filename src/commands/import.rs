@@ -40,9 +40,10 @@ pub(super) fn import(source: crate::cli::ImportCommand) -> Result<()> {
 /// `bench --olist DIR`: the import of `orders` resampled orders timed in a child process
 /// (its own time and peak memory), then the honest and leaky evaluations on DIR.
 pub(super) fn bench_olist(src: &Path, orders: usize) -> Result<serde_json::Value> {
-    let scratch = tempfile_dir()?;
+    let scratch = Scratch::new()?;
+    let scratch = scratch.path();
     let resampled = scratch.join("resampled");
-    crate::import::olist::resample::resample(src, &resampled, orders, 11)?;
+    crate::import::olist::resample::resample(src, &resampled, orders, RESAMPLE_SEED)?;
     let out = scratch.join("imported");
     let child = std::process::Command::new(std::env::current_exe()?)
         .args(["import", "olist"])
@@ -62,7 +63,6 @@ pub(super) fn bench_olist(src: &Path, orders: usize) -> Result<serde_json::Value
     let built = crate::import::olist::build::build(&tables);
     let comparison =
         crate::import::olist::evaluate::compare(&tables, &built, &scratch.join("evaluate"))?;
-    let _ = std::fs::remove_dir_all(&scratch);
     Ok(serde_json::json!({
         "import": {
             "orders_resampled": orders,
@@ -75,13 +75,31 @@ pub(super) fn bench_olist(src: &Path, orders: usize) -> Result<serde_json::Value
     }))
 }
 
-/// A fresh scratch directory under the system's temp directory.
-fn tempfile_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "returnrisk-bench-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
-    Ok(dir)
+/// Seed of the resampled orders (the benchmark is the same data every run).
+const RESAMPLE_SEED: u64 = 11;
+
+/// A scratch directory under the system's temp directory, removed when dropped (also
+/// when the benchmark fails half-way).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!(
+            "returnrisk-bench-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_millis()
+        ));
+        std::fs::create_dir_all(&dir)
+            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+        Ok(Scratch(dir))
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
