@@ -27,6 +27,12 @@ impl RiskLabel {
     }
 }
 
+impl std::fmt::Display for RiskLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Cut points from risk score to [`RiskLabel`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RiskBands {

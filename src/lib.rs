@@ -24,6 +24,7 @@ pub mod engine;
 pub mod import;
 pub mod logging;
 pub mod model;
+pub mod named;
 pub mod pipeline;
 pub mod report;
 pub mod text;

@@ -323,7 +323,7 @@ fn return_rate_alert_fires_for_the_outlier_only() {
     let rate_alerts: Vec<_> = s
         .alerts
         .iter()
-        .filter(|a| a.rule == "return_rate_above_marketplace")
+        .filter(|a| a.rule.as_str() == "return_rate_above_marketplace")
         .collect();
     assert_eq!(rate_alerts.len(), 1, "{:?}", s.alerts);
     assert_eq!(rate_alerts[0].target, Target::Seller("S1".into()));
@@ -336,7 +336,7 @@ fn return_rate_alert_fires_for_the_outlier_only() {
     assert!(
         s.alerts
             .iter()
-            .all(|a| a.rule == "return_rate_above_marketplace")
+            .all(|a| a.rule.as_str() == "return_rate_above_marketplace")
     );
 }
 
@@ -362,7 +362,7 @@ fn original_high_risk_rule_and_severity_order() {
     let high: Vec<_> = s
         .alerts
         .iter()
-        .filter(|a| a.rule == "seller_high_risk")
+        .filter(|a| a.rule.as_str() == "seller_high_risk")
         .collect();
     assert_eq!(high.len(), 1);
     assert_eq!(
@@ -387,7 +387,7 @@ fn explanations_compare_with_the_marketplace() {
     let cod = d
         .explanations
         .iter()
-        .find(|e| e.rule == "cod_share")
+        .find(|e| e.rule.as_str() == "cod_share")
         .unwrap();
     assert!(cod.triggered);
     assert_eq!(
@@ -397,10 +397,14 @@ fn explanations_compare_with_the_marketplace() {
     let rr = d
         .explanations
         .iter()
-        .find(|e| e.rule == "return_rate")
+        .find(|e| e.rule.as_str() == "return_rate")
         .unwrap();
     assert!(rr.triggered);
-    let rating = d.explanations.iter().find(|e| e.rule == "rating").unwrap();
+    let rating = d
+        .explanations
+        .iter()
+        .find(|e| e.rule.as_str() == "rating")
+        .unwrap();
     assert!(!rating.triggered);
     assert_eq!(
         rating.message,

@@ -303,7 +303,7 @@ fn drilldown_filters_orders() {
     a.update(Action::Command(Command::OrderStatus));
     let d = a.detail.as_ref().unwrap();
     let rows = views::order_rows(&d.detail.orders, &d.filter, &d.list);
-    assert!(rows.len() < all && rows.iter().all(|o| o.status == "returned"));
+    assert!(rows.len() < all && rows.iter().all(|o| o.status.as_str() == "returned"));
     a.update(Action::Command(Command::OrderPayment));
     let d = a.detail.as_ref().unwrap();
     assert!(
@@ -457,11 +457,15 @@ fn drift_alert_jumps_to_its_marketplace() {
     let alerts = a.snap.alerts.clone();
     let at = alerts
         .iter()
-        .position(|x| x.rule == "data_drift")
+        .position(|x| x.rule.as_str() == "data_drift")
         .expect("the demo data's injected shift raises a drift alert");
     assert_eq!(alerts[at].target, Target::Marketplace("M002".into()));
     assert!(
-        alerts.iter().filter(|x| x.rule == "data_drift").count() == 1,
+        alerts
+            .iter()
+            .filter(|x| x.rule.as_str() == "data_drift")
+            .count()
+            == 1,
         "only M002 drifts"
     );
     a.update(Action::Command(Command::GoTab(3)));

@@ -69,14 +69,31 @@ pub enum Target {
     Marketplace(String),
 }
 
+crate::named_enum! {
+    /// The alert rules (their names are the rule ids in JSON, CSV and on screen).
+    pub enum AlertRule {
+        /// A seller's high-risk orders.
+        SellerHighRisk => "seller_high_risk",
+        /// A category's mean risk above the marketplace's.
+        CategoryHighRisk => "category_high_risk",
+        /// A return rate significantly above its marketplace's.
+        ReturnRateAboveMarketplace => "return_rate_above_marketplace",
+        /// A mean risk above its marketplace's.
+        RiskAboveMarketplace => "risk_above_marketplace",
+        /// Mean risk rising over the window.
+        RisingRisk => "rising_risk",
+        /// A marketplace's feature distributions drifted.
+        DataDrift => "data_drift",
+    }
+}
+
 /// One alert.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alert {
     /// Severity.
     pub severity: Severity,
-    /// Rule id: `seller_high_risk`, `category_high_risk`, `return_rate_above_marketplace`,
-    /// `risk_above_marketplace`, `rising_risk`.
-    pub rule: &'static str,
+    /// The rule that fired.
+    pub rule: AlertRule,
     /// What to jump to.
     pub target: Target,
     /// The alert in words, with its numbers.
@@ -111,7 +128,7 @@ fn rate_alert(
     };
     Some(Alert {
         severity,
-        rule: "return_rate_above_marketplace",
+        rule: AlertRule::ReturnRateAboveMarketplace,
         target,
         message: format!(
             "{name}: return rate {} ({returned}/{labelled}) vs {} in {ref_name}; 95% lower bound {}",
@@ -138,7 +155,7 @@ fn risk_alert(
     }
     Some(Alert {
         severity: Severity::Warning,
-        rule: "risk_above_marketplace",
+        rule: AlertRule::RiskAboveMarketplace,
         target,
         message: format!(
             "{name}: mean risk {} vs {} in {ref_name} over {} orders; lower bound {}",
@@ -205,7 +222,7 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
                 } else {
                     Severity::Warning
                 },
-                rule: "seller_high_risk",
+                rule: AlertRule::SellerHighRisk,
                 target: target.clone(),
                 message: format!(
                     "{name}: {} high-risk orders, {} of {} orders",
@@ -227,7 +244,7 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
                     } else {
                         Severity::Warning
                     },
-                    rule: "rising_risk",
+                    rule: AlertRule::RisingRisk,
                     target,
                     message: format!(
                         "{name}: mean risk rising {:+.1} points per 30 days (t = {t:.1}, {} days)",
@@ -261,7 +278,7 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
         {
             out.push(Alert {
                 severity: Severity::Warning,
-                rule: "category_high_risk",
+                rule: AlertRule::CategoryHighRisk,
                 target: target.clone(),
                 message: format!(
                     "{cat}: {} of {} orders are high-risk",
@@ -314,7 +331,7 @@ pub fn drift_alerts(report: &DriftReport, marketplace: Option<&str>) -> Vec<Aler
                 } else {
                     Severity::Warning
                 },
-                rule: "data_drift",
+                rule: AlertRule::DataDrift,
                 target: Target::Marketplace(s.marketplace.clone()),
                 message: format!(
                     "{}: {} of {} columns drifted, last {} days vs the training period: {}",

@@ -17,11 +17,25 @@ pub const RISK_ABOVE: f64 = 0.70;
 /// Drivers listed per seller.
 pub const TOP_DRIVERS: usize = 3;
 
+crate::named_enum! {
+    /// The four explanation rules of the original ReturnRisk.
+    pub enum ExplanationRule {
+        /// Return rate above [`RETURN_RATE_ABOVE`].
+        ReturnRate => "return_rate",
+        /// Cash-on-delivery share above [`COD_SHARE_ABOVE`].
+        CodShare => "cod_share",
+        /// Mean product rating below [`RATING_BELOW`].
+        Rating => "rating",
+        /// Mean predicted risk above [`RISK_ABOVE`].
+        MeanRisk => "mean_risk",
+    }
+}
+
 /// One rule's verdict for a seller.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
-    /// `return_rate`, `cod_share`, `rating` or `mean_risk`.
-    pub rule: &'static str,
+    /// The rule.
+    pub rule: ExplanationRule,
     /// Whether the rule fires.
     pub triggered: bool,
     /// The comparison in words, e.g. "COD 62.0% of orders vs 24.1% in M002 (rule: above 50%)".
@@ -51,8 +65,10 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot, roles: &Roles) -> Vec<Explan
     let mut rules = rules(seller, mp);
     for e in &mut rules {
         let missing = match e.rule {
-            "cod_share" if roles.cod.is_none() => Some("no cash-on-delivery payment column"),
-            "rating" if roles.rating.is_none() => Some("no rating column"),
+            ExplanationRule::CodShare if roles.cod.is_none() => {
+                Some("no cash-on-delivery payment column")
+            }
+            ExplanationRule::Rating if roles.rating.is_none() => Some("no rating column"),
             _ => None,
         };
         if let Some(why) = missing {
@@ -68,7 +84,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
     let m = &mp.marketplace;
     vec![
         Explanation {
-            rule: "return_rate",
+            rule: ExplanationRule::ReturnRate,
             triggered: seller
                 .stats
                 .return_rate
@@ -85,7 +101,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             ),
         },
         Explanation {
-            rule: "cod_share",
+            rule: ExplanationRule::CodShare,
             triggered: seller.cod_share.is_some_and(|r| r > COD_SHARE_ABOVE),
             value: seller.cod_share,
             marketplace_value: mp.cod_share,
@@ -99,7 +115,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             ),
         },
         Explanation {
-            rule: "rating",
+            rule: ExplanationRule::Rating,
             triggered: seller.mean_rating.is_some_and(|r| r < RATING_BELOW),
             value: seller.mean_rating,
             marketplace_value: mp.mean_rating,
@@ -112,7 +128,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             ),
         },
         Explanation {
-            rule: "mean_risk",
+            rule: ExplanationRule::MeanRisk,
             triggered: seller.stats.mean_risk.is_some_and(|r| r > RISK_ABOVE),
             value: seller.stats.mean_risk,
             marketplace_value: mp.mean_risk,

@@ -29,13 +29,25 @@ pub const GOOD_ABOVE: f64 = 80.0;
 /// Health above this (and not good) is "warning"; else "critical".
 pub const WARNING_ABOVE: f64 = 50.0;
 
+crate::named_enum! {
+    /// The health score's bands.
+    pub enum HealthBand {
+        /// Above [`GOOD_ABOVE`].
+        Good => "good",
+        /// Above [`WARNING_ABOVE`].
+        Warning => "warning",
+        /// The rest.
+        Critical => "critical",
+    }
+}
+
 /// The score and its parts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Health {
     /// 0-100, `None` when no component is known.
     pub score: Option<f64>,
-    /// `good`, `warning` or `critical`.
-    pub band: Option<&'static str>,
+    /// Its band.
+    pub band: Option<HealthBand>,
     /// Trend component in 0-1.
     pub trend_penalty: Option<f64>,
 }
@@ -69,14 +81,14 @@ pub fn health_score(
     }
 }
 
-/// The band word of a score.
-pub fn band(score: f64) -> &'static str {
+/// The band of a score.
+pub fn band(score: f64) -> HealthBand {
     if score > GOOD_ABOVE {
-        "good"
+        HealthBand::Good
     } else if score > WARNING_ABOVE {
-        "warning"
+        HealthBand::Warning
     } else {
-        "critical"
+        HealthBand::Critical
     }
 }
 
@@ -89,12 +101,12 @@ mod tests {
         // 100 * (1 - (40*0.2 + 25*0.1 + 20*0.2 + 15*0) / 100) = 100 - 14.5
         let h = health_score(Some(0.2), Some(0.1), Some(0.2), Some(-0.01));
         assert!((h.score.unwrap() - 85.5).abs() < 1e-9);
-        assert_eq!(h.band, Some("good"));
+        assert_eq!(h.band, Some(HealthBand::Good));
         // Trend: +0.005/day = 0.15 per 30 days -> capped at 1.
         let h = health_score(Some(0.5), Some(0.4), Some(0.5), Some(0.005));
         let expected = 100.0 * (1.0 - (20.0 + 10.0 + 10.0 + 15.0) / 100.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
-        assert_eq!(h.band, Some("critical"));
+        assert_eq!(h.band, Some(HealthBand::Critical));
     }
 
     #[test]

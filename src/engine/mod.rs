@@ -17,8 +17,10 @@ use crate::model::{ModelSet, Scores, score_dataset};
 use cube::Cube;
 use std::sync::Arc;
 
-pub use alerts::{Alert, Severity, Target};
-pub use seller::{OrderRow, SellerDetail};
+pub use alerts::{Alert, AlertRule, Severity, Target};
+pub use explain::ExplanationRule;
+pub use health::HealthBand;
+pub use seller::{OrderRow, OrderStatus, SellerDetail};
 pub use snapshot::{
     CategoryStats, GroupStats, Scope, SellerStats, Snapshot, TrendPoint, snapshot, snapshot_in,
 };

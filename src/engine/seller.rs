@@ -7,6 +7,29 @@ use super::{Engine, EngineError, Window};
 use crate::model::{Driver, ModelMetrics};
 use serde::Serialize;
 
+crate::named_enum! {
+    /// Where an order stands: its label, or pending while it has none yet.
+    pub enum OrderStatus {
+        /// Labelled as returned.
+        Returned => "returned",
+        /// Labelled as kept.
+        Kept => "kept",
+        /// Not labelled yet.
+        Pending => "pending",
+    }
+}
+
+impl OrderStatus {
+    /// The status of an order's label.
+    pub fn of(returned: Option<bool>) -> OrderStatus {
+        match returned {
+            Some(true) => OrderStatus::Returned,
+            Some(false) => OrderStatus::Kept,
+            None => OrderStatus::Pending,
+        }
+    }
+}
+
 /// One order in the drill-down.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrderRow {
@@ -24,12 +47,12 @@ pub struct OrderRow {
     /// The payment method, when the dataset has one (also among `features`).
     #[serde(skip)]
     pub payment_method: Option<String>,
-    /// `returned`, `kept` or `pending`.
-    pub status: &'static str,
+    /// Returned, kept or pending.
+    pub status: OrderStatus,
     /// Model probability of a return.
     pub risk_score: Option<f64>,
     /// Low / Medium / High.
-    pub risk_label: Option<&'static str>,
+    pub risk_label: Option<crate::config::RiskLabel>,
 }
 
 /// Everything the drill-down shows.
@@ -143,13 +166,9 @@ impl Engine {
                     price: o.price[i],
                     features: order_features(ds, i),
                     payment_method: ds.payment(i).map(str::to_string),
-                    status: match o.returned[i] {
-                        Some(true) => "returned",
-                        Some(false) => "kept",
-                        None => "pending",
-                    },
+                    status: OrderStatus::of(o.returned[i]),
                     risk_score: risk,
-                    risk_label: risk.map(|r| self.bands.label(r).as_str()),
+                    risk_label: risk.map(|r| self.bands.label(r)),
                 }
             })
             .collect();

@@ -10,8 +10,8 @@ mod snapshot;
 pub use drift::{drift_html, drift_table};
 pub use predictions::{PREDICTIONS_HEADER, predictions_csv};
 pub use runs::{
-    comparison_table, pipeline_table, registration, registry_table, run_text, runs_table,
-    version_state,
+    VersionState, comparison_table, pipeline_table, registration, registry_table, run_text,
+    runs_table, version_state,
 };
 pub use seller::{metrics_table, seller_csv, seller_table};
 pub use snapshot::{snapshot_csv, snapshot_table};

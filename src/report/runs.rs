@@ -27,18 +27,31 @@ pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
         })
 }
 
-/// `active`, `candidate` (never active), `previous` (was active, replaced) or `pruned` (its
-/// run was deleted).
-pub fn version_state(entry: &ModelEntry, version: u32) -> &'static str {
+crate::named_enum! {
+    /// Where a registered model version stands.
+    pub enum VersionState {
+        /// Scoring now.
+        Active => "active",
+        /// Was active, since replaced.
+        Previous => "previous",
+        /// Never active.
+        Candidate => "candidate",
+        /// Its run was deleted.
+        Pruned => "pruned",
+    }
+}
+
+/// The state of `version` of `entry`.
+pub fn version_state(entry: &ModelEntry, version: u32) -> VersionState {
     if entry.active == Some(version) {
-        "active"
+        VersionState::Active
     } else if entry.version(version).is_some_and(|v| v.pruned) {
-        "pruned"
+        VersionState::Pruned
     } else if entry.history.contains(&version) || entry.version(version).is_some_and(|v| v.promoted)
     {
-        "previous"
+        VersionState::Previous
     } else {
-        "candidate"
+        VersionState::Candidate
     }
 }
 

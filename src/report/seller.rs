@@ -125,7 +125,7 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
                 o.payment_method.clone().unwrap_or_default(),
                 o.status.to_string(),
                 num(o.risk_score, 3),
-                o.risk_label.unwrap_or("n/a").to_string(),
+                o.risk_label.map_or("n/a", |l| l.as_str()).to_string(),
             ]
         })
         .collect();
@@ -160,7 +160,7 @@ pub fn seller_csv(d: &SellerDetail) -> String {
             o.payment_method.as_deref().unwrap_or(""),
             o.status,
             opt(o.risk_score),
-            o.risk_label.unwrap_or("")
+            o.risk_label.map_or("", |l| l.as_str())
         );
     }
     out

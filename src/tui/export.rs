@@ -24,7 +24,7 @@ pub fn export(app: &App) -> String {
                     o.payment_method.clone().unwrap_or_default(),
                     o.status.to_string(),
                     opt(o.risk_score),
-                    o.risk_label.unwrap_or("").to_string(),
+                    o.risk_label.map_or("", |l| l.as_str()).to_string(),
                 ]
             })
             .collect();

@@ -108,7 +108,7 @@ impl App {
                 cats.dedup();
                 d.filter.category = views::cycle(&d.filter.category, &cats);
             }
-            1 => d.filter.status = views::cycle(&d.filter.status, &["returned", "kept", "pending"]),
+            1 => d.filter.status = views::cycle(&d.filter.status, crate::engine::OrderStatus::ALL),
             _ => {
                 // The dataset's payment methods, in its level order.
                 let ds = &self.engine.data;

@@ -108,11 +108,11 @@ impl Theme {
     }
 
     /// Style of a health band word (`good`, `warning`, `critical`).
-    pub fn band(&self, band: &str) -> Style {
+    pub fn band(&self, band: crate::engine::HealthBand) -> Style {
         match band {
-            "good" => self.good,
-            "warning" => self.warn,
-            _ => self.crit,
+            crate::engine::HealthBand::Good => self.good,
+            crate::engine::HealthBand::Warning => self.warn,
+            crate::engine::HealthBand::Critical => self.crit,
         }
     }
 }

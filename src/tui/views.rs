@@ -121,7 +121,7 @@ pub fn target_name(t: &Target) -> &str {
 pub fn alert_rows<'a>(all: &'a [Alert], v: &ListView) -> Vec<&'a Alert> {
     let mut rows: Vec<&Alert> = all
         .iter()
-        .filter(|a| matches(&v.filter, &[&a.message, a.rule]))
+        .filter(|a| matches(&v.filter, &[&a.message, a.rule.as_str()]))
         .collect();
     match (v.sort, v.ascending) {
         (0, false) => {}
@@ -138,8 +138,8 @@ pub fn alert_rows<'a>(all: &'a [Alert], v: &ListView) -> Vec<&'a Alert> {
 pub struct OrderFilter {
     /// Only this category.
     pub category: Option<String>,
-    /// Only `returned`, `kept` or `pending`.
-    pub status: Option<&'static str>,
+    /// Only orders with this status.
+    pub status: Option<crate::engine::OrderStatus>,
     /// Only this payment method.
     pub payment: Option<String>,
 }

@@ -2,6 +2,8 @@
 //! seller's orders (newest first, filterable by category, status and payment).
 
 use super::risk_placeholder;
+use crate::config::RiskLabel;
+use crate::engine::{ExplanationRule, OrderStatus};
 use crate::tui::app::App;
 use crate::tui::tabs::marketplace::ASCII_BARS;
 use crate::tui::views::{ORDER_SORTS, order_rows};
@@ -124,22 +126,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 ("  ", t.dim)
             };
             let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
-                "return_rate" => (
+                ExplanationRule::ReturnRate => (
                     "Return rate",
                     |v| pct(v, "n/a"),
                     format!(">{:.0}%", 100.0 * e.threshold),
                 ),
-                "cod_share" => (
+                ExplanationRule::CodShare => (
                     "COD share",
                     |v| pct(v, "n/a"),
                     format!(">{:.0}%", 100.0 * e.threshold),
                 ),
-                "rating" => (
+                ExplanationRule::Rating => (
                     "Rating",
                     |v| num(v, 2, "n/a"),
                     format!("<{:.1}", e.threshold),
                 ),
-                _ => (
+                ExplanationRule::MeanRisk => (
                     "Mean risk",
                     |v| pct(v, "n/a"),
                     format!(">{:.0}%", 100.0 * e.threshold),
@@ -186,8 +188,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         .into_iter()
         .map(|o| {
             let label_style = match o.risk_label {
-                Some("High") => t.crit,
-                Some("Medium") => t.warn,
+                Some(RiskLabel::High) => t.crit,
+                Some(RiskLabel::Medium) => t.warn,
                 _ => t.text,
             };
             vec![
@@ -201,14 +203,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 ),
                 (
                     o.status.to_string(),
-                    if o.status == "returned" {
+                    if o.status == OrderStatus::Returned {
                         t.warn
                     } else {
                         t.text
                     },
                 ),
                 (num(o.risk_score, 3, ph), t.text),
-                (o.risk_label.unwrap_or("").to_string(), label_style),
+                (
+                    o.risk_label.map_or("", |l| l.as_str()).to_string(),
+                    label_style,
+                ),
             ]
         })
         .collect();

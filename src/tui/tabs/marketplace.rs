@@ -43,7 +43,7 @@ fn draw_health(f: &mut Frame, area: Rect, app: &App) {
                 Line::from(vec![
                     Span::styled(format!("{h:.0}"), t.band(band)),
                     Span::raw("/100  "),
-                    Span::styled(band, t.band(band)),
+                    Span::styled(band.as_str(), t.band(band)),
                 ]),
                 Line::from(Span::styled(hbar(t, h, 100.0, width), t.band(band))),
                 Line::from(Span::styled(health_inputs(s), t.dim)),

@@ -161,14 +161,21 @@ fn version_lines<'a>(app: &App, e: &ModelEntry) -> Vec<Line<'a>> {
         .map(|(i, v)| {
             let state = version_state(e, v.version);
             let cursor = if i == app.version_cursor { ">" } else { " " };
-            let style = if state == "active" { t.accent } else { t.text };
+            let style = if state == crate::report::VersionState::Active {
+                t.accent
+            } else {
+                t.text
+            };
             let style: Style = if i == app.version_cursor {
                 style.patch(t.selected)
             } else {
                 style
             };
             Line::from(vec![
-                Span::styled(format!("{cursor} v{:<3}{state:<10}", v.version), style),
+                Span::styled(
+                    format!("{cursor} v{:<3}{:<10}", v.version, state.as_str()),
+                    style,
+                ),
                 Span::styled(
                     format!(
                         " Brier {} AUC {} ",
