@@ -79,7 +79,7 @@ impl DataArgs {
     pub fn bands(&self) -> Result<crate::config::RiskBands, String> {
         match &self.bands {
             Some(b) => crate::config::RiskBands::parse(b),
-            None => crate::tui::config::Config::load(self.config.as_deref())
+            None => crate::config::file::Config::load(self.config.as_deref())
                 .map(|c| c.bands())
                 .map_err(|e| e.to_string()),
         }

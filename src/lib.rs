@@ -14,7 +14,6 @@
 
 #![warn(missing_docs)]
 
-pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -25,6 +24,7 @@ pub mod import;
 pub mod logging;
 pub mod model;
 pub mod named;
+pub mod open;
 pub mod pipeline;
 pub mod report;
 pub mod text;

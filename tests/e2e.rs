@@ -66,21 +66,53 @@ fn dashboard_in_a_real_terminal() {
     wait_for(s, "models trained", 120);
 
     keys(s, &["2"]);
-    wait_for(s, "Sellers (40)", 10);
+    wait_for(s, "Sellers 1/40", 10);
     keys(s, &["Enter"]);
-    let detail = wait_for(s, "Orders, newest first", 10);
+    let detail = wait_for(s, "Orders 1/", 10);
     assert!(detail.contains("Why (vs marketplace)"), "{detail}");
+    // y puts the selected order's id on the clipboard (OSC 52; tmux keeps it as a buffer).
+    tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    keys(s, &["y"]);
+    wait_for(s, "to the clipboard (OSC 52)", 10);
+    let copied = tmux(&["show-buffer"]);
+    assert!(
+        copied.starts_with("ORD") && detail.contains(copied.trim()),
+        "{copied:?}"
+    );
     keys(s, &["?"]);
     wait_for(s, "Keys on this screen", 10);
     keys(s, &["Escape"]);
     keys(s, &["Escape"]);
-    wait_for(s, "Sellers (40)", 10);
+    wait_for(s, "Sellers 1/40", 10);
+
+    // Esc goes back where you came from: Alerts -> seller -> Alerts.
+    keys(s, &["4"]);
+    wait_for(s, "Alerts 1/", 10);
+    keys(s, &["Enter"]);
+    let seller = wait_for(s, "alert: ", 10);
+    assert!(seller.contains("Orders 1/"), "{seller}");
+    keys(s, &["Escape"]);
+    wait_for(s, "Alerts 1/", 10);
+    // Categories -> a category's sellers -> one of them (the category carried as a chip)
+    // -> Esc -> Esc -> Categories.
+    keys(s, &["3"]);
+    wait_for(s, "Categories 1/", 10);
+    keys(s, &["Enter"]);
+    let scoped = wait_for(s, "[category ", 10);
+    assert!(scoped.contains("Sellers 1/"), "{scoped}");
+    keys(s, &["Enter"]);
+    let chip = wait_for(s, "Orders 1/", 10);
+    assert!(chip.contains("[category "), "{chip}");
+    keys(s, &["Escape"]);
+    wait_for(s, "Sellers 1/", 10);
+    keys(s, &["Escape"]);
+    wait_for(s, "Categories 1/", 10);
     keys(s, &["w"]);
     wait_for(s, "90d", 10);
 
     // Models tab: a promotion by another process (the CLI) is noticed and shown.
     keys(s, &["5"]);
-    wait_for(s, "Models (41)", 10);
+    wait_for(s, "Models 1/41", 10);
     let (a, b) = two_candidates(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
         .args(["models", "promote", &a, "1", "--data"])
@@ -351,7 +383,7 @@ fn a_panic_in_a_background_job_is_reported_and_the_dashboard_goes_on() {
         "1"
     );
     keys(s, &["2"]);
-    wait_for(s, "Sellers (40)", 10);
+    wait_for(s, "Sellers 1/40", 10);
     keys(s, &["q"]);
     wait_for(s, "RR_EXIT=0", 10);
     let logged = std::fs::read_to_string(&log).unwrap();

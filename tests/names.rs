@@ -8,13 +8,15 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use returnrisk_tui::config::RiskBands;
+use returnrisk_tui::config::file::{ColorMode, Config};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Window};
 use returnrisk_tui::text;
 use returnrisk_tui::tui::action::{Action, Command};
-use returnrisk_tui::tui::app::{App, SELLERS};
-use returnrisk_tui::tui::config::{ColorMode, Config};
+use returnrisk_tui::tui::app::App;
 use returnrisk_tui::tui::keymap::KeyMap;
+use returnrisk_tui::tui::tab::Tab;
+use returnrisk_tui::tui::tabs::sellers::SellerSort;
 use returnrisk_tui::tui::theme::Theme;
 use returnrisk_tui::tui::ui;
 use std::path::Path;
@@ -56,7 +58,7 @@ fn app_on(dir: &Path) -> App {
     let cfg = Config::defaults();
     let mut app = App::new(
         Engine::new(ds, report, RiskBands::DEFAULT),
-        KeyMap::new(&cfg.keys),
+        KeyMap::new(&cfg.keys).unwrap(),
         Theme::new(ColorMode::Ansi, false, false),
         Window::All,
     );
@@ -94,9 +96,9 @@ fn assert_clean(term: &Terminal<TestBackend>, w: u16) {
 fn odd_names_stay_inside_their_cells_while_scrolling() {
     let dir = odd_names_data();
     let mut app = app_on(dir.path());
-    app.update(Action::Command(Command::GoTab(SELLERS)));
+    app.update(Action::Command(Command::GoTab(Tab::Sellers)));
     // Sort by seller id: the renamed sellers come first.
-    while app.lists[0].sort != 7 {
+    while app.sellers.view.sort != SellerSort::Seller {
         app.update(Action::Command(Command::Sort));
     }
     // One terminal for every frame: ratatui sends only the cells that changed, as it does

@@ -3,17 +3,20 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use returnrisk_tui::config::file::{ColorMode, Config};
 use returnrisk_tui::config::{RiskBands, TrainConfig};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Target, Window};
 use returnrisk_tui::model::ModelSet;
 use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
-use returnrisk_tui::tui::action::{Action, Command};
-use returnrisk_tui::tui::app::{App, SELLERS};
-use returnrisk_tui::tui::config::{ColorMode, Config};
+use returnrisk_tui::tui::action::{Action, Command, Effect};
+use returnrisk_tui::tui::app::App;
 use returnrisk_tui::tui::keymap::KeyMap;
+use returnrisk_tui::tui::line_edit::Edit;
+use returnrisk_tui::tui::tab::Tab;
+use returnrisk_tui::tui::tabs::sellers::SellerSort;
 use returnrisk_tui::tui::theme::Theme;
-use returnrisk_tui::tui::{ui, views};
+use returnrisk_tui::tui::ui;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -46,7 +49,7 @@ fn app_without_models() -> App {
     let cfg = Config::defaults();
     let mut app = App::new(
         engine,
-        KeyMap::new(&cfg.keys),
+        KeyMap::new(&cfg.keys).unwrap(),
         Theme::new(ColorMode::Ansi, false, false),
         Window::Days(30),
     );
@@ -109,7 +112,7 @@ fn snapshot_every_tab() {
     .iter()
     .enumerate()
     {
-        a.update(Action::Command(Command::GoTab(i)));
+        a.update(Action::Command(Command::GoTab(Tab::ALL[i])));
         snap_both(name, &a);
     }
 }
@@ -124,7 +127,7 @@ fn snapshot_seller_drilldown() {
 #[test]
 fn snapshot_help_overlay() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(SELLERS)));
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     a.update(Action::Command(Command::Help));
     snap_both("help_sellers", &a);
 }
@@ -132,7 +135,7 @@ fn snapshot_help_overlay() {
 #[test]
 fn snapshot_alert_jump() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(3)));
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
     a.update(Action::Command(Command::Open));
     snap_both("alert_jump", &a);
 }
@@ -183,27 +186,24 @@ fn window_key_switches_every_number_to_the_engines_answer() {
 #[test]
 fn filter_narrows_the_table_and_esc_clears_it() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(SELLERS)));
-    let all = views::seller_rows(a.sellers_source(), &a.lists[0]).len();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let all = a.sellers.rows(&a).len();
     a.update(Action::Command(Command::Filter));
     for c in "s006".chars() {
-        a.update(Action::FilterChar(c));
+        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
     }
-    let rows = views::seller_rows(a.sellers_source(), &a.lists[0]);
+    let rows = a.sellers.rows(&a);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].seller_id, "S006");
     assert!(render(&a, 80, 24).contains("filter: s006"));
     a.update(Action::Command(Command::Back));
-    assert_eq!(
-        views::seller_rows(a.sellers_source(), &a.lists[0]).len(),
-        all
-    );
+    assert_eq!(a.sellers.rows(&a).len(), all);
 }
 
 #[test]
 fn enter_on_an_alert_opens_its_target() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(3)));
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
     let alerts = a.snap.alerts.clone();
     let seller_at = alerts
         .iter()
@@ -216,15 +216,15 @@ fn enter_on_an_alert_opens_its_target() {
     let Target::Seller(id) = &alerts[seller_at].target else {
         unreachable!()
     };
-    assert_eq!(&a.detail.as_ref().unwrap().detail.seller_id, id);
+    assert_eq!(&a.seller.as_ref().unwrap().detail.seller_id, id);
     a.update(Action::Command(Command::Back));
-    assert!(a.detail.is_none());
+    assert!(a.seller.is_none());
 
     if let Some(cat_at) = alerts
         .iter()
         .position(|x| matches!(x.target, Target::Category(_)))
     {
-        a.update(Action::Command(Command::GoTab(3)));
+        a.update(Action::Command(Command::GoTab(Tab::Alerts)));
         a.update(Action::Command(Command::Top));
         for _ in 0..cat_at {
             a.update(Action::Command(Command::Down));
@@ -233,17 +233,19 @@ fn enter_on_an_alert_opens_its_target() {
         let Target::Category(name) = &alerts[cat_at].target else {
             unreachable!()
         };
-        assert_eq!(a.tab, 2);
-        let rows = views::category_rows(&a.snap.categories, &a.lists[1]);
-        assert_eq!(&rows[a.lists[1].selected].category, name);
+        assert_eq!(a.tab, Tab::Categories);
+        let rows = a.categories.rows(&a);
+        assert_eq!(&rows[a.categories.view.cursor.selected].category, name);
     }
 }
 
 #[test]
 fn sort_keys_order_the_rows() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(SELLERS)));
-    let risks: Vec<f64> = views::seller_rows(a.sellers_source(), &a.lists[0])
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let risks: Vec<f64> = a
+        .sellers
+        .rows(&a)
         .iter()
         .map(|s| s.stats.mean_risk.unwrap())
         .collect();
@@ -251,18 +253,14 @@ fn sort_keys_order_the_rows() {
         risks.windows(2).all(|w| w[0] >= w[1]),
         "default: mean risk descending"
     );
-    a.update(Action::Command(Command::Sort));
-    let orders: Vec<u64> = views::seller_rows(a.sellers_source(), &a.lists[0])
-        .iter()
-        .map(|s| s.stats.orders)
-        .collect();
+    while a.sellers.view.sort != SellerSort::Orders {
+        a.update(Action::Command(Command::Sort));
+    }
+    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
     assert!(orders.windows(2).all(|w| w[0] >= w[1]));
     assert!(render(&a, 120, 40).contains("Orders▼"));
     a.update(Action::Command(Command::ReverseSort));
-    let orders: Vec<u64> = views::seller_rows(a.sellers_source(), &a.lists[0])
-        .iter()
-        .map(|s| s.stats.orders)
-        .collect();
+    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
     assert!(orders.windows(2).all(|w| w[0] <= w[1]));
     assert!(render(&a, 120, 40).contains("Orders▲"));
 }
@@ -270,13 +268,11 @@ fn sort_keys_order_the_rows() {
 #[test]
 fn enter_on_a_category_lists_its_sellers() {
     let mut a = app();
-    a.update(Action::Command(Command::GoTab(2)));
-    let cat = views::category_rows(&a.snap.categories, &a.lists[1])[0]
-        .category
-        .clone();
+    a.update(Action::Command(Command::GoTab(Tab::Categories)));
+    let cat = a.categories.rows(&a)[0].category.clone();
     a.update(Action::Command(Command::Open));
-    assert_eq!(a.tab, SELLERS);
-    let scoped = a.sellers_source();
+    assert_eq!(a.tab, Tab::Sellers);
+    let scoped = a.sellers.source(&a);
     let total: u64 = scoped.iter().map(|s| s.stats.orders).sum();
     let cat_orders = a
         .snap
@@ -292,64 +288,119 @@ fn enter_on_a_category_lists_its_sellers() {
     );
     assert!(render(&a, 120, 40).contains(&format!("category {cat}")));
     a.update(Action::Command(Command::Back));
-    assert!(a.category_scope.is_none());
+    assert!(a.sellers.scope.is_none());
 }
 
 #[test]
 fn drilldown_filters_orders() {
     let mut a = app();
     a.open_seller("S006");
-    let all = a.detail.as_ref().unwrap().detail.orders.len();
+    let all = a.seller.as_ref().unwrap().detail.orders.len();
     a.update(Action::Command(Command::OrderStatus));
-    let d = a.detail.as_ref().unwrap();
-    let rows = views::order_rows(&d.detail.orders, &d.filter, &d.list);
+    let d = a.seller.as_ref().unwrap();
+    let rows = d.rows();
     assert!(rows.len() < all && rows.iter().all(|o| o.status.as_str() == "returned"));
     a.update(Action::Command(Command::OrderPayment));
-    let d = a.detail.as_ref().unwrap();
+    let d = a.seller.as_ref().unwrap();
     assert!(
-        views::order_rows(&d.detail.orders, &d.filter, &d.list)
+        d.rows()
             .iter()
             .all(|o| o.payment_method.as_deref() == Some("COD"))
     );
 }
 
 #[test]
-fn export_writes_the_visible_table() {
+fn export_writes_the_visible_table_named_by_what_it_holds() {
     let mut a = app();
     let dir = tempfile::tempdir().unwrap();
     a.export_dir = dir.path().to_path_buf();
-    a.update(Action::Command(Command::GoTab(SELLERS)));
-    a.update(Action::Command(Command::Export));
-    let msg = a.message.clone().unwrap();
-    let file = dir.path().join("returnrisk-sellers-30-all.csv");
+    // Run an export the way the event loop does: update asks, the effect writes.
+    let export = |a: &mut App| -> String {
+        let fx = a.update(Action::Command(Command::Export));
+        let [Effect::Export(table)] = fx.as_slice() else {
+            panic!("one export effect, got {fx:?}")
+        };
+        returnrisk_tui::tui::export::write(&a.export_dir, table)
+    };
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let msg = export(&mut a);
     assert!(
-        msg.starts_with("exported 40 rows to ") && msg.ends_with("returnrisk-sellers-30-all.csv"),
+        msg.starts_with("exported 40 rows to ")
+            && msg.ends_with("returnrisk-sellers-30d-all-markets.csv"),
         "{msg}"
     );
-    let text = std::fs::read_to_string(file).unwrap();
+    let text =
+        std::fs::read_to_string(dir.path().join("returnrisk-sellers-30d-all-markets.csv")).unwrap();
     assert_eq!(text.lines().count(), 41);
+    assert!(
+        text.starts_with("window,marketplace,category,seller_id,"),
+        "{text}"
+    );
+    // Two sellers' orders go to two files, each row saying whose order it is.
+    for id in ["S006", "S023"] {
+        a.open_seller(id);
+        let msg = export(&mut a);
+        let name = format!("returnrisk-orders-{id}-30d-all-markets.csv");
+        assert!(msg.ends_with(&name), "{msg}");
+        let text = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert!(!rows.is_empty());
+        assert!(
+            rows.iter()
+                .all(|r| r.starts_with(&format!("30d,all,{id},"))),
+            "{text}"
+        );
+    }
+    // The same export again keeps the first file and says so.
+    let msg = export(&mut a);
+    assert!(
+        msg.contains("returnrisk-orders-S023-30d-all-markets-2.csv (returnrisk-orders-S023-30d-all-markets.csv exists and was kept)"),
+        "{msg}"
+    );
+    // Where there is no table, `e` says so and writes nothing.
+    a.update(Action::Command(Command::GoTab(Tab::Marketplace)));
+    let fx = a.update(Action::Command(Command::Export));
+    assert!(fx.is_empty());
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .starts_with("nothing to export on this screen")
+    );
 }
 
 #[test]
 fn help_and_footer_come_from_one_key_map() {
     let cfg = Config::defaults();
-    let km = KeyMap::new(&cfg.keys);
-    use returnrisk_tui::tui::keymap::Screen;
+    let km = KeyMap::new(&cfg.keys).unwrap();
+    use returnrisk_tui::tui::keymap::{Mode, Screen};
+    let table = Screen {
+        table: true,
+        opens: true,
+        banded: true,
+        ..Screen::default()
+    };
     let screens = [
         Screen::default(),
+        table,
         Screen {
-            table: true,
-            ..Screen::default()
-        },
-        Screen {
-            table: true,
             detail: true,
-            models: false,
+            opens: false,
+            ..table
         },
         Screen {
-            table: true,
-            detail: false,
             models: true,
+            opens: false,
+            banded: false,
+            ..table
+        },
+        Screen {
+            mode: Mode::Filter,
+            ..table
+        },
+        Screen {
+            mode: Mode::Confirm,
+            ..table
         },
     ];
     for screen in screens {
@@ -361,42 +412,62 @@ fn help_and_footer_come_from_one_key_map() {
                 "{key} in help"
             );
         }
-        // No key is bound twice on one screen.
-        let mut seen = std::collections::HashSet::new();
-        for b in km.bindings.iter() {
-            if screen.active(b.context) {
-                for k in &b.keys {
-                    assert!(seen.insert(*k), "{k:?} bound twice");
-                }
-            }
-        }
     }
+    // Enter open only where rows open something; export only where there is a table.
+    let has = |s: Screen, label: &str| km.footer(s).iter().any(|(_, l)| *l == label);
+    assert!(has(table, "open") && has(table, "export"));
+    let models = screens[3];
+    assert!(!has(models, "open") && has(models, "promote"));
+    assert!(!has(Screen::default(), "export") && !has(Screen::default(), "open"));
+    assert_eq!(
+        km.footer(screens[5]),
+        vec![("y".to_string(), "yes"), ("n".to_string(), "no")]
+    );
+}
+
+#[test]
+fn a_key_bound_twice_on_one_screen_is_an_error_naming_both() {
+    let cfg = Config::parse_with_defaults("[keys]\nsort = \"q\"\n", "my.toml").unwrap();
+    let e = KeyMap::new(&cfg.keys).unwrap_err();
+    assert_eq!(
+        e,
+        "keys: q is bound twice on one screen: \"quit\" and \"cycle the sort column\""
+    );
+    // Keys of screens that never show together may share a key (y copies; y answers yes).
+    let cfg = Config::parse_with_defaults("[keys]\norder_status = \"b\"\n", "my.toml").unwrap();
+    let e = KeyMap::new(&cfg.keys).unwrap_err();
+    assert!(e.contains("\"only High, Medium or Low risk\""), "{e}");
+    let cfg = Config::parse_with_defaults("[keys]\nquit = \"ctrl-banana\"\n", "my.toml").unwrap();
+    assert!(
+        KeyMap::new(&cfg.keys)
+            .unwrap_err()
+            .starts_with("keys.quit: unknown key")
+    );
 }
 
 #[test]
 fn retrain_key_asks_then_starts_background_training_once() {
     let mut a = app();
     // `r` asks first, like promote and rollback; `n` leaves everything as it was.
-    a.update(Action::Command(Command::Retrain));
+    let fx = a.update(Action::Command(Command::Retrain));
     assert_eq!(
         a.confirm.as_ref().unwrap().prompt,
         "Train a new run and register its models?"
     );
-    assert!(!a.retrain_requested);
-    a.update(Action::Confirm(false));
-    assert!(a.confirm.is_none() && !a.retrain_requested);
+    assert!(fx.is_empty());
+    let fx = a.update(Action::Command(Command::No));
+    assert!(a.confirm.is_none() && fx.is_empty());
     assert_eq!(a.message.as_deref(), Some("cancelled"));
     a.update(Action::Command(Command::Retrain));
-    a.update(Action::Confirm(true));
-    assert!(a.retrain_requested);
+    let fx = a.update(Action::Command(Command::Yes));
+    assert_eq!(fx, vec![Effect::LoadModels { retrain: true }]);
     assert_eq!(
         a.training,
         returnrisk_tui::tui::app::Training::Running(0, 0)
     );
-    a.retrain_requested = false;
     // A second press while training does not queue another run.
-    a.update(Action::Command(Command::Retrain));
-    assert!(!a.retrain_requested);
+    let fx = a.update(Action::Command(Command::Retrain));
+    assert!(fx.is_empty() && a.confirm.is_none());
     // Scores stay on screen while retraining.
     assert!(a.snap.mean_risk.is_some());
 }
@@ -408,10 +479,10 @@ fn mouse_click_on_a_tab_title_switches_tab() {
     let tab_row = screen.lines().nth(1).unwrap();
     // Column of "Alerts" on the rendered tab row (the snapshot's text, minus its quote).
     let col = tab_row.find("4 Alerts").unwrap() as u16 - 1;
-    a.update(Action::Click(col, 1));
-    assert_eq!(a.tab, 3);
-    a.update(Action::Click(col, 5));
-    assert_eq!(a.tab, 3, "clicks off the tab row do not switch");
+    a.update(Action::Click(col, 1, std::time::Instant::now()));
+    assert_eq!(a.tab, Tab::Alerts);
+    a.update(Action::Click(col, 5, std::time::Instant::now()));
+    assert_eq!(a.tab, Tab::Alerts, "clicks off the tab row do not switch");
 }
 
 #[test]
@@ -428,13 +499,30 @@ fn every_screen_renders_at_every_size_without_panicking() {
         (120, 40),
         (200, 60),
     ];
-    let screens: [fn(&mut App); 6] = [
-        |a| a.update(Action::Command(Command::GoTab(0))),
-        |a| a.update(Action::Command(Command::GoTab(1))),
-        |a| a.update(Action::Command(Command::GoTab(2))),
-        |a| a.update(Action::Command(Command::GoTab(3))),
+    let screens: [fn(&mut App); 7] = [
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Marketplace)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Categories)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+        },
         |a| a.open_seller("S001"),
-        |a| a.update(Action::Command(Command::Help)),
+        |a| {
+            a.update(Action::Command(Command::Help));
+        },
+        |a| {
+            a.update(Action::Command(Command::Help));
+            a.update(Action::Command(Command::Palette));
+            for c in "sel".chars() {
+                a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+            }
+        },
     ];
     for (i, go) in screens.iter().enumerate() {
         go(&mut a);
@@ -468,12 +556,12 @@ fn drift_alert_jumps_to_its_marketplace() {
             == 1,
         "only M002 drifts"
     );
-    a.update(Action::Command(Command::GoTab(3)));
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
     for _ in 0..at {
         a.update(Action::Command(Command::Down));
     }
     a.update(Action::Command(Command::Open));
-    assert_eq!((a.tab, a.marketplace_id()), (0, Some("M002")));
+    assert_eq!((a.tab, a.marketplace_id()), (Tab::Drift, Some("M002")));
     assert_eq!(a.snap, a.engine.snapshot(a.window, Some("M002")).unwrap());
 }
 

@@ -5,16 +5,18 @@
 mod common;
 
 use common::copy_state;
+use returnrisk_tui::config::file::{ColorMode, Config};
 use returnrisk_tui::config::{RiskBands, TrainConfig};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Window};
 use returnrisk_tui::model::registry::Registry;
 use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
-use returnrisk_tui::tui::action::{Action, Command};
-use returnrisk_tui::tui::app::{App, DRIFT, MODELS, Training};
-use returnrisk_tui::tui::config::{ColorMode, Config};
+use returnrisk_tui::tui::action::{Action, Command, Effect};
+use returnrisk_tui::tui::app::{App, Training};
 use returnrisk_tui::tui::keymap::KeyMap;
-use returnrisk_tui::tui::lifecycle::{RegistryOp, drift_report, drift_rows, drift_scope, strength};
+use returnrisk_tui::tui::lifecycle::RegistryOp;
+use returnrisk_tui::tui::tab::Tab;
+use returnrisk_tui::tui::tabs::drift::{drift_report, drift_rows, drift_scope, strength};
 use returnrisk_tui::tui::theme::Theme;
 use returnrisk_tui::tui::{jobs, ui};
 use std::path::{Path, PathBuf};
@@ -43,7 +45,7 @@ fn app_without_models(dir: &Path) -> App {
     let cfg = Config::defaults();
     App::new(
         Engine::new(ds, report, RiskBands::DEFAULT),
-        KeyMap::new(&cfg.keys),
+        KeyMap::new(&cfg.keys).unwrap(),
         Theme::new(ColorMode::Ansi, false, false),
         Window::Days(30),
     )
@@ -78,18 +80,22 @@ fn render(app: &App, w: u16, h: u16) -> String {
 /// Selects the Models-tab row of `model`.
 fn select_model(app: &mut App, model: &str) {
     let pos = app
-        .model_rows()
+        .models
+        .rows(app)
         .iter()
         .position(|r| r.model == model)
         .unwrap();
-    app.lists[MODELS - 1].selected = pos;
+    app.models.view.cursor.selected = pos;
 }
 
-/// Runs what the last update asked for and applies the first non-progress result.
-fn run_jobs(app: &mut App, rt: &tokio::runtime::Runtime) {
+/// Runs the effects an update asked for and applies the first result.
+fn run_jobs(app: &mut App, rt: &tokio::runtime::Runtime, effects: Vec<Effect>) {
+    assert!(!effects.is_empty(), "the update asked for a job");
     let (tx, mut rx) = unbounded_channel();
     rt.block_on(async {
-        jobs::start_requested(app, &tx);
+        for e in effects {
+            jobs::run(app, e, &tx);
+        }
         let a = tokio::time::timeout(Duration::from_secs(120), rx.recv())
             .await
             .expect("the job answers")
@@ -113,7 +119,7 @@ fn candidate_seller(app: &App) -> String {
 fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
     let (dir, mut app) = app_on_copy();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    app.update(Action::Command(Command::GoTab(MODELS)));
+    app.update(Action::Command(Command::GoTab(Tab::Models)));
     let seller = candidate_seller(&app);
     select_model(&mut app, &seller);
     assert!(
@@ -133,20 +139,20 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
         format!("Promote {seller} v1 (the global model scores it)?")
     );
     assert!(render(&app, 120, 40).contains(&format!("{prompt} y = yes, n = no")));
-    app.update(Action::Confirm(false));
-    assert!(app.confirm.is_none() && app.registry_op.is_none());
+    let fx = app.update(Action::Command(Command::No));
+    assert!(app.confirm.is_none() && fx.is_empty());
 
     // P then y: the background job promotes under the lock and reloads the scoring models.
     app.update(Action::Command(Command::Promote));
-    app.update(Action::Confirm(true));
+    let fx = app.update(Action::Command(Command::Yes));
     assert_eq!(
-        app.registry_op,
-        Some(RegistryOp::Promote {
+        fx,
+        vec![Effect::ChangeRegistry(RegistryOp::Promote {
             model: seller.clone(),
             version: 1
-        })
+        })]
     );
-    run_jobs(&mut app, &rt);
+    run_jobs(&mut app, &rt, fx);
     assert_eq!(
         app.message.as_deref(),
         Some(format!("{seller}: v1 is now active").as_str())
@@ -173,8 +179,8 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
         app.confirm.as_ref().unwrap().prompt,
         format!("Roll back {seller} from v1 to the global model?")
     );
-    app.update(Action::Confirm(true));
-    run_jobs(&mut app, &rt);
+    let fx = app.update(Action::Command(Command::Yes));
+    run_jobs(&mut app, &rt, fx);
     assert_eq!(
         app.engine.models.as_ref().unwrap().model_for(&seller).1,
         "global"
@@ -199,11 +205,11 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     let mut reg = Registry::load(dir.path()).unwrap();
     reg.promote(&seller, 1).unwrap();
     reg.save(dir.path()).unwrap();
-    app.update(Action::FilesChanged {
+    let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
     });
-    run_jobs(&mut app, &rt);
+    run_jobs(&mut app, &rt, fx);
     let msg = app.message.clone().unwrap();
     assert!(
         msg.starts_with("the registry changed on disk: reloaded the active models"),
@@ -217,27 +223,27 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
 
     // A change seen while models are loading is looked at again once they are in.
     app.training = Training::Starting;
-    app.update(Action::FilesChanged {
+    let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
     });
-    assert!(!app.reload_models_requested && app.registry_changed_while_loading);
+    assert!(fx.is_empty() && app.registry_changed_while_loading);
     let models = app.engine.models.clone().unwrap();
     let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
-    app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
-    assert!(app.reload_models_requested && !app.registry_changed_while_loading);
-    run_jobs(&mut app, &rt);
+    let fx = app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
+    assert!(fx == vec![Effect::ReloadModels] && !app.registry_changed_while_loading);
+    run_jobs(&mut app, &rt, fx);
 
     // A registry change that leaves the scoring models as they are only refreshes the tab.
     let mut reg = Registry::load(dir.path()).unwrap();
     reg.rule.tolerance = 0.001;
     reg.save(dir.path()).unwrap();
     app.message = None;
-    app.update(Action::FilesChanged {
+    let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
     });
-    run_jobs(&mut app, &rt);
+    run_jobs(&mut app, &rt, fx);
     assert_eq!(app.message, None);
     assert_eq!(app.lifecycle.registry.rule.tolerance, 0.001);
 }
@@ -247,7 +253,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     let (dir, mut app) = app_on_copy();
     // Unchanged contents: nothing happens but a note.
     let (same, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
-    app.update(Action::DataLoaded(Box::new(Engine::new(
+    let fx = app.update(Action::DataLoaded(Box::new(Engine::new(
         same,
         rep,
         RiskBands::DEFAULT,
@@ -256,7 +262,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
         app.message.as_deref(),
         Some("data files touched on disk; contents unchanged")
     );
-    assert!(!app.models_requested);
+    assert!(fx.is_empty());
 
     // Fewer orders: a new engine, risk n/a until models arrive, and a model load requested.
     let text = std::fs::read_to_string(dir.path().join("orders.csv")).unwrap();
@@ -267,7 +273,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     )
     .unwrap();
     let (ds, rep) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
-    app.update(Action::DataLoaded(Box::new(Engine::new(
+    let fx = app.update(Action::DataLoaded(Box::new(Engine::new(
         ds,
         rep,
         RiskBands::DEFAULT,
@@ -275,7 +281,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     assert_eq!(app.engine.data.orders.len(), 49_500);
     assert!(app.engine.models.is_none());
     assert_eq!(app.training, Training::Starting);
-    assert!(app.models_requested);
+    assert_eq!(fx, vec![Effect::LoadModels { retrain: false }]);
     assert_eq!(
         app.message.as_deref(),
         Some("reloaded new data: 49,500 orders (was 50,000); models loading")
@@ -331,13 +337,13 @@ fn the_watcher_notices_registry_and_data_changes() {
 #[test]
 fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     let (_dir, mut app) = app_on_copy();
-    app.update(Action::Command(Command::GoTab(DRIFT)));
+    app.update(Action::Command(Command::GoTab(Tab::Drift)));
     // all -> M001 -> M002
     app.update(Action::Command(Command::Marketplace));
     app.update(Action::Command(Command::Marketplace));
     let scope = drift_scope(&app).unwrap();
     assert_eq!(scope.marketplace, "M002");
-    let rows = drift_rows(Some(scope), &app.lists[DRIFT - 1]);
+    let rows = drift_rows(Some(scope), &app.drift.view);
     let strengths: Vec<f64> = rows.iter().map(|c| strength(c)).collect();
     assert!(strengths.windows(2).all(|w| w[0] >= w[1]), "{strengths:?}");
     // Strength >= 1 exactly for the drifted columns (distance tests at this reference size).
@@ -353,7 +359,7 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     assert!(drifted.contains(&"delivery_days") && drifted.contains(&"payment_method"));
     let first = rows[0].column.clone();
     let screen = render(&app, 120, 40);
-    assert!(screen.contains("Columns: M002"), "{screen}");
+    assert!(screen.contains("Columns 1/10: M002"), "{screen}");
     assert!(
         screen.contains(&format!("{first}: reference vs current share")),
         "{screen}"
@@ -374,7 +380,7 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     // s twice: by column name, A-Z.
     app.update(Action::Command(Command::Sort));
     app.update(Action::Command(Command::Sort));
-    let names: Vec<String> = drift_rows(drift_scope(&app), &app.lists[DRIFT - 1])
+    let names: Vec<String> = drift_rows(drift_scope(&app), &app.drift.view)
         .iter()
         .map(|c| c.column.clone())
         .collect();
@@ -399,9 +405,8 @@ fn unreadable_active_models_are_said_on_the_status_line_and_risk_is_na() {
     std::fs::write(&file, "{").unwrap();
     // A fresh start on the damaged state: the models job reports, nothing is retrained.
     let mut app = app_without_models(dir.path());
-    app.models_requested = true;
     let rt = tokio::runtime::Runtime::new().unwrap();
-    run_jobs(&mut app, &rt);
+    run_jobs(&mut app, &rt, vec![Effect::LoadModels { retrain: false }]);
     assert!(
         matches!(app.training, Training::Failed(_)),
         "{:?}",
@@ -416,7 +421,7 @@ fn unreadable_active_models_are_said_on_the_status_line_and_risk_is_na() {
         "{msg}"
     );
     assert!(msg.contains("models rollback global"), "{msg}");
-    app.update(Action::Command(Command::GoTab(1)));
+    app.update(Action::Command(Command::GoTab(Tab::Sellers)));
     let screen = render(&app, 160, 30);
     assert!(screen.contains("models: unavailable"), "{screen}");
     assert!(screen.contains("error: models unavailable: active model global v1"));
@@ -436,7 +441,7 @@ fn unreadable_active_models_are_said_on_the_status_line_and_risk_is_na() {
 fn promoting_a_version_whose_artifacts_are_gone_is_refused() {
     let (dir, mut app) = app_on_copy();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    app.update(Action::Command(Command::GoTab(MODELS)));
+    app.update(Action::Command(Command::GoTab(Tab::Models)));
     let seller = candidate_seller(&app);
     // The run's artifacts lose that seller's model (the rest stays readable).
     let file = active_models_file(dir.path());
@@ -453,8 +458,8 @@ fn promoting_a_version_whose_artifacts_are_gone_is_refused() {
     let before = std::fs::read(returnrisk_tui::model::registry::registry_path(dir.path())).unwrap();
     select_model(&mut app, &seller);
     app.update(Action::Command(Command::Promote));
-    app.update(Action::Confirm(true));
-    run_jobs(&mut app, &rt);
+    let fx = app.update(Action::Command(Command::Yes));
+    run_jobs(&mut app, &rt, fx);
     let msg = app.message.clone().unwrap();
     assert!(
         msg.starts_with(&format!(

@@ -1,7 +1,7 @@
 //! `runs`, `models` and `pipeline`: the model lifecycle from the command line.
 
 use super::output::{emit, emit_json as print_json, outln};
-use super::{DEFAULT_DATA_DIR, data_dir, progress_bar};
+use super::{DEFAULT_DATA_DIR, data_dir};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
 use crate::config::TrainConfig;
 use crate::model::ModelMetrics;
@@ -13,6 +13,7 @@ use crate::model::register::{promote_readable, rollback_readable};
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
 use crate::model::store::Provenance;
+use crate::open::progress_bar;
 use crate::pipeline::{PipelineEvent, PipelineOptions, run_pipeline};
 use crate::report;
 use color_eyre::eyre::{Result, bail, eyre};

@@ -1,5 +1,6 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
+mod bench;
 mod import;
 mod lifecycle;
 mod order;
@@ -8,21 +9,18 @@ mod predict;
 
 use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
-use crate::data::generate::{GenerateOptions, generate};
-use crate::data::{Dataset, load_dir};
+use crate::data::Dataset;
+use crate::data::generate::GenerateOptions;
 use crate::engine::{Engine, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
+pub use crate::open::{DEFAULT_DATA_DIR, data_dir};
+use crate::open::{OpenedData, generate_with_progress, open_data, progress_bar};
 use crate::report::{self, Format};
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
-use indicatif::{ProgressBar, ProgressStyle};
+use color_eyre::eyre::{Result, bail, eyre};
 use output::{check_out, emit, emit_json, write_out};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-
-/// The default data directory (relative to the working directory).
-pub const DEFAULT_DATA_DIR: &str = "data";
 
 /// Runs a parsed command line.
 pub fn run(cli: crate::cli::Cli) -> Result<()> {
@@ -122,7 +120,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             ..
         }) => emit_json(&import::bench_olist(&src, olist_orders)?),
         Some(Command::Bench { iterations, .. }) => {
-            let b = crate::bench::run(data, iterations)?;
+            let b = bench::run(data, iterations)?;
             emit_json(&b)
         }
     }
@@ -201,50 +199,6 @@ fn unknown_seller(ds: &Dataset, id: &str) -> color_eyre::eyre::Report {
     )
 }
 
-pub(crate) fn generate_with_progress(
-    out: &Path,
-    opts: &GenerateOptions,
-) -> Result<crate::data::generate::GenerateSummary> {
-    let bar = progress_bar(opts.orders, "generating orders");
-    let s = generate(out, opts, &mut |n| bar.set_position(n))
-        .wrap_err_with(|| format!("cannot write demo data to {}", out.display()))?;
-    bar.finish_and_clear();
-    Ok(s)
-}
-
-pub(crate) fn progress_bar(len: u64, msg: &'static str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len).with_message(msg);
-    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({eta})") {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// The data directory: `--data`, or `./data` (generated with the demo seed when absent).
-pub fn data_dir(args: &DataArgs) -> Result<PathBuf> {
-    if let Some(d) = &args.data {
-        if !d.is_dir() {
-            bail!("data directory {} does not exist", d.display());
-        }
-        return Ok(d.clone());
-    }
-    let d = PathBuf::from(DEFAULT_DATA_DIR);
-    let has = |stem: &str| {
-        d.join(format!("{stem}.csv")).is_file() || d.join(format!("{stem}.parquet")).is_file()
-    };
-    if !has("orders") || !has("sellers") {
-        eprintln!(
-            "{} has no data: generating the demo dataset (seed 42)",
-            d.display()
-        );
-        generate_with_progress(&d, &GenerateOptions::default())?;
-    }
-    Ok(d)
-}
-
 /// Loads the data, reuses or trains models (`retrain` forces training), returns the engine.
 /// Data on which no model can be trained yet (no order with a known outcome) still opens,
 /// with a warning: every risk number is n/a.
@@ -311,10 +265,12 @@ pub(crate) fn load_with_models(args: &DataArgs, retrain: bool, check: ArgCheck) 
 fn load_data(
     args: &DataArgs,
 ) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
-    let bands = args.bands().map_err(|e| eyre!(e))?;
-    let load = args.load_options().map_err(|e| eyre!(e))?;
-    let dir = data_dir(args)?;
-    let (ds, load_report) = load_dir(&dir, &load)?;
+    let OpenedData {
+        data: ds,
+        report: load_report,
+        bands,
+        ..
+    } = open_data(args)?;
     if let Some(skipped) = load_report.skipped() {
         eprintln!("warning: {skipped}");
         for e in load_report.errors.iter().skip(1).take(4) {

@@ -47,6 +47,10 @@ pub struct GroupStats {
     pub high_risk_share: Option<f64>,
     /// Least-squares slope of the daily mean risk, per day.
     pub risk_slope: Option<f64>,
+    /// Expected returns: the sum of the orders' risks.
+    pub expected_returns: Option<f64>,
+    /// Revenue at risk: the sum of risk x price.
+    pub revenue_at_risk: Option<f64>,
 }
 
 impl GroupStats {
@@ -61,6 +65,8 @@ impl GroupStats {
             high_risk_orders: scored.then_some(c.high),
             high_risk_share: c.high_share().filter(|_| scored),
             risk_slope: slope.filter(|_| scored),
+            expected_returns: scored.then_some(c.risk_sum),
+            revenue_at_risk: scored.then_some(c.revenue_at_risk),
         }
     }
 }

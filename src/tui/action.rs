@@ -1,7 +1,10 @@
 //! Everything that can change the app: keys become actions, background work sends actions.
 
+use super::line_edit::Edit;
+use super::tab::Tab;
 use crate::engine::{Engine, Prepared};
 use crate::model::store::{Lifecycle, Provenance};
+use std::time::Instant;
 
 /// A user command: what a key (or the mouse wheel) asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,8 +17,8 @@ pub enum Command {
     NextTab,
     /// Previous tab.
     PrevTab,
-    /// A tab by number (0-based).
-    GoTab(usize),
+    /// A tab.
+    GoTab(Tab),
     /// Selection up one row.
     Up,
     /// Selection down one row.
@@ -30,10 +33,30 @@ pub enum Command {
     Bottom,
     /// Open the selected row (drill down, jump to an alert's target).
     Open,
-    /// Back out of a drill-down, a filter or the help.
+    /// Back to where you came from (or clear the filter, or close the help).
     Back,
     /// Start typing a live filter.
     Filter,
+    /// Open the command palette.
+    Palette,
+    /// Edit the filter or palette line.
+    Edit(Edit),
+    /// Complete the palette's word from the data.
+    Complete,
+    /// Keep the filter (or run the palette's command) and stop typing.
+    EditDone,
+    /// Drop what was typed and stop typing.
+    EditCancel,
+    /// Answer yes to the question on the status line.
+    Yes,
+    /// Answer no.
+    No,
+    /// Copy the selected id to the clipboard (OSC 52, works over ssh).
+    Copy,
+    /// Cycle the risk-band filter (High, Medium, Low, all).
+    Band,
+    /// Remove the drill-down's filter chips.
+    ClearChips,
     /// Next sort column.
     Sort,
     /// Reverse the sort.
@@ -70,14 +93,12 @@ pub enum Command {
 pub enum Action {
     /// A user command.
     Command(Command),
-    /// A typed filter character.
-    FilterChar(char),
-    /// Delete the last filter character.
-    FilterBackspace,
-    /// Keep the filter and leave typing mode.
-    FilterDone,
-    /// Mouse click at (column, row).
-    Click(u16, u16),
+    /// A left click at (column, row), and when (two on the same row make a double click).
+    Click(u16, u16, Instant),
+    /// Time passed (a status message may have expired).
+    Tick,
+    /// The outcome of an effect the loop ran (an export, a copy), for the status line.
+    Done(String),
     /// The terminal was resized: redraw.
     Resize,
     /// Training progress: models done of total.
@@ -88,8 +109,6 @@ pub enum Action {
     TrainFailed(String),
     /// The run store and registry as read from disk.
     LifecycleLoaded(Box<Lifecycle>),
-    /// Answer to a confirmation prompt (y = true; n or Esc = false).
-    Confirm(bool),
     /// Files changed on disk: the data files and/or the registry (its new revision).
     FilesChanged {
         /// orders/sellers files changed.
@@ -131,4 +150,25 @@ impl Job {
             Job::ModelReload => "model reload",
         }
     }
+}
+
+/// Work `update` asks the event loop to do: jobs on other threads, or quick I/O that
+/// `update` itself never does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Load the saved models, or train (a new run when `retrain`).
+    LoadModels {
+        /// Train a new run even when saved models fit.
+        retrain: bool,
+    },
+    /// Apply a confirmed promote or rollback, then reload the models.
+    ChangeRegistry(super::lifecycle::RegistryOp),
+    /// Read the data again (it changed on disk).
+    ReloadData,
+    /// Read the registry again and reload the models if the active ones changed.
+    ReloadModels,
+    /// Write a table to a CSV file.
+    Export(super::export::ExportTable),
+    /// Put text on the clipboard of the user's terminal.
+    Copy(String),
 }

@@ -1,37 +1,34 @@
-//! App state and the one place it changes: [`App::update`] applies an [`Action`]. Drawing
-//! reads the state and never mutates it (except the page height it measures).
+//! App state and the one place it changes: [`App::update`] applies an [`Action`] and returns
+//! the [`Effect`]s for the event loop to run (jobs, file writes, the clipboard); it does no
+//! I/O itself. Each tab's state lives in its module; [`App::page_of`] is the one dispatch
+//! from a [`Tab`] to it. Drawing reads the state and never changes it (except the viewport
+//! and sizes it measures).
 
-use super::action::{Action, Command};
-use super::keymap::KeyMap;
-use super::lifecycle::{Confirm, DRIFT_SORTS, MODEL_SORTS, RegistryOp};
+use super::action::{Action, Command, Effect};
+use super::keymap::{KeyMap, Mode, Screen};
+use super::lifecycle::Confirm;
+use super::navigation::Location;
+use super::page::{Goto, Page};
+use super::palette::Palette;
+use super::tab::Tab;
+use super::tabs::alerts::AlertsTab;
+use super::tabs::categories::CategoriesTab;
+use super::tabs::drift::DriftTab;
+use super::tabs::marketplace::MarketplaceTab;
+use super::tabs::models::ModelsTab;
+use super::tabs::seller::{OrderFilterKind, SellerView};
+use super::tabs::sellers::SellersTab;
 use super::theme::Theme;
-use super::views::{
-    self, ALERT_SORTS, CATEGORY_SORTS, ListView, ORDER_SORTS, OrderFilter, SELLER_SORTS,
-};
-use crate::engine::{Engine, SellerDetail, Snapshot, Window};
+use crate::engine::{Engine, Snapshot, Window};
 use crate::model::store::{Lifecycle, Provenance};
 use std::cell::Cell;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-/// Tab titles, in order.
-pub const TABS: [&str; 6] = [
-    "Marketplace",
-    "Sellers",
-    "Categories",
-    "Alerts",
-    "Models",
-    "Drift",
-];
-/// Index of the Sellers tab.
-pub const SELLERS: usize = 1;
-/// Index of the Categories tab.
-pub const CATEGORIES: usize = 2;
-/// Index of the Alerts tab.
-pub const ALERTS: usize = 3;
-/// Index of the Models tab.
-pub const MODELS: usize = 4;
-/// Index of the Drift tab.
-pub const DRIFT: usize = 5;
+/// How long a status message stays (the next key clears it sooner).
+pub const MESSAGE_TTL: Duration = Duration::from_secs(6);
+/// Two clicks on one row within this are a double click (open it).
+pub const DOUBLE_CLICK: Duration = Duration::from_millis(500);
 
 /// Where the models are.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,19 +39,8 @@ pub enum Training {
     Running(usize, usize),
     /// Models are in use.
     Ready(Provenance),
-    /// Training failed (the message says why).
+    /// Training failed: the message, kept on the status line.
     Failed(String),
-}
-
-/// The seller drill-down.
-#[derive(Clone, Debug)]
-pub struct DetailView {
-    /// The engine's answer.
-    pub detail: SellerDetail,
-    /// Order table state.
-    pub list: ListView,
-    /// Order filters.
-    pub filter: OrderFilter,
 }
 
 /// The whole UI state.
@@ -72,31 +58,39 @@ pub struct App {
     /// Numbers for (window, marketplace).
     pub snap: Snapshot,
     /// Current tab.
-    pub tab: usize,
-    /// Sellers, categories, alerts, models and drift tables (tab index - 1).
-    pub lists: [ListView; 5],
-    /// Sellers narrowed to a category (after Enter on a category): its index and numbers.
-    pub category_scope: Option<(u16, Snapshot)>,
-    /// The open drill-down.
-    pub detail: Option<DetailView>,
+    pub tab: Tab,
+    /// The Marketplace tab.
+    pub market_tab: MarketplaceTab,
+    /// The Sellers tab.
+    pub sellers: SellersTab,
+    /// The Categories tab.
+    pub categories: CategoriesTab,
+    /// The Alerts tab.
+    pub alerts: AlertsTab,
+    /// The Models tab.
+    pub models: ModelsTab,
+    /// The Drift tab.
+    pub drift: DriftTab,
+    /// The seller drill-down, open over the Sellers tab.
+    pub seller: Option<SellerView>,
+    /// Where Esc goes back to, most recent last.
+    pub history: Vec<Location>,
     /// Model state.
     pub training: Training,
     /// Load warnings (rows skipped and why), kept on the status line.
     pub load_warning: Option<String>,
-    /// The latest one-off message (export path, retrain started...).
+    /// The latest one-off message (export path, retrain started...); see [`MESSAGE_TTL`].
     pub message: Option<String>,
+    /// When the message appeared.
+    pub message_at: Option<Instant>,
     /// Help overlay shown.
     pub help: bool,
     /// Typing into the live filter.
     pub filtering: bool,
+    /// The command palette, while open.
+    pub palette: Option<Palette>,
     /// Quit requested.
     pub quit: bool,
-    /// Retrain requested (the event loop starts it).
-    pub retrain_requested: bool,
-    /// Models needed without forcing a new run (after new data).
-    pub models_requested: bool,
-    /// Rows per page of the focused table, measured while drawing.
-    pub page_rows: Cell<usize>,
     /// Terminal width at the last draw (tab titles depend on it).
     pub width: Cell<u16>,
     /// Data directory shown in the header.
@@ -105,28 +99,24 @@ pub struct App {
     pub export_dir: PathBuf,
     /// Runs and registry for the Models tab.
     pub lifecycle: Lifecycle,
-    /// Models tab: index into the selected model's versions (newest first).
-    pub version_cursor: usize,
     /// A question waiting for y / n.
     pub confirm: Option<Confirm>,
-    /// A confirmed registry change (the event loop runs it).
-    pub registry_op: Option<RegistryOp>,
-    /// Data changed on disk (the event loop reloads it).
-    pub reload_data_requested: bool,
-    /// The registry changed on disk (the event loop re-reads the active models).
-    pub reload_models_requested: bool,
     /// The registry changed while models were loading: re-read once they are in.
     pub registry_changed_while_loading: bool,
     /// How the data was read (`--strict`, `--date-range`; kept for reloads).
     pub load_options: crate::data::LoadOptions,
     /// The log file, named in the message of a job that failed unexpectedly.
     pub log_file: Option<PathBuf>,
+    /// The last click on a table row and when (for double clicks).
+    pub(super) last_click: Option<(usize, Instant)>,
+    /// Effects asked for by the action being applied.
+    pub(super) effects: Vec<Effect>,
 }
 
 impl App {
     /// A new app over `engine`.
     pub fn new(engine: Engine, keymap: KeyMap, theme: Theme, window: Window) -> App {
-        let snap = snapshot_for(&engine, window, None);
+        let snap = engine.snapshot_at(window, None);
         let load_warning = engine.load_report.summary();
         let data_label = engine.data.dir.display().to_string();
         App {
@@ -136,32 +126,69 @@ impl App {
             window,
             marketplace: None,
             snap,
-            tab: 0,
-            lists: Default::default(),
-            category_scope: None,
-            detail: None,
+            tab: Tab::Marketplace,
+            market_tab: MarketplaceTab,
+            sellers: SellersTab::default(),
+            categories: CategoriesTab::default(),
+            alerts: AlertsTab::default(),
+            models: ModelsTab::default(),
+            drift: DriftTab::default(),
+            seller: None,
+            history: Vec::new(),
             training: Training::Starting,
             load_warning,
             message: None,
+            message_at: None,
             help: false,
             filtering: false,
+            palette: None,
             quit: false,
-            retrain_requested: false,
-            models_requested: false,
-            page_rows: Cell::new(10),
             width: Cell::new(super::ui::WIDE_TABS),
             data_label,
             export_dir: PathBuf::from("."),
             lifecycle: Lifecycle::default(),
-            version_cursor: 0,
             confirm: None,
-            registry_op: None,
-            reload_data_requested: false,
-            reload_models_requested: false,
             registry_changed_while_loading: false,
             load_options: crate::data::LoadOptions::default(),
             log_file: None,
+            last_click: None,
+            effects: Vec::new(),
         }
+    }
+
+    /// The page of `tab` (the seller drill-down when it is open over Sellers).
+    pub fn page_of(&self, tab: Tab) -> &dyn Page {
+        match tab {
+            Tab::Marketplace => &self.market_tab,
+            Tab::Sellers => match &self.seller {
+                Some(s) => s,
+                None => &self.sellers,
+            },
+            Tab::Categories => &self.categories,
+            Tab::Alerts => &self.alerts,
+            Tab::Models => &self.models,
+            Tab::Drift => &self.drift,
+        }
+    }
+
+    /// The page of `tab`, to change.
+    pub fn page_of_mut(&mut self, tab: Tab) -> &mut dyn Page {
+        match tab {
+            Tab::Marketplace => &mut self.market_tab,
+            Tab::Sellers => match &mut self.seller {
+                Some(s) => s,
+                None => &mut self.sellers,
+            },
+            Tab::Categories => &mut self.categories,
+            Tab::Alerts => &mut self.alerts,
+            Tab::Models => &mut self.models,
+            Tab::Drift => &mut self.drift,
+        }
+    }
+
+    /// The page on screen.
+    pub fn page(&self) -> &dyn Page {
+        self.page_of(self.tab)
     }
 
     /// Marketplace id of the filter, or `None` for all.
@@ -170,266 +197,234 @@ impl App {
             .map(|m| self.engine.data.marketplaces[m as usize].as_str())
     }
 
-    /// Whether a table has focus (for keys and footer).
-    pub fn has_table(&self) -> bool {
-        self.detail.is_some() || self.tab != 0
-    }
-
     /// What is on screen, for the key map.
-    pub fn screen(&self) -> super::keymap::Screen {
-        super::keymap::Screen {
-            table: self.has_table(),
-            detail: self.detail.is_some(),
-            models: self.detail.is_none() && self.tab == MODELS,
+    pub fn screen(&self) -> Screen {
+        let page = self.page();
+        let mode = if self.confirm.is_some() {
+            Mode::Confirm
+        } else if self.palette.is_some() {
+            Mode::Palette
+        } else if self.filtering {
+            Mode::Filter
+        } else {
+            Mode::Normal
+        };
+        Screen {
+            mode,
+            table: page.table().is_some(),
+            opens: page.opens(),
+            banded: page.banded(),
+            detail: self.tab == Tab::Sellers && self.seller.is_some(),
+            models: self.tab == Tab::Models,
         }
     }
 
-    /// The sellers the Sellers tab lists (narrowed to a category when one was opened).
-    pub fn sellers_source(&self) -> &[crate::engine::SellerStats] {
-        match &self.category_scope {
-            Some((_, s)) => &s.sellers,
-            None => &self.snap.sellers,
-        }
+    /// Shows a one-off message on the status line.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(text.into());
+        self.message_at = Some(Instant::now());
+    }
+
+    /// When the status message expires, if one is shown.
+    pub fn message_expires(&self) -> Option<Instant> {
+        self.message.as_ref()?;
+        Some(self.message_at? + MESSAGE_TTL)
     }
 
     /// Recomputes everything for the current window and marketplace.
     pub(super) fn recompute(&mut self) {
-        self.snap = snapshot_for(&self.engine, self.window, self.marketplace);
-        if let Some((cat, _)) = self.category_scope {
+        self.snap = self.engine.snapshot_at(self.window, self.marketplace);
+        if let Some((cat, _)) = self.sellers.scope {
             let s = self
                 .engine
                 .category_snapshot(self.window, self.marketplace, cat);
-            self.category_scope = Some((cat, s));
+            self.sellers.scope = Some((cat, s));
         }
-        if let Some(d) = &mut self.detail
-            && let Ok(fresh) = self.engine.seller_detail(&d.detail.seller_id, self.window)
+        if let Some(v) = &mut self.seller
+            && let Ok(fresh) = self.engine.seller_detail(&v.detail.seller_id, self.window)
         {
-            d.detail = fresh;
+            v.detail = fresh;
         }
-        self.clamp_selection();
+        self.clamp_tables();
     }
 
-    /// Number of rows in the focused table.
-    pub fn row_count(&self) -> usize {
-        if let Some(d) = &self.detail {
-            return views::order_rows(&d.detail.orders, &d.filter, &d.list).len();
-        }
-        match self.tab {
-            SELLERS => views::seller_rows(self.sellers_source(), &self.lists[0]).len(),
-            CATEGORIES => views::category_rows(&self.snap.categories, &self.lists[1]).len(),
-            ALERTS => views::alert_rows(&self.snap.alerts, &self.lists[2]).len(),
-            _ => self.lifecycle_row_count(),
+    /// Keeps every table's selection and viewport inside its rows.
+    pub(super) fn clamp_tables(&mut self) {
+        for tab in Tab::ALL {
+            let n = self.page_of(tab).rows(self);
+            if let Some(t) = self.page_of_mut(tab).table_mut() {
+                t.cursor_mut().clamp(n);
+            }
         }
     }
 
-    /// The focused table's state.
-    pub fn focused_list(&mut self) -> Option<&mut ListView> {
-        if let Some(d) = &mut self.detail {
-            return Some(&mut d.list);
-        }
-        match self.tab {
-            SELLERS..=DRIFT => Some(&mut self.lists[self.tab - 1]),
-            _ => None,
-        }
+    /// Applies one action; returns what the event loop should do next.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.apply(action);
+        std::mem::take(&mut self.effects)
     }
 
-    pub(super) fn clamp_selection(&mut self) {
-        let n = self.row_count();
-        if let Some(l) = self.focused_list() {
-            l.selected = l.selected.min(n.saturating_sub(1));
-        }
-    }
-
-    fn move_selection(&mut self, delta: isize) {
-        let n = self.row_count();
-        if let Some(l) = self.focused_list() {
-            let max = n.saturating_sub(1) as isize;
-            l.selected = (l.selected as isize + delta).clamp(0, max) as usize;
-        }
-        self.version_cursor = 0;
-    }
-
-    fn sort_columns(&self) -> usize {
-        if self.detail.is_some() {
-            return ORDER_SORTS.len();
-        }
-        match self.tab {
-            SELLERS => SELLER_SORTS.len(),
-            CATEGORIES => CATEGORY_SORTS.len(),
-            MODELS => MODEL_SORTS.len(),
-            DRIFT => DRIFT_SORTS.len(),
-            _ => ALERT_SORTS.len(),
-        }
-    }
-
-    pub(super) fn switch_tab(&mut self, tab: usize) {
-        self.detail = None;
-        self.filtering = false;
-        self.tab = tab % TABS.len();
-        self.clamp_selection();
-    }
-
-    /// Applies one action.
-    pub fn update(&mut self, action: Action) {
+    fn apply(&mut self, action: Action) {
         match action {
-            Action::Command(Command::Quit) => self.quit = true,
-            Action::Command(Command::Help) => self.help = !self.help,
-            Action::Command(Command::Back) => self.back(),
-            Action::ModelsReady(prepared, _) | Action::ModelsReloaded(prepared, ..)
-                if prepared.data_fingerprint != self.engine.data.fingerprint =>
-            {
-                // Computed for data that has since been replaced: a load for the new data
-                // is already under way.
-                tracing::info!("discarded models prepared for replaced data");
+            Action::Command(c) => {
+                self.message = None;
+                self.command(c);
             }
-            _ if self.help => {}
-            Action::Command(Command::NextTab) => self.switch_tab(self.tab + 1),
-            Action::Command(Command::PrevTab) => self.switch_tab(self.tab + TABS.len() - 1),
-            Action::Command(Command::GoTab(i)) => self.switch_tab(i),
-            Action::Command(Command::Up) => self.move_selection(-1),
-            Action::Command(Command::Down) => self.move_selection(1),
-            Action::Command(Command::PageUp) => {
-                self.move_selection(-(self.page_rows.get().max(1) as isize))
-            }
-            Action::Command(Command::PageDown) => {
-                self.move_selection(self.page_rows.get().max(1) as isize)
-            }
-            Action::Command(Command::Top) => self.move_selection(isize::MIN / 2),
-            Action::Command(Command::Bottom) => self.move_selection(isize::MAX / 2),
-            Action::Command(Command::Open) => self.open(),
-            Action::Command(Command::Filter) => self.filtering = self.has_table(),
-            Action::FilterChar(c) => {
-                if let Some(l) = self.focused_list() {
-                    l.filter.push(c);
-                    l.selected = 0;
-                }
-            }
-            Action::FilterBackspace => {
-                if let Some(l) = self.focused_list() {
-                    l.filter.pop();
-                }
-                self.clamp_selection();
-            }
-            Action::FilterDone => self.filtering = false,
-            Action::Command(Command::Sort) => {
-                let n = self.sort_columns();
-                if let Some(l) = self.focused_list() {
-                    l.sort = (l.sort + 1) % n;
-                    l.selected = 0;
-                }
-            }
-            Action::Command(Command::ReverseSort) => {
-                if let Some(l) = self.focused_list() {
-                    l.ascending = !l.ascending;
-                    l.selected = 0;
-                }
-            }
-            Action::Command(Command::Window) => {
-                self.window = self.window.next();
-                self.recompute();
-            }
-            Action::Command(Command::PrevWindow) => {
-                self.window = self.window.prev();
-                self.recompute();
-            }
-            Action::Command(Command::Marketplace) => {
-                let n = self.engine.data.marketplaces.len() as u16;
-                self.marketplace = match self.marketplace {
-                    None if n > 0 => Some(0),
-                    Some(m) if m + 1 < n => Some(m + 1),
-                    _ => None,
-                };
-                self.recompute();
-            }
-            Action::Command(Command::PrevMarketplace) => {
-                let n = self.engine.data.marketplaces.len() as u16;
-                self.marketplace = match self.marketplace {
-                    None => n.checked_sub(1),
-                    Some(0) => None,
-                    Some(m) => Some(m - 1),
-                };
-                self.recompute();
-            }
-            Action::Command(Command::Export) => self.message = Some(super::export::export(self)),
-            Action::Command(Command::Retrain) => {
-                if !matches!(self.training, Training::Running(..) | Training::Starting) {
-                    self.confirm = Some(super::lifecycle::Confirm {
-                        prompt: "Train a new run and register its models?".into(),
-                        op: super::lifecycle::Confirmed::Retrain,
-                    });
-                }
-            }
-            Action::Command(Command::OrderCategory) => self.cycle_order_filter(0),
-            Action::Command(Command::OrderStatus) => self.cycle_order_filter(1),
-            Action::Command(Command::OrderPayment) => self.cycle_order_filter(2),
-            Action::Command(Command::NextVersion) => self.move_version(1),
-            Action::Command(Command::PrevVersion) => self.move_version(-1),
-            Action::Command(Command::Promote) => self.ask_promote(),
-            Action::Command(Command::Rollback) => self.ask_rollback(),
-            Action::Confirm(yes) => self.answer(yes),
-            Action::LifecycleLoaded(lc) => {
-                self.lifecycle = *lc;
-                if let Some(w) = self.lifecycle.warnings.first() {
-                    self.message = Some(format!("registry: {w}"));
-                }
-                self.clamp_selection();
-            }
-            Action::FilesChanged { data, registry } => self.files_changed(data, registry),
-            Action::DataLoaded(loaded) => self.data_loaded(*loaded),
-            Action::ModelsReloaded(prepared, lc, what) => {
-                self.engine.install(*prepared);
-                self.lifecycle = *lc;
-                self.message = Some(what);
-                self.recompute();
-            }
-            Action::JobFailed(e) => self.message = Some(e),
-            Action::JobPanicked(job, why) => self.job_panicked(job, &why),
-            Action::Click(x, y) => {
-                if y == 1
-                    && let Some(t) = super::ui::tab_at(x, self.width.get())
-                {
-                    self.switch_tab(t);
+            Action::Click(x, y, at) => self.click(x, y, at),
+            Action::Tick => {
+                if self.message_expires().is_some_and(|t| Instant::now() >= t) {
+                    self.message = None;
                 }
             }
             Action::Resize => {}
-            Action::TrainProgress(done, total) => self.training = Training::Running(done, total),
-            Action::ModelsReady(prepared, prov) => {
-                self.engine.install(*prepared);
-                if let Provenance::Trained { .. } = &prov {
-                    self.message = Some(prov.summary());
-                }
-                if let Provenance::TrainedUnsaved(why) = &prov {
-                    self.message = Some(format!("models trained but not saved: {why}"));
-                }
-                self.training = Training::Ready(prov);
-                self.reload_models_requested |=
-                    std::mem::take(&mut self.registry_changed_while_loading);
-                self.recompute();
-            }
-            Action::TrainFailed(e) => {
-                self.message = Some(format!("error: models unavailable: {e}"));
-                self.training = Training::Failed(e);
-            }
+            Action::Done(text) => self.say(text),
+            other => self.background(other),
         }
     }
-}
 
-impl App {
-    /// A background job panicked: say so with the log file, and stop showing it as running.
-    fn job_panicked(&mut self, job: super::action::Job, why: &str) {
-        let log = self
-            .log_file
-            .as_ref()
-            .map_or("no log file".into(), |p| format!("see {}", p.display()));
-        let msg = format!("error: {} failed: {why} ({log})", job.name());
-        if job == super::action::Job::Models {
-            self.training = Training::Failed(msg.clone());
+    fn command(&mut self, c: Command) {
+        use Command as C;
+        match c {
+            C::Quit => self.quit = true,
+            C::Help => self.help = !self.help,
+            C::Back => self.back(),
+            _ if self.help => {}
+            C::NextTab => self.jump(self.tab.step(1)),
+            C::PrevTab => self.jump(self.tab.step(-1)),
+            C::GoTab(t) => self.jump(t),
+            C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => self.move_cursor(c),
+            C::Open => {
+                if let Some(to) = self.page().open(self) {
+                    self.go(to);
+                }
+            }
+            C::Filter => self.filtering = self.page().table().is_some(),
+            C::Palette => self.palette = Some(Palette::default()),
+            C::Edit(e) => self.edit(e),
+            C::Complete => self.complete(),
+            C::EditDone => self.edit_done(),
+            C::EditCancel => self.edit_cancel(),
+            C::Sort | C::ReverseSort => {
+                if let Some(t) = self.page_of_mut(self.tab).table_mut() {
+                    if c == C::Sort {
+                        t.cycle_sort();
+                    } else {
+                        t.reverse_sort();
+                    }
+                }
+            }
+            C::Window => self.set_window(self.window.next()),
+            C::PrevWindow => self.set_window(self.window.prev()),
+            C::Marketplace | C::PrevMarketplace => self.step_marketplace(c == C::Marketplace),
+            C::Export => self.export(),
+            C::Copy => self.copy(),
+            C::Band => self.page_of_mut(self.tab).cycle_band(),
+            C::ClearChips => {
+                if let Some(v) = &mut self.seller {
+                    v.filter = Default::default();
+                    v.view.cursor.reset();
+                }
+            }
+            C::Retrain => self.ask_retrain(),
+            C::OrderCategory => self.cycle_order_filter(OrderFilterKind::Category),
+            C::OrderStatus => self.cycle_order_filter(OrderFilterKind::Status),
+            C::OrderPayment => self.cycle_order_filter(OrderFilterKind::Payment),
+            C::NextVersion | C::PrevVersion => {
+                let n = self.models.selected_versions(self).len();
+                let delta = if c == C::NextVersion { 1 } else { -1 };
+                self.models.move_version(delta, n);
+            }
+            C::Promote => self.ask_promote(),
+            C::Rollback => self.ask_rollback(),
+            C::Yes | C::No => self.answer(c == C::Yes),
         }
-        self.message = Some(msg);
     }
-}
 
-/// The snapshot for a marketplace index (infallible, unlike lookups by id).
-fn snapshot_for(engine: &Engine, window: Window, mp: Option<u16>) -> Snapshot {
-    engine.snapshot_at(window, mp)
+    /// Moves the focused table's selection.
+    fn move_cursor(&mut self, c: Command) {
+        let n = self.page().rows(self);
+        let Some(t) = self.page_of_mut(self.tab).table_mut() else {
+            return;
+        };
+        let cur = t.cursor_mut();
+        match c {
+            Command::Up => cur.move_by(-1, n),
+            Command::Down => cur.move_by(1, n),
+            Command::PageUp => cur.page_up(n),
+            Command::PageDown => cur.page_down(n),
+            Command::Top => cur.top(),
+            _ => cur.bottom(n),
+        }
+        if self.tab == Tab::Models {
+            self.models.version_cursor = 0;
+        }
+    }
+
+    /// Switches the window.
+    pub(super) fn set_window(&mut self, w: Window) {
+        self.window = w;
+        self.recompute();
+    }
+
+    fn step_marketplace(&mut self, forward: bool) {
+        let n = self.engine.data.marketplaces.len() as u16;
+        self.marketplace = match (self.marketplace, forward) {
+            (None, true) if n > 0 => Some(0),
+            (Some(m), true) if m + 1 < n => Some(m + 1),
+            (_, true) => None,
+            (None, false) => n.checked_sub(1),
+            (Some(0), false) => None,
+            (Some(m), false) => Some(m - 1),
+        };
+        self.recompute();
+    }
+
+    fn cycle_order_filter(&mut self, which: OrderFilterKind) {
+        let ds = &self.engine.data;
+        let payments: Vec<String> = ds
+            .roles
+            .payment
+            .map_or(Vec::new(), |f| ds.levels(f).to_vec());
+        if let Some(v) = &mut self.seller {
+            v.cycle_filter(which, &payments);
+        }
+    }
+
+    /// `e`: the table on screen, with its context, to a CSV file (the loop writes it).
+    pub(super) fn export(&mut self) {
+        match self.page().export(self) {
+            Some(table) => {
+                let table = table.with_context(self.window, self.marketplace_id());
+                self.effects.push(Effect::Export(table));
+            }
+            None => self
+                .say("nothing to export on this screen: tabs 2-6 and the drill-down have tables"),
+        }
+    }
+
+    /// `y`: the selected row's id to the clipboard.
+    fn copy(&mut self) {
+        match self.page().selected_id(self) {
+            Some(id) => {
+                self.say(format!("copied {id} to the clipboard (OSC 52)"));
+                self.effects.push(Effect::Copy(id));
+            }
+            None => self.say("nothing selected to copy"),
+        }
+    }
+
+    /// Goes to `to` through the palette or a test: the same as Enter on a row leading there.
+    pub fn open(&mut self, to: Goto) {
+        self.go(to);
+    }
+
+    /// Opens the drill-down of a seller (from anywhere; Esc comes back).
+    pub fn open_seller(&mut self, id: &str) {
+        self.go(Goto::Seller {
+            id: id.to_string(),
+            category: None,
+            alert: None,
+            order: None,
+        });
+    }
 }

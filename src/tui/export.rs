@@ -1,152 +1,181 @@
-//! `e`: the focused table, as shown (filtered and sorted), to a CSV file.
+//! `e`: the focused table, as shown (filtered and sorted), to a CSV file named by what it
+//! holds (`returnrisk-orders-S023-Footwear-30d-M002.csv`), with the context (window,
+//! marketplace, and the table's own scope) in every row. An existing file is never replaced:
+//! the name gets a counter (`-2`, `-3`, ...) and the message says so. Pages build the
+//! [`ExportTable`]; the event loop writes it ([`write`]), so `update` does no file I/O.
 
-use super::app::{ALERTS, App, CATEGORIES, DRIFT, MODELS, SELLERS};
-use super::lifecycle::{drift_rows, drift_scope, strength};
-use super::views;
 use crate::report::csv_field;
-use crate::util::write_atomic;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-fn opt(v: Option<f64>) -> String {
+/// A table to write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportTable {
+    /// What the rows are, then their scope, for the file name (`orders`, `S023`, ...).
+    pub name: Vec<String>,
+    /// Column names.
+    pub header: Vec<&'static str>,
+    /// Cells, row by row (as many as the header).
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A number for a CSV cell (empty when unknown).
+pub fn opt(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// Writes the focused table and returns the status message (where, or why not).
-pub fn export(app: &App) -> String {
-    let (name, header, rows): (&str, &str, Vec<Vec<String>>) = if let Some(d) = &app.detail {
-        let rows = views::order_rows(&d.detail.orders, &d.filter, &d.list)
-            .into_iter()
-            .map(|o| {
-                vec![
-                    o.order_id.clone(),
-                    o.date.clone(),
-                    o.category.clone(),
-                    o.price.to_string(),
-                    o.payment_method.clone().unwrap_or_default(),
-                    o.status.to_string(),
-                    opt(o.risk_score),
-                    o.risk_label.map_or("", |l| l.as_str()).to_string(),
-                ]
-            })
-            .collect();
-        (
-            "orders",
-            "Order_ID,date,category,price,payment_method,status,risk_score,risk_label",
-            rows,
-        )
-    } else {
-        match app.tab {
-            SELLERS => (
-                "sellers",
-                "seller_id,seller_name,marketplace_id,orders,return_rate,mean_risk,high_risk_share,cod_share,mean_rating,risk_slope,model",
-                views::seller_rows(app.sellers_source(), &app.lists[0])
-                    .into_iter()
-                    .map(|s| {
-                        vec![
-                            s.seller_id.clone(),
-                            s.seller_name.clone(),
-                            s.marketplace_id.clone(),
-                            s.stats.orders.to_string(),
-                            opt(s.stats.return_rate),
-                            opt(s.stats.mean_risk),
-                            opt(s.stats.high_risk_share),
-                            opt(s.cod_share),
-                            opt(s.mean_rating),
-                            opt(s.stats.risk_slope),
-                            s.model.clone().unwrap_or_default(),
-                        ]
-                    })
-                    .collect(),
-            ),
-            CATEGORIES => (
-                "categories",
-                "category,orders,return_rate,mean_risk,high_risk_share,risk_slope",
-                views::category_rows(&app.snap.categories, &app.lists[1])
-                    .into_iter()
-                    .map(|c| {
-                        vec![
-                            c.category.clone(),
-                            c.stats.orders.to_string(),
-                            opt(c.stats.return_rate),
-                            opt(c.stats.mean_risk),
-                            opt(c.stats.high_risk_share),
-                            opt(c.stats.risk_slope),
-                        ]
-                    })
-                    .collect(),
-            ),
-            ALERTS => (
-                "alerts",
-                "severity,rule,target,message",
-                views::alert_rows(&app.snap.alerts, &app.lists[2])
-                    .into_iter()
-                    .map(|a| {
-                        vec![
-                            format!("{:?}", a.severity).to_lowercase(),
-                            a.rule.to_string(),
-                            views::target_name(&a.target).to_string(),
-                            a.message.clone(),
-                        ]
-                    })
-                    .collect(),
-            ),
-            MODELS => (
-                "models",
-                "model,scoring,n,roc_auc,brier,vs,delta_brier,versions,decision",
-                app.model_rows()
-                    .into_iter()
-                    .map(|r| {
-                        vec![
-                            r.model,
-                            r.scoring,
-                            r.n.map(|n| n.to_string()).unwrap_or_default(),
-                            opt(r.roc_auc),
-                            opt(r.brier),
-                            r.vs,
-                            opt(r.delta_brier),
-                            r.versions.to_string(),
-                            r.decision,
-                        ]
-                    })
-                    .collect(),
-            ),
-            DRIFT => {
-                let scope = drift_scope(app);
-                let name = scope.map_or("all", |s| s.marketplace.as_str());
-                (
-                    "drift",
-                    "scope,column,test,score,threshold,strength,drifted",
-                    drift_rows(scope, &app.lists[DRIFT - 1])
-                        .into_iter()
-                        .map(|c| {
-                            vec![
-                                name.to_string(),
-                                c.column.clone(),
-                                c.drift.test.name().to_string(),
-                                c.drift.score.to_string(),
-                                c.drift.threshold.to_string(),
-                                strength(c).to_string(),
-                                c.drift.drifted.to_string(),
-                            ]
-                        })
-                        .collect(),
-                )
-            }
-            _ => return "nothing to export on this tab: open a table tab".into(),
+impl ExportTable {
+    /// Prepends the window and marketplace columns (the same value on every row) and adds
+    /// both to the name.
+    pub fn with_context(
+        mut self,
+        window: crate::engine::Window,
+        marketplace: Option<&str>,
+    ) -> Self {
+        let window = match window {
+            crate::engine::Window::All => "all-time".to_string(),
+            w => format!("{w}d"),
+        };
+        let market = marketplace.unwrap_or("all");
+        self.header.splice(0..0, ["window", "marketplace"]);
+        for r in &mut self.rows {
+            r.splice(0..0, [window.clone(), market.to_string()]);
         }
-    };
-    let mp = app.marketplace_id().unwrap_or("all");
-    let file = app
-        .export_dir
-        .join(format!("returnrisk-{name}-{}-{mp}.csv", app.window));
-    let mut text = format!("{header}\n");
-    for r in &rows {
-        let cells: Vec<String> = r.iter().map(|c| csv_field(c)).collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
+        self.name.push(window);
+        self.name
+            .push(marketplace.map_or("all-markets".into(), str::to_string));
+        self
     }
-    let shown = std::path::absolute(&file).unwrap_or(file.clone());
-    match write_atomic(&file, text.as_bytes()) {
-        Ok(()) => format!("exported {} rows to {}", rows.len(), shown.display()),
-        Err(e) => format!("export failed: {}: {e}", shown.display()),
+
+    /// The file name without a counter.
+    pub fn file_stem(&self) -> String {
+        let parts: Vec<String> = self.name.iter().map(|p| file_safe(p)).collect();
+        format!("returnrisk-{}", parts.join("-"))
+    }
+
+    /// The CSV text.
+    pub fn csv(&self) -> String {
+        let mut text = self.header.join(",");
+        text.push('\n');
+        for r in &self.rows {
+            let cells: Vec<String> = r.iter().map(|c| csv_field(c)).collect();
+            text.push_str(&cells.join(","));
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// A name part safe in a file name on any system: letters, digits, `.`, `_`, `+`, `-` kept,
+/// anything else (spaces, slashes, control characters) becomes `_`.
+fn file_safe(s: &str) -> String {
+    let safe: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '_' | '+' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    safe.trim_start_matches('.').to_string()
+}
+
+/// Writes `table` into `dir` under a name no file has yet; returns the message to show.
+pub fn write(dir: &Path, table: &ExportTable) -> String {
+    let stem = table.file_stem();
+    let text = table.csv();
+    for n in 1..10_000u32 {
+        let name = match n {
+            1 => format!("{stem}.csv"),
+            n => format!("{stem}-{n}.csv"),
+        };
+        let path = dir.join(&name);
+        let shown = std::path::absolute(&path).unwrap_or(path.clone());
+        match create_new(&path, text.as_bytes()) {
+            Ok(()) => {
+                let kept = if n > 1 {
+                    format!(" ({stem}.csv exists and was kept)")
+                } else {
+                    String::new()
+                };
+                return format!(
+                    "exported {} rows to {}{kept}",
+                    table.rows.len(),
+                    shown.display()
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return format!("export failed: {}: {e}", shown.display()),
+        }
+    }
+    format!("export failed: {stem}.csv and 9,999 numbered copies exist")
+}
+
+/// Creates `path` (failing if anything is there, even a dangling link) and writes `bytes`;
+/// a failed write removes the partial file.
+fn create_new(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let written = f.write_all(bytes).and_then(|()| f.sync_all());
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Window;
+
+    fn table() -> ExportTable {
+        ExportTable {
+            name: vec!["orders".into(), "S023".into(), "Home & Garden/Tools".into()],
+            header: vec!["order_id", "risk"],
+            rows: vec![vec!["O1".into(), "0.5".into()]],
+        }
+        .with_context(Window::Days(30), Some("M002"))
+    }
+
+    #[test]
+    fn names_say_what_the_file_holds_and_rows_carry_the_context() {
+        let t = table();
+        assert_eq!(
+            t.file_stem(),
+            "returnrisk-orders-S023-Home___Garden_Tools-30d-M002"
+        );
+        assert_eq!(
+            t.csv(),
+            "window,marketplace,order_id,risk\n30d,M002,O1,0.5\n"
+        );
+        let all = ExportTable {
+            name: vec!["sellers".into()],
+            header: vec![],
+            rows: vec![],
+        }
+        .with_context(Window::All, None);
+        assert_eq!(all.file_stem(), "returnrisk-sellers-all-time-all-markets");
+    }
+
+    #[test]
+    fn an_existing_file_is_kept_and_the_new_one_numbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = table();
+        let first = write(dir.path(), &t);
+        assert!(first.ends_with("30d-M002.csv"), "{first}");
+        std::fs::write(dir.path().join(format!("{}-2.csv", t.file_stem())), "mine").unwrap();
+        let third = write(dir.path(), &t);
+        assert!(
+            third.contains("30d-M002-3.csv (returnrisk-orders-"),
+            "{third}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(format!("{}-2.csv", t.file_stem()))).unwrap(),
+            "mine"
+        );
     }
 }

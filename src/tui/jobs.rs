@@ -3,7 +3,7 @@
 //! and the watcher that notices those changes (a stat of a few files every
 //! [`WATCH_INTERVAL`]; an idle dashboard stays idle otherwise).
 
-use super::action::{Action, Job};
+use super::action::{Action, Effect, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
@@ -60,39 +60,42 @@ fn spawn_job(
     });
 }
 
-/// Starts whatever the last update asked for.
-pub fn start_requested(app: &mut App, tx: &UnboundedSender<Action>) {
-    if std::mem::take(&mut app.retrain_requested) {
-        spawn_models(app, tx.clone(), true);
-    }
-    if std::mem::take(&mut app.models_requested) {
-        spawn_models(app, tx.clone(), false);
-    }
-    if let Some(op) = app.registry_op.take() {
-        spawn_registry_op(app, tx.clone(), op);
-    }
-    if std::mem::take(&mut app.reload_data_requested) {
-        let dir = app.engine.data.dir.clone();
-        let load_options = app.load_options;
-        let bands = app.engine.bands;
-        spawn_job(tx.clone(), Job::DataReload, move |tx| {
-            // Validation and the first aggregation are seconds at 10M: never on the UI thread.
-            let msg = match load_dir(&dir, &load_options) {
-                Ok((data, report)) => {
-                    Action::DataLoaded(Box::new(Engine::new(data, report, bands)))
-                }
-                Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
-            };
-            let _ = tx.send(msg);
-        });
-    }
-    if std::mem::take(&mut app.reload_models_requested) {
-        spawn_reload_models(app, tx.clone());
+/// Runs one effect `update` asked for: a job on a blocking thread, or (exports, the
+/// clipboard) quick I/O right here, its outcome sent back as [`Action::Done`].
+pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
+    match effect {
+        Effect::LoadModels { retrain } => spawn_models(app, tx.clone(), retrain),
+        Effect::ChangeRegistry(op) => spawn_registry_op(app, tx.clone(), op),
+        Effect::ReloadData => spawn_reload_data(app, tx.clone()),
+        Effect::ReloadModels => spawn_reload_models(app, tx.clone()),
+        Effect::Export(table) => {
+            let _ = tx.send(Action::Done(super::export::write(&app.export_dir, &table)));
+        }
+        Effect::Copy(text) => {
+            if let Err(e) = super::clipboard::copy(&text) {
+                let _ = tx.send(Action::Done(format!("copy failed: {e}")));
+            }
+        }
     }
 }
 
+/// Reads the data again after a change on disk.
+fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
+    let dir = app.engine.data.dir.clone();
+    let load_options = app.load_options;
+    let bands = app.engine.bands;
+    spawn_job(tx, Job::DataReload, move |tx| {
+        // Validation and the first aggregation are seconds at 10M: never on the UI thread.
+        let msg = match load_dir(&dir, &load_options) {
+            Ok((data, report)) => Action::DataLoaded(Box::new(Engine::new(data, report, bands))),
+            Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
+        };
+        let _ = tx.send(msg);
+    });
+}
+
 /// Loads saved models or trains new ones; sends progress, the result and the run store.
-pub fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
+fn spawn_models(app: &App, tx: UnboundedSender<Action>, force: bool) {
     let data = app.engine.data.clone();
     let bands = app.engine.bands;
     spawn_job(tx, Job::Models, move |tx| {

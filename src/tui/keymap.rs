@@ -1,28 +1,101 @@
-//! The key map: defined once, it turns keys into actions and feeds both the footer's hints and
-//! the `?` help overlay, so help can never drift from behaviour.
+//! The key map: defined once, it turns keys into commands on every screen and in every mode
+//! (the y/n question, the filter line, the palette, Ctrl-C too), and feeds both the footer's
+//! hints and the `?` help, so help can never drift from behaviour. A key bound to two
+//! commands on one screen is an error at start, naming both.
 
 use super::action::Command;
-use super::config::KeysConfig;
+use super::line_edit::Edit as E;
+use super::tab::Tab;
+use crate::config::file::KeysConfig;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A key: its code, and whether Ctrl is held (Shift is in the character itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCode,
+    /// Ctrl held.
+    pub ctrl: bool,
+}
+
+impl Key {
+    /// A key without Ctrl.
+    pub const fn plain(code: KeyCode) -> Key {
+        Key { code, ctrl: false }
+    }
+
+    /// Ctrl and a character.
+    pub const fn ctrl(c: char) -> Key {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: true,
+        }
+    }
+
+    /// The key of a terminal event (Alt combinations are no key of ours).
+    pub fn of(k: &KeyEvent) -> Option<Key> {
+        if k.modifiers.contains(KeyModifiers::ALT) {
+            return None;
+        }
+        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+        let code = match k.code {
+            KeyCode::Char(c) if ctrl => KeyCode::Char(c.to_ascii_lowercase()),
+            other => other,
+        };
+        Some(Key { code, ctrl })
+    }
+}
+
+/// What mode the keyboard is in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Moving around.
+    #[default]
+    Normal,
+    /// A y/n question on the status line.
+    Confirm,
+    /// Typing the live filter.
+    Filter,
+    /// Typing a palette command.
+    Palette,
+}
 
 /// Which screen a binding works on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
-    /// Everywhere.
+    /// Every screen, every mode (Ctrl-C).
+    Always,
+    /// Every screen while moving around.
     Global,
-    /// Tabs with a table (Sellers, Categories, Alerts) and the drill-down's orders.
+    /// Screens with a table.
     Table,
-    /// Only the seller drill-down.
+    /// Tables whose rows open something (Enter).
+    Opens,
+    /// Tables with a risk-band filter.
+    Banded,
+    /// The seller drill-down.
     Detail,
-    /// Only the Models tab.
+    /// The Models tab.
     Models,
+    /// A y/n question.
+    Confirm,
+    /// Typing (filter or palette).
+    Typing,
+    /// Typing in the palette.
+    Palette,
 }
 
 /// What is on screen, for deciding which bindings apply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Screen {
+    /// The keyboard's mode.
+    pub mode: Mode,
     /// A table has focus.
     pub table: bool,
+    /// Enter on its rows opens something.
+    pub opens: bool,
+    /// Its rows have a risk-band filter.
+    pub banded: bool,
     /// The seller drill-down is open.
     pub detail: bool,
     /// The Models tab is shown.
@@ -32,12 +105,34 @@ pub struct Screen {
 impl Screen {
     /// Whether bindings of `context` work on this screen.
     pub fn active(self, context: Context) -> bool {
+        let normal = self.mode == Mode::Normal;
         match context {
-            Context::Global => true,
-            Context::Table => self.table,
-            Context::Detail => self.detail,
-            Context::Models => self.models,
+            Context::Always => true,
+            Context::Global => normal,
+            Context::Table => normal && self.table,
+            Context::Opens => normal && self.opens,
+            Context::Banded => normal && self.banded,
+            Context::Detail => normal && self.detail,
+            Context::Models => normal && self.models,
+            Context::Confirm => self.mode == Mode::Confirm,
+            Context::Typing => matches!(self.mode, Mode::Filter | Mode::Palette),
+            Context::Palette => self.mode == Mode::Palette,
         }
+    }
+
+    /// Every combination of mode and flags (for checking the map).
+    fn all() -> impl Iterator<Item = Screen> {
+        let modes = [Mode::Normal, Mode::Confirm, Mode::Filter, Mode::Palette];
+        modes.into_iter().flat_map(|mode| {
+            (0..32u8).map(move |bits| Screen {
+                mode,
+                table: bits & 1 != 0,
+                opens: bits & 2 != 0,
+                banded: bits & 4 != 0,
+                detail: bits & 8 != 0,
+                models: bits & 16 != 0,
+            })
+        })
     }
 }
 
@@ -45,40 +140,51 @@ impl Screen {
 #[derive(Clone, Debug)]
 pub struct Binding {
     /// Keys that trigger it (the first is shown in the footer).
-    pub keys: Vec<KeyCode>,
+    pub keys: Vec<Key>,
     /// The command.
     pub command: Command,
     /// Where it works.
     pub context: Context,
+    /// Where the footer and help show it (where it does something).
+    pub shown: Context,
     /// Footer label (empty: help only).
     pub short: &'static str,
     /// Help text.
     pub help: &'static str,
 }
 
-/// Parses a config key: one character, or a named key.
-pub fn parse_key(s: &str) -> Result<KeyCode, String> {
+/// Parses a config key: one character, `Ctrl-<character>`, or a named key.
+pub fn parse_key(s: &str) -> Result<Key, String> {
     let mut chars = s.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Ok(KeyCode::Char(c));
+        return Ok(Key::plain(KeyCode::Char(c)));
     }
-    match s {
-        "Enter" => Ok(KeyCode::Enter),
-        "Esc" => Ok(KeyCode::Esc),
-        "Tab" => Ok(KeyCode::Tab),
-        "Backspace" => Ok(KeyCode::Backspace),
+    if let Some(rest) = s.strip_prefix("Ctrl-") {
+        let mut chars = rest.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(Key::ctrl(c.to_ascii_lowercase()));
+        }
+    }
+    let code = match s {
+        "Enter" => KeyCode::Enter,
+        "Esc" => KeyCode::Esc,
+        "Tab" => KeyCode::Tab,
+        "Backspace" => KeyCode::Backspace,
         _ => match s.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
-            Some(n) if (1..=12).contains(&n) => Ok(KeyCode::F(n)),
-            _ => Err(format!(
-                "unknown key {s:?}: expected one character, Enter, Esc, Tab, Backspace or F1-F12"
-            )),
+            Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
+            _ => {
+                return Err(format!(
+                    "unknown key {s:?}: expected one character, Ctrl-<character>, Enter, Esc, Tab, Backspace or F1-F12"
+                ));
+            }
         },
-    }
+    };
+    Ok(Key::plain(code))
 }
 
 /// Short display name of a key.
-pub fn key_name(k: &KeyCode) -> String {
-    match k {
+pub fn key_name(k: &Key) -> String {
+    let name = match k.code {
         KeyCode::Char(' ') => "Space".into(),
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Enter => "Enter".into(),
@@ -86,6 +192,7 @@ pub fn key_name(k: &KeyCode) -> String {
         KeyCode::Tab => "Tab".into(),
         KeyCode::BackTab => "S-Tab".into(),
         KeyCode::Backspace => "Bksp".into(),
+        KeyCode::Delete => "Del".into(),
         KeyCode::Up => "↑".into(),
         KeyCode::Down => "↓".into(),
         KeyCode::Left => "←".into(),
@@ -96,7 +203,8 @@ pub fn key_name(k: &KeyCode) -> String {
         KeyCode::End => "End".into(),
         KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
-    }
+    };
+    if k.ctrl { format!("C-{name}") } else { name }
 }
 
 /// All bindings.
@@ -106,275 +214,497 @@ pub struct KeyMap {
     pub bindings: Vec<Binding>,
 }
 
-impl KeyMap {
-    /// The key map with the configurable keys from `keys` (validated by the config loader).
-    pub fn new(keys: &KeysConfig) -> KeyMap {
-        let k = |s: &str| parse_key(s).unwrap_or(KeyCode::Null);
-        use Command as C;
-        use Context::*;
-        let b = |keys: Vec<KeyCode>, command, context, short, help| Binding {
+/// One binding as written below: keys, command, where it works, where it is shown, footer
+/// label, help.
+type BindingRow = (
+    Vec<Key>,
+    Command,
+    Context,
+    Context,
+    &'static str,
+    &'static str,
+);
+
+/// The bindings, from the configurable keys in `keys`.
+fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
+    let k = |name: &str, s: &str| parse_key(s).map_err(|e| format!("keys.{name}: {e}"));
+    let p = Key::plain;
+    let ch = |c| Key::plain(KeyCode::Char(c));
+    use Command as C;
+    use Context::*;
+    // (keys, command, where it works, where it is shown, footer label, help)
+    let mut rows: Vec<BindingRow> = vec![
+        (
+            vec![Key::ctrl('c')],
+            C::Quit,
+            Always,
+            Global,
+            "",
+            "quit, from anywhere",
+        ),
+        (
+            vec![k("help", &keys.help)?],
+            C::Help,
+            Global,
+            Global,
+            "help",
+            "show this help",
+        ),
+        (
+            vec![k("quit", &keys.quit)?],
+            C::Quit,
+            Global,
+            Global,
+            "quit",
+            "quit",
+        ),
+        (
+            vec![p(KeyCode::Tab), p(KeyCode::Right)],
+            C::NextTab,
+            Global,
+            Global,
+            "tab",
+            "next tab",
+        ),
+        (
+            vec![p(KeyCode::BackTab), p(KeyCode::Left)],
+            C::PrevTab,
+            Global,
+            Global,
+            "",
+            "previous tab",
+        ),
+    ];
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let digit = char::from_digit(i as u32 + 1, 10).unwrap_or('0');
+        rows.push((
+            vec![ch(digit)],
+            C::GoTab(*tab),
+            Global,
+            Global,
+            "",
+            tab_help(*tab),
+        ));
+    }
+    rows.extend([
+        (
+            vec![k("next_window", &keys.next_window)?],
+            C::Window,
+            Global,
+            Global,
+            "window",
+            "window: 7d, 30d, 90d, all",
+        ),
+        (
+            vec![k("prev_window", &keys.prev_window)?],
+            C::PrevWindow,
+            Global,
+            Global,
+            "",
+            "window, backwards",
+        ),
+        (
+            vec![k("next_marketplace", &keys.next_marketplace)?],
+            C::Marketplace,
+            Global,
+            Global,
+            "market",
+            "marketplace: all, each",
+        ),
+        (
+            vec![k("prev_marketplace", &keys.prev_marketplace)?],
+            C::PrevMarketplace,
+            Global,
+            Global,
+            "",
+            "marketplace, backwards",
+        ),
+        (
+            vec![k("palette", &keys.palette)?],
+            C::Palette,
+            Global,
+            Global,
+            "cmd",
+            "command: seller, order, category, window, market, export",
+        ),
+        (
+            vec![p(KeyCode::Down), ch('j')],
+            C::Down,
+            Table,
+            Table,
+            "",
+            "move down",
+        ),
+        (
+            vec![p(KeyCode::Up), ch('k')],
+            C::Up,
+            Table,
+            Table,
+            "",
+            "move up",
+        ),
+        (
+            vec![p(KeyCode::PageDown), Key::ctrl('f')],
+            C::PageDown,
+            Table,
+            Table,
+            "",
+            "page down",
+        ),
+        (
+            vec![p(KeyCode::PageUp), Key::ctrl('b')],
+            C::PageUp,
+            Table,
+            Table,
+            "",
+            "page up",
+        ),
+        (
+            vec![ch('g'), p(KeyCode::Home)],
+            C::Top,
+            Table,
+            Table,
+            "",
+            "first row",
+        ),
+        (
+            vec![ch('G'), p(KeyCode::End)],
+            C::Bottom,
+            Table,
+            Table,
+            "",
+            "last row",
+        ),
+        (
+            vec![p(KeyCode::Enter)],
+            C::Open,
+            Opens,
+            Opens,
+            "open",
+            "open the selected seller, category or alert target",
+        ),
+        (
+            vec![p(KeyCode::Esc), p(KeyCode::Backspace)],
+            C::Back,
+            Global,
+            Global,
+            "back",
+            "back to where you came from; clears a filter first",
+        ),
+        (
+            vec![k("filter", &keys.filter)?],
+            C::Filter,
+            Table,
+            Table,
+            "filter",
+            "filter the rows (any column's words)",
+        ),
+        (
+            vec![k("sort", &keys.sort)?],
+            C::Sort,
+            Table,
+            Table,
+            "sort",
+            "cycle the sort column",
+        ),
+        (
+            vec![k("reverse_sort", &keys.reverse_sort)?],
+            C::ReverseSort,
+            Table,
+            Table,
+            "",
+            "reverse the sort",
+        ),
+        (
+            vec![k("band", &keys.band)?],
+            C::Band,
+            Banded,
+            Banded,
+            "band",
+            "only High, Medium or Low risk",
+        ),
+        (
+            vec![k("order_category", &keys.order_category)?],
+            C::OrderCategory,
+            Detail,
+            Detail,
+            "cat",
+            "orders of one category",
+        ),
+        (
+            vec![k("order_status", &keys.order_status)?],
+            C::OrderStatus,
+            Detail,
+            Detail,
+            "status",
+            "orders: returned, kept, pending",
+        ),
+        (
+            vec![k("order_payment", &keys.order_payment)?],
+            C::OrderPayment,
+            Detail,
+            Detail,
+            "pay",
+            "orders of one payment method",
+        ),
+        (
+            vec![k("clear_chips", &keys.clear_chips)?],
+            C::ClearChips,
+            Detail,
+            Detail,
+            "",
+            "remove the order filters (chips)",
+        ),
+        (
+            vec![k("export", &keys.export)?],
+            C::Export,
+            Global,
+            Table,
+            "export",
+            "export the table as shown to CSV",
+        ),
+        (
+            vec![k("copy", &keys.copy)?],
+            C::Copy,
+            Table,
+            Table,
+            "copy",
+            "copy the selected id to the clipboard",
+        ),
+        (
+            vec![k("next_version", &keys.next_version)?],
+            C::NextVersion,
+            Models,
+            Models,
+            "",
+            "choose an older version of the model",
+        ),
+        (
+            vec![k("prev_version", &keys.prev_version)?],
+            C::PrevVersion,
+            Models,
+            Models,
+            "",
+            "choose a newer version of the model",
+        ),
+        (
+            vec![k("promote", &keys.promote)?],
+            C::Promote,
+            Models,
+            Models,
+            "promote",
+            "make the chosen version active (asks y/n)",
+        ),
+        (
+            vec![k("rollback", &keys.rollback)?],
+            C::Rollback,
+            Models,
+            Models,
+            "rollback",
+            "back to the previously active version (asks y/n)",
+        ),
+        (
+            vec![k("retrain", &keys.retrain)?],
+            C::Retrain,
+            Global,
+            Global,
+            "",
+            "retrain the models (asks y/n)",
+        ),
+        (
+            vec![ch('y'), ch('Y')],
+            C::Yes,
+            Confirm,
+            Confirm,
+            "yes",
+            "yes",
+        ),
+        (
+            vec![ch('n'), ch('N'), p(KeyCode::Esc)],
+            C::No,
+            Confirm,
+            Confirm,
+            "no",
+            "no",
+        ),
+        (
+            vec![p(KeyCode::Enter)],
+            C::EditDone,
+            Typing,
+            Typing,
+            "done",
+            "keep the filter / run the command",
+        ),
+        (
+            vec![p(KeyCode::Esc)],
+            C::EditCancel,
+            Typing,
+            Typing,
+            "cancel",
+            "drop what was typed",
+        ),
+        (
+            vec![p(KeyCode::Tab)],
+            C::Complete,
+            Palette,
+            Palette,
+            "complete",
+            "complete from the data",
+        ),
+        (
+            vec![p(KeyCode::Backspace)],
+            C::Edit(E::Backspace),
+            Typing,
+            Typing,
+            "",
+            "delete before the cursor",
+        ),
+        (
+            vec![p(KeyCode::Delete)],
+            C::Edit(E::Delete),
+            Typing,
+            Typing,
+            "",
+            "delete under the cursor",
+        ),
+        (
+            vec![p(KeyCode::Left)],
+            C::Edit(E::Left),
+            Typing,
+            Typing,
+            "",
+            "cursor left",
+        ),
+        (
+            vec![p(KeyCode::Right)],
+            C::Edit(E::Right),
+            Typing,
+            Typing,
+            "",
+            "cursor right",
+        ),
+        (
+            vec![p(KeyCode::Home), Key::ctrl('a')],
+            C::Edit(E::Home),
+            Typing,
+            Typing,
+            "",
+            "to the start",
+        ),
+        (
+            vec![p(KeyCode::End), Key::ctrl('e')],
+            C::Edit(E::End),
+            Typing,
+            Typing,
+            "",
+            "to the end",
+        ),
+        (
+            vec![Key::ctrl('u')],
+            C::Edit(E::KillToStart),
+            Typing,
+            Typing,
+            "",
+            "delete to the start",
+        ),
+        (
+            vec![Key::ctrl('w')],
+            C::Edit(E::KillWord),
+            Typing,
+            Typing,
+            "",
+            "delete the word before",
+        ),
+    ]);
+    Ok(rows
+        .into_iter()
+        .map(|(keys, command, context, shown, short, help)| Binding {
             keys,
             command,
             context,
+            shown,
             short,
             help,
+        })
+        .collect())
+}
+
+fn tab_help(tab: Tab) -> &'static str {
+    match tab {
+        Tab::Marketplace => "Marketplace tab",
+        Tab::Sellers => "Sellers tab",
+        Tab::Categories => "Categories tab",
+        Tab::Alerts => "Alerts tab",
+        Tab::Models => "Models tab",
+        Tab::Drift => "Drift tab",
+    }
+}
+
+impl KeyMap {
+    /// The key map with the configurable keys from `keys`; an unknown key name, or a key
+    /// bound to two commands on one screen, is an error naming them.
+    pub fn new(keys: &KeysConfig) -> Result<KeyMap, String> {
+        let map = KeyMap {
+            bindings: bindings(keys)?,
         };
-        let bindings = vec![
-            b(
-                vec![k(&keys.help)],
-                C::Help,
-                Global,
-                "help",
-                "show this help",
-            ),
-            b(vec![k(&keys.quit)], C::Quit, Global, "quit", "quit"),
-            b(
-                vec![KeyCode::Tab, KeyCode::Right],
-                C::NextTab,
-                Global,
-                "tab",
-                "next tab",
-            ),
-            b(
-                vec![KeyCode::BackTab, KeyCode::Left],
-                C::PrevTab,
-                Global,
-                "",
-                "previous tab",
-            ),
-            b(
-                vec![KeyCode::Char('1')],
-                C::GoTab(0),
-                Global,
-                "",
-                "Marketplace tab",
-            ),
-            b(
-                vec![KeyCode::Char('2')],
-                C::GoTab(1),
-                Global,
-                "",
-                "Sellers tab",
-            ),
-            b(
-                vec![KeyCode::Char('3')],
-                C::GoTab(2),
-                Global,
-                "",
-                "Categories tab",
-            ),
-            b(
-                vec![KeyCode::Char('4')],
-                C::GoTab(3),
-                Global,
-                "",
-                "Alerts tab",
-            ),
-            b(
-                vec![KeyCode::Char('5')],
-                C::GoTab(4),
-                Global,
-                "",
-                "Models tab",
-            ),
-            b(
-                vec![KeyCode::Char('6')],
-                C::GoTab(5),
-                Global,
-                "",
-                "Drift tab",
-            ),
-            b(
-                vec![k(&keys.next_window)],
-                C::Window,
-                Global,
-                "window",
-                "window: 7d, 30d, 90d, all",
-            ),
-            b(
-                vec![k(&keys.prev_window)],
-                C::PrevWindow,
-                Global,
-                "",
-                "window, backwards",
-            ),
-            b(
-                vec![k(&keys.next_marketplace)],
-                C::Marketplace,
-                Global,
-                "market",
-                "marketplace: all, each",
-            ),
-            b(
-                vec![k(&keys.prev_marketplace)],
-                C::PrevMarketplace,
-                Global,
-                "",
-                "marketplace, backwards",
-            ),
-            b(
-                vec![KeyCode::Down, KeyCode::Char('j')],
-                C::Down,
-                Table,
-                "",
-                "move down",
-            ),
-            b(
-                vec![KeyCode::Up, KeyCode::Char('k')],
-                C::Up,
-                Table,
-                "",
-                "move up",
-            ),
-            b(vec![KeyCode::PageDown], C::PageDown, Table, "", "page down"),
-            b(vec![KeyCode::PageUp], C::PageUp, Table, "", "page up"),
-            b(
-                vec![KeyCode::Char('g'), KeyCode::Home],
-                C::Top,
-                Table,
-                "",
-                "first row",
-            ),
-            b(
-                vec![KeyCode::Char('G'), KeyCode::End],
-                C::Bottom,
-                Table,
-                "",
-                "last row",
-            ),
-            b(
-                vec![KeyCode::Enter],
-                C::Open,
-                Table,
-                "open",
-                "open seller/category/alert",
-            ),
-            b(
-                vec![KeyCode::Esc, KeyCode::Backspace],
-                C::Back,
-                Global,
-                "back",
-                "back, clear filter",
-            ),
-            b(
-                vec![k(&keys.filter)],
-                C::Filter,
-                Table,
-                "filter",
-                "live filter (Esc clears)",
-            ),
-            b(
-                vec![k(&keys.sort)],
-                C::Sort,
-                Table,
-                "sort",
-                "cycle the sort column",
-            ),
-            b(
-                vec![k(&keys.reverse_sort)],
-                C::ReverseSort,
-                Table,
-                "",
-                "reverse the sort",
-            ),
-            b(
-                vec![k(&keys.order_category)],
-                C::OrderCategory,
-                Detail,
-                "cat",
-                "orders by category",
-            ),
-            b(
-                vec![k(&keys.order_status)],
-                C::OrderStatus,
-                Detail,
-                "status",
-                "orders: returned/kept/pending",
-            ),
-            b(
-                vec![k(&keys.order_payment)],
-                C::OrderPayment,
-                Detail,
-                "pay",
-                "orders by payment method",
-            ),
-            b(
-                vec![k(&keys.export)],
-                C::Export,
-                Table,
-                "export",
-                "export table to CSV",
-            ),
-            b(
-                vec![k(&keys.next_version)],
-                C::NextVersion,
-                Models,
-                "",
-                "choose an older version of the model",
-            ),
-            b(
-                vec![k(&keys.prev_version)],
-                C::PrevVersion,
-                Models,
-                "",
-                "choose a newer version of the model",
-            ),
-            b(
-                vec![k(&keys.promote)],
-                C::Promote,
-                Models,
-                "promote",
-                "make the chosen version active (asks y/n)",
-            ),
-            b(
-                vec![k(&keys.rollback)],
-                C::Rollback,
-                Models,
-                "rollback",
-                "back to the previously active version (asks y/n)",
-            ),
-            b(
-                vec![k(&keys.retrain)],
-                C::Retrain,
-                Global,
-                "",
-                "retrain the models",
-            ),
-        ];
-        KeyMap { bindings }
+        map.check()?;
+        Ok(map)
+    }
+
+    /// No key does two things on one screen.
+    fn check(&self) -> Result<(), String> {
+        for screen in Screen::all() {
+            let active: Vec<&Binding> = self
+                .bindings
+                .iter()
+                .filter(|b| screen.active(b.context))
+                .collect();
+            for (i, a) in active.iter().enumerate() {
+                for b in &active[i + 1..] {
+                    if let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) {
+                        return Err(format!(
+                            "keys: {} is bound twice on one screen: \"{}\" and \"{}\"",
+                            key_name(key),
+                            a.help,
+                            b.help
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The command for `key` on a screen.
     pub fn command(&self, key: &KeyEvent, screen: Screen) -> Option<Command> {
-        if key.modifiers.contains(KeyModifiers::CONTROL) {
-            return (key.code == KeyCode::Char('c')).then_some(Command::Quit);
-        }
+        let key = Key::of(key)?;
         self.bindings
             .iter()
             .filter(|b| screen.active(b.context))
-            .find(|b| b.keys.contains(&key.code))
+            .find(|b| b.keys.contains(&key))
             .map(|b| b.command)
+    }
+
+    fn shown(&self, screen: Screen) -> impl Iterator<Item = &Binding> {
+        self.bindings
+            .iter()
+            .filter(move |b| screen.active(b.context) && screen.active(b.shown))
     }
 
     /// Footer hints for a screen: (key, label).
     pub fn footer(&self, screen: Screen) -> Vec<(String, &'static str)> {
-        self.bindings
-            .iter()
-            .filter(|b| !b.short.is_empty() && screen.active(b.context))
+        self.shown(screen)
+            .filter(|b| !b.short.is_empty())
             .map(|b| (key_name(&b.keys[0]), b.short))
             .collect()
     }
 
     /// Help lines for a screen: (keys, text).
     pub fn help(&self, screen: Screen) -> Vec<(String, &'static str)> {
-        self.bindings
-            .iter()
-            .filter(|b| screen.active(b.context))
+        self.shown(screen)
             .map(|b| {
-                (
-                    b.keys.iter().map(key_name).collect::<Vec<_>>().join(" "),
-                    b.help,
-                )
+                let keys: Vec<String> = b.keys.iter().map(key_name).collect();
+                (keys.join(" "), b.help)
             })
             .collect()
     }

@@ -6,29 +6,34 @@
 
 pub mod action;
 pub mod app;
-pub mod config;
+pub mod clipboard;
+pub mod editing;
 pub mod export;
 pub mod jobs;
 pub mod keymap;
 pub mod lifecycle;
+pub mod line_edit;
 pub mod navigation;
+pub mod page;
+pub mod palette;
 pub mod signals;
+pub mod tab;
+pub mod table;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
-pub mod views;
 pub mod widgets;
 
 use crate::cli::{GlobalArgs, TuiArgs};
-use crate::commands::data_dir;
-use crate::data::load_dir;
+use crate::config::file::Config;
 use crate::engine::{Engine, Window};
-use action::{Action, Command};
+use crate::open::open_data;
+use action::{Action, Command, Effect};
 use app::App;
 use color_eyre::eyre::{Result, bail, eyre};
 use crossterm::event::{
     DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyCode, KeyEvent, KeyEventKind,
-    KeyModifiers, MouseButton, MouseEventKind,
+    MouseButton, MouseEventKind,
 };
 use futures_util::StreamExt;
 use std::io::{IsTerminal, Write};
@@ -41,31 +46,29 @@ use std::time::Instant;
 pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<()> {
     let started = Instant::now();
     let data = &global.data;
-    let cfg = config::Config::load(data.config.as_deref())?;
+    let cfg = Config::load(data.config.as_deref())?;
+    let keys = keymap::KeyMap::new(&cfg.keys).map_err(|e| eyre!("{}: {e}", cfg.source))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(
             "the dashboard needs an interactive terminal; for scripts, pipes and cron use `returnrisk-tui report` (or `seller`, `train`, `predict`; see --help)"
         );
     }
 
-    let bands = data.bands().map_err(|e| eyre!(e))?;
     let window = match &opts.window {
         Some(w) => Window::parse(w).map_err(|e| eyre!(e))?,
         None => cfg.window(),
     };
-    let load = data.load_options().map_err(|e| eyre!(e))?;
-    let dir = data_dir(data)?;
-    let (ds, report) = load_dir(&dir, &load)?;
+    let opened = open_data(data)?;
     tracing::info!(
-        orders = ds.orders.len(),
+        orders = opened.data.orders.len(),
         ms = started.elapsed().as_millis() as u64,
         "data loaded"
     );
-    let engine = Engine::new(ds, report, bands);
+    let engine = Engine::new(opened.data, opened.report, opened.bands);
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
-    let mut app = App::new(engine, keymap::KeyMap::new(&cfg.keys), theme, window);
-    app.load_options = load;
+    let mut app = App::new(engine, keys, theme, window);
+    app.load_options = opened.options;
     app.log_file = log;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -97,7 +100,9 @@ pub fn map_event(app: &App, ev: Event) -> Option<Action> {
         Event::Key(k) if k.kind == KeyEventKind::Press => map_key(app, k),
         Event::Resize(..) => Some(Action::Resize),
         Event::Mouse(m) => match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(m.column, m.row)),
+            MouseEventKind::Down(MouseButton::Left) => {
+                Some(Action::Click(m.column, m.row, Instant::now()))
+            }
             MouseEventKind::ScrollDown => Some(Action::Command(Command::Down)),
             MouseEventKind::ScrollUp => Some(Action::Command(Command::Up)),
             _ => None,
@@ -106,31 +111,24 @@ pub fn map_event(app: &App, ev: Event) -> Option<Action> {
     }
 }
 
-/// Turns a key into an action: typed text while filtering, else the key map.
+/// Turns a key into an action: the key map's command on this screen, else (while typing) the
+/// character typed.
 pub fn map_key(app: &App, k: KeyEvent) -> Option<Action> {
-    if app.confirm.is_some() {
-        return match k.code {
-            KeyCode::Char('y' | 'Y') => Some(Action::Confirm(true)),
-            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Action::Command(Command::Quit))
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Some(Action::Confirm(false)),
-            _ => None,
-        };
+    let screen = app.screen();
+    if let Some(c) = app.keymap.command(&k, screen) {
+        return Some(Action::Command(c));
     }
-    if app.filtering {
-        return match k.code {
-            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                Some(Action::Command(Command::Quit))
-            }
-            KeyCode::Char(c) => Some(Action::FilterChar(c)),
-            KeyCode::Backspace => Some(Action::FilterBackspace),
-            KeyCode::Enter => Some(Action::FilterDone),
-            KeyCode::Esc => Some(Action::Command(Command::Back)),
-            _ => None,
-        };
+    let typing = matches!(screen.mode, keymap::Mode::Filter | keymap::Mode::Palette);
+    match (typing, keymap::Key::of(&k)) {
+        (
+            true,
+            Some(keymap::Key {
+                code: KeyCode::Char(c),
+                ctrl: false,
+            }),
+        ) => Some(Action::Command(Command::Edit(line_edit::Edit::Insert(c)))),
+        _ => None,
     }
-    app.keymap.command(&k, app.screen()).map(Action::Command)
 }
 
 async fn event_loop(mut app: App, mouse: bool, started: Instant) -> Result<()> {
@@ -157,7 +155,7 @@ async fn drive(
     started: Instant,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
-    jobs::spawn_models(app, tx.clone(), false);
+    jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
     jobs::spawn_watcher(&app.engine.data.dir, tx.clone());
     let mut events = EventStream::new();
     let mut dirty = true;
@@ -173,6 +171,14 @@ async fn drive(
             }
             dirty = false;
         }
+        // A status message expires on its own: wake up then to clear it.
+        let expiry = app.message_expires();
+        let expired = async {
+            match expiry {
+                Some(t) => tokio::time::sleep_until(t.into()).await,
+                None => std::future::pending().await,
+            }
+        };
         let action = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => map_event(app, ev),
@@ -181,12 +187,14 @@ async fn drive(
             },
             Some(a) = rx.recv() => Some(a),
             sig = signals.recv() => return Err(sig.into()),
+            () = expired => Some(Action::Tick),
         };
         if let Some(a) = action {
-            app.update(a);
+            for effect in app.update(a) {
+                jobs::run(app, effect, &tx);
+            }
             dirty = true;
         }
-        jobs::start_requested(app, &tx);
         if app.quit {
             break;
         }

@@ -1,124 +1,204 @@
-//! Moving around: drill-downs, Enter on a row (seller, category, alert target), Esc, and
-//! the drill-down's order filters.
+//! Moving around: where the user is ([`Location`]), going somewhere ([`Goto`], from Enter,
+//! the palette or a double click) with a history Esc walks back through, jumping between tabs
+//! (Tab, numbers, clicks on the tab row; no history), and the mouse on table rows.
 
-use super::app::{ALERTS, App, CATEGORIES, DetailView, SELLERS};
-use super::views::{self, ListView, OrderFilter};
-use crate::engine::Target;
+use super::app::{App, DOUBLE_CLICK};
+use super::page::Goto;
+use super::tab::Tab;
+use super::tabs::seller::SellerView;
+use std::time::Instant;
+
+/// The longest history kept.
+const HISTORY: usize = 50;
+
+/// A place on screen that Esc can return to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    /// The tab.
+    pub tab: Tab,
+    /// The category the Sellers tab was narrowed to.
+    pub scope: Option<u16>,
+    /// The open drill-down.
+    pub seller: Option<SellerPlace>,
+}
+
+/// An open drill-down, enough to open it again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SellerPlace {
+    /// The seller.
+    pub id: String,
+    /// The category chip it carried.
+    pub category: Option<u16>,
+    /// The alert that led there.
+    pub alert: Option<String>,
+}
 
 impl App {
-    /// Opens the drill-down of a seller.
-    pub fn open_seller(&mut self, id: &str) {
-        match self.engine.seller_detail(id, self.window) {
-            Ok(detail) => {
-                self.detail = Some(DetailView {
-                    detail,
-                    list: ListView::default(),
-                    filter: OrderFilter::default(),
-                });
-                self.tab = SELLERS;
-            }
-            Err(e) => self.message = Some(e.to_string()),
+    /// Where the user is.
+    pub fn location(&self) -> Location {
+        Location {
+            tab: self.tab,
+            scope: self.sellers.scope.as_ref().map(|(c, _)| *c),
+            seller: self.seller.as_ref().map(|v| SellerPlace {
+                id: v.detail.seller_id.clone(),
+                category: v.filter.category.as_ref().and_then(|name| {
+                    let cats = &self.engine.data.categories;
+                    cats.iter().position(|c| c == name).map(|i| i as u16)
+                }),
+                alert: v.alert.clone(),
+            }),
         }
     }
 
-    pub(super) fn open(&mut self) {
-        if self.detail.is_some() {
+    /// Goes to `to`, remembering where from (Esc returns there).
+    pub(super) fn go(&mut self, to: Goto) {
+        let here = self.location();
+        if self.arrive(to) && self.location() != here {
+            self.history.push(here);
+            if self.history.len() > HISTORY {
+                self.history.remove(0);
+            }
+        }
+    }
+
+    /// Shows `to`; false (with a message) when it cannot be shown.
+    fn arrive(&mut self, to: Goto) -> bool {
+        match to {
+            Goto::Seller {
+                id,
+                category,
+                alert,
+                order,
+            } => {
+                let detail = match self.engine.seller_detail(&id, self.window) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.say(e.to_string());
+                        return false;
+                    }
+                };
+                let name = category.map(|c| self.engine.data.categories[c as usize].clone());
+                let mut view = SellerView::new(detail, name, alert);
+                if let Some(order) = order {
+                    let at = view.rows().iter().position(|o| o.order_id == order);
+                    view.view.cursor.selected = at.unwrap_or(0);
+                }
+                self.seller = Some(view);
+                self.tab = Tab::Sellers;
+            }
+            Goto::CategorySellers(c) => {
+                self.set_scope(Some(c));
+                self.seller = None;
+                self.tab = Tab::Sellers;
+            }
+            Goto::Category(c) => {
+                let name = self.engine.data.categories[c as usize].clone();
+                self.categories.select(&self.snap.categories, &name);
+                self.seller = None;
+                self.tab = Tab::Categories;
+            }
+            Goto::Market(tab, m) => {
+                if self.marketplace != m {
+                    self.marketplace = m;
+                    self.recompute();
+                }
+                self.seller = None;
+                self.tab = tab;
+            }
+        }
+        self.filtering = false;
+        true
+    }
+
+    /// Narrows the Sellers tab to a category (a new scope starts at the first row).
+    fn set_scope(&mut self, scope: Option<u16>) {
+        let now = self.sellers.scope.as_ref().map(|(c, _)| *c);
+        if now == scope {
             return;
         }
-        let selected = self
-            .lists
-            .get(self.tab.wrapping_sub(1))
-            .map_or(0, |l| l.selected);
-        match self.tab {
-            SELLERS => {
-                let id = views::seller_rows(self.sellers_source(), &self.lists[0])
-                    .get(selected)
-                    .map(|s| s.seller_id.clone());
-                if let Some(id) = id {
-                    self.open_seller(&id);
-                }
-            }
-            CATEGORIES => {
-                let name = views::category_rows(&self.snap.categories, &self.lists[1])
-                    .get(selected)
-                    .map(|c| c.category.clone());
-                if let Some(ci) =
-                    name.and_then(|n| self.engine.data.categories.iter().position(|c| *c == n))
-                {
-                    let s = self
-                        .engine
-                        .category_snapshot(self.window, self.marketplace, ci as u16);
-                    self.category_scope = Some((ci as u16, s));
-                    self.lists[0] = ListView::default();
-                    self.switch_tab(SELLERS);
-                }
-            }
-            ALERTS => {
-                let target = views::alert_rows(&self.snap.alerts, &self.lists[2])
-                    .get(selected)
-                    .map(|a| a.target.clone());
-                match target {
-                    Some(Target::Seller(id)) => self.open_seller(&id),
-                    Some(Target::Marketplace(id)) => {
-                        self.marketplace =
-                            self.engine.data.marketplace_index(&id).map(|m| m as u16);
-                        self.recompute();
-                        self.switch_tab(0);
-                    }
-                    Some(Target::Category(name)) => {
-                        self.lists[1] = ListView::default();
-                        let pos = views::category_rows(&self.snap.categories, &self.lists[1])
-                            .iter()
-                            .position(|c| c.category == name);
-                        self.switch_tab(CATEGORIES);
-                        self.lists[1].selected = pos.unwrap_or(0);
-                    }
-                    None => {}
-                }
-            }
-            _ => {}
-        }
+        self.sellers.scope = scope.map(|c| {
+            let s = self
+                .engine
+                .category_snapshot(self.window, self.marketplace, c);
+            (c, s)
+        });
+        self.sellers.view.cursor.reset();
     }
 
+    /// Shows a remembered location again.
+    fn restore(&mut self, loc: Location) {
+        self.set_scope(loc.scope);
+        self.seller = None;
+        self.tab = loc.tab;
+        if let Some(p) = loc.seller {
+            let name = p
+                .category
+                .map(|c| self.engine.data.categories[c as usize].clone());
+            match self.engine.seller_detail(&p.id, self.window) {
+                Ok(d) => self.seller = Some(SellerView::new(d, name, p.alert)),
+                Err(e) => self.say(e.to_string()),
+            }
+        }
+        self.clamp_tables();
+    }
+
+    /// Esc: closes the help, clears the table's filter, else goes back where the user came
+    /// from (or, with no history, closes the drill-down and the category scope).
     pub(super) fn back(&mut self) {
         if self.help {
             self.help = false;
-        } else if self.filtering {
-            self.filtering = false;
-            if let Some(l) = self.focused_list() {
-                l.filter.clear();
-            }
-        } else if self.detail.is_some() {
-            self.detail = None;
-        } else if let Some(l) = self.focused_list().filter(|l| !l.filter.is_empty()) {
-            l.filter.clear();
-        } else if self.category_scope.is_some() && self.tab == SELLERS {
-            self.category_scope = None;
+            return;
         }
-        self.clamp_selection();
+        if let Some(t) = self.page_of_mut(self.tab).table_mut()
+            && !t.cursor().filter.is_empty()
+        {
+            t.cursor_mut().filter.clear();
+            self.clamp_tables();
+            return;
+        }
+        if let Some(loc) = self.history.pop() {
+            self.restore(loc);
+        } else if self.seller.is_some() {
+            self.seller = None;
+        } else if self.tab == Tab::Sellers && self.sellers.scope.is_some() {
+            self.set_scope(None);
+        }
     }
 
-    pub(super) fn cycle_order_filter(&mut self, which: u8) {
-        let Some(d) = &mut self.detail else { return };
-        match which {
-            0 => {
-                let mut cats: Vec<String> =
-                    d.detail.orders.iter().map(|o| o.category.clone()).collect();
-                cats.sort();
-                cats.dedup();
-                d.filter.category = views::cycle(&d.filter.category, &cats);
+    /// Tab, Shift-Tab, a number or a click on the tab row: another tab, no history (Esc
+    /// still returns along the trail that led here).
+    pub(super) fn jump(&mut self, tab: Tab) {
+        self.seller = None;
+        self.filtering = false;
+        self.tab = tab;
+        self.clamp_tables();
+    }
+
+    /// A left click: a tab title switches tab; a row is selected; a second click on the same
+    /// row within [`DOUBLE_CLICK`] opens it.
+    pub(super) fn click(&mut self, x: u16, y: u16, at: Instant) {
+        if y == 1 {
+            if let Some(t) = super::ui::tab_at(x, self.width.get()) {
+                self.jump(t);
             }
-            1 => d.filter.status = views::cycle(&d.filter.status, crate::engine::OrderStatus::ALL),
-            _ => {
-                // The dataset's payment methods, in its level order.
-                let ds = &self.engine.data;
-                let pays: Vec<String> = ds
-                    .roles
-                    .payment
-                    .map_or(Vec::new(), |f| ds.levels(f).to_vec());
-                d.filter.payment = views::cycle(&d.filter.payment, &pays);
+            return;
+        }
+        let n = self.page().rows(self);
+        let Some(row) = self.page().table().and_then(|t| t.cursor().row_at(x, y, n)) else {
+            return;
+        };
+        if let Some(t) = self.page_of_mut(self.tab).table_mut() {
+            t.cursor_mut().selected = row;
+        }
+        let double = self
+            .last_click
+            .is_some_and(|(r, when)| r == row && at.duration_since(when) <= DOUBLE_CLICK);
+        self.last_click = Some((row, at));
+        if double {
+            self.last_click = None;
+            if let Some(to) = self.page().open(self) {
+                self.go(to);
             }
         }
-        d.list.selected = 0;
     }
 }

@@ -3,7 +3,7 @@
 //! `--no-color`. Meaning never rides on colour alone: severities carry a word, the selection
 //! is reversed and bold.
 
-use super::config::ColorMode;
+use crate::config::file::ColorMode;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 
@@ -102,7 +102,11 @@ impl Theme {
             } else {
                 ["↑", "↓", "→"]
             },
-            sort_marks: if ascii { ["^", "v"] } else { ["▲", "▼"] },
+            sort_marks: if ascii {
+                ["/\\", "\\/"]
+            } else {
+                ["▲", "▼"]
+            },
             ascii,
         }
     }

@@ -11,8 +11,8 @@
 //! ```
 //! Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] it only says the terminal is too small.
 
-use super::app::{App, TABS, Training};
-use super::tabs;
+use super::app::{App, Training};
+use super::tab::Tab;
 use super::widgets::block;
 use crate::model::store::Provenance;
 use ratatui::Frame;
@@ -53,21 +53,14 @@ fn draw_screen(f: &mut Frame, app: &App) {
     .areas(area);
     draw_header(f, header, app);
     draw_tabs(f, tabs_row, app);
-    match &app.detail {
-        Some(_) => tabs::detail::draw(f, body, app),
-        None => match app.tab {
-            0 => tabs::marketplace::draw(f, body, app),
-            1 => tabs::sellers::draw(f, body, app),
-            2 => tabs::categories::draw(f, body, app),
-            3 => tabs::alerts::draw(f, body, app),
-            4 => tabs::models::draw(f, body, app),
-            _ => tabs::drift::draw(f, body, app),
-        },
-    }
+    app.page().draw(f, body, app);
     draw_status(f, status, app);
     draw_footer(f, footer, app);
     if app.help {
         draw_help(f, body, app);
+    }
+    if app.palette.is_some() {
+        draw_candidates(f, body, app);
     }
 }
 
@@ -175,28 +168,27 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Short tab titles for terminals narrower than [`WIDE_TABS`].
-const SHORT_TABS: [&str; 6] = ["Market", "Sellers", "Categ", "Alerts", "Models", "Drift"];
 /// Width from which the full tab titles fit.
 pub const WIDE_TABS: u16 = 100;
 
-fn tab_names(width: u16) -> &'static [&'static str; 6] {
+fn tab_title(tab: Tab, width: u16) -> &'static str {
     if width >= WIDE_TABS {
-        &TABS
+        tab.title()
     } else {
-        &SHORT_TABS
+        tab.short_title()
     }
 }
 
 /// Column ranges of the tab titles on the tab row of a terminal `width` wide (mouse clicks).
-pub fn tab_spans(width: u16) -> Vec<(u16, u16)> {
+pub fn tab_spans(width: u16) -> Vec<(Tab, u16, u16)> {
     let mut x = 1u16;
-    tab_names(width)
+    Tab::ALL
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let w = format!(" {} {name} ", i + 1).chars().count() as u16;
-            let span = (x, x + w);
+        .map(|&tab| {
+            let w = format!(" {} {} ", tab.index() + 1, tab_title(tab, width))
+                .chars()
+                .count() as u16;
+            let span = (tab, x, x + w);
             x += w + 1;
             span
         })
@@ -204,41 +196,102 @@ pub fn tab_spans(width: u16) -> Vec<(u16, u16)> {
 }
 
 /// The tab under column `x` of the tab row.
-pub fn tab_at(x: u16, width: u16) -> Option<usize> {
-    tab_spans(width).iter().position(|&(a, b)| x >= a && x < b)
+pub fn tab_at(x: u16, width: u16) -> Option<Tab> {
+    tab_spans(width)
+        .into_iter()
+        .find(|&(_, a, b)| x >= a && x < b)
+        .map(|(t, ..)| t)
+}
+
+/// A line being typed, with a cursor block at its cursor.
+fn typed_line<'a>(prefix: &str, line: &super::line_edit::LineEdit, app: &App) -> Vec<Span<'a>> {
+    let t = &app.theme;
+    let text: Vec<char> = line.text().chars().collect();
+    let at = line.cursor();
+    let before: String = text[..at].iter().collect();
+    let under: String = text.get(at).map_or(" ".into(), |c| c.to_string());
+    let after: String = text
+        .get(at + 1..)
+        .map_or(String::new(), |r| r.iter().collect());
+    vec![
+        Span::styled(format!("{prefix}{before}"), t.header),
+        Span::styled(under, t.selected),
+        Span::styled(after, t.header),
+    ]
 }
 
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
-    for (i, name) in tab_names(area.width).iter().enumerate() {
-        let style = if i == app.tab {
+    for tab in Tab::ALL {
+        let style = if tab == app.tab {
             t.selected.patch(t.accent)
         } else {
             t.dim
         };
-        spans.push(Span::styled(format!(" {} {name} ", i + 1), style));
+        let name = tab_title(tab, area.width);
+        spans.push(Span::styled(format!(" {} {name} ", tab.index() + 1), style));
         spans.push(Span::raw(" "));
     }
-    if let Some(l) = app
-        .detail
-        .as_ref()
-        .map(|d| &d.list)
-        .or_else(|| app.lists.get(app.tab.wrapping_sub(1)))
-        && (app.filtering || !l.filter.is_empty())
-    {
-        let cursor = if app.filtering { "_" } else { "" };
-        spans.push(Span::styled(
-            format!(" filter: {}{cursor} ", l.filter),
-            t.selected,
-        ));
+    if let Some(table) = app.page().table() {
+        let filter = &table.cursor().filter;
+        if app.filtering {
+            spans.extend(typed_line(" filter: ", filter, app));
+        } else if !filter.is_empty() {
+            spans.push(Span::styled(
+                format!(" filter: {} ", filter.text()),
+                t.selected,
+            ));
+        }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The palette's completions, just above the status line.
+fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
+    let Some(p) = &app.palette else { return };
+    let cands = super::palette::candidates(p.line.text(), &app.engine.data);
+    if cands.is_empty() {
+        return;
+    }
+    let shown = cands.len().min(super::palette::MAX_CANDIDATES);
+    let more = cands.len() - shown;
+    let mut lines: Vec<Line> = cands[..shown]
+        .iter()
+        .map(|c| Line::from(format!(" {c}")))
+        .collect();
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(" ... {more} more (type to narrow)"),
+            app.theme.dim,
+        )));
+    }
+    let h = (lines.len() as u16 + 2).min(body.height);
+    let w = 40.min(body.width);
+    let area = Rect {
+        x: body.x,
+        y: body.bottom().saturating_sub(h),
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(block(&app.theme, " Tab completes ")),
+        area,
+    );
 }
 
 fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = Vec::new();
+    if let Some(p) = &app.palette {
+        spans.extend(typed_line(" :", &p.line, app));
+        if let Some(m) = &app.message {
+            spans.push(Span::styled(format!("  {m}"), t.warn));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     if let Some(c) = &app.confirm {
         spans.push(Span::styled(
             format!(" {} y = yes, n = no ", c.prompt),
@@ -247,8 +300,11 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
-    if let Some(m) = &app.message {
-        spans.push(Span::styled(format!(" {m}"), t.accent));
+    match (&app.message, &app.training) {
+        (Some(m), _) => spans.push(Span::styled(format!(" {m}"), t.accent)),
+        // Why the models are unavailable stays in view after the message expires.
+        (None, Training::Failed(why)) => spans.push(Span::styled(format!(" {why}"), t.crit)),
+        _ => {}
     }
     if let Some(w) = &app.load_warning {
         spans.push(Span::styled(format!(" ! {w}"), t.warn));
@@ -270,21 +326,7 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let hints = if app.confirm.is_some() {
-        vec![
-            ("y".to_string(), "yes"),
-            ("n".into(), "no"),
-            ("Esc".into(), "no"),
-        ]
-    } else if app.filtering {
-        vec![
-            ("type".to_string(), "filter"),
-            ("Enter".into(), "keep"),
-            ("Esc".into(), "clear"),
-        ]
-    } else {
-        app.keymap.footer(app.screen())
-    };
+    let hints = app.keymap.footer(app.screen());
     let mut spans = vec![Span::raw(" ")];
     for (k, label) in hints {
         spans.push(Span::styled(k, t.header));

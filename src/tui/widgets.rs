@@ -1,12 +1,16 @@
 //! Small reusable pieces: bordered blocks, number formats, horizontal bars, trend series
 //! resampled to the width available, and the table renderer every tab uses.
 
+use super::table::{SortKey, TableView, Unsorted};
 use super::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{
+    Block, Borders, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table,
+    TableState,
+};
 
 /// A bordered block with a title.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
@@ -103,8 +107,9 @@ pub fn resample(series: &[Option<f64>], width: usize) -> Vec<Option<u64>> {
         .collect()
 }
 
-/// A table column: header, width, right-aligned, and priority (lower drops first when narrow).
-pub struct Col {
+/// A table column: header, width, right-aligned, priority (lower drops first when narrow),
+/// and the sort key that orders by it.
+pub struct Col<S = Unsorted> {
     /// Header text.
     pub name: &'static str,
     /// Width in cells.
@@ -113,31 +118,143 @@ pub struct Col {
     pub right: bool,
     /// Keep priority: columns with the lowest priority are dropped first.
     pub keep: u8,
+    /// The sort key of this column (its header carries the arrow when sorted by it).
+    pub sort: Option<S>,
 }
 
-/// Builds a column.
-pub const fn col(name: &'static str, width: u16, right: bool, keep: u8) -> Col {
+/// A column that no sort key orders by.
+pub const fn col<S>(name: &'static str, width: u16, right: bool, keep: u8) -> Col<S> {
     Col {
         name,
         width,
         right,
         keep,
+        sort: None,
     }
 }
 
-/// Renders a table with a selection, a sort marker on `sort_name`, and columns dropped by
-/// priority until the rest fit `area`. Returns the number of rows that fit (page size).
-#[allow(clippy::too_many_arguments)]
-pub fn table(
+/// A column ordered by sort key `sort`.
+pub const fn sorted<S>(name: &'static str, width: u16, right: bool, keep: u8, sort: S) -> Col<S> {
+    Col {
+        name,
+        width,
+        right,
+        keep,
+        sort: Some(sort),
+    }
+}
+
+/// How a focusable table is titled and what it says when empty.
+pub struct TableText<'a> {
+    /// The table's name, first in the title.
+    pub name: &'a str,
+    /// Rows before the filter (the title says "2 of 13" when they differ).
+    pub total: usize,
+    /// Words after the position (context chips, what Enter does).
+    pub note: String,
+    /// What the body says when there are no rows (no matches when filtered).
+    pub empty: &'a str,
+}
+
+/// Renders a focusable table: the selection inside a viewport kept between frames, the
+/// position in the title (`12/40`, or `1/2 (2 of 40)` when filtered), a scrollbar when the
+/// rows do not fit, and the sort arrow on the column of the sort key. Records the page size
+/// and the rows' area in `view` for paging and mouse clicks.
+pub fn table<S: SortKey>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    cols: &[Col<S>],
+    rows: Vec<Vec<(String, Style)>>,
+    view: &TableView<S>,
+    text: TableText,
+) {
+    let n = rows.len();
+    let c = &view.cursor;
+    let position = match n {
+        0 => "0".to_string(),
+        n => format!("{}/{n}", c.selected.min(n - 1) + 1),
+    };
+    let narrowed = if n == text.total {
+        String::new()
+    } else {
+        format!(" ({n} of {})", text.total)
+    };
+    let title = format!(" {} {position}{narrowed}{} ", text.name, text.note);
+    let mut state = c.state(n);
+    let drawn = render(
+        f,
+        area,
+        theme,
+        Line::from(title),
+        cols,
+        rows,
+        Some(&mut state),
+        Some((view.sort, view.reversed)),
+    );
+    c.offset.set(state.offset());
+    c.page.set(usize::from(drawn.height));
+    c.rows_area.set(drawn);
+    if n == 0 {
+        let msg = if text.total > 0 {
+            "no matches"
+        } else {
+            text.empty
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, theme.dim)),
+            Rect { height: 1, ..drawn },
+        );
+    } else if n > usize::from(drawn.height) {
+        let mut bar = ScrollbarState::new(n.saturating_sub(usize::from(drawn.height)))
+            .position(state.offset());
+        let (track, thumb) = if theme.ascii {
+            ("|", "#")
+        } else {
+            ("│", "█")
+        };
+        let scrollbar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .track_symbol(Some(track))
+            .thumb_symbol(thumb)
+            .track_style(theme.dim)
+            .thumb_style(theme.accent);
+        let along = Rect {
+            x: area.x,
+            y: drawn.y,
+            width: area.width,
+            height: drawn.height,
+        };
+        f.render_stateful_widget(scrollbar, along, &mut bar);
+    }
+}
+
+/// Renders a table nobody moves through (no selection, no position).
+pub fn plain_table<S: SortKey>(
     f: &mut Frame,
     area: Rect,
     theme: &Theme,
     title: Line,
-    cols: &[Col],
+    cols: &[Col<S>],
     rows: Vec<Vec<(String, Style)>>,
-    selected: Option<usize>,
-    sort: Option<(&str, bool)>,
-) -> usize {
+) {
+    render(f, area, theme, title, cols, rows, None, None);
+}
+
+/// Draws the block, header and rows, dropping columns by priority until the rest fit.
+/// Returns the area the rows were drawn in.
+#[allow(clippy::too_many_arguments)]
+fn render<S: SortKey>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: Line,
+    cols: &[Col<S>],
+    rows: Vec<Vec<(String, Style)>>,
+    state: Option<&mut TableState>,
+    sort: Option<(S, bool)>,
+) -> Rect {
     let inner_w = area.width.saturating_sub(2);
     let mut keep: Vec<usize> = (0..cols.len()).collect();
     let total = |k: &[usize]| k.iter().map(|&i| cols[i].width + 1).sum::<u16>();
@@ -152,7 +269,9 @@ pub fn table(
     let header = Row::new(keep.iter().map(|&i| {
         let c = &cols[i];
         let mark = match sort {
-            Some((name, asc)) if name == c.name => theme.sort_marks[if asc { 0 } else { 1 }],
+            Some((key, reversed)) if c.sort == Some(key) => {
+                theme.sort_marks[usize::from(!reversed)]
+            }
             _ => "",
         };
         let text = format!("{}{mark}", c.name);
@@ -200,7 +319,13 @@ pub fn table(
         .block(block(theme, title))
         .row_highlight_style(theme.selected)
         .highlight_symbol(if theme.ascii { ">" } else { "▶" });
-    let mut state = TableState::default().with_selected(selected);
-    f.render_stateful_widget(t, area, &mut state);
-    area.height.saturating_sub(3) as usize
+    let mut fallback = TableState::default();
+    f.render_stateful_widget(t, area, state.unwrap_or(&mut fallback));
+    // Inside the border, below the header.
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(2),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3),
+    }
 }

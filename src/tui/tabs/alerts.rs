@@ -1,60 +1,193 @@
-//! Alerts tab: ranked alerts with severity (colour and word); Enter jumps to the target.
+//! Alerts tab: ranked alerts with severity (colour and word); Enter opens the target: the
+//! seller's drill-down (showing the alert), the category, or the Drift tab of a marketplace.
 
+use crate::engine::{Alert, AlertRule, Target};
 use crate::tui::app::App;
-use crate::tui::tabs::marketplace::severity;
-use crate::tui::views::{ALERT_SORTS, alert_rows, target_name};
-use crate::tui::widgets::{Col, block, col, table};
+use crate::tui::export::ExportTable;
+use crate::tui::page::{Goto, Page};
+use crate::tui::tab::Tab;
+use crate::tui::table::{SortKey, TableControl, TableView, matches, text_cmp};
+use crate::tui::widgets::{Col, TableText, block, col, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Wrap};
 
-const COLS: [Col; 4] = [
-    col("Severity", 9, false, 9),
-    col("Target", 12, false, 8),
+/// What the alerts table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AlertSort {
+    /// The engine's ranking: severity, then size of the effect.
+    #[default]
+    Severity,
+    /// Target name, A-Z.
+    Target,
+}
+
+impl SortKey for AlertSort {
+    const ALL: &'static [Self] = &[Self::Severity, Self::Target];
+}
+
+const COLS: [Col<AlertSort>; 4] = [
+    sorted("Severity", 9, false, 9, AlertSort::Severity),
+    sorted("Target", 12, false, 8, AlertSort::Target),
     col("Rule", 30, false, 3),
     col("Message", 40, false, 7),
 ];
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+/// Name of an alert's target.
+pub fn target_name(t: &Target) -> &str {
+    match t {
+        Target::Seller(id) | Target::Category(id) | Target::Marketplace(id) => id,
+    }
+}
+
+/// Style and word of a severity.
+pub fn severity(app: &App, s: crate::engine::Severity) -> (Style, &'static str) {
     let t = &app.theme;
-    let v = &app.lists[2];
-    let rows = alert_rows(&app.snap.alerts, v);
-    let selected = rows.get(v.selected).map(|a| a.message.clone());
-    let n = rows.len();
-    let cells = rows
-        .into_iter()
-        .map(|a| {
-            let (style, word) = severity(app, a.severity);
-            vec![
-                (word.to_string(), style),
-                (target_name(&a.target).to_string(), t.text),
-                (a.rule.to_string(), t.dim),
-                (a.message.clone(), t.text),
-            ]
-        })
+    match s {
+        crate::engine::Severity::Critical => (t.crit, "CRIT"),
+        crate::engine::Severity::Warning => (t.warn, "WARN"),
+        crate::engine::Severity::Info => (t.dim, "INFO"),
+    }
+}
+
+/// Where Enter on `alert` leads.
+pub fn alert_target(app: &App, alert: &Alert) -> Option<Goto> {
+    let ds = &app.engine.data;
+    match &alert.target {
+        Target::Seller(id) => Some(Goto::Seller {
+            id: id.clone(),
+            category: None,
+            alert: Some(alert.message.clone()),
+            order: None,
+        }),
+        Target::Category(name) => {
+            let i = ds.categories.iter().position(|c| c == name)?;
+            Some(Goto::Category(i as u16))
+        }
+        Target::Marketplace(id) => {
+            let m = ds.marketplace_index(id).map(|m| m as u16);
+            let tab = if alert.rule == AlertRule::DataDrift {
+                Tab::Drift
+            } else {
+                Tab::Marketplace
+            };
+            Some(Goto::Market(tab, m))
+        }
+    }
+}
+
+/// The Alerts tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct AlertsTab {
+    /// The table.
+    pub view: TableView<AlertSort>,
+}
+
+impl AlertsTab {
+    /// The alerts shown: filtered and sorted (by default the engine's ranking).
+    pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a Alert> {
+        alert_rows(&app.snap.alerts, &self.view)
+    }
+}
+
+/// `all` narrowed by the filter and sorted.
+pub fn alert_rows<'a>(all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Alert> {
+    let mut rows: Vec<&Alert> = all
+        .iter()
+        .filter(|a| matches(v.filter(), &[&a.message, a.rule.as_str()]))
         .collect();
-    let [top, bottom] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
-    let title = Line::from(format!(
-        " Alerts ({n}) | Enter: go to the seller or category "
-    ));
-    let page = table(
-        f,
-        top,
-        t,
-        title,
-        &COLS,
-        cells,
-        (n > 0).then_some(v.selected),
-        Some((ALERT_SORTS[v.sort], v.ascending)),
-    );
-    app.page_rows.set(page);
-    let text = selected.unwrap_or_else(|| "no alerts in this window".into());
-    f.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .block(block(t, " Selected ")),
-        bottom,
-    );
+    match (v.sort, v.reversed) {
+        (AlertSort::Severity, false) => {}
+        (AlertSort::Severity, true) => rows.reverse(),
+        (AlertSort::Target, r) => {
+            rows.sort_by(|a, b| text_cmp(target_name(&a.target), target_name(&b.target), r))
+        }
+    }
+    rows
+}
+
+impl Page for AlertsTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let t = &app.theme;
+        let rows = self.rows(app);
+        let selected = rows
+            .get(self.view.cursor.selected)
+            .map(|a| a.message.clone());
+        let cells = rows
+            .iter()
+            .map(|a| {
+                let (style, word) = severity(app, a.severity);
+                vec![
+                    (word.to_string(), style),
+                    (target_name(&a.target).to_string(), t.text),
+                    (a.rule.to_string(), t.dim),
+                    (a.message.clone(), t.text),
+                ]
+            })
+            .collect();
+        let [top, bottom] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+        let text = TableText {
+            name: "Alerts",
+            total: app.snap.alerts.len(),
+            note: " | Enter: go to the seller, category or drift".into(),
+            empty: "no alerts in this window",
+        };
+        table(f, top, t, &COLS, cells, &self.view, text);
+        let text = selected.unwrap_or_else(|| "no alert selected".into());
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(block(t, " Selected ")),
+            bottom,
+        );
+    }
+
+    fn table(&self) -> Option<&dyn TableControl> {
+        Some(&self.view)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
+        Some(&mut self.view)
+    }
+
+    fn rows(&self, app: &App) -> usize {
+        self.rows(app).len()
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
+    fn open(&self, app: &App) -> Option<Goto> {
+        let rows = self.rows(app);
+        alert_target(app, rows.get(self.view.cursor.selected)?)
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let rows = self
+            .rows(app)
+            .into_iter()
+            .map(|a| {
+                vec![
+                    format!("{:?}", a.severity).to_lowercase(),
+                    a.rule.to_string(),
+                    target_name(&a.target).to_string(),
+                    a.message.clone(),
+                ]
+            })
+            .collect();
+        Some(ExportTable {
+            name: vec!["alerts".into()],
+            header: vec!["severity", "rule", "target", "message"],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        let rows = self.rows(app);
+        rows.get(self.view.cursor.selected)
+            .map(|a| target_name(&a.target).to_string())
+    }
 }

@@ -1,80 +1,223 @@
-//! Categories tab: the table, and the daily risk trend of the selected category.
+//! Categories tab: the table, and the daily risk trend of the selected category. Enter lists
+//! the category's sellers.
 
-use super::risk_placeholder;
+use super::{risk_placeholder, sparkline};
+use crate::engine::CategoryStats;
 use crate::tui::app::App;
-use crate::tui::tabs::marketplace::ASCII_BARS;
-use crate::tui::views::{CATEGORY_SORTS, category_rows};
-use crate::tui::widgets::{Col, block, col, int, pct, resample, table, trend};
+use crate::tui::export::{ExportTable, opt};
+use crate::tui::page::{Goto, Page};
+use crate::tui::table::{SortKey, TableControl, TableView, matches, opt_cmp, text_cmp};
+use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::Sparkline;
 
-const COLS: [Col; 7] = [
-    col("Category", 14, false, 9),
-    col("Orders", 8, true, 8),
-    col("Return", 8, true, 7),
-    col("Risk", 9, true, 9),
-    col("High", 9, true, 6),
-    col("Trend", 8, true, 5),
+/// What the categories table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CategorySort {
+    /// Mean predicted risk.
+    #[default]
+    Risk,
+    /// Expected returns (the sum of risk).
+    Expected,
+    /// Orders.
+    Orders,
+    /// Return rate.
+    ReturnRate,
+    /// High-risk share.
+    High,
+    /// Risk trend.
+    Trend,
+    /// Name, A-Z.
+    Category,
+}
+
+impl SortKey for CategorySort {
+    const ALL: &'static [Self] = &[
+        Self::Risk,
+        Self::Expected,
+        Self::Orders,
+        Self::ReturnRate,
+        Self::High,
+        Self::Trend,
+        Self::Category,
+    ];
+}
+
+const COLS: [Col<CategorySort>; 8] = [
+    sorted("Category", 14, false, 9, CategorySort::Category),
+    sorted("Orders", 8, true, 8, CategorySort::Orders),
+    sorted("Return", 8, true, 7, CategorySort::ReturnRate),
+    sorted("Risk", 9, true, 9, CategorySort::Risk),
+    sorted("Exp.ret", 8, true, 5, CategorySort::Expected),
+    sorted("High", 8, true, 6, CategorySort::High),
+    sorted("Trend", 8, true, 5, CategorySort::Trend),
     col("Returned", 9, true, 2),
 ];
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let ph = risk_placeholder(app);
-    let v = &app.lists[1];
-    let rows = category_rows(&app.snap.categories, v);
-    let selected = rows.get(v.selected).copied();
-    let n = rows.len();
-    let cells = rows
-        .into_iter()
-        .map(|c| {
-            vec![
-                (c.category.clone(), t.text),
-                (int(c.stats.orders), t.text),
-                (pct(c.stats.return_rate, "n/a"), t.text),
-                (pct(c.stats.mean_risk, ph), t.text),
-                (pct(c.stats.high_risk_share, ph), t.text),
-                (trend(t, c.stats.risk_slope, ph), t.text),
-                (int(c.stats.returned), t.dim),
-            ]
-        })
-        .collect();
-    let [top, bottom] = Layout::vertical([Constraint::Min(5), Constraint::Length(5)]).areas(area);
-    let title = Line::from(format!(" Categories ({n}) | Enter: its sellers "));
-    let page = table(
-        f,
-        top,
-        t,
-        title,
-        &COLS,
-        cells,
-        (n > 0).then_some(v.selected),
-        Some((CATEGORY_SORTS[v.sort], v.ascending)),
-    );
-    app.page_rows.set(page);
-    let (name, series) = match selected {
-        Some(c) => (c.category.as_str(), c.trend.clone()),
-        None => ("-", Vec::new()),
-    };
-    let b = block(
-        t,
-        format!(
-            " {name}: daily mean risk, {} .. {} ",
-            app.snap.start, app.snap.as_of
-        ),
-    );
-    let inner = b.inner(bottom);
-    f.render_widget(b, bottom);
-    let data = resample(&series, inner.width as usize);
-    let mut spark = Sparkline::default()
-        .data(data)
-        .style(t.bar)
-        .absent_value_symbol(" ");
-    if t.ascii {
-        spark = spark.bar_set(ASCII_BARS);
+/// The Categories tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct CategoriesTab {
+    /// The table.
+    pub view: TableView<CategorySort>,
+}
+
+impl CategoriesTab {
+    /// The categories shown: filtered and sorted.
+    pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a CategoryStats> {
+        category_rows(&app.snap.categories, &self.view)
     }
-    f.render_widget(spark, inner);
+
+    /// Selects `name` (clearing the filter if it hides it).
+    pub fn select(&mut self, app_categories: &[CategoryStats], name: &str) {
+        let find = |v: &TableView<CategorySort>| {
+            category_rows(app_categories, v)
+                .iter()
+                .position(|c| c.category == name)
+        };
+        if find(&self.view).is_none() {
+            self.view.cursor.filter.clear();
+        }
+        self.view.cursor.selected = find(&self.view).unwrap_or(0);
+    }
+}
+
+/// `all` narrowed by the filter and sorted.
+pub fn category_rows<'a>(
+    all: &'a [CategoryStats],
+    v: &TableView<CategorySort>,
+) -> Vec<&'a CategoryStats> {
+    let mut rows: Vec<&CategoryStats> = all
+        .iter()
+        .filter(|c| matches(v.filter(), &[&c.category]))
+        .collect();
+    let r = v.reversed;
+    rows.sort_by(|a, b| {
+        match v.sort {
+            CategorySort::Risk => opt_cmp(a.stats.mean_risk, b.stats.mean_risk, r),
+            CategorySort::Expected => {
+                opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
+            }
+            CategorySort::Orders => {
+                opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
+            }
+            CategorySort::ReturnRate => opt_cmp(a.stats.return_rate, b.stats.return_rate, r),
+            CategorySort::High => opt_cmp(a.stats.high_risk_share, b.stats.high_risk_share, r),
+            CategorySort::Trend => opt_cmp(a.stats.risk_slope, b.stats.risk_slope, r),
+            CategorySort::Category => text_cmp(&a.category, &b.category, r),
+        }
+        .then_with(|| a.category.cmp(&b.category))
+    });
+    rows
+}
+
+impl Page for CategoriesTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let t = &app.theme;
+        let ph = risk_placeholder(app);
+        let rows = self.rows(app);
+        let selected = rows.get(self.view.cursor.selected).copied();
+        let cells = rows
+            .iter()
+            .map(|c| {
+                vec![
+                    (c.category.clone(), t.text),
+                    (int(c.stats.orders), t.text),
+                    (pct(c.stats.return_rate, "n/a"), t.text),
+                    (pct(c.stats.mean_risk, ph), t.text),
+                    (num(c.stats.expected_returns, 1, ph), t.text),
+                    (pct(c.stats.high_risk_share, ph), t.text),
+                    (trend(t, c.stats.risk_slope, ph), t.text),
+                    (int(c.stats.returned), t.dim),
+                ]
+            })
+            .collect();
+        let [top, bottom] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(5)]).areas(area);
+        let text = TableText {
+            name: "Categories",
+            total: app.snap.categories.len(),
+            note: " | Enter: its sellers".into(),
+            empty: "no orders in this window",
+        };
+        table(f, top, t, &COLS, cells, &self.view, text);
+        let (name, series) = match selected {
+            Some(c) => (c.category.as_str(), c.trend.as_slice()),
+            None => ("-", &[][..]),
+        };
+        let title = format!(" {name}: daily mean risk ");
+        sparkline(
+            f,
+            bottom,
+            app,
+            &title,
+            series,
+            (&app.snap.start, &app.snap.as_of),
+        );
+    }
+
+    fn table(&self) -> Option<&dyn TableControl> {
+        Some(&self.view)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
+        Some(&mut self.view)
+    }
+
+    fn rows(&self, app: &App) -> usize {
+        self.rows(app).len()
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
+    fn open(&self, app: &App) -> Option<Goto> {
+        let c = self.rows(app).get(self.view.cursor.selected).copied()?;
+        let i = app
+            .engine
+            .data
+            .categories
+            .iter()
+            .position(|n| *n == c.category)?;
+        Some(Goto::CategorySellers(i as u16))
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let rows = self
+            .rows(app)
+            .into_iter()
+            .map(|c| {
+                vec![
+                    c.category.clone(),
+                    c.stats.orders.to_string(),
+                    opt(c.stats.return_rate),
+                    opt(c.stats.mean_risk),
+                    opt(c.stats.expected_returns),
+                    opt(c.stats.revenue_at_risk),
+                    opt(c.stats.high_risk_share),
+                    opt(c.stats.risk_slope),
+                ]
+            })
+            .collect();
+        Some(ExportTable {
+            name: vec!["categories".into()],
+            header: vec![
+                "category",
+                "orders",
+                "return_rate",
+                "mean_risk",
+                "expected_returns",
+                "revenue_at_risk",
+                "high_risk_share",
+                "risk_slope",
+            ],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        let rows = self.rows(app);
+        rows.get(self.view.cursor.selected)
+            .map(|c| c.category.clone())
+    }
 }

@@ -9,26 +9,156 @@
 //! └──────────────────────────────────────────┘└─────────────────────────────────────┘
 //! ```
 
-use crate::drift::report::{ColumnReport, DriftReport};
-use crate::tui::app::{App, DRIFT, Training};
-use crate::tui::lifecycle::{DRIFT_SORTS, drift_report, drift_rows, drift_scope, strength};
-use crate::tui::widgets::{Col, block, col, hbar, int, table};
+use crate::drift::report::{ColumnReport, DriftReport, ScopeReport};
+use crate::tui::app::{App, Training};
+use crate::tui::export::ExportTable;
+use crate::tui::page::Page;
+use crate::tui::table::{SortKey, TableControl, TableView, matches, opt_cmp, text_cmp};
+use crate::tui::widgets::{Col, TableText, block, col, hbar, int, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-const COLS: [Col; 6] = [
-    col("Column", 15, false, 9),
+/// What the drift table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DriftSort {
+    /// How far past its threshold the test is (the `×thr` column): strongest drift first.
+    #[default]
+    Strength,
+    /// The test's score.
+    Score,
+    /// Column name, A-Z.
+    Column,
+}
+
+impl SortKey for DriftSort {
+    const ALL: &'static [Self] = &[Self::Strength, Self::Score, Self::Column];
+}
+
+const COLS: [Col<DriftSort>; 6] = [
+    sorted("Column", 15, false, 9, DriftSort::Column),
     col("Test", 18, false, 4),
-    col("Score", 8, true, 8),
+    sorted("Score", 8, true, 8, DriftSort::Score),
     col("Thresh", 7, true, 5),
-    col("×thr", 6, true, 6),
+    sorted("×thr", 6, true, 6, DriftSort::Strength),
     col("Drift", 6, false, 7),
 ];
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+/// The Drift tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct DriftTab {
+    /// The table.
+    pub view: TableView<DriftSort>,
+}
+
+/// How far a column's test is past its threshold: distance / threshold, or threshold /
+/// p-value (>= 1 means drift for distances; p-value tests drift below their threshold).
+pub fn strength(c: &ColumnReport) -> f64 {
+    let d = &c.drift;
+    if d.test.is_p_value() {
+        d.threshold / d.score.max(1e-300)
+    } else {
+        d.score / d.threshold
+    }
+}
+
+/// The drift report the Drift tab shows: the last 7 days in the 7-day window, else the
+/// last 30 (the one behind the alerts).
+pub fn drift_report(app: &App) -> Option<&DriftReport> {
+    match app.window {
+        crate::engine::Window::Days(7) => app.engine.drift_short.as_ref(),
+        _ => app.engine.drift.as_ref(),
+    }
+}
+
+/// The drift report's scope for the marketplace filter (`all` without one).
+pub fn drift_scope(app: &App) -> Option<&ScopeReport> {
+    let want = app.marketplace_id().unwrap_or("all");
+    drift_report(app)?
+        .scopes
+        .iter()
+        .find(|s| s.marketplace == want)
+}
+
+/// Drift columns after filter and sort (default: strongest drift first).
+pub fn drift_rows<'a>(
+    scope: Option<&'a ScopeReport>,
+    v: &TableView<DriftSort>,
+) -> Vec<&'a ColumnReport> {
+    let Some(scope) = scope else {
+        return Vec::new();
+    };
+    let mut rows: Vec<&ColumnReport> = scope
+        .columns
+        .iter()
+        .filter(|c| matches(v.filter(), &[&c.column, c.drift.test.name()]))
+        .collect();
+    let r = v.reversed;
+    rows.sort_by(|a, b| match v.sort {
+        DriftSort::Strength => opt_cmp(Some(strength(a)), Some(strength(b)), r),
+        DriftSort::Score => opt_cmp(Some(a.drift.score), Some(b.drift.score), r),
+        DriftSort::Column => text_cmp(&a.column, &b.column, r),
+    });
+    rows
+}
+
+impl Page for DriftTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+
+    fn table(&self) -> Option<&dyn TableControl> {
+        Some(&self.view)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
+        Some(&mut self.view)
+    }
+
+    fn rows(&self, app: &App) -> usize {
+        drift_rows(drift_scope(app), &self.view).len()
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let scope = drift_scope(app)?;
+        let rows = drift_rows(Some(scope), &self.view)
+            .into_iter()
+            .map(|c| {
+                vec![
+                    scope.marketplace.clone(),
+                    c.column.clone(),
+                    c.drift.test.name().to_string(),
+                    c.drift.score.to_string(),
+                    c.drift.threshold.to_string(),
+                    strength(c).to_string(),
+                    c.drift.drifted.to_string(),
+                ]
+            })
+            .collect();
+        Some(ExportTable {
+            name: vec!["drift".into()],
+            header: vec![
+                "scope",
+                "column",
+                "test",
+                "score",
+                "threshold",
+                "strength",
+                "drifted",
+            ],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        drift_rows(drift_scope(app), &self.view)
+            .get(self.view.cursor.selected)
+            .map(|c| c.column.clone())
+    }
+}
+
+fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(report) = drift_report(app) else {
         let msg = match app.training {
@@ -45,10 +175,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(rest);
     let scope = drift_scope(app);
-    let v = &app.lists[DRIFT - 1];
+    let v = &tab.view;
     let rows = drift_rows(scope, v);
-    let selected = rows.get(v.selected).copied();
-    let n = rows.len();
+    let selected = rows.get(v.cursor.selected).copied();
     let cells = rows
         .into_iter()
         .map(|c| {
@@ -70,18 +199,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     let name = scope.map_or("all", |s| s.marketplace.as_str());
-    let title = Line::from(format!(" Columns: {name} (m: marketplace) "));
-    let page = table(
-        f,
-        left,
-        t,
-        title,
-        &COLS,
-        cells,
-        (n > 0).then_some(v.selected),
-        Some((DRIFT_SORTS[v.sort], v.ascending)),
-    );
-    app.page_rows.set(page);
+    let text = TableText {
+        name: "Columns",
+        total: scope.map_or(0, |s| s.columns.len()),
+        note: format!(": {name} (m: marketplace)"),
+        empty: "no columns to test",
+    };
+    table(f, left, t, &COLS, cells, v, text);
     draw_histogram(f, right, app, selected);
 }
 

@@ -1,17 +1,27 @@
 //! Marketplace tab: health gauge, KPI cards, risk trend, category risk, top sellers, top alerts.
 
-use super::risk_placeholder;
+use super::{ASCII_BARS, risk_placeholder};
 use crate::text;
 use crate::tui::app::App;
+use crate::tui::page::Page;
+use crate::tui::tabs::alerts::severity;
 use crate::tui::widgets::{block, hbar, int, pct, resample, trend};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+/// The Marketplace tab (no state of its own: it shows the snapshot).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MarketplaceTab;
+
+impl Page for MarketplaceTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(f, area, app);
+    }
+}
+
+fn draw(f: &mut Frame, area: Rect, app: &App) {
     let tall = area.height >= 26;
     let [top, mid, bottom] = Layout::vertical([
         Constraint::Length(5),
@@ -123,7 +133,13 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
 fn draw_trend(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let s = &app.snap;
-    let outer = block(t, format!(" Daily trend | {} .. {} ", s.start, s.as_of));
+    let outer = block(t, " Daily trend ")
+        .title_bottom(Line::from(format!(" {} ", s.start)).style(t.dim))
+        .title_bottom(
+            Line::from(format!(" {} ", s.as_of))
+                .style(t.dim)
+                .right_aligned(),
+        );
     let inner = outer.inner(area);
     f.render_widget(outer, area);
     let label_w = 16u16;
@@ -178,19 +194,6 @@ fn draw_trend(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(spark, g);
     }
 }
-
-/// Sparkline levels in plain ASCII.
-pub const ASCII_BARS: ratatui::symbols::bar::Set = ratatui::symbols::bar::Set {
-    full: "#",
-    seven_eighths: "#",
-    three_quarters: "=",
-    five_eighths: "=",
-    half: "-",
-    three_eighths: "-",
-    one_quarter: ".",
-    one_eighth: ".",
-    empty: " ",
-};
 
 fn draw_categories(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
@@ -263,16 +266,6 @@ fn draw_top_sellers(f: &mut Frame, area: Rect, app: &App) {
 /// A narrow cell's placeholder: "n/a", or "..." while training.
 fn short_placeholder(ph: &'static str) -> &'static str {
     if ph == "n/a" { "n/a" } else { "..." }
-}
-
-/// Style and word of a severity.
-pub fn severity(app: &App, s: crate::engine::Severity) -> (Style, &'static str) {
-    let t = &app.theme;
-    match s {
-        crate::engine::Severity::Critical => (t.crit, "CRIT"),
-        crate::engine::Severity::Warning => (t.warn, "WARN"),
-        crate::engine::Severity::Info => (t.dim, "INFO"),
-    }
 }
 
 fn draw_top_alerts(f: &mut Frame, area: Rect, app: &App) {

@@ -10,30 +10,164 @@
 //! └─────────────────────────────────────────┘└───────────────────────────────┘
 //! ```
 
+use crate::data::Seller;
 use crate::model::GLOBAL;
 use crate::model::registry::ModelEntry;
-use crate::report::version_state;
-use crate::tui::app::{App, MODELS};
-use crate::tui::lifecycle::{MODEL_SORTS, ModelRow};
-use crate::tui::widgets::{Col, block, col, hbar, int, num, table};
+use crate::model::store::Lifecycle;
+use crate::report::{VersionState, version_state};
+use crate::tui::app::App;
+use crate::tui::export::{ExportTable, opt};
+use crate::tui::page::Page;
+use crate::tui::table::{SortKey, TableControl, TableView, Unsorted, matches, opt_cmp, text_cmp};
+use crate::tui::widgets::{Col, TableText, block, col, hbar, int, num, plain_table, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-const COLS: [Col; 8] = [
-    col("Model", 7, false, 9),
+/// What the models table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModelSort {
+    /// Model name, A-Z (the global model first either way).
+    #[default]
+    Model,
+    /// Brier score of the scoring model.
+    Brier,
+    /// ROC AUC of the scoring model.
+    RocAuc,
+    /// Its Brier minus the alternative's.
+    DeltaBrier,
+}
+
+impl SortKey for ModelSort {
+    const ALL: &'static [Self] = &[Self::Model, Self::Brier, Self::RocAuc, Self::DeltaBrier];
+}
+
+/// The Models tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct ModelsTab {
+    /// The table.
+    pub view: TableView<ModelSort>,
+    /// Index into the selected model's versions (newest first).
+    pub version_cursor: usize,
+}
+
+/// One Models-tab row: the model that scores a seller (or the global model) and how it
+/// compares with the alternative on the same holdout orders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelRow {
+    /// `global` or the seller id.
+    pub model: String,
+    /// What scores it: `v2` (global), `own v2`, or `global v1`.
+    pub scoring: String,
+    /// Registered versions of this model.
+    pub versions: usize,
+    /// Holdout orders behind the metrics.
+    pub n: Option<usize>,
+    /// ROC AUC of the scoring model on them.
+    pub roc_auc: Option<f64>,
+    /// Brier score of the scoring model on them.
+    pub brier: Option<f64>,
+    /// The alternative compared with (`v1`, `global v1`, `own v1`), or empty.
+    pub vs: String,
+    /// Scoring model's Brier minus the alternative's on the same orders (negative: better).
+    pub delta_brier: Option<f64>,
+    /// The registry's reason, or why there is no own model.
+    pub decision: String,
+}
+
+fn active_global(lc: &Lifecycle) -> String {
+    lc.registry
+        .models
+        .get(GLOBAL)
+        .and_then(|e| e.active)
+        .map_or("global".into(), |v| format!("global v{v}"))
+}
+
+fn row_for(name: &str, entry: Option<&ModelEntry>, global: &str) -> ModelRow {
+    let versions = entry.map_or(0, |e| e.versions.len());
+    let mut row = ModelRow {
+        model: name.to_string(),
+        scoring: global.to_string(),
+        versions,
+        n: None,
+        roc_auc: None,
+        brier: None,
+        vs: String::new(),
+        delta_brier: None,
+        decision: "too few labelled orders or returns for its own model".into(),
+    };
+    let Some(entry) = entry else { return row };
+    if let Some(v) = entry.active_version() {
+        row.scoring = if name == GLOBAL {
+            format!("v{}", v.version)
+        } else {
+            format!("own v{}", v.version)
+        };
+        row.n = Some(v.score.n);
+        row.roc_auc = v.score.roc_auc;
+        row.brier = v.score.brier;
+        row.decision = v.reason.clone();
+        if let Some(inc) = &v.incumbent {
+            row.vs = if inc.model == name {
+                format!("v{}", inc.version)
+            } else {
+                format!("{} v{}", inc.model, inc.version)
+            };
+            row.delta_brier = v.score.brier.zip(inc.score.brier).map(|(a, b)| a - b);
+        }
+    } else if let Some(last) = entry.versions.last() {
+        // Scored by the global model: its numbers on the seller's holdout, vs the candidate.
+        row.decision = last.reason.clone();
+        row.vs = format!("own v{}", last.version);
+        if let Some(inc) = last.incumbent.as_ref().filter(|i| i.model == GLOBAL) {
+            row.n = Some(inc.score.n);
+            row.roc_auc = inc.score.roc_auc;
+            row.brier = inc.score.brier;
+            row.delta_brier = inc.score.brier.zip(last.score.brier).map(|(a, b)| a - b);
+        }
+    }
+    row
+}
+
+/// The global model's row first, then one row per seller, after filter and sort.
+pub fn model_rows(lc: &Lifecycle, sellers: &[Seller], v: &TableView<ModelSort>) -> Vec<ModelRow> {
+    let global = active_global(lc);
+    let models = &lc.registry.models;
+    let mut rows: Vec<ModelRow> = sellers
+        .iter()
+        .map(|s| row_for(&s.id, models.get(&s.id), &global))
+        .filter(|r| matches(v.filter(), &[&r.model, &r.scoring, &r.decision]))
+        .collect();
+    let r = v.reversed;
+    rows.sort_by(|a, b| {
+        match v.sort {
+            ModelSort::Brier => opt_cmp(a.brier, b.brier, r),
+            ModelSort::RocAuc => opt_cmp(a.roc_auc, b.roc_auc, r),
+            ModelSort::DeltaBrier => opt_cmp(a.delta_brier, b.delta_brier, r),
+            ModelSort::Model => text_cmp(&a.model, &b.model, r),
+        }
+        .then_with(|| a.model.cmp(&b.model))
+    });
+    if matches(v.filter(), &[GLOBAL]) {
+        rows.insert(0, row_for(GLOBAL, models.get(GLOBAL), &global));
+    }
+    rows
+}
+
+const COLS: [Col<ModelSort>; 8] = [
+    sorted("Model", 7, false, 9, ModelSort::Model),
     col("Scoring", 9, false, 8),
     col("n", 6, true, 3),
-    col("ROC AUC", 7, true, 4),
-    col("Brier", 6, true, 7),
+    sorted("ROC AUC", 7, true, 4, ModelSort::RocAuc),
+    sorted("Brier", 6, true, 7, ModelSort::Brier),
     col("vs", 10, false, 5),
-    col("ΔBrier", 7, true, 6),
+    sorted("ΔBrier", 7, true, 6, ModelSort::DeltaBrier),
     col("Versions", 8, true, 2),
 ];
 
-const RUN_COLS: [Col; 7] = [
+const RUN_COLS: [Col<Unsorted>; 7] = [
     col("Run", 21, false, 9),
     col("Started", 16, false, 4),
     col("Orders", 9, true, 5),
@@ -43,8 +177,90 @@ const RUN_COLS: [Col; 7] = [
     col("Global", 12, false, 8),
 ];
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+impl ModelsTab {
+    /// The rows shown: the global model first, then every seller's, filtered and sorted.
+    pub fn rows(&self, app: &App) -> Vec<ModelRow> {
+        model_rows(&app.lifecycle, &app.engine.data.sellers, &self.view)
+    }
+
+    /// The selected row.
+    pub fn selected(&self, app: &App) -> Option<ModelRow> {
+        self.rows(app).into_iter().nth(self.view.cursor.selected)
+    }
+
+    /// Versions of the selected model, newest first (the order the tab lists them).
+    pub fn selected_versions(&self, app: &App) -> Vec<u32> {
+        self.selected(app)
+            .and_then(|r| app.lifecycle.registry.models.get(&r.model))
+            .map(|e| e.versions.iter().rev().map(|v| v.version).collect())
+            .unwrap_or_default()
+    }
+
+    /// Moves the version cursor of the selected model.
+    pub fn move_version(&mut self, delta: isize, app_versions: usize) {
+        let max = app_versions.saturating_sub(1) as isize;
+        self.version_cursor = (self.version_cursor as isize + delta).clamp(0, max) as usize;
+    }
+}
+
+impl Page for ModelsTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        draw(self, f, area, app);
+    }
+
+    fn table(&self) -> Option<&dyn TableControl> {
+        Some(&self.view)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
+        Some(&mut self.view)
+    }
+
+    fn rows(&self, app: &App) -> usize {
+        self.rows(app).len()
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let rows = self
+            .rows(app)
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.model,
+                    r.scoring,
+                    r.n.map(|n| n.to_string()).unwrap_or_default(),
+                    opt(r.roc_auc),
+                    opt(r.brier),
+                    r.vs,
+                    opt(r.delta_brier),
+                    r.versions.to_string(),
+                    r.decision,
+                ]
+            })
+            .collect();
+        Some(ExportTable {
+            name: vec!["models".into()],
+            header: vec![
+                "model",
+                "scoring",
+                "n",
+                "roc_auc",
+                "brier",
+                "vs",
+                "delta_brier",
+                "versions",
+                "decision",
+            ],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        self.selected(app).map(|r| r.model)
+    }
+}
+
+fn draw(tab: &ModelsTab, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let lc = &app.lifecycle;
     let n_runs = lc.runs.len();
@@ -79,14 +295,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     } else {
         Line::from(format!(" Runs ({n_runs}, newest first) "))
     };
-    table(f, runs_area, t, title, &RUN_COLS, run_rows, None, None);
+    plain_table(f, runs_area, t, title, &RUN_COLS, run_rows);
 
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(rest);
-    let v = &app.lists[MODELS - 1];
-    let rows = app.model_rows();
-    let n = rows.len();
-    let selected = rows.get(v.selected).cloned();
+    let v = &tab.view;
+    let rows = tab.rows(app);
+    let total = model_rows(
+        &app.lifecycle,
+        &app.engine.data.sellers,
+        &TableView::default(),
+    )
+    .len();
+    let selected = rows.get(v.cursor.selected).cloned();
     let cells = rows
         .into_iter()
         .map(|r| {
@@ -110,23 +331,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ]
         })
         .collect();
-    let title = Line::from(format!(" Models ({n}): what scores each seller "));
-    let page = table(
-        f,
-        left,
-        t,
-        title,
-        &COLS,
-        cells,
-        (n > 0).then_some(v.selected),
-        Some((MODEL_SORTS[v.sort], v.ascending)),
-    );
-    app.page_rows.set(page);
-    draw_selected(f, right, app, selected.as_ref());
+    let text = TableText {
+        name: "Models",
+        total,
+        note: ": what scores each seller".into(),
+        empty: "no sellers",
+    };
+    table(f, left, t, &COLS, cells, v, text);
+    draw_selected(f, right, app, tab, selected.as_ref());
 }
 
 /// The selected model's versions and decision, then its drivers.
-fn draw_selected(f: &mut Frame, area: Rect, app: &App, row: Option<&ModelRow>) {
+fn draw_selected(f: &mut Frame, area: Rect, app: &App, tab: &ModelsTab, row: Option<&ModelRow>) {
     let t = &app.theme;
     let Some(row) = row else {
         f.render_widget(Paragraph::new("").block(block(t, " Versions ")), area);
@@ -138,7 +354,7 @@ fn draw_selected(f: &mut Frame, area: Rect, app: &App, row: Option<&ModelRow>) {
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_h), Constraint::Min(3)]).areas(area);
     let mut lines = match entry {
-        Some(e) => version_lines(app, e),
+        Some(e) => version_lines(app, e, tab.version_cursor),
         None => vec![Line::from(Span::styled("no registered versions", t.dim))],
     };
     lines.push(Line::from(Span::styled(row.decision.clone(), t.dim)));
@@ -152,7 +368,7 @@ fn draw_selected(f: &mut Frame, area: Rect, app: &App, row: Option<&ModelRow>) {
     draw_drivers(f, bottom, app, &row.model);
 }
 
-fn version_lines<'a>(app: &App, e: &ModelEntry) -> Vec<Line<'a>> {
+fn version_lines<'a>(app: &App, e: &ModelEntry, cursor_at: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     e.versions
         .iter()
@@ -160,13 +376,13 @@ fn version_lines<'a>(app: &App, e: &ModelEntry) -> Vec<Line<'a>> {
         .enumerate()
         .map(|(i, v)| {
             let state = version_state(e, v.version);
-            let cursor = if i == app.version_cursor { ">" } else { " " };
-            let style = if state == crate::report::VersionState::Active {
+            let cursor = if i == cursor_at { ">" } else { " " };
+            let style = if state == VersionState::Active {
                 t.accent
             } else {
                 t.text
             };
-            let style: Style = if i == app.version_cursor {
+            let style: Style = if i == cursor_at {
                 style.patch(t.selected)
             } else {
                 style

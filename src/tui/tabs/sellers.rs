@@ -1,75 +1,316 @@
-//! Sellers tab: the sortable, filterable table of sellers in the window.
+//! Sellers tab: the sortable, filterable table of sellers in the window, or of one category
+//! (after Enter on a category: a chip in the title, Esc goes back to Categories).
 
-use super::risk_placeholder;
+use super::{band_style, risk_placeholder};
+use crate::config::RiskLabel;
+use crate::engine::{SellerStats, Snapshot};
 use crate::tui::app::App;
-use crate::tui::views::{SELLER_SORTS, seller_rows};
-use crate::tui::widgets::{Col, col, int, num, pct, table, trend};
+use crate::tui::export::{ExportTable, opt};
+use crate::tui::page::{Goto, Page};
+use crate::tui::table::{SortKey, TableControl, TableView, cycle, matches, opt_cmp, text_cmp};
+use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 
-/// Columns; the first name of each sortable column matches [`SELLER_SORTS`].
-const COLS: [Col; 11] = [
-    col("Seller", 7, false, 9),
+/// What the sellers table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SellerSort {
+    /// Mean predicted risk.
+    #[default]
+    Risk,
+    /// Expected returns (the sum of risk): the seller's weight in the returns to come.
+    Expected,
+    /// Revenue at risk (risk x price).
+    AtRisk,
+    /// Orders in the window.
+    Orders,
+    /// Return rate of labelled orders.
+    ReturnRate,
+    /// Share of high-risk orders.
+    High,
+    /// Cash-on-delivery share.
+    Cod,
+    /// Mean rating.
+    Rating,
+    /// Risk trend.
+    Trend,
+    /// Seller id, A-Z.
+    Seller,
+}
+
+impl SortKey for SellerSort {
+    const ALL: &'static [Self] = &[
+        Self::Risk,
+        Self::Expected,
+        Self::AtRisk,
+        Self::Orders,
+        Self::ReturnRate,
+        Self::High,
+        Self::Cod,
+        Self::Rating,
+        Self::Trend,
+        Self::Seller,
+    ];
+}
+
+impl SellerSort {
+    /// Whether it ranks by a mean or a share (where a seller with few orders would top the
+    /// list by chance).
+    pub fn is_mean(self) -> bool {
+        matches!(
+            self,
+            Self::Risk | Self::ReturnRate | Self::High | Self::Cod | Self::Rating | Self::Trend
+        )
+    }
+}
+
+/// Sellers with fewer orders than this in the window rank after the others on mean-based
+/// sorts (they are still listed).
+pub const MIN_ORDERS_TO_RANK: u64 = 20;
+
+const COLS: [Col<SellerSort>; 13] = [
+    sorted("Seller", 7, false, 9, SellerSort::Seller),
     col("Name", 16, false, 2),
     col("Mkt", 5, false, 3),
-    col("Orders", 7, true, 8),
-    col("Return", 7, true, 7),
-    col("Risk", 9, true, 9),
-    col("High", 9, true, 6),
-    col("COD", 6, true, 4),
-    col("Rating", 6, true, 4),
-    col("Trend", 7, true, 5),
+    sorted("Orders", 7, true, 8, SellerSort::Orders),
+    sorted("Return", 7, true, 7, SellerSort::ReturnRate),
+    sorted("Risk", 8, true, 9, SellerSort::Risk),
+    sorted("Exp.ret", 7, true, 7, SellerSort::Expected),
+    sorted("At risk", 8, true, 5, SellerSort::AtRisk),
+    sorted("High", 6, true, 6, SellerSort::High),
+    sorted("COD", 6, true, 4, SellerSort::Cod),
+    sorted("Rating", 6, true, 4, SellerSort::Rating),
+    sorted("Trend", 7, true, 5, SellerSort::Trend),
     col("Model", 7, false, 1),
 ];
 
-/// Draws the tab into `area`.
-pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let ph = risk_placeholder(app);
-    let v = &app.lists[0];
-    let rows = seller_rows(app.sellers_source(), v);
-    let n = rows.len();
-    let cells = rows
-        .into_iter()
-        .map(|s| {
-            let risk_style = match s.stats.mean_risk {
-                Some(r) if r >= app.engine.bands.high => t.crit,
-                Some(r) if r >= app.engine.bands.medium => t.warn,
-                _ => t.text,
-            };
-            vec![
-                (s.seller_id.clone(), t.text),
-                (s.seller_name.clone(), t.text),
-                (s.marketplace_id.clone(), t.dim),
-                (int(s.stats.orders), t.text),
-                (pct(s.stats.return_rate, "n/a"), t.text),
-                (pct(s.stats.mean_risk, ph), risk_style),
-                (pct(s.stats.high_risk_share, ph), t.text),
-                (pct(s.cod_share, "n/a"), t.text),
-                (num(s.mean_rating, 2, "n/a"), t.text),
-                (trend(t, s.stats.risk_slope, ph), t.text),
-                (s.model.clone().unwrap_or_else(|| ph.to_string()), t.dim),
-            ]
+/// The Sellers tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct SellersTab {
+    /// The table.
+    pub view: TableView<SellerSort>,
+    /// Narrowed to a category: its index and the numbers within it.
+    pub scope: Option<(u16, Snapshot)>,
+    /// Only sellers whose mean risk is in this band.
+    pub band: Option<RiskLabel>,
+}
+
+impl SellersTab {
+    /// The sellers listed before the filter: the window's, or the category's.
+    pub fn source<'a>(&'a self, app: &'a App) -> &'a [SellerStats] {
+        match &self.scope {
+            Some((_, s)) => &s.sellers,
+            None => &app.snap.sellers,
+        }
+    }
+
+    /// The sellers shown: filtered and sorted.
+    pub fn rows<'a>(&'a self, app: &'a App) -> Vec<&'a SellerStats> {
+        seller_rows(self.source(app), &self.view, self.band, app)
+    }
+}
+
+/// `all` narrowed by the filter (words and band) and sorted.
+pub fn seller_rows<'a>(
+    all: &'a [SellerStats],
+    v: &TableView<SellerSort>,
+    band: Option<RiskLabel>,
+    app: &App,
+) -> Vec<&'a SellerStats> {
+    let bands = app.engine.bands;
+    let label = |s: &SellerStats| s.stats.mean_risk.map(|r| bands.label(r));
+    let mut rows: Vec<&SellerStats> = all
+        .iter()
+        .filter(|s| band.is_none() || label(s) == band)
+        .filter(|s| {
+            let words = [
+                s.seller_id.as_str(),
+                &s.seller_name,
+                &s.marketplace_id,
+                label(s).map_or("", |l| l.as_str()),
+            ];
+            matches(v.filter(), &words)
         })
         .collect();
-    let scope = match &app.category_scope {
-        Some((c, _)) => format!(
-            " | category {} (Esc clears)",
-            app.engine.data.categories[*c as usize]
-        ),
-        None => String::new(),
-    };
-    let title = Line::from(format!(" Sellers ({n}){scope} "));
-    let page = table(
-        f,
-        area,
-        t,
-        title,
-        &COLS,
-        cells,
-        (n > 0).then_some(v.selected),
-        Some((SELLER_SORTS[v.sort], v.ascending)),
-    );
-    app.page_rows.set(page);
+    let r = v.reversed;
+    let small = |s: &SellerStats| v.sort.is_mean() && s.stats.orders < MIN_ORDERS_TO_RANK;
+    rows.sort_by(|a, b| {
+        small(a)
+            .cmp(&small(b))
+            .then_with(|| match v.sort {
+                SellerSort::Risk => opt_cmp(a.stats.mean_risk, b.stats.mean_risk, r),
+                SellerSort::Expected => {
+                    opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
+                }
+                SellerSort::AtRisk => opt_cmp(a.stats.revenue_at_risk, b.stats.revenue_at_risk, r),
+                SellerSort::Orders => {
+                    opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
+                }
+                SellerSort::ReturnRate => opt_cmp(a.stats.return_rate, b.stats.return_rate, r),
+                SellerSort::High => opt_cmp(a.stats.high_risk_share, b.stats.high_risk_share, r),
+                SellerSort::Cod => opt_cmp(a.cod_share, b.cod_share, r),
+                SellerSort::Rating => opt_cmp(a.mean_rating, b.mean_rating, r),
+                SellerSort::Trend => opt_cmp(a.stats.risk_slope, b.stats.risk_slope, r),
+                SellerSort::Seller => text_cmp(&a.seller_id, &b.seller_id, r),
+            })
+            .then_with(|| a.seller_id.cmp(&b.seller_id))
+    });
+    rows
+}
+
+impl Page for SellersTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let t = &app.theme;
+        let ph = risk_placeholder(app);
+        let rows = self.rows(app);
+        let cells = rows
+            .iter()
+            .map(|s| {
+                let dim_small = if s.stats.orders < MIN_ORDERS_TO_RANK {
+                    t.dim
+                } else {
+                    t.text
+                };
+                vec![
+                    (s.seller_id.clone(), t.text),
+                    (s.seller_name.clone(), t.text),
+                    (s.marketplace_id.clone(), t.dim),
+                    (int(s.stats.orders), dim_small),
+                    (pct(s.stats.return_rate, "n/a"), t.text),
+                    (
+                        pct(s.stats.mean_risk, ph),
+                        band_style(app, s.stats.mean_risk),
+                    ),
+                    (num(s.stats.expected_returns, 1, ph), t.text),
+                    (
+                        s.stats
+                            .revenue_at_risk
+                            .map_or_else(|| ph.to_string(), |v| int(v.round() as u64)),
+                        t.text,
+                    ),
+                    (pct(s.stats.high_risk_share, ph), t.text),
+                    (pct(s.cod_share, "n/a"), t.text),
+                    (num(s.mean_rating, 2, "n/a"), t.text),
+                    (trend(t, s.stats.risk_slope, ph), t.text),
+                    (s.model.clone().unwrap_or_else(|| ph.to_string()), t.dim),
+                ]
+            })
+            .collect();
+        let mut note = String::new();
+        if let Some((c, _)) = &self.scope {
+            note.push_str(&format!(
+                " | [category {} ✕ Esc]",
+                app.engine.data.categories[*c as usize]
+            ));
+        }
+        if let Some(b) = self.band {
+            note.push_str(&format!(" | [{b} risk ✕ b]"));
+        }
+        if self.view.sort.is_mean() {
+            note.push_str(&format!(" | under {MIN_ORDERS_TO_RANK} orders ranked last"));
+        }
+        let text = TableText {
+            name: "Sellers",
+            total: self.source(app).len(),
+            note,
+            empty: "no sellers with orders in this window",
+        };
+        table(f, area, t, &COLS, cells, &self.view, text);
+    }
+
+    fn table(&self) -> Option<&dyn TableControl> {
+        Some(&self.view)
+    }
+
+    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
+        Some(&mut self.view)
+    }
+
+    fn rows(&self, app: &App) -> usize {
+        self.rows(app).len()
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
+    fn open(&self, app: &App) -> Option<Goto> {
+        let s = self.rows(app).get(self.view.cursor.selected).copied()?;
+        Some(Goto::Seller {
+            id: s.seller_id.clone(),
+            category: self.scope.as_ref().map(|(c, _)| *c),
+            alert: None,
+            order: None,
+        })
+    }
+
+    fn banded(&self) -> bool {
+        true
+    }
+
+    fn cycle_band(&mut self) {
+        self.band = cycle(
+            &self.band,
+            &[RiskLabel::High, RiskLabel::Medium, RiskLabel::Low],
+        );
+        self.view.cursor.reset();
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let category = self
+            .scope
+            .as_ref()
+            .map(|(c, _)| app.engine.data.categories[*c as usize].clone());
+        let rows = self
+            .rows(app)
+            .into_iter()
+            .map(|s| {
+                vec![
+                    category.clone().unwrap_or_default(),
+                    s.seller_id.clone(),
+                    s.seller_name.clone(),
+                    s.marketplace_id.clone(),
+                    s.stats.orders.to_string(),
+                    opt(s.stats.return_rate),
+                    opt(s.stats.mean_risk),
+                    opt(s.stats.expected_returns),
+                    opt(s.stats.revenue_at_risk),
+                    opt(s.stats.high_risk_share),
+                    opt(s.cod_share),
+                    opt(s.mean_rating),
+                    opt(s.stats.risk_slope),
+                    s.model.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        let mut name = vec!["sellers".to_string()];
+        name.extend(category);
+        name.extend(self.band.map(|b| format!("{b}-risk")));
+        Some(ExportTable {
+            name,
+            header: vec![
+                "category",
+                "seller_id",
+                "seller_name",
+                "marketplace_id",
+                "orders",
+                "return_rate",
+                "mean_risk",
+                "expected_returns",
+                "revenue_at_risk",
+                "high_risk_share",
+                "cod_share",
+                "mean_rating",
+                "risk_slope",
+                "model",
+            ],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        let rows = self.rows(app);
+        rows.get(self.view.cursor.selected)
+            .map(|s| s.seller_id.clone())
+    }
 }

@@ -4,13 +4,13 @@
 
 use crate::cli::DataArgs;
 use crate::commands::{data_dir, open};
+use crate::config::file::{ColorMode, Config};
 use crate::data::load_dir;
 use crate::engine::cube::Cube;
 use crate::engine::{Engine, Window};
 use crate::model::score_dataset;
 use crate::tui::action::{Action, Command};
 use crate::tui::app::App;
-use crate::tui::config::{ColorMode, Config};
 use crate::tui::keymap::KeyMap;
 use crate::tui::theme::Theme;
 use crate::tui::ui;
@@ -59,7 +59,7 @@ pub struct BenchResult {
 }
 
 fn keymap() -> KeyMap {
-    KeyMap::new(&Config::defaults().keys)
+    KeyMap::new(&Config::defaults().keys).unwrap_or_else(|e| unreachable!("default keys: {e}"))
 }
 
 fn theme() -> Theme {

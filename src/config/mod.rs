@@ -2,6 +2,8 @@
 //! constants live next to their formulas in `engine::alerts` and `engine::health`; all are
 //! documented in the README.
 
+pub mod file;
+
 use crate::model::forest::ForestParams;
 use serde::{Deserialize, Serialize};
 
