@@ -81,3 +81,18 @@ pub trait Page {
         None
     }
 }
+
+/// Implements [`Page::table`] and [`Page::table_mut`] for a page whose table is the field
+/// named.
+macro_rules! page_table {
+    ($field:ident) => {
+        fn table(&self) -> Option<&dyn $crate::tui::table::TableControl> {
+            Some(&self.$field)
+        }
+
+        fn table_mut(&mut self) -> Option<&mut dyn $crate::tui::table::TableControl> {
+            Some(&mut self.$field)
+        }
+    };
+}
+pub(crate) use page_table;

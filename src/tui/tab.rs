@@ -51,6 +51,18 @@ impl Tab {
         }
     }
 
+    /// What its number key does, for the help.
+    pub fn help(self) -> &'static str {
+        match self {
+            Tab::Marketplace => "Marketplace tab",
+            Tab::Sellers => "Sellers tab",
+            Tab::Categories => "Categories tab",
+            Tab::Alerts => "Alerts tab",
+            Tab::Models => "Models tab",
+            Tab::Drift => "Drift tab",
+        }
+    }
+
     /// Its position, from 0.
     pub fn index(self) -> usize {
         Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)

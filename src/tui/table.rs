@@ -13,6 +13,12 @@ use std::cmp::Ordering;
 pub trait SortKey: Copy + PartialEq + Default + std::fmt::Debug + 'static {
     /// Every key, in the order the sort key cycles through them (the default first).
     const ALL: &'static [Self];
+
+    /// Whether it sorts text (A-Z first, an ascending arrow) rather than numbers (largest
+    /// first, a descending arrow).
+    fn is_text(self) -> bool {
+        false
+    }
 }
 
 /// A table without sorting (the Models tab's runs).

@@ -270,7 +270,8 @@ fn render<S: SortKey>(
         let c = &cols[i];
         let mark = match sort {
             Some((key, reversed)) if c.sort == Some(key) => {
-                theme.sort_marks[usize::from(!reversed)]
+                let ascending = key.is_text() != reversed;
+                theme.sort_marks[usize::from(!ascending)]
             }
             _ => "",
         };

@@ -6,7 +6,7 @@ use crate::tui::app::App;
 use crate::tui::export::ExportTable;
 use crate::tui::page::{Goto, Page};
 use crate::tui::tab::Tab;
-use crate::tui::table::{SortKey, TableControl, TableView, matches, text_cmp};
+use crate::tui::table::{SortKey, TableView, matches, text_cmp};
 use crate::tui::widgets::{Col, TableText, block, col, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,6 +25,10 @@ pub enum AlertSort {
 
 impl SortKey for AlertSort {
     const ALL: &'static [Self] = &[Self::Severity, Self::Target];
+
+    fn is_text(self) -> bool {
+        self == Self::Target
+    }
 }
 
 const COLS: [Col<AlertSort>; 4] = [
@@ -144,13 +148,7 @@ impl Page for AlertsTab {
         );
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, app: &App) -> usize {
         self.rows(app).len()

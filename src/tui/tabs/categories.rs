@@ -6,7 +6,7 @@ use crate::engine::CategoryStats;
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
-use crate::tui::table::{SortKey, TableControl, TableView, matches, opt_cmp, text_cmp};
+use crate::tui::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -41,6 +41,10 @@ impl SortKey for CategorySort {
         Self::Trend,
         Self::Category,
     ];
+
+    fn is_text(self) -> bool {
+        self == Self::Category
+    }
 }
 
 const COLS: [Col<CategorySort>; 8] = [
@@ -155,13 +159,7 @@ impl Page for CategoriesTab {
         );
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, app: &App) -> usize {
         self.rows(app).len()

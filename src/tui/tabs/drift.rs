@@ -13,7 +13,7 @@ use crate::drift::report::{ColumnReport, DriftReport, ScopeReport};
 use crate::tui::app::{App, Training};
 use crate::tui::export::ExportTable;
 use crate::tui::page::Page;
-use crate::tui::table::{SortKey, TableControl, TableView, matches, opt_cmp, text_cmp};
+use crate::tui::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{Col, TableText, block, col, hbar, int, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +34,10 @@ pub enum DriftSort {
 
 impl SortKey for DriftSort {
     const ALL: &'static [Self] = &[Self::Strength, Self::Score, Self::Column];
+
+    fn is_text(self) -> bool {
+        self == Self::Column
+    }
 }
 
 const COLS: [Col<DriftSort>; 6] = [
@@ -108,13 +112,7 @@ impl Page for DriftTab {
         draw(self, f, area, app);
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, app: &App) -> usize {
         drift_rows(drift_scope(app), &self.view).len()

@@ -18,7 +18,7 @@ use crate::report::{VersionState, version_state};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::Page;
-use crate::tui::table::{SortKey, TableControl, TableView, Unsorted, matches, opt_cmp, text_cmp};
+use crate::tui::table::{SortKey, TableView, Unsorted, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{Col, TableText, block, col, hbar, int, num, plain_table, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -42,6 +42,10 @@ pub enum ModelSort {
 
 impl SortKey for ModelSort {
     const ALL: &'static [Self] = &[Self::Model, Self::Brier, Self::RocAuc, Self::DeltaBrier];
+
+    fn is_text(self) -> bool {
+        self == Self::Model
+    }
 }
 
 /// The Models tab's state.
@@ -208,13 +212,7 @@ impl Page for ModelsTab {
         draw(self, f, area, app);
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, app: &App) -> usize {
         self.rows(app).len()

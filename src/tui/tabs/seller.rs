@@ -8,7 +8,7 @@ use crate::engine::{ExplanationRule, OrderRow, OrderStatus, SellerDetail};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::Page;
-use crate::tui::table::{SortKey, TableControl, TableView, cycle, matches, opt_cmp};
+use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp};
 use crate::tui::widgets::{Col, TableText, block, col, int, num, pct, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -187,13 +187,7 @@ impl Page for SellerView {
         draw(self, f, area, app);
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, _app: &App) -> usize {
         self.rows().len()

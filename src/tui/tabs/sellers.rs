@@ -7,7 +7,7 @@ use crate::engine::{SellerStats, Snapshot};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
-use crate::tui::table::{SortKey, TableControl, TableView, cycle, matches, opt_cmp, text_cmp};
+use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -51,6 +51,10 @@ impl SortKey for SellerSort {
         Self::Trend,
         Self::Seller,
     ];
+
+    fn is_text(self) -> bool {
+        self == Self::Seller
+    }
 }
 
 impl SellerSort {
@@ -218,13 +222,7 @@ impl Page for SellersTab {
         table(f, area, t, &COLS, cells, &self.view, text);
     }
 
-    fn table(&self) -> Option<&dyn TableControl> {
-        Some(&self.view)
-    }
-
-    fn table_mut(&mut self) -> Option<&mut dyn TableControl> {
-        Some(&mut self.view)
-    }
+    crate::tui::page::page_table!(view);
 
     fn rows(&self, app: &App) -> usize {
         self.rows(app).len()

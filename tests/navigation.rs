@@ -1,0 +1,320 @@
+//! Moving through the dashboard, driven by the actions the keys produce: the back stack,
+//! the palette, scrolling inside a stable viewport, context chips, filter editing, the mouse
+//! and copying; with snapshots of the screens these add.
+
+mod common;
+
+use common::dashboard::{app, render};
+use returnrisk_tui::engine::{Target, Window};
+use returnrisk_tui::tui::action::{Action, Command, Effect};
+use returnrisk_tui::tui::app::App;
+use returnrisk_tui::tui::line_edit::Edit;
+use returnrisk_tui::tui::tab::Tab;
+use std::time::{Duration, Instant};
+
+fn press(a: &mut App, c: Command) -> Vec<Effect> {
+    a.update(Action::Command(c))
+}
+
+fn type_text(a: &mut App, text: &str) {
+    for c in text.chars() {
+        press(a, Command::Edit(Edit::Insert(c)));
+    }
+}
+
+/// The id of the seller open in the drill-down.
+fn open_seller(a: &App) -> Option<&str> {
+    a.seller.as_ref().map(|v| v.detail.seller_id.as_str())
+}
+
+#[test]
+fn esc_returns_where_you_came_from() {
+    let mut a = app();
+    // Alerts -> Enter on a seller alert -> Esc: back on Alerts, same row selected.
+    press(&mut a, Command::GoTab(Tab::Alerts));
+    let at = a
+        .alerts
+        .rows(&a)
+        .iter()
+        .position(|x| matches!(x.target, Target::Seller(_)))
+        .unwrap();
+    for _ in 0..at {
+        press(&mut a, Command::Down);
+    }
+    let alert = a.alerts.rows(&a)[at].clone();
+    press(&mut a, Command::Open);
+    let Target::Seller(id) = &alert.target else {
+        unreachable!()
+    };
+    assert_eq!(open_seller(&a), Some(id.as_str()));
+    // The alert that led there is in the Why panel.
+    assert_eq!(
+        a.seller.as_ref().unwrap().alert.as_ref(),
+        Some(&alert.message)
+    );
+    let screen = render(&a, 160, 40);
+    assert!(screen.contains("alert: "), "{screen}");
+    press(&mut a, Command::Back);
+    assert_eq!((a.tab, open_seller(&a)), (Tab::Alerts, None));
+    assert_eq!(a.alerts.view.cursor.selected, at);
+
+    // Categories -> its sellers -> a seller -> Esc -> Esc: Categories again.
+    press(&mut a, Command::GoTab(Tab::Categories));
+    press(&mut a, Command::Down);
+    let cat = a.categories.rows(&a)[1].category.clone();
+    press(&mut a, Command::Open);
+    assert_eq!(a.tab, Tab::Sellers);
+    let scope = a.sellers.scope.as_ref().map(|(c, _)| *c).unwrap();
+    assert_eq!(a.engine.data.categories[scope as usize], cat);
+    press(&mut a, Command::Open);
+    let v = a.seller.as_ref().unwrap();
+    // The category carries into the drill-down: its orders only, a chip in the title.
+    assert_eq!(v.filter.category.as_ref(), Some(&cat));
+    assert!(v.rows().iter().all(|o| o.category == cat) && !v.rows().is_empty());
+    assert!(render(&a, 120, 40).contains(&format!("[category {cat} ✕]")));
+    press(&mut a, Command::Back);
+    assert_eq!((a.tab, open_seller(&a).is_none()), (Tab::Sellers, true));
+    assert!(a.sellers.scope.is_some(), "back to the category's sellers");
+    press(&mut a, Command::Back);
+    assert_eq!(a.tab, Tab::Categories);
+    assert!(a.sellers.scope.is_none());
+    assert_eq!(
+        a.categories.rows(&a)[a.categories.view.cursor.selected].category,
+        cat
+    );
+    // Nothing left to go back to: Esc stays.
+    press(&mut a, Command::Back);
+    assert_eq!(a.tab, Tab::Categories);
+}
+
+#[test]
+fn tab_jumps_keep_the_trail_and_chips_can_be_removed() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Categories));
+    press(&mut a, Command::Open);
+    press(&mut a, Command::Open);
+    assert!(a.seller.as_ref().unwrap().filter.category.is_some());
+    // x removes the chips: every order of the seller again.
+    press(&mut a, Command::ClearChips);
+    let v = a.seller.as_ref().unwrap();
+    assert_eq!(v.rows().len(), v.detail.orders.len());
+    // A jump to another tab closes the drill-down; Esc then walks the trail back.
+    press(&mut a, Command::GoTab(Tab::Models));
+    assert!(a.seller.is_none());
+    press(&mut a, Command::Back);
+    assert_eq!(a.tab, Tab::Sellers);
+    assert!(a.sellers.scope.is_some());
+}
+
+#[test]
+fn the_selection_moves_inside_a_stable_viewport() {
+    let mut a = app();
+    a.open_seller("S035"); // 755 orders in the 30-day window
+    render(&a, 120, 40);
+    let page = a.seller.as_ref().unwrap().view.cursor.page.get();
+    assert!(page > 5, "{page}");
+    let cursor = |a: &App| {
+        let c = &a.seller.as_ref().unwrap().view.cursor;
+        (c.selected, c.offset.get())
+    };
+    // Down to the bottom edge, then one more: the rows scroll by one, not more.
+    for _ in 0..page {
+        press(&mut a, Command::Down);
+        render(&a, 120, 40);
+    }
+    assert_eq!(cursor(&a), (page, 1));
+    // Up moves the selection inside the viewport; the rows stay where they are.
+    for _ in 0..3 {
+        press(&mut a, Command::Up);
+        render(&a, 120, 40);
+    }
+    assert_eq!(cursor(&a), (page - 3, 1));
+    // PgDn moves viewport and selection together: the selection keeps its screen row.
+    press(&mut a, Command::PageDown);
+    render(&a, 120, 40);
+    assert_eq!(cursor(&a), (2 * page - 3, 1 + page));
+    // G: the last row on the last page; k: one up, the viewport unchanged.
+    press(&mut a, Command::Bottom);
+    render(&a, 120, 40);
+    let n = a.seller.as_ref().unwrap().rows().len();
+    assert_eq!(cursor(&a), (n - 1, n - page));
+    press(&mut a, Command::Up);
+    render(&a, 120, 40);
+    assert_eq!(cursor(&a), (n - 2, n - page));
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains(&format!("Orders {}/{n}", n - 1)),
+        "{screen}"
+    );
+    assert!(screen.contains('█'), "a scrollbar: {screen}");
+}
+
+#[test]
+fn the_palette_goes_anywhere_and_says_why_not() {
+    let mut a = app();
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "sel s02");
+    press(&mut a, Command::Complete);
+    assert_eq!(a.palette.as_ref().unwrap().line.text(), "sel S02");
+    let screen = render(&a, 80, 24);
+    insta::assert_snapshot!("palette_80x24", screen);
+    type_text(&mut a, "3");
+    press(&mut a, Command::EditDone);
+    assert!(a.palette.is_none());
+    assert_eq!((a.tab, open_seller(&a)), (Tab::Sellers, Some("S023")));
+    // Esc goes back to where the palette was opened.
+    press(&mut a, Command::Back);
+    assert_eq!((a.tab, open_seller(&a)), (Tab::Marketplace, None));
+
+    // :window, :market, :category.
+    for (line, check) in [
+        (
+            "window 7",
+            (|a: &App| a.window == Window::Days(7)) as fn(&App) -> bool,
+        ),
+        ("market M002", |a: &App| a.marketplace_id() == Some("M002")),
+        ("market all", |a: &App| a.marketplace.is_none()),
+        ("category foot", |a: &App| {
+            a.tab == Tab::Sellers
+                && a.sellers.scope.as_ref().map(|s| s.0)
+                    == Some(
+                        a.engine
+                            .data
+                            .categories
+                            .iter()
+                            .position(|c| c == "Footwear")
+                            .unwrap() as u16,
+                    )
+        }),
+    ] {
+        press(&mut a, Command::Palette);
+        type_text(&mut a, line);
+        press(&mut a, Command::EditDone);
+        assert!(check(&a), "{line}");
+    }
+    // An order older than the window: the window widens to all time and says so.
+    let first = a.engine.data.orders.id[0].clone();
+    press(&mut a, Command::Palette);
+    type_text(&mut a, &format!("order {first}"));
+    press(&mut a, Command::EditDone);
+    assert_eq!(a.window, Window::All);
+    let v = a.seller.as_ref().unwrap();
+    assert_eq!(v.rows()[v.view.cursor.selected].order_id, first);
+    assert!(a.message.as_deref().unwrap().contains("showing all time"));
+    // A mistake keeps the line and says why.
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "seller nobody");
+    press(&mut a, Command::EditDone);
+    assert_eq!(a.palette.as_ref().unwrap().line.text(), "seller nobody");
+    assert_eq!(a.message.as_deref(), Some("no seller \"nobody\""));
+    press(&mut a, Command::EditCancel);
+    assert!(a.palette.is_none());
+}
+
+#[test]
+fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    press(&mut a, Command::Filter);
+    type_text(&mut a, "s00x");
+    assert!(a.sellers.rows(&a).is_empty());
+    let screen = render(&a, 80, 24);
+    assert!(screen.contains("Sellers 0 (0 of 40)"), "{screen}");
+    assert!(screen.contains("no matches"), "{screen}");
+    press(&mut a, Command::Edit(Edit::Backspace));
+    assert_eq!(a.sellers.rows(&a).len(), 9, "S001..S009");
+    press(&mut a, Command::Edit(Edit::Left));
+    press(&mut a, Command::Edit(Edit::Left));
+    type_text(&mut a, "3");
+    assert_eq!(a.sellers.view.filter(), "s300");
+    press(&mut a, Command::Edit(Edit::KillToStart));
+    assert_eq!(a.sellers.view.filter(), "00");
+    press(&mut a, Command::Edit(Edit::KillWord));
+    press(&mut a, Command::Edit(Edit::End));
+    press(&mut a, Command::Edit(Edit::KillWord));
+    assert_eq!(a.sellers.view.filter(), "");
+    // Words of the band column match too: "medium" lists the Medium-risk sellers.
+    type_text(&mut a, "medium");
+    press(&mut a, Command::EditDone);
+    let bands = a.engine.bands;
+    let in_band = |r: f64| r >= bands.medium && r < bands.high;
+    let rows = a.sellers.rows(&a);
+    let medium = a
+        .snap
+        .sellers
+        .iter()
+        .filter(|s| in_band(s.stats.mean_risk.unwrap()))
+        .count();
+    assert!(
+        medium > 0 && rows.len() == medium,
+        "{} vs {medium}",
+        rows.len()
+    );
+    // Esc clears the kept filter first, then goes back.
+    press(&mut a, Command::Back);
+    assert_eq!(a.sellers.rows(&a).len(), 40);
+    // b: the band filter (High, then Medium), a chip in the title.
+    press(&mut a, Command::Band);
+    let none_high = a
+        .snap
+        .sellers
+        .iter()
+        .all(|s| s.stats.mean_risk.unwrap() < bands.high);
+    assert_eq!(a.sellers.rows(&a).is_empty(), none_high);
+    assert!(render(&a, 120, 40).contains("[High risk ✕ b]"));
+    press(&mut a, Command::Band);
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains(&format!("Sellers 1/{medium} (")),
+        "{screen}"
+    );
+    assert!(screen.contains("[Medium risk ✕ b]"));
+}
+
+#[test]
+fn a_click_selects_a_row_and_a_double_click_opens_it() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    let screen = render(&a, 120, 40);
+    let y = screen.lines().position(|l| l.contains("S008")).unwrap() as u16;
+    let t0 = Instant::now();
+    a.update(Action::Click(10, y, t0));
+    let rows = a.sellers.rows(&a);
+    assert_eq!(rows[a.sellers.view.cursor.selected].seller_id, "S008");
+    assert!(a.seller.is_none());
+    // Too slow for a double click: still a selection.
+    a.update(Action::Click(10, y, t0 + Duration::from_secs(2)));
+    assert!(a.seller.is_none());
+    a.update(Action::Click(10, y, t0 + Duration::from_millis(2300)));
+    assert_eq!(open_seller(&a), Some("S008"));
+}
+
+#[test]
+fn y_copies_the_selected_id_and_messages_expire() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    let first = a.sellers.rows(&a)[0].seller_id.clone();
+    assert_eq!(
+        press(&mut a, Command::Copy),
+        vec![Effect::Copy(first.clone())]
+    );
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("copied {first}"))
+    );
+    // The next key clears the message.
+    press(&mut a, Command::Down);
+    assert_eq!(a.message, None);
+    // A Tick after the message's time is up clears it too.
+    press(&mut a, Command::Copy);
+    a.message_at = Some(Instant::now() - Duration::from_secs(60));
+    a.update(Action::Tick);
+    assert_eq!(a.message, None);
+    // In the drill-down, y copies the order id.
+    a.open_seller("S006");
+    let v = a.seller.as_ref().unwrap();
+    let order = v.rows()[0].order_id.clone();
+    assert_eq!(press(&mut a, Command::Copy), vec![Effect::Copy(order)]);
+}
