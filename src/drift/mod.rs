@@ -4,5 +4,6 @@
 
 pub mod binning;
 pub mod column;
+pub mod moved;
 pub mod report;
 pub mod stats;

@@ -25,6 +25,8 @@ pub struct ColumnReport {
     pub reference_share: Vec<f64>,
     /// Share of current rows per bucket.
     pub current_share: Vec<f64>,
+    /// What moved, in words (`null` when a side has no values).
+    pub moved: Option<super::moved::Moved>,
 }
 
 /// The verdicts for one marketplace (or all).
@@ -167,6 +169,7 @@ pub fn drift_report(
                         buckets,
                         reference_share,
                         current_share,
+                        moved: super::moved::moved(name, &r, &c, labels.as_deref()),
                     })
                 })
                 .collect();
@@ -200,8 +203,8 @@ pub fn drift_report(
     })
 }
 
-/// Display histograms: per value for categorical columns (and numbers with few values), else
-/// numpy "sturges" bins over both samples.
+/// Display histograms: per value for categorical columns (and numbers with few values), whole
+/// numbers in whole-number bins, else numpy "sturges" bins over both samples.
 fn shares(r: &[f64], c: &[f64], labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec<f64>) {
     let share = |counts: Vec<f64>, n: usize| {
         counts
@@ -224,6 +227,10 @@ fn shares(r: &[f64], c: &[f64], labels: Option<&[String]>) -> (Vec<String>, Vec<
         return (names, share(count(r), r.len()), share(count(c), c.len()));
     }
     let edges = sturges_edges(&all);
+    if super::moved::whole(&all) {
+        let bins = super::moved::WholeBins::over(&all, edges.len() - 1);
+        return (bins.labels(), bins.shares(r), bins.shares(c));
+    }
     let names = edges
         .windows(2)
         .map(|w| format!("{:.3}..{:.3}", w[0], w[1]))

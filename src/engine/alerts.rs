@@ -316,13 +316,9 @@ pub fn drift_alerts(report: &DriftReport, marketplace: Option<&str>) -> Vec<Aler
                 .columns
                 .iter()
                 .filter(|c| c.drift.drifted)
-                .map(|c| {
-                    format!(
-                        "{} ({} {:.2})",
-                        c.column,
-                        c.drift.test.name(),
-                        c.drift.score
-                    )
+                .map(|c| match &c.moved {
+                    Some(m) => m.text.clone(),
+                    None => c.column.clone(),
                 })
                 .collect();
             Alert {

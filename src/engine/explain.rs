@@ -36,8 +36,12 @@ crate::named_enum! {
 pub struct Explanation {
     /// The rule.
     pub rule: ExplanationRule,
-    /// Whether the rule fires.
+    /// Whether the rule fires (its absolute threshold is crossed).
     pub triggered: bool,
+    /// Whether it is a reason for this seller's risk: it fires and the seller is worse than
+    /// its marketplace on it (a rule that fires for the whole marketplace is no reason to
+    /// single out one seller).
+    pub reason: bool,
     /// The comparison in words, e.g. "COD 62.0% of orders vs 24.1% in M002 (rule: above 50%)".
     pub message: String,
     /// The seller's value.
@@ -71,9 +75,16 @@ pub fn explain(seller: &SellerStats, mp: &Snapshot, roles: &Roles) -> Vec<Explan
             ExplanationRule::Rating if roles.rating.is_none() => Some("no rating column"),
             _ => None,
         };
+        e.reason = e.triggered
+            && match (e.value, e.marketplace_value) {
+                (Some(v), Some(m)) if e.rule == ExplanationRule::Rating => v < m,
+                (Some(v), Some(m)) => v > m,
+                _ => true,
+            };
         if let Some(why) = missing {
             e.applicable = false;
             e.triggered = false;
+            e.reason = false;
             e.message = format!("{}: not applicable ({why} in this data)", e.rule);
         }
     }
@@ -93,6 +104,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             marketplace_value: mp.return_rate,
             threshold: RETURN_RATE_ABOVE,
             applicable: true,
+            reason: false,
             message: format!(
                 "Return rate {} of labelled orders vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.stats.return_rate),
@@ -107,6 +119,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             marketplace_value: mp.cod_share,
             threshold: COD_SHARE_ABOVE,
             applicable: true,
+            reason: false,
             message: format!(
                 "COD {} of orders vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.cod_share),
@@ -121,6 +134,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             marketplace_value: mp.mean_rating,
             threshold: RATING_BELOW,
             applicable: true,
+            reason: false,
             message: format!(
                 "Mean product rating {} vs {} in {m} (rule: below {RATING_BELOW:.1})",
                 num(seller.mean_rating),
@@ -134,6 +148,7 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             marketplace_value: mp.mean_risk,
             threshold: RISK_ABOVE,
             applicable: true,
+            reason: false,
             message: format!(
                 "Mean predicted risk {} vs {} in {m} (rule: above {:.0}%)",
                 pct(seller.stats.mean_risk),

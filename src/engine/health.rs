@@ -5,13 +5,18 @@
 //!   mean risk        w = 40   c = mean predicted risk (0-1)
 //!   high-risk share  w = 25   c = share of High-risk orders
 //!   return rate      w = 20   c = returns / labelled orders
-//!   risk trend       w = 15   c = clamp(slope per day * 30 / 0.10, 0, 1)
+//!   risk trend       w = 15   c = clamp(rise over min(window, 30) days / 0.10, 0, 1)
+//!                               when the rise is significant (|slope| >= 2 standard errors),
+//!                               else 0
 //! ```
 //! The weights are the original ReturnRisk's; the trend is a least-squares slope of the daily
 //! mean risk over the window (a rise of 10 points in 30 days costs the full 15), not the last
-//! day minus the first. A component that is n/a (no labelled orders in a 7-day window, no
+//! day minus the first. A rise that cannot be told apart from noise costs nothing, and a short
+//! window's slope counts over its own length, not extrapolated to 30 days: health does not
+//! swing on a week's noise. A component that is n/a (no labelled orders in a 7-day window, no
 //! scores while training) drops out and the remaining weights are renormalised.
 
+use super::stats::Change;
 use serde::Serialize;
 
 /// Weight of mean risk.
@@ -22,7 +27,9 @@ pub const W_HIGH_SHARE: f64 = 25.0;
 pub const W_RETURN_RATE: f64 = 20.0;
 /// Weight of the risk trend.
 pub const W_TREND: f64 = 15.0;
-/// Rise of mean risk over 30 days that costs the whole trend weight.
+/// Days over which the trend's rise is counted (fewer in a shorter window).
+pub const TREND_DAYS: usize = 30;
+/// Rise of mean risk over [`TREND_DAYS`] days that costs the whole trend weight.
 pub const TREND_FULL_PENALTY: f64 = 0.10;
 /// Health above this is "good".
 pub const GOOD_ABOVE: f64 = 80.0;
@@ -57,9 +64,15 @@ pub fn health_score(
     mean_risk: Option<f64>,
     high_share: Option<f64>,
     return_rate: Option<f64>,
-    risk_slope_per_day: Option<f64>,
+    rise: Option<Change>,
 ) -> Health {
-    let trend_penalty = risk_slope_per_day.map(|s| (s * 30.0 / TREND_FULL_PENALTY).clamp(0.0, 1.0));
+    let trend_penalty = rise.map(|r| {
+        if r.significant {
+            (r.change / TREND_FULL_PENALTY).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    });
     let parts = [
         (W_MEAN_RISK, mean_risk),
         (W_HIGH_SHARE, high_share),
@@ -99,11 +112,13 @@ mod tests {
     #[test]
     fn known_values() {
         // 100 * (1 - (40*0.2 + 25*0.1 + 20*0.2 + 15*0) / 100) = 100 - 14.5
-        let h = health_score(Some(0.2), Some(0.1), Some(0.2), Some(-0.01));
+        let falling = Change::over(Some(-0.01), Some(0.001), 30);
+        let h = health_score(Some(0.2), Some(0.1), Some(0.2), falling);
         assert!((h.score.unwrap() - 85.5).abs() < 1e-9);
         assert_eq!(h.band, Some(HealthBand::Good));
         // Trend: +0.005/day = 0.15 per 30 days -> capped at 1.
-        let h = health_score(Some(0.5), Some(0.4), Some(0.5), Some(0.005));
+        let rising = Change::over(Some(0.005), Some(0.001), 30);
+        let h = health_score(Some(0.5), Some(0.4), Some(0.5), rising);
         let expected = 100.0 * (1.0 - (20.0 + 10.0 + 10.0 + 15.0) / 100.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
         assert_eq!(h.band, Some(HealthBand::Critical));
@@ -112,9 +127,38 @@ mod tests {
     #[test]
     fn missing_components_are_renormalised() {
         // Return rate unknown: weights 40 + 25 + 15 = 80.
-        let h = health_score(Some(0.2), Some(0.1), None, Some(0.0));
+        let flat = Change::over(Some(0.0), Some(0.001), 30);
+        let h = health_score(Some(0.2), Some(0.1), None, flat);
         let expected = 100.0 * (1.0 - (8.0 + 2.5) / 80.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
         assert_eq!(health_score(None, None, None, None).score, None);
+    }
+
+    #[test]
+    fn a_rise_lost_in_noise_or_in_a_short_window_costs_little() {
+        // +0.01/day is 0.3 over 30 days: the whole weight, when it is significant...
+        let clear = health_score(
+            Some(0.2),
+            None,
+            None,
+            Change::over(Some(0.01), Some(0.001), 30),
+        );
+        assert_eq!(clear.trend_penalty, Some(1.0));
+        // ...nothing when its error is as large as the slope...
+        let noise = health_score(
+            Some(0.2),
+            None,
+            None,
+            Change::over(Some(0.01), Some(0.01), 30),
+        );
+        assert_eq!(noise.trend_penalty, Some(0.0));
+        // ...and over a 7-day window only the rise of those 7 days counts.
+        let week = health_score(
+            Some(0.2),
+            None,
+            None,
+            Change::over(Some(0.01), Some(0.001), 7),
+        );
+        assert!((week.trend_penalty.unwrap() - 0.7).abs() < 1e-9);
     }
 }

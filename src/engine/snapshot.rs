@@ -4,7 +4,8 @@
 use super::Window;
 use super::alerts::{Alert, AlertInputs, evaluate_alerts};
 use super::cube::{Cell, Cube};
-use super::health::{Health, health_score};
+use super::health::{Health, TREND_DAYS, health_score};
+use super::stats::Change;
 use super::stats::Regression;
 use crate::data::Dataset;
 use crate::model::ModelSet;
@@ -47,6 +48,8 @@ pub struct GroupStats {
     pub high_risk_share: Option<f64>,
     /// Least-squares slope of the daily mean risk, per day.
     pub risk_slope: Option<f64>,
+    /// Its standard error (`null` with fewer than three days).
+    pub risk_slope_se: Option<f64>,
     /// Expected returns: the sum of the orders' risks.
     pub expected_returns: Option<f64>,
     /// Revenue at risk: the sum of risk x price.
@@ -55,7 +58,7 @@ pub struct GroupStats {
 
 impl GroupStats {
     /// From a cell's sums; risk numbers only when `scored`.
-    fn new(c: &Cell, scored: bool, slope: Option<f64>) -> Self {
+    fn new(c: &Cell, scored: bool, reg: &Regression) -> Self {
         GroupStats {
             orders: c.orders,
             labelled: c.labelled,
@@ -64,7 +67,8 @@ impl GroupStats {
             mean_risk: c.mean_risk().filter(|_| scored),
             high_risk_orders: scored.then_some(c.high),
             high_risk_share: c.high_share().filter(|_| scored),
-            risk_slope: slope.filter(|_| scored),
+            risk_slope: reg.slope().filter(|_| scored),
+            risk_slope_se: reg.slope_se().filter(|_| scored),
             expected_returns: scored.then_some(c.risk_sum),
             revenue_at_risk: scored.then_some(c.revenue_at_risk),
         }
@@ -163,6 +167,8 @@ pub struct Snapshot {
     pub health: Health,
     /// Slope of the daily mean risk, per day.
     pub risk_slope: Option<f64>,
+    /// Its standard error.
+    pub risk_slope_se: Option<f64>,
     /// One point per day of the window.
     pub trend: Vec<TrendPoint>,
     /// Categories, highest mean risk first.
@@ -321,7 +327,7 @@ pub fn snapshot_in(
                 .collect();
             CategoryStats {
                 category: ds.categories[ci].clone(),
-                stats: GroupStats::new(c, scored, reg.slope()),
+                stats: GroupStats::new(c, scored, &reg),
                 trend: series,
             }
         })
@@ -340,7 +346,7 @@ pub fn snapshot_in(
                 seller_id: s.id.clone(),
                 seller_name: s.name.clone(),
                 marketplace_id: ds.marketplaces[s.marketplace as usize].clone(),
-                stats: GroupStats::new(c, scored, reg.slope()),
+                stats: GroupStats::new(c, scored, reg),
                 cod_share: c.cod_share(),
                 mean_rating: c.mean_rating(),
                 mean_delivery_days: c.mean_delivery(),
@@ -354,11 +360,12 @@ pub fn snapshot_in(
 
     let t = &w.total;
     let risk_slope = risk(total_reg.slope());
+    let risk_slope_se = risk(total_reg.slope_se());
     let health = health_score(
         risk(t.mean_risk()),
         risk(t.high_share()),
         t.return_rate(),
-        risk_slope,
+        Change::over(risk_slope, risk_slope_se, n_days.min(TREND_DAYS)),
     );
     let total_name = marketplace
         .map(|m| ds.marketplaces[m as usize].clone())
@@ -400,6 +407,7 @@ pub fn snapshot_in(
         health_score: health.score,
         health,
         risk_slope,
+        risk_slope_se,
         trend,
         categories,
         sellers,

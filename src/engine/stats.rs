@@ -34,9 +34,8 @@ impl Regression {
         let den = self.n * self.sxx - self.sx * self.sx;
         (self.n >= 2.0 && den > 1e-12).then(|| (self.n * self.sxy - self.sx * self.sy) / den)
     }
-    /// The slope's t statistic (slope / standard error), `None` with fewer than three points.
-    /// A perfect fit gives +/- infinity.
-    pub fn slope_t(&self) -> Option<f64> {
+    /// The slope's standard error, `None` with fewer than three points (0 for a perfect fit).
+    pub fn slope_se(&self) -> Option<f64> {
         let b = self.slope()?;
         if self.n < 3.0 {
             return None;
@@ -45,11 +44,45 @@ impl Regression {
         let syy_c = self.syy - self.sy * self.sy / self.n;
         let sxy_c = self.sxy - self.sx * self.sy / self.n;
         let sse = (syy_c - b * sxy_c).max(0.0);
-        let se = (sse / (self.n - 2.0) / sxx_c).sqrt();
+        Some((sse / (self.n - 2.0) / sxx_c).sqrt())
+    }
+
+    /// The slope's t statistic (slope / standard error), `None` with fewer than three points.
+    /// A perfect fit gives +/- infinity.
+    pub fn slope_t(&self) -> Option<f64> {
+        let (b, se) = (self.slope()?, self.slope_se()?);
         Some(if se > 0.0 {
             b / se
         } else {
             b.signum() * f64::INFINITY
+        })
+    }
+}
+
+/// |slope / standard error| from which a trend is told apart from noise (about 95%).
+pub const SIGNIFICANT_T: f64 = 2.0;
+
+/// A trend in the terms a person reads: the change over the window's own length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Change {
+    /// Change over the window (slope x days), in the series' unit.
+    pub change: f64,
+    /// Half-width of its 95% interval (`SIGNIFICANT_T` standard errors x days).
+    pub margin: f64,
+    /// Whether it is told apart from no change.
+    pub significant: bool,
+}
+
+impl Change {
+    /// The change of a line with `slope` and standard error `se` per day over `days` days;
+    /// `None` without a slope or its error (too few points).
+    pub fn over(slope: Option<f64>, se: Option<f64>, days: usize) -> Option<Change> {
+        let (b, se) = (slope?, se?);
+        let days = days as f64;
+        Some(Change {
+            change: b * days,
+            margin: SIGNIFICANT_T * se * days,
+            significant: b.abs() >= SIGNIFICANT_T * se,
         })
     }
 }

@@ -52,11 +52,19 @@ pub fn drift_table(r: &DriftReport) -> String {
                     } else {
                         "-".into()
                     },
+                    c.moved.as_ref().map_or(String::new(), |m| m.text.clone()),
                 ]
             })
             .collect();
         out.push_str(&table(
-            &["Column", "Test", "Score", "Threshold", "Verdict"],
+            &[
+                "Column",
+                "Test",
+                "Score",
+                "Threshold",
+                "Verdict",
+                "What moved",
+            ],
             &rows,
         ));
     }

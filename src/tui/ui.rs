@@ -368,6 +368,13 @@ fn draw_help(f: &mut Frame, body: Rect, app: &App) {
             Line::from(spans)
         })
         .collect();
+    // What the numbers on this screen mean, one line each.
+    for (what, text) in glossary(app) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{what:>12}  "), t.header),
+            Span::raw(text),
+        ]));
+    }
     // On data whose label is not a return, say what it is.
     for (what, text) in [
         ("Label", &app.snap.label_definition),
@@ -392,4 +399,70 @@ fn draw_help(f: &mut Frame, body: Rect, app: &App) {
         Paragraph::new(lines).block(block(t, " Keys on this screen (Esc or ? closes) ")),
         area,
     );
+}
+
+/// One line per measure the screen shows that needs explaining.
+fn glossary(app: &App) -> Vec<(&'static str, &'static str)> {
+    let model = [
+        (
+            "ROC AUC",
+            "chance a returned order ranks riskier than a kept one (0.5 coin toss, 1 perfect)",
+        ),
+        (
+            "Brier",
+            "mean squared gap between risk and outcome on unseen orders (0 perfect, lower better)",
+        ),
+    ];
+    match app.tab {
+        Tab::Models => {
+            let mut g = model.to_vec();
+            g.push((
+                "ΔBrier",
+                "this model's Brier minus the alternative's on the same orders (< 0: better)",
+            ));
+            g
+        }
+        Tab::Drift => vec![
+            (
+                "ks",
+                "Kolmogorov-Smirnov: p < 0.05 means the two periods differ beyond chance",
+            ),
+            (
+                "chi_square",
+                "chi-square on the levels' counts: p < 0.05 means the mix changed",
+            ),
+            (
+                "z_test",
+                "two-proportion z-test of a two-level column: p < 0.05 means its share moved",
+            ),
+            (
+                "wasserstein",
+                "how far values moved, in reference standard deviations; drift from 0.1",
+            ),
+            (
+                "jensen_shannon",
+                "distance between the two histograms (0 same, 1 disjoint); drift from 0.1",
+            ),
+            (
+                "×thr",
+                "how far past its threshold a test is: 1 or more is drift",
+            ),
+        ],
+        Tab::Sellers if app.seller.is_some() => {
+            let mut g = model.to_vec();
+            g.push((
+                "Trend",
+                "change of the daily mean risk over the window, n/a when within noise",
+            ));
+            g
+        }
+        Tab::Sellers | Tab::Categories | Tab::Marketplace => vec![
+            (
+                "Trend",
+                "change of the daily mean risk over the window, n/a when within noise",
+            ),
+            ("Exp.ret", "expected returns: the sum of the orders' risks"),
+        ],
+        Tab::Alerts => Vec::new(),
+    }
 }

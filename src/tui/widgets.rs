@@ -3,6 +3,7 @@
 
 use super::table::{SortKey, TableView, Unsorted};
 use super::theme::Theme;
+use crate::engine::stats::Change;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -50,21 +51,50 @@ pub fn int(v: u64) -> String {
     out
 }
 
-/// A risk slope (per day) as an arrow and points per 30 days.
-pub fn trend(theme: &Theme, slope: Option<f64>, placeholder: &str) -> String {
-    match slope {
-        None => placeholder.to_string(),
-        Some(s) => {
-            let per30 = 100.0 * s * 30.0;
-            let arrow = if per30 > 1.0 {
+/// A risk trend as a person reads it: the change in points over the window's `days`, with
+/// an arrow, or `n/a` when it cannot be told apart from noise (or from too few days);
+/// `placeholder` while there are no scores.
+pub fn trend(
+    theme: &Theme,
+    slope: Option<f64>,
+    se: Option<f64>,
+    days: usize,
+    placeholder: &str,
+) -> String {
+    if slope.is_none() {
+        return placeholder.to_string();
+    }
+    match Change::over(slope, se, days) {
+        Some(c) if c.significant => {
+            let arrow = if c.change > 0.0 {
                 theme.arrows[0]
-            } else if per30 < -1.0 {
-                theme.arrows[1]
             } else {
-                theme.arrows[2]
+                theme.arrows[1]
             };
-            format!("{arrow}{per30:+.1}")
+            format!("{arrow}{:+.1}", 100.0 * c.change)
         }
+        _ => "n/a".to_string(),
+    }
+}
+
+/// [`trend`] with its margin and what it means, for a KPI: `↑+2.7 ±1.4 pts` or
+/// `n/a (±3.1 pts: noise)`.
+pub fn trend_in_words(
+    theme: &Theme,
+    slope: Option<f64>,
+    se: Option<f64>,
+    days: usize,
+    placeholder: &str,
+) -> String {
+    match (slope.is_some(), Change::over(slope, se, days)) {
+        (false, _) => placeholder.to_string(),
+        (true, None) => "n/a (too few days)".to_string(),
+        (true, Some(c)) if !c.significant => format!("n/a (±{:.1} pts: noise)", 100.0 * c.margin),
+        (true, Some(c)) => format!(
+            "{} ±{:.1} pts",
+            trend(theme, slope, se, days, placeholder),
+            100.0 * c.margin
+        ),
     }
 }
 

@@ -119,6 +119,7 @@ impl Page for CategoriesTab {
         let t = &app.theme;
         let ph = risk_placeholder(app);
         let rows = self.rows(app);
+        let days = app.snap.trend.len();
         let selected = rows.get(self.view.cursor.selected).copied();
         let cells = rows
             .iter()
@@ -130,7 +131,10 @@ impl Page for CategoriesTab {
                     (pct(c.stats.mean_risk, ph), t.text),
                     (num(c.stats.expected_returns, 1, ph), t.text),
                     (pct(c.stats.high_risk_share, ph), t.text),
-                    (trend(t, c.stats.risk_slope, ph), t.text),
+                    (
+                        trend(t, c.stats.risk_slope, c.stats.risk_slope_se, days, ph),
+                        t.text,
+                    ),
                     (int(c.stats.returned), t.dim),
                 ]
             })

@@ -40,13 +40,14 @@ impl SortKey for DriftSort {
     }
 }
 
-const COLS: [Col<DriftSort>; 6] = [
+const COLS: [Col<DriftSort>; 7] = [
     sorted("Column", 15, false, 9, DriftSort::Column),
     col("Test", 18, false, 4),
     sorted("Score", 8, true, 8, DriftSort::Score),
     col("Thresh", 7, true, 5),
     sorted("×thr", 6, true, 6, DriftSort::Strength),
     col("Drift", 6, false, 7),
+    col("What moved", 24, false, 6),
 ];
 
 /// The Drift tab's state.
@@ -131,6 +132,7 @@ impl Page for DriftTab {
                     c.drift.threshold.to_string(),
                     strength(c).to_string(),
                     c.drift.drifted.to_string(),
+                    c.moved.as_ref().map_or(String::new(), |m| m.text.clone()),
                 ]
             })
             .collect();
@@ -144,6 +146,7 @@ impl Page for DriftTab {
                 "threshold",
                 "strength",
                 "drifted",
+                "moved",
             ],
             rows,
         })
@@ -193,6 +196,7 @@ fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
                 (format!("{cmp}{}", d.threshold), t.dim),
                 (format!("{:.2}", strength(c)), style),
                 (word.to_string(), style),
+                (moved_words(c), t.text),
             ]
         })
         .collect();
@@ -205,6 +209,17 @@ fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
     };
     table(f, left, t, &COLS, cells, v, text);
     draw_histogram(f, right, app, selected);
+}
+
+/// What moved, without repeating the column's name (the first column says it).
+fn moved_words(c: &ColumnReport) -> String {
+    c.moved.as_ref().map_or(String::new(), |m| {
+        m.text
+            .strip_prefix(&c.column)
+            .unwrap_or(&m.text)
+            .trim_start()
+            .to_string()
+    })
 }
 
 /// p-values can be tiny: scientific notation below 0.001.

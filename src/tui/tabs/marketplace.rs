@@ -2,10 +2,10 @@
 
 use super::{ASCII_BARS, risk_placeholder};
 use crate::text;
-use crate::tui::app::App;
+use crate::tui::app::{App, Training};
 use crate::tui::page::Page;
 use crate::tui::tabs::alerts::severity;
-use crate::tui::widgets::{block, hbar, int, pct, resample, trend};
+use crate::tui::widgets::{block, hbar, int, pct, resample, trend_in_words};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -46,7 +46,10 @@ fn draw(f: &mut Frame, area: Rect, app: &App) {
 fn draw_health(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let s = &app.snap;
+    let loading = !s.scored && matches!(app.training, Training::Starting | Training::Running(..));
     let lines = match (s.health_score, s.health.band) {
+        // A score from the return rate alone would flip once the risk arrives.
+        _ if loading => vec![Line::from("n/a while models load")],
         (Some(h), Some(band)) => {
             let width = area.width.saturating_sub(4) as usize;
             vec![
@@ -107,7 +110,10 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
         [
             ("Pending", int(s.pending_orders)),
             ("Peak risk", pct(s.peak_risk, ph)),
-            ("Trend/30d", trend(t, s.risk_slope, ph)),
+            (
+                "Trend",
+                trend_in_words(t, s.risk_slope, s.risk_slope_se, s.trend.len(), ph),
+            ),
         ],
     ];
     let b = block(t, " Key numbers ");

@@ -4,12 +4,15 @@
 
 use super::{risk_placeholder, sparkline};
 use crate::config::RiskLabel;
+use crate::engine::explain::Explanation;
 use crate::engine::{ExplanationRule, OrderRow, OrderStatus, SellerDetail};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::Page;
 use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp};
-use crate::tui::widgets::{Col, TableText, block, col, int, num, pct, sorted, table, trend};
+use crate::tui::widgets::{
+    Col, TableText, block, col, int, num, pct, sorted, table, trend_in_words,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -287,7 +290,13 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
                 "Risk {}  High {}  Trend {}",
                 pct(s.stats.mean_risk, ph),
                 pct(s.stats.high_risk_share, ph),
-                trend(t, s.stats.risk_slope, ph)
+                trend_in_words(
+                    t,
+                    s.stats.risk_slope,
+                    s.stats.risk_slope_se,
+                    d.trend.len(),
+                    ph
+                )
             )),
             Line::from(format!(
                 "COD {}  Rating {}  Delivery {} d",
@@ -342,51 +351,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     let mut why: Vec<Line> = d
         .explanations
         .iter()
-        .map(|e| {
-            let (mark, style) = if e.triggered {
-                ("! ", t.crit)
-            } else {
-                ("  ", t.dim)
-            };
-            let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
-                ExplanationRule::ReturnRate => (
-                    "Return rate",
-                    |v| pct(v, "n/a"),
-                    format!(">{:.0}%", 100.0 * e.threshold),
-                ),
-                ExplanationRule::CodShare => (
-                    "COD share",
-                    |v| pct(v, "n/a"),
-                    format!(">{:.0}%", 100.0 * e.threshold),
-                ),
-                ExplanationRule::Rating => (
-                    "Rating",
-                    |v| num(v, 2, "n/a"),
-                    format!("<{:.1}", e.threshold),
-                ),
-                ExplanationRule::MeanRisk => (
-                    "Mean risk",
-                    |v| pct(v, "n/a"),
-                    format!(">{:.0}%", 100.0 * e.threshold),
-                ),
-            };
-            if !e.applicable {
-                return Line::from(vec![
-                    Span::styled(mark, style),
-                    Span::styled(format!("{label:<12}not applicable: no such column"), t.dim),
-                ]);
-            }
-            Line::from(vec![
-                Span::styled(mark, style),
-                Span::raw(format!(
-                    "{label:<12}{:>7} vs {:>6} {}",
-                    fmt(e.value),
-                    fmt(e.marketplace_value),
-                    d.marketplace_id
-                )),
-                Span::styled(format!("  rule {rule}"), t.dim),
-            ])
-        })
+        .map(|e| why_line(e, &d.marketplace_id, t))
         .collect();
     if let Some(alert) = &dv.alert {
         why.insert(
@@ -401,10 +366,10 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         let names: Vec<String> = d
             .drivers
             .iter()
-            .map(|x| format!("{} (+{:.3})", x.feature, x.importance))
+            .map(|x| format!("{} +{:.3}", x.feature, x.importance))
             .collect();
         why.push(Line::from(vec![
-            Span::styled("drivers: ", t.header),
+            Span::styled("drivers (Brier rise when shuffled): ", t.header),
             Span::raw(names.join(", ")),
         ]));
     }
@@ -464,4 +429,55 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         empty: "no orders in this window",
     };
     table(f, orders, t, &COLS, cells, &dv.view, text);
+}
+
+/// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
+/// its marketplace), `·` when it fires for the marketplace as much as for the seller.
+fn why_line<'a>(e: &Explanation, marketplace: &str, t: &crate::tui::theme::Theme) -> Line<'a> {
+    let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
+        ExplanationRule::ReturnRate => (
+            "Return rate",
+            |v| pct(v, "n/a"),
+            format!("above {:.0}%", 100.0 * e.threshold),
+        ),
+        ExplanationRule::CodShare => (
+            "COD share",
+            |v| pct(v, "n/a"),
+            format!("above {:.0}%", 100.0 * e.threshold),
+        ),
+        ExplanationRule::Rating => (
+            "Rating",
+            |v| num(v, 2, "n/a"),
+            format!("below {:.1}", e.threshold),
+        ),
+        ExplanationRule::MeanRisk => (
+            "Mean risk",
+            |v| pct(v, "n/a"),
+            format!("above {:.0}%", 100.0 * e.threshold),
+        ),
+    };
+    if !e.applicable {
+        return Line::from(Span::styled(
+            format!("  {label:<12}not applicable: no such column"),
+            t.dim,
+        ));
+    }
+    let (mark, style, verdict) = match (e.triggered, e.reason) {
+        (true, true) => ("! ", t.crit, format!("{rule}, worse than {marketplace}")),
+        (true, false) => (
+            "· ",
+            t.dim,
+            format!("{rule}, as is {marketplace}: not a reason"),
+        ),
+        _ => ("  ", t.dim, format!("rule: {rule}")),
+    };
+    Line::from(vec![
+        Span::styled(mark, style),
+        Span::raw(format!(
+            "{label:<12}{:>7} vs {:>6} {marketplace}",
+            fmt(e.value),
+            fmt(e.marketplace_value),
+        )),
+        Span::styled(format!("  {verdict}"), t.dim),
+    ])
 }

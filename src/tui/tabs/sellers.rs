@@ -167,6 +167,7 @@ impl Page for SellersTab {
         let t = &app.theme;
         let ph = risk_placeholder(app);
         let rows = self.rows(app);
+        let days = app.snap.trend.len();
         let cells = rows
             .iter()
             .map(|s| {
@@ -195,7 +196,10 @@ impl Page for SellersTab {
                     (pct(s.stats.high_risk_share, ph), t.text),
                     (pct(s.cod_share, "n/a"), t.text),
                     (num(s.mean_rating, 2, "n/a"), t.text),
-                    (trend(t, s.stats.risk_slope, ph), t.text),
+                    (
+                        trend(t, s.stats.risk_slope, s.stats.risk_slope_se, days, ph),
+                        t.text,
+                    ),
                     (s.model.clone().unwrap_or_else(|| ph.to_string()), t.dim),
                 ]
             })

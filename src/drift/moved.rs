@@ -1,0 +1,193 @@
+//! What moved, in words a person reads next to a drift test: the share of the level that
+//! changed most (`payment_method COD share 27% → 34%`), the mean of a count
+//! (`delivery_days mean 4.9 → 6.2`), the median of an amount (`price median 58 → 61`). And
+//! display histograms of whole numbers binned by whole numbers (the tests keep Evidently's
+//! own buckets).
+
+use serde::Serialize;
+
+/// The statistic that moved.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "stat", rename_all = "snake_case")]
+pub enum Stat {
+    /// The share of one level.
+    Share {
+        /// The level.
+        level: String,
+    },
+    /// The mean (whole-number columns).
+    Mean,
+    /// The median (other numbers).
+    Median,
+}
+
+/// A column's statistic in the reference and current periods.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Moved {
+    /// Which statistic.
+    #[serde(flatten)]
+    pub stat: Stat,
+    /// Its reference value (a share in 0-1 for `share`).
+    pub reference: f64,
+    /// Its current value.
+    pub current: f64,
+    /// The sentence: `payment_method COD share 27% → 34%`.
+    pub text: String,
+}
+
+/// A number with about three significant digits.
+fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Whether every value is a whole number.
+pub fn whole(values: &[f64]) -> bool {
+    values.iter().all(|v| v.fract() == 0.0)
+}
+
+fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// What moved in column `name` between reference `r` and current `c` (levels as indices
+/// into `labels` for categorical columns).
+pub fn moved(name: &str, r: &[f64], c: &[f64], labels: Option<&[String]>) -> Option<Moved> {
+    let (stat, reference, current) = match labels {
+        Some(labels) => {
+            let share = |s: &[f64], k: usize| {
+                s.iter().filter(|&&v| v as usize == k).count() as f64 / s.len().max(1) as f64
+            };
+            let k = (0..labels.len()).max_by(|&a, &b| {
+                let d = |k| (share(c, k) - share(r, k)).abs();
+                d(a).total_cmp(&d(b))
+            })?;
+            let level = labels[k].clone();
+            (Stat::Share { level }, share(r, k), share(c, k))
+        }
+        None if whole(r) && whole(c) => (Stat::Mean, mean(r)?, mean(c)?),
+        None => (Stat::Median, median(r)?, median(c)?),
+    };
+    let text = match &stat {
+        Stat::Share { level } => format!(
+            "{name} {level} share {:.0}% → {:.0}%",
+            100.0 * reference,
+            100.0 * current
+        ),
+        Stat::Mean => format!("{name} mean {} → {}", short(reference), short(current)),
+        Stat::Median => format!("{name} median {} → {}", short(reference), short(current)),
+    };
+    Some(Moved {
+        stat,
+        reference,
+        current,
+        text,
+    })
+}
+
+/// Bins of whole numbers `lo..=hi`, each `width` wide, for about `bins` bins.
+pub struct WholeBins {
+    lo: i64,
+    width: i64,
+    n: usize,
+}
+
+impl WholeBins {
+    /// Bins over the values of both samples (whole numbers).
+    pub fn over(values: &[f64], bins: usize) -> WholeBins {
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min) as i64;
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max) as i64;
+        let span = (hi - lo + 1).max(1);
+        let width = (span + bins as i64 - 1) / bins.max(1) as i64;
+        let width = width.max(1);
+        WholeBins {
+            lo,
+            width,
+            n: ((span + width - 1) / width) as usize,
+        }
+    }
+
+    /// The bins' names: `3` for one value, `3-4` for several.
+    pub fn labels(&self) -> Vec<String> {
+        (0..self.n as i64)
+            .map(|i| {
+                let a = self.lo + i * self.width;
+                let b = a + self.width - 1;
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect()
+    }
+
+    /// Each bin's share of `values`.
+    pub fn shares(&self, values: &[f64]) -> Vec<f64> {
+        let mut counts = vec![0.0; self.n];
+        for &v in values {
+            let i = ((v as i64 - self.lo) / self.width).clamp(0, self.n as i64 - 1);
+            counts[i as usize] += 1.0;
+        }
+        let n = values.len().max(1) as f64;
+        counts.into_iter().map(|c| c / n).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_that_moved_most_and_the_right_middle() {
+        let labels: Vec<String> = ["Card", "COD", "UPI"].map(String::from).to_vec();
+        // COD 25% -> 50%, Card 50% -> 25%: equal moves (the later level is named); UPI
+        // unchanged.
+        let r = [0.0, 0.0, 1.0, 2.0];
+        let c = [0.0, 1.0, 1.0, 2.0];
+        let m = moved("payment_method", &r, &c, Some(&labels)).unwrap();
+        assert_eq!(m.text, "payment_method COD share 25% → 50%");
+        let m = moved("delivery_days", &[4.0, 5.0, 6.0], &[6.0, 6.0, 7.0], None).unwrap();
+        assert_eq!(m.stat, Stat::Mean);
+        assert_eq!(m.text, "delivery_days mean 5.00 → 6.33");
+        let m = moved(
+            "price",
+            &[10.5, 58.0, 900.0],
+            &[61.25, 12.0, 70.0, 1000.0],
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.text, "price median 58.0 → 65.6");
+        assert_eq!(moved("x", &[], &[1.0], None), None);
+    }
+
+    #[test]
+    fn whole_numbers_bin_by_whole_numbers() {
+        let values: Vec<f64> = (1..=20).map(f64::from).collect();
+        let bins = WholeBins::over(&values, 6);
+        assert_eq!(bins.labels(), ["1-4", "5-8", "9-12", "13-16", "17-20"]);
+        assert_eq!(
+            bins.shares(&[1.0, 4.0, 5.0, 20.0]),
+            [0.5, 0.25, 0.0, 0.0, 0.25]
+        );
+        let few = WholeBins::over(&[2.0, 3.0, 5.0], 6);
+        assert_eq!(few.labels(), ["2", "3", "4", "5"]);
+    }
+}
