@@ -78,7 +78,7 @@ pub fn trend(
 }
 
 /// [`trend`] with its margin and what it means, for a KPI: `↑+2.7 ±1.4 pts` or
-/// `n/a (±3.1 pts: noise)`.
+/// `n/a (noise ±3.1)`.
 pub fn trend_in_words(
     theme: &Theme,
     slope: Option<f64>,
@@ -89,7 +89,7 @@ pub fn trend_in_words(
     match (slope.is_some(), Change::over(slope, se, days)) {
         (false, _) => placeholder.to_string(),
         (true, None) => "n/a (too few days)".to_string(),
-        (true, Some(c)) if !c.significant => format!("n/a (±{:.1} pts: noise)", 100.0 * c.margin),
+        (true, Some(c)) if !c.significant => format!("n/a (noise ±{:.1})", 100.0 * c.margin),
         (true, Some(c)) => format!(
             "{} ±{:.1} pts",
             trend(theme, slope, se, days, placeholder),

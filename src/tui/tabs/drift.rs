@@ -42,12 +42,12 @@ impl SortKey for DriftSort {
 
 const COLS: [Col<DriftSort>; 7] = [
     sorted("Column", 15, false, 9, DriftSort::Column),
-    col("Test", 18, false, 4),
-    sorted("Score", 8, true, 8, DriftSort::Score),
-    col("Thresh", 7, true, 5),
-    sorted("×thr", 6, true, 6, DriftSort::Strength),
+    col("Test", 18, false, 3),
+    sorted("Score", 8, true, 5, DriftSort::Score),
+    col("Thresh", 7, true, 4),
+    sorted("×thr", 6, true, 7, DriftSort::Strength),
     col("Drift", 6, false, 7),
-    col("What moved", 24, false, 6),
+    col("What moved", 20, false, 8),
 ];
 
 /// The Drift tab's state.

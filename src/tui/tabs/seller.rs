@@ -438,43 +438,46 @@ fn why_line<'a>(e: &Explanation, marketplace: &str, t: &crate::tui::theme::Theme
         ExplanationRule::ReturnRate => (
             "Return rate",
             |v| pct(v, "n/a"),
-            format!("above {:.0}%", 100.0 * e.threshold),
+            format!(">{:.0}%", 100.0 * e.threshold),
         ),
         ExplanationRule::CodShare => (
             "COD share",
             |v| pct(v, "n/a"),
-            format!("above {:.0}%", 100.0 * e.threshold),
+            format!(">{:.0}%", 100.0 * e.threshold),
         ),
         ExplanationRule::Rating => (
             "Rating",
             |v| num(v, 2, "n/a"),
-            format!("below {:.1}", e.threshold),
+            format!("<{:.1}", e.threshold),
         ),
         ExplanationRule::MeanRisk => (
             "Mean risk",
             |v| pct(v, "n/a"),
-            format!("above {:.0}%", 100.0 * e.threshold),
+            format!(">{:.0}%", 100.0 * e.threshold),
         ),
     };
     if !e.applicable {
         return Line::from(Span::styled(
-            format!("  {label:<12}not applicable: no such column"),
+            format!("  {label:<11}not applicable: no such column"),
             t.dim,
         ));
     }
     let (mark, style, verdict) = match (e.triggered, e.reason) {
-        (true, true) => ("! ", t.crit, format!("{rule}, worse than {marketplace}")),
-        (true, false) => (
-            "· ",
-            t.dim,
-            format!("{rule}, as is {marketplace}: not a reason"),
-        ),
-        _ => ("  ", t.dim, format!("rule: {rule}")),
+        (true, true) => {
+            let side = if e.rule == ExplanationRule::Rating {
+                "below"
+            } else {
+                "above"
+            };
+            ("! ", t.crit, format!("rule {rule}, {side} {marketplace}"))
+        }
+        (true, false) => ("· ", t.dim, format!("rule {rule}, {marketplace} too")),
+        _ => ("  ", t.dim, format!("rule {rule}")),
     };
     Line::from(vec![
         Span::styled(mark, style),
         Span::raw(format!(
-            "{label:<12}{:>7} vs {:>6} {marketplace}",
+            "{label:<11}{:>6} vs {:>6} {marketplace}",
             fmt(e.value),
             fmt(e.marketplace_value),
         )),
