@@ -52,8 +52,9 @@ fn esc_returns_where_you_came_from() {
         a.seller.as_ref().unwrap().alert.as_ref(),
         Some(&alert.message)
     );
-    let screen = render(&a, 160, 40);
+    let screen = render(&a, 120, 40);
     assert!(screen.contains("alert: "), "{screen}");
+    insta::assert_snapshot!("drilldown_from_an_alert_120x40", screen);
     press(&mut a, Command::Back);
     assert_eq!((a.tab, open_seller(&a)), (Tab::Alerts, None));
     assert_eq!(a.alerts.view.cursor.selected, at);
@@ -71,7 +72,9 @@ fn esc_returns_where_you_came_from() {
     // The category carries into the drill-down: its orders only, a chip in the title.
     assert_eq!(v.filter.category.as_ref(), Some(&cat));
     assert!(v.rows().iter().all(|o| o.category == cat) && !v.rows().is_empty());
-    assert!(render(&a, 120, 40).contains(&format!("[category {cat} ✕]")));
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains(&format!("[category {cat} ✕]")), "{screen}");
+    insta::assert_snapshot!("drilldown_from_a_category_120x40", screen);
     press(&mut a, Command::Back);
     assert_eq!((a.tab, open_seller(&a).is_none()), (Tab::Sellers, true));
     assert!(a.sellers.scope.is_some(), "back to the category's sellers");
@@ -219,6 +222,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     type_text(&mut a, "s00x");
     assert!(a.sellers.rows(&a).is_empty());
     let screen = render(&a, 80, 24);
+    insta::assert_snapshot!("no_matches_80x24", screen);
     assert!(screen.contains("Sellers 0 (0 of 40)"), "{screen}");
     assert!(screen.contains("no matches"), "{screen}");
     press(&mut a, Command::Edit(Edit::Backspace));
@@ -317,4 +321,66 @@ fn y_copies_the_selected_id_and_messages_expire() {
     let v = a.seller.as_ref().unwrap();
     let order = v.rows()[0].order_id.clone();
     assert_eq!(press(&mut a, Command::Copy), vec![Effect::Copy(order)]);
+}
+
+#[test]
+fn small_sellers_rank_last_on_means_until_the_guard_is_lifted() {
+    let mut a = app();
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "category Footwear");
+    press(&mut a, Command::EditDone);
+    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    let first_small = orders.iter().position(|&n| n < 20).unwrap();
+    assert!(
+        first_small > 0 && orders[first_small..].iter().all(|&n| n < 20),
+        "{orders:?}"
+    );
+    // :minorders 0 ranks by mean risk alone; expected returns rank by weight, not by mean.
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "mi 0");
+    press(&mut a, Command::EditDone);
+    let risks: Vec<f64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.stats.mean_risk.unwrap())
+        .collect();
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "{risks:?}");
+    assert!(
+        a.sellers.rows(&a)[..first_small]
+            .iter()
+            .any(|s| s.stats.orders < 20)
+    );
+    press(&mut a, Command::Sort);
+    let expected: Vec<f64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.stats.expected_returns.unwrap())
+        .collect();
+    assert!(expected.windows(2).all(|w| w[0] >= w[1]), "{expected:?}");
+    // The biggest contributor of expected returns is the seller with the largest risk sum,
+    // checked against the orders themselves.
+    let top = a.sellers.rows(&a)[0].seller_id.clone();
+    let ds = &a.engine.data;
+    let scores = a.engine.scores.as_ref().unwrap();
+    let cat = ds.categories.iter().position(|c| c == "Footwear").unwrap() as u16;
+    let start = Window::Days(30).start_day(a.engine.cube.last_day, a.engine.cube.first_day);
+    let sum_for = |id: &str| -> f64 {
+        let s = ds.seller_index(id).unwrap() as u32;
+        (0..ds.orders.len())
+            .filter(|&i| ds.orders.seller[i] == s && ds.orders.category[i] == cat)
+            .filter(|&i| ds.orders.day[i] >= start)
+            .map(|i| scores.risk[i])
+            .sum()
+    };
+    let top_sum = sum_for(&top);
+    assert!(
+        (top_sum - expected[0]).abs() < 1e-6,
+        "{top_sum} vs {}",
+        expected[0]
+    );
+    for s in ds.sellers.iter() {
+        assert!(sum_for(&s.id) <= top_sum + 1e-9, "{} beats {top}", s.id);
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod cube;
+pub mod direction;
 pub mod explain;
 pub mod health;
 pub mod seller;

@@ -1,10 +1,11 @@
 //! The seller drill-down: the seller's numbers, daily trend, orders (newest first), the
 //! metrics of the model that scores it, and explanations.
 
+use super::direction::{SellerDriver, with_directions};
 use super::explain::{Explanation, explain, top_drivers};
 use super::snapshot::{SellerStats, TrendPoint};
 use super::{Engine, EngineError, Window};
-use crate::model::{Driver, ModelMetrics};
+use crate::model::ModelMetrics;
 use serde::Serialize;
 
 crate::named_enum! {
@@ -78,8 +79,8 @@ pub struct SellerDetail {
     pub trend: Vec<TrendPoint>,
     /// The four rules against the marketplace.
     pub explanations: Vec<Explanation>,
-    /// Top model drivers for this seller.
-    pub drivers: Vec<Driver>,
+    /// Top model drivers for this seller, with their direction on its orders.
+    pub drivers: Vec<SellerDriver>,
     /// Orders in the window, newest first.
     pub orders: Vec<OrderRow>,
 }
@@ -153,11 +154,14 @@ impl Engine {
             .collect();
 
         let o = &ds.orders;
-        let orders = self.seller_orders[si]
+        let in_window: Vec<usize> = self.seller_orders[si]
             .iter()
             .map(|&i| i as usize)
             .take_while(|&i| o.day[i] >= start)
-            .map(|i| {
+            .collect();
+        let orders = in_window
+            .iter()
+            .map(|&i| {
                 let risk = self.scores.as_ref().map(|s| s.risk[i]);
                 OrderRow {
                     order_id: o.id[i].clone(),
@@ -187,11 +191,16 @@ impl Engine {
                 .as_ref()
                 .map(|s| explain(s, &mp, &ds.roles))
                 .unwrap_or_default(),
-            drivers: top_drivers(
-                self.models
-                    .as_ref()
-                    .and_then(|m| m.drivers_for(seller_id))
-                    .as_ref(),
+            drivers: with_directions(
+                ds,
+                top_drivers(
+                    self.models
+                        .as_ref()
+                        .and_then(|m| m.drivers_for(seller_id))
+                        .as_ref(),
+                ),
+                &in_window,
+                self.scores.as_ref().map(|s| s.risk.as_slice()),
             ),
             stats,
             seller_id: seller.id.clone(),

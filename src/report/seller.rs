@@ -109,7 +109,13 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
     if !d.drivers.is_empty() {
         out.push_str("Top model drivers (Brier increase when shuffled)\n");
         for dr in &d.drivers {
-            let _ = writeln!(out, "  {:<22} {:.4}", dr.feature, dr.importance);
+            let _ = writeln!(
+                out,
+                "  {:<22} {:.4}  {}",
+                dr.feature,
+                dr.importance,
+                dr.direction.words()
+            );
         }
     }
     let rows: Vec<Vec<String>> = d

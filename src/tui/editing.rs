@@ -66,6 +66,13 @@ impl App {
                 self.recompute();
             }
             PaletteCommand::Export => self.export(),
+            PaletteCommand::MinOrders(n) => {
+                self.sellers.min_orders = n;
+                self.say(match n {
+                    0 => "sellers rank by their numbers whatever their size".to_string(),
+                    n => format!("sellers under {n} orders rank last on mean-based sorts"),
+                });
+            }
             PaletteCommand::Tab(t) => self.jump(t),
         }
     }

@@ -29,12 +29,22 @@ pub enum PaletteCommand {
     Market(Option<u16>),
     /// Export the current table.
     Export,
+    /// Rank sellers with fewer orders last on mean-based sorts (0: off).
+    MinOrders(u64),
     /// Go to a tab.
     Tab(Tab),
 }
 
-/// The verbs, in the order completion lists them; any unique prefix names one.
-const VERBS: [&str; 6] = ["seller", "order", "category", "window", "market", "export"];
+/// The verbs, in the order completion lists them and prefixes resolve.
+const VERBS: [&str; 7] = [
+    "seller",
+    "order",
+    "category",
+    "window",
+    "market",
+    "export",
+    "minorders",
+];
 
 /// Completions listed at most.
 pub const MAX_CANDIDATES: usize = 8;
@@ -46,23 +56,13 @@ fn tab_named(word: &str) -> Option<Tab> {
         .find(|t| t.title().eq_ignore_ascii_case(word))
 }
 
-/// The verb `word` names: itself, or the one verb it is a prefix of.
+/// The verb `word` names: the first verb (in [`VERBS`] order) it is a prefix of, so `m` is
+/// `market` and `mi` is `minorders`.
 fn verb(word: &str) -> Result<&'static str, String> {
     let w = word.to_ascii_lowercase();
-    if let Some(v) = VERBS.iter().find(|v| **v == w) {
-        return Ok(v);
-    }
-    let found: Vec<&&str> = VERBS.iter().filter(|v| v.starts_with(&w)).collect();
-    match found.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!(
-            "unknown command {word:?}: try seller, order, category, window, market, export or a tab name"
-        )),
-        many => Err(format!(
-            "{word:?} could be {}",
-            many.iter().map(|v| **v).collect::<Vec<_>>().join(", ")
-        )),
-    }
+    VERBS.iter().find(|v| v.starts_with(&w)).copied().ok_or(format!(
+        "unknown command {word:?}: try seller, order, category, window, market, export, minorders or a tab name"
+    ))
 }
 
 /// Index of the one name equal to `arg` (case-insensitive), else the one it starts.
@@ -140,6 +140,13 @@ pub fn parse(text: &str, ds: &Dataset) -> Result<PaletteCommand, String> {
                 let ids: Vec<&str> = ds.marketplaces.iter().map(String::as_str).collect();
                 PaletteCommand::Market(Some(pick(&ids, arg, "marketplace")? as u16))
             }
+        }
+        "minorders" => {
+            need("a number of orders (0: off)")?;
+            let n = arg
+                .parse()
+                .map_err(|_| format!("minorders: {arg:?} is not a whole number"))?;
+            PaletteCommand::MinOrders(n)
         }
         _ => PaletteCommand::Export,
     })

@@ -366,11 +366,11 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         let names: Vec<String> = d
             .drivers
             .iter()
-            .map(|x| format!("{} +{:.3}", x.feature, x.importance))
+            .map(|x| format!("{}: {}", x.feature, x.direction.words()))
             .collect();
         why.push(Line::from(vec![
-            Span::styled("drivers (Brier rise when shuffled): ", t.header),
-            Span::raw(names.join(", ")),
+            Span::styled("drivers: ", t.header),
+            Span::raw(names.join("; ")),
         ]));
     }
     f.render_widget(

@@ -89,7 +89,7 @@ const COLS: [Col<SellerSort>; 13] = [
 ];
 
 /// The Sellers tab's state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SellersTab {
     /// The table.
     pub view: TableView<SellerSort>,
@@ -97,6 +97,19 @@ pub struct SellersTab {
     pub scope: Option<(u16, Snapshot)>,
     /// Only sellers whose mean risk is in this band.
     pub band: Option<RiskLabel>,
+    /// Sellers with fewer orders rank last on mean-based sorts (`:minorders N`; 0: off).
+    pub min_orders: u64,
+}
+
+impl Default for SellersTab {
+    fn default() -> Self {
+        SellersTab {
+            view: TableView::default(),
+            scope: None,
+            band: None,
+            min_orders: MIN_ORDERS_TO_RANK,
+        }
+    }
 }
 
 impl SellersTab {
@@ -110,17 +123,17 @@ impl SellersTab {
 
     /// The sellers shown: filtered and sorted.
     pub fn rows<'a>(&'a self, app: &'a App) -> Vec<&'a SellerStats> {
-        seller_rows(self.source(app), &self.view, self.band, app)
+        seller_rows(self.source(app), self, app)
     }
 }
 
-/// `all` narrowed by the filter (words and band) and sorted.
+/// `all` narrowed by the tab's filters (words and band) and sorted.
 pub fn seller_rows<'a>(
     all: &'a [SellerStats],
-    v: &TableView<SellerSort>,
-    band: Option<RiskLabel>,
+    tab: &SellersTab,
     app: &App,
 ) -> Vec<&'a SellerStats> {
+    let (v, band) = (&tab.view, tab.band);
     let bands = app.engine.bands;
     let label = |s: &SellerStats| s.stats.mean_risk.map(|r| bands.label(r));
     let mut rows: Vec<&SellerStats> = all
@@ -137,7 +150,7 @@ pub fn seller_rows<'a>(
         })
         .collect();
     let r = v.reversed;
-    let small = |s: &SellerStats| v.sort.is_mean() && s.stats.orders < MIN_ORDERS_TO_RANK;
+    let small = |s: &SellerStats| v.sort.is_mean() && s.stats.orders < tab.min_orders;
     rows.sort_by(|a, b| {
         small(a)
             .cmp(&small(b))
@@ -171,7 +184,7 @@ impl Page for SellersTab {
         let cells = rows
             .iter()
             .map(|s| {
-                let dim_small = if s.stats.orders < MIN_ORDERS_TO_RANK {
+                let dim_small = if s.stats.orders < self.min_orders {
                     t.dim
                 } else {
                     t.text
