@@ -32,6 +32,24 @@ pub struct GlobalArgs {
     pub log: Option<PathBuf>,
 }
 
+/// Options of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one (the address is printed on stderr).
+    /// Anything but loopback needs a token or --no-auth.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
+    pub bind: String,
+    /// File holding the bearer token clients must send (else $RETURNRISK_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without a token (say so explicitly).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Orders a /predict batch may hold (a larger one is refused with 413).
+    #[arg(long, default_value_t = crate::serve::predict::MAX_BATCH)]
+    pub max_batch: usize,
+}
+
 /// Options of the interactive dashboard.
 #[derive(Debug, Clone, Args)]
 pub struct TuiArgs {
@@ -360,6 +378,8 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportCommand,
     },
+    /// Serve the engine over HTTP (JSON under /api/v1, /health, /ready) until SIGTERM/SIGINT.
+    Serve(ServeArgs),
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench {
         /// Switches to time.
@@ -389,6 +409,7 @@ impl Command {
             Command::Models { .. } => "models",
             Command::Pipeline { .. } => "pipeline",
             Command::Bench { .. } => "bench",
+            Command::Serve(_) => "serve",
             Command::Import { .. } => "import",
         }
     }

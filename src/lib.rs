@@ -10,7 +10,8 @@
 //! - [`engine`]: the pre-aggregated cube and every number the dashboard shows, for a window
 //!   and a marketplace filter;
 //! - [`report`]: the headless table / JSON / CSV output of the engine's answers;
-//! - [`tui`]: the interactive dashboard, a view over the engine.
+//! - [`tui`]: the interactive dashboard, a view over the engine;
+//! - [`serve`]: the engine over HTTP.
 
 #![warn(missing_docs)]
 
@@ -27,6 +28,7 @@ pub mod named;
 pub mod open;
 pub mod pipeline;
 pub mod report;
+pub mod serve;
 pub mod text;
 pub mod tui;
 pub mod util;

@@ -267,7 +267,7 @@ fn predict_writes_every_order_and_scores_one() {
     ]);
     assert_eq!(
         stderr(&bad).trim(),
-        "error: bad --order JSON: Payment_Method \"Cheque\" (expected COD, UPI, Card or Wallet)"
+        "error: bad --order JSON: Payment_Method: \"Cheque\" (expected COD, UPI, Card or Wallet)"
     );
 }
 

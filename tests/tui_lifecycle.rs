@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::copy_state;
+use common::{copy_state, trained_demo as trained_base};
 use returnrisk_tui::config::file::{ColorMode, Config};
 use returnrisk_tui::config::{RiskBands, TrainConfig};
 use returnrisk_tui::data::{LoadOptions, load_dir};
@@ -20,24 +20,8 @@ use returnrisk_tui::tui::tabs::drift::{drift_report, drift_rows, drift_scope, st
 use returnrisk_tui::tui::theme::Theme;
 use returnrisk_tui::tui::{jobs, ui};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::mpsc::unbounded_channel;
-
-/// The demo data with models trained and registered once.
-fn trained_base() -> &'static PathBuf {
-    static BASE: OnceLock<PathBuf> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-        for f in ["orders.csv", "sellers.csv"] {
-            std::fs::copy(src.join(f), dir.join(f)).unwrap();
-        }
-        let (ds, _) = load_dir(&dir, &LoadOptions::default()).unwrap();
-        load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
-        dir
-    })
-}
 
 /// An app over the data in `dir`, before any models are loaded.
 fn app_without_models(dir: &Path) -> App {

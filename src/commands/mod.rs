@@ -3,7 +3,6 @@
 mod bench;
 mod import;
 mod lifecycle;
-mod order;
 pub mod output;
 mod predict;
 
@@ -114,6 +113,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
+        Some(Command::Serve(opts)) => crate::serve::run(global, &opts),
         Some(Command::Bench {
             olist: Some(src),
             olist_orders,

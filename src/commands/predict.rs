@@ -1,11 +1,10 @@
 //! `predict`: every order's score to a file (or stdout), or one order given as JSON.
 
 use super::output::{check_out, emit_json, write_out};
-use super::{
-    check_seller_arg, data_dir, known_seller, load_with_models, open_without_drift, order,
-};
+use super::{check_seller_arg, data_dir, known_seller, load_with_models, open_without_drift};
 use crate::cli::DataArgs;
 use crate::data::Dataset;
+use crate::data::order::parse_order;
 use crate::report;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use std::path::PathBuf;
@@ -34,7 +33,8 @@ pub(super) fn predict(
     if let Some(arg) = order {
         // Validate the input before any loading or training.
         let schema = crate::data::schema::load_schema(&data_dir(data)?)?;
-        let features = order::parse_order(&order_text(&arg)?, &schema)?;
+        let features =
+            parse_order(&order_text(&arg)?, &schema).map_err(|e| eyre!("bad --order JSON: {e}"))?;
         if let Some(id) = &seller {
             check_seller_arg(id)?;
         }

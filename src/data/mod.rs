@@ -9,6 +9,7 @@ pub mod error;
 pub mod features;
 pub mod generate;
 pub mod load;
+pub mod order;
 pub mod schema;
 pub(crate) mod table;
 

@@ -106,3 +106,31 @@ pub fn copy_state(from: &Path, to: &Path) {
         .expect("cp runs");
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The demo data with its models trained and registered once per test binary.
+pub fn trained_demo() -> &'static PathBuf {
+    static BASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        use returnrisk_tui::config::TrainConfig;
+        use returnrisk_tui::data::{LoadOptions, load_dir};
+        let dir = tempfile::tempdir().unwrap().keep();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        for f in ["orders.csv", "sellers.csv"] {
+            std::fs::copy(src.join(f), dir.join(f)).unwrap();
+        }
+        let (ds, _) = load_dir(&dir, &LoadOptions::default()).unwrap();
+        returnrisk_tui::model::store::load_or_train(&ds, &TrainConfig::default(), false, &|_| {})
+            .unwrap();
+        dir
+    })
+}
+
+/// A private copy of [`trained_demo`]: data, runs and registry.
+pub fn trained_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["orders.csv", "sellers.csv"] {
+        std::fs::copy(trained_demo().join(f), dir.path().join(f)).unwrap();
+    }
+    copy_state(trained_demo(), dir.path());
+    dir
+}

@@ -1,0 +1,94 @@
+//! Every error a client can cause, as a 4xx with a JSON body
+//! `{"error": {"code", "message", "field"}}`; never a 500 for anything a client sends.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code (`bad_json`, `invalid_field`, `not_found`, ...).
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// The request field it is about, when there is one.
+    pub field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The same, about `field`.
+    pub fn on(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400: a request that cannot be read (bad JSON, a bad query value).
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404: no such seller, category, marketplace or route.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 422: well-formed, but a value the loader would reject.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message).on(field)
+    }
+
+    /// 503: the server cannot answer yet (models loading) or at all (no models).
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<crate::engine::EngineError> for ApiError {
+    fn from(e: crate::engine::EngineError) -> ApiError {
+        match &e {
+            crate::engine::EngineError::UnknownSeller(_) => ApiError::not_found(e.to_string()),
+            crate::engine::EngineError::UnknownMarketplace { .. } => {
+                ApiError::not_found(e.to_string()).on("marketplace")
+            }
+        }
+    }
+}

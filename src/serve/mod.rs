@@ -1,0 +1,208 @@
+//! `serve`: the engine over HTTP for the systems around the risk team, from the same engine
+//! as the dashboard, with the same numbers. axum on tokio; the engine is shared read-only
+//! ([`state::ServerState`]); data and models load in the background after the socket is
+//! bound (`/ready` says 503 with the reason until then).
+//!
+//! Safe by default: loopback unless told otherwise; any other address needs a bearer token
+//! (from a file or `RETURNRISK_TOKEN`, compared in constant time, never logged) or an explicit
+//! `--no-auth`; body, batch, time and concurrency limits; every client error a JSON 4xx.
+
+pub mod auth;
+pub mod error;
+pub mod predict;
+pub mod routes;
+pub mod state;
+
+use crate::cli::{GlobalArgs, ServeArgs};
+use crate::engine::{Engine, Prepared};
+use crate::model::store::{Lifecycle, load_or_train};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use error::ApiError;
+use state::{Served, ServerState};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// A request taking longer than this is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Requests handled at once; more wait.
+pub const MAX_CONCURRENT: usize = 512;
+/// How long shutdown waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The environment variable holding the bearer token.
+pub const TOKEN_ENV: &str = "RETURNRISK_TOKEN";
+
+/// The router over `state`; `token`: the bearer token `/api` and `/metrics` require.
+pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
+    let api = Router::new()
+        .route("/api/v1/marketplace", get(routes::overview))
+        .route("/api/v1/sellers", get(routes::sellers))
+        .route("/api/v1/sellers/{id}", get(routes::seller))
+        .route("/api/v1/sellers/{id}/orders", get(routes::seller_orders))
+        .route("/api/v1/categories/{name}", get(routes::category))
+        .route("/api/v1/alerts", get(routes::alerts))
+        .route("/api/v1/drift", get(routes::drift))
+        .route("/api/v1/models", get(routes::models))
+        .route("/api/v1/runs", get(routes::runs))
+        .route("/api/v1/predict", post(predict::predict))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(token),
+            auth::require_token,
+        ));
+    Router::new()
+        .route("/health", get(|| async { "ok\n" }))
+        .route("/ready", get(ready))
+        .merge(api)
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
+        .with_state(state)
+}
+
+/// `GET /ready`: 200 once data and models are loaded, else 503 with the reason.
+async fn ready(
+    axum::extract::State(st): axum::extract::State<Arc<ServerState>>,
+) -> Result<&'static str, ApiError> {
+    let s = st.current()?;
+    match s.engine.models {
+        Some(_) => Ok("ready\n"),
+        None => Err(ApiError::unavailable("no models: risk cannot be scored")),
+    }
+}
+
+/// Loads the data and models (reused from the registry, or trained) into a view to serve.
+fn load(global: &GlobalArgs) -> Result<Served> {
+    let opened = crate::open::open_data(&global.data)?;
+    let (models, prov) = load_or_train(
+        &opened.data,
+        &crate::config::TrainConfig::default(),
+        false,
+        &|_| {},
+    )?;
+    tracing::info!("{}", prov.summary());
+    let mut engine = Engine::new(opened.data, opened.report, opened.bands);
+    let prepared = Prepared::new(&engine.data, models, engine.bands);
+    engine.install(prepared);
+    let lifecycle = Lifecycle::load(&engine.data.dir);
+    Ok(Served { engine, lifecycle })
+}
+
+/// The token to require: `--token-file`, else `RETURNRISK_TOKEN`; an address other than
+/// loopback without one is an error unless `--no-auth`.
+fn token(opts: &ServeArgs, addr: SocketAddr) -> Result<Option<String>> {
+    let token = match &opts.token_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .wrap_err_with(|| format!("cannot read the token file {}", f.display()))?
+                .trim()
+                .to_string(),
+        ),
+        None => std::env::var(TOKEN_ENV).ok().map(|t| t.trim().to_string()),
+    }
+    .filter(|t| !t.is_empty());
+    if opts.no_auth {
+        return Ok(None);
+    }
+    if token.is_none() && !addr.ip().is_loopback() {
+        bail!(
+            "serve --bind {addr}: an address other than loopback needs a bearer token (--token-file FILE or {TOKEN_ENV}), or --no-auth to serve without one"
+        );
+    }
+    Ok(token)
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
+    let addr: SocketAddr = opts
+        .bind
+        .parse()
+        .map_err(|e| eyre!("serve --bind {:?}: {e} (expected IP:PORT)", opts.bind))?;
+    let token = token(opts, addr)?;
+    // Checked before binding: a bad flag is an error, not a server that answers 503.
+    global.data.bands().map_err(|e| eyre!(e))?;
+    global.data.load_options().map_err(|e| eyre!(e))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(global.clone(), addr, token, opts.max_batch))
+}
+
+async fn serve(
+    global: GlobalArgs,
+    addr: SocketAddr,
+    token: Option<String>,
+    max_batch: usize,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let auth = match (&token, bound.ip().is_loopback()) {
+        (Some(_), _) => "bearer token required",
+        (None, true) => "no token (loopback only)",
+        (None, false) => "NO AUTHENTICATION (--no-auth)",
+    };
+    eprintln!("listening on http://{bound} ({auth})");
+    let state = Arc::new(ServerState::new(max_batch));
+    let loading = state.clone();
+    tokio::task::spawn_blocking(move || match load(&global) {
+        Ok(served) => {
+            loading.install(served);
+            tracing::info!("serving");
+            eprintln!("ready");
+        }
+        Err(e) => {
+            let why = format!("cannot load: {e}");
+            eprintln!("error: {why}");
+            loading.fail(why);
+        }
+    });
+    let app = router(state, token);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = stop_rx.await;
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        r = &mut server => return r.wrap_err("server failed"),
+        sig = shutdown_signal() => eprintln!("{sig}: finishing requests in flight"),
+    }
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(r) => r.wrap_err("server failed")?,
+        Err(_) => eprintln!("requests still running after {SHUTDOWN_GRACE:?}: stopping"),
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT, with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
+}

@@ -1,0 +1,126 @@
+//! `POST /api/v1/predict`: one order (an object of the orders file's feature columns, with an
+//! optional `seller_id`) or a batch (`{"orders": [...]}`, at most the server's batch limit).
+//! Each answer says the risk, its band, and the model that scored it with its version and
+//! run; an unknown seller is scored by the global model, and the answer says so.
+
+use super::error::ApiError;
+use super::state::{Served, ServerState};
+use crate::data::order::{OrderError, order_from_value};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// Orders a batch may hold unless `--max-batch` says otherwise.
+pub const MAX_BATCH: usize = 10_000;
+
+/// The error for an order's bad field, its name prefixed for a batch (`orders[3].price`).
+fn order_error(e: OrderError, prefix: &str) -> ApiError {
+    match e.field() {
+        Some(f) => ApiError::invalid(&format!("{prefix}{f}"), e.to_string()),
+        None => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_order",
+            e.to_string(),
+        )
+        .on(prefix.trim_end_matches('.')),
+    }
+}
+
+/// Scores one order object; `prefix` names it in errors.
+fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
+    let models = s
+        .engine
+        .models
+        .as_ref()
+        .ok_or_else(|| ApiError::unavailable("no models: nothing can be scored"))?;
+    let mut fields: Map<String, Value> = match order {
+        Value::Object(m) => m.clone(),
+        other => {
+            return Err(ApiError::invalid(
+                prefix.trim_end_matches('.'),
+                format!("expected an object of feature columns, got {other}"),
+            ));
+        }
+    };
+    let seller = match fields.remove("seller_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(other) => {
+            return Err(ApiError::invalid(
+                &format!("{prefix}seller_id"),
+                format!("expected text: {other}"),
+            ));
+        }
+    };
+    let features = order_from_value(&Value::Object(fields), &s.engine.data.schema)
+        .map_err(|e| order_error(e, prefix))?;
+    let known = seller
+        .as_deref()
+        .is_some_and(|id| s.engine.data.seller_index(id).is_some());
+    let (model, name) = models.model_for(seller.as_deref().unwrap_or(""));
+    let risk = model.score(&features);
+    let version = models.version_of(name);
+    let note = match &seller {
+        Some(id) if !known => Some(format!("unknown seller {id:?}: scored by the global model")),
+        _ => None,
+    };
+    Ok(json!({
+        "seller_id": seller,
+        "risk_score": risk,
+        "risk_label": s.engine.bands.label(risk).as_str(),
+        "model": name,
+        "model_version": version.map(|v| v.version),
+        "run_id": version.map(|v| v.run_id.as_str()),
+        "note": note,
+    }))
+}
+
+/// `POST /api/v1/predict`.
+pub async fn predict(
+    State(st): State<Arc<ServerState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map_err(|e| {
+        let status = e.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_body"
+        };
+        ApiError::new(status, code, e.body_text())
+    })?;
+    let value: Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("malformed JSON: {e}")))?;
+    let s = st.current()?;
+    match value.get("orders") {
+        None => Ok(Json(score(&s, &value, "")?)),
+        Some(Value::Array(orders)) => {
+            if orders.len() > st.max_batch {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "batch_too_large",
+                    format!(
+                        "a batch holds at most {} orders; this one has {}",
+                        st.max_batch,
+                        orders.len()
+                    ),
+                )
+                .on("orders"));
+            }
+            let results = orders
+                .iter()
+                .enumerate()
+                .map(|(i, o)| score(&s, o, &format!("orders[{i}].")))
+                .collect::<Result<Vec<Value>, ApiError>>()?;
+            Ok(Json(json!({ "predictions": results })))
+        }
+        Some(other) => Err(ApiError::invalid(
+            "orders",
+            format!("expected an array of orders, got {other}"),
+        )),
+    }
+}

@@ -1,0 +1,55 @@
+//! What the server answers from: the engine with its models, and the run store, shared
+//! read-only. A request clones an `Arc` and never waits for a load; a load (at start, or a
+//! reload later) builds a whole new [`Served`] off the request path and swaps it in.
+
+use super::error::ApiError;
+use crate::engine::Engine;
+use crate::model::store::Lifecycle;
+use std::sync::{Arc, RwLock};
+
+/// One consistent view: data, scores, cube, models and the registry they came from.
+pub struct Served {
+    /// The engine, with its models installed.
+    pub engine: Engine,
+    /// The registry and runs read with it.
+    pub lifecycle: Lifecycle,
+}
+
+/// The server's shared state.
+pub struct ServerState {
+    served: RwLock<Option<Arc<Served>>>,
+    /// Why there is nothing to serve yet (or at all).
+    waiting: RwLock<String>,
+    /// Orders a batch may hold.
+    pub max_batch: usize,
+}
+
+impl ServerState {
+    /// A state with nothing loaded yet.
+    pub fn new(max_batch: usize) -> ServerState {
+        ServerState {
+            served: RwLock::new(None),
+            waiting: RwLock::new("loading data and models".into()),
+            max_batch,
+        }
+    }
+
+    /// The view to answer from; 503 with the reason while there is none.
+    pub fn current(&self) -> Result<Arc<Served>, ApiError> {
+        let served = self.served.read().unwrap_or_else(|e| e.into_inner());
+        served.clone().ok_or_else(|| {
+            let why = self.waiting.read().unwrap_or_else(|e| e.into_inner());
+            ApiError::unavailable(why.clone())
+        })
+    }
+
+    /// Serves `s` from now on (requests under way finish on the view they started with).
+    pub fn install(&self, s: Served) {
+        *self.served.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(s));
+    }
+
+    /// Says why nothing can be served.
+    pub fn fail(&self, why: String) {
+        *self.waiting.write().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+}

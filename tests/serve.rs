@@ -1,0 +1,511 @@
+//! `serve` end to end: the real binary on an ephemeral port, asked with a small HTTP/1.1
+//! client over a TCP socket. Numbers equal `report` / `seller` / `drift` / `predict`; every
+//! client error is a JSON 4xx naming its field; auth on a non-loopback bind; limits; SIGTERM.
+
+mod common;
+
+use common::{json, p, trained_copy as data_copy, trained_demo as trained};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server; killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `serve` on `dir` with `args` and an environment, and reads its address.
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"));
+        cmd.args(["serve", "--data", p(dir), "--bind", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("RETURNRISK_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("first line: {line:?}"));
+        let port = addr.split([':', ' ']).nth(1).unwrap().parse().unwrap();
+        Server {
+            child,
+            port,
+            stderr,
+        }
+    }
+
+    /// Waits for the `ready` line (data and models loaded).
+    fn ready(mut self) -> Server {
+        let mut line = String::new();
+        self.stderr.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready");
+        self
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        self.send("GET", path, &[], None)
+    }
+
+    fn post(&self, path: &str, body: &str) -> (u16, Value) {
+        self.send("POST", path, &[], Some(body))
+    }
+
+    /// One request on a fresh connection; the status and the body (JSON, or text as a
+    /// JSON string).
+    fn send(&self, method: &str, path: &str, headers: &[&str], body: Option<&str>) -> (u16, Value) {
+        let (status, text) = http(
+            self.port,
+            method,
+            path,
+            headers,
+            body.unwrap_or("").as_bytes(),
+        );
+        let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, v)
+    }
+}
+
+/// A minimal HTTP/1.1 exchange (`Connection: close`, `Content-Length`, chunked answers).
+fn http(port: u16, method: &str, path: &str, headers: &[&str], body: &[u8]) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for h in headers {
+        req.push_str(h);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    (status, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+fn error_of(v: &Value) -> (&str, Option<&str>) {
+    let e = &v["error"];
+    (e["code"].as_str().unwrap_or(""), e["field"].as_str())
+}
+
+/// One order of the demo data's columns.
+fn order(seller: &str) -> String {
+    format!(
+        r#"{{"seller_id":"{seller}","Product_Category":"Footwear","Product_Price":59.9,"Discount_Applied":10,"Delivery_Time_Days":7,"Customer_Type":"New","Payment_Method":"COD","Customer_Return_Rate":0.3,"Product_Rating":2.5}}"#
+    )
+}
+
+#[test]
+fn every_endpoint_answers_with_the_engines_numbers() {
+    let dir = data_copy();
+    let d = p(dir.path());
+    let srv = Server::start(dir.path(), &[], &[]).ready();
+    for (query, args) in [
+        ("window=30", vec!["report", "--window", "30"]),
+        (
+            "window=7&marketplace=M002",
+            vec!["report", "--window", "7", "--marketplace", "M002"],
+        ),
+    ] {
+        let (status, got) = srv.get(&format!("/api/v1/marketplace?{query}"));
+        assert_eq!(status, 200);
+        let mut cli = args.clone();
+        cli.extend(["--format", "json", "--data", d]);
+        let want = json(&cli);
+        assert_eq!(got, want, "{query}");
+        let (_, alerts) = srv.get(&format!("/api/v1/alerts?{query}"));
+        assert_eq!(alerts["alerts"], want["alerts"]);
+    }
+    // Sellers: by expected returns, largest first, two of them.
+    let (_, list) = srv.get("/api/v1/sellers?sort=expected_returns&limit=2");
+    let list = list["sellers"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let report = json(&["report", "--window", "30", "--format", "json", "--data", d]);
+    let best = report["sellers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by(|a, b| {
+            let x = |v: &Value| v["expected_returns"].as_f64().unwrap();
+            x(a).total_cmp(&x(b))
+        })
+        .unwrap();
+    assert_eq!(list[0], *best);
+    // One seller: the CLI's answer without the orders, which are paged.
+    let cli = json(&[
+        "seller", "S023", "--window", "30", "--format", "json", "--data", d,
+    ]);
+    let (_, one) = srv.get("/api/v1/sellers/S023?window=30");
+    for k in ["stats", "explanations", "drivers", "model_metrics", "trend"] {
+        assert_eq!(one[k], cli[k], "{k}");
+    }
+    assert_eq!(one["orders_total"], cli["orders"].as_array().unwrap().len());
+    assert!(one.get("orders").is_none());
+    let mut paged = Vec::new();
+    let mut path = "/api/v1/sellers/S023/orders?window=30&limit=40".to_string();
+    loop {
+        let (status, page) = srv.get(&path);
+        assert_eq!(status, 200);
+        paged.extend(page["orders"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/sellers/S023/orders?window=30&limit=40&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(Value::Array(paged), cli["orders"]);
+    let (_, returned) = srv.get("/api/v1/sellers/S023/orders?window=30&status=returned&limit=1000");
+    let n = cli["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "returned")
+        .count();
+    assert_eq!(returned["total"], n);
+    // A category: its stats are the report's, its sellers add up to it.
+    let (_, cat) = srv.get("/api/v1/categories/footwear");
+    let want = report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "Footwear")
+        .unwrap();
+    assert_eq!(cat["stats"]["orders"], want["orders"]);
+    let sum: u64 = cat["sellers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["orders"].as_u64().unwrap())
+        .sum();
+    assert_eq!(Some(sum), want["orders"].as_u64());
+    // Drift, models, runs.
+    let (_, drift) = srv.get("/api/v1/drift?current=7&marketplace=M002");
+    let cli = json(&[
+        "drift",
+        "--current",
+        "7",
+        "--marketplace",
+        "M002",
+        "--format",
+        "json",
+        "--data",
+        d,
+    ]);
+    assert_eq!(drift["scopes"], cli["scopes"]);
+    let (status, models) = srv.get("/api/v1/models");
+    assert_eq!(
+        (status, models["models"]["global"]["active"].as_u64()),
+        (200, Some(1))
+    );
+    let (_, runs) = srv.get("/api/v1/runs");
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 1);
+    // Predict: the same risk as `predict --order`, one or in a batch; an unknown seller is
+    // scored by the global model and the answer says so.
+    let (status, one) = srv.post("/api/v1/predict", &order("S006"));
+    assert_eq!(status, 200, "{one}");
+    let features = order("S006").replace(r#""seller_id":"S006","#, "");
+    let cli = json(&[
+        "predict", "--order", &features, "--seller", "S006", "--data", d,
+    ]);
+    assert_eq!(one["risk_score"], cli["risk_score"]);
+    assert_eq!(
+        (&one["model"], &one["model_version"], &one["run_id"]),
+        (&cli["model"], &cli["model_version"], &cli["run_id"])
+    );
+    let (_, batch) = srv.post(
+        "/api/v1/predict",
+        &format!(r#"{{"orders":[{},{}]}}"#, order("S006"), order("S999")),
+    );
+    let preds = batch["predictions"].as_array().unwrap();
+    assert_eq!(preds[0], one);
+    assert_eq!(preds[1]["model"], "global");
+    assert_eq!(
+        preds[1]["note"],
+        "unknown seller \"S999\": scored by the global model"
+    );
+    let (status, text) = srv.get("/health");
+    assert_eq!((status, text), (200, Value::String("ok\n".into())));
+}
+
+#[test]
+fn client_errors_are_json_4xx_naming_the_field() {
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &["--max-batch", "2"], &[]).ready();
+    // (expected status, the answer, expected code, expected field)
+    type Case<'a> = (u16, (u16, Value), &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            400,
+            srv.post("/api/v1/predict", "{not json"),
+            "bad_json",
+            None,
+        ),
+        (
+            422,
+            srv.post(
+                "/api/v1/predict",
+                &order("S006").replace("59.9", "\"cheap\""),
+            ),
+            "invalid_field",
+            Some("Product_Price"),
+        ),
+        (
+            422,
+            srv.post("/api/v1/predict", &order("S006").replace("2.5}", "9}")),
+            "invalid_field",
+            Some("Product_Rating"),
+        ),
+        (
+            422,
+            srv.post(
+                "/api/v1/predict",
+                &order("S006").replace("\"Footwear\"", "5"),
+            ),
+            "invalid_field",
+            Some("Product_Category"),
+        ),
+        (
+            422,
+            srv.post(
+                "/api/v1/predict",
+                &order("S006").replace("\"Product_Category\":\"Footwear\",", ""),
+            ),
+            "invalid_field",
+            Some("Product_Category"),
+        ),
+        (
+            422,
+            srv.post(
+                "/api/v1/predict",
+                &format!(
+                    r#"{{"orders":[{},{}]}}"#,
+                    order("S006"),
+                    order("S006").replace("\"COD\"", "7")
+                ),
+            ),
+            "invalid_field",
+            Some("orders[1].Payment_Method"),
+        ),
+        (
+            413,
+            srv.post(
+                "/api/v1/predict",
+                &format!(r#"{{"orders":[{0},{0},{0}]}}"#, order("S006")),
+            ),
+            "batch_too_large",
+            Some("orders"),
+        ),
+        (404, srv.get("/api/v1/sellers/S999"), "not_found", None),
+        (404, srv.get("/api/v1/categories/Boats"), "not_found", None),
+        (
+            404,
+            srv.get("/api/v1/marketplace?marketplace=M9"),
+            "not_found",
+            Some("marketplace"),
+        ),
+        (404, srv.get("/no/such/route"), "not_found", None),
+        (
+            400,
+            srv.get("/api/v1/alerts?window=14"),
+            "bad_query",
+            Some("window"),
+        ),
+        (
+            400,
+            srv.get("/api/v1/sellers?limit=0"),
+            "bad_query",
+            Some("limit"),
+        ),
+        (
+            400,
+            srv.get("/api/v1/sellers?sort=vibes"),
+            "bad_query",
+            Some("sort"),
+        ),
+        (
+            400,
+            srv.get("/api/v1/sellers/S023/orders?status=lost"),
+            "bad_query",
+            Some("status"),
+        ),
+        (
+            400,
+            srv.get("/api/v1/sellers/S023/orders?cursor=x"),
+            "bad_query",
+            Some("cursor"),
+        ),
+        (
+            400,
+            srv.get("/api/v1/drift?current=14"),
+            "bad_query",
+            Some("current"),
+        ),
+        (405, srv.get("/api/v1/predict"), "method_not_allowed", None),
+    ];
+    for (want, (status, body), code, field) in cases {
+        assert_eq!(status, want, "{body}");
+        assert_eq!(error_of(&body), (code, field), "{body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // A body over the limit: 413 as JSON, the server still answers afterwards.
+    let big = format!(r#"{{"orders":["{}"]}}"#, "x".repeat(9 * 1024 * 1024));
+    let (status, body) = srv.post("/api/v1/predict", &big);
+    assert_eq!((status, error_of(&body).0), (413, "too_large"), "{body}");
+    assert_eq!(srv.get("/health").0, 200);
+}
+
+#[test]
+fn a_non_loopback_bind_needs_a_token_and_checks_it() {
+    let dir = data_copy();
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(["serve", "--data", p(dir.path()), "--bind", "0.0.0.0:0"])
+        .env_remove("RETURNRISK_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a bearer token (--token-file FILE or RETURNRISK_TOKEN), or --no-auth"),
+        "{err}"
+    );
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cret-token\n").unwrap();
+    let mut srv = Server::start(dir.path(), &["--token-file", p(&token_file)], &[]).ready();
+    assert_eq!(srv.get("/health").0, 200, "health needs no token");
+    let (status, body) = srv.get("/api/v1/alerts");
+    assert_eq!((status, error_of(&body).0), (401, "unauthorized"));
+    let wrong = srv.send(
+        "GET",
+        "/api/v1/alerts",
+        &["Authorization: Bearer s3cret-tokeN"],
+        None,
+    );
+    assert_eq!(wrong.0, 401);
+    let right = srv.send(
+        "GET",
+        "/api/v1/alerts",
+        &["Authorization: Bearer s3cret-token"],
+        None,
+    );
+    assert_eq!(right.0, 200);
+    // The token never appears in what the server prints.
+    let _ = srv.child.kill();
+    let _ = srv.child.wait();
+    let mut printed = String::new();
+    srv.stderr.read_to_string(&mut printed).unwrap();
+    assert!(!printed.contains("s3cret"), "{printed}");
+    drop(srv);
+    let srv = Server::start(dir.path(), &[], &[("RETURNRISK_TOKEN", "from-env")]).ready();
+    assert_eq!(srv.get("/api/v1/runs").0, 401);
+    assert_eq!(
+        srv.send(
+            "GET",
+            "/api/v1/runs",
+            &["Authorization: Bearer from-env"],
+            None
+        )
+        .0,
+        200
+    );
+}
+
+#[test]
+fn ready_says_why_not_and_sigterm_ends_the_server_cleanly() {
+    // Data that cannot load: /ready and the API say why, with 503; /health is up.
+    let broken = tempfile::tempdir().unwrap();
+    std::fs::write(broken.path().join("orders.csv"), "not,the,columns\n1,2,3\n").unwrap();
+    std::fs::copy(
+        trained().join("sellers.csv"),
+        broken.path().join("sellers.csv"),
+    )
+    .unwrap();
+    let srv = Server::start(broken.path(), &[], &[]);
+    let start = Instant::now();
+    let (status, body) = loop {
+        let (status, body) = srv.get("/ready");
+        if body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot load"))
+            || start.elapsed() > Duration::from_secs(30)
+        {
+            break (status, body);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!((status, error_of(&body).0), (503, "unavailable"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("orders.csv"),
+        "{body}"
+    );
+    assert_eq!(srv.get("/api/v1/marketplace").0, 503);
+    assert_eq!(srv.get("/health").0, 200);
+    drop(srv);
+
+    // SIGTERM: the server stops and exits 0, saying so.
+    let dir = data_copy();
+    let mut srv = Server::start(dir.path(), &[], &[]).ready();
+    let pid = srv.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = srv.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut rest = String::new();
+    srv.stderr.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains("SIGTERM: finishing requests in flight"),
+        "{rest}"
+    );
+}
