@@ -73,7 +73,7 @@ impl Server {
     /// One request on a fresh connection; the status and the body (JSON, or text as a
     /// JSON string).
     fn send(&self, method: &str, path: &str, headers: &[&str], body: Option<&str>) -> (u16, Value) {
-        let (status, text) = http(
+        let (status, _, text) = http(
             self.port,
             method,
             path,
@@ -83,10 +83,22 @@ impl Server {
         let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
         (status, v)
     }
+
+    /// A GET's status, response head (lower case) and body text.
+    fn get_raw(&self, path: &str) -> (u16, String, String) {
+        http(self.port, "GET", path, &[], b"")
+    }
 }
 
-/// A minimal HTTP/1.1 exchange (`Connection: close`, `Content-Length`, chunked answers).
-fn http(port: u16, method: &str, path: &str, headers: &[&str], body: &[u8]) -> (u16, String) {
+/// A minimal HTTP/1.1 exchange (`Connection: close`, `Content-Length`, chunked answers):
+/// the status, the head in lower case, the body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut req = format!(
@@ -105,15 +117,13 @@ fn http(port: u16, method: &str, path: &str, headers: &[&str], body: &[u8]) -> (
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") {
         dechunk(rest)
     } else {
         rest.to_string()
     };
-    (status, body)
+    (status, head, body)
 }
 
 fn dechunk(mut s: &str) -> String {
@@ -507,5 +517,70 @@ fn ready_says_why_not_and_sigterm_ends_the_server_cleanly() {
     assert!(
         rest.contains("SIGTERM: finishing requests in flight"),
         "{rest}"
+    );
+}
+
+#[test]
+fn metrics_count_requests_and_changes_on_disk_are_picked_up() {
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &[], &[]).ready();
+    for _ in 0..2 {
+        assert_eq!(srv.get("/api/v1/sellers/S023").0, 200);
+    }
+    assert_eq!(srv.get("/api/v1/sellers/S999").0, 404);
+    let batch = format!(r#"{{"orders":[{0},{0},{0}]}}"#, order("S006"));
+    assert_eq!(srv.post("/api/v1/predict", &batch).0, 200);
+    let (status, head, text) = srv.get_raw("/metrics");
+    assert_eq!(status, 200);
+    assert!(head.contains("x-model-version: global v1"), "{head}");
+    for line in [
+        "returnrisk_http_requests_total{route=\"/api/v1/sellers/{id}\",status=\"200\"} 2",
+        "returnrisk_http_requests_total{route=\"/api/v1/sellers/{id}\",status=\"404\"} 1",
+        "returnrisk_http_request_duration_seconds_count{route=\"/api/v1/sellers/{id}\"} 3",
+        "returnrisk_predictions_total 3",
+        "returnrisk_ready 1",
+        "returnrisk_reloads_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(
+        text.contains("returnrisk_model_active_version{model=\"global\""),
+        "{text}"
+    );
+    // A promotion by another process is served without a restart.
+    let reg = returnrisk_tui::model::registry::Registry::load(dir.path()).unwrap();
+    let seller = reg
+        .models
+        .iter()
+        .find(|(k, e)| *k != "global" && e.active.is_none() && !e.versions.is_empty())
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    let (_, before) = srv.post("/api/v1/predict", &order(&seller));
+    assert_eq!(before["model"], "global");
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(["models", "promote", &seller, "1", "--data", p(dir.path())])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let start = Instant::now();
+    loop {
+        let (_, after) = srv.post("/api/v1/predict", &order(&seller));
+        if after["model"] == seller.as_str() {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "not reloaded: {after}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (_, _, text) = srv.get_raw("/metrics");
+    assert!(
+        text.lines().any(|l| l == "returnrisk_reloads_total 1"),
+        "{text}"
     );
 }

@@ -9,7 +9,9 @@
 
 pub mod auth;
 pub mod error;
+pub mod metrics;
 pub mod predict;
+pub mod reload;
 pub mod routes;
 pub mod state;
 
@@ -51,6 +53,7 @@ pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
         .route("/api/v1/models", get(routes::models))
         .route("/api/v1/runs", get(routes::runs))
         .route("/api/v1/predict", post(predict::predict))
+        .route("/metrics", get(metrics::metrics))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             auth::require_token,
@@ -59,6 +62,14 @@ pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
         .merge(api)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            model_version,
+        ))
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -74,6 +85,23 @@ pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
         ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
         .with_state(state)
+}
+
+/// Middleware: the `x-model-version` header (`global v2`) on every answer once models are in.
+async fn model_version(
+    axum::extract::State(st): axum::extract::State<Arc<ServerState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let version = st.current().ok().and_then(|s| {
+        let v = s.engine.models.as_ref()?.version_of(crate::model::GLOBAL)?;
+        axum::http::HeaderValue::from_str(&format!("global v{}", v.version)).ok()
+    });
+    if let Some(v) = version {
+        res.headers_mut().insert("x-model-version", v);
+    }
+    res
 }
 
 /// `GET /ready`: 200 once data and models are loaded, else 503 with the reason.
@@ -160,19 +188,26 @@ async fn serve(
         (None, false) => "NO AUTHENTICATION (--no-auth)",
     };
     eprintln!("listening on http://{bound} ({auth})");
+    let dir = crate::open::data_dir(&global.data)?;
     let state = Arc::new(ServerState::new(max_batch));
     let loading = state.clone();
-    tokio::task::spawn_blocking(move || match load(&global) {
-        Ok(served) => {
-            loading.install(served);
-            tracing::info!("serving");
-            eprintln!("ready");
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        match load(&global) {
+            Ok(served) => {
+                loading.install(served);
+                tracing::info!("serving");
+                eprintln!("ready");
+            }
+            Err(e) => {
+                let why = format!("cannot load: {e}");
+                eprintln!("error: {why}");
+                loading.fail(why);
+            }
         }
-        Err(e) => {
-            let why = format!("cannot load: {e}");
-            eprintln!("error: {why}");
-            loading.fail(why);
-        }
+        // Watched from now on (a first training's own registry write is not a change).
+        let _guard = handle.enter();
+        reload::spawn(loading, global, dir);
     });
     let app = router(state, token);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

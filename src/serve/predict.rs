@@ -96,8 +96,17 @@ pub async fn predict(
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request("bad_json", format!("malformed JSON: {e}")))?;
     let s = st.current()?;
+    let counted = |n: usize| {
+        st.metrics
+            .predictions
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed)
+    };
     match value.get("orders") {
-        None => Ok(Json(score(&s, &value, "")?)),
+        None => {
+            let answer = score(&s, &value, "")?;
+            counted(1);
+            Ok(Json(answer))
+        }
         Some(Value::Array(orders)) => {
             if orders.len() > st.max_batch {
                 return Err(ApiError::new(
@@ -116,6 +125,7 @@ pub async fn predict(
                 .enumerate()
                 .map(|(i, o)| score(&s, o, &format!("orders[{i}].")))
                 .collect::<Result<Vec<Value>, ApiError>>()?;
+            counted(results.len());
             Ok(Json(json!({ "predictions": results })))
         }
         Some(other) => Err(ApiError::invalid(

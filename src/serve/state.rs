@@ -22,6 +22,8 @@ pub struct ServerState {
     waiting: RwLock<String>,
     /// Orders a batch may hold.
     pub max_batch: usize,
+    /// What `/metrics` reports.
+    pub metrics: super::metrics::Metrics,
 }
 
 impl ServerState {
@@ -31,6 +33,7 @@ impl ServerState {
             served: RwLock::new(None),
             waiting: RwLock::new("loading data and models".into()),
             max_batch,
+            metrics: Default::default(),
         }
     }
 

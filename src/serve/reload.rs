@@ -1,0 +1,57 @@
+//! Hot reload: the data files and the registry are looked at every [`WATCH_INTERVAL`]; a
+//! change (new data, a `pipeline` from cron, a `models promote`) builds a whole new view in
+//! the background and swaps it in. Requests under way finish on the view they started with;
+//! `/metrics` and the `x-model-version` header show the switch.
+
+use super::state::ServerState;
+use crate::cli::GlobalArgs;
+use crate::model::registry::registry_path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+/// How often the files are looked at.
+pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Size and modification time of a file, if it exists.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+fn stamps(files: &[PathBuf]) -> Vec<Option<(u64, SystemTime)>> {
+    files.iter().map(|f| stamp(f)).collect()
+}
+
+/// Watches `dir` and reloads into `state` on a change, for as long as the server runs.
+pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
+    let mut files = crate::data::input_files(&dir);
+    files.push(registry_path(&dir));
+    tokio::spawn(async move {
+        let mut last = stamps(&files);
+        let mut tick = tokio::time::interval(WATCH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = stamps(&files);
+            if now == last {
+                continue;
+            }
+            last = now;
+            tracing::info!("files changed on disk: reloading");
+            let global = global.clone();
+            let loaded = tokio::task::spawn_blocking(move || super::load(&global)).await;
+            match loaded {
+                Ok(Ok(served)) => {
+                    state.install(served);
+                    state.metrics.reloads.fetch_add(1, Ordering::Relaxed);
+                    eprintln!("reloaded");
+                }
+                // The old view stays: a half-written file is not a reason to stop answering.
+                Ok(Err(e)) => eprintln!("reload failed, still serving the previous data: {e}"),
+                Err(e) => eprintln!("reload failed: {e}"),
+            }
+        }
+    });
+}
