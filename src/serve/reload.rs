@@ -6,35 +6,25 @@
 use super::state::ServerState;
 use crate::cli::GlobalArgs;
 use crate::model::registry::registry_path;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// How often the files are looked at.
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
-
-/// Size and modification time of a file, if it exists.
-fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
-}
-
-fn stamps(files: &[PathBuf]) -> Vec<Option<(u64, SystemTime)>> {
-    files.iter().map(|f| stamp(f)).collect()
-}
 
 /// Watches `dir` and reloads into `state` on a change, for as long as the server runs.
 pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
     let mut files = crate::data::input_files(&dir);
     files.push(registry_path(&dir));
     tokio::spawn(async move {
-        let mut last = stamps(&files);
+        let mut last = crate::util::file_stamps(&files);
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = stamps(&files);
+            let now = crate::util::file_stamps(&files);
             if now == last {
                 continue;
             }

@@ -13,9 +13,9 @@ use crate::model::lock::StateLock;
 use crate::model::register::{active_versions, promote_readable, rollback_readable};
 use crate::model::registry::{Registry, registry_path};
 use crate::model::store::{Lifecycle, active_models, load_or_train};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How often the watcher looks at the data files and the registry.
@@ -208,26 +208,20 @@ fn reload_models(
     }
 }
 
-/// Size and modification time of a file, if it exists.
-fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
-}
-
 /// Watches the data files and the registry; sends [`Action::FilesChanged`] on a change.
 pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
+    use crate::util::file_stamps;
     let files = crate::data::input_files(dir);
-    let registry = registry_path(dir);
+    let registry = [registry_path(dir)];
     tokio::spawn(async move {
-        let data_stamp = |files: &[PathBuf]| files.iter().map(|f| stamp(f)).collect::<Vec<_>>();
-        let mut last_data = data_stamp(&files);
-        let mut last_registry = stamp(&registry);
+        let mut last_data = file_stamps(&files);
+        let mut last_registry = file_stamps(&registry);
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let d = data_stamp(&files);
-            let r = stamp(&registry);
+            let d = file_stamps(&files);
+            let r = file_stamps(&registry);
             let data = d != last_data;
             let reg = r != last_registry;
             if data || reg {
