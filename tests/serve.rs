@@ -584,3 +584,36 @@ fn metrics_count_requests_and_changes_on_disk_are_picked_up() {
         "{text}"
     );
 }
+
+#[test]
+fn openapi_lists_every_route_and_every_path_in_it_answers() {
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &[], &[]).ready();
+    let (status, spec) = srv.get("/openapi.json");
+    assert_eq!(status, 200);
+    let paths = spec["paths"].as_object().unwrap();
+    let mut listed: Vec<&str> = paths.keys().map(String::as_str).collect();
+    let mut routed = returnrisk_tui::serve::route_paths();
+    listed.sort();
+    routed.sort();
+    assert_eq!(listed, routed);
+    for (path, ops) in paths {
+        let concrete = path.replace("{id}", "S023").replace("{name}", "Footwear");
+        for method in ops.as_object().unwrap().keys() {
+            let (status, body) = match method.as_str() {
+                "get" => srv.get(&concrete),
+                "post" => srv.post(&concrete, &order("S023")),
+                other => panic!("{other} {path}"),
+            };
+            assert_eq!(status, 200, "{method} {concrete}: {body}");
+        }
+        assert!(
+            ops.as_object()
+                .unwrap()
+                .values()
+                .all(|op| op["responses"]["200"].is_object())
+        );
+    }
+    // The error body is described once and referenced by the error answers.
+    assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+}

@@ -178,6 +178,7 @@ pub async fn track(State(state): State<Arc<ServerState>>, req: Request, next: Ne
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(
     State(state): State<Arc<ServerState>>,
 ) -> ([(axum::http::HeaderName, &'static str); 1], String) {

@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod predict;
 pub mod reload;
 pub mod routes;
@@ -40,27 +41,56 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// The environment variable holding the bearer token.
 pub const TOKEN_ENV: &str = "RETURNRISK_TOKEN";
 
+type Route = (&'static str, axum::routing::MethodRouter<Arc<ServerState>>);
+
+/// The routes that need the token (when one is set).
+fn guarded_routes() -> Vec<Route> {
+    vec![
+        ("/api/v1/marketplace", get(routes::overview)),
+        ("/api/v1/sellers", get(routes::sellers)),
+        ("/api/v1/sellers/{id}", get(routes::seller)),
+        ("/api/v1/sellers/{id}/orders", get(routes::seller_orders)),
+        ("/api/v1/categories/{name}", get(routes::category)),
+        ("/api/v1/alerts", get(routes::alerts)),
+        ("/api/v1/drift", get(routes::drift)),
+        ("/api/v1/models", get(routes::models)),
+        ("/api/v1/runs", get(routes::runs)),
+        ("/api/v1/predict", post(predict::predict)),
+        ("/metrics", get(metrics::metrics)),
+    ]
+}
+
+/// The routes open to anyone.
+fn open_routes() -> Vec<Route> {
+    vec![
+        ("/health", get(health)),
+        ("/ready", get(ready)),
+        ("/openapi.json", get(openapi::openapi_json)),
+    ]
+}
+
+/// Every route's path (the test that `/openapi.json` lists them all reads this).
+pub fn route_paths() -> Vec<&'static str> {
+    guarded_routes()
+        .into_iter()
+        .chain(open_routes())
+        .map(|(p, _)| p)
+        .collect()
+}
+
+fn routes_of(routes: Vec<Route>) -> Router<Arc<ServerState>> {
+    routes
+        .into_iter()
+        .fold(Router::new(), |r, (path, handler)| r.route(path, handler))
+}
+
 /// The router over `state`; `token`: the bearer token `/api` and `/metrics` require.
 pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
-    let api = Router::new()
-        .route("/api/v1/marketplace", get(routes::overview))
-        .route("/api/v1/sellers", get(routes::sellers))
-        .route("/api/v1/sellers/{id}", get(routes::seller))
-        .route("/api/v1/sellers/{id}/orders", get(routes::seller_orders))
-        .route("/api/v1/categories/{name}", get(routes::category))
-        .route("/api/v1/alerts", get(routes::alerts))
-        .route("/api/v1/drift", get(routes::drift))
-        .route("/api/v1/models", get(routes::models))
-        .route("/api/v1/runs", get(routes::runs))
-        .route("/api/v1/predict", post(predict::predict))
-        .route("/metrics", get(metrics::metrics))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(token),
-            auth::require_token,
-        ));
-    Router::new()
-        .route("/health", get(|| async { "ok\n" }))
-        .route("/ready", get(ready))
+    let api = routes_of(guarded_routes()).layer(axum::middleware::from_fn_with_state(
+        Arc::new(token),
+        auth::require_token,
+    ));
+    routes_of(open_routes())
         .merge(api)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -104,8 +134,15 @@ async fn model_version(
     res
 }
 
+/// `GET /health`: the process answers.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "alive")))]
+pub async fn health() -> &'static str {
+    "ok\n"
+}
+
 /// `GET /ready`: 200 once data and models are loaded, else 503 with the reason.
-async fn ready(
+#[utoipa::path(get, path = "/ready", responses((status = 200, description = "data and models loaded"), (status = 503, description = "not yet, and why", body = openapi::ErrorBody)))]
+pub async fn ready(
     axum::extract::State(st): axum::extract::State<Arc<ServerState>>,
 ) -> Result<&'static str, ApiError> {
     let s = st.current()?;

@@ -80,6 +80,13 @@ fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
 }
 
 /// `POST /api/v1/predict`.
+#[utoipa::path(post, path = "/api/v1/predict", request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
+    (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::Prediction),
+    (status = 400, description = "malformed JSON", body = super::openapi::ErrorBody),
+    (status = 413, description = "body or batch too large", body = super::openapi::ErrorBody),
+    (status = 422, description = "a value the loader would reject, the field named", body = super::openapi::ErrorBody),
+    (status = 503, description = "models not loaded yet", body = super::openapi::ErrorBody),
+))]
 pub async fn predict(
     State(st): State<Arc<ServerState>>,
     body: Result<Bytes, BytesRejection>,
