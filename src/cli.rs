@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// Orders a /predict batch may hold (a larger one is refused with 413).
     #[arg(long, default_value_t = crate::serve::predict::MAX_BATCH)]
     pub max_batch: usize,
+    /// A browser origin allowed to call the API (CORS; repeat for several). None: CORS off.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors_origin: Vec<String>,
 }
 
 /// Options of the interactive dashboard.

@@ -114,27 +114,33 @@ fn http(
     let _ = s.write_all(body);
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let rest = raw.get(split + 4..).unwrap_or(&[]);
     let status = head.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
-    let head = head.to_ascii_lowercase();
     let body = if head.contains("transfer-encoding: chunked") {
         dechunk(rest)
     } else {
-        rest.to_string()
+        rest.to_vec()
     };
-    (status, head, body)
+    (status, head, String::from_utf8_lossy(&body).into_owned())
 }
 
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
+/// The body of a chunked answer.
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&s[..eol]);
         let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
+        let data = &s[eol + 2..];
+        if n == 0 || data.len() < n {
             break;
         }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
+        out.extend_from_slice(&data[..n]);
+        s = data.get(n + 2..).unwrap_or(&[]);
     }
     out
 }
@@ -616,4 +622,36 @@ fn openapi_lists_every_route_and_every_path_in_it_answers() {
     }
     // The error body is described once and referenced by the error answers.
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[test]
+fn answers_are_gzipped_on_request_and_cors_is_off_unless_configured() {
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &[], &[]).ready();
+    let origin = "Origin: https://bi.example";
+    let (status, head, _) = http(
+        srv.port,
+        "GET",
+        "/api/v1/marketplace",
+        &["Accept-Encoding: gzip", origin],
+        b"",
+    );
+    assert_eq!(status, 200);
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    drop(srv);
+    let srv = Server::start(dir.path(), &["--cors-origin", "https://bi.example"], &[]).ready();
+    let (_, head, _) = http(srv.port, "GET", "/api/v1/alerts", &[origin], b"");
+    assert!(
+        head.contains("access-control-allow-origin: https://bi.example"),
+        "{head}"
+    );
+    let (_, head, _) = http(
+        srv.port,
+        "GET",
+        "/api/v1/alerts",
+        &["Origin: https://evil.example"],
+        b"",
+    );
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
 }

@@ -84,6 +84,29 @@ fn routes_of(routes: Vec<Route>) -> Router<Arc<ServerState>> {
         .fold(Router::new(), |r, (path, handler)| r.route(path, handler))
 }
 
+/// CORS for the configured origins only (none: no CORS headers at all).
+fn cors(origins: &[String]) -> Result<Option<tower_http::cors::CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let list = origins
+        .iter()
+        .map(|o| {
+            axum::http::HeaderValue::from_str(o)
+                .map_err(|_| eyre!("serve --cors-origin {o:?}: not a valid origin"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(list)
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                axum::http::header::AUTHORIZATION,
+                axum::http::header::CONTENT_TYPE,
+            ]),
+    ))
+}
+
 /// The router over `state`; `token`: the bearer token `/api` and `/metrics` require.
 pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
     let api = routes_of(guarded_routes()).layer(axum::middleware::from_fn_with_state(
@@ -109,6 +132,7 @@ pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -200,13 +224,14 @@ pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
         .parse()
         .map_err(|e| eyre!("serve --bind {:?}: {e} (expected IP:PORT)", opts.bind))?;
     let token = token(opts, addr)?;
+    let cors = cors(&opts.cors_origin)?;
     // Checked before binding: a bad flag is an error, not a server that answers 503.
     global.data.bands().map_err(|e| eyre!(e))?;
     global.data.load_options().map_err(|e| eyre!(e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(global.clone(), addr, token, opts.max_batch))
+    rt.block_on(serve(global.clone(), addr, token, opts.max_batch, cors))
 }
 
 async fn serve(
@@ -214,6 +239,7 @@ async fn serve(
     addr: SocketAddr,
     token: Option<String>,
     max_batch: usize,
+    cors: Option<tower_http::cors::CorsLayer>,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -246,7 +272,10 @@ async fn serve(
         let _guard = handle.enter();
         reload::spawn(loading, global, dir);
     });
-    let app = router(state, token);
+    let mut app = router(state, token);
+    if let Some(cors) = cors {
+        app = app.layer(cors);
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async {
         let _ = stop_rx.await;
