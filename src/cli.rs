@@ -395,6 +395,20 @@ pub enum Command {
         /// Orders to resample for the timed import.
         #[arg(long, default_value_t = 100_000)]
         olist_orders: usize,
+        /// Instead: a load test of `serve` on the data (single and batch /predict, the
+        /// overview), with keep-alive connections.
+        #[arg(long)]
+        http: bool,
+        /// With --http: load this URL instead (single-order POSTs of a demo order), e.g. the
+        /// FastAPI comparison in bench/fastapi.
+        #[arg(long, value_name = "URL", requires = "http")]
+        url: Option<String>,
+        /// With --http: seconds per load.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// With --http: concurrent connections.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
     },
 }
 

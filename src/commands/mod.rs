@@ -1,6 +1,7 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
 mod bench;
+mod bench_http;
 mod import;
 mod lifecycle;
 pub mod output;
@@ -119,6 +120,18 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             olist_orders,
             ..
         }) => emit_json(&import::bench_olist(&src, olist_orders)?),
+        Some(Command::Bench {
+            http: true,
+            url,
+            seconds,
+            connections,
+            ..
+        }) => emit_json(&bench_http::run(
+            &data_dir(data)?,
+            url.as_deref(),
+            seconds,
+            connections,
+        )?),
         Some(Command::Bench { iterations, .. }) => {
             let b = bench::run(data, iterations)?;
             emit_json(&b)

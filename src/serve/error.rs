@@ -48,6 +48,16 @@ impl ApiError {
         self
     }
 
+    /// The same error about an element of a request (`orders[3]`): its field becomes
+    /// `orders[3].field`, or `orders[3]` itself.
+    pub fn within(mut self, element: &str) -> ApiError {
+        self.field = Some(match self.field.take() {
+            Some(f) => format!("{element}.{f}"),
+            None => element.to_string(),
+        });
+        self
+    }
+
     /// 400: a request that cannot be read (bad JSON, a bad query value).
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)

@@ -11,37 +11,57 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
-use serde_json::{Map, Value, json};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// Orders a batch may hold unless `--max-batch` says otherwise.
 pub const MAX_BATCH: usize = 10_000;
 
-/// The error for an order's bad field, its name prefixed for a batch (`orders[3].price`).
-fn order_error(e: OrderError, prefix: &str) -> ApiError {
+/// The error for an order's bad field (422 naming it).
+fn order_error(e: OrderError) -> ApiError {
     match e.field() {
-        Some(f) => ApiError::invalid(&format!("{prefix}{f}"), e.to_string()),
+        Some(f) => ApiError::invalid(f, e.to_string()),
         None => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_order",
             e.to_string(),
-        )
-        .on(prefix.trim_end_matches('.')),
+        ),
     }
 }
 
-/// Scores one order object; `prefix` names it in errors.
-fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
+/// One order's answer (serialised as is: no intermediate JSON tree).
+#[derive(Serialize)]
+pub struct Scored<'a> {
+    seller_id: Option<String>,
+    risk_score: f64,
+    risk_label: &'static str,
+    model: &'a str,
+    model_version: Option<u32>,
+    run_id: Option<&'a str>,
+    note: Option<String>,
+}
+
+/// A batch's answers.
+#[derive(Serialize)]
+pub struct ScoredBatch<'a> {
+    predictions: Vec<Scored<'a>>,
+}
+
+/// Scores one order object (errors name its fields without a prefix).
+fn score(s: &Served, order: Value) -> Result<Scored<'_>, ApiError> {
     let models = s
         .engine
         .models
         .as_ref()
         .ok_or_else(|| ApiError::unavailable("no models: nothing can be scored"))?;
     let mut fields: Map<String, Value> = match order {
-        Value::Object(m) => m.clone(),
+        Value::Object(m) => m,
         other => {
-            return Err(ApiError::invalid(
-                prefix.trim_end_matches('.'),
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_order",
                 format!("expected an object of feature columns, got {other}"),
             ));
         }
@@ -51,13 +71,13 @@ fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
         Some(Value::String(id)) => Some(id),
         Some(other) => {
             return Err(ApiError::invalid(
-                &format!("{prefix}seller_id"),
+                "seller_id",
                 format!("expected text: {other}"),
             ));
         }
     };
-    let features = order_from_value(&Value::Object(fields), &s.engine.data.schema)
-        .map_err(|e| order_error(e, prefix))?;
+    let features =
+        order_from_value(&Value::Object(fields), &s.engine.data.schema).map_err(order_error)?;
     let known = seller
         .as_deref()
         .is_some_and(|id| s.engine.data.seller_index(id).is_some());
@@ -68,15 +88,15 @@ fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
         Some(id) if !known => Some(format!("unknown seller {id:?}: scored by the global model")),
         _ => None,
     };
-    Ok(json!({
-        "seller_id": seller,
-        "risk_score": risk,
-        "risk_label": s.engine.bands.label(risk).as_str(),
-        "model": name,
-        "model_version": version.map(|v| v.version),
-        "run_id": version.map(|v| v.run_id.as_str()),
-        "note": note,
-    }))
+    Ok(Scored {
+        seller_id: seller,
+        risk_score: risk,
+        risk_label: s.engine.bands.label(risk).as_str(),
+        model: name,
+        model_version: version.map(|v| v.version),
+        run_id: version.map(|v| v.run_id.as_str()),
+        note,
+    })
 }
 
 /// `POST /api/v1/predict`.
@@ -90,7 +110,7 @@ fn score(s: &Served, order: &Value, prefix: &str) -> Result<Value, ApiError> {
 pub async fn predict(
     State(st): State<Arc<ServerState>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let body = body.map_err(|e| {
         let status = e.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -108,13 +128,18 @@ pub async fn predict(
             .predictions
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed)
     };
-    match value.get("orders") {
-        None => {
-            let answer = score(&s, &value, "")?;
-            counted(1);
-            Ok(Json(answer))
+    let batch = match value {
+        Value::Object(mut top) if top.contains_key("orders") => {
+            top.remove("orders").unwrap_or(Value::Null)
         }
-        Some(Value::Array(orders)) => {
+        one => {
+            let answer = Json(score(&s, one)?).into_response();
+            counted(1);
+            return Ok(answer);
+        }
+    };
+    match batch {
+        Value::Array(orders) => {
             if orders.len() > st.max_batch {
                 return Err(ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
@@ -128,14 +153,17 @@ pub async fn predict(
                 .on("orders"));
             }
             let results = orders
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, o)| score(&s, o, &format!("orders[{i}].")))
-                .collect::<Result<Vec<Value>, ApiError>>()?;
+                .map(|(i, o)| score(&s, o).map_err(|e| e.within(&format!("orders[{i}]"))))
+                .collect::<Result<Vec<Scored>, ApiError>>()?;
             counted(results.len());
-            Ok(Json(json!({ "predictions": results })))
+            Ok(Json(ScoredBatch {
+                predictions: results,
+            })
+            .into_response())
         }
-        Some(other) => Err(ApiError::invalid(
+        other => Err(ApiError::invalid(
             "orders",
             format!("expected an array of orders, got {other}"),
         )),
