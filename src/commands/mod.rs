@@ -126,12 +126,14 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             seconds,
             connections,
             ..
-        }) => emit_json(&bench_http::run(
-            &data_dir(data)?,
-            url.as_deref(),
-            seconds,
-            connections,
-        )?),
+        }) => {
+            // A --url load needs no data directory (nothing is generated for it).
+            let dir = match url {
+                Some(_) => PathBuf::new(),
+                None => data_dir(data)?,
+            };
+            emit_json(&bench_http::run(&dir, url.as_deref(), seconds, connections)?)
+        }
         Some(Command::Bench { iterations, .. }) => {
             let b = bench::run(data, iterations)?;
             emit_json(&b)
