@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// Orders a /predict batch may hold (a larger one is refused with 413).
     #[arg(long, default_value_t = crate::serve::predict::MAX_BATCH)]
     pub max_batch: usize,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    pub timeout: f64,
     /// A browser origin allowed to call the API (CORS; repeat for several). None: CORS off.
     #[arg(long, value_name = "ORIGIN")]
     pub cors_origin: Vec<String>,

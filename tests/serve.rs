@@ -655,3 +655,56 @@ fn answers_are_gzipped_on_request_and_cors_is_off_unless_configured() {
     );
     assert!(!head.contains("access-control-allow-origin"), "{head}");
 }
+
+/// Sends a POST's head and the first half of its body; the rest is sent by the caller.
+fn half_sent(port: u16, body: &str) -> (TcpStream, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let head = format!(
+        "POST /api/v1/predict HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(first.as_bytes()).unwrap();
+    (s, rest.to_string())
+}
+
+fn status_of(s: &mut TcpStream) -> u16 {
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw);
+    text.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0)
+}
+
+#[test]
+fn a_request_in_flight_finishes_after_sigterm_and_a_stalled_one_times_out() {
+    let dir = data_copy();
+    let mut srv = Server::start(dir.path(), &["--timeout", "1"], &[]).ready();
+    // A client that stops sending halfway is answered 408 after the timeout.
+    let (mut stalled, _) = half_sent(srv.port, &order("S006"));
+    let t = Instant::now();
+    assert_eq!(status_of(&mut stalled), 408);
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+    // A request under way when SIGTERM arrives still gets its answer; then the server exits 0.
+    let (mut inflight, rest) = half_sent(srv.port, &order("S006"));
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = srv.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    inflight.write_all(rest.as_bytes()).unwrap();
+    assert_eq!(status_of(&mut inflight), 200);
+    assert_eq!(srv.child.wait().unwrap().code(), Some(0));
+    // Nothing listens any more.
+    assert!(TcpStream::connect(("127.0.0.1", srv.port)).is_err());
+}

@@ -132,7 +132,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 Some(_) => PathBuf::new(),
                 None => data_dir(data)?,
             };
-            emit_json(&bench_http::run(&dir, url.as_deref(), seconds, connections)?)
+            emit_json(&bench_http::run(
+                &dir,
+                url.as_deref(),
+                seconds,
+                connections,
+            )?)
         }
         Some(Command::Bench { iterations, .. }) => {
             let b = bench::run(data, iterations)?;

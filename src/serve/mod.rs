@@ -32,8 +32,6 @@ use std::time::Duration;
 
 /// Largest request body.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// A request taking longer than this is answered 408.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests handled at once; more wait.
 pub const MAX_CONCURRENT: usize = 512;
 /// How long shutdown waits for requests in flight.
@@ -107,8 +105,9 @@ fn cors(origins: &[String]) -> Result<Option<tower_http::cors::CorsLayer>> {
     ))
 }
 
-/// The router over `state`; `token`: the bearer token `/api` and `/metrics` require.
-pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
+/// The router over `state`; `token`: the bearer token `/api` and `/metrics` require; a
+/// request taking longer than `timeout` is answered 408.
+pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration) -> Router {
     let api = routes_of(guarded_routes()).layer(axum::middleware::from_fn_with_state(
         Arc::new(token),
         auth::require_token,
@@ -135,7 +134,7 @@ pub fn router(state: Arc<ServerState>, token: Option<String>) -> Router {
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            timeout,
         ))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
         .with_state(state)
@@ -225,21 +224,38 @@ pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
         .map_err(|e| eyre!("serve --bind {:?}: {e} (expected IP:PORT)", opts.bind))?;
     let token = token(opts, addr)?;
     let cors = cors(&opts.cors_origin)?;
+    if !(opts.timeout > 0.0 && opts.timeout.is_finite()) {
+        bail!(
+            "serve --timeout {}: expected a number of seconds above 0",
+            opts.timeout
+        );
+    }
+    let limits = Limits {
+        max_batch: opts.max_batch,
+        timeout: Duration::from_secs_f64(opts.timeout),
+        cors,
+    };
     // Checked before binding: a bad flag is an error, not a server that answers 503.
     global.data.bands().map_err(|e| eyre!(e))?;
     global.data.load_options().map_err(|e| eyre!(e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(global.clone(), addr, token, opts.max_batch, cors))
+    rt.block_on(serve(global.clone(), addr, token, limits))
+}
+
+/// What `serve`'s flags limit.
+struct Limits {
+    max_batch: usize,
+    timeout: Duration,
+    cors: Option<tower_http::cors::CorsLayer>,
 }
 
 async fn serve(
     global: GlobalArgs,
     addr: SocketAddr,
     token: Option<String>,
-    max_batch: usize,
-    cors: Option<tower_http::cors::CorsLayer>,
+    limits: Limits,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -252,7 +268,7 @@ async fn serve(
     };
     eprintln!("listening on http://{bound} ({auth})");
     let dir = crate::open::data_dir(&global.data)?;
-    let state = Arc::new(ServerState::new(max_batch));
+    let state = Arc::new(ServerState::new(limits.max_batch));
     let loading = state.clone();
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
@@ -272,8 +288,8 @@ async fn serve(
         let _guard = handle.enter();
         reload::spawn(loading, global, dir);
     });
-    let mut app = router(state, token);
-    if let Some(cors) = cors {
+    let mut app = router(state, token, limits.timeout);
+    if let Some(cors) = limits.cors {
         app = app.layer(cors);
     }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
