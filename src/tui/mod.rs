@@ -9,6 +9,7 @@ pub mod app;
 pub mod clipboard;
 pub mod editing;
 pub mod export;
+pub mod help;
 pub mod jobs;
 pub mod keymap;
 pub mod lifecycle;

@@ -5,9 +5,11 @@ pub mod alerts;
 pub mod categories;
 pub mod drift;
 pub mod marketplace;
+pub mod model_rows;
 pub mod models;
 pub mod seller;
 pub mod sellers;
+pub mod why;
 
 use super::app::{App, Training};
 use super::widgets::{block, resample};

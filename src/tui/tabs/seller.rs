@@ -4,8 +4,7 @@
 
 use super::{risk_placeholder, sparkline};
 use crate::config::RiskLabel;
-use crate::engine::explain::Explanation;
-use crate::engine::{ExplanationRule, OrderRow, OrderStatus, SellerDetail};
+use crate::engine::{OrderRow, OrderStatus, SellerDetail};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::Page;
@@ -15,7 +14,7 @@ use crate::tui::widgets::{
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 /// What the orders table is ordered by.
@@ -258,9 +257,6 @@ impl Page for SellerView {
     }
 }
 
-/// Formats an explanation's value.
-type Formatter = fn(Option<f64>) -> String;
-
 fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let d = &dv.detail;
@@ -348,31 +344,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         d.trend.last().map_or("", |p| p.date.as_str()),
     );
     sparkline(f, trend_area, app, " Daily mean risk ", &series, dates);
-    let mut why: Vec<Line> = d
-        .explanations
-        .iter()
-        .map(|e| why_line(e, &d.marketplace_id, t))
-        .collect();
-    if let Some(alert) = &dv.alert {
-        why.insert(
-            0,
-            Line::from(vec![
-                Span::styled("alert: ", t.warn),
-                Span::raw(alert.clone()),
-            ]),
-        );
-    }
-    if !d.drivers.is_empty() {
-        let names: Vec<String> = d
-            .drivers
-            .iter()
-            .map(|x| format!("{}: {}", x.feature, x.direction.words()))
-            .collect();
-        why.push(Line::from(vec![
-            Span::styled("drivers: ", t.header),
-            Span::raw(names.join("; ")),
-        ]));
-    }
+    let why = super::why::lines(d, dv.alert.as_deref(), t);
     f.render_widget(
         Paragraph::new(why).block(block(t, " Why (vs marketplace) ")),
         why_area,
@@ -429,58 +401,4 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         empty: "no orders in this window",
     };
     table(f, orders, t, &COLS, cells, &dv.view, text);
-}
-
-/// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
-/// its marketplace), `·` when it fires for the marketplace as much as for the seller.
-fn why_line<'a>(e: &Explanation, marketplace: &str, t: &crate::tui::theme::Theme) -> Line<'a> {
-    let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
-        ExplanationRule::ReturnRate => (
-            "Return rate",
-            |v| pct(v, "n/a"),
-            format!(">{:.0}%", 100.0 * e.threshold),
-        ),
-        ExplanationRule::CodShare => (
-            "COD share",
-            |v| pct(v, "n/a"),
-            format!(">{:.0}%", 100.0 * e.threshold),
-        ),
-        ExplanationRule::Rating => (
-            "Rating",
-            |v| num(v, 2, "n/a"),
-            format!("<{:.1}", e.threshold),
-        ),
-        ExplanationRule::MeanRisk => (
-            "Mean risk",
-            |v| pct(v, "n/a"),
-            format!(">{:.0}%", 100.0 * e.threshold),
-        ),
-    };
-    if !e.applicable {
-        return Line::from(Span::styled(
-            format!("  {label:<11}not applicable: no such column"),
-            t.dim,
-        ));
-    }
-    let (mark, style, verdict) = match (e.triggered, e.reason) {
-        (true, true) => {
-            let side = if e.rule == ExplanationRule::Rating {
-                "below"
-            } else {
-                "above"
-            };
-            ("! ", t.crit, format!("rule {rule}, {side} {marketplace}"))
-        }
-        (true, false) => ("· ", t.dim, format!("rule {rule}, {marketplace} too")),
-        _ => ("  ", t.dim, format!("rule {rule}")),
-    };
-    Line::from(vec![
-        Span::styled(mark, style),
-        Span::raw(format!(
-            "{label:<11}{:>6} vs {:>6} {marketplace}",
-            fmt(e.value),
-            fmt(e.marketplace_value),
-        )),
-        Span::styled(format!("  {verdict}"), t.dim),
-    ])
 }

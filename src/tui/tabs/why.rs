@@ -1,0 +1,94 @@
+//! The drill-down's Why panel: the alert that led here, the four rules against the seller's
+//! marketplace (a reason only when the seller is worse than its marketplace), and the model's
+//! drivers with the direction they push this seller's risk.
+
+use crate::engine::explain::Explanation;
+use crate::engine::{ExplanationRule, SellerDetail};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{num, pct};
+use ratatui::text::{Line, Span};
+
+/// Formats an explanation's value.
+type Formatter = fn(Option<f64>) -> String;
+
+/// The panel's lines for `d`, opened from `alert` when one led there.
+pub fn lines<'a>(d: &SellerDetail, alert: Option<&str>, t: &Theme) -> Vec<Line<'a>> {
+    let mut why: Vec<Line> = Vec::new();
+    if let Some(alert) = alert {
+        why.push(Line::from(vec![
+            Span::styled("alert: ", t.warn),
+            Span::raw(alert.to_string()),
+        ]));
+    }
+    why.extend(
+        d.explanations
+            .iter()
+            .map(|e| why_line(e, &d.marketplace_id, t)),
+    );
+    if !d.drivers.is_empty() {
+        let names: Vec<String> = d
+            .drivers
+            .iter()
+            .map(|x| format!("{}: {}", x.feature, x.direction.words()))
+            .collect();
+        why.push(Line::from(vec![
+            Span::styled("drivers: ", t.header),
+            Span::raw(names.join("; ")),
+        ]));
+    }
+    why
+}
+
+/// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
+/// its marketplace), `·` when it fires for the marketplace as much as for the seller.
+fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme) -> Line<'a> {
+    let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
+        ExplanationRule::ReturnRate => (
+            "Return rate",
+            |v| pct(v, "n/a"),
+            format!(">{:.0}%", 100.0 * e.threshold),
+        ),
+        ExplanationRule::CodShare => (
+            "COD share",
+            |v| pct(v, "n/a"),
+            format!(">{:.0}%", 100.0 * e.threshold),
+        ),
+        ExplanationRule::Rating => (
+            "Rating",
+            |v| num(v, 2, "n/a"),
+            format!("<{:.1}", e.threshold),
+        ),
+        ExplanationRule::MeanRisk => (
+            "Mean risk",
+            |v| pct(v, "n/a"),
+            format!(">{:.0}%", 100.0 * e.threshold),
+        ),
+    };
+    if !e.applicable {
+        return Line::from(Span::styled(
+            format!("  {label:<11}not applicable: no such column"),
+            t.dim,
+        ));
+    }
+    let (mark, style, verdict) = match (e.triggered, e.reason) {
+        (true, true) => {
+            let side = if e.rule == ExplanationRule::Rating {
+                "below"
+            } else {
+                "above"
+            };
+            ("! ", t.crit, format!("rule {rule}, {side} {marketplace}"))
+        }
+        (true, false) => ("· ", t.dim, format!("rule {rule}, {marketplace} too")),
+        _ => ("  ", t.dim, format!("rule {rule}")),
+    };
+    Line::from(vec![
+        Span::styled(mark, style),
+        Span::raw(format!(
+            "{label:<11}{:>6} vs {:>6} {marketplace}",
+            fmt(e.value),
+            fmt(e.marketplace_value),
+        )),
+        Span::styled(format!("  {verdict}"), t.dim),
+    ])
+}
