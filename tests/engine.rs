@@ -414,3 +414,67 @@ fn explanations_compare_with_the_marketplace() {
     assert!(d.orders.windows(2).all(|w| w[0].date >= w[1].date));
     assert_eq!(d.orders.len(), 100);
 }
+
+#[test]
+fn the_previous_window_is_counted_from_the_raw_orders() {
+    use returnrisk_tui::drift::stats::proportions_z_test;
+    let ds = small_dataset();
+    let scores = fake_scores(ds.orders.len(), 7);
+    let bands = RiskBands::DEFAULT;
+    let cube = Cube::build(ds, Some(&scores), bands);
+    let o = &ds.orders;
+    for window in [Window::Days(7), Window::Days(30)] {
+        for mp in [None, Some(0u16), Some(2)] {
+            let snap = snapshot(ds, &cube, None, window, mp);
+            let p = snap
+                .previous
+                .as_ref()
+                .expect("120 days reach back a whole window");
+            let Window::Days(n) = window else {
+                unreachable!()
+            };
+            let end = cube.last_day - n as i32;
+            let start = end - n as i32 + 1;
+            assert_eq!(p.end, returnrisk_tui::data::day_string(end));
+            assert_eq!(p.start, returnrisk_tui::data::day_string(start));
+            let rows: Vec<usize> = (0..o.len())
+                .filter(|&i| o.day[i] >= start && o.day[i] <= end)
+                .filter(|&i| mp.is_none_or(|m| ds.order_marketplace(i) == m))
+                .collect();
+            let labelled = rows.iter().filter(|&&i| o.returned[i].is_some()).count() as u64;
+            let returned = rows
+                .iter()
+                .filter(|&&i| o.returned[i] == Some(true))
+                .count() as u64;
+            let high = rows
+                .iter()
+                .filter(|&&i| scores.risk[i] >= bands.high)
+                .count() as u64;
+            let risk_sum: f64 = rows.iter().map(|&i| scores.risk[i]).sum();
+            assert_eq!(p.total_orders, rows.len() as u64);
+            assert_eq!((p.labelled_orders, p.returned_orders), (labelled, returned));
+            assert_eq!(p.high_risk_orders, Some(high));
+            assert!(close(p.mean_risk, ratio(risk_sum, rows.len() as f64)));
+            // The p-value is the two-proportion z-test of now vs before.
+            let want = proportions_z_test(
+                snap.returned_orders as f64,
+                snap.labelled_orders as f64,
+                returned as f64,
+                labelled as f64,
+            )
+            .map(|t| t.p_value);
+            assert!(close(p.return_rate_p, want), "{window:?} {mp:?}");
+        }
+    }
+    // No previous window for all time, nor where the data does not reach back far enough.
+    assert!(
+        snapshot(ds, &cube, None, Window::All, None)
+            .previous
+            .is_none()
+    );
+    assert!(
+        snapshot(ds, &cube, None, Window::Days(90), None)
+            .previous
+            .is_none()
+    );
+}

@@ -79,6 +79,11 @@ pub struct Cube {
     pub day_start: Vec<usize>,
     /// Whether risk sums are real (false while models are training).
     pub scored: bool,
+    /// Marketplaces in the data.
+    pub marketplaces: usize,
+    /// Each day's sums per marketplace: `daily[(d - first_day) * marketplaces + m]`; any
+    /// window's totals are a few dozen merges, whatever the number of orders.
+    pub daily: Vec<Cell>,
 }
 
 impl Cube {
@@ -148,7 +153,36 @@ impl Cube {
         while cube.day_start.len() <= n_days {
             cube.day_start.push(cube.cells.len());
         }
+        cube.marketplaces = ds.marketplaces.len();
+        cube.daily = vec![Cell::default(); n_days * cube.marketplaces];
+        for d in 0..n_days {
+            for k in cube.day_start[d]..cube.day_start[d + 1] {
+                let m = ds.sellers[cube.seller[k] as usize].marketplace as usize;
+                cube.daily[d * cube.marketplaces + m].merge(&cube.cells[k]);
+            }
+        }
         cube
+    }
+
+    /// The sums of days `from..=to` (clamped to the data) for one marketplace or all.
+    pub fn totals(&self, from: i32, to: i32, marketplace: Option<u16>) -> Cell {
+        let mut total = Cell::default();
+        if self.daily.is_empty() {
+            return total;
+        }
+        let (a, b) = (from.max(self.first_day), to.min(self.last_day));
+        for day in a..=b {
+            let row = (day - self.first_day) as usize * self.marketplaces;
+            match marketplace {
+                Some(m) => total.merge(&self.daily[row + m as usize]),
+                None => {
+                    for c in &self.daily[row..row + self.marketplaces] {
+                        total.merge(c);
+                    }
+                }
+            }
+        }
+        total
     }
 
     /// Cell range of days `from..=to` (day numbers, clamped to the data).

@@ -6,6 +6,7 @@ pub mod cube;
 pub mod direction;
 pub mod explain;
 pub mod health;
+pub mod period;
 pub mod seller;
 pub mod snapshot;
 pub mod stats;

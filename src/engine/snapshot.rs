@@ -177,6 +177,19 @@ pub struct Snapshot {
     pub sellers: Vec<SellerStats>,
     /// Alerts, most severe first.
     pub alerts: Vec<Alert>,
+    /// The same figures for the window of equal length before this one (`null` for all
+    /// time, a category's numbers, or data that does not reach back that far).
+    pub previous: Option<super::period::Previous>,
+}
+
+impl Snapshot {
+    /// The window in words: `30d`, or `all time`.
+    pub fn window_label(&self) -> String {
+        match self.window.as_str() {
+            "all" => "all time".into(),
+            w => format!("{w}d"),
+        }
+    }
 }
 
 /// Per-query accumulators.
@@ -411,6 +424,10 @@ pub fn snapshot_in(
         trend,
         categories,
         sellers,
+        previous: match scope.category {
+            None => super::period::previous(cube, window, start, marketplace, &w.total),
+            Some(_) => None,
+        },
         alerts,
     }
 }

@@ -27,6 +27,9 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
     if let Some(m) = &s.marketplace_definition {
         let _ = writeln!(out, "Marketplaces: {m}");
     }
+    if let Some(p) = &s.previous {
+        let _ = writeln!(out, "{}", p.summary(s));
+    }
     let health = match (s.health_score, s.health.band) {
         (Some(h), Some(b)) => format!("{h:.0}/100 ({b})"),
         _ => "n/a".into(),

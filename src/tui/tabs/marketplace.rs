@@ -24,7 +24,7 @@ impl Page for MarketplaceTab {
 fn draw(f: &mut Frame, area: Rect, app: &App) {
     let tall = area.height >= 26;
     let [top, mid, bottom] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Length(if tall { 10 } else { 7 }),
         Constraint::Min(4),
     ])
@@ -119,6 +119,13 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
     let b = block(t, " Key numbers ");
     let inner = b.inner(area);
     f.render_widget(b, area);
+    // The last line compares with the window before (n/a for all time).
+    let [inner, vs] = Layout::vertical([Constraint::Length(3), Constraint::Length(1)]).areas(inner);
+    let compared = match &s.previous {
+        Some(p) => p.summary(s),
+        None => "no previous window to compare with".into(),
+    };
+    f.render_widget(Paragraph::new(Span::styled(compared, t.dim)), vs);
     let areas = Layout::horizontal([Constraint::Ratio(1, 3); 3])
         .spacing(1)
         .split(inner);
