@@ -384,3 +384,52 @@ fn small_sellers_rank_last_on_means_until_the_guard_is_lifted() {
         assert!(sum_for(&s.id) <= top_sum + 1e-9, "{} beats {top}", s.id);
     }
 }
+
+#[test]
+fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::Change {
+        press(&mut a, Command::Sort);
+    }
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "mi 0");
+    press(&mut a, Command::EditDone);
+    let ds = &a.engine.data;
+    let scores = a.engine.scores.as_ref().unwrap();
+    let last = a.engine.cube.last_day;
+    let mean = |s: u32, from: i32, to: i32| {
+        let r: Vec<f64> = (0..ds.orders.len())
+            .filter(|&i| {
+                ds.orders.seller[i] == s && ds.orders.day[i] >= from && ds.orders.day[i] <= to
+            })
+            .map(|i| scores.risk[i])
+            .collect();
+        r.iter().sum::<f64>() / r.len() as f64
+    };
+    let rows = a.sellers.rows(&a);
+    let top = rows[0];
+    let s = ds.seller_index(&top.seller_id).unwrap() as u32;
+    let want = mean(s, last - 29, last) - mean(s, last - 59, last - 30);
+    let got = a.sellers.risk_change(top, &a).unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    // Largest rise first, and the deteriorating sellers the generator makes rise most.
+    let changes: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| a.sellers.risk_change(r, &a))
+        .collect();
+    assert!(changes.windows(2).all(|w| w[0] >= w[1]), "{changes:?}");
+    let top4: Vec<&str> = rows[..4].iter().map(|r| r.seller_id.as_str()).collect();
+    assert!(top4.contains(&"S026"), "{top4:?}");
+    // All time has no window before: n/a.
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    a.update(Action::Command(Command::PrevWindow));
+    a.update(Action::Command(Command::PrevWindow));
+    assert_eq!(a.window, Window::All);
+    assert!(
+        a.sellers
+            .rows(&a)
+            .iter()
+            .all(|r| a.sellers.risk_change(r, &a).is_none())
+    );
+}

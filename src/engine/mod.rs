@@ -195,6 +195,20 @@ impl Engine {
         snap
     }
 
+    /// The sellers' and categories' sums over the window before `window` (for change columns).
+    pub fn previous_groups(
+        &self,
+        window: Window,
+        marketplace: Option<u16>,
+        category: Option<u16>,
+    ) -> Option<period::PreviousGroups> {
+        let scope = Scope {
+            marketplace,
+            category,
+        };
+        period::previous_groups(&self.data, &self.cube, window, scope)
+    }
+
     /// A snapshot restricted to one category (its sellers' numbers count only that category).
     pub fn category_snapshot(
         &self,

@@ -4,6 +4,7 @@
 //! z-test, two-sided p-value). Read from the cube's daily totals: a few dozen merges.
 
 use super::cube::{Cell, Cube};
+use super::snapshot::Scope;
 use super::window::Window;
 use crate::drift::stats::proportions_z_test;
 use serde::Serialize;
@@ -133,4 +134,58 @@ impl Previous {
             now.window_label()
         )
     }
+}
+
+/// Every seller's and category's sums over the window before `window` (same scope), for the
+/// tables' change columns.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreviousGroups {
+    /// By seller index.
+    pub sellers: Vec<Cell>,
+    /// By category index.
+    pub categories: Vec<Cell>,
+    /// Whether the cube is scored (risk changes are n/a otherwise).
+    pub scored: bool,
+}
+
+impl PreviousGroups {
+    /// The change of mean risk of seller `s` (index) from before to `now`, in 0-1.
+    pub fn seller_risk_change(&self, s: usize, now: Option<f64>) -> Option<f64> {
+        let before = self.sellers.get(s)?.mean_risk().filter(|_| self.scored)?;
+        Some(now? - before)
+    }
+
+    /// The same for category `c`.
+    pub fn category_risk_change(&self, c: usize, now: Option<f64>) -> Option<f64> {
+        let before = self
+            .categories
+            .get(c)?
+            .mean_risk()
+            .filter(|_| self.scored)?;
+        Some(now? - before)
+    }
+}
+
+/// The groups' sums over the window before `window` (`None` for all time or when the data
+/// does not reach back a whole window).
+pub fn previous_groups(
+    ds: &crate::data::Dataset,
+    cube: &Cube,
+    window: Window,
+    scope: Scope,
+) -> Option<PreviousGroups> {
+    let Window::Days(n) = window else {
+        return None;
+    };
+    let start = window.start_day(cube.last_day, cube.first_day);
+    let (from, to) = (start - n as i32, start - 1);
+    if from < cube.first_day {
+        return None;
+    }
+    let (sellers, categories) = super::snapshot::group_sums(ds, cube, from, to, scope);
+    Some(PreviousGroups {
+        sellers,
+        categories,
+        scored: cube.scored,
+    })
 }

@@ -213,6 +213,18 @@ pub struct Scope {
     pub category: Option<u16>,
 }
 
+/// Every seller's and category's sums over days `start..=end` inside the scope.
+pub(crate) fn group_sums(
+    ds: &Dataset,
+    cube: &Cube,
+    start: i32,
+    end: i32,
+    scope: Scope,
+) -> (Vec<Cell>, Vec<Cell>) {
+    let w = walk(ds, cube, start, end, scope);
+    (w.per_seller, w.per_category)
+}
+
 /// Sums the cube's cells over the window's days, for cells inside the scope.
 fn walk(ds: &Dataset, cube: &Cube, start: i32, end: i32, scope: Scope) -> Walk {
     let n_days = (end - start + 1).max(0) as usize;

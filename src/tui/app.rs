@@ -57,6 +57,8 @@ pub struct App {
     pub marketplace: Option<u16>,
     /// Numbers for (window, marketplace).
     pub snap: Snapshot,
+    /// Sellers' and categories' sums over the window before (the tables' change columns).
+    pub previous: Option<crate::engine::period::PreviousGroups>,
     /// Current tab.
     pub tab: Tab,
     /// The Marketplace tab.
@@ -117,6 +119,7 @@ impl App {
     /// A new app over `engine`.
     pub fn new(engine: Engine, keymap: KeyMap, theme: Theme, window: Window) -> App {
         let snap = engine.snapshot_at(window, None);
+        let previous = engine.previous_groups(window, None, None);
         let load_warning = engine.load_report.summary();
         let data_label = engine.data.dir.display().to_string();
         App {
@@ -126,6 +129,7 @@ impl App {
             window,
             marketplace: None,
             snap,
+            previous,
             tab: Tab::Marketplace,
             market_tab: MarketplaceTab,
             sellers: SellersTab::default(),
@@ -234,11 +238,17 @@ impl App {
     /// Recomputes everything for the current window and marketplace.
     pub(super) fn recompute(&mut self) {
         self.snap = self.engine.snapshot_at(self.window, self.marketplace);
+        self.previous = self
+            .engine
+            .previous_groups(self.window, self.marketplace, None);
         if let Some((cat, _)) = self.sellers.scope {
             let s = self
                 .engine
                 .category_snapshot(self.window, self.marketplace, cat);
             self.sellers.scope = Some((cat, s));
+            self.sellers.scope_previous =
+                self.engine
+                    .previous_groups(self.window, self.marketplace, Some(cat));
         }
         if let Some(v) = &mut self.seller
             && let Ok(fresh) = self.engine.seller_detail(&v.detail.seller_id, self.window)

@@ -122,6 +122,10 @@ impl App {
                 .category_snapshot(self.window, self.marketplace, c);
             (c, s)
         });
+        self.sellers.scope_previous = scope.and_then(|c| {
+            self.engine
+                .previous_groups(self.window, self.marketplace, Some(c))
+        });
         self.sellers.view.cursor.reset();
     }
 

@@ -33,6 +33,11 @@ pub fn pct(v: Option<f64>, placeholder: &str) -> String {
     v.map_or_else(|| placeholder.to_string(), |v| format!("{:.1}%", 100.0 * v))
 }
 
+/// A change of a rate in points (`+2.3`), or `n/a`.
+pub fn points(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{:+.1}", 100.0 * v))
+}
+
 /// A number with `d` decimals, or `placeholder`.
 pub fn num(v: Option<f64>, d: usize, placeholder: &str) -> String {
     v.map_or_else(|| placeholder.to_string(), |v| format!("{v:.d$}"))

@@ -7,7 +7,7 @@ use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
-use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
+use crate::tui::widgets::{Col, TableText, col, int, num, pct, points, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -19,6 +19,8 @@ pub enum CategorySort {
     Risk,
     /// Expected returns (the sum of risk).
     Expected,
+    /// Change of mean risk since the window before.
+    Change,
     /// Orders.
     Orders,
     /// Return rate.
@@ -35,6 +37,7 @@ impl SortKey for CategorySort {
     const ALL: &'static [Self] = &[
         Self::Risk,
         Self::Expected,
+        Self::Change,
         Self::Orders,
         Self::ReturnRate,
         Self::High,
@@ -47,12 +50,13 @@ impl SortKey for CategorySort {
     }
 }
 
-const COLS: [Col<CategorySort>; 8] = [
+const COLS: [Col<CategorySort>; 9] = [
     sorted("Category", 14, false, 9, CategorySort::Category),
     sorted("Orders", 8, true, 8, CategorySort::Orders),
     sorted("Return", 8, true, 7, CategorySort::ReturnRate),
     sorted("Risk", 9, true, 9, CategorySort::Risk),
     sorted("Exp.ret", 8, true, 5, CategorySort::Expected),
+    sorted("ΔRisk", 7, true, 6, CategorySort::Change),
     sorted("High", 8, true, 6, CategorySort::High),
     sorted("Trend", 8, true, 5, CategorySort::Trend),
     col("Returned", 9, true, 2),
@@ -68,13 +72,13 @@ pub struct CategoriesTab {
 impl CategoriesTab {
     /// The categories shown: filtered and sorted.
     pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a CategoryStats> {
-        category_rows(&app.snap.categories, &self.view)
+        category_rows(&app.snap.categories, &self.view, &|c| risk_change(app, c))
     }
 
     /// Selects `name` (clearing the filter if it hides it).
     pub fn select(&mut self, app_categories: &[CategoryStats], name: &str) {
         let find = |v: &TableView<CategorySort>| {
-            category_rows(app_categories, v)
+            category_rows(app_categories, v, &|_| None)
                 .iter()
                 .position(|c| c.category == name)
         };
@@ -85,10 +89,25 @@ impl CategoriesTab {
     }
 }
 
-/// `all` narrowed by the filter and sorted.
+/// The index of `c`'s category in the data.
+fn index_of(app: &App, c: &CategoryStats) -> Option<usize> {
+    let cats = &app.engine.data.categories;
+    cats.iter().position(|n| *n == c.category)
+}
+
+/// The change of `c`'s mean risk since the window before.
+pub fn risk_change(app: &App, c: &CategoryStats) -> Option<f64> {
+    let i = index_of(app, c)?;
+    app.previous
+        .as_ref()?
+        .category_risk_change(i, c.stats.mean_risk)
+}
+
+/// `all` narrowed by the filter and sorted (`change`: a category's change of mean risk).
 pub fn category_rows<'a>(
     all: &'a [CategoryStats],
     v: &TableView<CategorySort>,
+    change: &dyn Fn(&CategoryStats) -> Option<f64>,
 ) -> Vec<&'a CategoryStats> {
     let mut rows: Vec<&CategoryStats> = all
         .iter()
@@ -101,6 +120,7 @@ pub fn category_rows<'a>(
             CategorySort::Expected => {
                 opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
             }
+            CategorySort::Change => opt_cmp(change(a), change(b), r),
             CategorySort::Orders => {
                 opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
             }
@@ -130,6 +150,7 @@ impl Page for CategoriesTab {
                     (pct(c.stats.return_rate, "n/a"), t.text),
                     (pct(c.stats.mean_risk, ph), t.text),
                     (num(c.stats.expected_returns, 1, ph), t.text),
+                    (points(risk_change(app, c)), t.text),
                     (pct(c.stats.high_risk_share, ph), t.text),
                     (
                         trend(t, c.stats.risk_slope, c.stats.risk_slope_se, days, ph),
@@ -175,13 +196,7 @@ impl Page for CategoriesTab {
 
     fn open(&self, app: &App) -> Option<Goto> {
         let c = self.rows(app).get(self.view.cursor.selected).copied()?;
-        let i = app
-            .engine
-            .data
-            .categories
-            .iter()
-            .position(|n| *n == c.category)?;
-        Some(Goto::CategorySellers(i as u16))
+        Some(Goto::CategorySellers(index_of(app, c)? as u16))
     }
 
     fn export(&self, app: &App) -> Option<ExportTable> {
@@ -195,6 +210,7 @@ impl Page for CategoriesTab {
                     opt(c.stats.return_rate),
                     opt(c.stats.mean_risk),
                     opt(c.stats.expected_returns),
+                    opt(risk_change(app, c)),
                     opt(c.stats.revenue_at_risk),
                     opt(c.stats.high_risk_share),
                     opt(c.stats.risk_slope),
@@ -209,6 +225,7 @@ impl Page for CategoriesTab {
                 "return_rate",
                 "mean_risk",
                 "expected_returns",
+                "mean_risk_change",
                 "revenue_at_risk",
                 "high_risk_share",
                 "risk_slope",

@@ -8,7 +8,7 @@ use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp, text_cmp};
-use crate::tui::widgets::{Col, TableText, col, int, num, pct, sorted, table, trend};
+use crate::tui::widgets::{Col, TableText, col, int, num, pct, points, sorted, table, trend};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -20,6 +20,8 @@ pub enum SellerSort {
     Risk,
     /// Expected returns (the sum of risk): the seller's weight in the returns to come.
     Expected,
+    /// Change of mean risk since the window before, largest rise first.
+    Change,
     /// Revenue at risk (risk x price).
     AtRisk,
     /// Orders in the window.
@@ -42,6 +44,7 @@ impl SortKey for SellerSort {
     const ALL: &'static [Self] = &[
         Self::Risk,
         Self::Expected,
+        Self::Change,
         Self::AtRisk,
         Self::Orders,
         Self::ReturnRate,
@@ -63,7 +66,13 @@ impl SellerSort {
     pub fn is_mean(self) -> bool {
         matches!(
             self,
-            Self::Risk | Self::ReturnRate | Self::High | Self::Cod | Self::Rating | Self::Trend
+            Self::Risk
+                | Self::Change
+                | Self::ReturnRate
+                | Self::High
+                | Self::Cod
+                | Self::Rating
+                | Self::Trend
         )
     }
 }
@@ -72,7 +81,7 @@ impl SellerSort {
 /// sorts (they are still listed).
 pub const MIN_ORDERS_TO_RANK: u64 = 20;
 
-const COLS: [Col<SellerSort>; 13] = [
+const COLS: [Col<SellerSort>; 14] = [
     sorted("Seller", 7, false, 9, SellerSort::Seller),
     col("Name", 16, false, 2),
     col("Mkt", 5, false, 3),
@@ -80,6 +89,7 @@ const COLS: [Col<SellerSort>; 13] = [
     sorted("Return", 7, true, 7, SellerSort::ReturnRate),
     sorted("Risk", 8, true, 9, SellerSort::Risk),
     sorted("Exp.ret", 7, true, 7, SellerSort::Expected),
+    sorted("ΔRisk", 6, true, 6, SellerSort::Change),
     sorted("At risk", 8, true, 5, SellerSort::AtRisk),
     sorted("High", 6, true, 6, SellerSort::High),
     sorted("COD", 6, true, 4, SellerSort::Cod),
@@ -99,6 +109,8 @@ pub struct SellersTab {
     pub band: Option<RiskLabel>,
     /// Sellers with fewer orders rank last on mean-based sorts (`:minorders N`; 0: off).
     pub min_orders: u64,
+    /// The category scope's sums over the window before (its change column).
+    pub scope_previous: Option<crate::engine::period::PreviousGroups>,
 }
 
 impl Default for SellersTab {
@@ -108,6 +120,7 @@ impl Default for SellersTab {
             scope: None,
             band: None,
             min_orders: MIN_ORDERS_TO_RANK,
+            scope_previous: None,
         }
     }
 }
@@ -119,6 +132,16 @@ impl SellersTab {
             Some((_, s)) => &s.sellers,
             None => &app.snap.sellers,
         }
+    }
+
+    /// The change of `s`'s mean risk since the window before (in its scope).
+    pub fn risk_change(&self, s: &SellerStats, app: &App) -> Option<f64> {
+        let previous = match &self.scope {
+            Some(_) => self.scope_previous.as_ref(),
+            None => app.previous.as_ref(),
+        }?;
+        let i = app.engine.data.seller_index(&s.seller_id)?;
+        previous.seller_risk_change(i, s.stats.mean_risk)
     }
 
     /// The sellers shown: filtered and sorted.
@@ -160,6 +183,7 @@ pub fn seller_rows<'a>(
                     opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
                 }
                 SellerSort::AtRisk => opt_cmp(a.stats.revenue_at_risk, b.stats.revenue_at_risk, r),
+                SellerSort::Change => opt_cmp(tab.risk_change(a, app), tab.risk_change(b, app), r),
                 SellerSort::Orders => {
                     opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
                 }
@@ -200,6 +224,7 @@ impl Page for SellersTab {
                         band_style(app, s.stats.mean_risk),
                     ),
                     (num(s.stats.expected_returns, 1, ph), t.text),
+                    (points(self.risk_change(s, app)), t.text),
                     (
                         s.stats
                             .revenue_at_risk
@@ -289,6 +314,7 @@ impl Page for SellersTab {
                     opt(s.stats.return_rate),
                     opt(s.stats.mean_risk),
                     opt(s.stats.expected_returns),
+                    opt(self.risk_change(s, app)),
                     opt(s.stats.revenue_at_risk),
                     opt(s.stats.high_risk_share),
                     opt(s.cod_share),
@@ -312,6 +338,7 @@ impl Page for SellersTab {
                 "return_rate",
                 "mean_risk",
                 "expected_returns",
+                "mean_risk_change",
                 "revenue_at_risk",
                 "high_risk_share",
                 "cod_share",
