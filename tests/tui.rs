@@ -508,3 +508,28 @@ fn windows_and_marketplaces_cycle_both_ways() {
     assert_eq!(a.marketplace, None);
     assert_eq!(a.snap.marketplace, "all");
 }
+
+#[test]
+fn pending_returns_sum_the_risks_of_the_orders_without_an_outcome() {
+    let a = app();
+    let ds = &a.engine.data;
+    let scores = a.engine.scores.as_ref().unwrap();
+    for (mp, snap) in [
+        (None, a.engine.snapshot_at(Window::Days(7), None)),
+        (Some(1u16), a.engine.snapshot_at(Window::All, Some(1))),
+    ] {
+        let pending: Vec<usize> = (0..ds.orders.len())
+            .filter(|&i| ds.orders.returned[i].is_none())
+            .filter(|&i| mp.is_none_or(|m| ds.order_marketplace(i) == m))
+            .collect();
+        let p = snap.pending_returns.unwrap();
+        assert_eq!(p.orders, pending.len() as u64);
+        let expected: f64 = pending.iter().map(|&i| scores.risk[i]).sum();
+        assert!(
+            (p.expected - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            p.expected
+        );
+        assert!(p.low as f64 <= p.expected && p.expected <= p.high as f64);
+    }
+}

@@ -6,6 +6,7 @@ pub mod cube;
 pub mod direction;
 pub mod explain;
 pub mod health;
+pub mod pending;
 pub mod period;
 pub mod seller;
 pub mod snapshot;
@@ -55,6 +56,8 @@ pub struct Prepared {
     pub scores: Scores,
     /// The cube built from those scores.
     pub cube: Cube,
+    /// Returns to come from the pending orders (all marketplaces, then each).
+    pub pending: Vec<pending::PendingReturns>,
     /// Drift of the last [`DRIFT_CURRENT_DAYS`] days against the models' training period.
     pub drift: Option<DriftReport>,
     /// The same for the last [`DRIFT_SHORT_DAYS`] days (the dashboard's 7-day window).
@@ -82,6 +85,7 @@ impl Prepared {
         let cube = Cube::build(data, Some(&scores), bands);
         Prepared {
             data_fingerprint: data.fingerprint,
+            pending: pending_by_marketplace(data, &scores),
             models,
             scores,
             cube,
@@ -105,6 +109,9 @@ pub struct Engine {
     pub scores: Option<Scores>,
     /// The pre-aggregation every query reads.
     pub cube: Cube,
+    /// Returns to come from the pending orders: all marketplaces first, then each (empty
+    /// without scores). They do not depend on the window.
+    pub pending: Vec<pending::PendingReturns>,
     /// Drift of the last 30 days against the training period (once models exist).
     pub drift: Option<DriftReport>,
     /// Drift of the last 7 days.
@@ -131,6 +138,7 @@ impl Engine {
             models: None,
             scores: None,
             cube,
+            pending: Vec::new(),
             drift: None,
             drift_short: None,
             seller_orders,
@@ -145,6 +153,7 @@ impl Engine {
 
     /// Swaps in models prepared elsewhere (for example on a background thread).
     pub fn install(&mut self, p: Prepared) {
+        self.pending = p.pending;
         self.cube = p.cube;
         self.drift = p.drift;
         self.drift_short = p.drift_short;
@@ -187,6 +196,10 @@ impl Engine {
             window,
             marketplace,
         );
+        snap.pending_returns = self
+            .pending
+            .get(marketplace.map_or(0, |m| m as usize + 1))
+            .cloned();
         if let Some(d) = &self.drift {
             let id = marketplace.map(|m| self.data.marketplaces[m as usize].as_str());
             snap.alerts.extend(alerts::drift_alerts(d, id));
@@ -222,4 +235,22 @@ impl Engine {
         };
         snapshot_in(&self.data, &self.cube, self.models.as_ref(), window, scope)
     }
+}
+
+/// [`pending::PendingReturns`] of every marketplace's pending orders, all marketplaces first.
+fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::PendingReturns> {
+    let n = ds.marketplaces.len();
+    let mut risk = vec![Vec::new(); n + 1];
+    let mut price = vec![Vec::new(); n + 1];
+    let o = &ds.orders;
+    for i in (0..o.len()).filter(|&i| o.returned[i].is_none()) {
+        for scope in [0, ds.order_marketplace(i) as usize + 1] {
+            risk[scope].push(scores.risk[i]);
+            price[scope].push(o.price[i]);
+        }
+    }
+    risk.iter()
+        .zip(&price)
+        .map(|(r, p)| pending::pending_returns(r, p))
+        .collect()
 }

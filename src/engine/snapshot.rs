@@ -180,6 +180,9 @@ pub struct Snapshot {
     /// The same figures for the window of equal length before this one (`null` for all
     /// time, a category's numbers, or data that does not reach back that far).
     pub previous: Option<super::period::Previous>,
+    /// Returns to come from the pending orders of the marketplace filter (whatever the
+    /// window; `null` without scores).
+    pub pending_returns: Option<super::pending::PendingReturns>,
 }
 
 impl Snapshot {
@@ -436,6 +439,7 @@ pub fn snapshot_in(
         trend,
         categories,
         sellers,
+        pending_returns: None,
         previous: match scope.category {
             None => super::period::previous(cube, window, start, marketplace, &w.total),
             Some(_) => None,

@@ -30,6 +30,18 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
     if let Some(p) = &s.previous {
         let _ = writeln!(out, "{}", p.summary(s));
     }
+    if let Some(p) = &s.pending_returns {
+        let _ = writeln!(
+            out,
+            "Pending: {} orders; expected returns {:.0} (90%: {}-{}{}), value at risk {:.0}",
+            p.orders,
+            p.expected,
+            p.low,
+            p.high,
+            if p.exact { "" } else { ", normal approx." },
+            p.revenue_at_risk
+        );
+    }
     let health = match (s.health_score, s.health.band) {
         (Some(h), Some(b)) => format!("{h:.0}/100 ({b})"),
         _ => "n/a".into(),
