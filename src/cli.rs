@@ -319,6 +319,26 @@ pub enum Command {
         #[command(flatten)]
         query: QueryArgs,
     },
+    /// Forecast of returns: those still to come from pending orders, and the orders (and
+    /// returns) of the next days, with 90% intervals; `--backtest` replays it on the data.
+    Forecast {
+        /// Days ahead: 7 or 30.
+        #[arg(long, default_value_t = 7, value_parser = parse_current)]
+        horizon: u32,
+        /// One marketplace (default: all, then each).
+        #[arg(long, conflicts_with = "seller")]
+        marketplace: Option<String>,
+        /// One seller (a volume forecast when it has the history for one).
+        #[arg(long)]
+        seller: Option<String>,
+        /// Replay the last 8 weekly origins on the data: MASE against seasonal naive,
+        /// interval coverage, then-pending orders' returns predicted vs actual.
+        #[arg(long, conflicts_with_all = ["seller", "marketplace"])]
+        backtest: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Train a new run, register its models, print their holdout metrics and the decisions.
     Train {
         /// Output format.
@@ -337,6 +357,10 @@ pub enum Command {
         /// read it from a file, or `-` to read it from stdin.
         #[arg(long, value_name = "JSON|@FILE|-")]
         order: Option<String>,
+        /// With --order: each feature's exact contribution to the risk (TreeSHAP), which
+        /// with the model's expected value adds up to the risk.
+        #[arg(long, requires = "order")]
+        explain: bool,
     },
     /// Data drift: the model's training period vs the last 7 or 30 days, per column.
     Drift {
@@ -424,6 +448,7 @@ impl Command {
             Command::Seller { .. } => "seller",
             Command::Train { .. } => "train",
             Command::Predict { .. } => "predict",
+            Command::Forecast { .. } => "forecast",
             Command::Drift { .. } => "drift",
             Command::Runs { .. } => "runs",
             Command::Models { .. } => "models",

@@ -78,8 +78,43 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 Format::Csv => emit(&report::seller_csv(&detail)),
             }
         }
+        Some(Command::Forecast {
+            horizon,
+            marketplace,
+            seller,
+            backtest,
+            format,
+        }) => {
+            if let Some(id) = &seller {
+                check_seller_arg(id)?;
+            }
+            let check = |ds: &Dataset| {
+                known_marketplace(ds, marketplace.as_deref())?;
+                seller.as_deref().map_or(Ok(()), |id| known_seller(ds, id))
+            };
+            let engine = open_without_drift(data, &check)?;
+            if backtest {
+                let b = engine.backtest(horizon);
+                return match format {
+                    Format::Table => emit(&report::backtest_table(&b)),
+                    Format::Json => emit_json(&b),
+                    Format::Csv => emit(&report::backtest_csv(&b)),
+                };
+            }
+            let f = engine.forecast(horizon, marketplace.as_deref(), seller.as_deref())?;
+            match format {
+                Format::Table => emit(&report::forecast_table(&f)),
+                Format::Json => emit_json(&f),
+                Format::Csv => emit(&report::forecast_csv(&f)),
+            }
+        }
         Some(Command::Train { format }) => lifecycle::train(data, format),
-        Some(Command::Predict { out, seller, order }) => predict::predict(data, out, seller, order),
+        Some(Command::Predict {
+            out,
+            seller,
+            order,
+            explain,
+        }) => predict::predict(data, out, seller, order, explain),
         Some(Command::Drift {
             current,
             marketplace,

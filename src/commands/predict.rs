@@ -29,7 +29,11 @@ pub(super) fn predict(
     out: Option<PathBuf>,
     seller: Option<String>,
     order: Option<String>,
+    explain: bool,
 ) -> Result<()> {
+    if explain && order.is_none() {
+        bail!("--explain explains one order: give it with --order JSON|@FILE|-");
+    }
     if let Some(arg) = order {
         // Validate the input before any loading or training.
         let schema = crate::data::schema::load_schema(&data_dir(data)?)?;
@@ -48,14 +52,24 @@ pub(super) fn predict(
         let (model, name) = loaded.models.model_for(&seller_id);
         let risk = model.score(&features);
         let version = loaded.models.version_of(name);
-        return emit_json(&serde_json::json!({
+        let mut answer = serde_json::json!({
             "seller_id": seller_id,
             "model": name,
             "model_version": version.map(|v| v.version),
             "run_id": version.map(|v| v.run_id.as_str()),
             "risk_score": risk,
             "risk_label": loaded.bands.label(risk).as_str(),
-        }));
+        });
+        if explain {
+            let why = model.explain(&features).ok_or_else(|| {
+                eyre!(
+                    "model {name} was saved without the node covers explanations need \
+                     (trained by an older version): run `returnrisk-tui train` to retrain it"
+                )
+            })?;
+            answer["explanation"] = serde_json::to_value(why)?;
+        }
+        return emit_json(&answer);
     }
     let Some(out) = out else {
         bail!(

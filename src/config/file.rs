@@ -85,6 +85,8 @@ pub struct KeysConfig {
     pub export: String,
     /// Retrain the models.
     pub retrain: String,
+    /// Order pane: start or end the what-if.
+    pub what_if: String,
     /// Drill-down: cycle the category filter.
     pub order_category: String,
     /// Drill-down: cycle the status filter.
@@ -200,7 +202,7 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 22] {
+    pub fn entries(&self) -> [(&'static str, &str); 23] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
@@ -217,6 +219,7 @@ impl KeysConfig {
             ("clear_chips", &self.clear_chips),
             ("export", &self.export),
             ("retrain", &self.retrain),
+            ("what_if", &self.what_if),
             ("order_category", &self.order_category),
             ("order_status", &self.order_status),
             ("order_payment", &self.order_payment),

@@ -2,10 +2,14 @@
 //! for window W and marketplace M" without rescanning orders. Knows nothing of the terminal.
 
 pub mod alerts;
+pub mod backtest;
 pub mod cube;
 pub mod direction;
+pub mod ets;
 pub mod explain;
+pub mod forecast;
 pub mod health;
+pub mod order;
 pub mod pending;
 pub mod period;
 pub mod seller;

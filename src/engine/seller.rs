@@ -83,7 +83,13 @@ pub struct SellerDetail {
     pub drivers: Vec<SellerDriver>,
     /// Orders in the window, newest first.
     pub orders: Vec<OrderRow>,
+    /// Returns to come from its pending orders and, with the history for one, its orders
+    /// of the next [`SELLER_FORECAST_DAYS`] days (whatever the window).
+    pub forecast: super::forecast::ScopeForecast,
 }
+
+/// Days ahead of the drill-down's forecast.
+pub const SELLER_FORECAST_DAYS: u32 = 7;
 
 /// Order `i`'s features other than its category and price (shown on their own), by name.
 fn order_features(
@@ -210,6 +216,7 @@ impl Engine {
             model_metrics,
             trend,
             orders,
+            forecast: self.seller_forecast(si, SELLER_FORECAST_DAYS),
         })
     }
 }

@@ -260,6 +260,11 @@ impl FeatureEncoder {
         })
     }
 
+    /// The feature each encoded column comes from (a missing-flag column, its feature's).
+    pub fn column_features(&self) -> Vec<usize> {
+        (0..self.features.len()).chain(self.flags()).collect()
+    }
+
     /// The encoded columns' names (for drivers).
     pub fn column_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.features.iter().map(|f| f.name.clone()).collect();

@@ -68,9 +68,49 @@ pub struct Node {
 pub struct CompactTree {
     /// Nodes in breadth-first order.
     pub nodes: Vec<Node>,
+    /// Training rows that reach each node (its cover), for exact contributions
+    /// ([`super::shap`]); empty in models saved before covers were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<u32>,
 }
 
 impl CompactTree {
+    /// The node a row ends in.
+    #[inline]
+    pub fn leaf_of(&self, x: &[f64]) -> usize {
+        let mut i = 0;
+        let mut node = &self.nodes[0];
+        while node.feature != LEAF {
+            i = node.left as usize + usize::from(x[node.feature as usize] > node.value);
+            node = &self.nodes[i];
+        }
+        i
+    }
+
+    /// Whether node `i` is a leaf.
+    #[inline]
+    pub fn is_leaf(&self, i: usize) -> bool {
+        self.nodes[i].feature == LEAF
+    }
+
+    /// Counts the rows of `x` that pass through each node into [`Self::cover`].
+    fn count_covers(&mut self, x: &FeatureMatrix) {
+        let mut cover = vec![0u32; self.nodes.len()];
+        for r in 0..x.rows() {
+            let row = x.row(r);
+            let mut i = 0;
+            loop {
+                cover[i] += 1;
+                let n = &self.nodes[i];
+                if n.feature == LEAF {
+                    break;
+                }
+                i = n.left as usize + usize::from(row[n.feature as usize] > n.value);
+            }
+        }
+        self.cover = cover;
+    }
+
     #[inline]
     fn predict(&self, x: &[f64]) -> f64 {
         let mut node = &self.nodes[0];
@@ -143,7 +183,10 @@ pub fn fit(x: &FeatureMatrix, y: &[f64], params: &ForestParams) -> Result<Fitted
     let impurity_importance = rf
         .compute_feature_importances()
         .map_err(|e| ForestError::Fit(e.to_string()))?;
-    let forest = compact(&rf, impurity_importance)?;
+    let mut forest = compact(&rf, impurity_importance)?;
+    for tree in &mut forest.trees {
+        tree.count_covers(x);
+    }
     Ok(Fitted {
         forest,
         oob: oob
@@ -222,7 +265,10 @@ fn compact_tree(src: &[SmartNode]) -> Result<CompactTree, ForestError> {
         };
         slot += 1;
     }
-    Ok(CompactTree { nodes })
+    Ok(CompactTree {
+        nodes,
+        cover: Vec::new(),
+    })
 }
 
 impl CompactForest {
@@ -259,12 +305,13 @@ impl CompactForest {
     }
 
     /// Whether every tree is well formed: non-empty, children inside the tree and after their
-    /// parent (so every walk ends), features below `width`. A model file that fails this is
-    /// not used.
+    /// parent (so every walk ends), features below `width`, covers (when kept) one per node
+    /// and each split's the sum of its children's. A model file that fails this is not used.
     pub fn is_valid(&self, width: usize) -> bool {
         !self.trees.is_empty()
             && self.trees.iter().all(|t| {
                 !t.nodes.is_empty()
+                    && covers_add_up(t)
                     && t.nodes.iter().enumerate().all(|(i, n)| {
                         n.feature == LEAF
                             || ((n.feature as usize) < width
@@ -273,6 +320,22 @@ impl CompactForest {
                     })
             })
     }
+}
+
+/// Whether a tree's covers are absent, or one per node with every split's cover the sum of
+/// its children's (what [`super::shap`] relies on).
+fn covers_add_up(t: &CompactTree) -> bool {
+    if t.cover.is_empty() {
+        return true;
+    }
+    t.cover.len() == t.nodes.len()
+        && t.nodes.iter().enumerate().all(|(i, n)| {
+            let l = n.left as usize;
+            n.feature == LEAF
+                || t.cover
+                    .get(l + 1)
+                    .is_some_and(|r| u64::from(t.cover[l]) + u64::from(*r) == u64::from(t.cover[i]))
+        })
 }
 
 #[cfg(test)]

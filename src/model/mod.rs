@@ -12,6 +12,7 @@ pub mod recover;
 pub mod register;
 pub mod registry;
 pub mod runs;
+pub mod shap;
 pub mod store;
 pub mod train;
 
@@ -93,6 +94,16 @@ impl TrainedModel {
     /// Scores one order.
     pub fn score(&self, f: &OrderFeatures) -> f64 {
         self.forest.predict_one(&self.encoder.encode(f))
+    }
+
+    /// Why it gives one order its risk (`None` for a model saved without node covers).
+    pub fn explain(&self, f: &OrderFeatures) -> Option<shap::Explanation> {
+        shap::explain(self, &self.encoder.encode(f))
+    }
+
+    /// The same for order `i` of `ds`.
+    pub fn explain_order(&self, ds: &Dataset, i: usize) -> Option<shap::Explanation> {
+        shap::explain(self, self.encoder.encode_rows(ds, &[i]).row(0))
     }
 }
 

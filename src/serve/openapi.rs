@@ -54,6 +54,9 @@ pub struct Prediction {
     pub run_id: Option<String>,
     /// Set when the seller is unknown and the global model scored the order.
     pub note: Option<String>,
+    /// With `explain=true`: `expected`, `risk` and each feature's `contribution`, largest
+    /// first; `expected` plus the contributions is the risk.
+    pub explanation: Option<serde_json::Value>,
 }
 
 /// The API description.

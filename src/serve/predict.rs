@@ -8,12 +8,13 @@ use super::state::{Served, ServerState};
 use crate::data::order::{OrderError, order_from_value};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Orders a batch may hold unless `--max-batch` says otherwise.
@@ -41,6 +42,9 @@ pub struct Scored<'a> {
     model_version: Option<u32>,
     run_id: Option<&'a str>,
     note: Option<String>,
+    /// With `explain=true`: each feature's exact contribution (TreeSHAP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<crate::model::shap::Explanation>,
 }
 
 /// A batch's answers.
@@ -49,8 +53,21 @@ pub struct ScoredBatch<'a> {
     predictions: Vec<Scored<'a>>,
 }
 
+/// The `explain` query parameter: `true`, `false` or absent.
+fn explain_param(q: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match q.get("explain").map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(v) => Err(ApiError::bad_request(
+            "bad_query",
+            format!("explain must be true or false: {v:?}"),
+        )
+        .on("explain")),
+    }
+}
+
 /// Scores one order object (errors name its fields without a prefix).
-fn score(s: &Served, order: Value) -> Result<Scored<'_>, ApiError> {
+fn score(s: &Served, order: Value, explain: bool) -> Result<Scored<'_>, ApiError> {
     let models = s
         .engine
         .models
@@ -83,6 +100,14 @@ fn score(s: &Served, order: Value) -> Result<Scored<'_>, ApiError> {
         .is_some_and(|id| s.engine.data.seller_index(id).is_some());
     let (model, name) = models.model_for(seller.as_deref().unwrap_or(""));
     let risk = model.score(&features);
+    let explanation = match explain {
+        false => None,
+        true => Some(model.explain(&features).ok_or_else(|| {
+            ApiError::unavailable(format!(
+                "model {name} was saved without the node covers explanations need; retrain it"
+            ))
+        })?),
+    };
     let version = models.version_of(name);
     let note = match &seller {
         Some(id) if !known => Some(format!("unknown seller {id:?}: scored by the global model")),
@@ -96,11 +121,12 @@ fn score(s: &Served, order: Value) -> Result<Scored<'_>, ApiError> {
         model_version: version.map(|v| v.version),
         run_id: version.map(|v| v.run_id.as_str()),
         note,
+        explanation,
     })
 }
 
 /// `POST /api/v1/predict`.
-#[utoipa::path(post, path = "/api/v1/predict", request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
+#[utoipa::path(post, path = "/api/v1/predict", params(("explain" = Option<bool>, Query, description = "true: each feature's exact contribution to the risk (TreeSHAP), adding up with expected to risk_score")), request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
     (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::Prediction),
     (status = 400, description = "malformed JSON", body = super::openapi::ErrorBody),
     (status = 413, description = "body or batch too large", body = super::openapi::ErrorBody),
@@ -109,8 +135,10 @@ fn score(s: &Served, order: Value) -> Result<Scored<'_>, ApiError> {
 ))]
 pub async fn predict(
     State(st): State<Arc<ServerState>>,
+    Query(q): Query<HashMap<String, String>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let explain = explain_param(&q)?;
     let body = body.map_err(|e| {
         let status = e.status();
         let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -133,7 +161,7 @@ pub async fn predict(
             top.remove("orders").unwrap_or(Value::Null)
         }
         one => {
-            let answer = Json(score(&s, one)?).into_response();
+            let answer = Json(score(&s, one, explain)?).into_response();
             counted(1);
             return Ok(answer);
         }
@@ -155,7 +183,7 @@ pub async fn predict(
             let results = orders
                 .into_iter()
                 .enumerate()
-                .map(|(i, o)| score(&s, o).map_err(|e| e.within(&format!("orders[{i}]"))))
+                .map(|(i, o)| score(&s, o, explain).map_err(|e| e.within(&format!("orders[{i}]"))))
                 .collect::<Result<Vec<Scored>, ApiError>>()?;
             counted(results.len());
             Ok(Json(ScoredBatch {

@@ -79,6 +79,16 @@ pub enum Command {
     OrderStatus,
     /// Drill-down: next payment filter.
     OrderPayment,
+    /// Order pane: start the what-if (or end it).
+    WhatIf,
+    /// What-if: the next feature.
+    WhatIfNext,
+    /// What-if: the previous feature.
+    WhatIfPrev,
+    /// What-if: the feature's next value (a step up, the next level).
+    WhatIfMore,
+    /// What-if: the feature's previous value.
+    WhatIfLess,
     /// Models tab: the next (older) version of the selected model.
     NextVersion,
     /// Models tab: the previous (newer) version of the selected model.

@@ -19,6 +19,7 @@ use super::tabs::models::ModelsTab;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::tabs::sellers::SellersTab;
 use super::theme::Theme;
+use crate::engine::forecast::ScopeForecast;
 use crate::engine::{Engine, Snapshot, Window};
 use crate::model::store::{Lifecycle, Provenance};
 use std::cell::Cell;
@@ -29,6 +30,12 @@ use std::time::{Duration, Instant};
 pub const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on one row within this are a double click (open it).
 pub const DOUBLE_CLICK: Duration = Duration::from_millis(500);
+
+/// Days ahead of the Marketplace tab's forecast.
+pub const MARKET_FORECAST_DAYS: u32 = 7;
+
+/// What a forecast was computed for: marketplace, whether scored, data fingerprint.
+pub type ForecastKey = (Option<u16>, bool, u64);
 
 /// Where the models are.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +66,9 @@ pub struct App {
     pub snap: Snapshot,
     /// Sellers' and categories' sums over the window before (the tables' change columns).
     pub previous: Option<crate::engine::period::PreviousGroups>,
+    /// The forecast of the marketplace filter's returns, with what it was computed for
+    /// (marketplace, scored, data fingerprint): it does not depend on the window.
+    pub forecast: Option<(ForecastKey, ScopeForecast)>,
     /// Current tab.
     pub tab: Tab,
     /// The Marketplace tab.
@@ -122,6 +132,8 @@ impl App {
         let previous = engine.previous_groups(window, None, None);
         let load_warning = engine.load_report.summary();
         let data_label = engine.data.dir.display().to_string();
+        let forecast = engine.marketplace_forecast(None, MARKET_FORECAST_DAYS);
+        let forecast_key = (None, engine.cube.scored, engine.data.fingerprint);
         App {
             engine,
             keymap,
@@ -130,6 +142,7 @@ impl App {
             marketplace: None,
             snap,
             previous,
+            forecast: Some((forecast_key, forecast)),
             tab: Tab::Marketplace,
             market_tab: MarketplaceTab,
             sellers: SellersTab::default(),
@@ -165,6 +178,7 @@ impl App {
         match tab {
             Tab::Marketplace => &self.market_tab,
             Tab::Sellers => match &self.seller {
+                Some(SellerView { pane: Some(p), .. }) => p,
                 Some(s) => s,
                 None => &self.sellers,
             },
@@ -180,6 +194,7 @@ impl App {
         match tab {
             Tab::Marketplace => &mut self.market_tab,
             Tab::Sellers => match &mut self.seller {
+                Some(SellerView { pane: Some(p), .. }) => p,
                 Some(s) => s,
                 None => &mut self.sellers,
             },
@@ -204,8 +219,14 @@ impl App {
     /// What is on screen, for the key map.
     pub fn screen(&self) -> Screen {
         let page = self.page();
+        let pane = match (self.tab, &self.seller) {
+            (Tab::Sellers, Some(v)) => v.pane.as_ref(),
+            _ => None,
+        };
         let mode = if self.confirm.is_some() {
             Mode::Confirm
+        } else if pane.is_some_and(|p| p.what_if.is_some()) {
+            Mode::WhatIf
         } else if self.palette.is_some() {
             Mode::Palette
         } else if self.filtering {
@@ -218,7 +239,8 @@ impl App {
             table: page.table().is_some(),
             opens: page.opens(),
             banded: page.banded(),
-            detail: self.tab == Tab::Sellers && self.seller.is_some(),
+            detail: self.tab == Tab::Sellers && self.seller.is_some() && pane.is_none(),
+            order: pane.is_some(),
             models: self.tab == Tab::Models,
         }
     }
@@ -238,6 +260,17 @@ impl App {
     /// Recomputes everything for the current window and marketplace.
     pub(super) fn recompute(&mut self) {
         self.snap = self.engine.snapshot_at(self.window, self.marketplace);
+        let key = (
+            self.marketplace,
+            self.engine.cube.scored,
+            self.engine.data.fingerprint,
+        );
+        if self.forecast.as_ref().map(|(k, _)| *k) != Some(key) {
+            let f = self
+                .engine
+                .marketplace_forecast(self.marketplace, MARKET_FORECAST_DAYS);
+            self.forecast = Some((key, f));
+        }
         self.previous = self
             .engine
             .previous_groups(self.window, self.marketplace, None);
@@ -343,6 +376,15 @@ impl App {
                 let n = self.models.selected_versions(self).len();
                 let delta = if c == C::NextVersion { 1 } else { -1 };
                 self.models.move_version(delta, n);
+            }
+            C::WhatIf => self.toggle_what_if(),
+            C::WhatIfNext | C::WhatIfPrev => {
+                if let Some(p) = self.seller.as_mut().and_then(|v| v.pane.as_mut()) {
+                    p.move_field(if c == C::WhatIfNext { 1 } else { -1 });
+                }
+            }
+            C::WhatIfMore | C::WhatIfLess => {
+                self.step_what_if(if c == C::WhatIfMore { 1 } else { -1 })
             }
             C::Promote => self.ask_promote(),
             C::Rollback => self.ask_rollback(),

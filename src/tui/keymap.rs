@@ -56,6 +56,8 @@ pub enum Mode {
     Confirm,
     /// Typing the live filter.
     Filter,
+    /// Changing an order's features in the what-if.
+    WhatIf,
     /// Typing a palette command.
     Palette,
 }
@@ -75,6 +77,10 @@ pub enum Context {
     Banded,
     /// The seller drill-down.
     Detail,
+    /// The order pane.
+    Order,
+    /// The what-if of the order pane.
+    WhatIf,
     /// The Models tab.
     Models,
     /// A y/n question.
@@ -96,8 +102,10 @@ pub struct Screen {
     pub opens: bool,
     /// Its rows have a risk-band filter.
     pub banded: bool,
-    /// The seller drill-down is open.
+    /// The seller drill-down is open (its orders table).
     pub detail: bool,
+    /// The order pane is open.
+    pub order: bool,
     /// The Models tab is shown.
     pub models: bool,
 }
@@ -113,6 +121,8 @@ impl Screen {
             Context::Opens => normal && self.opens,
             Context::Banded => normal && self.banded,
             Context::Detail => normal && self.detail,
+            Context::Order => normal && self.order,
+            Context::WhatIf => self.mode == Mode::WhatIf,
             Context::Models => normal && self.models,
             Context::Confirm => self.mode == Mode::Confirm,
             Context::Typing => matches!(self.mode, Mode::Filter | Mode::Palette),
@@ -120,18 +130,28 @@ impl Screen {
         }
     }
 
-    /// Every combination of mode and flags (for checking the map).
+    /// Every combination of mode and flags that can be on screen (for checking the map): the
+    /// order pane covers the drill-down, so the two never have the keyboard together.
     fn all() -> impl Iterator<Item = Screen> {
-        let modes = [Mode::Normal, Mode::Confirm, Mode::Filter, Mode::Palette];
+        let modes = [
+            Mode::Normal,
+            Mode::Confirm,
+            Mode::Filter,
+            Mode::Palette,
+            Mode::WhatIf,
+        ];
         modes.into_iter().flat_map(|mode| {
-            (0..32u8).map(move |bits| Screen {
-                mode,
-                table: bits & 1 != 0,
-                opens: bits & 2 != 0,
-                banded: bits & 4 != 0,
-                detail: bits & 8 != 0,
-                models: bits & 16 != 0,
-            })
+            (0..64u8)
+                .map(move |bits| Screen {
+                    mode,
+                    table: bits & 1 != 0,
+                    opens: bits & 2 != 0,
+                    banded: bits & 4 != 0,
+                    detail: bits & 8 != 0,
+                    models: bits & 16 != 0,
+                    order: bits & 32 != 0,
+                })
+                .filter(|s| !(s.detail && s.order))
         })
     }
 }
@@ -274,6 +294,12 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![k("order_status", &keys.order_status)?], C::OrderStatus, Detail, Detail, "status", "orders: returned, kept, pending"),
         (vec![k("order_payment", &keys.order_payment)?], C::OrderPayment, Detail, Detail, "pay", "orders of one payment method"),
         (vec![k("clear_chips", &keys.clear_chips)?], C::ClearChips, Detail, Detail, "", "remove the order filters (chips)"),
+        (vec![k("what_if", &keys.what_if)?], C::WhatIf, Order, Order, "what-if", "what-if: change the order's features and see the new risk"),
+        (vec![p(KeyCode::Down), ch('j')], C::WhatIfNext, WhatIf, WhatIf, "", "what-if: next feature"),
+        (vec![p(KeyCode::Up), ch('k')], C::WhatIfPrev, WhatIf, WhatIf, "", "what-if: previous feature"),
+        (vec![p(KeyCode::Right), ch('l'), ch('+')], C::WhatIfMore, WhatIf, WhatIf, "change", "what-if: next value (a step up, the next level)"),
+        (vec![p(KeyCode::Left), ch('h'), ch('-')], C::WhatIfLess, WhatIf, WhatIf, "", "what-if: previous value"),
+        (vec![k("what_if", &keys.what_if)?, p(KeyCode::Esc)], C::WhatIf, WhatIf, WhatIf, "done", "end the what-if (the data never changes)"),
         (vec![k("export", &keys.export)?], C::Export, Global, Table, "export", "export the table as shown to CSV"),
         (vec![k("copy", &keys.copy)?], C::Copy, Table, Table, "copy", "copy the selected id to the clipboard"),
         (vec![k("next_version", &keys.next_version)?], C::NextVersion, Models, Models, "", "choose an older version of the model"),

@@ -23,6 +23,7 @@ pub mod table;
 pub mod tabs;
 pub mod theme;
 pub mod ui;
+pub mod what_if;
 pub mod widgets;
 
 use crate::cli::{GlobalArgs, TuiArgs};

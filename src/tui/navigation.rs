@@ -62,7 +62,7 @@ impl App {
     }
 
     /// Shows `to`; false (with a message) when it cannot be shown.
-    fn arrive(&mut self, to: Goto) -> bool {
+    pub(super) fn arrive(&mut self, to: Goto) -> bool {
         match to {
             Goto::Seller {
                 id,
@@ -86,6 +86,7 @@ impl App {
                 self.seller = Some(view);
                 self.tab = Tab::Sellers;
             }
+            Goto::Order(id) => return self.show_order_pane(&id),
             Goto::CategorySellers(c) => {
                 self.set_scope(Some(c));
                 self.seller = None;
@@ -146,8 +147,8 @@ impl App {
         self.clamp_tables();
     }
 
-    /// Esc: closes the help, clears the table's filter, else goes back where the user came
-    /// from (or, with no history, closes the drill-down and the category scope).
+    /// Esc: closes the help, clears the table's filter, closes the order pane, else goes back
+    /// where the user came from (or, with no history, closes the drill-down and the category scope).
     pub(super) fn back(&mut self) {
         if self.help {
             self.help = false;
@@ -158,6 +159,11 @@ impl App {
         {
             t.cursor_mut().filter.clear();
             self.clamp_tables();
+            return;
+        }
+        if let Some(v) = &mut self.seller
+            && v.pane.take().is_some()
+        {
             return;
         }
         if let Some(loc) = self.history.pop() {

@@ -25,6 +25,8 @@ pub enum Goto {
         /// An order to select.
         order: Option<String>,
     },
+    /// An order's pane (its explanation and what-if), over its seller's drill-down.
+    Order(String),
     /// The Sellers tab narrowed to one category.
     CategorySellers(u16),
     /// The Categories tab with this category selected.

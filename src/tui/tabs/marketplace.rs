@@ -21,14 +21,26 @@ impl Page for MarketplaceTab {
     }
 }
 
+/// Rows from which the forecast panel is shown.
+const FORECAST_FROM_ROWS: u16 = 34;
+
 fn draw(f: &mut Frame, area: Rect, app: &App) {
     let tall = area.height >= 26;
-    let [top, mid, bottom] = Layout::vertical([
+    let forecast_rows = if area.height >= FORECAST_FROM_ROWS {
+        4
+    } else {
+        0
+    };
+    let [top, forecast, mid, bottom] = Layout::vertical([
         Constraint::Length(6),
+        Constraint::Length(forecast_rows),
         Constraint::Length(if tall { 10 } else { 7 }),
         Constraint::Min(4),
     ])
     .areas(area);
+    if forecast_rows > 0 {
+        draw_forecast(f, forecast, app);
+    }
     let [health, kpis] =
         Layout::horizontal([Constraint::Length(24), Constraint::Min(30)]).areas(top);
     draw_health(f, health, app);
@@ -41,6 +53,52 @@ fn draw(f: &mut Frame, area: Rect, app: &App) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     draw_top_sellers(f, sellers, app);
     draw_top_alerts(f, alerts, app);
+}
+
+/// Returns to come: from the pending orders, and from the orders of the next days.
+fn draw_forecast(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let ph = risk_placeholder(app);
+    let Some((_, fc)) = &app.forecast else {
+        return;
+    };
+    let lines = forecast_lines(fc, ph);
+    let title = " Forecast: returns to come (90% intervals) ";
+    f.render_widget(Paragraph::new(lines).block(block(t, title)), area);
+}
+
+/// The two lines of a scope's forecast: pending orders, then orders to come.
+pub fn forecast_lines(fc: &crate::engine::forecast::ScopeForecast, ph: &str) -> Vec<Line<'static>> {
+    let pending = match &fc.pending {
+        Some(p) => format!(
+            "Pending {} orders: {:.0} returns still to come ({}-{}), value at risk {}",
+            int(p.orders),
+            p.expected,
+            p.low,
+            p.high,
+            int(p.revenue_at_risk.round() as u64)
+        ),
+        None => format!("Pending orders: returns to come {ph}"),
+    };
+    let next = match &fc.volume {
+        Some(v) => format!(
+            "Next {} days: {} orders ({}-{}), returns {} at recent risk {}",
+            v.days.len(),
+            int(v.orders.round() as u64),
+            int(v.orders_low.round() as u64),
+            int(v.orders_high.round() as u64),
+            match (v.returns, v.returns_low, v.returns_high) {
+                (Some(m), Some(l), Some(h)) => format!("{m:.0} ({l:.0}-{h:.0})"),
+                _ => ph.to_string(),
+            },
+            pct(v.recent_risk, ph)
+        ),
+        None => fc
+            .note
+            .clone()
+            .unwrap_or_else(|| "no volume forecast".into()),
+    };
+    vec![Line::from(pending), Line::from(next)]
 }
 
 fn draw_health(f: &mut Frame, area: Rect, app: &App) {

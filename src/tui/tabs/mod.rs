@@ -7,6 +7,7 @@ pub mod drift;
 pub mod marketplace;
 pub mod model_rows;
 pub mod models;
+pub mod order;
 pub mod seller;
 pub mod sellers;
 pub mod why;

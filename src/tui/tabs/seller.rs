@@ -4,10 +4,12 @@
 
 use super::{risk_placeholder, sparkline};
 use crate::config::RiskLabel;
+use crate::engine::forecast::{SELLER_MIN_DAYS, SELLER_MIN_PER_DAY, ScopeForecast};
+use crate::engine::seller::SELLER_FORECAST_DAYS;
 use crate::engine::{OrderRow, OrderStatus, SellerDetail};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
-use crate::tui::page::Page;
+use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp};
 use crate::tui::widgets::{
     Col, TableText, block, col, int, num, pct, sorted, table, trend_in_words,
@@ -93,6 +95,8 @@ pub struct SellerView {
     pub filter: OrderFilter,
     /// The alert that led here, if one did.
     pub alert: Option<String>,
+    /// The order pane, open over the drill-down.
+    pub pane: Option<super::order::OrderPane>,
 }
 
 impl SellerView {
@@ -106,6 +110,7 @@ impl SellerView {
                 ..OrderFilter::default()
             },
             alert,
+            pane: None,
         }
     }
 
@@ -199,6 +204,16 @@ impl Page for SellerView {
         true
     }
 
+    fn open(&self, _app: &App) -> Option<Goto> {
+        let rows = self.rows();
+        let o = rows.get(self.view.cursor.selected)?;
+        Some(Goto::Order(o.order_id.clone()))
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
     fn cycle_band(&mut self) {
         self.filter.band = cycle(
             &self.filter.band,
@@ -257,6 +272,35 @@ impl Page for SellerView {
     }
 }
 
+/// The seller's returns to come, in two short lines: from its pending orders, and from its
+/// orders of the next days (or why there is no volume forecast).
+fn forecast_lines(fc: &ScopeForecast, ph: &str) -> Vec<Line<'static>> {
+    let pending = match &fc.pending {
+        Some(p) => format!(
+            "Pending {}: {:.1} returns ({}-{})",
+            p.orders, p.expected, p.low, p.high
+        ),
+        None => format!("Pending: returns {ph}"),
+    };
+    let next = match &fc.volume {
+        Some(v) => format!(
+            "Next {}d: {:.0} orders ({:.0}-{:.0}), returns {}",
+            v.days.len(),
+            v.orders,
+            v.orders_low,
+            v.orders_high,
+            match (v.returns, v.returns_low, v.returns_high) {
+                (Some(m), Some(l), Some(h)) => format!("{m:.1} ({l:.0}-{h:.0})"),
+                _ => ph.to_string(),
+            }
+        ),
+        None => format!(
+            "Next {SELLER_FORECAST_DAYS}d: n/a (under {SELLER_MIN_DAYS} days at {SELLER_MIN_PER_DAY} orders/day)"
+        ),
+    };
+    vec![Line::from(pending), Line::from(next)]
+}
+
 fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let d = &dv.detail;
@@ -302,6 +346,8 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
             )),
         ],
     };
+    let mut kpis = kpis;
+    kpis.extend(forecast_lines(&d.forecast, ph));
     let title = format!(" {} {} | {} ", d.seller_id, d.seller_name, d.marketplace_id);
     f.render_widget(Paragraph::new(kpis).block(block(t, title)), kpi_area);
     let metrics: Vec<Line> = match &d.model_metrics {

@@ -1,0 +1,314 @@
+//! Exponential smoothing with a weekly season: the additive Holt-Winters model with an
+//! optionally damped trend, ETS(A,Ad,A) and ETS(A,N,A) in Hyndman and Athanasopoulos'
+//! notation ("Forecasting: Principles and Practice", 3rd ed., ch. 8), in innovations form:
+//!
+//! ```text
+//! e_t = y_t - (l_{t-1} + phi b_{t-1} + s_{t-m})      one-step error
+//! l_t = l_{t-1} + phi b_{t-1} + alpha e_t             level
+//! b_t = phi b_{t-1} + beta e_t                        trend (0 without one)
+//! s_t = s_{t-m} + gamma e_t                           season, m = 7
+//! y_{T+h} = l_T + (phi + ... + phi^h) b_T + s_{T+h-m(k+1)}
+//! ```
+//!
+//! The smoothing parameters are chosen on a grid by the corrected AIC of the one-step
+//! errors (the trend must earn its two parameters); the starting states come from the first
+//! two weeks. The forecast variance of horizon `h` is `sigma² (1 + sum_{j<h} c_j²)` with
+//! `c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0]` (ibid., table 8.8), and
+//! the 90% interval is the normal one around the point forecast, not below zero.
+
+use serde::Serialize;
+
+/// The season's length in days.
+pub const SEASON: usize = 7;
+/// Days of history a fit needs (two weeks to start from, two to learn on).
+pub const MIN_HISTORY: usize = 4 * SEASON;
+/// The standard normal's 95% quantile (a two-sided 90% interval).
+pub const Z90: f64 = 1.644_853_626_951_472_2;
+
+const ALPHAS: [f64; 10] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9];
+const BETAS: [f64; 3] = [0.005, 0.02, 0.05];
+const GAMMAS: [f64; 6] = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5];
+const PHIS: [f64; 3] = [0.8, 0.9, 0.98];
+
+/// The smoothing parameters of a fitted model (`beta` and `phi` are 0 without a trend).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Params {
+    /// Level smoothing.
+    pub alpha: f64,
+    /// Trend smoothing.
+    pub beta: f64,
+    /// Season smoothing.
+    pub gamma: f64,
+    /// Trend damping.
+    pub phi: f64,
+}
+
+/// A model fitted to a daily series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fit {
+    /// Its parameters.
+    pub params: Params,
+    /// Whether it has a (damped) trend.
+    pub trend: bool,
+    /// Standard deviation of the one-step errors.
+    pub sigma: f64,
+    /// The corrected AIC it was chosen by.
+    pub aicc: f64,
+    /// Level at the series' end.
+    level: f64,
+    /// Trend at the end.
+    slope: f64,
+    /// The last season, oldest first (`season[0]` is the day after the end, minus 7).
+    season: [f64; SEASON],
+}
+
+/// One day's forecast.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Days after the series' end (1 = the next day).
+    pub h: usize,
+    /// The point forecast.
+    pub mean: f64,
+    /// 5% bound (not below 0).
+    pub low: f64,
+    /// 95% bound.
+    pub high: f64,
+}
+
+/// The states after running the recursions over `y`, and the sum of squared one-step errors.
+fn run(y: &[f64], p: Params, trend: bool) -> (f64, f64, [f64; SEASON], f64) {
+    let week = |w: usize| y[w * SEASON..(w + 1) * SEASON].iter().sum::<f64>() / SEASON as f64;
+    let (w1, w2) = (week(0), week(1));
+    let mut slope = if trend {
+        (w2 - w1) / SEASON as f64
+    } else {
+        0.0
+    };
+    // The level at the end of the first week, the season as its days' deviations.
+    let mut level = w1 + slope * (SEASON as f64 - 1.0) / 2.0;
+    let mut season = [0.0; SEASON];
+    for (d, s) in season.iter_mut().enumerate() {
+        *s = y[d] - (w1 + slope * (d as f64 - (SEASON as f64 - 1.0) / 2.0));
+    }
+    let mut sse = 0.0;
+    for (t, &yt) in y.iter().enumerate().skip(SEASON) {
+        let k = t % SEASON;
+        let e = yt - (level + p.phi * slope + season[k]);
+        sse += e * e;
+        level += p.phi * slope + p.alpha * e;
+        slope = p.phi * slope + p.beta * e;
+        season[k] += p.gamma * e;
+    }
+    // Rotate so that season[0] belongs to the day after the end.
+    let mut out = [0.0; SEASON];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = season[(y.len() + j) % SEASON];
+    }
+    (level, slope, out, sse)
+}
+
+/// Fits the model with the smallest corrected AIC; `None` for fewer than [`MIN_HISTORY`]
+/// days.
+pub fn fit(y: &[f64]) -> Option<Fit> {
+    if y.len() < MIN_HISTORY {
+        return None;
+    }
+    let n = (y.len() - SEASON) as f64;
+    let mut best: Option<Fit> = None;
+    let mut consider = |p: Params, trend: bool| {
+        if p.gamma > 1.0 - p.alpha || p.beta > p.alpha {
+            return;
+        }
+        let (level, slope, season, sse) = run(y, p, trend);
+        // Parameters: alpha, gamma, the level and 6 free season states; and beta, phi, b0.
+        let k = if trend {
+            2.0 + 1.0 + 6.0 + 3.0
+        } else {
+            2.0 + 1.0 + 6.0
+        };
+        let var = (sse / n).max(1e-12);
+        let aicc = n * var.ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0).max(1.0);
+        if best.as_ref().is_none_or(|b| aicc < b.aicc) {
+            best = Some(Fit {
+                params: p,
+                trend,
+                sigma: var.sqrt(),
+                aicc,
+                level,
+                slope,
+                season,
+            });
+        }
+    };
+    for alpha in ALPHAS {
+        for gamma in GAMMAS {
+            consider(
+                Params {
+                    alpha,
+                    beta: 0.0,
+                    gamma,
+                    phi: 0.0,
+                },
+                false,
+            );
+            for beta in BETAS {
+                for phi in PHIS {
+                    consider(
+                        Params {
+                            alpha,
+                            beta,
+                            gamma,
+                            phi,
+                        },
+                        true,
+                    );
+                }
+            }
+        }
+    }
+    best
+}
+
+impl Fit {
+    /// `c_j` of the variance formula.
+    fn c(&self, j: usize) -> f64 {
+        let p = self.params;
+        let damped: f64 = (1..=j).map(|i| p.phi.powi(i as i32)).sum();
+        let seasonal = if j.is_multiple_of(SEASON) {
+            p.gamma
+        } else {
+            0.0
+        };
+        p.alpha + p.beta * damped + seasonal
+    }
+
+    /// The forecasts of the next `horizon` days with their 90% intervals.
+    pub fn forecast(&self, horizon: usize) -> Vec<Point> {
+        let p = self.params;
+        let mut damped = 0.0;
+        let mut var_sum = 1.0;
+        (1..=horizon)
+            .map(|h| {
+                damped += p.phi.powi(h as i32);
+                if h > 1 {
+                    var_sum += self.c(h - 1).powi(2);
+                }
+                let mean = self.level + damped * self.slope + self.season[(h - 1) % SEASON];
+                let half = Z90 * self.sigma * var_sum.sqrt();
+                Point {
+                    h,
+                    mean: mean.max(0.0),
+                    low: (mean - half).max(0.0),
+                    high: (mean + half).max(0.0),
+                }
+            })
+            .collect()
+    }
+
+    /// The variance of the sum of the next `horizon` days: the error of day `T+k` carries
+    /// into every later day through `c_j`, so the total's is
+    /// `sigma² sum_k (1 + sum_{j <= horizon-k} c_j)²`.
+    pub fn total_variance(&self, horizon: usize) -> f64 {
+        let c: Vec<f64> = (1..horizon).map(|j| self.c(j)).collect();
+        let s2 = self.sigma * self.sigma;
+        (1..=horizon)
+            .map(|k| {
+                let carried: f64 = c[..horizon - k].iter().sum();
+                (1.0 + carried).powi(2)
+            })
+            .sum::<f64>()
+            * s2
+    }
+}
+
+/// The seasonal-naive forecast (each day as the same weekday of the last week).
+pub fn seasonal_naive(y: &[f64], horizon: usize) -> Vec<f64> {
+    (1..=horizon)
+        .map(|h| y[y.len() - SEASON + (h - 1) % SEASON])
+        .collect()
+}
+
+/// The mean absolute error of the seasonal-naive forecast one season ahead, in sample: the
+/// scale of MASE (Hyndman and Koehler, 2006).
+pub fn seasonal_naive_mae(y: &[f64]) -> Option<f64> {
+    let n = y.len().checked_sub(SEASON).filter(|&n| n > 0)?;
+    Some(
+        (SEASON..y.len())
+            .map(|t| (y[t] - y[t - SEASON]).abs())
+            .sum::<f64>()
+            / n as f64,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A weekly pattern on a level, with a deterministic "noise".
+    fn series(days: usize, level: f64, slope: f64, noise: f64) -> Vec<f64> {
+        let pattern = [0.9, 0.95, 1.0, 1.0, 1.05, 1.2, 0.9];
+        (0..days)
+            .map(|t| {
+                let wiggle = ((t * 7919 % 13) as f64 / 6.0 - 1.0) * noise;
+                level * pattern[t % SEASON] + slope * t as f64 + wiggle
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_exact_weekly_pattern_is_forecast_exactly() {
+        let y = series(70, 100.0, 0.0, 0.0);
+        let f = fit(&y).unwrap();
+        for p in f.forecast(14) {
+            let want = y[(70 + p.h - 1) % SEASON];
+            assert!(
+                (p.mean - want).abs() < 1e-6,
+                "h {}: {} vs {want}",
+                p.h,
+                p.mean
+            );
+        }
+        assert!(f.sigma < 1e-5);
+    }
+
+    #[test]
+    fn a_trend_is_followed() {
+        let y = series(84, 100.0, 0.5, 1.0);
+        let f = fit(&y).unwrap();
+        assert!(f.trend, "{f:?}");
+        let next_week: f64 = f.forecast(7).iter().map(|p| p.mean).sum();
+        let last_week: f64 = y[77..].iter().sum();
+        assert!(next_week > last_week + 15.0, "{next_week} vs {last_week}");
+    }
+
+    #[test]
+    fn intervals_widen_with_the_horizon_and_the_total_adds_up() {
+        let y = series(84, 50.0, 0.0, 4.0);
+        let f = fit(&y).unwrap();
+        let pts = f.forecast(30);
+        assert!(pts[29].high - pts[29].low >= pts[0].high - pts[0].low);
+        // One day: the total's variance is sigma².
+        assert!((f.total_variance(1) - f.sigma.powi(2)).abs() < 1e-9);
+        // Without smoothing the errors do not carry: the total's variance is h sigma².
+        let frozen = Fit {
+            params: Params {
+                alpha: 0.0,
+                beta: 0.0,
+                gamma: 0.0,
+                phi: 0.0,
+            },
+            ..f.clone()
+        };
+        assert!((frozen.total_variance(30) - 30.0 * f.sigma.powi(2)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn too_short_a_history_has_no_fit_and_mase_has_its_scale() {
+        assert!(fit(&[1.0; 27]).is_none());
+        let y: Vec<f64> = (0..14)
+            .map(|t| (t % 7) as f64 + if t >= 7 { 2.0 } else { 0.0 })
+            .collect();
+        assert_eq!(seasonal_naive_mae(&y), Some(2.0));
+        assert_eq!(seasonal_naive(&y, 8)[7], y[7]);
+    }
+}

@@ -1,0 +1,197 @@
+//! One order, explained: its features, the model that scores it, its risk and each feature's
+//! exact contribution (TreeSHAP); and the same order with some features changed (what-if),
+//! scored without touching the data.
+
+use super::Engine;
+use crate::data::{Dataset, OrderFeatures, OrderValue};
+use crate::model::shap::Explanation;
+
+/// Rows sampled to choose a numeric feature's what-if step.
+const STEP_SAMPLE: usize = 10_000;
+
+/// How the what-if changes one feature.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stepper {
+    /// Steps a number by this much (whole-number columns by whole numbers).
+    Number(f64),
+    /// Cycles through the dataset's levels.
+    Levels(Vec<String>),
+}
+
+/// One feature of the order: its name, value and how what-if changes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderFeature {
+    /// The feature's name.
+    pub name: String,
+    /// Its step or levels.
+    pub stepper: Stepper,
+}
+
+/// An order's explanation by the model that scores it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderExplanation {
+    /// The scoring model (`global` or the seller id).
+    pub model: String,
+    /// The values explained.
+    pub values: OrderFeatures,
+    /// The risk and contributions (`None`: the model was saved without node covers).
+    pub explanation: Option<Explanation>,
+}
+
+/// Order `i`'s features by name, as a single order is given to the model.
+pub fn order_features(ds: &Dataset, i: usize) -> OrderFeatures {
+    let values = ds
+        .orders
+        .features
+        .iter()
+        .enumerate()
+        .map(|(f, col)| {
+            let value = match ds.levels(f).is_empty() {
+                true => ds
+                    .number(f, i)
+                    .map_or(OrderValue::Missing, OrderValue::Number),
+                false => ds
+                    .level_name(f, i)
+                    .map_or(OrderValue::Missing, |l| OrderValue::Text(l.to_string())),
+            };
+            (col.spec.name.clone(), value)
+        })
+        .collect();
+    OrderFeatures { values }
+}
+
+/// A round step near `x`: 1, 2 or 5 times a power of ten.
+fn nice_step(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|s| *s >= x)
+        .unwrap_or(10.0 * p)
+}
+
+/// Every feature of `ds` with the step what-if changes it by: a tenth of the spread between
+/// the 10th and 90th percentiles, rounded (whole numbers for whole-number columns), or the
+/// levels of a categorical feature.
+pub fn steppers(ds: &Dataset) -> Vec<OrderFeature> {
+    let n = ds.orders.len();
+    let stride = (n / STEP_SAMPLE).max(1);
+    ds.orders
+        .features
+        .iter()
+        .enumerate()
+        .map(|(f, col)| {
+            let levels = ds.levels(f);
+            let stepper = if levels.is_empty() {
+                let mut v: Vec<f64> = (0..n)
+                    .step_by(stride)
+                    .filter_map(|i| ds.number(f, i))
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                let at = |q: f64| v.get(((v.len() as f64 - 1.0) * q) as usize).copied();
+                let spread = at(0.9).zip(at(0.1)).map_or(1.0, |(h, l)| h - l);
+                let whole = v.iter().all(|x| x.fract() == 0.0);
+                let step = nice_step(spread / 10.0);
+                Stepper::Number(if whole { step.max(1.0).round() } else { step })
+            } else {
+                Stepper::Levels(levels.to_vec())
+            };
+            OrderFeature {
+                name: col.spec.name.clone(),
+                stepper,
+            }
+        })
+        .collect()
+}
+
+/// `value` moved `by` steps (a level cycles; a missing number starts at 0, and a number
+/// does not go below 0 when the step would cross it from above).
+pub fn step_value(value: &OrderValue, stepper: &Stepper, by: i32) -> OrderValue {
+    match stepper {
+        Stepper::Number(step) => {
+            let x = match value {
+                OrderValue::Number(x) => *x,
+                _ => 0.0,
+            };
+            let next = x + f64::from(by) * step;
+            OrderValue::Number(if x >= 0.0 && next < 0.0 { 0.0 } else { next })
+        }
+        Stepper::Levels(levels) if !levels.is_empty() => {
+            let n = levels.len() as i32;
+            let at = match value {
+                OrderValue::Text(t) => levels.iter().position(|l| l == t).map(|k| k as i32),
+                _ => None,
+            };
+            let k = match at {
+                Some(k) => (k + by).rem_euclid(n),
+                None if by >= 0 => 0,
+                None => n - 1,
+            };
+            OrderValue::Text(levels[k as usize].clone())
+        }
+        Stepper::Levels(_) => value.clone(),
+    }
+}
+
+impl Engine {
+    /// The index of the order with id `id`.
+    pub fn order_index(&self, id: &str) -> Option<usize> {
+        self.data.orders.id.iter().position(|o| o == id)
+    }
+
+    /// Order `i` explained by the model that scores its seller, with `values` in place of its
+    /// own features when given (what-if). `None` until models are loaded.
+    pub fn explain_order(
+        &self,
+        i: usize,
+        values: Option<OrderFeatures>,
+    ) -> Option<OrderExplanation> {
+        let models = self.models.as_ref()?;
+        let seller = &self.data.sellers[self.data.orders.seller[i] as usize].id;
+        let (model, name) = models.model_for(seller);
+        let values = values.unwrap_or_else(|| order_features(&self.data, i));
+        Some(OrderExplanation {
+            model: name.to_string(),
+            explanation: model.explain(&values),
+            values,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_round() {
+        assert_eq!(nice_step(0.37), 0.5);
+        assert_eq!(nice_step(3.0), 5.0);
+        assert_eq!(nice_step(12.0), 20.0);
+        assert_eq!(nice_step(0.0), 1.0);
+    }
+
+    #[test]
+    fn values_step_and_cycle() {
+        let levels = Stepper::Levels(vec!["A".into(), "B".into(), "C".into()]);
+        let t = |s: &str| OrderValue::Text(s.into());
+        assert_eq!(step_value(&t("C"), &levels, 1), t("A"));
+        assert_eq!(step_value(&t("A"), &levels, -1), t("C"));
+        assert_eq!(step_value(&OrderValue::Missing, &levels, 1), t("A"));
+        let num = Stepper::Number(2.0);
+        assert_eq!(
+            step_value(&OrderValue::Number(3.0), &num, 1),
+            OrderValue::Number(5.0)
+        );
+        assert_eq!(
+            step_value(&OrderValue::Number(1.0), &num, -1),
+            OrderValue::Number(0.0)
+        );
+        assert_eq!(
+            step_value(&OrderValue::Number(-1.0), &num, -1),
+            OrderValue::Number(-3.0)
+        );
+    }
+}

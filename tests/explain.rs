@@ -1,0 +1,163 @@
+//! Why an order is risky: exact contributions on the demo models (they add up to every
+//! order's risk), the order pane and its what-if in the dashboard, and the same numbers from
+//! `predict --order --explain`.
+
+mod common;
+
+use common::dashboard::{app, data_copy, render};
+use returnrisk_tui::data::OrderValue;
+use returnrisk_tui::engine::order::order_features;
+use returnrisk_tui::tui::action::{Action, Command};
+use returnrisk_tui::tui::app::App;
+use returnrisk_tui::tui::keymap::Mode;
+
+fn press(a: &mut App, c: Command) {
+    a.update(Action::Command(c));
+}
+
+fn sum(x: &returnrisk_tui::model::shap::Explanation) -> f64 {
+    x.expected + x.contributions.iter().map(|c| c.contribution).sum::<f64>()
+}
+
+#[test]
+fn contributions_and_the_expected_value_add_up_to_every_order_risk_of_a_seller() {
+    let a = app();
+    let e = &a.engine;
+    let ds = &e.data;
+    let scores = e.scores.as_ref().unwrap();
+    let models = e.models.as_ref().unwrap();
+    // A seller scored by the global model, and one with its own forest when there is one.
+    let own = models
+        .sellers
+        .iter()
+        .find(|(_, m)| m.active)
+        .map(|(k, _)| k.clone());
+    for seller in [Some("S023".to_string()), own].into_iter().flatten() {
+        let si = ds.seller_index(&seller).unwrap();
+        let orders: Vec<usize> = (0..ds.orders.len())
+            .filter(|&i| ds.orders.seller[i] as usize == si)
+            .collect();
+        assert!(orders.len() > 50, "{seller}: {} orders", orders.len());
+        for &i in &orders {
+            let x = e.explain_order(i, None).unwrap();
+            assert_eq!(x.model, models.model_for(&seller).1);
+            let why = x.explanation.unwrap();
+            assert!(
+                (sum(&why) - scores.risk[i]).abs() < 1e-9,
+                "{seller} order {i}: {} vs {}",
+                sum(&why),
+                scores.risk[i]
+            );
+            assert_eq!(why.contributions.len(), ds.orders.features.len());
+        }
+    }
+}
+
+#[test]
+fn a_what_if_scores_the_changed_order_like_the_model_would_and_changes_no_data() {
+    let a = app();
+    let e = &a.engine;
+    let i = 7;
+    let mut values = order_features(&e.data, i);
+    values
+        .values
+        .insert("payment_method".into(), OrderValue::Text("COD".into()));
+    values
+        .values
+        .insert("delivery_days".into(), OrderValue::Number(12.0));
+    let x = e.explain_order(i, Some(values.clone())).unwrap();
+    let seller = &e.data.sellers[e.data.orders.seller[i] as usize].id;
+    let (model, _) = e.models.as_ref().unwrap().model_for(seller);
+    let why = x.explanation.unwrap();
+    assert!((why.risk - model.score(&values)).abs() < 1e-12);
+    assert!((sum(&why) - why.risk).abs() < 1e-9);
+    // The order itself still scores as before.
+    let again = e.explain_order(i, None).unwrap().explanation.unwrap();
+    assert!((again.risk - e.scores.as_ref().unwrap().risk[i]).abs() < 1e-12);
+}
+
+#[test]
+fn enter_on_an_order_opens_its_pane_and_x_starts_a_what_if() {
+    let mut a = app();
+    a.open_seller("S023");
+    for _ in 0..2 {
+        press(&mut a, Command::Down);
+    }
+    let selected = a.seller.as_ref().unwrap().view.cursor.selected;
+    let id = a.seller.as_ref().unwrap().rows()[selected].order_id.clone();
+    press(&mut a, Command::Open);
+    let pane = a.seller.as_ref().unwrap().pane.as_ref().unwrap();
+    assert_eq!(pane.order_id, id);
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains(&format!("Order {id}")), "{screen}");
+    assert!(screen.contains("what-if"), "{screen}");
+    insta::assert_snapshot!("order_pane_120x40", screen);
+
+    // x: what-if mode; → changes the top feature; the risk beside the old one moves.
+    press(&mut a, Command::WhatIf);
+    assert_eq!(a.screen().mode, Mode::WhatIf);
+    let before = pane_risks(&a);
+    press(&mut a, Command::WhatIfMore);
+    press(&mut a, Command::WhatIfMore);
+    let after = pane_risks(&a);
+    assert_eq!(before.0, after.0, "the order as it is does not change");
+    assert_ne!(after.0, after.1, "the what-if's risk moved");
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("What-if:"), "{screen}");
+    insta::assert_snapshot!("order_what_if_120x40", screen);
+
+    // x ends the what-if, Esc closes the pane, the drill-down keeps its selection.
+    press(&mut a, Command::WhatIf);
+    assert_eq!(a.screen().mode, Mode::Normal);
+    press(&mut a, Command::Back);
+    let v = a.seller.as_ref().unwrap();
+    assert!(v.pane.is_none());
+    assert_eq!(v.view.cursor.selected, selected);
+}
+
+/// The pane's risk as it is and in the what-if (the same without one).
+fn pane_risks(a: &App) -> (f64, f64) {
+    let p = a.seller.as_ref().unwrap().pane.as_ref().unwrap();
+    let base = p.base.explanation.as_ref().unwrap().risk;
+    let edited = p
+        .what_if
+        .as_ref()
+        .and_then(|w| w.edited.explanation.as_ref())
+        .map_or(base, |x| x.risk);
+    (base, edited)
+}
+
+#[test]
+fn predict_explain_returns_contributions_that_add_up_to_the_risk() {
+    let _ = app(); // the models are trained and registered in the data copy
+    let dir = data_copy().to_str().unwrap();
+    let order = r#"{"Product_Category":"Footwear","Product_Price":41.38,"Discount_Applied":10,"Delivery_Time_Days":9,"Customer_Type":"New","Payment_Method":"COD","Customer_Return_Rate":0.4,"Product_Rating":2.1}"#;
+    let out = common::run_on(
+        dir,
+        &["predict", "--order", order, "--seller", "S023", "--explain"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let risk = v["risk_score"].as_f64().unwrap();
+    let x = &v["explanation"];
+    let total = x["expected"].as_f64().unwrap()
+        + x["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["contribution"].as_f64().unwrap())
+            .sum::<f64>();
+    assert!((total - risk).abs() < 1e-9, "{total} vs {risk}");
+    assert_eq!(x["risk"].as_f64(), Some(risk));
+    // Largest magnitude first.
+    let mags: Vec<f64> = x["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contribution"].as_f64().unwrap().abs())
+        .collect();
+    assert!(mags.windows(2).all(|w| w[0] >= w[1]), "{mags:?}");
+    // --explain needs --order.
+    let out = common::run_on(dir, &["predict", "--explain", "--out", "-"]);
+    assert!(!out.status.success());
+}
