@@ -339,6 +339,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Briefing: the 3-5 statements that matter most in the window (the change in expected
+    /// returns by seller and category, new alerts, drift, the forecast, the model), computed.
+    Brief {
+        /// Window and format.
+        #[command(flatten)]
+        query: QueryArgs,
+        /// Marketplace id, or all.
+        #[arg(long)]
+        marketplace: Option<String>,
+    },
     /// Train a new run, register its models, print their holdout metrics and the decisions.
     Train {
         /// Output format.
@@ -449,6 +459,7 @@ impl Command {
             Command::Train { .. } => "train",
             Command::Predict { .. } => "predict",
             Command::Forecast { .. } => "forecast",
+            Command::Brief { .. } => "brief",
             Command::Drift { .. } => "drift",
             Command::Runs { .. } => "runs",
             Command::Models { .. } => "models",

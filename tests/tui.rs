@@ -278,8 +278,9 @@ fn export_writes_the_visible_table_named_by_what_it_holds() {
         msg.contains("returnrisk-orders-S023-30d-all-markets-2.csv (returnrisk-orders-S023-30d-all-markets.csv exists and was kept)"),
         "{msg}"
     );
-    // Where there is no table, `e` says so and writes nothing.
-    a.update(Action::Command(Command::GoTab(Tab::Marketplace)));
+    // Where there is no table (the order pane), `e` says so and writes nothing.
+    a.update(Action::Command(Command::Open));
+    assert!(a.seller.as_ref().unwrap().pane.is_some());
     let fx = a.update(Action::Command(Command::Export));
     assert!(fx.is_empty());
     assert!(
@@ -299,6 +300,7 @@ fn help_and_footer_come_from_one_key_map() {
         table: true,
         opens: true,
         banded: true,
+        sorts: true,
         ..Screen::default()
     };
     let screens = [
@@ -337,6 +339,15 @@ fn help_and_footer_come_from_one_key_map() {
     // Enter open only where rows open something; export only where there is a table.
     let has = |s: Screen, label: &str| km.footer(s).iter().any(|(_, l)| *l == label);
     assert!(has(table, "open") && has(table, "export"));
+    // Sort only on tables that sort (the briefing keeps the engine's order).
+    assert!(has(table, "sort"));
+    assert!(!has(
+        Screen {
+            sorts: false,
+            ..table
+        },
+        "sort"
+    ));
     let models = screens[3];
     assert!(!has(models, "open") && has(models, "promote"));
     assert!(!has(Screen::default(), "export") && !has(Screen::default(), "open"));

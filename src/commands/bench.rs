@@ -56,7 +56,20 @@ pub struct BenchResult {
     pub key_to_frame_p50_ms: f64,
     /// 99th percentile of the same.
     pub key_to_frame_p99_ms: f64,
+    /// Orders explained (exact contributions), spread over the data.
+    pub explained: usize,
+    /// Median milliseconds to explain one order (encode + TreeSHAP on its scoring model).
+    pub explain_p50_ms: f64,
+    /// 99th percentile of the same.
+    pub explain_p99_ms: f64,
+    /// Median milliseconds for one scope's 30-day forecast (fit + pending + intervals).
+    pub forecast_p50_ms: f64,
+    /// Milliseconds for `forecast --backtest` (every scope, 8 origins, 7 days).
+    pub backtest_ms: f64,
 }
+
+/// Orders `explain_*` times.
+const EXPLAINED: usize = 200;
 
 fn keymap() -> KeyMap {
     KeyMap::new(&Config::defaults().keys).unwrap_or_else(|e| unreachable!("default keys: {e}"))
@@ -126,6 +139,24 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
         seller_times.push(t.elapsed().as_secs_f64() * 1e3);
     }
     seller_times.sort_by(f64::total_cmp);
+    let step = (engine.data.orders.len() / EXPLAINED).max(1);
+    let mut explain_times = Vec::new();
+    for i in (0..engine.data.orders.len()).step_by(step).take(EXPLAINED) {
+        let t = Instant::now();
+        std::hint::black_box(engine.explain_order(i, None));
+        explain_times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    explain_times.sort_by(f64::total_cmp);
+    let mut forecast_times = Vec::new();
+    for m in std::iter::once(None).chain((0..engine.data.marketplaces.len() as u16).map(Some)) {
+        let t = Instant::now();
+        std::hint::black_box(engine.marketplace_forecast(m, 30));
+        forecast_times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    forecast_times.sort_by(f64::total_cmp);
+    let t = Instant::now();
+    std::hint::black_box(engine.backtest(7));
+    let backtest_ms = t.elapsed().as_secs_f64() * 1e3;
 
     // Keypress to frame: apply the window / marketplace key, redraw the whole screen.
     let orders = engine.data.orders.len();
@@ -161,5 +192,10 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
         tui_first_frame_ms,
         key_to_frame_p50_ms: percentile(&key_times, 0.5),
         key_to_frame_p99_ms: percentile(&key_times, 0.99),
+        explained: explain_times.len(),
+        explain_p50_ms: percentile(&explain_times, 0.5),
+        explain_p99_ms: percentile(&explain_times, 0.99),
+        forecast_p50_ms: percentile(&forecast_times, 0.5),
+        backtest_ms,
     })
 }

@@ -108,6 +108,20 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 Format::Csv => emit(&report::forecast_csv(&f)),
             }
         }
+        Some(Command::Brief { query, marketplace }) => {
+            let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
+            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
+            let engine = open_with(data, false, true, &check)?;
+            let mp = engine.marketplace_index(marketplace.as_deref())?;
+            let registry = crate::model::registry::Registry::load(&data_dir(data)?).ok();
+            let forecast = engine.marketplace_forecast(mp, crate::engine::brief::FORECAST_DAYS);
+            let b = engine.brief(window, mp, registry.as_ref(), &forecast);
+            match query.format {
+                Format::Table => emit(&report::brief_table(&b)),
+                Format::Json => emit_json(&b),
+                Format::Csv => emit(&report::brief_csv(&b)),
+            }
+        }
         Some(Command::Train { format }) => lifecycle::train(data, format),
         Some(Command::Predict {
             out,

@@ -58,7 +58,7 @@ pub enum Severity {
 }
 
 /// What an alert is about: where Enter jumps to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", content = "id", rename_all = "lowercase")]
 pub enum Target {
     /// A seller id.

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod backtest;
+pub mod brief;
 pub mod cube;
 pub mod direction;
 pub mod ets;

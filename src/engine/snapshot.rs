@@ -307,8 +307,20 @@ pub fn snapshot_in(
     window: Window,
     scope: Scope,
 ) -> Snapshot {
+    snapshot_ending(ds, cube, models, window, scope, cube.last_day)
+}
+
+/// The same query for the window ending on day `end` instead of the data's last day (what
+/// the dashboard showed then, for the briefing's new and worsened alerts).
+pub fn snapshot_ending(
+    ds: &Dataset,
+    cube: &Cube,
+    models: Option<&ModelSet>,
+    window: Window,
+    scope: Scope,
+    end: i32,
+) -> Snapshot {
     let marketplace = scope.marketplace;
-    let end = cube.last_day;
     let start = window.start_day(end, cube.first_day);
     let w = walk(ds, cube, start, end, scope);
     let scored = cube.scored;

@@ -3,6 +3,7 @@
 
 use super::{csv_field, num, opt, pct, table};
 use crate::engine::backtest::Backtest;
+use crate::engine::brief::{Brief, Opens};
 use crate::engine::forecast::{Forecast, ScopeForecast};
 use std::fmt::Write as _;
 
@@ -125,6 +126,46 @@ pub fn forecast_csv(f: &Forecast) -> String {
                 d.high
             );
         }
+    }
+    out
+}
+
+/// Where a statement leads, in words (the dashboard key that opens it).
+fn opens_text(o: &Opens) -> String {
+    match o {
+        Opens::Seller(id) => format!("seller {id}"),
+        Opens::Category(c) => format!("category {c}"),
+        Opens::Alerts => "Alerts tab".into(),
+        Opens::Drift(m) => format!("Drift tab, {m}"),
+        Opens::Marketplace => "Marketplace tab".into(),
+        Opens::Models => "Models tab".into(),
+    }
+}
+
+/// The briefing as text: one numbered statement a line, with where to see more.
+pub fn brief_table(b: &Brief) -> String {
+    let mut out = format!("Briefing: {} | {}\n", b.window, b.marketplace);
+    if b.statements.is_empty() {
+        out.push_str("nothing changed that is worth saying\n");
+    }
+    for (k, s) in b.statements.iter().enumerate() {
+        let _ = writeln!(out, "{}. {} [{}]", k + 1, s.text, opens_text(&s.opens));
+    }
+    out
+}
+
+/// One row per statement.
+pub fn brief_csv(b: &Brief) -> String {
+    let mut out = String::from("rank,topic,text,opens\n");
+    for (k, s) in b.statements.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{},{},{},{}",
+            k + 1,
+            s.topic,
+            csv_field(&s.text),
+            csv_field(&opens_text(&s.opens))
+        );
     }
     out
 }

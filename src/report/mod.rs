@@ -9,7 +9,9 @@ mod seller;
 mod snapshot;
 
 pub use drift::{drift_html, drift_table};
-pub use forecast::{backtest_csv, backtest_table, forecast_csv, forecast_table};
+pub use forecast::{
+    backtest_csv, backtest_table, brief_csv, brief_table, forecast_csv, forecast_table,
+};
 pub use predictions::{PREDICTIONS_HEADER, predictions_csv};
 pub use runs::{
     VersionState, comparison_table, pipeline_table, registration, registry_table, run_text,

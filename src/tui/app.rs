@@ -5,6 +5,7 @@
 //! and sizes it measures).
 
 use super::action::{Action, Command, Effect};
+use super::derived::Derived;
 use super::keymap::{KeyMap, Mode, Screen};
 use super::lifecycle::Confirm;
 use super::navigation::Location;
@@ -19,7 +20,6 @@ use super::tabs::models::ModelsTab;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::tabs::sellers::SellersTab;
 use super::theme::Theme;
-use crate::engine::forecast::ScopeForecast;
 use crate::engine::{Engine, Snapshot, Window};
 use crate::model::store::{Lifecycle, Provenance};
 use std::cell::Cell;
@@ -30,12 +30,6 @@ use std::time::{Duration, Instant};
 pub const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on one row within this are a double click (open it).
 pub const DOUBLE_CLICK: Duration = Duration::from_millis(500);
-
-/// Days ahead of the Marketplace tab's forecast.
-pub const MARKET_FORECAST_DAYS: u32 = 7;
-
-/// What a forecast was computed for: marketplace, whether scored, data fingerprint.
-pub type ForecastKey = (Option<u16>, bool, u64);
 
 /// Where the models are.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,9 +60,9 @@ pub struct App {
     pub snap: Snapshot,
     /// Sellers' and categories' sums over the window before (the tables' change columns).
     pub previous: Option<crate::engine::period::PreviousGroups>,
-    /// The forecast of the marketplace filter's returns, with what it was computed for
-    /// (marketplace, scored, data fingerprint): it does not depend on the window.
-    pub forecast: Option<(ForecastKey, ScopeForecast)>,
+    /// The forecast and the briefing of the window and marketplace, kept while what they
+    /// depend on is unchanged ([`super::derived`]).
+    pub derived: Derived,
     /// Current tab.
     pub tab: Tab,
     /// The Marketplace tab.
@@ -132,9 +126,7 @@ impl App {
         let previous = engine.previous_groups(window, None, None);
         let load_warning = engine.load_report.summary();
         let data_label = engine.data.dir.display().to_string();
-        let forecast = engine.marketplace_forecast(None, MARKET_FORECAST_DAYS);
-        let forecast_key = (None, engine.cube.scored, engine.data.fingerprint);
-        App {
+        let mut app = App {
             engine,
             keymap,
             theme,
@@ -142,9 +134,9 @@ impl App {
             marketplace: None,
             snap,
             previous,
-            forecast: Some((forecast_key, forecast)),
+            derived: Derived::default(),
             tab: Tab::Marketplace,
-            market_tab: MarketplaceTab,
+            market_tab: MarketplaceTab::default(),
             sellers: SellersTab::default(),
             categories: CategoriesTab::default(),
             alerts: AlertsTab::default(),
@@ -170,7 +162,9 @@ impl App {
             log_file: None,
             last_click: None,
             effects: Vec::new(),
-        }
+        };
+        app.refresh_derived();
+        app
     }
 
     /// The page of `tab` (the seller drill-down when it is open over Sellers).
@@ -238,6 +232,7 @@ impl App {
             mode,
             table: page.table().is_some(),
             opens: page.opens(),
+            sorts: page.sorts(),
             banded: page.banded(),
             detail: self.tab == Tab::Sellers && self.seller.is_some() && pane.is_none(),
             order: pane.is_some(),
@@ -260,17 +255,7 @@ impl App {
     /// Recomputes everything for the current window and marketplace.
     pub(super) fn recompute(&mut self) {
         self.snap = self.engine.snapshot_at(self.window, self.marketplace);
-        let key = (
-            self.marketplace,
-            self.engine.cube.scored,
-            self.engine.data.fingerprint,
-        );
-        if self.forecast.as_ref().map(|(k, _)| *k) != Some(key) {
-            let f = self
-                .engine
-                .marketplace_forecast(self.marketplace, MARKET_FORECAST_DAYS);
-            self.forecast = Some((key, f));
-        }
+        self.refresh_derived();
         self.previous = self
             .engine
             .previous_groups(self.window, self.marketplace, None);
@@ -450,7 +435,7 @@ impl App {
                 self.effects.push(Effect::Export(table));
             }
             None => self
-                .say("nothing to export on this screen: tabs 2-6 and the drill-down have tables"),
+                .say("nothing to export on this screen: it has no table (every tab and the drill-down have one)"),
         }
     }
 

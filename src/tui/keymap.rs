@@ -73,6 +73,8 @@ pub enum Context {
     Table,
     /// Tables whose rows open something (Enter).
     Opens,
+    /// Tables that can be sorted.
+    Sorts,
     /// Tables with a risk-band filter.
     Banded,
     /// The seller drill-down.
@@ -100,6 +102,8 @@ pub struct Screen {
     pub table: bool,
     /// Enter on its rows opens something.
     pub opens: bool,
+    /// Its table can be sorted.
+    pub sorts: bool,
     /// Its rows have a risk-band filter.
     pub banded: bool,
     /// The seller drill-down is open (its orders table).
@@ -119,6 +123,7 @@ impl Screen {
             Context::Global => normal,
             Context::Table => normal && self.table,
             Context::Opens => normal && self.opens,
+            Context::Sorts => normal && self.table && self.sorts,
             Context::Banded => normal && self.banded,
             Context::Detail => normal && self.detail,
             Context::Order => normal && self.order,
@@ -141,7 +146,7 @@ impl Screen {
             Mode::WhatIf,
         ];
         modes.into_iter().flat_map(|mode| {
-            (0..64u8)
+            (0..128u8)
                 .map(move |bits| Screen {
                     mode,
                     table: bits & 1 != 0,
@@ -150,6 +155,7 @@ impl Screen {
                     detail: bits & 8 != 0,
                     models: bits & 16 != 0,
                     order: bits & 32 != 0,
+                    sorts: bits & 64 != 0,
                 })
                 .filter(|s| !(s.detail && s.order))
         })
@@ -287,8 +293,8 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![p(KeyCode::Enter)], C::Open, Opens, Opens, "open", "open the selected seller, category or alert target"),
         (vec![p(KeyCode::Esc), p(KeyCode::Backspace)], C::Back, Global, Global, "back", "back to where you came from; clears a filter first"),
         (vec![k("filter", &keys.filter)?], C::Filter, Table, Table, "filter", "filter the rows (any column's words)"),
-        (vec![k("sort", &keys.sort)?], C::Sort, Table, Table, "sort", "cycle the sort column"),
-        (vec![k("reverse_sort", &keys.reverse_sort)?], C::ReverseSort, Table, Table, "", "reverse the sort"),
+        (vec![k("sort", &keys.sort)?], C::Sort, Sorts, Sorts, "sort", "cycle the sort column"),
+        (vec![k("reverse_sort", &keys.reverse_sort)?], C::ReverseSort, Sorts, Sorts, "", "reverse the sort"),
         (vec![k("band", &keys.band)?], C::Band, Banded, Banded, "band", "only High, Medium or Low risk"),
         (vec![k("order_category", &keys.order_category)?], C::OrderCategory, Detail, Detail, "cat", "orders of one category"),
         (vec![k("order_status", &keys.order_status)?], C::OrderStatus, Detail, Detail, "status", "orders: returned, kept, pending"),

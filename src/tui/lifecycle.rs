@@ -169,6 +169,7 @@ impl App {
                 if let Some(w) = self.lifecycle.warnings.first() {
                     self.say(format!("registry: {w}"));
                 }
+                self.refresh_derived();
                 self.clamp_tables();
             }
             Action::FilesChanged { data, registry } => self.files_changed(data, registry),

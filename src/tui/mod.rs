@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod derived;
 pub mod editing;
 pub mod export;
 pub mod help;

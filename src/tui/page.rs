@@ -65,6 +65,11 @@ pub trait Page {
         false
     }
 
+    /// Whether its table can be sorted (`s`).
+    fn sorts(&self) -> bool {
+        true
+    }
+
     /// Whether its rows can be narrowed to a risk band (`b`).
     fn banded(&self) -> bool {
         false

@@ -1,9 +1,13 @@
 //! Marketplace tab: health gauge, KPI cards, risk trend, category risk, top sellers, top alerts.
 
-use super::{ASCII_BARS, risk_placeholder};
+use super::{ASCII_BARS, brief, risk_placeholder};
+use crate::engine::brief::Opens;
 use crate::text;
 use crate::tui::app::{App, Training};
+use crate::tui::export::ExportTable;
+use crate::tui::page::Goto;
 use crate::tui::page::Page;
+use crate::tui::table::{TableView, Unsorted};
 use crate::tui::tabs::alerts::severity;
 use crate::tui::widgets::{block, hbar, int, pct, resample, trend_in_words};
 use ratatui::Frame;
@@ -11,30 +15,75 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-/// The Marketplace tab (no state of its own: it shows the snapshot).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct MarketplaceTab;
+/// The Marketplace tab: its briefing is its table (the rest shows the snapshot).
+#[derive(Clone, Debug, Default)]
+pub struct MarketplaceTab {
+    /// The briefing's selection and filter.
+    pub brief: TableView<Unsorted>,
+}
 
 impl Page for MarketplaceTab {
     fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
-        draw(f, area, app);
+        draw(self, f, area, app);
+    }
+
+    crate::tui::page::page_table!(brief);
+
+    fn rows(&self, app: &App) -> usize {
+        brief::rows(app, &self.brief).len()
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
+    fn sorts(&self) -> bool {
+        false
+    }
+
+    fn open(&self, app: &App) -> Option<Goto> {
+        let rows = brief::rows(app, &self.brief);
+        brief::open(app, rows.get(self.brief.cursor.selected)?)
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        Some(brief::export(app, &self.brief))
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        let rows = brief::rows(app, &self.brief);
+        match &rows.get(self.brief.cursor.selected)?.opens {
+            Opens::Seller(id) | Opens::Category(id) | Opens::Drift(id) => Some(id.clone()),
+            _ => None,
+        }
     }
 }
 
-/// Rows from which the forecast panel is shown.
-const FORECAST_FROM_ROWS: u16 = 34;
+/// Rows from which the briefing shows 5 statements at the top and the forecast panel is
+/// shown.
+const FULL_FROM_ROWS: u16 = 34;
+/// Rows from which the briefing is at the top with 3 statements; below, it takes the place
+/// of the top sellers and alerts (which have their own tabs).
+const TOP_FROM_ROWS: u16 = 26;
 
-fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let tall = area.height >= 26;
-    let forecast_rows = if area.height >= FORECAST_FROM_ROWS {
-        4
+fn draw(tab: &MarketplaceTab, f: &mut Frame, area: Rect, app: &App) {
+    let h = area.height;
+    let statements = app.derived.brief().map_or(0, |b| b.statements.len()).max(1);
+    let (cap, forecast_rows, mid_rows) = match h {
+        h if h >= FULL_FROM_ROWS => (5, 4, 10),
+        h if h >= TOP_FROM_ROWS => (3, 0, 7),
+        _ => (0, 0, 7),
+    };
+    let brief_rows = if cap > 0 {
+        3 + statements.min(cap) as u16
     } else {
         0
     };
-    let [top, forecast, mid, bottom] = Layout::vertical([
+    let [brief_top, top, forecast, mid, bottom] = Layout::vertical([
+        Constraint::Length(brief_rows),
         Constraint::Length(6),
         Constraint::Length(forecast_rows),
-        Constraint::Length(if tall { 10 } else { 7 }),
+        Constraint::Length(mid_rows),
         Constraint::Min(4),
     ])
     .areas(area);
@@ -49,6 +98,11 @@ fn draw(f: &mut Frame, area: Rect, app: &App) {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(mid);
     draw_trend(f, trend_area, app);
     draw_categories(f, cats, app);
+    if brief_rows == 0 {
+        brief::draw(f, bottom, app, &tab.brief);
+        return;
+    }
+    brief::draw(f, brief_top, app, &tab.brief);
     let [sellers, alerts] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     draw_top_sellers(f, sellers, app);
@@ -59,7 +113,7 @@ fn draw(f: &mut Frame, area: Rect, app: &App) {
 fn draw_forecast(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let ph = risk_placeholder(app);
-    let Some((_, fc)) = &app.forecast else {
+    let Some(fc) = app.derived.forecast() else {
         return;
     };
     let lines = forecast_lines(fc, ph);

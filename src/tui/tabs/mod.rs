@@ -2,6 +2,7 @@
 //! [`crate::tui::page::Page`]. Helpers shared by several tabs live here.
 
 pub mod alerts;
+pub mod brief;
 pub mod categories;
 pub mod drift;
 pub mod marketplace;
