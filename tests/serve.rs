@@ -284,6 +284,35 @@ fn every_endpoint_answers_with_the_engines_numbers() {
         preds[1]["note"],
         "unknown seller \"S999\": scored by the global model"
     );
+    // explain=true: the contributions `predict --order --explain` gives, adding up to the risk.
+    let (status, why) = srv.post("/api/v1/predict?explain=true", &order("S006"));
+    assert_eq!(status, 200, "{why}");
+    let cli = json(&[
+        "predict",
+        "--order",
+        &features,
+        "--seller",
+        "S006",
+        "--explain",
+        "--data",
+        d,
+    ]);
+    assert_eq!(why["explanation"], cli["explanation"]);
+    let x = &why["explanation"];
+    let total: f64 = x["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contribution"].as_f64().unwrap())
+        .sum::<f64>()
+        + x["expected"].as_f64().unwrap();
+    assert!((total - why["risk_score"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(one.get("explanation").is_none(), "only when asked");
+    let (status, bad) = srv.post("/api/v1/predict?explain=yes", &order("S006"));
+    assert_eq!(
+        (status, error_of(&bad)),
+        (400, ("bad_query", Some("explain")))
+    );
     let (status, text) = srv.get("/health");
     assert_eq!((status, text), (200, Value::String("ok\n".into())));
 }
