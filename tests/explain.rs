@@ -161,3 +161,114 @@ fn predict_explain_returns_contributions_that_add_up_to_the_risk() {
     let out = common::run_on(dir, &["predict", "--explain", "--out", "-"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn seller_drivers_are_mean_contributions_against_the_marketplace() {
+    use returnrisk_tui::engine::contrib::{contribution_drivers, samples};
+    let a = app();
+    let e = &a.engine;
+    let ds = &e.data;
+    let models = e.models.as_ref().unwrap();
+    let risk = &e.scores.as_ref().unwrap().risk;
+    let si = ds.seller_index("S023").unwrap();
+    let last = e.cube.last_day;
+    let (own, market) = samples(ds, si, last - 29, last);
+    assert!(own.len() <= 60 && market.len() <= 120 && !own.is_empty());
+    assert!(own.iter().all(|&i| ds.orders.seller[i] as usize == si));
+    let d = contribution_drivers(ds, models, si, &own, &market).unwrap();
+    assert_eq!(d.marketplace_id, "M002");
+    // Per feature, the seller's mean of its orders' contributions, computed one by one.
+    for x in &d.drivers {
+        let mean = |orders: &[usize]| {
+            orders
+                .iter()
+                .map(|&i| {
+                    let why = e.explain_order(i, None).unwrap().explanation.unwrap();
+                    why.contributions
+                        .iter()
+                        .find(|c| c.feature == x.feature)
+                        .unwrap()
+                        .contribution
+                })
+                .sum::<f64>()
+                / orders.len() as f64
+        };
+        assert!((x.seller - mean(&own)).abs() < 1e-12, "{}", x.feature);
+        assert!((x.difference - (x.seller - x.marketplace)).abs() < 1e-15);
+    }
+    // The features' means add up to the mean risk above the expected value.
+    let expected = e
+        .explain_order(own[0], None)
+        .unwrap()
+        .explanation
+        .unwrap()
+        .expected;
+    let mean_risk = own.iter().map(|&i| risk[i]).sum::<f64>() / own.len() as f64;
+    let total: f64 = d.drivers.iter().map(|x| x.seller).sum();
+    assert!((total - (mean_risk - expected)).abs() < 1e-9);
+    // Largest difference first.
+    assert!(
+        d.drivers
+            .windows(2)
+            .all(|w| w[0].difference.abs() >= w[1].difference.abs())
+    );
+}
+
+#[test]
+fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
+    use returnrisk_tui::engine::Window;
+    use returnrisk_tui::engine::contrib::{contribution_drivers, samples};
+    use returnrisk_tui::tui::action::Effect;
+    let mut a = app();
+    let fx = a.update(Action::Command(Command::GoTab(
+        returnrisk_tui::tui::tab::Tab::Sellers,
+    )));
+    assert!(fx.is_empty());
+    a.open_seller("S023");
+    let fx = a.update(Action::Tick);
+    let asked = Effect::SellerDrivers {
+        seller: "S023".into(),
+        window: Window::Days(30),
+    };
+    assert_eq!(fx, vec![asked]);
+    // Asked once: the next action asks nothing more.
+    assert!(a.update(Action::Tick).is_empty());
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("drivers: "), "{screen}");
+    // The job's answer replaces the model's drivers with the seller's against M002.
+    let e = &a.engine;
+    let si = e.data.seller_index("S023").unwrap();
+    let last = e.cube.last_day;
+    let (own, market) = samples(&e.data, si, last - 29, last);
+    let d = contribution_drivers(&e.data, e.models.as_ref().unwrap(), si, &own, &market);
+    let top = d.as_ref().unwrap().drivers[0].clone();
+    a.update(Action::SellerDrivers(
+        "S023".into(),
+        Window::Days(30),
+        d.map(Box::new),
+    ));
+    let screen = render(&a, 120, 40);
+    let verb = if top.difference >= 0.0 {
+        "raises"
+    } else {
+        "lowers"
+    };
+    let words = format!(
+        "{} {verb} risk {:+.1} pts",
+        top.feature,
+        100.0 * top.difference
+    );
+    assert!(screen.contains("vs M002: "), "{screen}");
+    assert!(screen.contains(&words), "{words}\n{screen}");
+    // Another window asks again; an answer for a window no longer shown is dropped.
+    let fx = a.update(Action::Command(Command::Window));
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::SellerDrivers {
+            window: Window::Days(90),
+            ..
+        }]
+    ));
+    a.update(Action::SellerDrivers("S023".into(), Window::Days(30), None));
+    assert!(render(&a, 120, 40).contains("drivers: "));
+}

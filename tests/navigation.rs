@@ -318,6 +318,11 @@ fn y_copies_the_selected_id_and_messages_expire() {
     assert_eq!(a.message, None);
     // In the drill-down, y copies the order id.
     a.open_seller("S006");
+    // The drill-down asks for its drivers by contribution on the next action.
+    assert!(matches!(
+        a.update(Action::Tick).as_slice(),
+        [Effect::SellerDrivers { .. }]
+    ));
     let v = a.seller.as_ref().unwrap();
     let order = v.rows()[0].order_id.clone();
     assert_eq!(press(&mut a, Command::Copy), vec![Effect::Copy(order)]);

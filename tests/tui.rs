@@ -260,6 +260,8 @@ fn export_writes_the_visible_table_named_by_what_it_holds() {
     // Two sellers' orders go to two files, each row saying whose order it is.
     for id in ["S006", "S023"] {
         a.open_seller(id);
+        // The drill-down asks for its drivers on the next action (run by the event loop).
+        a.update(Action::Tick);
         let msg = export(&mut a);
         let name = format!("returnrisk-orders-{id}-30d-all-markets.csv");
         assert!(msg.ends_with(&name), "{msg}");

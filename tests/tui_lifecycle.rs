@@ -212,7 +212,7 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
         registry: true,
     });
     assert!(fx.is_empty() && app.registry_changed_while_loading);
-    let models = app.engine.models.clone().unwrap();
+    let models = app.engine.models.as_deref().cloned().unwrap();
     let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
     let fx = app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
     assert!(fx == vec![Effect::ReloadModels] && !app.registry_changed_while_loading);

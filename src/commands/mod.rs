@@ -143,7 +143,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let mp = engine.marketplace_index(marketplace.as_deref())?;
             let r = crate::drift::report::drift_report(
                 &engine.data,
-                engine.models.as_ref(),
+                engine.models.as_deref(),
                 engine.scores.as_ref(),
                 current,
                 mp,

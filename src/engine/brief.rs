@@ -298,7 +298,7 @@ impl Engine {
             marketplace,
             category: None,
         };
-        let then = snapshot_ending(&self.data, c, self.models.as_ref(), window, scope, end);
+        let then = snapshot_ending(&self.data, c, self.models.as_deref(), window, scope, end);
         let before: HashMap<(AlertRule, &Target), Severity> = then
             .alerts
             .iter()

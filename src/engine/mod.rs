@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod backtest;
 pub mod brief;
+pub mod contrib;
 pub mod cube;
 pub mod direction;
 pub mod ets;
@@ -108,8 +109,8 @@ pub struct Engine {
     pub load_report: LoadReport,
     /// Risk bands for labels and High-risk counts.
     pub bands: RiskBands,
-    /// Trained models, once available.
-    pub models: Option<ModelSet>,
+    /// Trained models, once available (shared with background jobs).
+    pub models: Option<Arc<ModelSet>>,
     /// Scores of every order, once models are available.
     pub scores: Option<Scores>,
     /// The pre-aggregation every query reads.
@@ -163,7 +164,7 @@ impl Engine {
         self.drift = p.drift;
         self.drift_short = p.drift_short;
         self.scores = Some(p.scores);
-        self.models = Some(p.models);
+        self.models = Some(Arc::new(p.models));
     }
 
     /// Resolves a marketplace id (`None` or `all` = every marketplace).
@@ -197,7 +198,7 @@ impl Engine {
         let mut snap = snapshot(
             &self.data,
             &self.cube,
-            self.models.as_ref(),
+            self.models.as_deref(),
             window,
             marketplace,
         );
@@ -238,7 +239,13 @@ impl Engine {
             marketplace,
             category: Some(category),
         };
-        snapshot_in(&self.data, &self.cube, self.models.as_ref(), window, scope)
+        snapshot_in(
+            &self.data,
+            &self.cube,
+            self.models.as_deref(),
+            window,
+            scope,
+        )
     }
 }
 

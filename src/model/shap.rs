@@ -37,25 +37,26 @@ struct PathElement {
 
 const NONE: usize = usize::MAX;
 
-/// Grows the path by one split (`EXTEND` in the paper).
-fn extend(path: &mut Vec<PathElement>, zero: f64, one: f64, feature: usize) {
-    let depth = path.len();
-    path.push(PathElement {
+/// Grows the path `path[..len]` by one split (`EXTEND` in the paper); returns the new length.
+fn extend(path: &mut [PathElement], len: usize, zero: f64, one: f64, feature: usize) -> usize {
+    path[len] = PathElement {
         feature,
         zero,
         one,
-        weight: if depth == 0 { 1.0 } else { 0.0 },
-    });
-    let d1 = (depth + 1) as f64;
-    for i in (0..depth).rev() {
+        weight: if len == 0 { 1.0 } else { 0.0 },
+    };
+    let d1 = (len + 1) as f64;
+    for i in (0..len).rev() {
         path[i + 1].weight += one * path[i].weight * (i + 1) as f64 / d1;
-        path[i].weight = zero * path[i].weight * (depth - i) as f64 / d1;
+        path[i].weight = zero * path[i].weight * (len - i) as f64 / d1;
     }
+    len + 1
 }
 
-/// Removes element `at` from the path, undoing its extension (`UNWIND`).
-fn unwind(path: &mut Vec<PathElement>, at: usize) {
-    let depth = path.len() - 1;
+/// Removes element `at` from the path `path[..len]`, undoing its extension (`UNWIND`);
+/// returns the new length.
+fn unwind(path: &mut [PathElement], len: usize, at: usize) -> usize {
+    let depth = len - 1;
     let PathElement { one, zero, .. } = path[at];
     let d1 = (depth + 1) as f64;
     let mut next = path[depth].weight;
@@ -73,7 +74,7 @@ fn unwind(path: &mut Vec<PathElement>, at: usize) {
         path[i].zero = path[i + 1].zero;
         path[i].one = path[i + 1].one;
     }
-    path.pop();
+    depth
 }
 
 /// The total weight the path would have with element `at` unwound, without unwinding it.
@@ -94,22 +95,32 @@ fn unwound_sum(path: &[PathElement], at: usize) -> f64 {
     total * (depth + 1) as f64
 }
 
-/// One tree's walk (`RECURSE`): adds its contributions to `phi`.
+/// One tree's walk (`RECURSE`): adds its contributions to `phi`. The paths of every level
+/// live one after another in `buf` (a child copies its parent's and extends it), so the
+/// walk allocates nothing per node.
 struct TreeWalk<'a> {
     tree: &'a CompactTree,
     x: &'a [f64],
     phi: &'a mut [f64],
+    buf: &'a mut Vec<PathElement>,
 }
 
 impl TreeWalk<'_> {
-    fn recurse(&mut self, node: usize, mut path: Vec<PathElement>, zero: f64, one: f64, f: usize) {
-        extend(&mut path, zero, one, f);
+    /// Visits `node`, whose parent's path is `buf[parent..parent + parent_len]`.
+    fn recurse(&mut self, node: usize, parent: usize, parent_len: usize, step: (f64, f64, usize)) {
+        let start = parent + parent_len;
+        if self.buf.len() < start + parent_len + 1 {
+            self.buf.resize(start + parent_len + 1, EMPTY);
+        }
+        self.buf.copy_within(parent..start, start);
+        let (zero, one, f) = step;
+        let mut len = extend(&mut self.buf[start..], parent_len, zero, one, f);
         let n = self.tree.nodes[node];
         if self.tree.is_leaf(node) {
-            for i in 1..path.len() {
-                let w = unwound_sum(&path, i);
+            let path = &self.buf[start..start + len];
+            for i in 1..len {
                 let e = path[i];
-                self.phi[e.feature] += w * (e.one - e.zero) * n.value;
+                self.phi[e.feature] += unwound_sum(path, i) * (e.one - e.zero) * n.value;
             }
             return;
         }
@@ -123,15 +134,24 @@ impl TreeWalk<'_> {
         let cover = f64::from(self.tree.cover[node]);
         let share = |c: usize| f64::from(self.tree.cover[c]) / cover;
         let (mut in_zero, mut in_one) = (1.0, 1.0);
+        let path = &self.buf[start..start + len];
         if let Some(k) = path.iter().position(|e| e.feature == split) {
             in_zero = path[k].zero;
             in_one = path[k].one;
-            unwind(&mut path, k);
+            len = unwind(&mut self.buf[start..], len, k);
         }
-        self.recurse(hot, path.clone(), share(hot) * in_zero, in_one, split);
-        self.recurse(cold, path, share(cold) * in_zero, 0.0, split);
+        let (hot_share, cold_share) = (share(hot), share(cold));
+        self.recurse(hot, start, len, (hot_share * in_zero, in_one, split));
+        self.recurse(cold, start, len, (cold_share * in_zero, 0.0, split));
     }
 }
+
+const EMPTY: PathElement = PathElement {
+    feature: NONE,
+    zero: 0.0,
+    one: 0.0,
+    weight: 0.0,
+};
 
 /// A tree's expected value: its leaves' values weighted by their covers.
 fn tree_expected(tree: &CompactTree) -> f64 {
@@ -159,14 +179,16 @@ pub fn contributions(forest: &CompactForest, x: &[f64]) -> Option<Contributions>
     }
     let mut phi = vec![0.0; x.len()];
     let mut expected = 0.0;
+    let mut buf = vec![EMPTY; 128];
     for tree in &forest.trees {
         expected += tree_expected(tree);
         let mut walk = TreeWalk {
             tree,
             x,
             phi: &mut phi,
+            buf: &mut buf,
         };
-        walk.recurse(0, Vec::with_capacity(16), 1.0, 1.0, NONE);
+        walk.recurse(0, 0, 0, (1.0, 1.0, NONE));
     }
     let n = forest.trees.len().max(1) as f64;
     Some(Contributions {

@@ -2,6 +2,7 @@
 
 use super::line_edit::Edit;
 use super::tab::Tab;
+use crate::engine::contrib::ContributionDrivers;
 use crate::engine::{Engine, Prepared};
 use crate::model::store::{Lifecycle, Provenance};
 use std::time::Instant;
@@ -131,6 +132,13 @@ pub enum Action {
     DataLoaded(Box<Engine>),
     /// Models re-read after the registry changed, with what changed.
     ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
+    /// A seller's drivers by contribution, for the window they were computed for (`None`:
+    /// a model without covers).
+    SellerDrivers(
+        String,
+        crate::engine::Window,
+        Option<Box<ContributionDrivers>>,
+    ),
     /// A background reload or registry change failed.
     JobFailed(String),
     /// A background job panicked (caught): which job, and the panic's message.
@@ -148,6 +156,8 @@ pub enum Job {
     DataReload,
     /// Reading the active models after a registry change on disk.
     ModelReload,
+    /// Explaining a seller's orders for its drivers.
+    SellerDrivers,
 }
 
 impl Job {
@@ -158,6 +168,7 @@ impl Job {
             Job::RegistryChange => "registry change",
             Job::DataReload => "data reload",
             Job::ModelReload => "model reload",
+            Job::SellerDrivers => "seller drivers",
         }
     }
 }
@@ -177,6 +188,13 @@ pub enum Effect {
     ReloadData,
     /// Read the registry again and reload the models if the active ones changed.
     ReloadModels,
+    /// Explain a seller's orders against its marketplace's (the Why panel's drivers).
+    SellerDrivers {
+        /// The seller.
+        seller: String,
+        /// The window its orders are taken from.
+        window: crate::engine::Window,
+    },
     /// Write a table to a CSV file.
     Export(super::export::ExportTable),
     /// Put text on the clipboard of the user's terminal.

@@ -289,6 +289,7 @@ impl App {
     /// Applies one action; returns what the event loop should do next.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.apply(action);
+        self.ask_seller_drivers();
         std::mem::take(&mut self.effects)
     }
 

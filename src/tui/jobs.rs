@@ -8,7 +8,7 @@ use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
 use crate::data::{Dataset, load_dir};
-use crate::engine::{Engine, Prepared};
+use crate::engine::{Engine, Prepared, Window, contrib};
 use crate::model::lock::StateLock;
 use crate::model::register::{active_versions, promote_readable, rollback_readable};
 use crate::model::registry::{Registry, registry_path};
@@ -68,6 +68,7 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
         Effect::ChangeRegistry(op) => spawn_registry_op(app, tx.clone(), op),
         Effect::ReloadData => spawn_reload_data(app, tx.clone()),
         Effect::ReloadModels => spawn_reload_models(app, tx.clone()),
+        Effect::SellerDrivers { seller, window } => spawn_drivers(app, tx.clone(), seller, window),
         Effect::Export(table) => {
             let _ = tx.send(Action::Done(super::export::write(&app.export_dir, &table)));
         }
@@ -77,6 +78,24 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
             }
         }
     }
+}
+
+/// Explains a sample of a seller's orders and of its marketplace's (about a second).
+fn spawn_drivers(app: &App, tx: UnboundedSender<Action>, seller: String, window: Window) {
+    let data = app.engine.data.clone();
+    let Some(models) = app.engine.models.clone() else {
+        return;
+    };
+    let c = &app.engine.cube;
+    let (start, end) = (window.start_day(c.last_day, c.first_day), c.last_day);
+    spawn_job(tx, Job::SellerDrivers, move |tx| {
+        let Some(si) = data.seller_index(&seller) else {
+            return;
+        };
+        let (own, market) = contrib::samples(&data, si, start, end);
+        let drivers = contrib::contribution_drivers(&data, &models, si, &own, &market);
+        let _ = tx.send(Action::SellerDrivers(seller, window, drivers.map(Box::new)));
+    });
 }
 
 /// Reads the data again after a change on disk.

@@ -182,6 +182,9 @@ impl App {
             }
             Action::JobFailed(e) => self.say(e),
             Action::JobPanicked(job, why) => self.job_panicked(job, &why),
+            Action::SellerDrivers(seller, window, drivers) => {
+                self.seller_drivers(&seller, window, drivers)
+            }
             _ => {}
         }
     }

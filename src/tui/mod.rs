@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod derived;
+pub mod drivers;
 pub mod editing;
 pub mod export;
 pub mod help;

@@ -97,6 +97,8 @@ pub struct SellerView {
     pub alert: Option<String>,
     /// The order pane, open over the drill-down.
     pub pane: Option<super::order::OrderPane>,
+    /// The drivers by contribution (computed in the background).
+    pub contrib: Option<crate::tui::drivers::ContribState>,
 }
 
 impl SellerView {
@@ -111,6 +113,7 @@ impl SellerView {
             },
             alert,
             pane: None,
+            contrib: None,
         }
     }
 
@@ -390,7 +393,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         d.trend.last().map_or("", |p| p.date.as_str()),
     );
     sparkline(f, trend_area, app, " Daily mean risk ", &series, dates);
-    let why = super::why::lines(d, dv.alert.as_deref(), t);
+    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t);
     f.render_widget(
         Paragraph::new(why).block(block(t, " Why (vs marketplace) ")),
         why_area,

@@ -2,8 +2,10 @@
 //! marketplace (a reason only when the seller is worse than its marketplace), and the model's
 //! drivers with the direction they push this seller's risk.
 
+use crate::engine::contrib::ContributionDrivers;
 use crate::engine::explain::Explanation;
 use crate::engine::{ExplanationRule, SellerDetail};
+use crate::tui::drivers::ContribState;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{num, pct};
 use ratatui::text::{Line, Span};
@@ -11,8 +13,14 @@ use ratatui::text::{Line, Span};
 /// Formats an explanation's value.
 type Formatter = fn(Option<f64>) -> String;
 
-/// The panel's lines for `d`, opened from `alert` when one led there.
-pub fn lines<'a>(d: &SellerDetail, alert: Option<&str>, t: &Theme) -> Vec<Line<'a>> {
+/// The panel's lines for `d`, opened from `alert` when one led there, with its drivers by
+/// contribution when they are known (else the model's drivers with their direction).
+pub fn lines<'a>(
+    d: &SellerDetail,
+    alert: Option<&str>,
+    contrib: Option<&ContribState>,
+    t: &Theme,
+) -> Vec<Line<'a>> {
     let mut why: Vec<Line> = Vec::new();
     if let Some(alert) = alert {
         why.push(Line::from(vec![
@@ -25,7 +33,9 @@ pub fn lines<'a>(d: &SellerDetail, alert: Option<&str>, t: &Theme) -> Vec<Line<'
             .iter()
             .map(|e| why_line(e, &d.marketplace_id, t)),
     );
-    if !d.drivers.is_empty() {
+    if let Some(ContribState::Ready(_, c)) = contrib {
+        why.push(contribution_line(c, t));
+    } else if !d.drivers.is_empty() {
         let names: Vec<String> = d
             .drivers
             .iter()
@@ -37,6 +47,27 @@ pub fn lines<'a>(d: &SellerDetail, alert: Option<&str>, t: &Theme) -> Vec<Line<'
         ]));
     }
     why
+}
+
+/// The features that move the seller's risk most against its marketplace, in points.
+fn contribution_line<'a>(c: &ContributionDrivers, t: &Theme) -> Line<'a> {
+    let parts: Vec<String> = c
+        .drivers
+        .iter()
+        .take(3)
+        .map(|x| {
+            let verb = if x.difference >= 0.0 {
+                "raises"
+            } else {
+                "lowers"
+            };
+            format!("{} {verb} risk {:+.1} pts", x.feature, 100.0 * x.difference)
+        })
+        .collect();
+    Line::from(vec![
+        Span::styled(format!("vs {}: ", c.marketplace_id), t.header),
+        Span::raw(parts.join("; ")),
+    ])
 }
 
 /// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
