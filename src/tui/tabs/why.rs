@@ -34,7 +34,7 @@ pub fn lines<'a>(
             .map(|e| why_line(e, &d.marketplace_id, t)),
     );
     if let Some(ContribState::Ready(_, c)) = contrib {
-        why.push(contribution_line(c, t));
+        why.extend(contribution_lines(c, t));
     } else if !d.drivers.is_empty() {
         let names: Vec<String> = d
             .drivers
@@ -49,25 +49,35 @@ pub fn lines<'a>(
     why
 }
 
-/// The features that move the seller's risk most against its marketplace, in points.
-fn contribution_line<'a>(c: &ContributionDrivers, t: &Theme) -> Line<'a> {
-    let parts: Vec<String> = c
-        .drivers
+/// The three features that move the seller's risk most against its marketplace, in
+/// points, one a line.
+fn contribution_lines<'a>(c: &ContributionDrivers, t: &Theme) -> Vec<Line<'a>> {
+    let head = format!("vs {}: ", c.marketplace_id);
+    c.drivers
         .iter()
         .take(3)
-        .map(|x| {
+        .enumerate()
+        .map(|(k, x)| {
             let verb = if x.difference >= 0.0 {
                 "raises"
             } else {
                 "lowers"
             };
-            format!("{} {verb} risk {:+.1} pts", x.feature, 100.0 * x.difference)
+            let lead = if k == 0 {
+                head.clone()
+            } else {
+                " ".repeat(head.len())
+            };
+            Line::from(vec![
+                Span::styled(lead, t.header),
+                Span::raw(format!(
+                    "{} {verb} risk {:+.1} pts",
+                    x.feature,
+                    100.0 * x.difference
+                )),
+            ])
         })
-        .collect();
-    Line::from(vec![
-        Span::styled(format!("vs {}: ", c.marketplace_id), t.header),
-        Span::raw(parts.join("; ")),
-    ])
+        .collect()
 }
 
 /// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
