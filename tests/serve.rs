@@ -284,6 +284,31 @@ fn every_endpoint_answers_with_the_engines_numbers() {
         preds[1]["note"],
         "unknown seller \"S999\": scored by the global model"
     );
+    // Forecast and briefing: what `forecast` and `brief` print as JSON.
+    let (status, f) = srv.get("/api/v1/forecast?horizon=30&marketplace=M002");
+    assert_eq!(status, 200, "{f}");
+    let cli = json(&[
+        "forecast",
+        "--horizon",
+        "30",
+        "--marketplace",
+        "M002",
+        "--format",
+        "json",
+        "--data",
+        d,
+    ]);
+    assert_eq!(f, cli);
+    let (_, b) = srv.get("/api/v1/brief?window=7");
+    let cli = json(&["brief", "--window", "7", "--format", "json", "--data", d]);
+    assert_eq!(b["statements"], cli["statements"]);
+    assert_eq!(b["by_seller"], cli["by_seller"]);
+    let (status, bad) = srv.get("/api/v1/forecast?horizon=14");
+    assert_eq!(
+        (status, error_of(&bad)),
+        (400, ("bad_query", Some("horizon")))
+    );
+    assert_eq!(srv.get("/api/v1/forecast?seller=S999").0, 404);
     // explain=true: the contributions `predict --order --explain` gives, adding up to the risk.
     let (status, why) = srv.post("/api/v1/predict?explain=true", &order("S006"));
     assert_eq!(status, 200, "{why}");

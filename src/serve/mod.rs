@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod outlook;
 pub mod predict;
 pub mod reload;
 pub mod routes;
@@ -53,6 +54,8 @@ fn guarded_routes() -> Vec<Route> {
         ("/api/v1/drift", get(routes::drift)),
         ("/api/v1/models", get(routes::models)),
         ("/api/v1/runs", get(routes::runs)),
+        ("/api/v1/forecast", get(outlook::forecast)),
+        ("/api/v1/brief", get(outlook::brief)),
         ("/api/v1/predict", post(predict::predict)),
         ("/metrics", get(metrics::metrics)),
     ]

@@ -76,6 +76,8 @@ pub struct Prediction {
         routes::drift,
         routes::models,
         routes::runs,
+        super::outlook::forecast,
+        super::outlook::brief,
         super::predict::predict,
         super::health,
         super::ready,

@@ -21,19 +21,22 @@ type Shared = State<Arc<ServerState>>;
 type Params = Query<HashMap<String, String>>;
 type Answer = Result<Json<Value>, ApiError>;
 
-fn bad(field: &str, message: impl Into<String>) -> ApiError {
+pub(super) fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request("bad_query", message).on(field)
 }
 
 /// The `window` parameter (default 30 days).
-fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
+pub(super) fn window(q: &HashMap<String, String>) -> Result<Window, ApiError> {
     q.get("window").map_or(Ok(Window::Days(30)), |w| {
         Window::parse(w).map_err(|e| bad("window", e))
     })
 }
 
 /// The `marketplace` parameter (default all; 404 naming it when unknown).
-fn marketplace(q: &HashMap<String, String>, s: &Served) -> Result<Option<u16>, ApiError> {
+pub(super) fn marketplace(
+    q: &HashMap<String, String>,
+    s: &Served,
+) -> Result<Option<u16>, ApiError> {
     Ok(s.engine
         .marketplace_index(q.get("marketplace").map(String::as_str))?)
 }
@@ -57,7 +60,7 @@ fn count(
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Value {
+pub(super) fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
