@@ -61,7 +61,13 @@ fn the_briefing_decomposes_the_change_in_expected_returns_exactly() {
     let ds = &e.data;
     let risk = &e.scores.as_ref().unwrap().risk;
     let f = e.marketplace_forecast(None, FORECAST_DAYS);
-    let b = e.brief(Window::Days(30), None, None, &f);
+    let b = e.brief(
+        &e.snapshot_at(Window::Days(30), None),
+        Window::Days(30),
+        None,
+        None,
+        &f,
+    );
     assert!((1..=5).contains(&b.statements.len()), "{b:?}");
     let last = e.cube.last_day;
     let sum = |from: i32, to: i32| -> f64 {
@@ -90,7 +96,13 @@ fn the_briefing_decomposes_the_change_in_expected_returns_exactly() {
         b.statements[0].text
     );
     // All time has no window before: no change statement, no decomposition.
-    let all = e.brief(Window::All, None, None, &f);
+    let all = e.brief(
+        &e.snapshot_at(Window::All, None),
+        Window::All,
+        None,
+        None,
+        &f,
+    );
     assert!(all.by_seller.is_none());
     assert!(
         all.statements

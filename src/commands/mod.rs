@@ -115,7 +115,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let mp = engine.marketplace_index(marketplace.as_deref())?;
             let registry = crate::model::registry::Registry::load(&data_dir(data)?).ok();
             let forecast = engine.marketplace_forecast(mp, crate::engine::brief::FORECAST_DAYS);
-            let b = engine.brief(window, mp, registry.as_ref(), &forecast);
+            let snap = engine.snapshot_at(window, mp);
+            let b = engine.brief(&snap, window, mp, registry.as_ref(), &forecast);
             match query.format {
                 Format::Table => emit(&report::brief_table(&b)),
                 Format::Json => emit_json(&b),

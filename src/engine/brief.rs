@@ -199,16 +199,17 @@ fn change_statement(
 }
 
 impl Engine {
-    /// The briefing for `window` and `marketplace`, with the scope's [`FORECAST_DAYS`]-day
-    /// forecast and the registry for the model's status (when it is known).
+    /// The briefing for `window` and `marketplace`, from their snapshot `snap` (what
+    /// [`Engine::snapshot_at`] gives), the scope's [`FORECAST_DAYS`]-day forecast and the
+    /// registry for the model's status (when it is known).
     pub fn brief(
         &self,
+        snap: &Snapshot,
         window: Window,
         marketplace: Option<u16>,
         registry: Option<&Registry>,
         forecast: &ScopeForecast,
     ) -> Brief {
-        let snap = self.snapshot_at(window, marketplace);
         let mut out = Vec::new();
         let (by_seller, by_category) = self.decompositions(window, marketplace).unzip();
         let label = snap.window_label();
@@ -227,8 +228,8 @@ impl Engine {
                 opens: Opens::Seller(id),
             });
         }
-        out.extend(self.alert_statement(&snap, window, marketplace));
-        out.extend(drift_statement(&snap));
+        out.extend(self.alert_statement(snap, window, marketplace));
+        out.extend(drift_statement(snap));
         if let Some((text, id)) = by_category
             .as_ref()
             .and_then(|s| change_statement(s, "category", &label, false, &|c| c.to_string()))

@@ -47,5 +47,6 @@ pub async fn brief(State(st): Shared, Query(q): Params) -> Answer {
     let m = marketplace(&q, &s)?;
     let f = s.engine.marketplace_forecast(m, FORECAST_DAYS);
     let registry = Some(&s.lifecycle.registry).filter(|r| !r.models.is_empty());
-    Ok(Json(to_json(&s.engine.brief(w, m, registry, &f))))
+    let snap = s.engine.snapshot_at(w, m);
+    Ok(Json(to_json(&s.engine.brief(&snap, w, m, registry, &f))))
 }

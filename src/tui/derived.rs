@@ -47,7 +47,7 @@ impl App {
             && let Some((_, f)) = &d.forecast
         {
             let registry = Some(&self.lifecycle.registry).filter(|r| !r.models.is_empty());
-            let b = e.brief(self.window, self.marketplace, registry, f);
+            let b = e.brief(&self.snap, self.window, self.marketplace, registry, f);
             d.brief = Some((bkey, b));
         }
     }
