@@ -79,6 +79,21 @@ fn dashboard_in_a_real_terminal() {
         copied.starts_with("ORD") && detail.contains(copied.trim()),
         "{copied:?}"
     );
+    // The drivers by contribution arrive from their background job.
+    wait_for(s, "raises risk", 20);
+    // Enter on an order: its pane; x: a what-if; x, Esc: back to the drill-down.
+    keys(s, &["Enter"]);
+    let pane = wait_for(s, "Why this risk", 10);
+    assert!(
+        pane.contains(copied.trim()) && pane.contains(" pts"),
+        "{pane}"
+    );
+    keys(s, &["x"]);
+    keys(s, &["Right"]);
+    wait_for(s, "What-if:", 10);
+    keys(s, &["x"]);
+    keys(s, &["Escape"]);
+    wait_for(s, "Orders 1/", 10);
     keys(s, &["?"]);
     wait_for(s, "Keys on this screen", 10);
     keys(s, &["Escape"]);
