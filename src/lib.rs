@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod config;

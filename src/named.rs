@@ -28,6 +28,12 @@ macro_rules! named_enum {
                     $($name::$variant => $text),+
                 }
             }
+
+            /// The variant named `s` (its [`Self::as_str`]).
+            #[allow(dead_code)]
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
         }
 
         impl std::fmt::Display for $name {

@@ -1,0 +1,331 @@
+//! Cases as the store keeps them, and what people do to them: list, show, the transitions,
+//! notes and assignment. Each change is one transaction and leaves a history entry (who,
+//! when, from which state to which).
+
+use super::state::{CaseState, Transition, next};
+use super::store::{CaseStore, StoreError};
+use crate::engine::{AlertRule, Severity, Target};
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+/// One case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Case {
+    /// Its number.
+    pub id: i64,
+    /// The alert rule.
+    pub rule: AlertRule,
+    /// What it is about.
+    pub target: Target,
+    /// The marketplace (`null`: all).
+    pub marketplace: Option<String>,
+    /// The latest severity.
+    pub severity: Severity,
+    /// Where it stands.
+    pub state: CaseState,
+    /// Who has it.
+    pub assignee: Option<String>,
+    /// Until when it is snoozed (a date).
+    pub snoozed_until: Option<String>,
+    /// The data date it first fired.
+    pub first_seen: String,
+    /// The data date it last fired.
+    pub last_seen: String,
+    /// Evaluations in a row it has not fired.
+    pub misses: u32,
+    /// The latest alert message.
+    pub message: String,
+}
+
+/// One line of a case's history.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// When (UTC).
+    pub at: String,
+    /// Who (`$USER`, or `evaluation`).
+    pub user: String,
+    /// What: a transition, `open`, `note`, `assign`.
+    pub action: String,
+    /// State before.
+    pub from: Option<String>,
+    /// State after.
+    pub to: Option<String>,
+    /// Details (the note, the assignee, the snooze date).
+    pub detail: Option<String>,
+}
+
+/// What one evaluation saw of the case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Observation {
+    /// The data date evaluated.
+    pub as_of: String,
+    /// The severity then.
+    pub severity: String,
+    /// The size of the effect then.
+    pub magnitude: f64,
+    /// The message then.
+    pub message: String,
+}
+
+/// A case with its numbers over time, history and notes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CaseDetail {
+    /// The case.
+    #[serde(flatten)]
+    pub case: Case,
+    /// Oldest first.
+    pub observations: Vec<Observation>,
+    /// Oldest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The kind and id of a target as stored.
+pub(super) fn target_parts(t: &Target) -> (&'static str, &str) {
+    match t {
+        Target::Seller(id) => ("seller", id),
+        Target::Category(c) => ("category", c),
+        Target::Marketplace(m) => ("marketplace", m),
+    }
+}
+
+/// The current time, UTC, to the second.
+pub(super) fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The columns [`CaseStore::case_from`] reads, in order.
+pub(super) const COLUMNS: &str = "id, rule, target_kind, target, marketplace, severity, state, \
+     assignee, snoozed_until, first_seen, last_seen, misses, message";
+
+impl CaseStore {
+    /// A case from a row of [`COLUMNS`].
+    pub(super) fn case_from(&self, r: &Row<'_>) -> rusqlite::Result<Result<Case, StoreError>> {
+        let id: i64 = r.get(0)?;
+        let unknown = |what: &'static str, value: String| StoreError::Unknown {
+            path: self.path.clone(),
+            case: id,
+            what,
+            value,
+        };
+        let (rule, kind, target, severity, state): (String, String, String, String, String) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(5)?, r.get(6)?);
+        let Some(rule) = AlertRule::parse(&rule) else {
+            return Ok(Err(unknown("rule", rule)));
+        };
+        let target = match kind.as_str() {
+            "seller" => Target::Seller(target),
+            "category" => Target::Category(target),
+            "marketplace" => Target::Marketplace(target),
+            _ => return Ok(Err(unknown("target kind", kind))),
+        };
+        let severity = match severity.as_str() {
+            "critical" => Severity::Critical,
+            "warning" => Severity::Warning,
+            "info" => Severity::Info,
+            _ => return Ok(Err(unknown("severity", severity))),
+        };
+        let Some(state) = CaseState::parse(&state) else {
+            return Ok(Err(unknown("state", state)));
+        };
+        Ok(Ok(Case {
+            id,
+            rule,
+            target,
+            marketplace: r.get(4)?,
+            severity,
+            state,
+            assignee: r.get(7)?,
+            snoozed_until: r.get(8)?,
+            first_seen: r.get(9)?,
+            last_seen: r.get(10)?,
+            misses: r.get(11)?,
+            message: r.get(12)?,
+        }))
+    }
+
+    /// Cases, in a state or all, ranked like a worklist: open before closed, most severe
+    /// first, then oldest first.
+    pub fn list(&self, state: Option<CaseState>) -> Result<Vec<Case>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM cases ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| self.case_from(r))
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let case = row.map_err(|e| self.sql(e))??;
+            if state.is_none_or(|s| s == case.state) {
+                out.push(case);
+            }
+        }
+        out.sort_by(|a, b| {
+            (b.state.is_open(), b.severity)
+                .cmp(&(a.state.is_open(), a.severity))
+                .then_with(|| a.first_seen.cmp(&b.first_seen))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// One case.
+    pub fn case(&self, id: i64) -> Result<Case, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM cases WHERE id = ?1");
+        self.conn
+            .query_row(&sql, [id], |r| self.case_from(r))
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or(StoreError::NoCase(id))?
+    }
+
+    /// One case with its observations and history.
+    pub fn detail(&self, id: i64) -> Result<CaseDetail, StoreError> {
+        let case = self.case(id)?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.as_of, o.severity, o.magnitude, o.message FROM observations o
+                 JOIN evaluations e ON e.id = o.evaluation_id WHERE o.case_id = ?1 ORDER BY e.id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let observations = stmt
+            .query_map([id], |r| {
+                Ok(Observation {
+                    as_of: r.get(0)?,
+                    severity: r.get(1)?,
+                    magnitude: r.get(2)?,
+                    message: r.get(3)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT at, user, action, from_state, to_state, detail FROM history
+                 WHERE case_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let history = stmt
+            .query_map([id], |r| {
+                Ok(HistoryEntry {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    action: r.get(2)?,
+                    from: r.get(3)?,
+                    to: r.get(4)?,
+                    detail: r.get(5)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.sql(e))?;
+        Ok(CaseDetail {
+            case,
+            observations,
+            history,
+        })
+    }
+
+    /// A person's transition of case `id` (with an optional note; `until` for a snooze),
+    /// in one transaction with its history entry.
+    pub fn apply(
+        &mut self,
+        id: i64,
+        t: Transition,
+        user: &str,
+        note: Option<&str>,
+        until: Option<&str>,
+    ) -> Result<Case, StoreError> {
+        self.writable()?;
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let state: Option<String> = tx
+            .query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        let from = state
+            .as_deref()
+            .and_then(CaseState::parse)
+            .ok_or(StoreError::NoCase(id))?;
+        let to = next(from, t)?;
+        let snooze = (t == Transition::Snooze).then_some(until).flatten();
+        tx.execute(
+            "UPDATE cases SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
+            params![id, to.as_str(), snooze],
+        )
+        .map_err(sql)?;
+        let detail = match (note, snooze) {
+            (Some(n), Some(u)) => Some(format!("until {u}: {n}")),
+            (None, Some(u)) => Some(format!("until {u}")),
+            (n, None) => n.map(str::to_string),
+        };
+        tx.execute(
+            "INSERT INTO history (case_id, at, user, action, from_state, to_state, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                now(),
+                user,
+                t.as_str(),
+                from.as_str(),
+                to.as_str(),
+                detail
+            ],
+        )
+        .map_err(sql)?;
+        if let Some(n) = note {
+            tx.execute(
+                "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
+                params![id, now(), user, n],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        self.case(id)
+    }
+
+    /// Adds a note (`assign`: gives the case to `text` instead), with a history entry.
+    pub fn annotate(
+        &mut self,
+        id: i64,
+        user: &str,
+        text: &str,
+        assign: bool,
+    ) -> Result<Case, StoreError> {
+        self.writable()?;
+        self.case(id)?;
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sql {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sql)?;
+        if assign {
+            tx.execute(
+                "UPDATE cases SET assignee = ?2 WHERE id = ?1",
+                params![id, text],
+            )
+            .map_err(sql)?;
+        } else {
+            tx.execute(
+                "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
+                params![id, now(), user, text],
+            )
+            .map_err(sql)?;
+        }
+        let action = if assign { "assign" } else { "note" };
+        tx.execute(
+            "INSERT INTO history (case_id, at, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, now(), user, action, text],
+        )
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        self.case(id)
+    }
+}

@@ -1,0 +1,346 @@
+//! The case store: `.returnrisk/cases.sqlite` in the data directory, SQLite (bundled) in WAL
+//! mode so several dashboards, the server and the CLI share it; every change is one
+//! transaction. The schema is versioned (`PRAGMA user_version`) and upgraded in place by
+//! [`MIGRATIONS`], each in its own transaction; a file that is not a database, or comes from
+//! a newer build, is an error naming the file, never recreated.
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The database's file name, under `.returnrisk/`.
+pub const FILE: &str = "cases.sqlite";
+/// How long a writer waits for another one before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one migration per version: `MIGRATIONS[k]` upgrades version `k` to `k + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: cases, what each evaluation saw, who did what, notes.
+    "CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        rule TEXT NOT NULL,
+        target_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        marketplace TEXT,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        assignee TEXT,
+        snoozed_until TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        misses INTEGER NOT NULL DEFAULT 0,
+        message TEXT NOT NULL,
+        UNIQUE (rule, target_kind, target)
+    );
+    CREATE TABLE evaluations (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        as_of TEXT NOT NULL,
+        at TEXT NOT NULL,
+        alerts INTEGER NOT NULL
+    );
+    CREATE TABLE observations (
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        evaluation_id INTEGER NOT NULL REFERENCES evaluations(id),
+        severity TEXT NOT NULL,
+        magnitude REAL NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (case_id, evaluation_id)
+    );
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        detail TEXT
+    );
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        text TEXT NOT NULL
+    );",
+    // 2: notification deliveries per case (webhooks), and the lookups the worklist makes.
+    "CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        event TEXT NOT NULL,
+        url TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX cases_by_state ON cases(state);
+    CREATE INDEX history_by_case ON history(case_id);",
+];
+
+/// The schema version this build writes.
+pub fn schema_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// What can go wrong with the case store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file cannot be opened or is not a database.
+    #[error("{}: {source} (the case database is damaged or not a database; move it aside to start a new one, its cases would be lost)", path.display())]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// Written by a newer build.
+    #[error("{}: schema version {found}, this build reads up to {known}: use a newer returnrisk-tui", path.display())]
+    Newer {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: u32,
+        /// This build's.
+        known: u32,
+    },
+    /// The data directory cannot be written: cases are read-only.
+    #[error("{}: the data directory is read-only, so cases can be read but not changed", path.display())]
+    ReadOnly {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// A query failed.
+    #[error("{}: {source}", path.display())]
+    Sql {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// A transition the case's state does not allow.
+    #[error(transparent)]
+    Transition(#[from] super::state::TransitionError),
+    /// No case with that id.
+    #[error("no case {0}")]
+    NoCase(i64),
+    /// A value in the database this build does not know (a state, a rule).
+    #[error("{}: case {case}: unknown {what} {value:?}", path.display())]
+    Unknown {
+        /// The database file.
+        path: PathBuf,
+        /// The case.
+        case: i64,
+        /// What kind of value.
+        what: &'static str,
+        /// The value.
+        value: String,
+    },
+}
+
+/// An open case store.
+pub struct CaseStore {
+    /// The connection.
+    pub(super) conn: Connection,
+    /// The file, for messages.
+    pub path: PathBuf,
+    /// Whether changes are refused (a read-only data directory).
+    pub read_only: bool,
+}
+
+/// The database of data directory `data_dir`.
+pub fn path_in(data_dir: &Path) -> PathBuf {
+    data_dir.join(".returnrisk").join(FILE)
+}
+
+impl CaseStore {
+    /// Opens (creating and upgrading as needed) the case database of `data_dir`; read-only
+    /// when the directory cannot be written.
+    pub fn open(data_dir: &Path) -> Result<CaseStore, StoreError> {
+        let path = path_in(data_dir);
+        let dir = data_dir.join(".returnrisk");
+        let writable = std::fs::create_dir_all(&dir).is_ok() && dir_writable(&dir);
+        if !writable {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(&path, flags).map_err(|source| {
+                StoreError::Damaged {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            let store = CaseStore {
+                conn,
+                path,
+                read_only: true,
+            };
+            store.check_version()?;
+            return Ok(store);
+        }
+        Self::open_file(&path)
+    }
+
+    /// Opens (creating and upgrading as needed) the database at `path`.
+    pub fn open_file(path: &Path) -> Result<CaseStore, StoreError> {
+        Self::open_at_version(path, schema_version())
+    }
+
+    /// Opens the database at `path` upgraded to `version` only (tests make old databases).
+    pub fn open_at_version(path: &Path, version: u32) -> Result<CaseStore, StoreError> {
+        let damaged = |source| StoreError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(damaged)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(damaged)?;
+        // A file that is not a database fails here, on its first read.
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(damaged)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(damaged)?;
+        let mut store = CaseStore {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    /// The schema version of the file.
+    pub fn version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0))
+            .map_err(|source| self.sql(source))
+    }
+
+    fn check_version(&self) -> Result<(), StoreError> {
+        let found = self.version()?;
+        if found > schema_version() {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found,
+                known: schema_version(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Applies the migrations from the file's version up to `target`, each in a transaction
+    /// that also sets the new version (so a crash leaves a whole version, never half).
+    fn migrate(&mut self, target: u32) -> Result<(), StoreError> {
+        self.check_version()?;
+        let path = self.path.clone();
+        let sql = |source| StoreError::Sql {
+            path: path.clone(),
+            source,
+        };
+        loop {
+            // Read the version inside the write transaction: another process may have
+            // migrated meanwhile.
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(sql)?;
+            let at: u32 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(sql)?;
+            if at >= target {
+                return tx.commit().map_err(sql);
+            }
+            tx.execute_batch(MIGRATIONS[at as usize]).map_err(sql)?;
+            tx.pragma_update(None, "user_version", at + 1)
+                .map_err(sql)?;
+            tx.commit().map_err(sql)?;
+        }
+    }
+
+    /// A query error on this store.
+    pub(super) fn sql(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sql {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Refuses a change when the store is read-only.
+    pub(super) fn writable(&self) -> Result<(), StoreError> {
+        match self.read_only {
+            true => Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            }),
+            false => Ok(()),
+        }
+    }
+}
+
+/// Whether a file can be created in `dir` (permissions alone do not tell, for root).
+fn dir_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".cases-probe-{}", std::process::id()));
+    let ok = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_version_database_is_upgraded_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        {
+            let v1 = CaseStore::open_at_version(&path, 1).unwrap();
+            assert_eq!(v1.version().unwrap(), 1);
+            v1.conn
+                .execute(
+                    "INSERT INTO cases (rule, target_kind, target, severity, state, first_seen,
+                     last_seen, message) VALUES ('rising_risk', 'seller', 'S023', 'critical',
+                     'new', '2026-06-30', '2026-06-30', 'm')",
+                    [],
+                )
+                .unwrap();
+        }
+        let now = CaseStore::open_file(&path).unwrap();
+        assert_eq!(now.version().unwrap(), schema_version());
+        let n: i64 = now
+            .conn
+            .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        // The second version's table exists.
+        now.conn
+            .execute_batch("SELECT count(*) FROM deliveries")
+            .unwrap();
+        let mode: String = now
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn damaged_and_newer_files_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        std::fs::write(
+            &path,
+            b"this is not a database, it is a text file of some length",
+        )
+        .unwrap();
+        let e = CaseStore::open_file(&path).err().unwrap().to_string();
+        assert!(e.starts_with(&path.display().to_string()), "{e}");
+        assert!(e.contains("move it aside"), "{e}");
+        // Not replaced.
+        assert!(std::fs::read(&path).unwrap().starts_with(b"this is not"));
+
+        let newer = dir.path().join("newer.sqlite");
+        {
+            let s = CaseStore::open_file(&newer).unwrap();
+            s.conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let e = CaseStore::open_file(&newer).err().unwrap().to_string();
+        assert!(e.contains("schema version 99"), "{e}");
+    }
+}
