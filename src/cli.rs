@@ -171,6 +171,79 @@ pub struct StateArgs {
     pub format: ListFormat,
 }
 
+/// The case a person's transition applies to, with an optional note.
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// The case number.
+    pub id: i64,
+    /// A note kept with the case and in its history.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+/// `cases` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CasesCommand {
+    /// The cases, open ones first, most severe first, then oldest.
+    List {
+        /// Only cases in this state (new, acknowledged, investigating, escalated, snoozed,
+        /// recovered, resolved).
+        #[arg(long)]
+        state: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// One case: its numbers at each evaluation and its history.
+    Show {
+        /// The case number.
+        id: i64,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+    },
+    /// Reconcile the cases with the alerts of the current data (what `pipeline` does).
+    Evaluate {
+        /// The window whose alerts are evaluated.
+        #[arg(long, default_value = "30")]
+        window: String,
+    },
+    /// I have seen it.
+    Ack(CaseArgs),
+    /// I am on it.
+    Investigate(CaseArgs),
+    /// Someone else must decide.
+    Escalate(CaseArgs),
+    /// Done.
+    Resolve(CaseArgs),
+    /// Not now: until a date, or for a number of days from the data's last day.
+    Snooze {
+        /// The case and note.
+        #[command(flatten)]
+        case: CaseArgs,
+        /// Until this date (YYYY-MM-DD).
+        #[arg(long, conflicts_with = "days", required_unless_present = "days")]
+        until: Option<chrono::NaiveDate>,
+        /// For this many days.
+        #[arg(long)]
+        days: Option<u32>,
+    },
+    /// Add a note.
+    Note {
+        /// The case number.
+        id: i64,
+        /// The note.
+        text: String,
+    },
+    /// Give the case to someone.
+    Assign {
+        /// The case number.
+        id: i64,
+        /// Who.
+        user: String,
+    },
+}
+
 /// `runs` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum RunsCommand {
@@ -387,6 +460,13 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Alert cases: list, show, evaluate, and work them (ack, investigate, escalate, snooze,
+    /// resolve, note, assign).
+    Cases {
+        /// What to do.
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Training runs: list them, show one, compare two.
     Runs {
         /// What to do.
@@ -462,6 +542,7 @@ impl Command {
             Command::Brief { .. } => "brief",
             Command::Drift { .. } => "drift",
             Command::Runs { .. } => "runs",
+            Command::Cases { .. } => "cases",
             Command::Models { .. } => "models",
             Command::Pipeline { .. } => "pipeline",
             Command::Bench { .. } => "bench",

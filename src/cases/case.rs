@@ -167,6 +167,18 @@ impl CaseStore {
         Ok(out)
     }
 
+    /// The data date of the latest evaluation (a snooze for N days counts from it), or
+    /// today when nothing was evaluated yet.
+    pub fn latest_as_of(&self) -> Result<chrono::NaiveDate, StoreError> {
+        let last: Option<String> = self
+            .conn
+            .query_row("SELECT max(as_of) FROM evaluations", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))?;
+        Ok(last
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()))
+    }
+
     /// One case.
     pub fn case(&self, id: i64) -> Result<Case, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM cases WHERE id = ?1");
@@ -305,7 +317,10 @@ impl CaseStore {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         if assign {
             tx.execute(
                 "UPDATE cases SET assignee = ?2 WHERE id = ?1",

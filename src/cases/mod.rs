@@ -9,7 +9,7 @@ pub mod state;
 pub mod store;
 
 pub use case::{Case, CaseDetail};
-pub use reconcile::{Evaluation, Firing, Reconciled, firings};
+pub use reconcile::{Evaluation, Firing, Reconciled, evaluation_of, firings};
 pub use state::{CaseState, Transition, TransitionError};
 pub use store::{CaseStore, StoreError};
 

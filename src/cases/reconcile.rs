@@ -55,6 +55,26 @@ pub struct Reconciled {
     pub updated: u32,
 }
 
+/// The evaluation of `engine`'s alerts in `window` (all marketplaces), keyed by the data's
+/// fingerprint, the window and the models that scored it.
+pub fn evaluation_of(engine: &crate::engine::Engine, window: crate::engine::Window) -> Evaluation {
+    let snap = engine.snapshot_at(window, None);
+    let models = engine.models.as_ref().map_or("none".to_string(), |m| {
+        let mut ids: Vec<String> = m
+            .versions
+            .iter()
+            .map(|(name, v)| format!("{name}:{}", v.version))
+            .collect();
+        ids.sort();
+        format!("{}|{}", m.trained_at, ids.join(","))
+    });
+    Evaluation {
+        key: format!("{:016x}/{window}/{models}", engine.data.fingerprint),
+        as_of: snap.as_of.clone(),
+        firing: firings(&engine.data, &snap),
+    }
+}
+
 /// The alerts of `snap` as firings: a seller's in its marketplace, a drift alert in its
 /// own, a category's in the snapshot's scope.
 pub fn firings(ds: &Dataset, snap: &Snapshot) -> Vec<Firing> {

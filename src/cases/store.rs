@@ -230,6 +230,10 @@ impl CaseStore {
     /// that also sets the new version (so a crash leaves a whole version, never half).
     fn migrate(&mut self, target: u32) -> Result<(), StoreError> {
         self.check_version()?;
+        if self.version()? >= target {
+            // Up to date: no write lock for a reader.
+            return Ok(());
+        }
         let path = self.path.clone();
         let sql = |source| StoreError::Sql {
             path: path.clone(),

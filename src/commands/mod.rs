@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_http;
+mod cases;
 mod import;
 mod lifecycle;
 pub mod output;
@@ -161,6 +162,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Runs { command }) => lifecycle::runs(command, data),
+        Some(Command::Cases { command }) => cases::cases(command, data),
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
@@ -286,7 +288,12 @@ pub(super) fn open_without_drift(args: &DataArgs, check: ArgCheck) -> Result<Eng
     open_with(args, false, false, check)
 }
 
-fn open_with(args: &DataArgs, retrain: bool, drift: bool, check: ArgCheck) -> Result<Engine> {
+pub(super) fn open_with(
+    args: &DataArgs,
+    retrain: bool,
+    drift: bool,
+    check: ArgCheck,
+) -> Result<Engine> {
     let (ds, report, bands) = load_data(args)?;
     check(&ds)?;
     let models = match train_or_reuse(&ds, retrain) {

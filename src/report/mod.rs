@@ -1,6 +1,7 @@
 //! Headless output of the engine's answers: aligned tables for people, JSON and CSV for
 //! scripts. The numbers are the dashboard's, printed.
 
+mod cases;
 mod drift;
 mod forecast;
 mod predictions;
@@ -8,6 +9,7 @@ mod runs;
 mod seller;
 mod snapshot;
 
+pub use cases::{case_text, cases_csv, cases_table};
 pub use drift::{drift_html, drift_table};
 pub use forecast::{
     backtest_csv, backtest_table, brief_csv, brief_table, forecast_csv, forecast_table,

@@ -1,0 +1,74 @@
+//! `cases`: the alert cases from a shell, scriptable (JSON out with `--format json`; a
+//! transition prints the case as JSON).
+
+use super::output::{emit, emit_json};
+use super::{data_dir, open_with};
+use crate::cases::{CaseState, CaseStore, Transition, current_user, evaluation_of};
+use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
+use crate::engine::Window;
+use crate::report::{self, Format};
+use color_eyre::eyre::{Result, eyre};
+
+/// Runs a `cases` subcommand.
+pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
+    let dir = data_dir(data)?;
+    let user = current_user();
+    let transition = |a: CaseArgs, t: Transition, until: Option<String>| -> Result<()> {
+        let mut store = CaseStore::open(&dir)?;
+        let case = store.apply(a.id, t, &user, a.note.as_deref(), until.as_deref())?;
+        emit_json(&case)
+    };
+    match command {
+        CasesCommand::List { state, format } => {
+            let state = match state {
+                None => None,
+                Some(s) => Some(CaseState::parse(&s).ok_or_else(|| {
+                    let known: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+                    eyre!("unknown state {s:?} (known: {})", known.join(", "))
+                })?),
+            };
+            let cases = CaseStore::open(&dir)?.list(state)?;
+            match format {
+                Format::Table => emit(&report::cases_table(&cases)),
+                Format::Json => emit_json(&cases),
+                Format::Csv => emit(&report::cases_csv(&cases)),
+            }
+        }
+        CasesCommand::Show { id, format } => {
+            let detail = CaseStore::open(&dir)?.detail(id)?;
+            match format {
+                ListFormat::Table => emit(&report::case_text(&detail)),
+                ListFormat::Json => emit_json(&detail),
+            }
+        }
+        CasesCommand::Evaluate { window } => {
+            let window = Window::parse(&window).map_err(|e| eyre!(e))?;
+            // Check the store before loading anything: a damaged file is the answer.
+            let mut store = CaseStore::open(&dir)?;
+            let engine = open_with(data, false, true, &|_| Ok(()))?;
+            let r = store.reconcile(&evaluation_of(&engine, window))?;
+            emit_json(&r)
+        }
+        CasesCommand::Ack(a) => transition(a, Transition::Acknowledge, None),
+        CasesCommand::Investigate(a) => transition(a, Transition::Investigate, None),
+        CasesCommand::Escalate(a) => transition(a, Transition::Escalate, None),
+        CasesCommand::Resolve(a) => transition(a, Transition::Resolve, None),
+        CasesCommand::Snooze { case, until, days } => {
+            let until = match (until, days) {
+                (Some(d), _) => d,
+                (None, Some(n)) => {
+                    let from = CaseStore::open(&dir)?.latest_as_of()?;
+                    from + chrono::Duration::days(i64::from(n))
+                }
+                (None, None) => unreachable!("clap requires --until or --days"),
+            };
+            transition(case, Transition::Snooze, Some(until.to_string()))
+        }
+        CasesCommand::Note { id, text } => {
+            emit_json(&CaseStore::open(&dir)?.annotate(id, &user, &text, false)?)
+        }
+        CasesCommand::Assign { id, user: who } => {
+            emit_json(&CaseStore::open(&dir)?.annotate(id, &user, &who, true)?)
+        }
+    }
+}

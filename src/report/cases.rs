@@ -1,0 +1,117 @@
+//! `cases` output: the worklist as a table or CSV, one case as text.
+
+use super::{csv_field, table};
+use crate::cases::{Case, CaseDetail};
+use std::fmt::Write as _;
+
+/// The target's id.
+fn target(c: &Case) -> &str {
+    match &c.target {
+        crate::engine::Target::Seller(id)
+        | crate::engine::Target::Category(id)
+        | crate::engine::Target::Marketplace(id) => id,
+    }
+}
+
+/// The worklist.
+pub fn cases_table(cases: &[Case]) -> String {
+    if cases.is_empty() {
+        return "no cases (run `cases evaluate` or `pipeline` to open them from the alerts)\n"
+            .into();
+    }
+    let rows: Vec<Vec<String>> = cases
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.state.to_string(),
+                format!("{:?}", c.severity).to_lowercase(),
+                c.rule.to_string(),
+                target(c).to_string(),
+                c.marketplace.clone().unwrap_or_else(|| "all".into()),
+                c.first_seen.clone(),
+                c.last_seen.clone(),
+                c.assignee.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "id", "state", "severity", "rule", "target", "market", "first", "last", "assignee",
+        ],
+        &rows,
+    )
+}
+
+/// The worklist as CSV.
+pub fn cases_csv(cases: &[Case]) -> String {
+    let mut out = String::from(
+        "id,state,severity,rule,target,marketplace,first_seen,last_seen,misses,assignee,snoozed_until,message\n",
+    );
+    for c in cases {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            c.id,
+            c.state,
+            format!("{:?}", c.severity).to_lowercase(),
+            c.rule,
+            csv_field(target(c)),
+            csv_field(c.marketplace.as_deref().unwrap_or("")),
+            c.first_seen,
+            c.last_seen,
+            c.misses,
+            csv_field(c.assignee.as_deref().unwrap_or("")),
+            c.snoozed_until.as_deref().unwrap_or(""),
+            csv_field(&c.message)
+        );
+    }
+    out
+}
+
+/// One case: its fields, its numbers at each evaluation, its history.
+pub fn case_text(d: &CaseDetail) -> String {
+    let c = &d.case;
+    let mut out = format!(
+        "Case {} | {} | {} {} | {}\n{}\nfirst seen {}, last seen {}, {} evaluations without it{}{}\n",
+        c.id,
+        c.state,
+        c.rule,
+        target(c),
+        c.marketplace.as_deref().unwrap_or("all"),
+        c.message,
+        c.first_seen,
+        c.last_seen,
+        c.misses,
+        c.assignee
+            .as_ref()
+            .map_or(String::new(), |a| format!(", assigned to {a}")),
+        c.snoozed_until
+            .as_ref()
+            .map_or(String::new(), |u| format!(", snoozed until {u}")),
+    );
+    out.push_str("\nEvaluations\n");
+    for o in &d.observations {
+        let _ = writeln!(
+            out,
+            "  {}  {:<8}  {:.3}  {}",
+            o.as_of, o.severity, o.magnitude, o.message
+        );
+    }
+    out.push_str("\nHistory\n");
+    for h in &d.history {
+        let _ = writeln!(
+            out,
+            "  {}  {:<10}  {:<11}  {} -> {}{}",
+            h.at,
+            h.user,
+            h.action,
+            h.from.as_deref().unwrap_or("-"),
+            h.to.as_deref().unwrap_or("-"),
+            h.detail
+                .as_ref()
+                .map_or(String::new(), |d| format!("  {d}"))
+        );
+    }
+    out
+}

@@ -1,0 +1,166 @@
+//! Alert cases on the demo data: reconciliation (one case per alert, idempotent, recovery
+//! after N quiet evaluations, reopening, snoozes), the `cases` commands, and processes
+//! changing one database at the same time.
+
+mod common;
+
+use common::dashboard::{app, data_copy};
+use returnrisk_tui::cases::reconcile::RECOVER_AFTER;
+use returnrisk_tui::cases::{CaseState, CaseStore, Evaluation, Transition, evaluation_of};
+use returnrisk_tui::engine::Window;
+
+fn store() -> (tempfile::TempDir, CaseStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = CaseStore::open_file(&dir.path().join("cases.sqlite")).unwrap();
+    (dir, s)
+}
+
+/// `e` under another key (a later evaluation of the same alerts).
+fn again(e: &Evaluation, k: usize) -> Evaluation {
+    Evaluation {
+        key: format!("{}#{k}", e.key),
+        ..e.clone()
+    }
+}
+
+#[test]
+fn one_case_per_alert_and_evaluating_the_same_data_twice_changes_nothing() {
+    let a = app();
+    let e = evaluation_of(&a.engine, Window::Days(30));
+    let alerts = a.engine.snapshot_at(Window::Days(30), None).alerts.len();
+    assert!(alerts > 10, "{alerts}");
+    let (_d, mut s) = store();
+    let r = s.reconcile(&e).unwrap();
+    assert!(r.evaluated);
+    assert_eq!(r.opened as usize, alerts);
+    let before = s.list(None).unwrap();
+    assert_eq!(before.len(), alerts);
+    assert!(before.iter().all(|c| c.state == CaseState::New));
+    // The same evaluation again: nothing at all.
+    let r = s.reconcile(&e).unwrap();
+    assert!(!r.evaluated && r.opened == 0 && r.updated == 0);
+    assert_eq!(s.list(None).unwrap(), before);
+    // A later evaluation seeing the same alerts updates them and opens none.
+    let r = s.reconcile(&again(&e, 1)).unwrap();
+    assert_eq!((r.opened, r.updated as usize), (0, alerts));
+    // A seller's case belongs to its marketplace.
+    let s023 = before
+        .iter()
+        .find(|c| matches!(&c.target, returnrisk_tui::engine::Target::Seller(id) if id == "S023"))
+        .unwrap();
+    assert_eq!(s023.marketplace.as_deref(), Some("M002"));
+}
+
+#[test]
+fn quiet_alerts_recover_after_n_evaluations_and_reopen_when_they_fire_again() {
+    let a = app();
+    let e = evaluation_of(&a.engine, Window::Days(30));
+    let n = e.firing.len() as u32;
+    let (_d, mut s) = store();
+    s.reconcile(&e).unwrap();
+    // Someone works one case; a snoozed one stays snoozed while quiet.
+    s.apply(1, Transition::Acknowledge, "ana", Some("looking"), None)
+        .unwrap();
+    let quiet = Evaluation {
+        firing: Vec::new(),
+        ..e.clone()
+    };
+    for k in 1..RECOVER_AFTER {
+        let r = s.reconcile(&again(&quiet, k as usize)).unwrap();
+        assert_eq!(r.recovered, 0, "evaluation {k}");
+    }
+    let r = s.reconcile(&again(&quiet, 99)).unwrap();
+    assert_eq!(r.recovered, n);
+    assert!(
+        s.list(None)
+            .unwrap()
+            .iter()
+            .all(|c| c.state == CaseState::Recovered)
+    );
+    // It fires again: every case reopens, history kept.
+    let r = s.reconcile(&again(&e, 100)).unwrap();
+    assert_eq!(r.reopened, n);
+    let d = s.detail(1).unwrap();
+    let actions: Vec<&str> = d.history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["open", "ack", "recover", "reopen"]);
+    assert_eq!(d.case.state, CaseState::New);
+    assert_eq!(d.observations.len(), 2);
+}
+
+#[test]
+fn a_snoozed_case_comes_back_when_its_snooze_is_over_and_it_still_fires() {
+    let a = app();
+    let e = evaluation_of(&a.engine, Window::Days(30));
+    let (_d, mut s) = store();
+    s.reconcile(&e).unwrap();
+    s.apply(2, Transition::Snooze, "ana", None, Some("2026-07-05"))
+        .unwrap();
+    // Still firing before the date: still snoozed.
+    s.reconcile(&again(&e, 1)).unwrap();
+    assert_eq!(s.case(2).unwrap().state, CaseState::Snoozed);
+    // On the date, it wakes.
+    let later = Evaluation {
+        as_of: "2026-07-05".into(),
+        ..again(&e, 2)
+    };
+    let r = s.reconcile(&later).unwrap();
+    assert_eq!(r.woke, 1);
+    let c = s.case(2).unwrap();
+    assert_eq!((c.state, c.snoozed_until), (CaseState::New, None));
+    // A person cannot make an evaluation's transition happen out of turn.
+    let err = s
+        .apply(2, Transition::Resolve, "ana", None, None)
+        .and_then(|_| s.apply(2, Transition::Escalate, "ana", None, None))
+        .unwrap_err();
+    assert_eq!(err.to_string(), "cannot escalate a case that is resolved");
+}
+
+#[test]
+fn the_cases_commands_work_a_case_and_processes_lose_nothing() {
+    let _ = app(); // models trained and registered in the data copy
+    let d = data_copy().to_str().unwrap();
+    let r = common::json(&["cases", "evaluate", "--data", d]);
+    // The fixture's copy may have been evaluated by an earlier run of this test binary.
+    assert!(r["evaluated"].is_boolean());
+    let list = common::json(&["cases", "list", "--format", "json", "--data", d]);
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+    let state = list[0]["state"].as_str().unwrap().to_string();
+    // An invalid transition is one line naming the state, exit 1.
+    if state == "new" {
+        let c = common::json(&["cases", "ack", &id, "--note", "on it", "--data", d]);
+        assert_eq!(c["state"], "acknowledged");
+    }
+    let out = common::run_on(d, &["cases", "ack", &id]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(err.contains("cannot acknowledge a case that is"), "{err}");
+    // Eight processes add a note to the same case at once: every note is kept.
+    let before = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
+    let count = |v: &serde_json::Value| {
+        v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["action"] == "note")
+            .count()
+    };
+    let children: Vec<_> = (0..8)
+        .map(|k| {
+            common::bin()
+                .args(["cases", "note", &id, &format!("note {k}"), "--data", d])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let after = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
+    assert_eq!(count(&after), count(&before) + 8);
+    let table = common::stdout(&common::run_on(d, &["cases", "show", &id]));
+    assert!(
+        table.contains("History") && table.contains("note 7"),
+        "{table}"
+    );
+}
