@@ -7,7 +7,7 @@ use crate::cases::{CaseState, CaseStore, Transition, current_user, evaluation_of
 use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
 use crate::engine::Window;
 use crate::report::{self, Format};
-use color_eyre::eyre::{Result, eyre};
+use color_eyre::eyre::{Result, bail, eyre};
 
 /// Runs a `cases` subcommand.
 pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
@@ -60,7 +60,7 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
                     let from = CaseStore::open(&dir)?.latest_as_of()?;
                     from + chrono::Duration::days(i64::from(n))
                 }
-                (None, None) => unreachable!("clap requires --until or --days"),
+                (None, None) => bail!("snooze needs --until YYYY-MM-DD or --days N"),
             };
             transition(case, Transition::Snooze, Some(until.to_string()))
         }

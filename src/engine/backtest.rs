@@ -4,7 +4,7 @@
 //! origin (those that would have been pending then) are priced by their risks and compared
 //! with the returns they actually had.
 //!
-//! - MASE: the forecast's mean absolute error over the scaled by the in-sample mean absolute
+//! - MASE: the forecast's errors scaled by the in-sample mean absolute
 //!   error of the one-season-ahead seasonal-naive forecast (Hyndman and Koehler, 2006); the
 //!   seasonal-naive forecast of the same days gets its own MASE on the same scale, so the two
 //!   read side by side (below 1: better than last week's numbers, in sample).
