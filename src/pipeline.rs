@@ -1,5 +1,5 @@
-//! The pipeline: validate → train → evaluate → register → predict → drift in one call, for
-//! cron and scripts.
+//! The pipeline: validate → train → evaluate → register → predict → drift → cases in one call,
+//! for cron and scripts.
 //!
 //! - It holds the data directory's state lock for its whole run, so two pipelines (or a
 //!   pipeline and a training dashboard) never write at once; the second waits, then finds
@@ -8,7 +8,8 @@
 //!   (data fingerprint, parameters, registry revision, drift window, risk bands). When all
 //!   match and its outputs exist, only validation runs (it must read the data to know it is
 //!   unchanged). A registered run on the same data and parameters is never trained again.
-//! - Outputs: `.returnrisk/predictions.csv`, `.returnrisk/drift.json`, `.returnrisk/drift.html`.
+//! - Outputs: `.returnrisk/predictions.csv`, `.returnrisk/drift.json`, `.returnrisk/drift.html`,
+//!   and the alert cases reconciled with the last 30 days' alerts (`.returnrisk/cases.sqlite`).
 
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::{Dataset, LoadOptions, load_dir};
@@ -44,17 +45,23 @@ pub enum Step {
     Predict,
     /// Drift of the last N days against the active model's training period.
     Drift,
+    /// Reconcile the alert cases with the alerts of the last [`CASES_WINDOW_DAYS`] days.
+    Cases,
 }
+
+/// The window whose alerts the pipeline reconciles with the cases.
+pub const CASES_WINDOW_DAYS: u32 = 30;
 
 impl Step {
     /// Every step in order.
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Validate,
         Step::Train,
         Step::Evaluate,
         Step::Register,
         Step::Predict,
         Step::Drift,
+        Step::Cases,
     ];
     /// The step's name.
     pub fn name(self) -> &'static str {
@@ -65,6 +72,7 @@ impl Step {
             Step::Register => "register",
             Step::Predict => "predict",
             Step::Drift => "drift",
+            Step::Cases => "cases",
         }
     }
 }
@@ -307,6 +315,31 @@ pub fn run_pipeline(
         } else {
             format!("drifted columns in {}", flagged.join("; "))
         },
+    );
+
+    events(PipelineEvent::Started(Step::Cases));
+    let t = Instant::now();
+    let prepared = crate::engine::Prepared::from_scores(&ds, set, scores, opts.bands, Some(drift));
+    let mut engine = crate::engine::Engine::new(ds, report, opts.bands);
+    engine.install(prepared);
+    let evaluation =
+        crate::cases::evaluation_of(&engine, crate::engine::Window::Days(CASES_WINDOW_DAYS));
+    let r = crate::cases::CaseStore::open(data_dir)
+        .and_then(|mut store| store.reconcile(&evaluation))
+        .map_err(|e| fail(Step::Cases)(e.to_string()))?;
+    timed(
+        Step::Cases,
+        true,
+        t,
+        format!(
+            "{} alerts: {} cases opened, {} reopened, {} woke, {} recovered, {} updated",
+            evaluation.firing.len(),
+            r.opened,
+            r.reopened,
+            r.woke,
+            r.recovered,
+            r.updated
+        ),
     );
 
     // Record what this run saw, with the registry revision after registration (the lock

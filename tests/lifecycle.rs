@@ -33,7 +33,7 @@ fn pipeline_runs_every_step_once_and_then_has_nothing_to_do() {
     assert_eq!(
         steps,
         [
-            "validate", "train", "evaluate", "register", "predict", "drift"
+            "validate", "train", "evaluate", "register", "predict", "drift", "cases"
         ]
     );
     assert!(
@@ -42,6 +42,16 @@ fn pipeline_runs_every_step_once_and_then_has_nothing_to_do() {
             .unwrap()
             .iter()
             .all(|s| s["ran"] == true)
+    );
+    // The cases step opened one case per alert of the last 30 days.
+    let detail = first["steps"][6]["detail"].as_str().unwrap().to_string();
+    let alerts: usize = detail.split(' ').next().unwrap().parse().unwrap();
+    let cases = json(&["cases", "list", "--format", "json", "--data", p(d.path())]);
+    assert!(alerts > 0, "{detail}");
+    assert_eq!(cases.as_array().unwrap().len(), alerts, "{detail}");
+    assert!(
+        detail.contains(&format!("{alerts} cases opened")),
+        "{detail}"
     );
     let run_id = first["run_id"].as_str().unwrap().to_string();
     let state = d.path().join(".returnrisk");
@@ -81,7 +91,7 @@ fn pipeline_runs_every_step_once_and_then_has_nothing_to_do() {
         .iter()
         .map(|s| s["ran"].as_bool().unwrap())
         .collect();
-    assert_eq!(ran, [true, false, false, false, false, false]);
+    assert_eq!(ran, [true, false, false, false, false, false, false]);
     assert_eq!(run_dirs(d.path()), 1);
     assert_eq!(modified(&predictions), pred_time);
     assert_eq!(modified(&state.join("registry.json")), registry_time);
@@ -104,7 +114,7 @@ fn pipeline_runs_every_step_once_and_then_has_nothing_to_do() {
         .iter()
         .map(|s| s["ran"].as_bool().unwrap())
         .collect();
-    assert_eq!(ran, [true, false, false, false, true, true]);
+    assert_eq!(ran, [true, false, false, false, true, true, true]);
     assert_eq!(run_dirs(d.path()), 1);
 }
 

@@ -88,6 +88,17 @@ impl Prepared {
     /// Scores and cube only: for commands that show no drift and no alerts.
     pub fn without_drift(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let scores = score_dataset(data, &models);
+        Prepared::from_scores(data, models, scores, bands, None)
+    }
+
+    /// From scores already computed (and the 30-day drift report, when there is one).
+    pub fn from_scores(
+        data: &Dataset,
+        models: ModelSet,
+        scores: Scores,
+        bands: RiskBands,
+        drift: Option<DriftReport>,
+    ) -> Prepared {
         let cube = Cube::build(data, Some(&scores), bands);
         Prepared {
             data_fingerprint: data.fingerprint,
@@ -95,7 +106,7 @@ impl Prepared {
             models,
             scores,
             cube,
-            drift: None,
+            drift,
             drift_short: None,
         }
     }
