@@ -161,6 +161,10 @@ impl CaseStore {
         let path = path_in(data_dir);
         let dir = data_dir.join(".returnrisk");
         let writable = std::fs::create_dir_all(&dir).is_ok() && dir_writable(&dir);
+        if !writable && !path.exists() {
+            // Nothing to read, and nowhere to write one.
+            return Err(StoreError::ReadOnly { path });
+        }
         if !writable {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             let conn = Connection::open_with_flags(&path, flags).map_err(|source| {
