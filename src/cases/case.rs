@@ -3,7 +3,7 @@
 //! when, from which state to which).
 
 use super::state::{CaseState, Transition, next};
-use super::store::{CaseStore, StoreError};
+use super::store::{CaseStore, StoreError, immediate, sql_error};
 use crate::engine::{AlertRule, Severity, Target};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
@@ -118,11 +118,8 @@ impl CaseStore {
             "marketplace" => Target::Marketplace(target),
             _ => return Ok(Err(unknown("target kind", kind))),
         };
-        let severity = match severity.as_str() {
-            "critical" => Severity::Critical,
-            "warning" => Severity::Warning,
-            "info" => Severity::Info,
-            _ => return Ok(Err(unknown("severity", severity))),
+        let Some(severity) = Severity::parse(&severity) else {
+            return Ok(Err(unknown("severity", severity)));
         };
         let Some(state) = CaseState::parse(&state) else {
             return Ok(Err(unknown("state", state)));
@@ -192,33 +189,24 @@ impl CaseStore {
     /// One case with its observations and history.
     pub fn detail(&self, id: i64) -> Result<CaseDetail, StoreError> {
         let case = self.case(id)?;
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT e.as_of, o.severity, o.magnitude, o.message FROM observations o
-                 JOIN evaluations e ON e.id = o.evaluation_id WHERE o.case_id = ?1 ORDER BY e.id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let observations = stmt
-            .query_map([id], |r| {
+        let observations = self.rows_of(
+            id,
+            "SELECT e.as_of, o.severity, o.magnitude, o.message FROM observations o
+             JOIN evaluations e ON e.id = o.evaluation_id WHERE o.case_id = ?1 ORDER BY e.id",
+            |r| {
                 Ok(Observation {
                     as_of: r.get(0)?,
                     severity: r.get(1)?,
                     magnitude: r.get(2)?,
                     message: r.get(3)?,
                 })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql(e))?;
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT at, user, action, from_state, to_state, detail FROM history
-                 WHERE case_id = ?1 ORDER BY id",
-            )
-            .map_err(|e| self.sql(e))?;
-        let history = stmt
-            .query_map([id], |r| {
+            },
+        )?;
+        let history = self.rows_of(
+            id,
+            "SELECT at, user, action, from_state, to_state, detail FROM history
+             WHERE case_id = ?1 ORDER BY id",
+            |r| {
                 Ok(HistoryEntry {
                     at: r.get(0)?,
                     user: r.get(1)?,
@@ -227,9 +215,8 @@ impl CaseStore {
                     to: r.get(4)?,
                     detail: r.get(5)?,
                 })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(|e| self.sql(e))?;
+            },
+        )?;
         Ok(CaseDetail {
             case,
             observations,
@@ -248,19 +235,12 @@ impl CaseStore {
         until: Option<&str>,
     ) -> Result<Case, StoreError> {
         self.writable()?;
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let sql = sql_error(&self.path);
+        let tx = immediate(&mut self.conn).map_err(&sql)?;
         let state: Option<String> = tx
             .query_row("SELECT state FROM cases WHERE id = ?1", [id], |r| r.get(0))
             .optional()
-            .map_err(sql)?;
+            .map_err(&sql)?;
         let from = state
             .as_deref()
             .and_then(CaseState::parse)
@@ -271,7 +251,7 @@ impl CaseStore {
             "UPDATE cases SET state = ?2, snoozed_until = ?3 WHERE id = ?1",
             params![id, to.as_str(), snooze],
         )
-        .map_err(sql)?;
+        .map_err(&sql)?;
         let detail = match (note, snooze) {
             (Some(n), Some(u)) => Some(format!("until {u}: {n}")),
             (None, Some(u)) => Some(format!("until {u}")),
@@ -290,15 +270,15 @@ impl CaseStore {
                 detail
             ],
         )
-        .map_err(sql)?;
+        .map_err(&sql)?;
         if let Some(n) = note {
             tx.execute(
                 "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
                 params![id, now(), user, n],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         }
-        tx.commit().map_err(sql)?;
+        tx.commit().map_err(&sql)?;
         self.case(id)
     }
 
@@ -312,35 +292,28 @@ impl CaseStore {
     ) -> Result<Case, StoreError> {
         self.writable()?;
         self.case(id)?;
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let sql = sql_error(&self.path);
+        let tx = immediate(&mut self.conn).map_err(&sql)?;
         if assign {
             tx.execute(
                 "UPDATE cases SET assignee = ?2 WHERE id = ?1",
                 params![id, text],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         } else {
             tx.execute(
                 "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
                 params![id, now(), user, text],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         }
         let action = if assign { "assign" } else { "note" };
         tx.execute(
             "INSERT INTO history (case_id, at, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id, now(), user, action, text],
         )
-        .map_err(sql)?;
-        tx.commit().map_err(sql)?;
+        .map_err(&sql)?;
+        tx.commit().map_err(&sql)?;
         self.case(id)
     }
 }

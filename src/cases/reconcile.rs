@@ -6,7 +6,7 @@
 
 use super::case::{now, target_parts};
 use super::state::{CaseState, Transition, next};
-use super::store::{CaseStore, StoreError};
+use super::store::{CaseStore, StoreError, immediate, sql_error};
 use crate::data::Dataset;
 use crate::engine::{Alert, Snapshot, Target};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -119,21 +119,14 @@ impl CaseStore {
     /// Reconciles the cases with evaluation `e`, in one transaction.
     pub fn reconcile(&mut self, e: &Evaluation) -> Result<Reconciled, StoreError> {
         self.writable()?;
-        let path = self.path.clone();
-        let sql = |source| StoreError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sql)?;
+        let sql = sql_error(&self.path);
+        let tx = immediate(&mut self.conn).map_err(&sql)?;
         let seen: Option<i64> = tx
             .query_row("SELECT id FROM evaluations WHERE key = ?1", [&e.key], |r| {
                 r.get(0)
             })
             .optional()
-            .map_err(sql)?;
+            .map_err(&sql)?;
         if seen.is_some() {
             return Ok(Reconciled::default());
         }
@@ -141,7 +134,7 @@ impl CaseStore {
             "INSERT INTO evaluations (key, as_of, at, alerts) VALUES (?1, ?2, ?3, ?4)",
             params![e.key, e.as_of, now(), e.firing.len() as i64],
         )
-        .map_err(sql)?;
+        .map_err(&sql)?;
         let eval_id = tx.last_insert_rowid();
         let mut out = Reconciled {
             evaluated: true,
@@ -149,7 +142,7 @@ impl CaseStore {
         };
         let mut fired = std::collections::HashSet::new();
         for f in &e.firing {
-            let id = fire(&tx, f, &e.as_of, &mut out).map_err(sql)??;
+            let id = fire(&tx, f, &e.as_of, &mut out).map_err(&sql)??;
             fired.insert(id);
             tx.execute(
                 "INSERT OR REPLACE INTO observations (case_id, evaluation_id, severity,
@@ -157,21 +150,21 @@ impl CaseStore {
                 params![
                     id,
                     eval_id,
-                    severity_name(f.alert.severity),
+                    f.alert.severity.as_str(),
                     f.alert.magnitude,
                     f.alert.message
                 ],
             )
-            .map_err(sql)?;
+            .map_err(&sql)?;
         }
         // Open cases whose alert did not fire: one more miss; enough misses recover them.
         let open: Vec<(i64, String, u32)> = {
             let mut stmt = tx
                 .prepare("SELECT id, state, misses FROM cases")
-                .map_err(sql)?;
+                .map_err(&sql)?;
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(sql)?
+                .map_err(&sql)?
         };
         for (id, state, misses) in open {
             let Some(state) = CaseState::parse(&state).filter(|s| s.is_open()) else {
@@ -187,28 +180,19 @@ impl CaseStore {
                     "UPDATE cases SET state = ?2, misses = ?3 WHERE id = ?1",
                     params![id, to.as_str(), misses],
                 )
-                .map_err(sql)?;
-                history(&tx, id, Transition::Recover.as_str(), Some(state), to).map_err(sql)?;
+                .map_err(&sql)?;
+                history(&tx, id, Transition::Recover.as_str(), Some(state), to).map_err(&sql)?;
                 out.recovered += 1;
             } else {
                 tx.execute(
                     "UPDATE cases SET misses = ?2 WHERE id = ?1",
                     params![id, misses],
                 )
-                .map_err(sql)?;
+                .map_err(&sql)?;
             }
         }
-        tx.commit().map_err(sql)?;
+        tx.commit().map_err(&sql)?;
         Ok(out)
-    }
-}
-
-/// The stored word of a severity.
-fn severity_name(s: crate::engine::Severity) -> &'static str {
-    match s {
-        crate::engine::Severity::Critical => "critical",
-        crate::engine::Severity::Warning => "warning",
-        crate::engine::Severity::Info => "info",
     }
 }
 
@@ -238,7 +222,7 @@ fn fire(
                 kind,
                 target,
                 f.marketplace,
-                severity_name(a.severity),
+                a.severity.as_str(),
                 as_of,
                 a.message
             ],
@@ -277,7 +261,7 @@ fn fire(
         "UPDATE cases SET state = ?2, severity = ?3, last_seen = ?4, misses = 0, message = ?5,
          snoozed_until = CASE WHEN ?2 = 'snoozed' THEN snoozed_until ELSE NULL END
          WHERE id = ?1",
-        params![id, to.as_str(), severity_name(a.severity), as_of, a.message],
+        params![id, to.as_str(), a.severity.as_str(), as_of, a.message],
     )?;
     Ok(Ok(id))
 }

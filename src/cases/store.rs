@@ -282,6 +282,35 @@ impl CaseStore {
     }
 }
 
+/// The error of a failed query on the database at `path`.
+pub(super) fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sql {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A write transaction that takes the write lock at once (waiting up to [`BUSY_TIMEOUT`]
+/// for another writer), so it never fails half-way on an upgrade from read to write.
+pub(super) fn immediate(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+impl CaseStore {
+    /// Every row query `sql` (with `?1` = `id`) gives, read by `f`.
+    pub(super) fn rows_of<T>(
+        &self,
+        id: i64,
+        sql: &str,
+        f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
+        stmt.query_map([id], f)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.sql(e))
+    }
+}
+
 /// Whether a file can be created in `dir` (permissions alone do not tell, for root).
 fn dir_writable(dir: &Path) -> bool {
     let probe = dir.join(format!(".cases-probe-{}", std::process::id()));

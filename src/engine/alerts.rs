@@ -45,16 +45,16 @@ pub const RISING_MIN_RISE_30D: f64 = 0.05;
 /// Rule 5: rise per 30 days from which the alert is critical.
 pub const RISING_CRITICAL_RISE_30D: f64 = 0.15;
 
-/// How urgent an alert is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Worth a look.
-    Info,
-    /// Act this week.
-    Warning,
-    /// Act now.
-    Critical,
+crate::named_enum! {
+    /// How urgent an alert is (ordered: info < warning < critical).
+    pub enum Severity {
+        /// Worth a look.
+        Info => "info",
+        /// Act this week.
+        Warning => "warning",
+        /// Act now.
+        Critical => "critical",
+    }
 }
 
 /// What an alert is about: where Enter jumps to.

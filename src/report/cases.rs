@@ -25,7 +25,7 @@ pub fn cases_table(cases: &[Case]) -> String {
             vec![
                 c.id.to_string(),
                 c.state.to_string(),
-                format!("{:?}", c.severity).to_lowercase(),
+                c.severity.to_string(),
                 c.rule.to_string(),
                 target(c).to_string(),
                 c.marketplace.clone().unwrap_or_else(|| "all".into()),
@@ -54,7 +54,7 @@ pub fn cases_csv(cases: &[Case]) -> String {
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             c.id,
             c.state,
-            format!("{:?}", c.severity).to_lowercase(),
+            c.severity,
             c.rule,
             csv_field(target(c)),
             csv_field(c.marketplace.as_deref().unwrap_or("")),
