@@ -103,10 +103,13 @@ impl DataArgs {
     pub fn bands(&self) -> Result<crate::config::RiskBands, String> {
         match &self.bands {
             Some(b) => crate::config::RiskBands::parse(b),
-            None => crate::config::file::Config::load(self.config.as_deref())
-                .map(|c| c.bands())
-                .map_err(|e| e.to_string()),
+            None => self.config().map(|c| c.bands()),
         }
+    }
+
+    /// The config: `--config FILE`, else the XDG file when it exists, else the defaults.
+    pub fn config(&self) -> Result<crate::config::file::Config, String> {
+        crate::config::file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())
     }
 
     /// How to load the data: `--strict` and `--date-range` (checked here, before any work).
@@ -204,9 +207,10 @@ pub enum CasesCommand {
     },
     /// Reconcile the cases with the alerts of the current data (what `pipeline` does).
     Evaluate {
-        /// The window whose alerts are evaluated.
-        #[arg(long, default_value = "30")]
-        window: String,
+        /// The window whose alerts are evaluated: 7, 30, 90 or all [default: the config's
+        /// `cases.window`, 30]
+        #[arg(long)]
+        window: Option<String>,
     },
     /// I have seen it.
     Ack(CaseArgs),

@@ -45,12 +45,11 @@ pub enum Step {
     Predict,
     /// Drift of the last N days against the active model's training period.
     Drift,
-    /// Reconcile the alert cases with the alerts of the last [`CASES_WINDOW_DAYS`] days.
+    /// Reconcile the alert cases with the alerts of the config's cases window.
     Cases,
 }
 
 /// The window whose alerts the pipeline reconciles with the cases.
-pub const CASES_WINDOW_DAYS: u32 = 30;
 
 impl Step {
     /// Every step in order.
@@ -136,6 +135,8 @@ pub struct PipelineOptions {
     pub current_days: u32,
     /// Training configuration.
     pub train: TrainConfig,
+    /// How alerts become cases (the cases step).
+    pub cases: crate::cases::Policy,
 }
 
 /// Progress reported while the pipeline runs.
@@ -322,10 +323,9 @@ pub fn run_pipeline(
     let prepared = crate::engine::Prepared::from_scores(&ds, set, scores, opts.bands, Some(drift));
     let mut engine = crate::engine::Engine::new(ds, report, opts.bands);
     engine.install(prepared);
-    let evaluation =
-        crate::cases::evaluation_of(&engine, crate::engine::Window::Days(CASES_WINDOW_DAYS));
+    let evaluation = crate::cases::evaluation_of(&engine, opts.cases.window);
     let r = crate::cases::CaseStore::open(data_dir)
-        .and_then(|mut store| store.reconcile(&evaluation))
+        .and_then(|mut store| store.reconcile(&evaluation, opts.cases.recover_after))
         .map_err(|e| fail(Step::Cases)(e.to_string()))?;
     timed(
         Step::Cases,

@@ -30,18 +30,18 @@ fn one_case_per_alert_and_evaluating_the_same_data_twice_changes_nothing() {
     let alerts = a.engine.snapshot_at(Window::Days(30), None).alerts.len();
     assert!(alerts > 10, "{alerts}");
     let (_d, mut s) = store();
-    let r = s.reconcile(&e).unwrap();
+    let r = s.reconcile(&e, RECOVER_AFTER).unwrap();
     assert!(r.evaluated);
     assert_eq!(r.opened as usize, alerts);
     let before = s.list(None).unwrap();
     assert_eq!(before.len(), alerts);
     assert!(before.iter().all(|c| c.state == CaseState::New));
     // The same evaluation again: nothing at all.
-    let r = s.reconcile(&e).unwrap();
+    let r = s.reconcile(&e, RECOVER_AFTER).unwrap();
     assert!(!r.evaluated && r.opened == 0 && r.updated == 0);
     assert_eq!(s.list(None).unwrap(), before);
     // A later evaluation seeing the same alerts updates them and opens none.
-    let r = s.reconcile(&again(&e, 1)).unwrap();
+    let r = s.reconcile(&again(&e, 1), RECOVER_AFTER).unwrap();
     assert_eq!((r.opened, r.updated as usize), (0, alerts));
     // A seller's case belongs to its marketplace.
     let s023 = before
@@ -57,7 +57,7 @@ fn quiet_alerts_recover_after_n_evaluations_and_reopen_when_they_fire_again() {
     let e = evaluation_of(&a.engine, Window::Days(30));
     let n = e.firing.len() as u32;
     let (_d, mut s) = store();
-    s.reconcile(&e).unwrap();
+    s.reconcile(&e, RECOVER_AFTER).unwrap();
     // Someone works one case; a snoozed one stays snoozed while quiet.
     s.apply(1, Transition::Acknowledge, "ana", Some("looking"), None)
         .unwrap();
@@ -66,10 +66,12 @@ fn quiet_alerts_recover_after_n_evaluations_and_reopen_when_they_fire_again() {
         ..e.clone()
     };
     for k in 1..RECOVER_AFTER {
-        let r = s.reconcile(&again(&quiet, k as usize)).unwrap();
+        let r = s
+            .reconcile(&again(&quiet, k as usize), RECOVER_AFTER)
+            .unwrap();
         assert_eq!(r.recovered, 0, "evaluation {k}");
     }
-    let r = s.reconcile(&again(&quiet, 99)).unwrap();
+    let r = s.reconcile(&again(&quiet, 99), RECOVER_AFTER).unwrap();
     assert_eq!(r.recovered, n);
     assert!(
         s.list(None)
@@ -78,7 +80,7 @@ fn quiet_alerts_recover_after_n_evaluations_and_reopen_when_they_fire_again() {
             .all(|c| c.state == CaseState::Recovered)
     );
     // It fires again: every case reopens, history kept.
-    let r = s.reconcile(&again(&e, 100)).unwrap();
+    let r = s.reconcile(&again(&e, 100), RECOVER_AFTER).unwrap();
     assert_eq!(r.reopened, n);
     let d = s.detail(1).unwrap();
     let actions: Vec<&str> = d.history.iter().map(|h| h.action.as_str()).collect();
@@ -92,18 +94,18 @@ fn a_snoozed_case_comes_back_when_its_snooze_is_over_and_it_still_fires() {
     let a = app();
     let e = evaluation_of(&a.engine, Window::Days(30));
     let (_d, mut s) = store();
-    s.reconcile(&e).unwrap();
+    s.reconcile(&e, RECOVER_AFTER).unwrap();
     s.apply(2, Transition::Snooze, "ana", None, Some("2026-07-05"))
         .unwrap();
     // Still firing before the date: still snoozed.
-    s.reconcile(&again(&e, 1)).unwrap();
+    s.reconcile(&again(&e, 1), RECOVER_AFTER).unwrap();
     assert_eq!(s.case(2).unwrap().state, CaseState::Snoozed);
     // On the date, it wakes.
     let later = Evaluation {
         as_of: "2026-07-05".into(),
         ..again(&e, 2)
     };
-    let r = s.reconcile(&later).unwrap();
+    let r = s.reconcile(&later, RECOVER_AFTER).unwrap();
     assert_eq!(r.woke, 1);
     let c = s.case(2).unwrap();
     assert_eq!((c.state, c.snoozed_until), (CaseState::New, None));
@@ -162,5 +164,39 @@ fn the_cases_commands_work_a_case_and_processes_lose_nothing() {
     assert!(
         table.contains("History") && table.contains("note 7"),
         "{table}"
+    );
+}
+
+#[test]
+fn the_configured_recovery_count_is_the_one_used() {
+    let a = app();
+    let e = evaluation_of(&a.engine, Window::Days(30));
+    let (_d, mut s) = store();
+    s.reconcile(&e, 2).unwrap();
+    let quiet = Evaluation {
+        firing: Vec::new(),
+        ..e.clone()
+    };
+    assert_eq!(s.reconcile(&again(&quiet, 1), 2).unwrap().recovered, 0);
+    let r = s.reconcile(&again(&quiet, 2), 2).unwrap();
+    assert_eq!(r.recovered, e.firing.len() as u32);
+    let cfg = returnrisk_tui::config::file::Config::parse_with_defaults(
+        "[cases]\nrecover_after = 2\nwindow = \"7\"\nuser = \"ana\"\n",
+        "c.toml",
+    )
+    .unwrap();
+    let p = cfg.case_policy();
+    assert_eq!(
+        (p.recover_after, p.window, p.user.as_str()),
+        (2, Window::Days(7), "ana")
+    );
+    let bad = returnrisk_tui::config::file::Config::parse_with_defaults(
+        "[cases]\nrecover_after = 0\n",
+        "c.toml",
+    )
+    .unwrap_err();
+    assert!(
+        bad.to_string().starts_with("c.toml: cases.recover_after: "),
+        "{bad}"
     );
 }

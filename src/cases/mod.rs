@@ -13,6 +13,27 @@ pub use reconcile::{Evaluation, Firing, Reconciled, evaluation_of, firings};
 pub use state::{CaseState, Transition, TransitionError};
 pub use store::{CaseStore, StoreError};
 
+/// How alerts become cases: the config's `[cases]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The window whose alerts are evaluated.
+    pub window: crate::engine::Window,
+    /// Quiet evaluations in a row after which an open case recovers.
+    pub recover_after: u32,
+    /// Who acts, in the history.
+    pub user: String,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            window: crate::engine::Window::Days(30),
+            recover_after: reconcile::RECOVER_AFTER,
+            user: current_user(),
+        }
+    }
+}
+
 /// Who is acting: `$USER`, else `unknown`.
 pub fn current_user() -> String {
     std::env::var("USER")

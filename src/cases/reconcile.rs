@@ -1,7 +1,8 @@
 //! An evaluation: the alerts firing now, reconciled with the cases in one transaction. An
 //! alert without a case opens one; a closed case whose alert fires again reopens; a snoozed
 //! case whose snooze is over and still fires wakes; an open case whose alert has not fired
-//! for [`RECOVER_AFTER`] evaluations in a row recovers. Evaluating the same data again (same
+//! for `recover_after` evaluations in a row (the config's, [`RECOVER_AFTER`] by default)
+//! recovers. Evaluating the same data again (same
 //! key) changes nothing.
 
 use super::case::{now, target_parts};
@@ -12,7 +13,7 @@ use crate::engine::{Alert, Snapshot, Target};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-/// Evaluations in a row without the alert after which an open case recovers.
+/// Evaluations in a row without the alert after which an open case recovers, by default.
 pub const RECOVER_AFTER: u32 = 7;
 /// Who evaluations are in the history.
 pub const EVALUATION_USER: &str = "evaluation";
@@ -116,8 +117,13 @@ fn history(
 }
 
 impl CaseStore {
-    /// Reconciles the cases with evaluation `e`, in one transaction.
-    pub fn reconcile(&mut self, e: &Evaluation) -> Result<Reconciled, StoreError> {
+    /// Reconciles the cases with evaluation `e`, in one transaction; an open case quiet for
+    /// `recover_after` evaluations in a row recovers.
+    pub fn reconcile(
+        &mut self,
+        e: &Evaluation,
+        recover_after: u32,
+    ) -> Result<Reconciled, StoreError> {
         self.writable()?;
         let sql = sql_error(&self.path);
         let tx = immediate(&mut self.conn).map_err(&sql)?;
@@ -174,7 +180,7 @@ impl CaseStore {
                 continue;
             }
             let misses = misses + 1;
-            if misses >= RECOVER_AFTER {
+            if misses >= recover_after {
                 let to = next(state, Transition::Recover)?;
                 tx.execute(
                     "UPDATE cases SET state = ?2, misses = ?3 WHERE id = ?1",

@@ -3,7 +3,7 @@
 
 use super::output::{emit, emit_json};
 use super::{data_dir, open_with};
-use crate::cases::{CaseState, CaseStore, Transition, current_user, evaluation_of};
+use crate::cases::{CaseState, CaseStore, Transition, evaluation_of};
 use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
 use crate::engine::Window;
 use crate::report::{self, Format};
@@ -12,7 +12,8 @@ use color_eyre::eyre::{Result, bail, eyre};
 /// Runs a `cases` subcommand.
 pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
     let dir = data_dir(data)?;
-    let user = current_user();
+    let policy = data.config().map_err(|e| eyre!(e))?.case_policy();
+    let user = policy.user.clone();
     let transition = |a: CaseArgs, t: Transition, until: Option<String>| -> Result<()> {
         let mut store = CaseStore::open(&dir)?;
         let case = store.apply(a.id, t, &user, a.note.as_deref(), until.as_deref())?;
@@ -42,11 +43,14 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
             }
         }
         CasesCommand::Evaluate { window } => {
-            let window = Window::parse(&window).map_err(|e| eyre!(e))?;
+            let window = match window {
+                Some(w) => Window::parse(&w).map_err(|e| eyre!(e))?,
+                None => policy.window,
+            };
             // Check the store before loading anything: a damaged file is the answer.
             let mut store = CaseStore::open(&dir)?;
             let engine = open_with(data, false, true, &|_| Ok(()))?;
-            let r = store.reconcile(&evaluation_of(&engine, window))?;
+            let r = store.reconcile(&evaluation_of(&engine, window), policy.recover_after)?;
             emit_json(&r)
         }
         CasesCommand::Ack(a) => transition(a, Transition::Acknowledge, None),

@@ -51,6 +51,18 @@ pub struct ViewConfig {
     pub window: String,
 }
 
+/// `[cases]`: how alerts become cases.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    /// The window whose alerts are evaluated.
+    pub window: String,
+    /// Quiet evaluations in a row after which an open case recovers.
+    pub recover_after: u32,
+    /// Who acts, in the history (empty: `$USER`).
+    pub user: String,
+}
+
 /// `[keys]`: one key per configurable action.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +113,20 @@ pub struct KeysConfig {
     pub next_version: String,
     /// Models tab: choose a newer version.
     pub prev_version: String,
+    /// Monitoring tab: acknowledge the case.
+    pub acknowledge: String,
+    /// Monitoring tab: start investigating the case.
+    pub investigate: String,
+    /// Monitoring tab: escalate the case.
+    pub escalate: String,
+    /// Monitoring tab: resolve the case.
+    pub resolve: String,
+    /// Monitoring tab: snooze the case (asks for days or a date).
+    pub snooze: String,
+    /// Monitoring tab: add a note to the case.
+    pub note: String,
+    /// Monitoring tab: give the case to someone.
+    pub assign: String,
 }
 
 /// The whole config.
@@ -113,6 +139,8 @@ pub struct Config {
     pub risk: RiskConfig,
     /// `[view]`.
     pub view: ViewConfig,
+    /// `[cases]`.
+    pub cases: CasesConfig,
     /// `[keys]`.
     pub keys: KeysConfig,
     /// Where it was read from (`defaults` for the compiled-in config), for error messages.
@@ -165,6 +193,13 @@ impl Config {
             .map_err(|e: toml::de::Error| err(e.to_string().trim().to_string()))?;
         RiskBands::parse(&cfg.risk.bands).map_err(|e| err(format!("risk.bands: {e}")))?;
         Window::parse(&cfg.view.window).map_err(|e| err(format!("view.window: {e}")))?;
+        Window::parse(&cfg.cases.window).map_err(|e| err(format!("cases.window: {e}")))?;
+        if cfg.cases.recover_after == 0 {
+            return Err(err(
+                "cases.recover_after: 0 would recover every case at once; expected 1 or more"
+                    .into(),
+            ));
+        }
         Ok(Config {
             source: path.to_string(),
             ..cfg
@@ -194,6 +229,20 @@ impl Config {
         RiskBands::parse(&self.risk.bands).unwrap_or_default()
     }
 
+    /// How alerts become cases (validated at parse time).
+    pub fn case_policy(&self) -> crate::cases::Policy {
+        let user = self.cases.user.trim();
+        crate::cases::Policy {
+            window: Window::parse(&self.cases.window).unwrap_or(Window::Days(30)),
+            recover_after: self.cases.recover_after,
+            user: if user.is_empty() {
+                crate::cases::current_user()
+            } else {
+                user.to_string()
+            },
+        }
+    }
+
     /// The start window (validated at parse time).
     pub fn window(&self) -> Window {
         Window::parse(&self.view.window).unwrap_or(Window::Days(30))
@@ -202,7 +251,7 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 23] {
+    pub fn entries(&self) -> [(&'static str, &str); 30] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
@@ -227,6 +276,13 @@ impl KeysConfig {
             ("rollback", &self.rollback),
             ("next_version", &self.next_version),
             ("prev_version", &self.prev_version),
+            ("acknowledge", &self.acknowledge),
+            ("investigate", &self.investigate),
+            ("escalate", &self.escalate),
+            ("resolve", &self.resolve),
+            ("snooze", &self.snooze),
+            ("note", &self.note),
+            ("assign", &self.assign),
         ]
     }
 }
