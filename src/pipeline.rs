@@ -49,7 +49,6 @@ pub enum Step {
     Cases,
 }
 
-/// The window whose alerts the pipeline reconciles with the cases.
 
 impl Step {
     /// Every step in order.
