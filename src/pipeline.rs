@@ -49,7 +49,6 @@ pub enum Step {
     Cases,
 }
 
-
 impl Step {
     /// Every step in order.
     pub const ALL: [Step; 7] = [

@@ -192,6 +192,7 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
+        cases: false,
     });
     run_jobs(&mut app, &rt, fx);
     let msg = app.message.clone().unwrap();
@@ -210,12 +211,16 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
+        cases: false,
     });
     assert!(fx.is_empty() && app.registry_changed_while_loading);
     let models = app.engine.models.as_deref().cloned().unwrap();
     let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
     let fx = app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
-    assert!(fx == vec![Effect::ReloadModels] && !app.registry_changed_while_loading);
+    // Models in: the registry is looked at again, and the alerts are evaluated as cases.
+    assert_eq!(fx[0], Effect::ReloadModels);
+    assert!(matches!(fx[1], Effect::ReconcileCases(_)) && fx.len() == 2);
+    assert!(!app.registry_changed_while_loading);
     run_jobs(&mut app, &rt, fx);
 
     // A registry change that leaves the scoring models as they are only refreshes the tab.
@@ -226,6 +231,7 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
+        cases: false,
     });
     run_jobs(&mut app, &rt, fx);
     assert_eq!(app.message, None);
@@ -302,7 +308,8 @@ fn the_watcher_notices_registry_and_data_changes() {
             a,
             Action::FilesChanged {
                 data: false,
-                registry: true
+                registry: true,
+                cases: false,
             }
         ));
         std::fs::write(

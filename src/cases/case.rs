@@ -67,6 +67,17 @@ pub struct Observation {
     pub message: String,
 }
 
+/// A note on a case.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Note {
+    /// When (UTC).
+    pub at: String,
+    /// Who.
+    pub user: String,
+    /// What they wrote.
+    pub text: String,
+}
+
 /// A case with its numbers over time, history and notes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CaseDetail {
@@ -77,6 +88,8 @@ pub struct CaseDetail {
     pub observations: Vec<Observation>,
     /// Oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Oldest first: the notes added alone and with a transition.
+    pub notes: Vec<Note>,
 }
 
 /// The kind and id of a target as stored.
@@ -217,10 +230,22 @@ impl CaseStore {
                 })
             },
         )?;
+        let notes = self.rows_of(
+            id,
+            "SELECT at, user, text FROM notes WHERE case_id = ?1 ORDER BY id",
+            |r| {
+                Ok(Note {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    text: r.get(2)?,
+                })
+            },
+        )?;
         Ok(CaseDetail {
             case,
             observations,
             history,
+            notes,
         })
     }
 

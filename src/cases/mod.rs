@@ -7,11 +7,13 @@ pub mod case;
 pub mod reconcile;
 pub mod state;
 pub mod store;
+pub mod worklist;
 
 pub use case::{Case, CaseDetail};
 pub use reconcile::{Evaluation, Firing, Reconciled, evaluation_of, firings};
 pub use state::{CaseState, Transition, TransitionError};
 pub use store::{CaseStore, StoreError};
+pub use worklist::{Counts, Worklist};
 
 /// How alerts become cases: the config's `[cases]`.
 #[derive(Clone, Debug, PartialEq, Eq)]

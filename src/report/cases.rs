@@ -69,7 +69,7 @@ pub fn cases_csv(cases: &[Case]) -> String {
     out
 }
 
-/// One case: its fields, its numbers at each evaluation, its history.
+/// One case: its fields, its numbers at each evaluation, its history and notes.
 pub fn case_text(d: &CaseDetail) -> String {
     let c = &d.case;
     let mut out = format!(
@@ -112,6 +112,12 @@ pub fn case_text(d: &CaseDetail) -> String {
                 .as_ref()
                 .map_or(String::new(), |d| format!("  {d}"))
         );
+    }
+    if !d.notes.is_empty() {
+        out.push_str("\nNotes\n");
+    }
+    for n in &d.notes {
+        let _ = writeln!(out, "  {}  {:<10}  {}", n.at, n.user, n.text);
     }
     out
 }

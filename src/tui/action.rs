@@ -98,6 +98,12 @@ pub enum Command {
     Promote,
     /// Models tab: return the selected model to its previous version (asks for confirmation).
     Rollback,
+    /// Monitoring tab: move the selected case (snooze asks for how long).
+    MoveCase(crate::cases::Transition),
+    /// Monitoring tab: add a note to the selected case (asks for the text).
+    NoteCase,
+    /// Monitoring tab: give the selected case to someone (asks who).
+    AssignCase,
 }
 
 /// One state change.
@@ -126,7 +132,11 @@ pub enum Action {
         data: bool,
         /// registry.json changed.
         registry: bool,
+        /// The case database changed (this dashboard, another, the CLI or the server).
+        cases: bool,
     },
+    /// The case worklist as read from the database, or why it could not be read.
+    CasesLoaded(Box<Result<crate::cases::Worklist, String>>),
     /// New data was loaded after a change on disk (an engine without models yet, built off
     /// the UI thread).
     DataLoaded(Box<Engine>),
@@ -158,6 +168,8 @@ pub enum Job {
     ModelReload,
     /// Explaining a seller's orders for its drivers.
     SellerDrivers,
+    /// Reading, changing or evaluating the cases.
+    Cases,
 }
 
 impl Job {
@@ -169,6 +181,7 @@ impl Job {
             Job::DataReload => "data reload",
             Job::ModelReload => "model reload",
             Job::SellerDrivers => "seller drivers",
+            Job::Cases => "cases",
         }
     }
 }
@@ -195,6 +208,12 @@ pub enum Effect {
         /// The window its orders are taken from.
         window: crate::engine::Window,
     },
+    /// Read the case worklist.
+    LoadCases,
+    /// Change a case, then read the worklist.
+    ChangeCase(super::cases::CaseChange),
+    /// Reconcile the cases with an evaluation, then read the worklist.
+    ReconcileCases(Box<crate::cases::Evaluation>),
     /// Write a table to a CSV file.
     Export(super::export::ExportTable),
     /// Put text on the clipboard of the user's terminal.

@@ -17,6 +17,7 @@ use super::tabs::categories::CategoriesTab;
 use super::tabs::drift::DriftTab;
 use super::tabs::marketplace::MarketplaceTab;
 use super::tabs::models::ModelsTab;
+use super::tabs::monitoring::MonitoringTab;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::tabs::sellers::SellersTab;
 use super::theme::Theme;
@@ -77,6 +78,10 @@ pub struct App {
     pub models: ModelsTab,
     /// The Drift tab.
     pub drift: DriftTab,
+    /// The Monitoring tab.
+    pub monitoring: MonitoringTab,
+    /// The cases' worklist and policy.
+    pub cases: super::cases::Cases,
     /// The seller drill-down, open over the Sellers tab.
     pub seller: Option<SellerView>,
     /// Where Esc goes back to, most recent last.
@@ -142,6 +147,8 @@ impl App {
             alerts: AlertsTab::default(),
             models: ModelsTab::default(),
             drift: DriftTab::default(),
+            monitoring: MonitoringTab::default(),
+            cases: super::cases::Cases::default(),
             seller: None,
             history: Vec::new(),
             training: Training::Starting,
@@ -180,6 +187,7 @@ impl App {
             Tab::Alerts => &self.alerts,
             Tab::Models => &self.models,
             Tab::Drift => &self.drift,
+            Tab::Monitoring => &self.monitoring,
         }
     }
 
@@ -196,6 +204,7 @@ impl App {
             Tab::Alerts => &mut self.alerts,
             Tab::Models => &mut self.models,
             Tab::Drift => &mut self.drift,
+            Tab::Monitoring => &mut self.monitoring,
         }
     }
 
@@ -237,6 +246,7 @@ impl App {
             detail: self.tab == Tab::Sellers && self.seller.is_some() && pane.is_none(),
             order: pane.is_some(),
             models: self.tab == Tab::Models,
+            cases: self.tab == Tab::Monitoring,
         }
     }
 
@@ -375,6 +385,8 @@ impl App {
             C::Promote => self.ask_promote(),
             C::Rollback => self.ask_rollback(),
             C::Yes | C::No => self.answer(c == C::Yes),
+            C::MoveCase(t) => self.move_case(t),
+            C::NoteCase | C::AssignCase => self.annotate_case(c == C::AssignCase),
         }
     }
 

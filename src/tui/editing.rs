@@ -74,6 +74,7 @@ impl App {
                 });
             }
             PaletteCommand::Tab(t) => self.jump(t),
+            PaletteCommand::Case(change) => self.change_case(change),
         }
     }
 

@@ -138,6 +138,28 @@ fn glossary(app: &App) -> Vec<(&'static str, &'static str)> {
             ),
             ("Exp.ret", "expected returns: the sum of the orders' risks"),
         ],
-        Tab::Alerts => Vec::new(),
+        Tab::Alerts => vec![(
+            "Case",
+            "the alert's case and where it stands (Monitoring tab); none yet until evaluated",
+        )],
+        Tab::Monitoring => vec![
+            (
+                "Worklist",
+                "open cases first, most severe first, then oldest; closed ones after",
+            ),
+            ("working", "acknowledged or being investigated"),
+            (
+                "quiet",
+                "evaluations in a row without the alert; at [cases] recover_after it recovers",
+            ),
+            (
+                "resolved",
+                "cases resolved in the window's days before today (all: ever)",
+            ),
+            (
+                "evaluation",
+                "each data or model reload, pipeline run or `cases evaluate` reconciles",
+            ),
+        ],
     }
 }

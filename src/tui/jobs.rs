@@ -1,7 +1,8 @@
 //! Background work of the dashboard, each on a blocking thread, each reporting back as an
 //! [`Action`]: loading or training models, registry changes, reloads after changes on disk,
 //! and the watcher that notices those changes (a stat of a few files every
-//! [`WATCH_INTERVAL`]; an idle dashboard stays idle otherwise).
+//! [`WATCH_INTERVAL`], the case database among them, so another process's change shows
+//! within one interval; an idle dashboard stays idle otherwise).
 
 use super::action::{Action, Effect, Job};
 use super::app::App;
@@ -39,7 +40,7 @@ pub fn install_job_panic_hook() {
 
 /// Runs `work` on a blocking thread; a panic inside is caught and reported to the loop as
 /// [`Action::JobPanicked`] (the dashboard keeps working, the job is no longer running).
-fn spawn_job(
+pub(super) fn spawn_job(
     tx: UnboundedSender<Action>,
     job: Job,
     work: impl FnOnce(&UnboundedSender<Action>) + Send + 'static,
@@ -69,6 +70,9 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
         Effect::ReloadData => spawn_reload_data(app, tx.clone()),
         Effect::ReloadModels => spawn_reload_models(app, tx.clone()),
         Effect::SellerDrivers { seller, window } => spawn_drivers(app, tx.clone(), seller, window),
+        Effect::LoadCases => super::cases::spawn_load(app, tx.clone()),
+        Effect::ChangeCase(c) => super::cases::spawn_change(app, tx.clone(), c),
+        Effect::ReconcileCases(e) => super::cases::spawn_reconcile(app, tx.clone(), *e),
         Effect::Export(table) => {
             let _ = tx.send(Action::Done(super::export::write(&app.export_dir, &table)));
         }
@@ -232,24 +236,30 @@ pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
     use crate::util::file_stamps;
     let files = crate::data::input_files(dir);
     let registry = [registry_path(dir)];
+    let case_files = super::cases::watched_files(dir);
     tokio::spawn(async move {
         let mut last_data = file_stamps(&files);
         let mut last_registry = file_stamps(&registry);
+        let mut last_cases = file_stamps(&case_files);
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let d = file_stamps(&files);
             let r = file_stamps(&registry);
+            let c = file_stamps(&case_files);
             let data = d != last_data;
             let reg = r != last_registry;
-            if data || reg {
+            let cases = c != last_cases;
+            if data || reg || cases {
                 last_data = d;
                 last_registry = r;
+                last_cases = c;
                 if tx
                     .send(Action::FilesChanged {
                         data,
                         registry: reg,
+                        cases,
                     })
                     .is_err()
                 {

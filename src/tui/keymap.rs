@@ -85,6 +85,8 @@ pub enum Context {
     WhatIf,
     /// The Models tab.
     Models,
+    /// The Monitoring tab.
+    Cases,
     /// A y/n question.
     Confirm,
     /// Typing (filter or palette).
@@ -112,6 +114,8 @@ pub struct Screen {
     pub order: bool,
     /// The Models tab is shown.
     pub models: bool,
+    /// The Monitoring tab is shown.
+    pub cases: bool,
 }
 
 impl Screen {
@@ -129,6 +133,7 @@ impl Screen {
             Context::Order => normal && self.order,
             Context::WhatIf => self.mode == Mode::WhatIf,
             Context::Models => normal && self.models,
+            Context::Cases => normal && self.cases,
             Context::Confirm => self.mode == Mode::Confirm,
             Context::Typing => matches!(self.mode, Mode::Filter | Mode::Palette),
             Context::Palette => self.mode == Mode::Palette,
@@ -146,7 +151,7 @@ impl Screen {
             Mode::WhatIf,
         ];
         modes.into_iter().flat_map(|mode| {
-            (0..128u8)
+            (0..=255u8)
                 .map(move |bits| Screen {
                     mode,
                     table: bits & 1 != 0,
@@ -156,8 +161,11 @@ impl Screen {
                     models: bits & 16 != 0,
                     order: bits & 32 != 0,
                     sorts: bits & 64 != 0,
+                    cases: bits & 128 != 0,
                 })
+                // One tab at a time: the drill-down and the order pane are over Sellers.
                 .filter(|s| !(s.detail && s.order))
+                .filter(|s| !(s.cases && (s.models || s.detail || s.order)))
         })
     }
 }
@@ -259,6 +267,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
     let ch = |c| Key::plain(KeyCode::Char(c));
     use Command as C;
     use Context::*;
+    use crate::cases::Transition as T;
     // (keys, command, where it works, where it is shown, footer label, help)
     let mut rows: Vec<BindingRow> = vec![
         (vec![Key::ctrl('c')], C::Quit, Always, Global, "", "quit, from anywhere"),
@@ -284,6 +293,13 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![k("next_marketplace", &keys.next_marketplace)?], C::Marketplace, Global, Global, "market", "marketplace: all, each"),
         (vec![k("prev_marketplace", &keys.prev_marketplace)?], C::PrevMarketplace, Global, Global, "", "marketplace, backwards"),
         (vec![k("palette", &keys.palette)?], C::Palette, Global, Global, "cmd", "command: seller, order, category, window, market, export"),
+        (vec![k("acknowledge", &keys.acknowledge)?], C::MoveCase(T::Acknowledge), Cases, Cases, "ack", "acknowledge the case: I have seen it"),
+        (vec![k("investigate", &keys.investigate)?], C::MoveCase(T::Investigate), Cases, Cases, "invest", "investigate the case: I am on it"),
+        (vec![k("escalate", &keys.escalate)?], C::MoveCase(T::Escalate), Cases, Cases, "escal", "escalate the case: someone else must decide"),
+        (vec![k("resolve", &keys.resolve)?], C::MoveCase(T::Resolve), Cases, Cases, "resolve", "resolve the case (:resolve ID NOTE to say why)"),
+        (vec![k("snooze", &keys.snooze)?], C::MoveCase(T::Snooze), Cases, Cases, "snooze", "snooze the case for N days or until a date (asks)"),
+        (vec![k("note", &keys.note)?], C::NoteCase, Cases, Cases, "note", "add a note to the case (asks for the text)"),
+        (vec![k("assign", &keys.assign)?], C::AssignCase, Cases, Cases, "assign", "give the case to someone (asks who)"),
         (vec![p(KeyCode::Down), ch('j')], C::Down, Table, Table, "", "move down"),
         (vec![p(KeyCode::Up), ch('k')], C::Up, Table, Table, "", "move up"),
         (vec![p(KeyCode::PageDown), Key::ctrl('f')], C::PageDown, Table, Table, "", "page down"),

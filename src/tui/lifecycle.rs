@@ -158,6 +158,7 @@ impl App {
                     self.effects.push(Effect::ReloadModels);
                 }
                 self.recompute();
+                self.evaluate_cases();
             }
             Action::TrainFailed(e) => {
                 let msg = format!("error: models unavailable: {e}");
@@ -172,13 +173,24 @@ impl App {
                 self.refresh_derived();
                 self.clamp_tables();
             }
-            Action::FilesChanged { data, registry } => self.files_changed(data, registry),
+            Action::FilesChanged {
+                data,
+                registry,
+                cases,
+            } => {
+                if cases {
+                    self.effects.push(Effect::LoadCases);
+                }
+                self.files_changed(data, registry);
+            }
+            Action::CasesLoaded(w) => self.cases_loaded(*w),
             Action::DataLoaded(loaded) => self.data_loaded(*loaded),
             Action::ModelsReloaded(prepared, lc, what) => {
                 self.engine.install(*prepared);
                 self.lifecycle = *lc;
                 self.say(what);
                 self.recompute();
+                self.evaluate_cases();
             }
             Action::JobFailed(e) => self.say(e),
             Action::JobPanicked(job, why) => self.job_panicked(job, &why),

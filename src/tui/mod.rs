@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod cases;
 pub mod clipboard;
 pub mod derived;
 pub mod drivers;
@@ -73,6 +74,7 @@ pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
     let mut app = App::new(engine, keys, theme, window);
     app.load_options = opened.options;
+    app.cases.policy = cfg.case_policy();
     app.log_file = log;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -160,6 +162,7 @@ async fn drive(
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
+    jobs::run(app, Effect::LoadCases, &tx);
     jobs::spawn_watcher(&app.engine.data.dir, tx.clone());
     let mut events = EventStream::new();
     let mut dirty = true;

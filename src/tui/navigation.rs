@@ -188,7 +188,7 @@ impl App {
     /// row within [`DOUBLE_CLICK`] opens it.
     pub(super) fn click(&mut self, x: u16, y: u16, at: Instant) {
         if y == 1 {
-            if let Some(t) = super::ui::tab_at(x, self.width.get()) {
+            if let Some(t) = super::ui::tab_at(x, super::ui::TabRow::of(self)) {
                 self.jump(t);
             }
             return;

@@ -1,9 +1,13 @@
 //! The command palette (`:`, as in k9s): `:seller S023`, `:order ORD…`, `:category Footwear`,
-//! `:window 7`, `:market M002`, `:export`, and a tab by name. Verbs may be shortened to any
-//! unique prefix; Tab completes the word from the data; a command that cannot run says why.
+//! `:window 7`, `:market M002`, `:export`, a tab by name, and the cases' commands (`:ack 12`,
+//! `:resolve 12 refunded`, `:snooze 12 7`, `:note 12 text`, `:assign 12 ana`; the Monitoring
+//! tab's keys open the palette with them filled in). Verbs may be shortened to any unique
+//! prefix; Tab completes the word from the data; a command that cannot run says why.
 
+use super::cases::{CaseChange, SnoozeUntil};
 use super::line_edit::LineEdit;
 use super::tab::Tab;
+use crate::cases::Transition;
 use crate::data::Dataset;
 use crate::engine::Window;
 
@@ -33,10 +37,12 @@ pub enum PaletteCommand {
     MinOrders(u64),
     /// Go to a tab.
     Tab(Tab),
+    /// Change a case.
+    Case(CaseChange),
 }
 
 /// The verbs, in the order completion lists them and prefixes resolve.
-const VERBS: [&str; 7] = [
+const VERBS: [&str; 14] = [
     "seller",
     "order",
     "category",
@@ -44,6 +50,13 @@ const VERBS: [&str; 7] = [
     "market",
     "export",
     "minorders",
+    "note",
+    "assign",
+    "snooze",
+    "ack",
+    "investigate",
+    "escalate",
+    "resolve",
 ];
 
 /// Completions listed at most.
@@ -61,7 +74,7 @@ fn tab_named(word: &str) -> Option<Tab> {
 fn verb(word: &str) -> Result<&'static str, String> {
     let w = word.to_ascii_lowercase();
     VERBS.iter().find(|v| v.starts_with(&w)).copied().ok_or(format!(
-        "unknown command {word:?}: try seller, order, category, window, market, export, minorders or a tab name"
+        "unknown command {word:?}: try seller, order, category, window, market, export, minorders, a tab name, or a case's ack, investigate, escalate, resolve, snooze, note, assign"
     ))
 }
 
@@ -148,7 +161,58 @@ pub fn parse(text: &str, ds: &Dataset) -> Result<PaletteCommand, String> {
                 .map_err(|_| format!("minorders: {arg:?} is not a whole number"))?;
             PaletteCommand::MinOrders(n)
         }
-        _ => PaletteCommand::Export,
+        "export" => PaletteCommand::Export,
+        case_verb => PaletteCommand::Case(case_change(case_verb, arg)?),
+    })
+}
+
+/// `ID [TEXT]` of a case verb as the change it asks for.
+fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
+    let (id, rest) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
+    let rest = rest.trim();
+    if id.is_empty() {
+        return Err(format!(
+            ":{verb} needs a case number (the Monitoring tab's #)"
+        ));
+    }
+    let id: i64 = id
+        .parse()
+        .map_err(|_| format!("{verb}: {id:?} is not a case number"))?;
+    let text = |what: &str| {
+        if rest.is_empty() {
+            Err(format!(":{verb} {id} needs {what}"))
+        } else {
+            Ok(rest.to_string())
+        }
+    };
+    let note = (!rest.is_empty()).then(|| rest.to_string());
+    let transition = |transition| CaseChange::Move {
+        id,
+        transition,
+        note: note.clone(),
+        until: None,
+    };
+    Ok(match verb {
+        "note" => CaseChange::Note {
+            id,
+            text: text("the note's text")?,
+        },
+        "assign" => CaseChange::Assign {
+            id,
+            user: text("who to give it to")?,
+        },
+        "snooze" => CaseChange::Move {
+            id,
+            transition: Transition::Snooze,
+            note: None,
+            until: Some(SnoozeUntil::parse(&text(
+                "a number of days or a date (YYYY-MM-DD)",
+            )?)?),
+        },
+        "ack" => transition(Transition::Acknowledge),
+        "investigate" => transition(Transition::Investigate),
+        "escalate" => transition(Transition::Escalate),
+        _ => transition(Transition::Resolve),
     })
 }
 

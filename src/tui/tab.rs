@@ -17,17 +17,20 @@ pub enum Tab {
     Models,
     /// Drift of the features against the models' training period.
     Drift,
+    /// The alert cases a team works through.
+    Monitoring,
 }
 
 impl Tab {
     /// Every tab, in order.
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Marketplace,
         Tab::Sellers,
         Tab::Categories,
         Tab::Alerts,
         Tab::Models,
         Tab::Drift,
+        Tab::Monitoring,
     ];
 
     /// Its title.
@@ -39,6 +42,7 @@ impl Tab {
             Tab::Alerts => "Alerts",
             Tab::Models => "Models",
             Tab::Drift => "Drift",
+            Tab::Monitoring => "Monitoring",
         }
     }
 
@@ -47,6 +51,7 @@ impl Tab {
         match self {
             Tab::Marketplace => "Market",
             Tab::Categories => "Categ",
+            Tab::Monitoring => "Monit",
             other => other.title(),
         }
     }
@@ -60,6 +65,7 @@ impl Tab {
             Tab::Alerts => "Alerts tab",
             Tab::Models => "Models tab",
             Tab::Drift => "Drift tab",
+            Tab::Monitoring => "Monitoring tab (alert cases)",
         }
     }
 
@@ -81,8 +87,8 @@ mod tests {
 
     #[test]
     fn steps_wrap_both_ways() {
-        assert_eq!(Tab::Marketplace.step(-1), Tab::Drift);
-        assert_eq!(Tab::Drift.step(1), Tab::Marketplace);
+        assert_eq!(Tab::Marketplace.step(-1), Tab::Monitoring);
+        assert_eq!(Tab::Monitoring.step(1), Tab::Marketplace);
         assert_eq!(Tab::Sellers.step(2), Tab::Alerts);
         for (i, t) in Tab::ALL.iter().enumerate() {
             assert_eq!(t.index(), i);

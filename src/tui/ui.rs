@@ -171,23 +171,53 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
 /// Width from which the full tab titles fit.
 pub const WIDE_TABS: u16 = 100;
 
-fn tab_title(tab: Tab, width: u16) -> &'static str {
-    if width >= WIDE_TABS {
-        tab.title()
-    } else {
-        tab.short_title()
+/// The tab row as drawn: each tab's label, and where its filter is shown. On a narrow
+/// terminal showing a filter, only the current tab keeps its title (the others their
+/// number), so the filter fits beside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TabRow {
+    /// The terminal's width.
+    pub width: u16,
+    /// The tab shown.
+    pub current: Tab,
+    /// A filter is shown on the row.
+    pub filter: bool,
+}
+
+impl TabRow {
+    /// The row of `app` at its last width.
+    pub fn of(app: &App) -> TabRow {
+        let filter = app.filtering
+            || app
+                .page()
+                .table()
+                .is_some_and(|t| !t.cursor().filter.is_empty());
+        TabRow {
+            width: app.width.get(),
+            current: app.tab,
+            filter,
+        }
+    }
+
+    fn label(self, tab: Tab) -> String {
+        let title = if self.width >= WIDE_TABS {
+            tab.title()
+        } else if self.filter && tab != self.current {
+            return format!(" {} ", tab.index() + 1);
+        } else {
+            tab.short_title()
+        };
+        format!(" {} {title} ", tab.index() + 1)
     }
 }
 
-/// Column ranges of the tab titles on the tab row of a terminal `width` wide (mouse clicks).
-pub fn tab_spans(width: u16) -> Vec<(Tab, u16, u16)> {
+/// Column ranges of the tab titles on the tab row (mouse clicks).
+pub fn tab_spans(row: TabRow) -> Vec<(Tab, u16, u16)> {
     let mut x = 1u16;
     Tab::ALL
         .iter()
         .map(|&tab| {
-            let w = format!(" {} {} ", tab.index() + 1, tab_title(tab, width))
-                .chars()
-                .count() as u16;
+            let w = row.label(tab).chars().count() as u16;
             let span = (tab, x, x + w);
             x += w + 1;
             span
@@ -196,8 +226,8 @@ pub fn tab_spans(width: u16) -> Vec<(Tab, u16, u16)> {
 }
 
 /// The tab under column `x` of the tab row.
-pub fn tab_at(x: u16, width: u16) -> Option<Tab> {
-    tab_spans(width)
+pub fn tab_at(x: u16, row: TabRow) -> Option<Tab> {
+    tab_spans(row)
         .into_iter()
         .find(|&(_, a, b)| x >= a && x < b)
         .map(|(t, ..)| t)
@@ -223,14 +253,17 @@ fn typed_line<'a>(prefix: &str, line: &super::line_edit::LineEdit, app: &App) ->
 fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = vec![Span::raw(" ")];
+    let row = TabRow {
+        width: area.width,
+        ..TabRow::of(app)
+    };
     for tab in Tab::ALL {
         let style = if tab == app.tab {
             t.selected.patch(t.accent)
         } else {
             t.dim
         };
-        let name = tab_title(tab, area.width);
-        spans.push(Span::styled(format!(" {} {name} ", tab.index() + 1), style));
+        spans.push(Span::styled(row.label(tab), style));
         spans.push(Span::raw(" "));
     }
     if let Some(table) = app.page().table() {

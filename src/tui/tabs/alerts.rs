@@ -31,12 +31,24 @@ impl SortKey for AlertSort {
     }
 }
 
-const COLS: [Col<AlertSort>; 4] = [
+const COLS: [Col<AlertSort>; 5] = [
     sorted("Severity", 9, false, 9, AlertSort::Severity),
     sorted("Target", 12, false, 8, AlertSort::Target),
+    col("Case", 18, false, 4),
     col("Rule", 30, false, 3),
     col("Message", 40, false, 7),
 ];
+
+/// The case of `a` in words: `#12 acknowledged`, `none yet` before the evaluation has
+/// opened it, `n/a` while the cases cannot be read.
+pub fn case_cell(app: &App, a: &Alert) -> String {
+    match &app.cases.worklist {
+        None => "n/a".into(),
+        Some(w) => w.case_of(a.rule, &a.target).map_or("none yet".into(), |d| {
+            format!("#{} {}", d.case.id, d.case.state)
+        }),
+    }
+}
 
 /// Name of an alert's target.
 pub fn target_name(t: &Target) -> &str {
@@ -57,12 +69,17 @@ pub fn severity(app: &App, s: crate::engine::Severity) -> (Style, &'static str) 
 
 /// Where Enter on `alert` leads.
 pub fn alert_target(app: &App, alert: &Alert) -> Option<Goto> {
+    target_goto(app, alert.rule, &alert.target, &alert.message)
+}
+
+/// Where an alert of `rule` on `target` leads (`message` shown in a seller's Why panel).
+pub fn target_goto(app: &App, rule: AlertRule, target: &Target, message: &str) -> Option<Goto> {
     let ds = &app.engine.data;
-    match &alert.target {
+    match target {
         Target::Seller(id) => Some(Goto::Seller {
             id: id.clone(),
             category: None,
-            alert: Some(alert.message.clone()),
+            alert: Some(message.to_string()),
             order: None,
         }),
         Target::Category(name) => {
@@ -71,7 +88,7 @@ pub fn alert_target(app: &App, alert: &Alert) -> Option<Goto> {
         }
         Target::Marketplace(id) => {
             let m = ds.marketplace_index(id).map(|m| m as u16);
-            let tab = if alert.rule == AlertRule::DataDrift {
+            let tab = if rule == AlertRule::DataDrift {
                 Tab::Drift
             } else {
                 Tab::Marketplace
@@ -125,6 +142,7 @@ impl Page for AlertsTab {
                 vec![
                     (word.to_string(), style),
                     (target_name(&a.target).to_string(), t.text),
+                    (case_cell(app, a), t.accent),
                     (a.rule.to_string(), t.dim),
                     (a.message.clone(), t.text),
                 ]
@@ -169,16 +187,17 @@ impl Page for AlertsTab {
             .into_iter()
             .map(|a| {
                 vec![
-                    format!("{:?}", a.severity).to_lowercase(),
+                    a.severity.to_string(),
                     a.rule.to_string(),
                     target_name(&a.target).to_string(),
+                    case_cell(app, a),
                     a.message.clone(),
                 ]
             })
             .collect();
         Some(ExportTable {
             name: vec!["alerts".into()],
-            header: vec!["severity", "rule", "target", "message"],
+            header: vec!["severity", "rule", "target", "case", "message"],
             rows,
         })
     }

@@ -8,6 +8,7 @@ pub mod drift;
 pub mod marketplace;
 pub mod model_rows;
 pub mod models;
+pub mod monitoring;
 pub mod order;
 pub mod seller;
 pub mod sellers;

@@ -1,0 +1,264 @@
+//! The dashboard's side of the cases: the worklist it shows (read off the UI thread whenever
+//! the database changes, by this dashboard or anyone else), the evaluation it runs when its
+//! data or models change, and the changes its keys ask for. `update` only asks; the jobs
+//! here do the SQLite work and report back as actions.
+
+use super::action::{Action, Effect, Job};
+use super::app::App;
+use super::jobs::spawn_job;
+use super::palette::Palette;
+use super::tab::Tab;
+use crate::cases::{CaseStore, Evaluation, Policy, Transition, Worklist, evaluation_of};
+use std::path::{Path, PathBuf};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What the dashboard knows of the cases.
+#[derive(Clone, Debug, Default)]
+pub struct Cases {
+    /// The worklist as last read (`None`: not read yet, or unreadable).
+    pub worklist: Option<Worklist>,
+    /// Why it could not be read (a damaged file, a read-only directory without one).
+    pub error: Option<String>,
+    /// How alerts become cases (the config's `[cases]`).
+    pub policy: Policy,
+}
+
+/// A change a person asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseChange {
+    /// A transition, with an optional note (`until`: a snooze's end).
+    Move {
+        /// The case.
+        id: i64,
+        /// What to do.
+        transition: Transition,
+        /// Why.
+        note: Option<String>,
+        /// The snooze's end.
+        until: Option<SnoozeUntil>,
+    },
+    /// A note.
+    Note {
+        /// The case.
+        id: i64,
+        /// Its text.
+        text: String,
+    },
+    /// Gives the case to someone.
+    Assign {
+        /// The case.
+        id: i64,
+        /// Who.
+        user: String,
+    },
+}
+
+/// How long a snooze lasts, as typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnoozeUntil {
+    /// Days after the data date of the latest evaluation (as `cases snooze --days`).
+    Days(u32),
+    /// A date.
+    Date(chrono::NaiveDate),
+}
+
+impl SnoozeUntil {
+    /// `7` or `2026-07-01`.
+    pub fn parse(s: &str) -> Result<SnoozeUntil, String> {
+        if let Ok(n) = s.parse::<u32>() {
+            return Ok(SnoozeUntil::Days(n));
+        }
+        s.parse().map(SnoozeUntil::Date).map_err(|_| {
+            format!("snooze: {s:?} is neither a number of days nor a date (YYYY-MM-DD)")
+        })
+    }
+}
+
+impl App {
+    /// The data or the models changed: evaluate the alerts of the cases' window (the
+    /// evaluation is computed here, in memory; the loop writes it).
+    pub(super) fn evaluate_cases(&mut self) {
+        if self.engine.models.is_none() {
+            return;
+        }
+        let e = evaluation_of(&self.engine, self.cases.policy.window);
+        self.effects.push(Effect::ReconcileCases(Box::new(e)));
+    }
+
+    /// The selected case of the Monitoring tab.
+    pub fn selected_case(&self) -> Option<i64> {
+        let rows = self.monitoring.rows(self);
+        rows.get(self.monitoring.view.cursor.selected)
+            .map(|d| d.case.id)
+    }
+
+    /// A transition key on the Monitoring tab.
+    pub(super) fn move_case(&mut self, transition: Transition) {
+        let Some(id) = self.cases_to_change() else {
+            return;
+        };
+        if transition == Transition::Snooze {
+            return self.prompt(format!("snooze {id} 7"));
+        }
+        self.effects.push(Effect::ChangeCase(CaseChange::Move {
+            id,
+            transition,
+            note: None,
+            until: None,
+        }));
+    }
+
+    /// A case command from the palette.
+    pub(super) fn change_case(&mut self, change: CaseChange) {
+        if let Some(w) = self.cases.worklist.as_ref().filter(|w| w.read_only) {
+            return self.say(format!(
+                "{}: the data directory is read-only, so cases can be read but not changed",
+                w.path.display()
+            ));
+        }
+        self.effects.push(Effect::ChangeCase(change));
+    }
+
+    /// The note or assign key: the palette, filled in with the command to finish.
+    pub(super) fn annotate_case(&mut self, assign: bool) {
+        if let Some(id) = self.cases_to_change() {
+            let verb = if assign { "assign" } else { "note" };
+            self.prompt(format!("{verb} {id} "));
+        }
+    }
+
+    /// Opens the palette with `text` typed.
+    fn prompt(&mut self, text: String) {
+        self.palette = Some(Palette {
+            line: super::line_edit::LineEdit::new(&text),
+        });
+    }
+
+    /// The selected case, when cases can be changed here; otherwise says why not.
+    fn cases_to_change(&mut self) -> Option<i64> {
+        if self.tab != Tab::Monitoring {
+            return None;
+        }
+        if let Some(w) = self.cases.worklist.as_ref().filter(|w| w.read_only) {
+            self.say(format!(
+                "{}: the data directory is read-only, so cases can be read but not changed",
+                w.path.display()
+            ));
+            return None;
+        }
+        let id = self.selected_case();
+        if id.is_none() {
+            self.say("no case selected");
+        }
+        id
+    }
+
+    /// A fresh worklist from the database.
+    pub(super) fn cases_loaded(&mut self, w: Result<Worklist, String>) {
+        match w {
+            Ok(w) => {
+                self.cases.worklist = Some(w);
+                self.cases.error = None;
+            }
+            Err(e) => self.cases.error = Some(e),
+        }
+        self.clamp_tables();
+    }
+}
+
+/// Reads the worklist off the UI thread.
+pub fn spawn_load(app: &App, tx: UnboundedSender<Action>) {
+    let dir = app.engine.data.dir.clone();
+    spawn_job(tx, Job::Cases, move |tx| send_worklist(&dir, tx));
+}
+
+/// Applies a person's change, says what it did, then reads the worklist again.
+pub fn spawn_change(app: &App, tx: UnboundedSender<Action>, change: CaseChange) {
+    let dir = app.engine.data.dir.clone();
+    let user = app.cases.policy.user.clone();
+    spawn_job(tx, Job::Cases, move |tx| {
+        let said = CaseStore::open(&dir)
+            .and_then(|mut s| change_case(&mut s, &change, &user))
+            .unwrap_or_else(|e| format!("case unchanged: {e}"));
+        let _ = tx.send(Action::Done(said));
+        send_worklist(&dir, tx);
+    });
+}
+
+/// Reconciles the cases with an evaluation, says what changed (if anything), then reads
+/// the worklist again. A read-only directory is no error here: the Monitoring tab says so.
+pub fn spawn_reconcile(app: &App, tx: UnboundedSender<Action>, e: Evaluation) {
+    let dir = app.engine.data.dir.clone();
+    let recover_after = app.cases.policy.recover_after;
+    spawn_job(tx, Job::Cases, move |tx| {
+        match CaseStore::open(&dir).and_then(|mut s| {
+            if s.read_only {
+                return Ok(None);
+            }
+            s.reconcile(&e, recover_after).map(Some)
+        }) {
+            Ok(Some(r)) if r.opened + r.reopened + r.woke + r.recovered > 0 => {
+                let _ = tx.send(Action::Done(format!(
+                    "cases: {} opened, {} reopened, {} woke, {} recovered (Monitoring tab)",
+                    r.opened, r.reopened, r.woke, r.recovered
+                )));
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!("case evaluation failed: {err}"),
+        }
+        send_worklist(&dir, tx);
+    });
+}
+
+/// Does `change`; returns what to say.
+fn change_case(
+    s: &mut CaseStore,
+    change: &CaseChange,
+    user: &str,
+) -> Result<String, crate::cases::StoreError> {
+    Ok(match change {
+        CaseChange::Move {
+            id,
+            transition,
+            note,
+            until,
+        } => {
+            let from = s.case(*id)?.state;
+            let until = match until {
+                None => None,
+                Some(SnoozeUntil::Date(d)) => Some(d.to_string()),
+                Some(SnoozeUntil::Days(n)) => {
+                    Some((s.latest_as_of()? + chrono::Duration::days(i64::from(*n))).to_string())
+                }
+            };
+            let c = s.apply(*id, *transition, user, note.as_deref(), until.as_deref())?;
+            let until = until
+                .as_ref()
+                .map_or(String::new(), |u| format!(" until {u}"));
+            format!("case {id}: {from} → {}{until}", c.state)
+        }
+        CaseChange::Note { id, text } => {
+            s.annotate(*id, user, text, false)?;
+            format!("case {id}: note added")
+        }
+        CaseChange::Assign { id, user: who } => {
+            s.annotate(*id, user, who, true)?;
+            format!("case {id}: assigned to {who}")
+        }
+    })
+}
+
+fn send_worklist(dir: &Path, tx: &UnboundedSender<Action>) {
+    let w = CaseStore::open(dir)
+        .and_then(|s| s.worklist())
+        .map_err(|e| e.to_string());
+    let _ = tx.send(Action::CasesLoaded(Box::new(w)));
+}
+
+/// The files whose change means the cases changed (the database and its write-ahead log).
+pub fn watched_files(dir: &Path) -> [PathBuf; 2] {
+    let db = crate::cases::store::path_in(dir);
+    let mut wal = db.clone().into_os_string();
+    wal.push("-wal");
+    [db, PathBuf::from(wal)]
+}
