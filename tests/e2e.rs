@@ -158,6 +158,24 @@ fn dashboard_in_a_real_terminal() {
 
     keys(s, &["6"]);
     wait_for(s, "drifted columns:", 10);
+
+    // Monitoring: the evaluation opened a case per alert; acknowledge the first, resolve it.
+    keys(s, &["7"]);
+    let worklist = wait_for(s, "Worklist 1/", 10);
+    assert!(worklist.contains(" new ·"), "{worklist}");
+    keys(s, &["a"]);
+    wait_for(s, "new → acknowledged", 10);
+    keys(s, &["R"]);
+    wait_for(s, "acknowledged → resolved", 10);
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args([
+            "cases", "list", "--state", "resolved", "--format", "json", "--data",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(resolved.as_array().map(Vec::len), Some(1), "{resolved}");
     keys(s, &["q"]);
     let after = wait_for(s, "RR_EXIT=0", 10);
     // The alternate screen is gone: the dashboard's text is no longer on screen.
