@@ -84,6 +84,10 @@ impl Server {
         (status, v)
     }
 
+    fn get_with_auth(&self, path: &str, headers: &[&str]) -> (u16, Value) {
+        self.send("GET", path, headers, None)
+    }
+
     /// A GET's status, response head (lower case) and body text.
     fn get_raw(&self, path: &str) -> (u16, String, String) {
         http(self.port, "GET", path, &[], b"")
@@ -658,10 +662,24 @@ fn openapi_lists_every_route_and_every_path_in_it_answers() {
     routed.sort();
     assert_eq!(listed, routed);
     for (path, ops) in paths {
-        let concrete = path.replace("{id}", "S023").replace("{name}", "Footwear");
+        let id = if path.starts_with("/api/v1/cases") {
+            "1"
+        } else {
+            "S023"
+        };
+        let concrete = path
+            .replace("{id}", id)
+            .replace("{name}", "Footwear")
+            .replace("{action}", "note");
         for method in ops.as_object().unwrap().keys() {
             let (status, body) = match method.as_str() {
                 "get" => srv.get(&concrete),
+                // Case changes always need a token; this server has none.
+                "post" if path.starts_with("/api/v1/cases") => {
+                    let (status, body) = srv.post(&concrete, r#"{"note": "x"}"#);
+                    assert_eq!((status, error_of(&body).0), (403, "token_required"));
+                    continue;
+                }
                 "post" => srv.post(&concrete, &order("S023")),
                 other => panic!("{other} {path}"),
             };
@@ -761,4 +779,106 @@ fn a_request_in_flight_finishes_after_sigterm_and_a_stalled_one_times_out() {
     assert_eq!(srv.child.wait().unwrap().code(), Some(0));
     // Nothing listens any more.
     assert!(TcpStream::connect(("127.0.0.1", srv.port)).is_err());
+}
+
+#[test]
+fn cases_are_served_and_change_only_with_the_token() {
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &[], &[]).ready();
+    // The load evaluated the alerts: one case per alert of the last 30 days.
+    let (status, alerts) = srv.get("/api/v1/alerts?window=30");
+    assert_eq!(status, 200);
+    let n = alerts["alerts"].as_array().unwrap().len();
+    let (status, cases) = srv.get("/api/v1/cases");
+    assert_eq!(status, 200);
+    assert_eq!(cases.as_array().unwrap().len(), n, "{cases}");
+    let (status, one) = srv.get("/api/v1/cases/1");
+    assert_eq!(status, 200);
+    assert_eq!(one["history"][0]["action"], "open");
+    assert_eq!(
+        one,
+        json(&[
+            "cases",
+            "show",
+            "1",
+            "--format",
+            "json",
+            "--data",
+            p(dir.path())
+        ])
+    );
+    let (status, new) = srv.get("/api/v1/cases?state=new");
+    assert_eq!((status, new.as_array().unwrap().len()), (200, n));
+    for (path, code, field) in [
+        ("/api/v1/cases?state=done", 400, Some("state")),
+        ("/api/v1/cases/x", 400, Some("id")),
+        ("/api/v1/cases/9999", 404, None),
+    ] {
+        let (status, body) = srv.get(path);
+        assert_eq!((status, error_of(&body).1), (code, field), "{path}: {body}");
+    }
+    // No token: no changes, even on loopback.
+    let (status, body) = srv.post("/api/v1/cases/1/ack", "");
+    assert_eq!((status, error_of(&body).0), (403, "token_required"));
+    drop(srv);
+
+    // With a token (and the same data: the second load opens no case).
+    let srv = Server::start(dir.path(), &[], &[("RETURNRISK_TOKEN", "t0ken")]).ready();
+    let auth = ["Authorization: Bearer t0ken"];
+    let change = |path: &str, body: &str| srv.send("POST", path, &auth, Some(body));
+    assert_eq!(srv.post("/api/v1/cases/1/ack", "").0, 401);
+    let (status, c) = change("/api/v1/cases/1/ack", r#"{"user": "ana", "note": "mine"}"#);
+    assert_eq!(
+        (status, c["state"].as_str()),
+        (200, Some("acknowledged")),
+        "{c}"
+    );
+    let (status, c) = change("/api/v1/cases/1/resolve", "");
+    assert_eq!(
+        (status, c["state"].as_str()),
+        (200, Some("resolved")),
+        "{c}"
+    );
+    let (status, body) = change("/api/v1/cases/1/escalate", "");
+    assert_eq!((status, error_of(&body).0), (409, "invalid_transition"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot escalate a case that is resolved")
+    );
+    let (status, c) = change("/api/v1/cases/2/snooze", r#"{"until": "2026-07-10"}"#);
+    assert_eq!(
+        (status, c["snoozed_until"].as_str()),
+        (200, Some("2026-07-10")),
+        "{c}"
+    );
+    let (status, c) = change("/api/v1/cases/3/assign", r#"{"assignee": "bo"}"#);
+    assert_eq!((status, c["assignee"].as_str()), (200, Some("bo")), "{c}");
+    for (path, body, code, field) in [
+        ("/api/v1/cases/3/note", "{}", 422, Some("note")),
+        (
+            "/api/v1/cases/3/snooze",
+            r#"{"until": "soon"}"#,
+            422,
+            Some("until"),
+        ),
+        ("/api/v1/cases/3/close", "{}", 404, Some("action")),
+        ("/api/v1/cases/3/note", r#"{"text": "x"}"#, 400, None),
+        ("/api/v1/cases/9999/ack", "{}", 404, None),
+    ] {
+        let (status, b) = change(path, body);
+        assert_eq!((status, error_of(&b).1), (code, field), "{path}: {b}");
+    }
+    let (_, cases) = srv.get_with_auth("/api/v1/cases", &auth);
+    assert_eq!(cases.as_array().unwrap().len(), n);
+    let (_, one) = srv.get_with_auth("/api/v1/cases/1", &auth);
+    let who: Vec<&str> = one["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["evaluation", "ana", "api"]);
+    assert_eq!(one["notes"][0]["text"], "mine");
 }

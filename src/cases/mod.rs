@@ -36,6 +36,20 @@ impl Default for Policy {
     }
 }
 
+/// Reconciles the cases of `data_dir` with `e`: `None` when the directory is read-only (the
+/// cases can be read, not evaluated), else what changed.
+pub fn evaluate(
+    data_dir: &std::path::Path,
+    e: &Evaluation,
+    recover_after: u32,
+) -> Result<Option<Reconciled>, StoreError> {
+    let mut store = CaseStore::open(data_dir)?;
+    if store.read_only {
+        return Ok(None);
+    }
+    store.reconcile(e, recover_after).map(Some)
+}
+
 /// Who is acting: `$USER`, else `unknown`.
 pub fn current_user() -> String {
     std::env::var("USER")

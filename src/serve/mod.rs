@@ -8,6 +8,7 @@
 //! `--no-auth`; body, batch, time and concurrency limits; every client error a JSON 4xx.
 
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -57,6 +58,9 @@ fn guarded_routes() -> Vec<Route> {
         ("/api/v1/forecast", get(outlook::forecast)),
         ("/api/v1/brief", get(outlook::brief)),
         ("/api/v1/predict", post(predict::predict)),
+        ("/api/v1/cases", get(cases::list)),
+        ("/api/v1/cases/{id}", get(cases::show)),
+        ("/api/v1/cases/{id}/{action}", post(cases::change)),
         ("/metrics", get(metrics::metrics)),
     ]
 }
@@ -191,8 +195,31 @@ fn load(global: &GlobalArgs) -> Result<Served> {
     let mut engine = Engine::new(opened.data, opened.report, opened.bands);
     let prepared = Prepared::new(&engine.data, models, engine.bands);
     engine.install(prepared);
+    evaluate_cases(global, &engine);
     let lifecycle = Lifecycle::load(&engine.data.dir);
     Ok(Served { engine, lifecycle })
+}
+
+/// Reconciles the cases with the alerts of the data just loaded (a failure is logged: the
+/// data is still served).
+fn evaluate_cases(global: &GlobalArgs, engine: &Engine) {
+    let policy = match global.data.config() {
+        Ok(c) => c.case_policy(),
+        Err(e) => return tracing::warn!("cases not evaluated: {e}"),
+    };
+    let e = crate::cases::evaluation_of(engine, policy.window);
+    match crate::cases::evaluate(&engine.data.dir, &e, policy.recover_after) {
+        Ok(Some(r)) if r.evaluated => tracing::info!(
+            "cases: {} alerts, {} opened, {} reopened, {} woke, {} recovered",
+            e.firing.len(),
+            r.opened,
+            r.reopened,
+            r.woke,
+            r.recovered
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!("cases not evaluated: {err}"),
+    }
 }
 
 /// The token to require: `--token-file`, else `RETURNRISK_TOKEN`; an address other than
@@ -271,7 +298,11 @@ async fn serve(
     };
     eprintln!("listening on http://{bound} ({auth})");
     let dir = crate::open::data_dir(&global.data)?;
-    let state = Arc::new(ServerState::new(limits.max_batch));
+    let state = Arc::new(ServerState::new(
+        limits.max_batch,
+        dir.clone(),
+        token.is_some(),
+    ));
     let loading = state.clone();
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {

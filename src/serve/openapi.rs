@@ -79,12 +79,21 @@ pub struct Prediction {
         super::outlook::forecast,
         super::outlook::brief,
         super::predict::predict,
+        super::cases::list,
+        super::cases::show,
+        super::cases::change,
         super::health,
         super::ready,
         super::metrics::metrics,
         openapi_json,
     ),
-    components(schemas(ErrorBody, ErrorDetail, PredictRequest, Prediction))
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        PredictRequest,
+        Prediction,
+        super::cases::CaseChangeBody
+    ))
 )]
 pub struct ApiDoc;
 

@@ -24,16 +24,26 @@ pub struct ServerState {
     pub max_batch: usize,
     /// What `/metrics` reports.
     pub metrics: super::metrics::Metrics,
+    /// The data directory (its case database answers `/api/v1/cases`).
+    pub data_dir: std::path::PathBuf,
+    /// Whether requests need the bearer token (case changes are refused without one).
+    pub token_required: bool,
 }
 
 impl ServerState {
-    /// A state with nothing loaded yet.
-    pub fn new(max_batch: usize) -> ServerState {
+    /// A state with nothing loaded yet, over data directory `data_dir`.
+    pub fn new(
+        max_batch: usize,
+        data_dir: std::path::PathBuf,
+        token_required: bool,
+    ) -> ServerState {
         ServerState {
             served: RwLock::new(None),
             waiting: RwLock::new("loading data and models".into()),
             max_batch,
             metrics: Default::default(),
+            data_dir,
+            token_required,
         }
     }
 

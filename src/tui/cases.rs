@@ -191,12 +191,7 @@ pub fn spawn_reconcile(app: &App, tx: UnboundedSender<Action>, e: Evaluation) {
     let dir = app.engine.data.dir.clone();
     let recover_after = app.cases.policy.recover_after;
     spawn_job(tx, Job::Cases, move |tx| {
-        match CaseStore::open(&dir).and_then(|mut s| {
-            if s.read_only {
-                return Ok(None);
-            }
-            s.reconcile(&e, recover_after).map(Some)
-        }) {
+        match crate::cases::evaluate(&dir, &e, recover_after) {
             Ok(Some(r)) if r.opened + r.reopened + r.woke + r.recovered > 0 => {
                 let _ = tx.send(Action::Done(format!(
                     "cases: {} opened, {} reopened, {} woke, {} recovered (Monitoring tab)",

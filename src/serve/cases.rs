@@ -1,0 +1,187 @@
+//! The alert cases over HTTP: `GET /api/v1/cases` (`cases list --format json`),
+//! `GET /api/v1/cases/{id}` (`cases show --format json`), and the changes as
+//! `POST /api/v1/cases/{id}/{action}`, which always need the bearer token: a server started
+//! without one refuses them (403), whatever address it listens on. SQLite work runs on a
+//! blocking thread; the store's errors become 404 (no case), 409 (a transition the state does
+//! not allow, naming the state), 403 (a read-only directory) or 500 (a damaged file).
+
+use super::error::ApiError;
+use super::routes::bad;
+use super::state::ServerState;
+use crate::cases::{CaseState, CaseStore, StoreError, Transition};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Shared = State<Arc<ServerState>>;
+type Answer = Result<Json<Value>, ApiError>;
+
+/// What a change may carry (every field optional; unknown fields are a 400).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseChangeBody {
+    /// Who is acting (default `api`).
+    pub user: Option<String>,
+    /// A note with a transition; the text of `note`.
+    pub note: Option<String>,
+    /// `snooze`: until this date (`YYYY-MM-DD`).
+    pub until: Option<String>,
+    /// `snooze`: this many days after the latest evaluation's data date.
+    pub days: Option<u32>,
+    /// `assign`: who gets the case.
+    pub assignee: Option<String>,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        let msg = e.to_string();
+        match e {
+            StoreError::NoCase(_) => ApiError::not_found(msg),
+            StoreError::Transition(_) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", msg)
+            }
+            StoreError::ReadOnly { .. } => ApiError::new(StatusCode::FORBIDDEN, "read_only", msg),
+            _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "case_store", msg),
+        }
+    }
+}
+
+/// Runs `work` on the case store of the served data directory, off the async threads.
+async fn with_store<T: Send + 'static>(
+    st: &ServerState,
+    work: impl FnOnce(&mut CaseStore) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let dir = st.data_dir.clone();
+    tokio::task::spawn_blocking(move || work(&mut CaseStore::open(&dir)?))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "panic", e.to_string()))?
+}
+
+fn case_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| bad("id", format!("a case id is a whole number: {id:?}")))
+}
+
+/// `GET /api/v1/cases`: the worklist, optionally in one state.
+#[utoipa::path(get, path = "/api/v1/cases", params(("state" = Option<String>, Query, description = "new, acknowledged, investigating, escalated, snoozed, recovered or resolved (default: all)")), responses((status = 200, description = "cases list --format json: open first, most severe, oldest"), (status = 400, description = "an unknown state", body = super::openapi::ErrorBody)))]
+pub async fn list(State(st): Shared, Query(q): Query<HashMap<String, String>>) -> Answer {
+    let state = match q.get("state") {
+        None => None,
+        Some(s) => Some(CaseState::parse(s).ok_or_else(|| {
+            let known: Vec<&str> = CaseState::ALL.iter().map(|s| s.as_str()).collect();
+            bad(
+                "state",
+                format!("unknown state {s:?}: expected {}", known.join(", ")),
+            )
+        })?),
+    };
+    let cases = with_store(&st, move |s| Ok(s.list(state)?)).await?;
+    Ok(Json(super::routes::to_json(&cases)))
+}
+
+/// `GET /api/v1/cases/{id}`: one case with its numbers at each evaluation, history and notes.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path, description = "the case's number")), responses((status = 200, description = "cases show --format json"), (status = 400, description = "an id that is not a number", body = super::openapi::ErrorBody), (status = 404, description = "no such case", body = super::openapi::ErrorBody)))]
+pub async fn show(State(st): Shared, Path(id): Path<String>) -> Answer {
+    let id = case_id(&id)?;
+    let detail = with_store(&st, move |s| Ok(s.detail(id)?)).await?;
+    Ok(Json(super::routes::to_json(&detail)))
+}
+
+/// What `action` does with `body`.
+enum Change {
+    Move(Transition, Option<String>, Option<String>),
+    Note(String),
+    Assign(String),
+    Snooze(Option<String>, Option<u32>),
+}
+
+fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
+    let need = |v: Option<String>, field: &str| {
+        v.filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| ApiError::invalid(field, format!("{action} needs {field}")))
+    };
+    Ok(match action {
+        "ack" => Change::Move(Transition::Acknowledge, b.note, None),
+        "investigate" => Change::Move(Transition::Investigate, b.note, None),
+        "escalate" => Change::Move(Transition::Escalate, b.note, None),
+        "resolve" => Change::Move(Transition::Resolve, b.note, None),
+        "snooze" => match (&b.until, b.days) {
+            (Some(u), None) => {
+                chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d").map_err(|_| {
+                    ApiError::invalid("until", format!("not a date (YYYY-MM-DD): {u:?}"))
+                })?;
+                Change::Snooze(b.until, None)
+            }
+            (None, Some(d)) => Change::Snooze(None, Some(d)),
+            _ => {
+                return Err(ApiError::invalid(
+                    "until",
+                    "snooze needs until (YYYY-MM-DD) or days, not both",
+                ));
+            }
+        },
+        "note" => Change::Note(need(b.note, "note")?),
+        "assign" => Change::Assign(need(b.assignee, "assignee")?),
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no case action {other:?}: expected ack, investigate, escalate, resolve, snooze, note or assign"
+            ))
+            .on("action"));
+        }
+    })
+}
+
+/// `POST /api/v1/cases/{id}/{action}`: ack, investigate, escalate, resolve, snooze, note or
+/// assign; answers the case as it is after the change.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", params(("id" = i64, Path, description = "the case's number"), ("action" = String, Path, description = "ack, investigate, escalate, resolve, snooze, note or assign")), request_body(content = CaseChangeBody, description = "optional: user, note; snooze: until or days; note: note; assign: assignee"), responses((status = 200, description = "the case after the change (as cases ack prints it)"), (status = 400, description = "bad JSON or id", body = super::openapi::ErrorBody), (status = 401, description = "no or a wrong token", body = super::openapi::ErrorBody), (status = 403, description = "the server has no token (changes always need one), or the directory is read-only", body = super::openapi::ErrorBody), (status = 404, description = "no such case or action", body = super::openapi::ErrorBody), (status = 409, description = "a transition the case's state does not allow", body = super::openapi::ErrorBody), (status = 422, description = "a missing or bad field", body = super::openapi::ErrorBody)))]
+pub async fn change(
+    State(st): Shared,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Answer {
+    if !st.token_required {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "token_required",
+            "changing cases needs a bearer token: start serve with --token-file FILE or RETURNRISK_TOKEN",
+        ));
+    }
+    let id = case_id(&id)?;
+    let b: CaseChangeBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CaseChangeBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("bad_json", e.to_string()))?
+    };
+    let user = b
+        .user
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "api".into());
+    let change = change_of(&action, b)?;
+    let case = with_store(&st, move |s| {
+        Ok(match change {
+            Change::Move(t, note, until) => {
+                s.apply(id, t, &user, note.as_deref(), until.as_deref())?
+            }
+            Change::Snooze(until, days) => {
+                let until = match (until, days) {
+                    (Some(u), _) => u,
+                    (None, d) => {
+                        let n = i64::from(d.unwrap_or(7));
+                        (s.latest_as_of()? + chrono::Duration::days(n)).to_string()
+                    }
+                };
+                s.apply(id, Transition::Snooze, &user, None, Some(&until))?
+            }
+            Change::Note(text) => s.annotate(id, &user, &text, false)?,
+            Change::Assign(who) => s.annotate(id, &user, &who, true)?,
+        })
+    })
+    .await?;
+    Ok(Json(super::routes::to_json(&case)))
+}
