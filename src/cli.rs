@@ -212,6 +212,9 @@ pub enum CasesCommand {
         #[arg(long)]
         window: Option<String>,
     },
+    /// Send the webhook messages that are due (`[notify]`; what every evaluation and change
+    /// does anyway), for cron.
+    Notify,
     /// I have seen it.
     Ack(CaseArgs),
     /// I am on it.

@@ -322,15 +322,29 @@ pub fn run_pipeline(
     let mut engine = crate::engine::Engine::new(ds, report, opts.bands);
     engine.install(prepared);
     let evaluation = crate::cases::evaluation_of(&engine, opts.cases.window);
-    let r = crate::cases::CaseStore::open(data_dir)
-        .and_then(|mut store| store.reconcile(&evaluation, opts.cases.recover_after))
+    let mut store =
+        crate::cases::CaseStore::open(data_dir).map_err(|e| fail(Step::Cases)(e.to_string()))?;
+    let r = store
+        .reconcile(&evaluation, opts.cases.recover_after)
         .map_err(|e| fail(Step::Cases)(e.to_string()))?;
+    // A webhook that is down is no failure of the run: its messages stay queued.
+    let told = match store.notify(&opts.cases.notify) {
+        _ if opts.cases.notify.webhooks.is_empty() => String::new(),
+        Ok(s) if s.failed + s.gave_up == 0 => format!("; {} webhook messages sent", s.delivered),
+        Ok(s) => format!(
+            "; {} webhook messages sent, {} not ({})",
+            s.delivered,
+            s.failed + s.gave_up,
+            s.first_error.unwrap_or_default()
+        ),
+        Err(e) => format!("; webhook messages not sent: {e}"),
+    };
     timed(
         Step::Cases,
         true,
         t,
         format!(
-            "{} alerts: {} cases opened, {} reopened, {} woke, {} recovered, {} updated",
+            "{} alerts: {} cases opened, {} reopened, {} woke, {} recovered, {} updated{told}",
             evaluation.firing.len(),
             r.opened,
             r.reopened,

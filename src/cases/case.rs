@@ -35,6 +35,9 @@ pub struct Case {
     pub misses: u32,
     /// The latest alert message.
     pub message: String,
+    /// Where its webhook messages stand: the latest not delivered, else delivered (`null`:
+    /// none sent).
+    pub delivery: Option<super::notify::DeliveryState>,
 }
 
 /// One line of a case's history.
@@ -106,51 +109,71 @@ pub(super) fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The columns [`CaseStore::case_from`] reads, in order.
+/// The columns [`case_of_row`] reads, in order (from `cases`).
 pub(super) const COLUMNS: &str = "id, rule, target_kind, target, marketplace, severity, state, \
-     assignee, snoozed_until, first_seen, last_seen, misses, message";
+     assignee, snoozed_until, first_seen, last_seen, misses, message, \
+     coalesce((SELECT o.state FROM outbox o WHERE o.case_id = cases.id \
+               AND o.state != 'delivered' ORDER BY o.id DESC LIMIT 1), \
+              (SELECT 'delivered' FROM outbox o WHERE o.case_id = cases.id LIMIT 1))";
+
+/// A case from a row of [`COLUMNS`] (`path`: the database, for messages).
+pub(super) fn case_of_row(
+    r: &Row<'_>,
+    path: std::path::PathBuf,
+) -> rusqlite::Result<Result<Case, StoreError>> {
+    let id: i64 = r.get(0)?;
+    let unknown = |what: &'static str, value: String| StoreError::Unknown {
+        path: path.clone(),
+        case: id,
+        what,
+        value,
+    };
+    let (rule, kind, target, severity, state): (String, String, String, String, String) =
+        (r.get(1)?, r.get(2)?, r.get(3)?, r.get(5)?, r.get(6)?);
+    let Some(rule) = AlertRule::parse(&rule) else {
+        return Ok(Err(unknown("rule", rule)));
+    };
+    let target = match kind.as_str() {
+        "seller" => Target::Seller(target),
+        "category" => Target::Category(target),
+        "marketplace" => Target::Marketplace(target),
+        _ => return Ok(Err(unknown("target kind", kind))),
+    };
+    let Some(severity) = Severity::parse(&severity) else {
+        return Ok(Err(unknown("severity", severity)));
+    };
+    let Some(state) = CaseState::parse(&state) else {
+        return Ok(Err(unknown("state", state)));
+    };
+    let delivery: Option<String> = r.get(13)?;
+    let delivery = match delivery {
+        None => None,
+        Some(d) => match super::notify::DeliveryState::parse(&d) {
+            Some(d) => Some(d),
+            None => return Ok(Err(unknown("delivery state", d))),
+        },
+    };
+    Ok(Ok(Case {
+        id,
+        rule,
+        target,
+        marketplace: r.get(4)?,
+        severity,
+        state,
+        assignee: r.get(7)?,
+        snoozed_until: r.get(8)?,
+        first_seen: r.get(9)?,
+        last_seen: r.get(10)?,
+        misses: r.get(11)?,
+        message: r.get(12)?,
+        delivery,
+    }))
+}
 
 impl CaseStore {
     /// A case from a row of [`COLUMNS`].
     pub(super) fn case_from(&self, r: &Row<'_>) -> rusqlite::Result<Result<Case, StoreError>> {
-        let id: i64 = r.get(0)?;
-        let unknown = |what: &'static str, value: String| StoreError::Unknown {
-            path: self.path.clone(),
-            case: id,
-            what,
-            value,
-        };
-        let (rule, kind, target, severity, state): (String, String, String, String, String) =
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(5)?, r.get(6)?);
-        let Some(rule) = AlertRule::parse(&rule) else {
-            return Ok(Err(unknown("rule", rule)));
-        };
-        let target = match kind.as_str() {
-            "seller" => Target::Seller(target),
-            "category" => Target::Category(target),
-            "marketplace" => Target::Marketplace(target),
-            _ => return Ok(Err(unknown("target kind", kind))),
-        };
-        let Some(severity) = Severity::parse(&severity) else {
-            return Ok(Err(unknown("severity", severity)));
-        };
-        let Some(state) = CaseState::parse(&state) else {
-            return Ok(Err(unknown("state", state)));
-        };
-        Ok(Ok(Case {
-            id,
-            rule,
-            target,
-            marketplace: r.get(4)?,
-            severity,
-            state,
-            assignee: r.get(7)?,
-            snoozed_until: r.get(8)?,
-            first_seen: r.get(9)?,
-            last_seen: r.get(10)?,
-            misses: r.get(11)?,
-            message: r.get(12)?,
-        }))
+        case_of_row(r, self.path.clone())
     }
 
     /// Cases, in a state or all, ranked like a worklist: open before closed, most severe

@@ -4,6 +4,8 @@
 //! dashboards, the server and the CLI share one data directory.
 
 pub mod case;
+pub mod deliver;
+pub mod notify;
 pub mod reconcile;
 pub mod state;
 pub mod store;
@@ -24,6 +26,8 @@ pub struct Policy {
     pub recover_after: u32,
     /// Who acts, in the history.
     pub user: String,
+    /// Who is told (`[notify]`).
+    pub notify: notify::Notify,
 }
 
 impl Default for Policy {
@@ -32,6 +36,7 @@ impl Default for Policy {
             window: crate::engine::Window::Days(30),
             recover_after: reconcile::RECOVER_AFTER,
             user: current_user(),
+            notify: notify::Notify::default(),
         }
     }
 }

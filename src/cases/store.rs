@@ -77,6 +77,35 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX cases_by_state ON cases(state);
     CREATE INDEX history_by_case ON history(case_id);",
+    // 3: the webhook outbox: one row per message and URL (a case event from the history, or
+    // a daily digest), its payload fixed when queued, its attempts and next try; and where
+    // each URL started (a URL added later is not sent the events before it). Replaces the
+    // second version's deliveries table, which nothing wrote.
+    "DROP TABLE deliveries;
+    CREATE TABLE webhooks (
+        url TEXT PRIMARY KEY,
+        since_history_id INTEGER NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        history_id INTEGER REFERENCES history(id),
+        case_id INTEGER REFERENCES cases(id),
+        digest_date TEXT,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        delivered_at TEXT,
+        UNIQUE (history_id, url),
+        UNIQUE (digest_date, url)
+    );
+    CREATE INDEX outbox_due ON outbox(state, next_at);
+    CREATE INDEX outbox_by_case ON outbox(case_id);",
 ];
 
 /// The schema version this build writes.
@@ -346,9 +375,9 @@ mod tests {
             .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
-        // The second version's table exists.
+        // The latest version's tables exist.
         now.conn
-            .execute_batch("SELECT count(*) FROM deliveries")
+            .execute_batch("SELECT count(*) FROM outbox; SELECT count(*) FROM webhooks")
             .unwrap();
         let mode: String = now
             .conn

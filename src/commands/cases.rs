@@ -14,10 +14,12 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
     let dir = data_dir(data)?;
     let policy = data.config().map_err(|e| eyre!(e))?.case_policy();
     let user = policy.user.clone();
+    let notify = |store: &mut CaseStore| warn_undelivered(store.notify(&policy.notify));
     let transition = |a: CaseArgs, t: Transition, until: Option<String>| -> Result<()> {
         let mut store = CaseStore::open(&dir)?;
         let case = store.apply(a.id, t, &user, a.note.as_deref(), until.as_deref())?;
-        emit_json(&case)
+        notify(&mut store);
+        emit_json(&store.case(case.id)?)
     };
     match command {
         CasesCommand::List { state, format } => {
@@ -51,7 +53,14 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
             let mut store = CaseStore::open(&dir)?;
             let engine = open_with(data, false, true, &|_| Ok(()))?;
             let r = store.reconcile(&evaluation_of(&engine, window), policy.recover_after)?;
+            notify(&mut store);
             emit_json(&r)
+        }
+        CasesCommand::Notify => {
+            let mut store = CaseStore::open(&dir)?;
+            let queued = store.queue(&policy.notify)?;
+            let sent = store.deliver(&policy.notify, chrono::Utc::now())?;
+            emit_json(&serde_json::json!({ "queued": queued, "sent": sent }))
         }
         CasesCommand::Ack(a) => transition(a, Transition::Acknowledge, None),
         CasesCommand::Investigate(a) => transition(a, Transition::Investigate, None),
@@ -74,5 +83,20 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
         CasesCommand::Assign { id, user: who } => {
             emit_json(&CaseStore::open(&dir)?.annotate(id, &user, &who, true)?)
         }
+    }
+}
+
+/// A warning on stderr when webhook messages failed (the command itself succeeded: the
+/// messages stay queued and are retried).
+pub(crate) fn warn_undelivered(r: Result<crate::cases::deliver::Sent, crate::cases::StoreError>) {
+    match r {
+        Ok(s) if s.failed + s.gave_up > 0 => eprintln!(
+            "warning: {} webhook message(s) not delivered ({} will be retried): {}",
+            s.failed + s.gave_up,
+            s.failed,
+            s.first_error.unwrap_or_default()
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: webhook messages not sent: {e}"),
     }
 }

@@ -63,6 +63,22 @@ pub struct CasesConfig {
     pub user: String,
 }
 
+/// `[notify]`: webhooks for the cases.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// Webhook URLs.
+    pub webhooks: Vec<String>,
+    /// `json` or `slack`.
+    pub format: crate::cases::notify::NotifyFormat,
+    /// A daily digest too.
+    pub digest: bool,
+    /// Attempts per message.
+    pub attempts: u32,
+    /// Seconds one attempt may take.
+    pub timeout_secs: u64,
+}
+
 /// `[keys]`: one key per configurable action.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +157,8 @@ pub struct Config {
     pub view: ViewConfig,
     /// `[cases]`.
     pub cases: CasesConfig,
+    /// `[notify]`.
+    pub notify: NotifyConfig,
     /// `[keys]`.
     pub keys: KeysConfig,
     /// Where it was read from (`defaults` for the compiled-in config), for error messages.
@@ -200,6 +218,15 @@ impl Config {
                     .into(),
             ));
         }
+        for (i, url) in cfg.notify.webhooks.iter().enumerate() {
+            crate::cases::notify::Notify::check_url(url)
+                .map_err(|e| err(format!("notify.webhooks[{i}]: {e}")))?;
+        }
+        if cfg.notify.attempts == 0 || cfg.notify.timeout_secs == 0 {
+            return Err(err(
+                "notify: attempts and timeout_secs must be 1 or more".into()
+            ));
+        }
         Ok(Config {
             source: path.to_string(),
             ..cfg
@@ -239,6 +266,13 @@ impl Config {
                 crate::cases::current_user()
             } else {
                 user.to_string()
+            },
+            notify: crate::cases::notify::Notify {
+                webhooks: self.notify.webhooks.clone(),
+                format: self.notify.format,
+                digest: self.notify.digest,
+                attempts: self.notify.attempts,
+                timeout: std::time::Duration::from_secs(self.notify.timeout_secs),
             },
         }
     }

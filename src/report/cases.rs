@@ -13,6 +13,11 @@ fn target(c: &Case) -> &str {
     }
 }
 
+/// Where the case's webhook messages stand (empty: none).
+fn delivery(c: &Case) -> &'static str {
+    c.delivery.map_or("", |d| d.as_str())
+}
+
 /// The worklist.
 pub fn cases_table(cases: &[Case]) -> String {
     if cases.is_empty() {
@@ -32,12 +37,14 @@ pub fn cases_table(cases: &[Case]) -> String {
                 c.first_seen.clone(),
                 c.last_seen.clone(),
                 c.assignee.clone().unwrap_or_default(),
+                delivery(c).to_string(),
             ]
         })
         .collect();
     table(
         &[
             "id", "state", "severity", "rule", "target", "market", "first", "last", "assignee",
+            "notified",
         ],
         &rows,
     )
@@ -46,12 +53,12 @@ pub fn cases_table(cases: &[Case]) -> String {
 /// The worklist as CSV.
 pub fn cases_csv(cases: &[Case]) -> String {
     let mut out = String::from(
-        "id,state,severity,rule,target,marketplace,first_seen,last_seen,misses,assignee,snoozed_until,message\n",
+        "id,state,severity,rule,target,marketplace,first_seen,last_seen,misses,assignee,snoozed_until,notified,message\n",
     );
     for c in cases {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             c.id,
             c.state,
             c.severity,
@@ -63,6 +70,7 @@ pub fn cases_csv(cases: &[Case]) -> String {
             c.misses,
             csv_field(c.assignee.as_deref().unwrap_or("")),
             c.snoozed_until.as_deref().unwrap_or(""),
+            delivery(c),
             csv_field(&c.message)
         );
     }

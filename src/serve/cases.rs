@@ -163,8 +163,9 @@ pub async fn change(
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "api".into());
     let change = change_of(&action, b)?;
+    let notify = st.notify.clone();
     let case = with_store(&st, move |s| {
-        Ok(match change {
+        let case = match change {
             Change::Move(t, note, until) => {
                 s.apply(id, t, &user, note.as_deref(), until.as_deref())?
             }
@@ -180,8 +181,40 @@ pub async fn change(
             }
             Change::Note(text) => s.annotate(id, &user, &text, false)?,
             Change::Assign(who) => s.annotate(id, &user, &who, true)?,
-        })
+        };
+        // An escalation is told at once; a webhook that is down is retried in the background.
+        if let Err(e) = s.notify(&notify) {
+            tracing::warn!("webhook messages not sent: {e}");
+        }
+        Ok(s.case(case.id)?)
     })
     .await?;
     Ok(Json(super::routes::to_json(&case)))
+}
+
+/// Sends the webhook messages that are due every few seconds (retries wait a doubling
+/// time), for as long as the server runs; nothing when no webhook is configured.
+pub fn spawn_notifier(st: Arc<ServerState>) {
+    if st.notify.webhooks.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::cases::deliver::NOTIFY_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (dir, notify) = (st.data_dir.clone(), st.notify.clone());
+            let round = tokio::task::spawn_blocking(move || {
+                CaseStore::open(&dir).and_then(|mut s| s.notify(&notify))
+            });
+            match round.await {
+                Ok(Ok(s)) if s.failed + s.gave_up > 0 => tracing::warn!(
+                    "webhook messages not delivered: {}",
+                    s.first_error.unwrap_or_default()
+                ),
+                Ok(Err(e)) => tracing::warn!("webhook messages not sent: {e}"),
+                _ => {}
+            }
+        }
+    });
 }

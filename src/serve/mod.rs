@@ -208,7 +208,14 @@ fn evaluate_cases(global: &GlobalArgs, engine: &Engine) {
         Err(e) => return tracing::warn!("cases not evaluated: {e}"),
     };
     let e = crate::cases::evaluation_of(engine, policy.window);
-    match crate::cases::evaluate(&engine.data.dir, &e, policy.recover_after) {
+    let evaluated = crate::cases::evaluate(&engine.data.dir, &e, policy.recover_after);
+    if !policy.notify.webhooks.is_empty()
+        && let Err(err) = crate::cases::CaseStore::open(&engine.data.dir)
+            .and_then(|mut s| s.notify(&policy.notify))
+    {
+        tracing::warn!("webhook messages not sent: {err}");
+    }
+    match evaluated {
         Ok(Some(r)) if r.evaluated => tracing::info!(
             "cases: {} alerts, {} opened, {} reopened, {} woke, {} recovered",
             e.firing.len(),
@@ -298,11 +305,16 @@ async fn serve(
     };
     eprintln!("listening on http://{bound} ({auth})");
     let dir = crate::open::data_dir(&global.data)?;
-    let state = Arc::new(ServerState::new(
-        limits.max_batch,
-        dir.clone(),
-        token.is_some(),
-    ));
+    let notify = global
+        .data
+        .config()
+        .map_err(|e| eyre!(e))?
+        .case_policy()
+        .notify;
+    let mut state = ServerState::new(limits.max_batch, dir.clone(), token.is_some());
+    state.notify = notify;
+    let state = Arc::new(state);
+    cases::spawn_notifier(state.clone());
     let loading = state.clone();
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {

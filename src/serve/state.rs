@@ -28,6 +28,8 @@ pub struct ServerState {
     pub data_dir: std::path::PathBuf,
     /// Whether requests need the bearer token (case changes are refused without one).
     pub token_required: bool,
+    /// Who is told of case events (`[notify]`).
+    pub notify: crate::cases::notify::Notify,
 }
 
 impl ServerState {
@@ -44,6 +46,7 @@ impl ServerState {
             metrics: Default::default(),
             data_dir,
             token_required,
+            notify: Default::default(),
         }
     }
 

@@ -176,11 +176,13 @@ pub fn spawn_load(app: &App, tx: UnboundedSender<Action>) {
 pub fn spawn_change(app: &App, tx: UnboundedSender<Action>, change: CaseChange) {
     let dir = app.engine.data.dir.clone();
     let user = app.cases.policy.user.clone();
+    let notify = app.cases.policy.notify.clone();
     spawn_job(tx, Job::Cases, move |tx| {
         let said = CaseStore::open(&dir)
             .and_then(|mut s| change_case(&mut s, &change, &user))
             .unwrap_or_else(|e| format!("case unchanged: {e}"));
         let _ = tx.send(Action::Done(said));
+        notify_round(&dir, &notify, tx);
         send_worklist(&dir, tx);
     });
 }
@@ -190,6 +192,7 @@ pub fn spawn_change(app: &App, tx: UnboundedSender<Action>, change: CaseChange) 
 pub fn spawn_reconcile(app: &App, tx: UnboundedSender<Action>, e: Evaluation) {
     let dir = app.engine.data.dir.clone();
     let recover_after = app.cases.policy.recover_after;
+    let notify = app.cases.policy.notify.clone();
     spawn_job(tx, Job::Cases, move |tx| {
         match crate::cases::evaluate(&dir, &e, recover_after) {
             Ok(Some(r)) if r.opened + r.reopened + r.woke + r.recovered > 0 => {
@@ -201,6 +204,7 @@ pub fn spawn_reconcile(app: &App, tx: UnboundedSender<Action>, e: Evaluation) {
             Ok(_) => {}
             Err(err) => tracing::warn!("case evaluation failed: {err}"),
         }
+        notify_round(&dir, &notify, tx);
         send_worklist(&dir, tx);
     });
 }
@@ -241,6 +245,52 @@ fn change_case(
             format!("case {id}: assigned to {who}")
         }
     })
+}
+
+/// Queues and sends the webhook messages that are due; a failure is said on the status
+/// line (and logged), once per round that had one.
+fn notify_round(dir: &Path, notify: &crate::cases::notify::Notify, tx: &UnboundedSender<Action>) {
+    if notify.webhooks.is_empty() {
+        return;
+    }
+    match CaseStore::open(dir).and_then(|mut s| s.notify(notify)) {
+        Ok(s) if s.failed + s.gave_up > 0 => {
+            let why = s.first_error.unwrap_or_default();
+            tracing::warn!("webhook messages not delivered: {why}");
+            let _ = tx.send(Action::Done(format!(
+                "webhooks: {} message(s) not delivered ({} given up), retrying: {why}",
+                s.failed + s.gave_up,
+                s.gave_up
+            )));
+        }
+        Ok(s) if s.delivered > 0 => {
+            tracing::info!(delivered = s.delivered, "webhook messages delivered")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("webhook messages not sent: {e}"),
+    }
+}
+
+/// Retries the webhook messages that are due every [`crate::cases::deliver::NOTIFY_INTERVAL`], for as long as the
+/// dashboard runs (nothing when no webhook is configured).
+pub fn spawn_notifier(app: &App, tx: UnboundedSender<Action>) {
+    let notify = app.cases.policy.notify.clone();
+    if notify.webhooks.is_empty() {
+        return;
+    }
+    let dir = app.engine.data.dir.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(crate::cases::deliver::NOTIFY_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if tx.is_closed() {
+                break;
+            }
+            let (dir, notify, tx) = (dir.clone(), notify.clone(), tx.clone());
+            let _ = tokio::task::spawn_blocking(move || notify_round(&dir, &notify, &tx)).await;
+        }
+    });
 }
 
 fn send_worklist(dir: &Path, tx: &UnboundedSender<Action>) {

@@ -163,6 +163,7 @@ async fn drive(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
     jobs::run(app, Effect::LoadCases, &tx);
+    cases::spawn_notifier(app, tx.clone());
     jobs::spawn_watcher(&app.engine.data.dir, tx.clone());
     let mut events = EventStream::new();
     let mut dirty = true;
