@@ -312,3 +312,78 @@ fn a_state_directory_that_cannot_be_written_makes_no_orphan_runs() {
     );
     chmod(&state, 0o755);
 }
+
+#[test]
+fn a_read_only_data_directory_makes_the_cases_read_only_with_a_clear_message() {
+    use returnrisk_tui::cases::{CaseStore, Evaluation, Firing};
+    use returnrisk_tui::engine::{Alert, AlertRule, Severity, Target};
+    let d = small_data();
+    let data = p(d.path());
+    {
+        let mut s = CaseStore::open(d.path()).unwrap();
+        let alert = Alert {
+            severity: Severity::Critical,
+            rule: AlertRule::RisingRisk,
+            target: Target::Seller("S1".into()),
+            message: "First Seller (S1): mean risk rising".into(),
+            magnitude: 0.2,
+        };
+        let e = Evaluation {
+            key: "k".into(),
+            as_of: "2026-03-03".into(),
+            firing: vec![Firing {
+                alert,
+                marketplace: Some("M1".into()),
+            }],
+        };
+        assert_eq!(s.reconcile(&e, 7).unwrap().opened, 1);
+    }
+    let state = d.path().join(".returnrisk");
+    for f in std::fs::read_dir(&state).unwrap() {
+        chmod(&f.unwrap().path(), 0o644);
+    }
+    chmod(&state, 0o555);
+    chmod(d.path(), 0o755);
+    let Some(probe) = run_unprivileged(&["--version"]) else {
+        eprintln!("skipping: cannot run as another user");
+        return;
+    };
+    if !probe.status.success() {
+        eprintln!("skipping: cannot run as another user: {}", stderr(&probe));
+        return;
+    }
+    // Reading works; a change is one line naming the file, exit 1.
+    let out = run_unprivileged(&["cases", "list", "--format", "json", "--data", data]).unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cases: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(cases[0]["state"], "new");
+    let out = run_unprivileged(&["cases", "ack", "1", "--data", data]).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let db = state.join("cases.sqlite");
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "error: {}: the data directory is read-only, so cases can be read but not changed",
+            db.display()
+        )
+    );
+    chmod(&state, 0o755);
+
+    // A database of an older schema there cannot be upgraded: said, with what to do.
+    let old = small_data();
+    let old_state = old.path().join(".returnrisk");
+    std::fs::create_dir_all(&old_state).unwrap();
+    CaseStore::open_at_version(&old_state.join("cases.sqlite"), 1).unwrap();
+    chmod(&old_state.join("cases.sqlite"), 0o644);
+    chmod(&old_state, 0o555);
+    chmod(old.path(), 0o755);
+    let out = run_unprivileged(&["cases", "list", "--data", p(old.path())]).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("schema version 1, this build needs 3, and the data directory is read-only"),
+        "{}",
+        stderr(&out)
+    );
+    chmod(&old_state, 0o755);
+}

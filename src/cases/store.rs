@@ -134,6 +134,16 @@ pub enum StoreError {
         /// This build's.
         known: u32,
     },
+    /// Written by an older build, in a directory this process cannot write to upgrade it.
+    #[error("{}: schema version {found}, this build needs {known}, and the data directory is read-only: run any `cases` command once as a user who can write it, to upgrade", path.display())]
+    Older {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: u32,
+        /// This build's.
+        known: u32,
+    },
     /// The data directory cannot be written: cases are read-only.
     #[error("{}: the data directory is read-only, so cases can be read but not changed", path.display())]
     ReadOnly {
@@ -195,12 +205,9 @@ impl CaseStore {
             return Err(StoreError::ReadOnly { path });
         }
         if !writable {
-            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            let conn = Connection::open_with_flags(&path, flags).map_err(|source| {
-                StoreError::Damaged {
-                    path: path.clone(),
-                    source,
-                }
+            let conn = open_read_only(&path).map_err(|source| StoreError::Damaged {
+                path: path.clone(),
+                source,
             })?;
             let store = CaseStore {
                 conn,
@@ -208,6 +215,14 @@ impl CaseStore {
                 read_only: true,
             };
             store.check_version()?;
+            let found = store.version()?;
+            if found < schema_version() {
+                return Err(StoreError::Older {
+                    path: store.path,
+                    found,
+                    known: schema_version(),
+                });
+            }
             return Ok(store);
         }
         Self::open_file(&path)
@@ -338,6 +353,28 @@ impl CaseStore {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.sql(e))
     }
+}
+
+/// Opens a database that cannot be written here. A WAL database needs its `-wal` and `-shm`
+/// files to be read while a writer has them; when there is no `-wal` file, nobody is
+/// writing and the file holds everything, so it is opened as immutable (SQLite would
+/// otherwise try to create the `-shm` file in a directory it cannot write).
+fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return Connection::open_with_flags(path, flags);
+    }
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' | ' ' => uri.push_str(&format!("%{:02x}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
 }
 
 /// Whether a file can be created in `dir` (permissions alone do not tell, for root).
