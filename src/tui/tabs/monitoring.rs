@@ -149,6 +149,13 @@ fn detail_lines<'a>(app: &App, d: &CaseDetail, recover_after: u32) -> Vec<Line<'
     if let Some(u) = &c.snoozed_until {
         out.push(Line::from(format!("snoozed until {u}")));
     }
+    if let Some(d) = c.delivery {
+        let style = match d {
+            crate::cases::notify::DeliveryState::Delivered => t.dim,
+            _ => t.warn,
+        };
+        out.push(Line::from(Span::styled(format!("webhooks: {d}"), style)));
+    }
     out.push(Line::from(c.message.clone()));
     out.push(head("Numbers at each evaluation"));
     let max = d
