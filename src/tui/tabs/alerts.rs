@@ -13,27 +13,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// What the alerts table is ordered by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AlertSort {
-    /// The engine's ranking: severity, then size of the effect.
-    #[default]
-    Severity,
-    /// Target name, A-Z.
-    Target,
-}
-
-impl SortKey for AlertSort {
-    const ALL: &'static [Self] = &[Self::Severity, Self::Target];
-
-    fn is_text(self) -> bool {
-        self == Self::Target
-    }
-}
+/// What the alerts table is ordered by: the engine's ranking (severity, then size of the
+/// effect), or the target.
+pub type AlertSort = RankSort;
 
 const COLS: [Col<AlertSort>; 5] = [
-    sorted("Severity", 9, false, 9, AlertSort::Severity),
-    sorted("Target", 12, false, 8, AlertSort::Target),
+    sorted("Severity", 9, false, 9, RankSort::Rank),
+    sorted("Target", 12, false, 8, RankSort::Target),
     col("Case", 18, false, 4),
     col("Rule", 30, false, 3),
     col("Message", 40, false, 7),
@@ -118,13 +104,7 @@ pub fn alert_rows<'a>(all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Ale
         .iter()
         .filter(|a| matches(v.filter(), &[&a.message, a.rule.as_str()]))
         .collect();
-    match (v.sort, v.reversed) {
-        (AlertSort::Severity, false) => {}
-        (AlertSort::Severity, true) => rows.reverse(),
-        (AlertSort::Target, r) => {
-            rows.sort_by(|a, b| text_cmp(target_name(&a.target), target_name(&b.target), r))
-        }
-    }
+    rank_or_target(&mut rows, v, |a| &a.target);
     rows
 }
 
@@ -206,5 +186,34 @@ impl Page for AlertsTab {
         let rows = self.rows(app);
         rows.get(self.view.cursor.selected)
             .map(|a| target_name(&a.target).to_string())
+    }
+}
+
+/// A table ranked by the engine or the store, or ordered by its rows' targets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RankSort {
+    /// The given ranking.
+    #[default]
+    Rank,
+    /// Target name, A-Z.
+    Target,
+}
+
+impl SortKey for RankSort {
+    const ALL: &'static [Self] = &[Self::Rank, Self::Target];
+
+    fn is_text(self) -> bool {
+        self == Self::Target
+    }
+}
+
+/// Orders `rows` (given in rank order) as `v` says: the ranking, reversed, or by target.
+pub fn rank_or_target<T>(rows: &mut [&T], v: &TableView<RankSort>, target: impl Fn(&T) -> &Target) {
+    match (v.sort, v.reversed) {
+        (RankSort::Rank, false) => {}
+        (RankSort::Rank, true) => rows.reverse(),
+        (RankSort::Target, r) => {
+            rows.sort_by(|a, b| text_cmp(target_name(target(a)), target_name(target(b)), r))
+        }
     }
 }

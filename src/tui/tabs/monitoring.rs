@@ -4,42 +4,28 @@
 //! investigate, escalate, resolve, snooze), add a note or an assignee; Enter opens its
 //! target. Everything shown comes from the database ([`crate::cases::Worklist`]).
 
-use super::alerts::{severity, target_goto, target_name};
+use super::alerts::{RankSort, rank_or_target, severity, target_goto, target_name};
 use crate::cases::CaseDetail;
 use crate::engine::Window;
 use crate::tui::app::App;
 use crate::tui::export::ExportTable;
 use crate::tui::page::{Goto, Page};
-use crate::tui::table::{SortKey, TableView, matches, text_cmp};
+use crate::tui::table::{TableView, matches};
 use crate::tui::widgets::{Col, TableText, block, col, hbar, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// What the worklist is ordered by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CaseSort {
-    /// The worklist's ranking: open first, severity, then age.
-    #[default]
-    Rank,
-    /// Target name, A-Z.
-    Target,
-}
-
-impl SortKey for CaseSort {
-    const ALL: &'static [Self] = &[Self::Rank, Self::Target];
-
-    fn is_text(self) -> bool {
-        self == Self::Target
-    }
-}
+/// What the worklist is ordered by: its ranking (open first, severity, then age), or the
+/// target.
+pub type CaseSort = RankSort;
 
 const COLS: [Col<CaseSort>; 7] = [
-    sorted("#", 4, true, 9, CaseSort::Rank),
+    sorted("#", 4, true, 9, RankSort::Rank),
     col("Sev", 4, false, 8),
     col("State", 13, false, 9),
-    sorted("Target", 12, false, 9, CaseSort::Target),
+    sorted("Target", 12, false, 9, RankSort::Target),
     col("Rule", 22, false, 6),
     col("Since", 10, false, 3),
     col("Who", 8, false, 5),
@@ -69,13 +55,7 @@ impl MonitoringTab {
                 matches(v.filter(), &[words[0], words[1], words[2], &c.message, who])
             })
             .collect();
-        match (v.sort, v.reversed) {
-            (CaseSort::Rank, false) => {}
-            (CaseSort::Rank, true) => rows.reverse(),
-            (CaseSort::Target, r) => rows.sort_by(|a, b| {
-                text_cmp(target_name(&a.case.target), target_name(&b.case.target), r)
-            }),
-        }
+        rank_or_target(&mut rows, v, |d| &d.case.target);
         rows
     }
 }
