@@ -425,3 +425,75 @@ fn a_panic_in_a_background_job_is_reported_and_the_dashboard_goes_on() {
         "{logged}"
     );
 }
+
+/// The binary's JSON answer to `args` on `dir`.
+fn cli_json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(args)
+        .arg("--data")
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn two_dashboards_and_the_cli_work_the_cases_at_once_and_see_each_other() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = demo_copy();
+    // Trains and opens one case per alert.
+    let opened = cli_json(dir.path(), &["cases", "evaluate"]);
+    let n = opened["opened"].as_u64().unwrap();
+    assert!(n > 2, "{opened}");
+    let sessions: Vec<Session> = ["a", "b"]
+        .iter()
+        .map(|tag| {
+            let log = dir.path().join(format!("tui-{tag}.log"));
+            let cmd = format!("{}; sleep 60", dashboard_cmd(dir.path(), &log, ""));
+            tmux_session(&format!("two-{tag}"), &cmd)
+        })
+        .collect();
+    let (a, b) = (&sessions[0].0, &sessions[1].0);
+    for s in [a, b] {
+        wait_for(s, "Key numbers", 30);
+        keys(s, &["7"]);
+        wait_for(s, &format!("Worklist 1/{n}"), 30);
+    }
+    // A acknowledges the first case, B the second, the CLI notes the third, all at once.
+    keys(a, &["a"]);
+    keys(b, &["j", "a"]);
+    let third = cli_json(dir.path(), &["cases", "list", "--format", "json"])[2]["id"].clone();
+    let noted = cli_json(
+        dir.path(),
+        &["cases", "note", &third.to_string(), "from the shell"],
+    );
+    assert_eq!(noted["id"], third);
+    // Each dashboard shows its own change and, through the watcher, the other's.
+    for s in [a, b] {
+        wait_for(s, "2 working", 20);
+    }
+    let cases = cli_json(dir.path(), &["cases", "list", "--format", "json"]);
+    let acked: Vec<&serde_json::Value> = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["state"] == "acknowledged")
+        .collect();
+    assert_eq!(acked.len(), 2, "{cases}");
+    let shown = cli_json(
+        dir.path(),
+        &["cases", "show", &third.to_string(), "--format", "json"],
+    );
+    assert_eq!(shown["notes"][0]["text"], "from the shell");
+    for s in [a, b] {
+        keys(s, &["q"]);
+        wait_for(s, "RR_EXIT=0", 10);
+    }
+}
