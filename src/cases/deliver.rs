@@ -1,8 +1,11 @@
 //! Sending the outbox: every message that is due is claimed (so two processes sharing the
 //! database never send it twice), posted, and marked delivered on a 2xx answer; a failure
 //! (an error answer, a refused connection, a timeout) is recorded with its reason and tried
-//! again after a doubling wait ([`backoff`]) until the configured attempts are spent. The
-//! cases themselves are never touched: a webhook that is down delays a message, nothing else.
+//! again after a doubling wait ([`backoff`]) until the configured attempts are spent. A URL
+//! that fails is not tried again in the same round: its other messages wait for the next
+//! try (no attempt counted), so a webhook that hangs costs one timeout per round, not one per
+//! message. The cases themselves are never touched: a webhook that is down delays a
+//! message, nothing else.
 
 use super::notify::{DeliveryState, Notify};
 use super::store::{CaseStore, StoreError, immediate, sql_error};
@@ -29,6 +32,8 @@ pub struct Sent {
     pub failed: usize,
     /// Messages that failed for the last time.
     pub gave_up: usize,
+    /// Messages not tried this round because their URL had just failed.
+    pub deferred: usize,
     /// The first failure's reason (URL and error), for the status line.
     pub first_error: Option<String>,
 }
@@ -79,6 +84,19 @@ impl CaseStore {
         Ok(due)
     }
 
+    /// Moves the messages of `url` due at `now` to its first retry's time, without an
+    /// attempt: the URL just failed.
+    fn defer(&mut self, url: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let later = now + chrono::Duration::from_std(backoff(1)).unwrap_or_default();
+        self.conn
+            .execute(
+                "UPDATE outbox SET next_at = ?3 WHERE url = ?1
+                 AND state IN ('pending', 'failed') AND next_at <= ?2",
+                params![url, stamp(now), stamp(later)],
+            )
+            .map_err(|e| self.sql(e))
+    }
+
     /// Records the outcome of sending message `id`.
     fn settle(
         &mut self,
@@ -127,10 +145,14 @@ impl CaseStore {
             if let (Err(e), None) = (&outcome, &sent.first_error) {
                 sent.first_error = Some(format!("{}: {e}", d.url));
             }
+            let failed = outcome.is_err();
             match self.settle(&d, outcome, n, now)? {
                 DeliveryState::Delivered => sent.delivered += 1,
                 DeliveryState::GaveUp => sent.gave_up += 1,
                 _ => sent.failed += 1,
+            }
+            if failed {
+                sent.deferred += self.defer(&d.url, now)?;
             }
         }
         Ok(sent)
