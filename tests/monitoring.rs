@@ -190,6 +190,15 @@ fn a_read_only_worklist_refuses_changes_with_its_path() {
         )
     );
     assert!(render(&a, 120, 40).contains("read-only"));
+    // A later read that fails keeps the worklist and says why it is not fresher.
+    let why = "cases.sqlite: the case database is damaged".to_string();
+    a.update(Action::CasesLoaded(Box::new(Err(why))));
+    assert!(a.cases.worklist.is_some());
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("not re-read: cases.sqlite: the case"),
+        "{screen}"
+    );
 }
 
 /// Runs `effects`, then applies what they send until the worklist arrives.

@@ -132,7 +132,7 @@ impl CaseStore {
         if n.webhooks.is_empty() || self.read_only {
             return Ok(out);
         }
-        let digest = if n.digest {
+        let digest = if n.digest && !self.digested_today(n)? {
             Some(self.digest(n.format)?)
         } else {
             None
@@ -164,6 +164,27 @@ impl CaseStore {
         }
         tx.commit().map_err(&sql)?;
         Ok(out)
+    }
+
+    /// Whether every URL of `n` has today's digest queued already (then the worklist is not
+    /// read again for it).
+    fn digested_today(&self, n: &Notify) -> Result<bool, StoreError> {
+        let today = &now()[..10];
+        for url in &n.webhooks {
+            let queued: i64 = self
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM outbox WHERE event = 'digest' AND digest_date = ?1
+                     AND url = ?2",
+                    params![today, url],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.sql(e))?;
+            if queued == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Today's digest payload of the open cases.

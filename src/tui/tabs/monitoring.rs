@@ -102,6 +102,7 @@ fn counts_line<'a>(app: &App) -> Line<'a> {
     if w.read_only {
         spans.push(Span::styled("   read-only", t.warn));
     }
+
     Line::from(spans)
 }
 
@@ -184,10 +185,21 @@ fn detail_lines<'a>(app: &App, d: &CaseDetail, recover_after: u32) -> Vec<Line<'
 impl Page for MonitoringTab {
     fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
         let t = &app.theme;
+        let mut lines = vec![counts_line(app)];
+        if let (Some(e), Some(_)) = (&app.cases.error, &app.cases.worklist) {
+            // The worklist shown is the last one read; say why it is not fresher.
+            lines.push(Line::from(Span::styled(
+                format!("not re-read: {e}"),
+                t.warn,
+            )));
+        }
+        let high = lines.len() as u16 + 2;
         let [counts, body] =
-            Layout::vertical([Constraint::Length(3), Constraint::Min(4)]).areas(area);
+            Layout::vertical([Constraint::Length(high), Constraint::Min(4)]).areas(area);
         f.render_widget(
-            Paragraph::new(counts_line(app)).block(block(t, " Cases ")),
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .block(block(t, " Cases ")),
             counts,
         );
         let wide = body.width >= 110;
