@@ -104,9 +104,15 @@ pub(super) fn target_parts(t: &Target) -> (&'static str, &str) {
     }
 }
 
-/// The current time, UTC, to the second.
+/// A time as the store writes it: UTC, to the second (`2026-07-01T09:00:00Z`; these
+/// strings sort as the times do).
+pub(super) fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The current time, as [`stamp`] writes it.
 pub(super) fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    stamp(chrono::Utc::now())
 }
 
 /// The columns [`case_of_row`] reads, in order (from `cases`).
@@ -210,6 +216,11 @@ impl CaseStore {
         Ok(last
             .and_then(|d| d.parse().ok())
             .unwrap_or_else(|| chrono::Utc::now().date_naive()))
+    }
+
+    /// The end of a snooze of `days` days: counted from the latest evaluation's data date.
+    pub fn snooze_end(&self, days: u32) -> Result<chrono::NaiveDate, StoreError> {
+        Ok(self.latest_as_of()? + chrono::Duration::days(i64::from(days)))
     }
 
     /// One case.

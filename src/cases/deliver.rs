@@ -7,6 +7,7 @@
 //! message. The cases themselves are never touched: a webhook that is down delays a
 //! message, nothing else.
 
+use super::case::stamp;
 use super::notify::{DeliveryState, Notify};
 use super::store::{CaseStore, StoreError, immediate, sql_error};
 use chrono::{DateTime, Utc};
@@ -44,10 +45,6 @@ struct Due {
     url: String,
     payload: String,
     attempts: u32,
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 impl CaseStore {

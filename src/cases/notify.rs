@@ -140,9 +140,7 @@ impl CaseStore {
         let sql = sql_error(&self.path);
         let tx = immediate(&mut self.conn).map_err(&sql)?;
         let stamp = now();
-        let day_ago = (chrono::Utc::now() - chrono::Duration::days(1))
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
+        let day_ago = super::case::stamp(chrono::Utc::now() - chrono::Duration::days(1));
         for url in &n.webhooks {
             // A URL new to this database is told the last day's events, not the whole past.
             tx.execute(

@@ -69,10 +69,7 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
         CasesCommand::Snooze { case, until, days } => {
             let until = match (until, days) {
                 (Some(d), _) => d,
-                (None, Some(n)) => {
-                    let from = CaseStore::open(&dir)?.latest_as_of()?;
-                    from + chrono::Duration::days(i64::from(n))
-                }
+                (None, Some(n)) => CaseStore::open(&dir)?.snooze_end(n)?,
                 (None, None) => bail!("snooze needs --until YYYY-MM-DD or --days N"),
             };
             transition(case, Transition::Snooze, Some(until.to_string()))

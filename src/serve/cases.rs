@@ -172,10 +172,7 @@ pub async fn change(
             Change::Snooze(until, days) => {
                 let until = match (until, days) {
                     (Some(u), _) => u,
-                    (None, d) => {
-                        let n = i64::from(d.unwrap_or(7));
-                        (s.latest_as_of()? + chrono::Duration::days(n)).to_string()
-                    }
+                    (None, d) => s.snooze_end(d.unwrap_or(7))?.to_string(),
                 };
                 s.apply(id, Transition::Snooze, &user, None, Some(&until))?
             }

@@ -110,11 +110,8 @@ impl App {
 
     /// A case command from the palette.
     pub(super) fn change_case(&mut self, change: CaseChange) {
-        if let Some(w) = self.cases.worklist.as_ref().filter(|w| w.read_only) {
-            return self.say(format!(
-                "{}: the data directory is read-only, so cases can be read but not changed",
-                w.path.display()
-            ));
+        if self.refuse_if_read_only() {
+            return;
         }
         self.effects.push(Effect::ChangeCase(change));
     }
@@ -134,16 +131,24 @@ impl App {
         });
     }
 
+    /// Says why not (the store's own words) when the cases cannot be changed here.
+    fn refuse_if_read_only(&mut self) -> bool {
+        let Some(w) = self.cases.worklist.as_ref().filter(|w| w.read_only) else {
+            return false;
+        };
+        let why = crate::cases::StoreError::ReadOnly {
+            path: w.path.clone(),
+        };
+        self.say(why.to_string());
+        true
+    }
+
     /// The selected case, when cases can be changed here; otherwise says why not.
     fn cases_to_change(&mut self) -> Option<i64> {
         if self.tab != Tab::Monitoring {
             return None;
         }
-        if let Some(w) = self.cases.worklist.as_ref().filter(|w| w.read_only) {
-            self.say(format!(
-                "{}: the data directory is read-only, so cases can be read but not changed",
-                w.path.display()
-            ));
+        if self.refuse_if_read_only() {
             return None;
         }
         let id = self.selected_case();
@@ -226,9 +231,7 @@ fn change_case(
             let until = match until {
                 None => None,
                 Some(SnoozeUntil::Date(d)) => Some(d.to_string()),
-                Some(SnoozeUntil::Days(n)) => {
-                    Some((s.latest_as_of()? + chrono::Duration::days(i64::from(*n))).to_string())
-                }
+                Some(SnoozeUntil::Days(n)) => Some(s.snooze_end(*n)?.to_string()),
             };
             let c = s.apply(*id, *transition, user, note.as_deref(), until.as_deref())?;
             let until = until
