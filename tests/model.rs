@@ -173,11 +173,12 @@ fn damaged_active_models_are_an_error_until_training_is_asked_for() {
     let run_id = &set.versions["global"].run_id;
     let path = returnrisk_tui::model::runs::runs_dir(copy.path())
         .join(run_id)
-        .join("models.json");
-    // A structurally valid JSON whose first tree points outside itself: never walked.
+        .join("models.bin");
+    // A well-formed file whose first tree splits on a feature the encoder lacks: never walked.
     let mut bad = returnrisk_tui::model::runs::load_run_models(copy.path(), run_id).unwrap();
-    bad.global.forest.trees[0].nodes[0].left = 1_000_000;
-    std::fs::write(&path, serde_json::to_vec(&bad).unwrap()).unwrap();
+    bad.global.forest.trees[0].nodes[0].feature = 60_000;
+    let bytes = returnrisk_tui::model::artifact::encode(&bad).unwrap();
+    std::fs::write(&path, bytes).unwrap();
     assert!(returnrisk_tui::model::runs::load_run_models(copy.path(), run_id).is_err());
     // Truncated file: also refused.
     let bytes = std::fs::read(&path).unwrap();

@@ -62,7 +62,7 @@ fn unreadable_active_models_are_an_error_naming_model_version_file_and_remedy() 
     let d = trained_data();
     let data = p(d.path());
     let run_id = active_global_run(d.path());
-    let models = runs_dir(d.path()).join(&run_id).join("models.json");
+    let models = runs_dir(d.path()).join(&run_id).join("models.bin");
     std::fs::write(&models, "garbage").unwrap();
     let before = run_entries(d.path());
     for args in [
@@ -75,7 +75,10 @@ fn unreadable_active_models_are_an_error_naming_model_version_file_and_remedy() 
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
             stderr(&out).trim(),
-            unreadable_line(&models, "expected value at line 1 column 1"),
+            unreadable_line(
+                &models,
+                "not a returnrisk-tui model file (no RRMODELS header)"
+            ),
             "{args:?}"
         );
         assert!(out.stdout.is_empty());
@@ -125,7 +128,7 @@ fn promote_and_rollback_refuse_versions_that_cannot_be_read() {
     // Make v2 active whatever the rule decided, then damage v1's artifacts.
     let out = run(&["models", "promote", "global", "2", "--data", data]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let models = runs_dir(d.path()).join(&first).join("models.json");
+    let models = runs_dir(d.path()).join(&first).join("models.bin");
     let bytes = std::fs::read(&models).unwrap();
     std::fs::write(&models, &bytes[..bytes.len() / 2]).unwrap();
     let registry_before = std::fs::read(&reg_file).unwrap();

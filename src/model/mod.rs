@@ -1,6 +1,7 @@
 //! Models: feature encoding, forests, metrics, training with a time split, persistence, and
 //! scoring of every order.
 
+pub mod artifact;
 pub mod compare;
 pub mod features;
 pub mod forest;

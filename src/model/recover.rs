@@ -129,7 +129,7 @@ fn read_output(ds: &Dataset, run: &RunRecord) -> Result<TrainOutput, RunError> {
     for (name, rows) in rows {
         let model = model_named(&set, &name).ok_or_else(|| RunError::Damaged {
             path: path.clone(),
-            message: format!("no model {name:?} in models.json"),
+            message: format!("no model {name:?} in the run's artifacts"),
         })?;
         let risk = score_rows(ds, model, &rows);
         let returned = rows

@@ -41,9 +41,7 @@ impl<'a> Artifacts<'a> {
         run_id: &str,
         name: &str,
     ) -> Result<&TrainedModel, RunError> {
-        let path = super::runs::runs_dir(data_dir)
-            .join(run_id)
-            .join("models.json");
+        let path = super::runs::artifacts_path(data_dir, run_id);
         let set = self.get(data_dir, run_id)?;
         if name == GLOBAL {
             return Ok(&set.global);
@@ -303,9 +301,7 @@ pub fn rollback_readable(
 /// there: what `pipeline` relies on before it says "up to date".
 pub fn active_artifacts_present(data_dir: &Path, reg: &Registry) -> Result<(), UnreadableVersion> {
     for (name, v) in active_versions(reg) {
-        let path = super::runs::runs_dir(data_dir)
-            .join(&v.run_id)
-            .join("models.json");
+        let path = super::runs::artifacts_path(data_dir, &v.run_id);
         let present = std::fs::metadata(&path).map(|m| m.is_file() && m.len() > 0);
         let error = match present {
             Ok(true) => continue,

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! runs/<id>/run.json      id, times, data fingerprint and range, parameters, metrics, importances
-//! runs/<id>/models.json   the artifacts: every forest with its feature encoding
+//! runs/<id>/models.bin    the artifacts: every forest with its feature encoding (binary,
+//!                         see [`super::artifact`]; runs before it have models.json)
 //! runs/<id>/holdout.csv   Order_ID,model,risk_score,Returned for every model's holdout
 //! ```
 //!
@@ -282,10 +283,11 @@ pub fn write_run(ds: &Dataset, out: &TrainOutput) -> Result<RunRecord, RunError>
         &tmp.join("run.json"),
         &to_json(serde_json::to_vec_pretty(&rec))?,
     )?;
-    write_synced(
-        &tmp.join("models.json"),
-        &to_json(serde_json::to_vec(&out.set))?,
-    )?;
+    let models = super::artifact::encode(&out.set).map_err(|e| RunError::Damaged {
+        path: tmp.join(super::artifact::FILE),
+        message: e.to_string(),
+    })?;
+    write_synced(&tmp.join(super::artifact::FILE), &models)?;
     write_synced(
         &tmp.join("holdout.csv"),
         holdout_csv(ds, &out.holdout).as_bytes(),
@@ -329,15 +331,32 @@ pub fn load_run(data_dir: &Path, id: &str) -> Result<RunRecord, RunError> {
     Ok(rec)
 }
 
+/// The artifacts file of run `id`: `models.bin`, or the `models.json` of a run written
+/// before the binary layout.
+pub fn artifacts_path(data_dir: &Path, id: &str) -> PathBuf {
+    let dir = runs_dir(data_dir).join(id);
+    let legacy = dir.join(super::artifact::LEGACY_FILE);
+    let binary = dir.join(super::artifact::FILE);
+    if !binary.exists() && legacy.exists() {
+        legacy
+    } else {
+        binary
+    }
+}
+
 /// Reads one run's model artifacts, checking their format and every tree.
 pub fn load_run_models(data_dir: &Path, id: &str) -> Result<ModelSet, RunError> {
-    let path = runs_dir(data_dir).join(id).join("models.json");
+    let path = artifacts_path(data_dir, id);
     let bytes = std::fs::read(&path).map_err(io(&path))?;
     let damaged = |message: String| RunError::Damaged {
         path: path.clone(),
         message,
     };
-    let set: ModelSet = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+    let set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
+        serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?
+    } else {
+        super::artifact::decode(&bytes).map_err(|e| damaged(e.to_string()))?
+    };
     if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&set.format_version) {
         return Err(damaged(format!(
             "model format {} (this build reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})",
