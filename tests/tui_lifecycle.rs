@@ -445,7 +445,11 @@ fn promoting_a_version_whose_artifacts_are_gone_is_refused() {
         .unwrap();
     let mut set = returnrisk_tui::model::runs::load_run_models(dir.path(), run_id).unwrap();
     set.sellers.remove(&seller);
-    std::fs::write(&file, returnrisk_tui::model::artifact::encode(&set).unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        returnrisk_tui::model::artifact::encode(&set).unwrap(),
+    )
+    .unwrap();
     let before = std::fs::read(returnrisk_tui::model::registry::registry_path(dir.path())).unwrap();
     select_model(&mut app, &seller);
     app.update(Action::Command(Command::Promote));

@@ -108,9 +108,20 @@ pub struct TrainConfig {
     pub min_seller_returns: usize,
     /// Share of the most recent labelled orders held out for evaluation.
     pub test_fraction: f64,
-    /// At most this many (most recent) training rows per model: keeps training time bounded
-    /// at 10M orders.
+    /// Rows each tree of the global forest learns from: with more training rows, each tree
+    /// draws its own sample of them (like scikit-learn's `max_samples`), so the forest sees
+    /// every row for a bounded cost per tree.
     pub max_train_rows: usize,
+    /// The same for seller forests (their trees are many: 1,000 sellers are 100,000 trees).
+    #[serde(default = "default_seller_samples")]
+    pub max_seller_samples: usize,
+}
+
+/// Rows each tree of a seller forest learns from by default.
+pub const DEFAULT_SELLER_SAMPLES: usize = 4_000;
+
+fn default_seller_samples() -> usize {
+    DEFAULT_SELLER_SAMPLES
 }
 
 impl Default for TrainConfig {
@@ -121,6 +132,7 @@ impl Default for TrainConfig {
             min_seller_returns: 20,
             test_fraction: 0.2,
             max_train_rows: 150_000,
+            max_seller_samples: DEFAULT_SELLER_SAMPLES,
         }
     }
 }

@@ -94,10 +94,14 @@ impl CompactTree {
     }
 
     /// Counts the rows of `x` that pass through each node into [`Self::cover`].
-    fn count_covers(&mut self, x: &FeatureMatrix) {
+    pub(super) fn count_covers(&mut self, x: &FeatureMatrix) {
+        self.count_covers_of((0..x.rows()).map(|r| x.row(r)));
+    }
+
+    /// The same for any rows.
+    pub(super) fn count_covers_of<'a>(&mut self, rows: impl Iterator<Item = &'a [f64]>) {
         let mut cover = vec![0u32; self.nodes.len()];
-        for r in 0..x.rows() {
-            let row = x.row(r);
+        for row in rows {
             let mut i = 0;
             loop {
                 cover[i] += 1;
@@ -111,8 +115,23 @@ impl CompactTree {
         self.cover = cover;
     }
 
+    /// The leaf value a row ends in, and the features its path tests (bit `j` for feature
+    /// `j`, features from 64 on folded onto bit 63).
     #[inline]
-    fn predict(&self, x: &[f64]) -> f64 {
+    pub fn walk(&self, x: &[f64]) -> (f64, u64) {
+        let mut tested = 0u64;
+        let mut node = &self.nodes[0];
+        while node.feature != LEAF {
+            tested |= 1 << node.feature.min(63);
+            let go_right = x[node.feature as usize] > node.value;
+            node = &self.nodes[node.left as usize + usize::from(go_right)];
+        }
+        (node.value, tested)
+    }
+
+    /// The leaf value a row ends in.
+    #[inline]
+    pub(super) fn predict(&self, x: &[f64]) -> f64 {
         let mut node = &self.nodes[0];
         while node.feature != LEAF {
             let go_right = x[node.feature as usize] > node.value;
@@ -162,21 +181,19 @@ pub struct Fitted {
     pub oob: Vec<Option<f64>>,
 }
 
-/// Trains a forest on rows `x` with 0/1 targets `y`.
-pub fn fit(x: &FeatureMatrix, y: &[f64], params: &ForestParams) -> Result<Fitted, ForestError> {
-    let m = DenseMatrix::new(x.rows(), x.width, x.values.clone(), false)
-        .map_err(|e| ForestError::Fit(e.to_string()))?;
-    let target = y.to_vec();
-    let sp = RandomForestRegressorParameters::default()
-        .with_n_trees(params.n_trees)
-        .with_max_depth(params.max_depth)
-        .with_min_samples_leaf(params.min_samples_leaf)
-        .with_min_samples_split(2 * params.min_samples_leaf)
-        .with_m(params.max_features.min(x.width))
-        .with_seed(params.seed)
-        .with_keep_samples(true);
-    let rf =
-        RandomForestRegressor::fit(&m, &target, sp).map_err(|e| ForestError::Fit(e.to_string()))?;
+/// Trains a forest on rows `x` with 0/1 targets `y`. With more than `max_samples` rows, each
+/// tree learns from its own sample of them ([`super::sampled`]); else every tree
+/// bootstraps all rows.
+pub fn fit(
+    x: &FeatureMatrix,
+    y: &[f64],
+    params: &ForestParams,
+    max_samples: usize,
+) -> Result<Fitted, ForestError> {
+    if x.rows() > max_samples.max(1) {
+        return super::sampled::fit_sampled(x, y, params, max_samples.max(1));
+    }
+    let (rf, m) = fit_smartcore(x, y, params)?;
     let oob: Vec<f64> = rf
         .predict_oob(&m)
         .map_err(|e| ForestError::Fit(e.to_string()))?;
@@ -194,6 +211,28 @@ pub fn fit(x: &FeatureMatrix, y: &[f64], params: &ForestParams) -> Result<Fitted
             .map(|v| v.is_finite().then_some(v))
             .collect(),
     })
+}
+
+/// smartcore's forest on `x`, and the matrix it was fitted on.
+fn fit_smartcore(
+    x: &FeatureMatrix,
+    y: &[f64],
+    params: &ForestParams,
+) -> Result<(SmartRf, DenseMatrix<f64>), ForestError> {
+    let m = DenseMatrix::new(x.rows(), x.width, x.values.clone(), false)
+        .map_err(|e| ForestError::Fit(e.to_string()))?;
+    let target = y.to_vec();
+    let sp = RandomForestRegressorParameters::default()
+        .with_n_trees(params.n_trees)
+        .with_max_depth(params.max_depth)
+        .with_min_samples_leaf(params.min_samples_leaf)
+        .with_min_samples_split(2 * params.min_samples_leaf)
+        .with_m(params.max_features.min(x.width))
+        .with_seed(params.seed)
+        .with_keep_samples(true);
+    let rf =
+        RandomForestRegressor::fit(&m, &target, sp).map_err(|e| ForestError::Fit(e.to_string()))?;
+    Ok((rf, m))
 }
 
 type SmartRf = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
@@ -370,7 +409,7 @@ mod tests {
             max_features: 3,
             seed: 3,
         };
-        let fitted = fit(&x, &y, &params).unwrap();
+        let fitted = fit(&x, &y, &params, usize::MAX).unwrap();
         let m = DenseMatrix::new(x.rows(), 8, x.values.clone(), false).unwrap();
         let sp = RandomForestRegressorParameters::default()
             .with_n_trees(15)

@@ -100,8 +100,12 @@ pub struct RunParams {
     pub min_seller_orders: usize,
     /// Returns a seller needs for its own model.
     pub min_seller_returns: usize,
-    /// Cap on training rows per model.
+    /// Rows each tree of the global forest learns from (a sample when there are more).
     pub max_train_rows: usize,
+    /// The same for seller forests (0 in runs from before per-tree samples, which trained
+    /// on the most recent `max_train_rows` rows instead).
+    #[serde(default)]
+    pub max_seller_samples: usize,
 }
 
 impl RunParams {
@@ -120,6 +124,7 @@ impl RunParams {
             min_seller_orders: cfg.min_seller_orders,
             min_seller_returns: cfg.min_seller_returns,
             max_train_rows: cfg.max_train_rows,
+            max_seller_samples: cfg.max_seller_samples,
         }
     }
     /// Name and value of every parameter, in display order.
@@ -136,6 +141,7 @@ impl RunParams {
             ("min_seller_orders", self.min_seller_orders.to_string()),
             ("min_seller_returns", self.min_seller_returns.to_string()),
             ("max_train_rows", self.max_train_rows.to_string()),
+            ("max_seller_samples", self.max_seller_samples.to_string()),
         ]
     }
 }

@@ -316,7 +316,7 @@ mod tests {
             max_features: 3,
             seed,
         };
-        (fit(&x, &y, &params).unwrap().forest, x)
+        (fit(&x, &y, &params, usize::MAX).unwrap().forest, x)
     }
 
     #[test]

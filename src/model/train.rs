@@ -4,7 +4,7 @@
 
 use super::features::{FeatureEncoder, FeatureMatrix};
 use super::forest::{self, ForestError};
-use super::importance::permutation_importance;
+use super::importance::{self, permutation_importance};
 use super::metrics::{at_threshold, average_precision, best_f1_threshold, brier, roc_auc};
 use super::{GLOBAL, ModelMetrics, ModelSet, SellerDrivers, TrainedModel};
 use crate::config::TrainConfig;
@@ -97,13 +97,17 @@ fn fit_model(
     split: &TimeSplit,
     cfg: &TrainConfig,
 ) -> Result<Fit, ForestError> {
-    let start = split.train.len().saturating_sub(cfg.max_train_rows);
-    let train = &split.train[start..];
+    let train = &split.train[..];
+    let max_samples = if name == GLOBAL {
+        cfg.max_train_rows
+    } else {
+        cfg.max_seller_samples
+    };
     let encoder = FeatureEncoder::fit(ds, train);
     let x = encoder.encode_rows(ds, train);
     let y_bool = labels(ds, train);
     let y: Vec<f64> = y_bool.iter().map(|&b| f64::from(u8::from(b))).collect();
-    let fitted = forest::fit(&x, &y, &cfg.forest)?;
+    let fitted = forest::fit(&x, &y, &cfg.forest, max_samples)?;
     let (oob_y, oob_p): (Vec<bool>, Vec<f64>) = y_bool
         .iter()
         .zip(&fitted.oob)
@@ -139,7 +143,19 @@ fn fit_model(
     };
     let names = encoder.column_names();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let drivers = permutation_importance(&fitted.forest, &test_x, &test_y, &names, cfg.forest.seed);
+    let max_rows = if name == GLOBAL {
+        importance::MAX_ROWS
+    } else {
+        importance::MAX_SELLER_ROWS
+    };
+    let drivers = permutation_importance(
+        &fitted.forest,
+        &test_x,
+        &test_y,
+        &names,
+        cfg.forest.seed,
+        max_rows,
+    );
     Ok(Fit {
         model: TrainedModel {
             encoder,
@@ -326,7 +342,14 @@ fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, Sel
             let d = SellerDrivers {
                 model: GLOBAL.to_string(),
                 n: ks.len(),
-                drivers: permutation_importance(&global.model.forest, &x, &y, &names, seed),
+                drivers: permutation_importance(
+                    &global.model.forest,
+                    &x,
+                    &y,
+                    &names,
+                    seed,
+                    importance::MAX_SELLER_ROWS,
+                ),
             };
             (seller.id.clone(), d)
         })

@@ -88,7 +88,7 @@ fn fit_and_score(
         .iter()
         .map(|&i| f64::from(u8::from(label(i))))
         .collect();
-    let fitted = forest::fit(&enc.encode_rows(ds, train), &y, &cfg.forest)?;
+    let fitted = forest::fit(&enc.encode_rows(ds, train), &y, &cfg.forest, usize::MAX)?;
     let p = fitted.forest.predict(&enc.encode_rows(ds, test));
     Ok((test.iter().map(|&i| label(i)).collect(), p))
 }
