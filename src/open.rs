@@ -5,7 +5,7 @@
 use crate::cli::DataArgs;
 use crate::config::RiskBands;
 use crate::data::generate::{GenerateOptions, generate};
-use crate::data::{Dataset, LoadOptions, LoadReport, load_dir};
+use crate::data::{Dataset, LoadOptions, LoadReport};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -31,7 +31,8 @@ pub fn open_data(args: &DataArgs) -> Result<OpenedData> {
     let bands = args.bands().map_err(|e| eyre!(e))?;
     let options = args.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
-    let (data, report) = load_dir(&dir, &options)?;
+    let (data, report, source) = crate::data::cache::load(&dir, &options)?;
+    tracing::info!(?source, orders = data.orders.len(), "data loaded");
     Ok(OpenedData {
         data,
         report,

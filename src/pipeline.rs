@@ -12,7 +12,7 @@
 //!   and the alert cases reconciled with the last 30 days' alerts (`.returnrisk/cases.sqlite`).
 
 use crate::config::{RiskBands, TrainConfig};
-use crate::data::{Dataset, LoadOptions, load_dir};
+use crate::data::{Dataset, LoadOptions};
 use crate::drift::report::drift_report;
 use crate::model::lock::StateLock;
 use crate::model::recover::unregistered_match;
@@ -198,8 +198,9 @@ pub fn run_pipeline(
 
     events(PipelineEvent::Started(Step::Validate));
     let t = Instant::now();
-    let (ds, report) =
-        load_dir(data_dir, &opts.load).map_err(|e| fail(Step::Validate)(e.to_string()))?;
+    let (ds, report) = crate::data::cache::load(data_dir, &opts.load)
+        .map(|(ds, report, _)| (ds, report))
+        .map_err(|e| fail(Step::Validate)(e.to_string()))?;
     let skipped = report
         .summary()
         .unwrap_or_else(|| "no invalid rows".to_string());

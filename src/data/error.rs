@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// A problem with one row of an input file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowError {
     /// File name, as given.
     pub file: String,

@@ -54,7 +54,7 @@ impl LoadOptions {
 }
 
 /// What loading skipped or found suspicious, for stderr and the TUI's status line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadReport {
     /// Rows skipped because they were invalid (orders and sellers).
     pub skipped_rows: usize,

@@ -3,6 +3,8 @@
 //! Orders are held column-wise ([`Orders`]) with categories, sellers and marketplaces interned
 //! to small integer ids: the engine aggregates over millions of rows and never clones strings.
 
+pub mod cache;
+mod columns;
 pub mod csv_scan;
 pub mod dates;
 pub mod error;
@@ -35,7 +37,7 @@ pub fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
 }
 
 /// A seller as listed in `sellers.csv`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Seller {
     /// `seller_id`.
     pub id: String,
@@ -64,7 +66,7 @@ pub struct OrderFeatures {
 }
 
 /// All orders, column-wise. Row `i` of every vector is the same order.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Orders {
     /// Order id.
     pub id: Vec<String>,
@@ -94,7 +96,7 @@ impl Orders {
 }
 
 /// A loaded, validated dataset.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     /// The directory it was loaded from.
     pub dir: PathBuf,

@@ -216,3 +216,91 @@ fn partition(entries: &mut [Entry], left: impl Fn(&Entry) -> bool) -> usize {
     }
     i
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The best single split by brute force: every midpoint of every feature, most variance
+    /// removed, both sides at least `leaf` rows.
+    fn brute_force_split(x: &FeatureMatrix, y: &[f64], leaf: f64) -> Option<(f64, usize, f64)> {
+        let n = x.rows();
+        let (w, s) = (n as f64, y.iter().sum::<f64>());
+        let mut best: Option<(f64, usize, f64)> = None;
+        for f in 0..x.width {
+            let mut v: Vec<f64> = (0..n).map(|r| x.row(r)[f]).collect();
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            for pair in v.windows(2) {
+                let t = pair[0] + (pair[1] - pair[0]) / 2.0;
+                let (mut lw, mut ls) = (0.0, 0.0);
+                for (r, target) in y.iter().enumerate() {
+                    if x.row(r)[f] <= t {
+                        lw += 1.0;
+                        ls += target;
+                    }
+                }
+                if lw < leaf || w - lw < leaf {
+                    continue;
+                }
+                let gain = ls * ls / lw + (s - ls) * (s - ls) / (w - lw) - s * s / w;
+                if best.is_none_or(|(g, _, _)| gain > g + 1e-12) {
+                    best = Some((gain, f, t));
+                }
+            }
+        }
+        best
+    }
+
+    /// On features with fewer than 256 distinct values the root split is the exact best
+    /// split, and a deeper tree's leaves are the mean target of the rows that reach them.
+    #[test]
+    fn splits_are_the_exact_best_and_leaves_the_mean() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut x = FeatureMatrix::with_capacity(3, 2000);
+        let mut y = Vec::new();
+        for _ in 0..2000 {
+            let row = [
+                f64::from(rng.random_range(0..40u8)),
+                f64::from(rng.random_range(0..5u8)) * 0.5,
+                f64::from(rng.random_range(0..200u8)),
+            ];
+            let p = 0.1 + 0.6 * f64::from(u8::from(row[0] > 25.0)) + 0.2 * (row[1] / 2.0);
+            y.push(f64::from(u8::from(rng.random_range(0.0..1.0) < p)));
+            x.push(&row);
+        }
+        let bins = Binned::new(&x);
+        let sample: Vec<(u32, u32)> = (0..2000).map(|r| (r, 1)).collect();
+        let params = ForestParams {
+            n_trees: 1,
+            max_depth: 1,
+            min_samples_leaf: 30,
+            max_features: 3,
+            seed: 0,
+        };
+        let (tree, importance) = grow(&bins, &y, &sample, &params, 1);
+        let (_, f, t) = brute_force_split(&x, &y, 30.0).unwrap();
+        assert_eq!(
+            (tree.nodes[0].feature as usize, tree.nodes[0].value),
+            (f, t)
+        );
+        assert_eq!(importance[f], 1.0);
+        let deep = ForestParams {
+            max_depth: 6,
+            ..params
+        };
+        let (tree, _) = grow(&bins, &y, &sample, &deep, 1);
+        let mut sums = vec![(0.0, 0.0); tree.nodes.len()];
+        for (r, target) in y.iter().enumerate() {
+            let leaf = tree.leaf_of(x.row(r));
+            sums[leaf].0 += 1.0;
+            sums[leaf].1 += target;
+        }
+        for (i, (n, s)) in sums.iter().enumerate() {
+            if tree.is_leaf(i) && *n > 0.0 {
+                assert!((tree.nodes[i].value - s / n).abs() < 1e-12);
+                assert!(*n >= 30.0);
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ use super::action::{Action, Effect, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
 use crate::config::TrainConfig;
-use crate::data::{Dataset, load_dir};
+use crate::data::Dataset;
 use crate::engine::{Engine, Prepared, Window, contrib};
 use crate::model::lock::StateLock;
 use crate::model::register::{active_versions, promote_readable, rollback_readable};
@@ -109,8 +109,8 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     let bands = app.engine.bands;
     spawn_job(tx, Job::DataReload, move |tx| {
         // Validation and the first aggregation are seconds at 10M: never on the UI thread.
-        let msg = match load_dir(&dir, &load_options) {
-            Ok((data, report)) => Action::DataLoaded(Box::new(Engine::new(data, report, bands))),
+        let msg = match crate::data::cache::load(&dir, &load_options) {
+            Ok((data, report, _)) => Action::DataLoaded(Box::new(Engine::new(data, report, bands))),
             Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
         };
         let _ = tx.send(msg);

@@ -1,0 +1,306 @@
+//! A columnar cache of the validated dataset (`.returnrisk/cache/dataset.bin`), so a start
+//! on unchanged data reads columns instead of parsing and validating every row again.
+//!
+//! ```text
+//! "RRDATA\0\0" | version u32 | header length u32 | header JSON (the key)
+//! | body length u64 | body checksum u64 | body: meta length u64 | meta JSON | columns
+//! ```
+//!
+//! The key is the input files' size, modification time and inode, and the load options;
+//! a cache whose key differs, or whose files changed less than [`RACY_SECONDS`] before it
+//! was written (a change within the clock's granularity would not show in the stamps), is
+//! not used: the data is loaded from the files and the cache rewritten (temp + rename). A
+//! file of another version, cut short or failing its checksum is rebuilt, never trusted.
+
+use super::features::{FeatureColumn, FeatureValues};
+use super::{Dataset, LoadError, LoadOptions, LoadReport, Orders, RowError, Seller};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const MAGIC: &[u8; 8] = b"RRDATA\0\0";
+
+/// Version of the cache layout; a cache of another version is rebuilt.
+pub const VERSION: u32 = 1;
+
+/// Files changed this close to the cache's writing are not trusted by their stamps.
+pub const RACY_SECONDS: i128 = 2;
+
+/// The files a load reads (whichever exist).
+const KEYED_FILES: [&str; 5] = [
+    "orders.csv",
+    "orders.parquet",
+    "sellers.csv",
+    "sellers.parquet",
+    "schema.toml",
+];
+
+/// Where the cache of data directory `dir` lives.
+pub fn cache_path(dir: &Path) -> PathBuf {
+    dir.join(".returnrisk").join("cache").join("dataset.bin")
+}
+
+/// How a dataset was obtained, for logs and `bench`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Read from the cache.
+    Cache,
+    /// Loaded from the files; the cache was written.
+    Files,
+    /// Loaded from the files; no cache was written (the reason is logged).
+    FilesUncached,
+}
+
+/// One input file's stamp: absent, or its size, modification time and inode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    name: String,
+    len: u64,
+    mtime_ns: i128,
+    inode: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Key {
+    files: Vec<Stamp>,
+    options: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    key: Key,
+    written_ns: i128,
+}
+
+fn nanos(t: SystemTime) -> i128 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
+}
+
+fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
+    use std::os::unix::fs::MetadataExt;
+    let files = KEYED_FILES
+        .iter()
+        .filter_map(|name| {
+            let m = std::fs::metadata(dir.join(name)).ok()?;
+            Some(Stamp {
+                name: (*name).to_string(),
+                len: m.len(),
+                mtime_ns: m.modified().map(nanos).unwrap_or(0),
+                inode: m.ino(),
+            })
+        })
+        .collect();
+    Key {
+        files,
+        options: format!("{opts:?}"),
+    }
+}
+
+/// Loads `dir` like [`super::load_dir`], from the cache when it is valid for the files as
+/// they are now; else from the files, then writes the cache.
+pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Source), LoadError> {
+    let key = key_of(dir, opts);
+    let path = cache_path(dir);
+    match read(&path, &key, dir) {
+        Ok(Some((ds, report))) => return Ok((ds, report, Source::Cache)),
+        Ok(None) => {}
+        Err(why) => tracing::warn!("{}: {why}; rebuilding it from the data", path.display()),
+    }
+    let (ds, report) = super::load_dir(dir, opts)?;
+    let now = nanos(SystemTime::now());
+    let racy = key
+        .files
+        .iter()
+        .any(|f| f.mtime_ns > now - RACY_SECONDS * 1_000_000_000);
+    // The files must not have changed while they were read.
+    let source = if racy || key_of(dir, opts) != key {
+        Source::FilesUncached
+    } else {
+        match write(&path, &key, now, &ds, &report) {
+            Ok(()) => Source::Files,
+            Err(e) => {
+                tracing::info!("no dataset cache: {}: {e}", path.display());
+                Source::FilesUncached
+            }
+        }
+    };
+    Ok((ds, report, source))
+}
+
+/// The cached dataset when the cache exists and its key is `key`; `Ok(None)` when there is
+/// no cache or it is for other files; `Err` when it is damaged.
+fn read(path: &Path, key: &Key, dir: &Path) -> Result<Option<(Dataset, LoadReport)>, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut r = super::columns::Reader::new(&bytes);
+    if r.take(8)? != MAGIC {
+        return Err("not a dataset cache".into());
+    }
+    let version = r.u32()?;
+    if version != VERSION {
+        return Err(format!(
+            "cache version {version} (this build writes {VERSION})"
+        ));
+    }
+    let header_len = r.u32()? as usize;
+    let header: Header = serde_json::from_slice(r.take(header_len)?).map_err(|e| e.to_string())?;
+    if &header.key != key {
+        return Ok(None);
+    }
+    let racy = key
+        .files
+        .iter()
+        .any(|f| f.mtime_ns > header.written_ns - RACY_SECONDS * 1_000_000_000);
+    if racy {
+        return Ok(None);
+    }
+    let body_len = r.u64()? as usize;
+    let checksum = r.u64()?;
+    let body = r.take(body_len)?;
+    if !r.is_at_end() {
+        return Err("bytes after the body".into());
+    }
+    if super::columns::checksum(body) != checksum {
+        return Err("checksum mismatch".into());
+    }
+    super::columns::decode(body, dir).map(Some)
+}
+
+fn write(
+    path: &Path,
+    key: &Key,
+    now: i128,
+    ds: &Dataset,
+    report: &LoadReport,
+) -> std::io::Result<()> {
+    let header = serde_json::to_vec(&Header {
+        key: key.clone(),
+        written_ns: now,
+    })?;
+    let body = super::columns::encode(ds, report)?;
+    let mut out = Vec::with_capacity(body.len() + header.len() + 40);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&super::columns::checksum(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".dataset.bin.tmp-{}-0", std::process::id()));
+    let result = std::fs::write(&tmp, &out).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// What the cache keeps besides the columns.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Meta {
+    pub(super) orders: usize,
+    pub(super) sellers: Vec<Seller>,
+    pub(super) categories: Vec<String>,
+    pub(super) marketplaces: Vec<String>,
+    pub(super) fingerprint: u64,
+    pub(super) skipped_rows: usize,
+    pub(super) errors: Vec<RowError>,
+    pub(super) warnings: Vec<String>,
+    pub(super) missing: Vec<(String, usize)>,
+    /// Per feature (the schema's order): its missing count and how its values are kept.
+    pub(super) features: Vec<(usize, Stored)>,
+}
+
+/// How a feature's values are kept in the cache.
+#[derive(Serialize, Deserialize)]
+pub(super) enum Stored {
+    /// The orders' category column.
+    Category,
+    /// The orders' price column.
+    Price,
+    /// An f64 column.
+    Numeric,
+    /// A u32 code column with these levels.
+    Categorical(Vec<String>),
+}
+
+impl Meta {
+    pub(super) fn of(ds: &Dataset, report: &LoadReport) -> Meta {
+        Meta {
+            orders: ds.orders.len(),
+            sellers: ds.sellers.clone(),
+            categories: ds.categories.clone(),
+            marketplaces: ds.marketplaces.clone(),
+            fingerprint: ds.fingerprint,
+            skipped_rows: report.skipped_rows,
+            errors: report.errors.clone(),
+            warnings: report.warnings.clone(),
+            missing: report.missing.clone(),
+            features: ds
+                .orders
+                .features
+                .iter()
+                .map(|f| {
+                    let stored = match &f.values {
+                        FeatureValues::Category => Stored::Category,
+                        FeatureValues::Price => Stored::Price,
+                        FeatureValues::Numeric(_) => Stored::Numeric,
+                        FeatureValues::Categorical { levels, .. } => {
+                            Stored::Categorical(levels.clone())
+                        }
+                    };
+                    (f.missing, stored)
+                })
+                .collect(),
+        }
+    }
+
+    /// The dataset around decoded `orders` and feature `values` (the schema read from
+    /// `dir`, as a load does; its features must be the cached ones).
+    pub(super) fn dataset(
+        self,
+        dir: &Path,
+        mut orders: Orders,
+        values: Vec<(usize, FeatureValues)>,
+    ) -> Result<(Dataset, LoadReport), String> {
+        let schema = super::schema::load_schema(dir).map_err(|e| e.to_string())?;
+        if schema.features.len() != values.len() {
+            return Err("the schema's features are not the cached ones".into());
+        }
+        orders.features = schema
+            .features
+            .iter()
+            .zip(values)
+            .map(|(spec, (missing, values))| FeatureColumn {
+                spec: spec.clone(),
+                values,
+                missing,
+            })
+            .collect();
+        let mut ds = Dataset {
+            dir: dir.to_path_buf(),
+            orders,
+            sellers: self.sellers,
+            categories: self.categories,
+            marketplaces: self.marketplaces,
+            fingerprint: self.fingerprint,
+            schema,
+            roles: Default::default(),
+        };
+        ds.roles = ds.find_roles();
+        let report = LoadReport {
+            skipped_rows: self.skipped_rows,
+            errors: self.errors,
+            warnings: self.warnings,
+            missing: self.missing,
+        };
+        Ok((ds, report))
+    }
+}

@@ -1,0 +1,174 @@
+//! The dataset cache's body ([`super::cache`]): a JSON meta block, then every column as
+//! little-endian arrays, and a fast checksum over it all.
+
+use super::cache::{Meta, Stored};
+use super::features::FeatureValues;
+use super::{Dataset, LoadReport, Orders};
+use std::path::Path;
+
+/// A 64-bit checksum of `bytes` (word at a time, so gigabytes take a fraction of a second;
+/// it catches cut-short and corrupted files, it is not a cryptographic hash).
+pub(super) fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Appends fixed-width values as little-endian bytes.
+macro_rules! put {
+    ($out:expr, $values:expr) => {
+        for v in $values {
+            $out.extend_from_slice(&v.to_le_bytes());
+        }
+    };
+}
+
+/// The body for `ds`.
+pub(super) fn encode(ds: &Dataset, report: &LoadReport) -> std::io::Result<Vec<u8>> {
+    let o = &ds.orders;
+    let meta = serde_json::to_vec(&Meta::of(ds, report))?;
+    let ids: usize = o.id.iter().map(String::len).sum();
+    let mut out = Vec::with_capacity(meta.len() + ids + o.len() * 64);
+    out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    out.extend_from_slice(&meta);
+    let mut end = 0u64;
+    out.extend_from_slice(&0u64.to_le_bytes());
+    for id in &o.id {
+        end += id.len() as u64;
+        out.extend_from_slice(&end.to_le_bytes());
+    }
+    for id in &o.id {
+        out.extend_from_slice(id.as_bytes());
+    }
+    put!(out, &o.category);
+    put!(out, &o.price);
+    put!(
+        out,
+        o.returned.iter().map(|r| match r {
+            None => 2u8,
+            Some(false) => 0,
+            Some(true) => 1,
+        })
+    );
+    put!(out, &o.seller);
+    put!(out, &o.day);
+    for f in &o.features {
+        match &f.values {
+            FeatureValues::Numeric(v) => put!(out, v),
+            FeatureValues::Categorical { codes, .. } => put!(out, codes),
+            FeatureValues::Category | FeatureValues::Price => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Reads `n` fixed-width values.
+macro_rules! take {
+    ($r:expr, $ty:ty, $n:expr) => {{
+        const W: usize = std::mem::size_of::<$ty>();
+        $r.take($n * W)?
+            .chunks_exact(W)
+            .map(|c| <$ty>::from_le_bytes(c.try_into().expect("width")))
+            .collect::<Vec<$ty>>()
+    }};
+}
+
+/// The dataset and report in a body (the data directory is `dir`).
+pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), String> {
+    let mut r = Reader::new(body);
+    let meta_len = r.u64()? as usize;
+    let meta: Meta = serde_json::from_slice(r.take(meta_len)?).map_err(|e| e.to_string())?;
+    let n = meta.orders;
+    let ends = take!(r, u64, n + 1);
+    let text = r.take(*ends.last().unwrap_or(&0) as usize)?;
+    let text = std::str::from_utf8(text).map_err(|e| e.to_string())?;
+    let mut id = Vec::with_capacity(n);
+    for w in ends.windows(2) {
+        let s = text
+            .get(w[0] as usize..w[1] as usize)
+            .ok_or("an order id is outside the text")?;
+        id.push(s.to_string());
+    }
+    let category = take!(r, u16, n);
+    let price = take!(r, f64, n);
+    let returned = r
+        .take(n)?
+        .iter()
+        .map(|b| match b {
+            0 => Ok(Some(false)),
+            1 => Ok(Some(true)),
+            2 => Ok(None),
+            _ => Err("a label is not 0, 1 or pending".to_string()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let seller = take!(r, u32, n);
+    let day = take!(r, i32, n);
+    if seller.iter().any(|&s| s as usize >= meta.sellers.len())
+        || category
+            .iter()
+            .any(|&c| c as usize >= meta.categories.len())
+    {
+        return Err("a seller or category index is out of range".into());
+    }
+    let mut values = Vec::with_capacity(meta.features.len());
+    for (missing, stored) in &meta.features {
+        let v = match stored {
+            Stored::Category => FeatureValues::Category,
+            Stored::Price => FeatureValues::Price,
+            Stored::Numeric => FeatureValues::Numeric(take!(r, f64, n)),
+            Stored::Categorical(levels) => FeatureValues::Categorical {
+                codes: take!(r, u32, n),
+                levels: levels.clone(),
+            },
+        };
+        values.push((*missing, v));
+    }
+    if !r.is_at_end() {
+        return Err("bytes after the last column".into());
+    }
+    let orders = Orders {
+        id,
+        category,
+        price,
+        returned,
+        seller,
+        day,
+        features: Vec::new(),
+    };
+    meta.dataset(dir, orders, values)
+}
+
+/// Reads values off a byte slice; any shortfall is an error.
+pub(super) struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0 }
+    }
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or("cut short")?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    pub(super) fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
+    }
+    pub(super) fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
+    }
+    pub(super) fn is_at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+}

@@ -1,0 +1,124 @@
+//! The dataset cache: a start on unchanged files reads the cache and gets exactly what
+//! loading the files gives; a changed file, a file changed too recently to trust its stamp,
+//! and a cache cut short or corrupted all mean loading the files (and rebuilding the cache),
+//! never trusting it.
+
+use returnrisk_tui::data::cache::{Source, cache_path, load};
+use returnrisk_tui::data::{LoadOptions, load_dir};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// The demo data in a temp dir, its files dated an hour ago (so their stamps are trusted).
+fn demo_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    for f in ["orders.csv", "sellers.csv"] {
+        std::fs::copy(src.join(f), d.path().join(f)).unwrap();
+    }
+    age(d.path());
+    d
+}
+
+/// Dates every input file an hour back.
+fn age(dir: &Path) {
+    let then = SystemTime::now() - Duration::from_secs(3600);
+    for f in ["orders.csv", "sellers.csv"] {
+        let file = std::fs::File::options()
+            .append(true)
+            .open(dir.join(f))
+            .unwrap();
+        file.set_modified(then).unwrap();
+    }
+}
+
+#[test]
+fn unchanged_files_are_read_from_the_cache_as_loading_them_gives() {
+    let d = demo_copy();
+    let opts = LoadOptions::default();
+    let (first, first_report, source) = load(d.path(), &opts).unwrap();
+    assert_eq!(source, Source::Files);
+    assert!(cache_path(d.path()).is_file());
+    let (cached, report, source) = load(d.path(), &opts).unwrap();
+    assert_eq!(source, Source::Cache);
+    let (direct, direct_report) = load_dir(d.path(), &opts).unwrap();
+    assert_eq!(cached, direct);
+    assert_eq!(report, direct_report);
+    assert_eq!(first, direct);
+    assert_eq!(first_report, direct_report);
+    // Other load options are another key.
+    let (_, _, source) = load(d.path(), &LoadOptions::strict()).unwrap();
+    assert_eq!(source, Source::Files);
+}
+
+#[test]
+fn a_changed_file_invalidates_the_cache() {
+    let d = demo_copy();
+    let opts = LoadOptions::default();
+    load(d.path(), &opts).unwrap();
+    let orders = d.path().join("orders.csv");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let id = last.split(',').next().unwrap();
+    let extra = last.replacen(id, "ORD-CACHE-TEST", 1);
+    std::fs::write(&orders, format!("{text}{extra}\n")).unwrap();
+    age(d.path());
+    let (ds, _, source) = load(d.path(), &opts).unwrap();
+    assert_eq!(source, Source::Files);
+    assert!(ds.orders.id.iter().any(|i| i == "ORD-CACHE-TEST"));
+    assert_eq!(ds, load_dir(d.path(), &opts).unwrap().0);
+    // Same size, same stamp but another inode (a file replaced by a rename): also a change.
+    let copy = d.path().join("orders.tmp");
+    std::fs::copy(&orders, &copy).unwrap();
+    std::fs::rename(&copy, &orders).unwrap();
+    age(d.path());
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::Files);
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::Cache);
+}
+
+#[test]
+fn a_file_changed_within_the_clock_granularity_is_never_cached() {
+    let d = demo_copy();
+    let opts = LoadOptions::default();
+    // Touched just now: its stamp could hide a second change in the same tick.
+    let file = std::fs::File::options()
+        .append(true)
+        .open(d.path().join("orders.csv"))
+        .unwrap();
+    file.set_modified(SystemTime::now()).unwrap();
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::FilesUncached);
+    assert!(!cache_path(d.path()).exists());
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::FilesUncached);
+}
+
+#[test]
+fn a_cache_cut_short_or_corrupted_is_rebuilt_not_trusted() {
+    let d = demo_copy();
+    let opts = LoadOptions::default();
+    let (expected, _, _) = load(d.path(), &opts).unwrap();
+    let path = cache_path(d.path());
+    let good = std::fs::read(&path).unwrap();
+    let mid = good.len() / 2;
+    let mut flipped = good.clone();
+    flipped[mid] ^= 0x01;
+    let damaged: [&[u8]; 5] = [
+        &good[..mid],
+        &good[..good.len() - 1],
+        &flipped,
+        b"",
+        b"RRDATA",
+    ];
+    for bytes in damaged {
+        std::fs::write(&path, bytes).unwrap();
+        let (ds, _, source) = load(d.path(), &opts).unwrap();
+        assert_eq!(source, Source::Files, "{} bytes", bytes.len());
+        assert_eq!(ds, expected);
+        // Rebuilt: the next start reads it again.
+        assert_eq!(std::fs::read(&path).unwrap().len(), good.len());
+        assert_eq!(load(d.path(), &opts).unwrap().2, Source::Cache);
+    }
+    // Another version's cache is rebuilt too.
+    let mut other = good.clone();
+    other[8] = other[8].wrapping_add(1);
+    std::fs::write(&path, other).unwrap();
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::Files);
+}
