@@ -22,7 +22,7 @@ use crate::model::register::{
 use crate::model::registry::Registry;
 use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
 use crate::model::store::{active_models, matching_run, prepare_to_write};
-use crate::model::{ModelSet, TrainProgress, score_dataset, train_models};
+use crate::model::{ModelSet, TrainProgress, train_models};
 use crate::report::{drift_html, predictions_csv};
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
@@ -269,7 +269,7 @@ pub fn run_pipeline(
             .map_err(|e| fail(Step::Predict)(e.to_string()))?
             .ok_or_else(|| fail(Step::Predict)("the registry has no active global model".into()))?,
     };
-    let scores = score_dataset(&ds, &set);
+    let (scores, _) = crate::model::score_cache::load_or_score(&ds, &set);
     let csv = predictions_csv(&ds, &set, &scores, opts.bands);
     write(&predictions_path, csv.as_bytes()).map_err(fail(Step::Predict))?;
     let g = &set.versions[crate::model::GLOBAL];

@@ -124,6 +124,21 @@ impl Fnv64 {
     }
 }
 
+/// A 64-bit checksum of `bytes` (word at a time, so gigabytes take a fraction of a second;
+/// it catches cut-short and corrupted files, it is not a cryptographic hash).
+pub fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 /// The process's peak resident memory in MB (`VmHWM` in `/proc/self/status`; `None` where
 /// there is no such file).
 pub fn peak_memory_mb() -> Option<f64> {

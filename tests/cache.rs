@@ -122,3 +122,52 @@ fn a_cache_cut_short_or_corrupted_is_rebuilt_not_trusted() {
     std::fs::write(&path, other).unwrap();
     assert_eq!(load(d.path(), &opts).unwrap().2, Source::Files);
 }
+
+#[test]
+fn scores_are_read_back_only_for_the_same_data_and_model_versions() {
+    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::model::score_cache::{ScoresFrom, load_or_score, scores_path};
+    use returnrisk_tui::model::score_dataset;
+    use returnrisk_tui::model::store::load_or_train;
+    let d = demo_copy();
+    let (ds, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
+    let mut cfg = TrainConfig::default();
+    cfg.forest.n_trees = 5;
+    let (set, _) = load_or_train(&ds, &cfg, false, &|_| {}).unwrap();
+    assert!(!set.versions.is_empty());
+    let expected = score_dataset(&ds, &set);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (first, from) = load_or_score(&ds, &set);
+    assert_eq!(from, ScoresFrom::Scored);
+    let (again, from) = load_or_score(&ds, &set);
+    assert_eq!(from, ScoresFrom::Cache);
+    for s in [&first, &again] {
+        assert_eq!(bits(&s.risk), bits(&expected.risk));
+        assert_eq!(s.own_model, expected.own_model);
+    }
+    // Another version of a model: scored again.
+    let mut other = set.clone();
+    other.versions.get_mut("global").unwrap().version += 1;
+    assert_eq!(load_or_score(&ds, &other).1, ScoresFrom::Scored);
+    assert_eq!(load_or_score(&ds, &other).1, ScoresFrom::Cache);
+    assert_eq!(load_or_score(&ds, &set).1, ScoresFrom::Scored);
+    // Cut short or corrupted: scored again, never trusted; then rewritten.
+    let path = scores_path(d.path());
+    let good = std::fs::read(&path).unwrap();
+    let mut flipped = good.clone();
+    let at = good.len() - 10;
+    flipped[at] ^= 0x40;
+    for bytes in [&good[..good.len() - 3], &flipped[..]] {
+        std::fs::write(&path, bytes).unwrap();
+        let (s, from) = load_or_score(&ds, &set);
+        assert_eq!(from, ScoresFrom::Scored);
+        assert_eq!(bits(&s.risk), bits(&expected.risk));
+        assert_eq!(std::fs::read(&path).unwrap(), good);
+    }
+    // Models that are not registered have no versions to key on: never kept.
+    let mut unsaved = set.clone();
+    unsaved.versions.clear();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(load_or_score(&ds, &unsaved).1, ScoresFrom::Scored);
+    assert!(!path.exists());
+}

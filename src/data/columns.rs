@@ -6,20 +6,7 @@ use super::features::FeatureValues;
 use super::{Dataset, LoadReport, Orders};
 use std::path::Path;
 
-/// A 64-bit checksum of `bytes` (word at a time, so gigabytes take a fraction of a second;
-/// it catches cut-short and corrupted files, it is not a cryptographic hash).
-pub(super) fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-        h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
-    }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+pub(super) use crate::util::checksum;
 
 /// Appends fixed-width values as little-endian bytes.
 macro_rules! put {

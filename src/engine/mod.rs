@@ -22,7 +22,7 @@ pub mod window;
 use crate::config::RiskBands;
 use crate::data::{Dataset, LoadReport};
 use crate::drift::report::{DriftReport, drift_report};
-use crate::model::{ModelSet, Scores, score_dataset};
+use crate::model::{ModelSet, Scores};
 use cube::Cube;
 use std::sync::Arc;
 
@@ -87,7 +87,8 @@ impl Prepared {
 
     /// Scores and cube only: for commands that show no drift and no alerts.
     pub fn without_drift(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
-        let scores = score_dataset(data, &models);
+        let (scores, from) = crate::model::score_cache::load_or_score(data, &models);
+        tracing::debug!(?from, "scores");
         Prepared::from_scores(data, models, scores, bands, None)
     }
 

@@ -15,6 +15,7 @@ pub mod register;
 pub mod registry;
 pub mod runs;
 pub mod sampled;
+pub mod score_cache;
 pub mod shap;
 pub mod store;
 pub mod train;
