@@ -74,7 +74,7 @@ fn feel_zeroes(shares: &mut [f64]) {
 /// The distinct values of both samples, sorted.
 pub fn union_keys(a: &[f64], b: &[f64]) -> Vec<f64> {
     let mut keys: Vec<f64> = a.iter().chain(b).copied().collect();
-    keys.sort_by(f64::total_cmp);
+    keys.sort_unstable_by(f64::total_cmp);
     keys.dedup();
     keys
 }
@@ -93,7 +93,7 @@ pub fn counts(sample: &[f64], keys: &[f64]) -> Vec<f64> {
 /// Number of distinct values.
 pub fn n_distinct(values: &[f64]) -> usize {
     let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     v.dedup();
     v.len()
 }

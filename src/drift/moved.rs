@@ -54,7 +54,7 @@ pub fn whole(values: &[f64]) -> bool {
 
 fn median(values: &[f64]) -> Option<f64> {
     let mut v: Vec<f64> = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.sort_unstable_by(f64::total_cmp);
     let n = v.len();
     match n {
         0 => None,

@@ -32,8 +32,8 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<TestResult> {
     }
     let mut x = a.to_vec();
     let mut y = b.to_vec();
-    x.sort_by(f64::total_cmp);
-    y.sort_by(f64::total_cmp);
+    x.sort_unstable_by(f64::total_cmp);
+    y.sort_unstable_by(f64::total_cmp);
     // D = max |F1 - F2| over all observed values (right-continuous CDFs).
     let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
     while i < n1 || j < n2 {
@@ -158,10 +158,10 @@ pub fn wasserstein_distance(u: &[f64], v: &[f64]) -> Option<f64> {
     }
     let mut a = u.to_vec();
     let mut b = v.to_vec();
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
+    a.sort_unstable_by(f64::total_cmp);
+    b.sort_unstable_by(f64::total_cmp);
     let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
-    all.sort_by(f64::total_cmp);
+    all.sort_unstable_by(f64::total_cmp);
     let (mut i, mut j, mut area) = (0usize, 0usize, 0.0);
     for w in all.windows(2) {
         while i < a.len() && a[i] <= w[0] {
