@@ -192,14 +192,7 @@ fn write(
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
     out.extend_from_slice(&super::columns::checksum(&body).to_le_bytes());
     out.extend_from_slice(&body);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".dataset.bin.tmp-{}-0", std::process::id()));
-    let result = std::fs::write(&tmp, &out).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::util::write_atomic(path, &out)
 }
 
 /// What the cache keeps besides the columns.

@@ -126,12 +126,5 @@ fn write(path: &Path, key: &Key, scores: &Scores) -> std::io::Result<()> {
     out.extend_from_slice(&(scores.risk.len() as u64).to_le_bytes());
     out.extend_from_slice(&checksum(&body).to_le_bytes());
     out.extend_from_slice(&body);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".scores.bin.tmp-{}-0", std::process::id()));
-    let result = std::fs::write(&tmp, &out).and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::util::write_atomic(path, &out)
 }
