@@ -3,6 +3,7 @@
 //! equals Gini), then copied into a compact flat layout that scores in parallel chunks.
 
 use super::features::FeatureMatrix;
+use super::lockstep::{LANES, SteppedTree};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use smartcore::ensemble::random_forest_regressor::{
@@ -319,8 +320,9 @@ impl CompactForest {
 
     /// Scores many rows, in parallel chunks. Within a chunk the loop runs tree by tree, so one
     /// tree's nodes stay in cache while it scores every row of the chunk (row by row, a large
-    /// forest would be fetched from memory again for each row). The per-row sums add the trees
-    /// in the same order as [`Self::predict_one`], so results are identical.
+    /// forest would be fetched from memory again for each row), [`LANES`] rows at a time in
+    /// lock step ([`super::lockstep`]). The per-row sums add the trees in the same order as
+    /// [`Self::predict_one`], so results are identical.
     pub fn predict(&self, rows: &FeatureMatrix) -> Vec<f64> {
         const CHUNK: usize = 1024;
         let mut out = vec![0.0; rows.rows()];
@@ -328,11 +330,26 @@ impl CompactForest {
             return out;
         }
         let n_trees = self.trees.len().max(1) as f64;
+        let width = rows.width;
+        let stepped: Vec<SteppedTree> = if rows.rows() >= LANES {
+            self.trees.iter().map(SteppedTree::new).collect()
+        } else {
+            Vec::new()
+        };
         out.par_chunks_mut(CHUNK)
-            .zip(rows.values.par_chunks(CHUNK * rows.width))
+            .zip(rows.values.par_chunks(CHUNK * width))
             .for_each(|(o, r)| {
-                for tree in &self.trees {
-                    for (slot, x) in o.iter_mut().zip(r.chunks_exact(rows.width)) {
+                let full = o.len() / LANES * LANES;
+                for (t, tree) in self.trees.iter().enumerate() {
+                    if let Some(st) = stepped.get(t) {
+                        let lanes = o[..full].chunks_exact_mut(LANES);
+                        for (slots, x) in lanes.zip(r.chunks_exact(LANES * width)) {
+                            st.add_lanes(x, width, slots);
+                        }
+                    }
+                    let done = if stepped.is_empty() { 0 } else { full };
+                    let rest = r[done * width..].chunks_exact(width);
+                    for (slot, x) in o[done..].iter_mut().zip(rest) {
                         *slot += tree.predict(x);
                     }
                 }

@@ -8,6 +8,7 @@ pub mod forest;
 pub mod hist;
 pub mod importance;
 pub mod lock;
+pub mod lockstep;
 pub mod metrics;
 pub mod prune;
 pub mod recover;
