@@ -3,17 +3,24 @@
 //! histogram bins over both samples; anything else is counted per value. Empty buckets get a
 //! tiny share ("feel zeroes") so the distance stays finite.
 
+use super::sample::{Pair, Sample};
+
 /// Distinct reference values above which a numerical column is binned.
 pub const MAX_CATEGORIES_FOR_COUNTS: usize = 20;
 
 /// numpy's `histogram_bin_edges(values, bins="sturges")`.
 pub fn sturges_edges(values: &[f64]) -> Vec<f64> {
-    let (mut lo, mut hi) = values
+    let (lo, hi) = values
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    if values.is_empty() {
+    sturges_edges_over(lo, hi, values.len())
+}
+
+/// [`sturges_edges`] of `n` values whose smallest and largest are `lo` and `hi`.
+pub fn sturges_edges_over(mut lo: f64, mut hi: f64, n: usize) -> Vec<f64> {
+    if n == 0 {
         return vec![0.0, 1.0];
     }
     if lo == hi {
@@ -21,7 +28,7 @@ pub fn sturges_edges(values: &[f64]) -> Vec<f64> {
         hi += 0.5;
     }
     let ptp = hi - lo;
-    let width = ptp / ((values.len() as f64).log2() + 1.0);
+    let width = ptp / ((n as f64).log2() + 1.0);
     let n = if width > 0.0 {
         (ptp / width).ceil() as usize
     } else {
@@ -100,14 +107,33 @@ pub fn n_distinct(values: &[f64]) -> usize {
 
 /// The (reference, current) shares Evidently compares; `numerical` is the column's type.
 pub fn binned_shares(reference: &[f64], current: &[f64], numerical: bool) -> (Vec<f64>, Vec<f64>) {
+    let (r, c) = (
+        Sample::new(reference.to_vec()),
+        Sample::new(current.to_vec()),
+    );
+    binned_shares_of(
+        Pair {
+            reference: &r,
+            current: &c,
+        },
+        numerical,
+    )
+}
+
+/// [`binned_shares`] of two samples sorted once.
+pub fn binned_shares_of(pair: Pair, numerical: bool) -> (Vec<f64>, Vec<f64>) {
+    let (reference, current) = (pair.reference, pair.current);
     let (nr, nc) = (reference.len().max(1) as f64, current.len().max(1) as f64);
-    let (mut r, mut c) = if numerical && n_distinct(reference) > MAX_CATEGORIES_FOR_COUNTS {
-        let all: Vec<f64> = reference.iter().chain(current).copied().collect();
-        let edges = sturges_edges(&all);
-        (histogram(reference, &edges), histogram(current, &edges))
+    let (mut r, mut c) = if numerical && reference.distinct > MAX_CATEGORIES_FOR_COUNTS {
+        let (lo, hi) = pair.range();
+        let edges = sturges_edges_over(lo, hi, pair.len());
+        (
+            histogram(&reference.sorted, &edges),
+            histogram(&current.sorted, &edges),
+        )
     } else {
-        let keys = union_keys(reference, current);
-        (counts(reference, &keys), counts(current, &keys))
+        let keys = pair.union_keys();
+        (reference.counts(&keys), current.counts(&keys))
     };
     r.iter_mut().for_each(|v| *v /= nr);
     c.iter_mut().for_each(|v| *v /= nc);

@@ -11,9 +11,10 @@
 //! A dataset drifts when at least half of its columns do. Categorical values are passed as
 //! numeric codes (any consistent encoding).
 
-use super::binning::{binned_shares, counts, n_distinct, union_keys};
+use super::binning::binned_shares_of;
+use super::sample::{Pair, Sample};
 use super::stats::{
-    chi_square, jensen_shannon, ks_2samp, proportions_z_test, wasserstein_distance,
+    chi_square, jensen_shannon, ks_2samp_sorted, proportions_z_test, wasserstein_sorted,
 };
 use serde::Serialize;
 
@@ -87,28 +88,44 @@ pub struct ColumnDrift {
 
 /// Chooses and runs the test for one column; `None` when a sample is empty.
 pub fn column_drift(reference: &[f64], current: &[f64], kind: ColumnKind) -> Option<ColumnDrift> {
+    let (r, c) = (
+        Sample::new(reference.to_vec()),
+        Sample::new(current.to_vec()),
+    );
+    column_drift_of(
+        Pair {
+            reference: &r,
+            current: &c,
+        },
+        kind,
+    )
+}
+
+/// [`column_drift`] of two samples sorted once ([`Sample`]).
+pub fn column_drift_of(pair: Pair, kind: ColumnKind) -> Option<ColumnDrift> {
+    let (reference, current) = (pair.reference, pair.current);
     if reference.is_empty() || current.is_empty() {
         return None;
     }
-    let all: Vec<f64> = reference.iter().chain(current).copied().collect();
-    let n_values = n_distinct(&all);
+    let n_values = pair.distinct();
     let numerical = kind == ColumnKind::Numerical && n_values > FEW_VALUES;
     let (test, score) = if reference.len() <= SMALL_REFERENCE {
         if numerical {
-            (StatTest::Ks, ks_2samp(reference, current)?.p_value)
+            let ks = ks_2samp_sorted(&reference.sorted, &current.sorted)?;
+            (StatTest::Ks, ks.p_value)
         } else if n_values > 2 {
-            (StatTest::ChiSquare, chi_square_p(reference, current))
+            (StatTest::ChiSquare, chi_square_p(pair))
         } else {
-            (StatTest::ZTest, z_test_p(reference, current))
+            (StatTest::ZTest, z_test_p(pair))
         }
     } else if numerical {
-        let std = population_std(reference).max(0.001);
+        let std = reference.population_std().max(0.001);
         (
             StatTest::WassersteinNormed,
-            wasserstein_distance(reference, current)? / std,
+            wasserstein_sorted(&reference.sorted, &current.sorted)? / std,
         )
     } else {
-        let (r, c) = binned_shares(reference, current, kind == ColumnKind::Numerical);
+        let (r, c) = binned_shares_of(pair, kind == ColumnKind::Numerical);
         (StatTest::JensenShannon, jensen_shannon(&r, &c)?)
     };
     let (threshold, drifted) = match test {
@@ -124,23 +141,19 @@ pub fn column_drift(reference: &[f64], current: &[f64], kind: ColumnKind) -> Opt
     })
 }
 
-fn population_std(x: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt()
-}
-
 /// Evidently's chi-squared: observed current counts against reference counts scaled to the
 /// current size. A value absent from the reference has expected 0: scipy's statistic is then
 /// infinite and its p-value 0.
-fn chi_square_p(reference: &[f64], current: &[f64]) -> f64 {
-    let keys = union_keys(reference, current);
-    let k_norm = current.len() as f64 / reference.len() as f64;
-    let expected: Vec<f64> = counts(reference, &keys)
+fn chi_square_p(pair: Pair) -> f64 {
+    let keys = pair.union_keys();
+    let k_norm = pair.current.len() as f64 / pair.reference.len() as f64;
+    let expected: Vec<f64> = pair
+        .reference
+        .counts(&keys)
         .iter()
         .map(|c| c * k_norm)
         .collect();
-    let observed = counts(current, &keys);
+    let observed = pair.current.counts(&keys);
     if expected
         .iter()
         .zip(&observed)
@@ -152,20 +165,11 @@ fn chi_square_p(reference: &[f64], current: &[f64]) -> f64 {
 }
 
 /// Evidently's Z-test on two-valued columns: share of values different from the smallest one.
-fn z_test_p(reference: &[f64], current: &[f64]) -> f64 {
-    let first = reference
-        .iter()
-        .chain(current)
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let ones = |s: &[f64]| s.iter().filter(|&&v| v != first).count() as f64;
-    proportions_z_test(
-        ones(reference),
-        reference.len() as f64,
-        ones(current),
-        current.len() as f64,
-    )
-    .map_or(1.0, |r| r.p_value)
+fn z_test_p(pair: Pair) -> f64 {
+    let first = pair.range().0;
+    let ones = |s: &Sample| s.sorted.iter().filter(|&&v| v != first).count() as f64;
+    let (r, c) = (pair.reference, pair.current);
+    proportions_z_test(ones(r), r.len() as f64, ones(c), c.len() as f64).map_or(1.0, |r| r.p_value)
 }
 
 /// Whether a dataset drifts: at least [`DATASET_DRIFT_SHARE`] of its columns drift.

@@ -6,4 +6,5 @@ pub mod binning;
 pub mod column;
 pub mod moved;
 pub mod report;
+pub mod sample;
 pub mod stats;

@@ -4,6 +4,7 @@
 //! display histograms of whole numbers binned by whole numbers (the tests keep Evidently's
 //! own buckets).
 
+use super::sample::{Pair, Sample};
 use serde::Serialize;
 
 /// The statistic that moved.
@@ -52,38 +53,47 @@ pub fn whole(values: &[f64]) -> bool {
     values.iter().all(|v| v.fract() == 0.0)
 }
 
-fn median(values: &[f64]) -> Option<f64> {
-    let mut v: Vec<f64> = values.to_vec();
-    v.sort_unstable_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
-
-fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-}
-
 /// What moved in column `name` between reference `r` and current `c` (levels as indices
 /// into `labels` for categorical columns).
 pub fn moved(name: &str, r: &[f64], c: &[f64], labels: Option<&[String]>) -> Option<Moved> {
+    let (r, c) = (Sample::new(r.to_vec()), Sample::new(c.to_vec()));
+    moved_between(
+        name,
+        Pair {
+            reference: &r,
+            current: &c,
+        },
+        labels,
+    )
+}
+
+/// Each level's share of a sample of level indices (values that are no level count for none).
+fn level_shares(s: &Sample, levels: usize) -> Vec<f64> {
+    let mut counts = vec![0usize; levels];
+    for &v in &s.sorted {
+        if let Some(n) = counts.get_mut(v as usize) {
+            *n += 1;
+        }
+    }
+    let n = s.len().max(1) as f64;
+    counts.into_iter().map(|k| k as f64 / n).collect()
+}
+
+/// [`moved`] of two samples sorted once.
+pub fn moved_between(name: &str, pair: Pair, labels: Option<&[String]>) -> Option<Moved> {
+    let (r, c) = (pair.reference, pair.current);
     let (stat, reference, current) = match labels {
         Some(labels) => {
-            let share = |s: &[f64], k: usize| {
-                s.iter().filter(|&&v| v as usize == k).count() as f64 / s.len().max(1) as f64
-            };
+            let (sr, sc) = (level_shares(r, labels.len()), level_shares(c, labels.len()));
             let k = (0..labels.len()).max_by(|&a, &b| {
-                let d = |k| (share(c, k) - share(r, k)).abs();
+                let d = |k: usize| (sc[k] - sr[k]).abs();
                 d(a).total_cmp(&d(b))
             })?;
             let level = labels[k].clone();
-            (Stat::Share { level }, share(r, k), share(c, k))
+            (Stat::Share { level }, sr[k], sc[k])
         }
-        None if whole(r) && whole(c) => (Stat::Mean, mean(r)?, mean(c)?),
-        None => (Stat::Median, median(r)?, median(c)?),
+        None if r.whole && c.whole => (Stat::Mean, r.mean()?, c.mean()?),
+        None => (Stat::Median, r.median()?, c.median()?),
     };
     let text = match &stat {
         Stat::Share { level } => format!(
@@ -112,8 +122,14 @@ pub struct WholeBins {
 impl WholeBins {
     /// Bins over the values of both samples (whole numbers).
     pub fn over(values: &[f64], bins: usize) -> WholeBins {
-        let lo = values.iter().copied().fold(f64::INFINITY, f64::min) as i64;
-        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max) as i64;
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        WholeBins::spanning(lo, hi, bins)
+    }
+
+    /// Bins over whole numbers from `lo` to `hi`.
+    pub fn spanning(lo: f64, hi: f64, bins: usize) -> WholeBins {
+        let (lo, hi) = (lo as i64, hi as i64);
         let span = (hi - lo + 1).max(1);
         let width = (span + bins as i64 - 1) / bins.max(1) as i64;
         let width = width.max(1);

@@ -2,11 +2,13 @@
 //! outcomes are known), compared between a reference window (by default the active model's
 //! training period) and the last N days, overall and per marketplace.
 
-use super::binning::{counts, histogram, n_distinct, sturges_edges, union_keys};
-use super::column::{ColumnDrift, ColumnKind, column_drift, dataset_drifted};
+use super::binning::{histogram, sturges_edges_over};
+use super::column::{ColumnDrift, ColumnKind, column_drift_of, dataset_drifted};
+use super::sample::{Pair, Sample};
 use crate::data::schema::FeatureKind;
 use crate::data::{Dataset, date_to_day, day_string};
 use crate::model::{ModelSet, Scores};
+use rayon::prelude::*;
 use serde::Serialize;
 
 /// One column's verdict with its reference and current histograms.
@@ -73,7 +75,10 @@ pub enum DriftError {
     NoModels,
 }
 
-type Extract<'a> = Box<dyn Fn(usize) -> Option<f64> + 'a>;
+type Extract<'a> = Box<dyn Fn(usize) -> Option<f64> + Sync + 'a>;
+
+/// One column the report tests: name, kind, level names (categorical) and its values.
+type Column<'a> = (&'a str, ColumnKind, Option<Vec<String>>, Extract<'a>);
 
 /// Compares the active model's training period with the last `current_days` days.
 pub fn drift_report(
@@ -83,6 +88,19 @@ pub fn drift_report(
     current_days: u32,
     marketplace: Option<u16>,
 ) -> Result<DriftReport, DriftError> {
+    let mut reports = drift_reports(ds, models, scores, &[current_days], marketplace)?;
+    Ok(reports.remove(0))
+}
+
+/// [`drift_report`] for several current windows at once: each scope's reference values are
+/// gathered and sorted once for all of them. One report per entry of `windows`, in order.
+pub fn drift_reports(
+    ds: &Dataset,
+    models: Option<&ModelSet>,
+    scores: Option<&Scores>,
+    windows: &[u32],
+    marketplace: Option<u16>,
+) -> Result<Vec<DriftReport>, DriftError> {
     let (models, scores) = models.zip(scores).ok_or(DriftError::NoModels)?;
     let parse = |s: &Option<String>| {
         s.as_deref()
@@ -94,47 +112,8 @@ pub fn drift_report(
     let last = o.day.iter().copied().max().unwrap_or(0);
     let ref_start = parse(&models.global.metrics.train_start).unwrap_or(first);
     let ref_end = parse(&models.global.metrics.test_start).map_or(last, |d| d - 1);
-    let cur_start = last - current_days as i32 + 1;
-
-    // Every model feature (numbers; categorical features as level indices with their
-    // names), then the predicted risk and the outcome.
-    let mut columns: Vec<(&str, ColumnKind, Option<Vec<String>>, Extract)> = o
-        .features
-        .iter()
-        .enumerate()
-        .map(
-            |(f, col)| -> (&str, ColumnKind, Option<Vec<String>>, Extract) {
-                match col.spec.kind {
-                    FeatureKind::Numeric => (
-                        col.spec.name.as_str(),
-                        ColumnKind::Numerical,
-                        None,
-                        Box::new(move |i| ds.number(f, i)),
-                    ),
-                    FeatureKind::Categorical => (
-                        col.spec.name.as_str(),
-                        ColumnKind::Categorical,
-                        Some(ds.levels(f).to_vec()),
-                        Box::new(move |i| ds.level(f, i).map(f64::from)),
-                    ),
-                }
-            },
-        )
-        .collect();
-    columns.extend::<Vec<(&str, ColumnKind, Option<Vec<String>>, Extract)>>(vec![
-        (
-            "predicted_risk",
-            ColumnKind::Numerical,
-            None,
-            Box::new(|i| Some(scores.risk[i])),
-        ),
-        (
-            "returned",
-            ColumnKind::Categorical,
-            Some(vec!["kept".into(), "returned".into()]),
-            Box::new(|i| o.returned[i].map(|r| f64::from(u8::from(r)))),
-        ),
-    ]);
+    let starts: Vec<i32> = windows.iter().map(|&d| last - d as i32 + 1).collect();
+    let columns = report_columns(ds, scores);
 
     let mut scopes: Vec<Option<u16>> = Vec::new();
     match marketplace {
@@ -144,78 +123,161 @@ pub fn drift_report(
             scopes.extend((0..ds.marketplaces.len() as u16).map(Some));
         }
     }
-    let reports = scopes
+    // scope_reports[scope][window]
+    let scope_reports: Vec<Vec<ScopeReport>> = scopes
         .into_iter()
         .map(|mp| {
             let in_scope = |i: usize| mp.is_none_or(|m| ds.order_marketplace(i) == m);
             let reference: Vec<usize> = (0..o.len())
                 .filter(|&i| o.day[i] >= ref_start && o.day[i] <= ref_end && in_scope(i))
                 .collect();
-            let current: Vec<usize> = (0..o.len())
-                .filter(|&i| o.day[i] >= cur_start && in_scope(i))
-                .collect();
-            let cols: Vec<ColumnReport> = columns
+            let currents: Vec<Vec<usize>> = starts
                 .iter()
-                .filter_map(|(name, kind, labels, f)| {
-                    let r: Vec<f64> = reference.iter().filter_map(|&i| f(i)).collect();
-                    let c: Vec<f64> = current.iter().filter_map(|&i| f(i)).collect();
-                    let drift = column_drift(&r, &c, *kind)?;
-                    let (buckets, reference_share, current_share) =
-                        shares(&r, &c, labels.as_deref());
-                    Some(ColumnReport {
-                        column: name.to_string(),
-                        kind: *kind,
-                        drift,
-                        buckets,
-                        reference_share,
-                        current_share,
-                        moved: super::moved::moved(name, &r, &c, labels.as_deref()),
-                    })
+                .map(|&start| {
+                    (0..o.len())
+                        .filter(|&i| o.day[i] >= start && in_scope(i))
+                        .collect()
                 })
                 .collect();
-            let verdicts: Vec<ColumnDrift> = cols.iter().map(|c| c.drift).collect();
-            let drifted = verdicts.iter().filter(|d| d.drifted).count();
-            ScopeReport {
-                marketplace: mp.map_or_else(
-                    || "all".to_string(),
-                    |m| ds.marketplaces[m as usize].clone(),
+            // per column, per window
+            let cols: Vec<Vec<Option<ColumnReport>>> = columns
+                .par_iter()
+                .map(|column| column_reports(column, &reference, &currents))
+                .collect();
+            let name = mp.map_or_else(
+                || "all".to_string(),
+                |m| ds.marketplaces[m as usize].clone(),
+            );
+            currents
+                .iter()
+                .enumerate()
+                .map(|(w, current)| {
+                    let cols = cols.iter().filter_map(|c| c[w].clone()).collect();
+                    scope_report(name.clone(), reference.len(), current.len(), cols)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(starts
+        .iter()
+        .enumerate()
+        .map(|(w, &cur_start)| DriftReport {
+            reference: "training period of the active global model".into(),
+            reference_start: day_string(ref_start),
+            reference_end: day_string(ref_end),
+            current_start: day_string(cur_start),
+            current_end: day_string(last),
+            scopes: scope_reports.iter().map(|s| s[w].clone()).collect(),
+        })
+        .collect())
+}
+
+/// Every model feature (numbers; categorical features as level indices with their names),
+/// then the predicted risk and the outcome.
+fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
+    let o = &ds.orders;
+    let mut columns: Vec<Column<'a>> = o
+        .features
+        .iter()
+        .enumerate()
+        .map(|(f, col)| -> Column<'a> {
+            match col.spec.kind {
+                FeatureKind::Numeric => (
+                    col.spec.name.as_str(),
+                    ColumnKind::Numerical,
+                    None,
+                    Box::new(move |i| ds.number(f, i)),
                 ),
-                n_reference: reference.len(),
-                n_current: current.len(),
-                drifted_columns: drifted,
-                drift_share: if cols.is_empty() {
-                    0.0
-                } else {
-                    drifted as f64 / cols.len() as f64
-                },
-                dataset_drift: dataset_drifted(&verdicts),
-                columns: cols,
+                FeatureKind::Categorical => (
+                    col.spec.name.as_str(),
+                    ColumnKind::Categorical,
+                    Some(ds.levels(f).to_vec()),
+                    Box::new(move |i| ds.level(f, i).map(f64::from)),
+                ),
             }
         })
         .collect();
-    Ok(DriftReport {
-        reference: "training period of the active global model".into(),
-        reference_start: day_string(ref_start),
-        reference_end: day_string(ref_end),
-        current_start: day_string(cur_start),
-        current_end: day_string(last),
-        scopes: reports,
-    })
+    columns.push((
+        "predicted_risk",
+        ColumnKind::Numerical,
+        None,
+        Box::new(|i| Some(scores.risk[i])),
+    ));
+    columns.push((
+        "returned",
+        ColumnKind::Categorical,
+        Some(vec!["kept".into(), "returned".into()]),
+        Box::new(|i| o.returned[i].map(|r| f64::from(u8::from(r)))),
+    ));
+    columns
+}
+
+/// One column against each current window (`None` where a side has no values).
+fn column_reports(
+    (name, kind, labels, f): &Column,
+    reference: &[usize],
+    currents: &[Vec<usize>],
+) -> Vec<Option<ColumnReport>> {
+    let r = Sample::new(reference.iter().filter_map(|&i| f(i)).collect());
+    currents
+        .iter()
+        .map(|current| {
+            let c = Sample::new(current.iter().filter_map(|&i| f(i)).collect());
+            let pair = Pair {
+                reference: &r,
+                current: &c,
+            };
+            let drift = column_drift_of(pair, *kind)?;
+            let (buckets, reference_share, current_share) = shares(pair, labels.as_deref());
+            Some(ColumnReport {
+                column: name.to_string(),
+                kind: *kind,
+                drift,
+                buckets,
+                reference_share,
+                current_share,
+                moved: super::moved::moved_between(name, pair, labels.as_deref()),
+            })
+        })
+        .collect()
+}
+
+/// A scope's verdicts from its columns' reports.
+fn scope_report(
+    marketplace: String,
+    n_reference: usize,
+    n_current: usize,
+    columns: Vec<ColumnReport>,
+) -> ScopeReport {
+    let verdicts: Vec<ColumnDrift> = columns.iter().map(|c| c.drift).collect();
+    let drifted = verdicts.iter().filter(|d| d.drifted).count();
+    ScopeReport {
+        marketplace,
+        n_reference,
+        n_current,
+        drifted_columns: drifted,
+        drift_share: if columns.is_empty() {
+            0.0
+        } else {
+            drifted as f64 / columns.len() as f64
+        },
+        dataset_drift: dataset_drifted(&verdicts),
+        columns,
+    }
 }
 
 /// Display histograms: per value for categorical columns (and numbers with few values), whole
 /// numbers in whole-number bins, else numpy "sturges" bins over both samples.
-fn shares(r: &[f64], c: &[f64], labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+fn shares(pair: Pair, labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+    let (r, c) = (pair.reference, pair.current);
     let share = |counts: Vec<f64>, n: usize| {
         counts
             .into_iter()
             .map(|x| x / n.max(1) as f64)
             .collect::<Vec<_>>()
     };
-    let all: Vec<f64> = r.iter().chain(c).copied().collect();
-    if labels.is_some() || n_distinct(&all) <= 10 {
-        let keys = union_keys(r, c);
-        let count = |s: &[f64]| counts(s, &keys);
+    if labels.is_some() || pair.distinct() <= 10 {
+        let keys = pair.union_keys();
         let names = keys
             .iter()
             .map(|&k| {
@@ -224,12 +286,21 @@ fn shares(r: &[f64], c: &[f64], labels: Option<&[String]>) -> (Vec<String>, Vec<
                     .unwrap_or_else(|| format!("{k}"))
             })
             .collect();
-        return (names, share(count(r), r.len()), share(count(c), c.len()));
+        return (
+            names,
+            share(r.counts(&keys), r.len()),
+            share(c.counts(&keys), c.len()),
+        );
     }
-    let edges = sturges_edges(&all);
-    if super::moved::whole(&all) {
-        let bins = super::moved::WholeBins::over(&all, edges.len() - 1);
-        return (bins.labels(), bins.shares(r), bins.shares(c));
+    let (lo, hi) = pair.range();
+    let edges = sturges_edges_over(lo, hi, pair.len());
+    if pair.whole() {
+        let bins = super::moved::WholeBins::spanning(lo, hi, edges.len() - 1);
+        return (
+            bins.labels(),
+            bins.shares(&r.sorted),
+            bins.shares(&c.sorted),
+        );
     }
     let names = edges
         .windows(2)
@@ -237,7 +308,7 @@ fn shares(r: &[f64], c: &[f64], labels: Option<&[String]>) -> (Vec<String>, Vec<
         .collect();
     (
         names,
-        share(histogram(r, &edges), r.len()),
-        share(histogram(c, &edges), c.len()),
+        share(histogram(&r.sorted, &edges), r.len()),
+        share(histogram(&c.sorted, &edges), c.len()),
     )
 }

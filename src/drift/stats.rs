@@ -26,14 +26,19 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 /// `None` when a sample is empty. Beyond [`KS_EXACT_MAX_N`] the p-value uses the limiting
 /// Kolmogorov distribution (scipy uses its finite-n `kstwo` there; they agree to ~1e-3).
 pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<TestResult> {
-    let (n1, n2) = (a.len(), b.len());
-    if n1 == 0 || n2 == 0 {
-        return None;
-    }
     let mut x = a.to_vec();
     let mut y = b.to_vec();
     x.sort_unstable_by(f64::total_cmp);
     y.sort_unstable_by(f64::total_cmp);
+    ks_2samp_sorted(&x, &y)
+}
+
+/// [`ks_2samp`] of two samples already sorted by `f64::total_cmp`.
+pub fn ks_2samp_sorted(x: &[f64], y: &[f64]) -> Option<TestResult> {
+    let (n1, n2) = (x.len(), y.len());
+    if n1 == 0 || n2 == 0 {
+        return None;
+    }
     // D = max |F1 - F2| over all observed values (right-continuous CDFs).
     let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
     while i < n1 || j < n2 {
@@ -153,27 +158,55 @@ fn kolmogorov_sf(d: f64, n1: usize, n2: usize) -> f64 {
 /// 1-Wasserstein distance between two samples (`scipy.stats.wasserstein_distance`, equal
 /// weights): the area between their empirical CDFs. `None` when a sample is empty.
 pub fn wasserstein_distance(u: &[f64], v: &[f64]) -> Option<f64> {
-    if u.is_empty() || v.is_empty() {
-        return None;
-    }
     let mut a = u.to_vec();
     let mut b = v.to_vec();
     a.sort_unstable_by(f64::total_cmp);
     b.sort_unstable_by(f64::total_cmp);
-    let mut all: Vec<f64> = a.iter().chain(&b).copied().collect();
-    all.sort_unstable_by(f64::total_cmp);
+    wasserstein_sorted(&a, &b)
+}
+
+/// [`wasserstein_distance`] of two samples already sorted by `f64::total_cmp`: the pooled
+/// values are their merge (the same sequence as sorting both together).
+pub fn wasserstein_sorted(a: &[f64], b: &[f64]) -> Option<f64> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut pooled = merged(a, b);
+    let mut lower = pooled.next()?;
     let (mut i, mut j, mut area) = (0usize, 0usize, 0.0);
-    for w in all.windows(2) {
-        while i < a.len() && a[i] <= w[0] {
+    for upper in pooled {
+        while i < a.len() && a[i] <= lower {
             i += 1;
         }
-        while j < b.len() && b[j] <= w[0] {
+        while j < b.len() && b[j] <= lower {
             j += 1;
         }
         let diff = (i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs();
-        area += diff * (w[1] - w[0]);
+        area += diff * (upper - lower);
+        lower = upper;
     }
     Some(area)
+}
+
+/// The values of two sorted samples in one sorted sequence (ties: bit-identical values, so
+/// their order does not matter).
+pub fn merged<'a>(a: &'a [f64], b: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let take_a = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.total_cmp(y).is_le(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        if take_a {
+            i += 1;
+            Some(a[i - 1])
+        } else {
+            j += 1;
+            Some(b[j - 1])
+        }
+    })
 }
 
 /// Jensen-Shannon distance (`scipy.spatial.distance.jensenshannon`, natural log): the square

@@ -21,7 +21,7 @@ pub mod window;
 
 use crate::config::RiskBands;
 use crate::data::{Dataset, LoadReport};
-use crate::drift::report::{DriftReport, drift_report};
+use crate::drift::report::{DriftReport, drift_reports};
 use crate::model::{ModelSet, Scores};
 use cube::Cube;
 use std::sync::Arc;
@@ -79,9 +79,15 @@ impl Prepared {
     /// Scores `data` with `models`, builds the cube and the drift reports.
     pub fn new(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let mut p = Prepared::without_drift(data, models, bands);
-        let report = |days| drift_report(data, Some(&p.models), Some(&p.scores), days, None).ok();
-        p.drift = report(DRIFT_CURRENT_DAYS);
-        p.drift_short = report(DRIFT_SHORT_DAYS);
+        let windows = [DRIFT_CURRENT_DAYS, DRIFT_SHORT_DAYS];
+        let reports = drift_reports(data, Some(&p.models), Some(&p.scores), &windows, None);
+        if let Some([current, short]) = reports
+            .ok()
+            .and_then(|r| <[DriftReport; 2]>::try_from(r).ok())
+        {
+            p.drift = Some(current);
+            p.drift_short = Some(short);
+        }
         p
     }
 

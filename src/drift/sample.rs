@@ -1,0 +1,193 @@
+//! One column's values in one window, sorted once. Every statistic of the report reads the
+//! sorted values (tests, bins, counts, the median) or the sums taken here in the values'
+//! original order (mean, standard deviation), so a sample is never sorted twice and the
+//! numbers are bit for bit those of sorting each time: values equal under `f64::total_cmp`
+//! are the same bits, so any sort or merge of them gives the same sequence.
+
+use super::stats::merged;
+
+/// A sample's sorted values and the summaries the tests need.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    /// The values, sorted by `f64::total_cmp`.
+    pub sorted: Vec<f64>,
+    /// `f64::min` / `f64::max` folded over the values in their original order.
+    pub lo: f64,
+    /// See [`Self::lo`].
+    pub hi: f64,
+    /// Sum in the original order.
+    sum: f64,
+    /// Sum of squared deviations from the mean, in the original order.
+    squares: f64,
+    /// Whether every value is a whole number.
+    pub whole: bool,
+    /// Distinct values (as `Vec::dedup` counts them).
+    pub distinct: usize,
+}
+
+impl Sample {
+    /// Summarises `values` (in their original order), then sorts them.
+    pub fn new(mut values: Vec<f64>) -> Sample {
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let sum: f64 = values.iter().sum();
+        let mean = sum / values.len() as f64;
+        let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+        let whole = values.iter().all(|v| v.fract() == 0.0);
+        values.sort_unstable_by(f64::total_cmp);
+        let distinct = distinct_count(values.iter().copied());
+        Sample {
+            sorted: values,
+            lo,
+            hi,
+            sum,
+            squares,
+            whole,
+            distinct,
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// The mean (`None` when empty).
+    pub fn mean(&self) -> Option<f64> {
+        (!self.is_empty()).then(|| self.sum / self.len() as f64)
+    }
+
+    /// The population standard deviation (NaN when empty).
+    pub fn population_std(&self) -> f64 {
+        (self.squares / self.len() as f64).sqrt()
+    }
+
+    /// The median (`None` when empty).
+    pub fn median(&self) -> Option<f64> {
+        let (v, n) = (&self.sorted, self.len());
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(v[n / 2]),
+            _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+        }
+    }
+
+    /// How often each of `keys` (sorted, distinct) occurs, by `f64::total_cmp` equality.
+    pub fn counts(&self, keys: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; keys.len()];
+        let mut k = 0;
+        for v in &self.sorted {
+            while k < keys.len() && keys[k].total_cmp(v).is_lt() {
+                k += 1;
+            }
+            if k < keys.len() && keys[k].total_cmp(v).is_eq() {
+                out[k] += 1.0;
+            }
+        }
+        out
+    }
+}
+
+/// The two samples a column's test compares.
+#[derive(Clone, Copy, Debug)]
+pub struct Pair<'a> {
+    /// The reference window's values.
+    pub reference: &'a Sample,
+    /// The current window's values.
+    pub current: &'a Sample,
+}
+
+impl Pair<'_> {
+    /// Values in both samples together.
+    pub fn len(&self) -> usize {
+        self.reference.len() + self.current.len()
+    }
+
+    /// Whether both are empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Smallest and largest value of both (the fold over the reference, then the current).
+    pub fn range(&self) -> (f64, f64) {
+        let (r, c) = (self.reference, self.current);
+        (r.lo.min(c.lo), r.hi.max(c.hi))
+    }
+
+    /// Whether every value of both is a whole number.
+    pub fn whole(&self) -> bool {
+        self.reference.whole && self.current.whole
+    }
+
+    /// The distinct values of both, sorted.
+    pub fn union_keys(&self) -> Vec<f64> {
+        let mut keys: Vec<f64> = Vec::new();
+        for v in merged(&self.reference.sorted, &self.current.sorted) {
+            if keys.last() != Some(&v) {
+                keys.push(v);
+            }
+        }
+        keys
+    }
+
+    /// How many distinct values both have together.
+    pub fn distinct(&self) -> usize {
+        distinct_count(merged(&self.reference.sorted, &self.current.sorted))
+    }
+}
+
+/// Distinct values of a sorted sequence, counted as `Vec::dedup` keeps them.
+fn distinct_count(sorted: impl Iterator<Item = f64>) -> usize {
+    let mut last: Option<f64> = None;
+    let mut n = 0;
+    for v in sorted {
+        if last != Some(v) {
+            n += 1;
+            last = Some(v);
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drift::binning::{counts, n_distinct, union_keys};
+
+    #[test]
+    fn summaries_equal_the_slice_functions() {
+        let r: Vec<f64> = (0..500).map(|i| ((i * 37) % 101) as f64 / 4.0).collect();
+        let c: Vec<f64> = (0..77)
+            .map(|i| ((i * 11) % 53) as f64 / 2.0 - 3.0)
+            .collect();
+        let (sr, sc) = (Sample::new(r.clone()), Sample::new(c.clone()));
+        let pair = Pair {
+            reference: &sr,
+            current: &sc,
+        };
+        let all: Vec<f64> = r.iter().chain(&c).copied().collect();
+        assert_eq!(pair.union_keys(), union_keys(&r, &c));
+        assert_eq!(pair.distinct(), n_distinct(&all));
+        assert_eq!(sr.distinct, n_distinct(&r));
+        let keys = pair.union_keys();
+        assert_eq!(sr.counts(&keys), counts(&r, &keys));
+        assert_eq!(sc.counts(&keys), counts(&c, &keys));
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        assert_eq!(sr.mean(), Some(mean));
+        let var = r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / r.len() as f64;
+        assert_eq!(sr.population_std().to_bits(), var.sqrt().to_bits());
+        let mut sorted = r.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(sr.median(), Some((sorted[249] + sorted[250]) / 2.0));
+        assert_eq!(pair.range(), (-3.0, 25.0));
+        assert!(!pair.whole() && Sample::new(vec![1.0, 4.0]).whole);
+    }
+}
