@@ -13,6 +13,7 @@
 //! file of another version, cut short or failing its checksum is rebuilt, never trusted.
 
 use super::features::{FeatureColumn, FeatureValues};
+use super::partitioned::part_files;
 use super::{Dataset, LoadError, LoadOptions, LoadReport, Orders, RowError, Seller};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ const KEYED_FILES: [&str; 5] = [
     "sellers.parquet",
     "schema.toml",
 ];
+
+/// Tables that may be partitioned directories.
+const PARTITIONED_TABLES: [&str; 2] = ["orders", "sellers"];
 
 /// Where the cache of data directory `dir` lives.
 pub fn cache_path(dir: &Path) -> PathBuf {
@@ -81,12 +85,20 @@ fn nanos(t: SystemTime) -> i128 {
 
 fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
     use std::os::unix::fs::MetadataExt;
+    // The part files of partitioned tables (a part added or removed is another key).
+    let parts = PARTITIONED_TABLES
+        .iter()
+        .filter(|t| dir.join(t).is_dir())
+        .flat_map(|t| part_files(dir, &dir.join(t)).unwrap_or_default())
+        .map(|p| p.name);
     let files = KEYED_FILES
         .iter()
+        .map(|name| name.to_string())
+        .chain(parts)
         .filter_map(|name| {
-            let m = std::fs::metadata(dir.join(name)).ok()?;
+            let m = std::fs::metadata(dir.join(&name)).ok()?;
             Some(Stamp {
-                name: (*name).to_string(),
+                name,
                 len: m.len(),
                 mtime_ns: m.modified().map(nanos).unwrap_or(0),
                 inode: m.ino(),

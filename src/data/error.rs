@@ -65,6 +65,14 @@ pub enum LoadError {
         /// What gave it away.
         reason: String,
     },
+    /// A partitioned table directory without Parquet part files.
+    #[error(
+        "{path}: no *.parquet part files (a partitioned table holds key=value/ directories of Parquet files)"
+    )]
+    NoParts {
+        /// The directory.
+        path: PathBuf,
+    },
     /// Zero bytes, or only whitespace.
     #[error("{path}: file is empty")]
     Empty {

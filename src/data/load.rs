@@ -305,7 +305,11 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             if let Some(first) = seen_ids.get(id) {
                 return Err(err(
                     c_id,
-                    &format!("duplicate {} (first on line {first})", names[c_id]),
+                    &format!(
+                        "duplicate {} (first on {})",
+                        names[c_id],
+                        t.first_on(*first)
+                    ),
                 ));
             }
             let category = v[c_cat].trim();
@@ -361,7 +365,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             for ((_, b), cell) in builders.iter_mut().zip(&cells) {
                 b.push(cell);
             }
-            seen_ids.insert(id, t.lines[row]);
+            seen_ids.insert(id, row);
             o.id.push(id.to_string());
             o.category.push(cat);
             o.price.push(price);
@@ -382,11 +386,15 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
         .filter(|f| f.missing > 0)
         .map(|f| (f.spec.name.clone(), f.missing))
         .collect();
-    let file = t.path.file_name().unwrap_or_default().to_string_lossy();
-    // Each order's line is in the duplicate check's map, by id.
+    // Each order's row is in the duplicate check's map, by id.
     report.warnings.extend(isolated_dates_warning(&o.day, |i| {
-        let line = seen_ids.get(o.id[i].as_str()).copied().unwrap_or_default();
-        format!("{file}:{line} ({}, {})", o.id[i], day_string(o.day[i]))
+        let place = seen_ids.get(o.id[i].as_str()).map(|&row| t.place(row));
+        format!(
+            "{} ({}, {})",
+            place.unwrap_or_default(),
+            o.id[i],
+            day_string(o.day[i])
+        )
     }));
     drop(seen_ids);
 

@@ -12,6 +12,7 @@ pub mod features;
 pub mod generate;
 pub mod load;
 pub mod order;
+pub mod partitioned;
 pub mod schema;
 pub(crate) mod table;
 

@@ -3,6 +3,7 @@
 
 use super::csv_scan::{scan_records, strip_bom};
 use super::load::LoadReport;
+use super::partitioned::{part_files, read_part};
 use super::{LoadError, RowError};
 use crate::util::Fnv64;
 use polars::prelude::*;
@@ -21,15 +22,23 @@ pub(crate) enum RowShape {
 /// One table parsed to text columns, with the line of each row.
 pub(crate) struct Table {
     pub(crate) path: PathBuf,
-    file: String,
+    /// The files the rows come from (one, or the parts of a partitioned table).
+    files: Vec<FileRows>,
     /// The required columns, in the order asked for, as text.
     columns: Vec<Column>,
-    /// 1-based position of each required column in the file.
-    positions: Vec<usize>,
-    /// Line (CSV) or row number (Parquet) of each data row.
+    /// Line (CSV) or row number (Parquet) of each data row, in its file.
     pub(crate) lines: Vec<usize>,
     /// Shape of each row: fine, a blank line (skipped), or the wrong number of fields.
     shapes: Vec<RowShape>,
+}
+
+/// The rows of one file of a table, from `first` on.
+struct FileRows {
+    first: usize,
+    /// Name for messages: `orders.csv`, `orders/day=2026-01-02/part-0.parquet`.
+    file: String,
+    /// 1-based position of each required column in that file.
+    positions: Vec<usize>,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {
@@ -46,7 +55,8 @@ fn parse_err(path: &Path, e: PolarsError) -> LoadError {
     }
 }
 
-/// Finds `stem.parquet` (preferred when present) or `stem.csv` in `dir` and reads it.
+/// Finds `stem.parquet` (preferred when present), a partitioned `stem/` directory or
+/// `stem.csv` in `dir` and reads it.
 pub(crate) fn read_table(
     dir: &Path,
     stem: &'static str,
@@ -55,8 +65,11 @@ pub(crate) fn read_table(
 ) -> Result<Table, LoadError> {
     let parquet = dir.join(format!("{stem}.parquet"));
     let csv = dir.join(format!("{stem}.csv"));
+    let parts = dir.join(stem);
     if parquet.is_file() {
         read_parquet(&parquet, required, fingerprint)
+    } else if parts.is_dir() {
+        read_partitioned(dir, &parts, required, fingerprint)
     } else if csv.is_file() {
         read_csv(&csv, required, fingerprint)
     } else {
@@ -148,9 +161,12 @@ pub(crate) fn read_csv(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result
     let columns = idx.iter().map(|&i| df.columns()[i].clone()).collect();
     Ok(Table {
         path: path.to_path_buf(),
-        file: file_name(path),
+        files: vec![FileRows {
+            first: 0,
+            file: file_name(path),
+            positions: idx.iter().map(|i| i + 1).collect(),
+        }],
         columns,
-        positions: idx.iter().map(|i| i + 1).collect(),
         lines: records[1..].iter().map(|r| r.line).collect(),
         shapes: records[1..]
             .iter()
@@ -187,15 +203,85 @@ fn read_parquet(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result<Table,
         .map_err(|e| parse_err(path, e))?;
     Ok(Table {
         path: path.to_path_buf(),
-        file: file_name(path),
+        files: vec![FileRows {
+            first: 0,
+            file: file_name(path),
+            positions: idx.iter().map(|i| i + 1).collect(),
+        }],
         columns,
-        positions: idx.iter().map(|i| i + 1).collect(),
         lines: (1..=df.height()).collect(),
         shapes: vec![RowShape::Ok; df.height()],
     })
 }
 
+/// Reads the part files of partitioned table `root` (in data directory `dir`) as one table.
+fn read_partitioned(
+    dir: &Path,
+    root: &Path,
+    required: &[&str],
+    fp: &mut Fnv64,
+) -> Result<Table, LoadError> {
+    let parts = part_files(dir, root)?;
+    if parts.is_empty() {
+        return Err(LoadError::NoParts {
+            path: root.to_path_buf(),
+        });
+    }
+    let mut columns: Vec<Column> = Vec::new();
+    let mut files = Vec::with_capacity(parts.len());
+    let mut lines = Vec::new();
+    for part in &parts {
+        let read = read_part(part, required, fp)?;
+        files.push(FileRows {
+            first: lines.len(),
+            file: part.name.clone(),
+            positions: read.positions,
+        });
+        lines.extend(1..=read.rows);
+        if columns.is_empty() {
+            columns = read.columns;
+        } else {
+            for (all, more) in columns.iter_mut().zip(&read.columns) {
+                all.append(more).map_err(|e| parse_err(&part.path, e))?;
+            }
+        }
+    }
+    if lines.is_empty() {
+        return Err(LoadError::HeaderOnly {
+            path: root.to_path_buf(),
+        });
+    }
+    Ok(Table {
+        path: root.to_path_buf(),
+        files,
+        columns,
+        shapes: vec![RowShape::Ok; lines.len()],
+        lines,
+    })
+}
+
 impl Table {
+    /// The file row `row` comes from.
+    fn file_of(&self, row: usize) -> &FileRows {
+        let at = self.files.partition_point(|f| f.first <= row);
+        &self.files[at.saturating_sub(1)]
+    }
+
+    /// Where row `row` is, for messages: `orders.csv:17` or
+    /// `orders/day=2026-01-02/part-0.parquet:17`.
+    pub(crate) fn place(&self, row: usize) -> String {
+        format!("{}:{}", self.file_of(row).file, self.lines[row])
+    }
+
+    /// Where row `row` is, after "first on": `line 17` within a single file, else its place.
+    pub(crate) fn first_on(&self, row: usize) -> String {
+        if self.files.len() == 1 {
+            format!("line {}", self.lines[row])
+        } else {
+            self.place(row)
+        }
+    }
+
     /// Calls `f(row, values)` for each row with the required columns' text ("" for null).
     pub(crate) fn for_each_row<'a>(
         &'a self,
@@ -214,7 +300,7 @@ impl Table {
             let result = match self.shapes[row] {
                 RowShape::Blank => Ok(()),
                 RowShape::Ragged(found, expected) => Err(RowError {
-                    file: self.file.clone(),
+                    file: self.file_of(row).file.clone(),
                     line: self.lines[row],
                     column: None,
                     column_name: None,
@@ -239,10 +325,11 @@ impl Table {
         value: &str,
         reason: &str,
     ) -> RowError {
+        let file = self.file_of(row);
         RowError {
-            file: self.file.clone(),
+            file: file.file.clone(),
             line: self.lines[row],
-            column: Some(self.positions[col]),
+            column: Some(file.positions[col]),
             column_name: Some(name.to_string()),
             value: value.to_string(),
             reason: reason.to_string(),
