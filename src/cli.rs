@@ -533,6 +533,18 @@ pub enum Command {
         /// With --http: concurrent connections.
         #[arg(long, default_value_t = 4)]
         connections: usize,
+        /// Instead: the scale table (Markdown) for --sizes, each dataset generated under DIR
+        /// when missing and trained when it has no run, then benched in a child process.
+        #[arg(long, value_name = "DIR")]
+        scale: Option<PathBuf>,
+        /// With --scale: ORDERS:SELLERS per dataset, comma-separated.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1000000:200,10000000:1000",
+            requires = "scale"
+        )]
+        sizes: Vec<crate::commands::bench_scale::Size>,
     },
 }
 

@@ -398,3 +398,64 @@ fn predict_order_uses_the_loaders_range_rules() {
         "error: bad --order JSON: Product_Rating: rating outside 1-5: 6"
     );
 }
+
+#[test]
+fn bench_scale_generates_trains_and_tabulates_each_size() {
+    let root = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args([
+            "bench",
+            "--scale",
+            p(root.path()),
+            "--sizes",
+            "3000:6",
+            "--iterations",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.starts_with("| stage | 3000 orders | target (10M) |"),
+        "{table}"
+    );
+    let row = |name: &str| {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")));
+        line.unwrap_or_else(|| panic!("no {name} row in\n{table}"))
+            .to_string()
+    };
+    assert_eq!(row("orders"), "| orders | 3000 |  |");
+    // Generated and trained in this run, so both were timed; the artefacts exist.
+    for name in [
+        "generate (s)",
+        "training, all forests (s)",
+        "models.bin (MB)",
+    ] {
+        let cell = row(name).split('|').nth(2).unwrap().trim().to_string();
+        assert!(cell.parse::<f64>().is_ok(), "{name}: {cell:?}");
+    }
+    let dir = root.path().join("orders-3000-sellers-6");
+    assert!(dir.join("orders.csv").is_file() && dir.join(".returnrisk/runs").is_dir());
+    // A second run reuses both: nothing generated or trained again.
+    let again = bin()
+        .args([
+            "bench",
+            "--scale",
+            p(root.path()),
+            "--sizes",
+            "3000:6",
+            "--iterations",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(again.stdout).unwrap();
+    assert!(table.contains("| generate (s) | n/a |"), "{table}");
+    assert!(
+        table.contains("| training, all forests (s) | n/a |"),
+        "{table}"
+    );
+}

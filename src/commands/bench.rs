@@ -6,6 +6,7 @@ use crate::cli::DataArgs;
 use crate::commands::{data_dir, open};
 use crate::config::file::{ColorMode, Config};
 use crate::data::load_dir;
+use crate::drift::report::drift_report;
 use crate::engine::cube::Cube;
 use crate::engine::{Engine, Window};
 use crate::model::score_dataset;
@@ -17,11 +18,11 @@ use crate::tui::ui;
 use color_eyre::eyre::{Result, eyre};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// What `bench` prints.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct BenchResult {
     /// Data directory.
     pub data: String,
@@ -29,8 +30,15 @@ pub struct BenchResult {
     pub orders: usize,
     /// Cells in the cube.
     pub cube_cells: usize,
-    /// Seconds to load, validate, train or reuse models, score and aggregate.
+    /// Seconds to load, validate, train or reuse models, score and aggregate, with the drift
+    /// reports: what the dashboard has when its models are ready.
     pub open_seconds: f64,
+    /// Seconds for what `report --format json` does: that, then the 30-day snapshot as JSON.
+    pub report_seconds: f64,
+    /// Peak resident memory (MB) by then: `report`'s peak (Linux; `None` elsewhere).
+    pub report_peak_rss_mb: Option<f64>,
+    /// Seconds for one drift report (the last 7 days; reference sorted once per column).
+    pub drift_seconds: f64,
     /// Seconds to load and validate the files alone (no cache).
     pub load_seconds: f64,
     /// Seconds to read the validated dataset from its cache (`.returnrisk/cache`), as a
@@ -70,6 +78,16 @@ pub struct BenchResult {
     pub forecast_p50_ms: f64,
     /// Milliseconds for `forecast --backtest` (every scope, 8 origins, 7 days).
     pub backtest_ms: f64,
+    /// Peak resident memory (MB) of the whole benchmark.
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// The process's peak resident memory so far in MB (`VmHWM`; Linux only).
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Orders `explain_*` times.
@@ -97,6 +115,14 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
     let t0 = Instant::now();
     let engine: Engine = open(args, false)?;
     let open_seconds = t0.elapsed().as_secs_f64();
+    let snap = engine.snapshot(Window::Days(30), None)?;
+    std::hint::black_box(serde_json::to_string_pretty(&snap)?);
+    let report_seconds = t0.elapsed().as_secs_f64();
+    let report_peak_rss_mb = peak_rss_mb();
+    let t = Instant::now();
+    let (models, scores) = (engine.models.as_deref(), engine.scores.as_ref());
+    std::hint::black_box(drift_report(&engine.data, models, scores, 7, None)?);
+    let drift_seconds = t.elapsed().as_secs_f64();
 
     // The dashboard's start: load, aggregate (no models yet), first frame.
     let options = args.load_options().map_err(|e| eyre!(e))?;
@@ -189,6 +215,9 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
         orders,
         cube_cells: cells,
         open_seconds,
+        report_seconds,
+        report_peak_rss_mb,
+        drift_seconds,
         load_seconds,
         cached_load_seconds,
         score_ms,
@@ -207,5 +236,6 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
         explain_p99_ms: percentile(&explain_times, 0.99),
         forecast_p50_ms: percentile(&forecast_times, 0.5),
         backtest_ms,
+        peak_rss_mb: peak_rss_mb(),
     })
 }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_http;
+pub mod bench_scale;
 mod cases;
 mod import;
 mod lifecycle;
@@ -167,6 +168,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
         Some(Command::Serve(opts)) => crate::serve::run(global, &opts),
+        Some(Command::Bench {
+            scale: Some(root),
+            sizes,
+            iterations,
+            ..
+        }) => emit(&bench_scale::scale(&root, &sizes, iterations)?),
         Some(Command::Bench {
             olist: Some(src),
             olist_orders,
