@@ -171,3 +171,72 @@ fn scores_are_read_back_only_for_the_same_data_and_model_versions() {
     assert_eq!(load_or_score(&ds, &unsaved).1, ScoresFrom::Scored);
     assert!(!path.exists());
 }
+
+#[test]
+fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
+    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::drift::cache::{DriftFrom, drift_path, load_or_compute};
+    use returnrisk_tui::drift::report::drift_reports;
+    use returnrisk_tui::model::score_dataset;
+    use returnrisk_tui::model::store::load_or_train;
+    let d = demo_copy();
+    let (ds, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
+    let mut cfg = TrainConfig::default();
+    cfg.forest.n_trees = 5;
+    let (set, _) = load_or_train(&ds, &cfg, false, &|_| {}).unwrap();
+    let scores = score_dataset(&ds, &set);
+    let windows = [30, 7];
+    let expected = drift_reports(&ds, Some(&set), Some(&scores), &windows, None).unwrap();
+    let (first, from) = load_or_compute(&ds, &set, &scores, &windows).unwrap();
+    assert_eq!(from, DriftFrom::Computed);
+    let (again, from) = load_or_compute(&ds, &set, &scores, &windows).unwrap();
+    assert_eq!(from, DriftFrom::Cache);
+    // Read back, every number is the same f64 (JSON written with round-trip precision).
+    assert_eq!(first, expected);
+    assert_eq!(again, expected);
+    // Other windows, another model version: computed again.
+    assert_eq!(
+        load_or_compute(&ds, &set, &scores, &[7]).unwrap().1,
+        DriftFrom::Computed
+    );
+    let mut other = set.clone();
+    other.versions.get_mut("global").unwrap().version += 1;
+    assert_eq!(
+        load_or_compute(&ds, &other, &scores, &windows).unwrap().1,
+        DriftFrom::Computed
+    );
+    assert_eq!(
+        load_or_compute(&ds, &other, &scores, &windows).unwrap().1,
+        DriftFrom::Cache
+    );
+    // Cut short, a flipped byte, another version: computed again and rewritten.
+    let path = drift_path(d.path());
+    let good = std::fs::read(&path).unwrap();
+    let mut flipped = good.clone();
+    let at = good.len() / 2;
+    flipped[at] ^= 0x01;
+    let other_version =
+        String::from_utf8(good.clone())
+            .unwrap()
+            .replacen("RRDRIFT 1 ", "RRDRIFT 2 ", 1);
+    for bytes in [
+        &good[..good.len() - 3],
+        &flipped[..],
+        other_version.as_bytes(),
+    ] {
+        std::fs::write(&path, bytes).unwrap();
+        let (r, from) = load_or_compute(&ds, &other, &scores, &windows).unwrap();
+        assert_eq!(from, DriftFrom::Computed);
+        assert_eq!(r, expected);
+        assert_eq!(std::fs::read(&path).unwrap(), good);
+    }
+    // Unregistered models: never kept.
+    let mut unsaved = set.clone();
+    unsaved.versions.clear();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        load_or_compute(&ds, &unsaved, &scores, &windows).unwrap().1,
+        DriftFrom::Computed
+    );
+    assert!(!path.exists());
+}

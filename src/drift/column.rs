@@ -16,7 +16,7 @@ use super::sample::{Pair, Sample};
 use super::stats::{
     chi_square, jensen_shannon, ks_2samp_sorted, proportions_z_test, wasserstein_sorted,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Reference size up to which p-value tests are used.
 pub const SMALL_REFERENCE: usize = 1000;
@@ -30,7 +30,7 @@ pub const DISTANCE_THRESHOLD: f64 = 0.1;
 pub const DATASET_DRIFT_SHARE: f64 = 0.5;
 
 /// Column type as Evidently sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnKind {
     /// Numbers.
@@ -40,7 +40,7 @@ pub enum ColumnKind {
 }
 
 /// The test used for a column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatTest {
     /// Two-sample Kolmogorov-Smirnov (p-value).
@@ -74,7 +74,7 @@ impl StatTest {
 }
 
 /// One column's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDrift {
     /// The test.
     pub test: StatTest,

@@ -3,6 +3,7 @@
 //! the most recent days.
 
 pub mod binning;
+pub mod cache;
 pub mod column;
 pub mod moved;
 pub mod report;

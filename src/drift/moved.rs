@@ -5,10 +5,10 @@
 //! own buckets).
 
 use super::sample::{Pair, Sample};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The statistic that moved.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "stat", rename_all = "snake_case")]
 pub enum Stat {
     /// The share of one level.
@@ -23,7 +23,7 @@ pub enum Stat {
 }
 
 /// A column's statistic in the reference and current periods.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Moved {
     /// Which statistic.
     #[serde(flatten)]

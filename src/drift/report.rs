@@ -9,10 +9,10 @@ use crate::data::schema::FeatureKind;
 use crate::data::{Dataset, date_to_day, day_string};
 use crate::model::{ModelSet, Scores};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One column's verdict with its reference and current histograms.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnReport {
     /// Column name.
     pub column: String,
@@ -32,7 +32,7 @@ pub struct ColumnReport {
 }
 
 /// The verdicts for one marketplace (or all).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScopeReport {
     /// Marketplace id or `all`.
     pub marketplace: String,
@@ -51,7 +51,7 @@ pub struct ScopeReport {
 }
 
 /// The whole report.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DriftReport {
     /// What the reference is.
     pub reference: String,

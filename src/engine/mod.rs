@@ -21,7 +21,7 @@ pub mod window;
 
 use crate::config::RiskBands;
 use crate::data::{Dataset, LoadReport};
-use crate::drift::report::{DriftReport, drift_reports};
+use crate::drift::report::DriftReport;
 use crate::model::{ModelSet, Scores};
 use cube::Cube;
 use std::sync::Arc;
@@ -80,7 +80,11 @@ impl Prepared {
     pub fn new(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let mut p = Prepared::without_drift(data, models, bands);
         let windows = [DRIFT_CURRENT_DAYS, DRIFT_SHORT_DAYS];
-        let reports = drift_reports(data, Some(&p.models), Some(&p.scores), &windows, None);
+        let reports = crate::drift::cache::load_or_compute(data, &p.models, &p.scores, &windows)
+            .map(|(reports, from)| {
+                tracing::debug!(?from, "drift");
+                reports
+            });
         if let Some([current, short]) = reports
             .ok()
             .and_then(|r| <[DriftReport; 2]>::try_from(r).ok())
