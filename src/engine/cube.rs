@@ -5,6 +5,7 @@
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::model::Scores;
+use rayon::prelude::*;
 
 /// Sums over the orders of one (day, seller, category), or over any set of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -86,6 +87,40 @@ pub struct Cube {
     pub daily: Vec<Cell>,
 }
 
+/// Every order's `(key, index)`, sorted: first bucketed by day (a counting sort, in index
+/// order), then each day sorted on its own, in parallel. The day is the key's top bits, so
+/// this is the order one sort of all keys gives (ties are impossible: indices differ).
+fn sorted_keys(
+    n: usize,
+    n_days: usize,
+    day: impl Fn(usize) -> usize,
+    key: impl Fn(usize) -> u64,
+) -> Vec<(u64, u32)> {
+    let mut start = vec![0usize; n_days + 1];
+    for i in 0..n {
+        start[day(i) + 1] += 1;
+    }
+    for d in 0..n_days {
+        start[d + 1] += start[d];
+    }
+    let mut next = start.clone();
+    let mut keys = vec![(0u64, 0u32); n];
+    for i in 0..n {
+        let d = day(i);
+        keys[next[d]] = (key(i), i as u32);
+        next[d] += 1;
+    }
+    let mut days: Vec<&mut [(u64, u32)]> = Vec::with_capacity(n_days);
+    let mut rest = keys.as_mut_slice();
+    for d in 0..n_days {
+        let (this, after) = rest.split_at_mut(start[d + 1] - start[d]);
+        days.push(this);
+        rest = after;
+    }
+    days.into_par_iter().for_each(|d| d.sort_unstable());
+    keys
+}
+
 impl Cube {
     /// Aggregates `ds` with `scores` (or without, while training) and risk `bands`.
     pub fn build(ds: &Dataset, scores: Option<&Scores>, bands: RiskBands) -> Cube {
@@ -101,9 +136,8 @@ impl Cube {
                 | u64::from(o.seller[i]) << 16
                 | u64::from(o.category[i])
         };
-        let mut keys: Vec<(u64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
-        keys.sort_unstable();
         let n_days = (last_day - first_day + 1) as usize;
+        let keys = sorted_keys(n, n_days, |i| (o.day[i] - first_day) as usize, key);
         let mut cube = Cube {
             first_day,
             last_day,
@@ -236,5 +270,18 @@ impl Cell {
                 .max(0.0)
                 .sqrt()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn day_buckets_then_day_sorts_equal_one_sort() {
+        let n = 5000;
+        let day = |i: usize| (i * 7919) % 37;
+        let key = |i: usize| (day(i) as u64) << 40 | ((i * 31) % 11) as u64;
+        let mut want: Vec<(u64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
+        want.sort_unstable();
+        assert_eq!(super::sorted_keys(n, 37, day, key), want);
     }
 }
