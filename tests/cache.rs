@@ -240,3 +240,48 @@ fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
     );
     assert!(!path.exists());
 }
+
+#[test]
+fn the_default_date_range_moving_by_a_day_keeps_the_cache_when_no_row_is_near_its_edge() {
+    use returnrisk_tui::data::dates::DateRange;
+    let d = demo_copy();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let with = |dates: DateRange| LoadOptions {
+        strict: false,
+        dates,
+    };
+    let today = with(DateRange::default_for(day("2026-12-01")));
+    let tomorrow = with(DateRange::default_for(day("2026-12-02")));
+    assert_eq!(load(d.path(), &today).unwrap().2, Source::Files);
+    // Every order is inside both ranges and none was skipped for its date: same data.
+    let (ds, report, source) = load(d.path(), &tomorrow).unwrap();
+    assert_eq!(source, Source::Cache);
+    assert_eq!((ds, report), load_dir(d.path(), &tomorrow).unwrap());
+    // A range that cuts orders off is another dataset...
+    let cut = with(DateRange {
+        first: day("2000-01-01"),
+        last: day("2026-03-31"),
+    });
+    let (ds, report, source) = load(d.path(), &cut).unwrap();
+    assert_eq!(source, Source::Files);
+    assert!(report.out_of_range > 0);
+    assert_eq!((ds, report), load_dir(d.path(), &cut).unwrap());
+    // ...and once rows were skipped for their date, only that very range reads the cache.
+    assert_eq!(load(d.path(), &cut).unwrap().2, Source::Cache);
+    let wider = with(DateRange {
+        first: day("2000-01-01"),
+        last: day("2026-04-30"),
+    });
+    let (ds, _, source) = load(d.path(), &wider).unwrap();
+    assert_eq!(source, Source::Files);
+    assert_eq!(ds, load_dir(d.path(), &wider).unwrap().0);
+    // A range that would drop orders the cache kept is not served by it either.
+    assert_eq!(load(d.path(), &today).unwrap().2, Source::Files);
+    let early = with(DateRange {
+        first: day("2026-02-01"),
+        last: day("2027-12-01"),
+    });
+    let (ds, _, source) = load(d.path(), &early).unwrap();
+    assert_eq!(source, Source::Files);
+    assert_eq!(ds, load_dir(d.path(), &early).unwrap().0);
+}

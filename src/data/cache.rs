@@ -6,15 +6,20 @@
 //! | body length u64 | body checksum u64 | body: meta length u64 | meta JSON | columns
 //! ```
 //!
-//! The key is the input files' size, modification time and inode, and the load options;
-//! a cache whose key differs, or whose files changed less than [`RACY_SECONDS`] before it
+//! The key is the input files' size, modification time and inode (every part of a
+//! partitioned table), and `--strict`. The date range the rows were validated with is kept
+//! beside it: another range reads the cache only when it keeps every order kept and no row
+//! was skipped just for its date (so the default range, which moves every day, does not
+//! invalidate it). A cache whose key differs, or whose files changed less than [`RACY_SECONDS`] before it
 //! was written (a change within the clock's granularity would not show in the stamps), is
 //! not used: the data is loaded from the files and the cache rewritten (temp + rename). A
 //! file of another version, cut short or failing its checksum is rebuilt, never trusted.
 
+use super::dates::DateRange;
 use super::features::{FeatureColumn, FeatureValues};
 use super::partitioned::part_files;
 use super::{Dataset, LoadError, LoadOptions, LoadReport, Orders, RowError, Seller};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,7 +27,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const MAGIC: &[u8; 8] = b"RRDATA\0\0";
 
 /// Version of the cache layout; a cache of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Files changed this close to the cache's writing are not trusted by their stamps.
 pub const RACY_SECONDS: i128 = 2;
@@ -67,12 +72,35 @@ struct Stamp {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Key {
     files: Vec<Stamp>,
-    options: String,
+    strict: bool,
+}
+
+/// The date range a cache was validated with, and what that range decided.
+#[derive(Serialize, Deserialize)]
+struct Dates {
+    first: NaiveDate,
+    last: NaiveDate,
+    /// Rows skipped only for their date.
+    out_of_range: usize,
+    /// First and last day of the orders kept.
+    days: Option<(i32, i32)>,
+}
+
+impl Dates {
+    /// Whether loading with `range` gives what this cache holds: the same range, or (the
+    /// default range moves with the date) one that keeps every order kept and where no row
+    /// was skipped only for its date (a row with another problem is checked for that first).
+    fn serve(&self, range: &DateRange) -> bool {
+        let same = (self.first, self.last) == (range.first, range.last);
+        let inside = |d: i32| super::day_to_date(d).is_some_and(|x| range.contains(x));
+        same || (self.out_of_range == 0 && self.days.is_some_and(|(a, b)| inside(a) && inside(b)))
+    }
 }
 
 #[derive(Serialize, Deserialize)]
 struct Header {
     key: Key,
+    dates: Dates,
     written_ns: i128,
 }
 
@@ -107,7 +135,7 @@ fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
         .collect();
     Key {
         files,
-        options: format!("{opts:?}"),
+        strict: opts.strict,
     }
 }
 
@@ -116,7 +144,7 @@ fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Source), LoadError> {
     let key = key_of(dir, opts);
     let path = cache_path(dir);
-    match read(&path, &key, dir) {
+    match read(&path, &key, &opts.dates, dir) {
         Ok(Some((ds, report))) => return Ok((ds, report, Source::Cache)),
         Ok(None) => {}
         Err(why) => tracing::warn!("{}: {why}; rebuilding it from the data", path.display()),
@@ -131,7 +159,19 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Sour
     let source = if racy || key_of(dir, opts) != key {
         Source::FilesUncached
     } else {
-        match write(&path, &key, now, &ds, &report) {
+        let dates = Dates {
+            first: opts.dates.first,
+            last: opts.dates.last,
+            out_of_range: report.out_of_range,
+            days: ds
+                .orders
+                .day
+                .iter()
+                .min()
+                .zip(ds.orders.day.iter().max())
+                .map(|(a, b)| (*a, *b)),
+        };
+        match write(&path, &key, dates, now, &ds, &report) {
             Ok(()) => Source::Files,
             Err(e) => {
                 tracing::info!("no dataset cache: {}: {e}", path.display());
@@ -144,7 +184,12 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Sour
 
 /// The cached dataset when the cache exists and its key is `key`; `Ok(None)` when there is
 /// no cache or it is for other files; `Err` when it is damaged.
-fn read(path: &Path, key: &Key, dir: &Path) -> Result<Option<(Dataset, LoadReport)>, String> {
+fn read(
+    path: &Path,
+    key: &Key,
+    range: &DateRange,
+    dir: &Path,
+) -> Result<Option<(Dataset, LoadReport)>, String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -162,7 +207,7 @@ fn read(path: &Path, key: &Key, dir: &Path) -> Result<Option<(Dataset, LoadRepor
     }
     let header_len = r.u32()? as usize;
     let header: Header = serde_json::from_slice(r.take(header_len)?).map_err(|e| e.to_string())?;
-    if &header.key != key {
+    if &header.key != key || !header.dates.serve(range) {
         return Ok(None);
     }
     let racy = key
@@ -187,12 +232,14 @@ fn read(path: &Path, key: &Key, dir: &Path) -> Result<Option<(Dataset, LoadRepor
 fn write(
     path: &Path,
     key: &Key,
+    dates: Dates,
     now: i128,
     ds: &Dataset,
     report: &LoadReport,
 ) -> std::io::Result<()> {
     let header = serde_json::to_vec(&Header {
         key: key.clone(),
+        dates,
         written_ns: now,
     })?;
     let body = super::columns::encode(ds, report)?;
@@ -219,6 +266,7 @@ pub(super) struct Meta {
     pub(super) errors: Vec<RowError>,
     pub(super) warnings: Vec<String>,
     pub(super) missing: Vec<(String, usize)>,
+    pub(super) out_of_range: usize,
     /// Per feature (the schema's order): its missing count and how its values are kept.
     pub(super) features: Vec<(usize, Stored)>,
 }
@@ -248,6 +296,7 @@ impl Meta {
             errors: report.errors.clone(),
             warnings: report.warnings.clone(),
             missing: report.missing.clone(),
+            out_of_range: report.out_of_range,
             features: ds
                 .orders
                 .features
@@ -305,6 +354,7 @@ impl Meta {
             errors: self.errors,
             warnings: self.warnings,
             missing: self.missing,
+            out_of_range: self.out_of_range,
         };
         Ok((ds, report))
     }

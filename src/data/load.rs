@@ -64,6 +64,8 @@ pub struct LoadReport {
     pub warnings: Vec<String>,
     /// Optional features with empty values, and how many (the model imputes them).
     pub missing: Vec<(String, usize)>,
+    /// Rows skipped only because their date is outside the plausible range (`--date-range`).
+    pub out_of_range: usize,
 }
 
 impl LoadReport {
@@ -295,6 +297,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let mut cells: Vec<FeatureCell> = Vec::with_capacity(builders.len());
     // Per feature, the first value it rejected (a column of the wrong kind fails every row).
     let mut first_failure: Vec<Option<RowError>> = vec![None; builders.len()];
+    let mut out_of_range = 0;
     t.for_each_row(
         |row, v| {
             let err = |c: usize, reason: &str| t.err(row, c, names[c], v[c], reason);
@@ -352,6 +355,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
             let date = parse_order_date(v[c_ts])
                 .ok_or_else(|| err(c_ts, "not a date (YYYY-MM-DD or ISO date-time)"))?;
             if !opts.dates.contains(date) {
+                out_of_range += 1;
                 return Err(err(c_ts, &opts.dates.reason()));
             }
             let cat = match category_ids.get(category) {
@@ -376,6 +380,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
         },
         &mut report,
     )?;
+    report.out_of_range = out_of_range;
     o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
     if o.is_empty() && dir.join("schema.toml").is_file() {
         wrong_kind(dir, &o, &first_failure)?;
