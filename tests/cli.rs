@@ -402,18 +402,15 @@ fn predict_order_uses_the_loaders_range_rules() {
 #[test]
 fn bench_scale_generates_trains_and_tabulates_each_size() {
     let root = tempfile::tempdir().unwrap();
-    let out = bin()
-        .args([
-            "bench",
-            "--scale",
-            p(root.path()),
-            "--sizes",
-            "3000:6",
-            "--iterations",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let scale = || {
+        let args = ["--sizes", "3000:6", "--iterations", "1"];
+        bin()
+            .args(["bench", "--scale", p(root.path())])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = scale();
     assert!(out.status.success(), "{}", stderr(&out));
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -440,18 +437,7 @@ fn bench_scale_generates_trains_and_tabulates_each_size() {
     let dir = root.path().join("orders-3000-sellers-6");
     assert!(dir.join("orders.csv").is_file() && dir.join(".returnrisk/runs").is_dir());
     // A second run reuses both: nothing generated or trained again.
-    let again = bin()
-        .args([
-            "bench",
-            "--scale",
-            p(root.path()),
-            "--sizes",
-            "3000:6",
-            "--iterations",
-            "1",
-        ])
-        .output()
-        .unwrap();
+    let again = scale();
     let table = String::from_utf8(again.stdout).unwrap();
     assert!(table.contains("| generate (s) | n/a |"), "{table}");
     assert!(
