@@ -7,6 +7,7 @@
 //! partitioned by day reads in day order.
 
 use super::LoadError;
+use super::table::{io_err, parse_err};
 use crate::util::Fnv64;
 use polars::prelude::*;
 use std::io::Cursor;
@@ -114,18 +115,12 @@ pub(crate) fn read_part(
     required: &[&str],
     fp: &mut Fnv64,
 ) -> Result<PartColumns, LoadError> {
-    let err = |message: String| LoadError::Parse {
-        path: part.path.clone(),
-        message,
-    };
-    let raw = std::fs::read(&part.path).map_err(|source| LoadError::Io {
-        path: part.path.clone(),
-        source,
-    })?;
+    let err = |e| parse_err(&part.path, e);
+    let raw = std::fs::read(&part.path).map_err(io_err(&part.path))?;
     fp.write(part.name.as_bytes());
     fp.write(&raw);
     let mut reader = ParquetReader::new(Cursor::new(raw.as_slice()));
-    let schema = reader.schema().map_err(|e| err(e.to_string()))?;
+    let schema = reader.schema().map_err(err)?;
     let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
     let find = |want: &str| {
         names
@@ -136,10 +131,7 @@ pub(crate) fn read_part(
         .iter()
         .filter_map(|w| find(w).map(|i| names[i].clone()))
         .collect();
-    let df = reader
-        .with_columns(Some(from_file))
-        .finish()
-        .map_err(|e| err(e.to_string()))?;
+    let df = reader.with_columns(Some(from_file)).finish().map_err(err)?;
     let n = df.height();
     let mut columns = Vec::with_capacity(required.len());
     let mut positions = Vec::with_capacity(required.len());
@@ -150,12 +142,13 @@ pub(crate) fn read_part(
             .iter()
             .position(|(k, _)| k.trim().eq_ignore_ascii_case(want));
         let key = key_at.map(|k| &part.keys[k]);
-        positions.push(find(want).map_or(names.len() + key_at.unwrap_or(0), |i| i) + 1);
-        let column = match (find(want), key) {
+        let in_file = find(want);
+        positions.push(in_file.map_or(names.len() + key_at.unwrap_or(0), |i| i) + 1);
+        let column = match (in_file, key) {
             (Some(i), _) => df
                 .column(&names[i])
                 .and_then(|c| c.cast(&DataType::String))
-                .map_err(|e| err(e.to_string()))?,
+                .map_err(err)?,
             (None, Some((_, Some(value)))) => {
                 StringChunked::full((*want).into(), value, n).into_column()
             }

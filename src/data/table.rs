@@ -41,14 +41,14 @@ struct FileRows {
     positions: Vec<usize>,
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {
     move |source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn parse_err(path: &Path, e: PolarsError) -> LoadError {
+pub(super) fn parse_err(path: &Path, e: PolarsError) -> LoadError {
     LoadError::Parse {
         path: path.to_path_buf(),
         message: e.to_string(),

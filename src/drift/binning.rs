@@ -111,17 +111,11 @@ pub fn binned_shares(reference: &[f64], current: &[f64], numerical: bool) -> (Ve
         Sample::new(reference.to_vec()),
         Sample::new(current.to_vec()),
     );
-    binned_shares_of(
-        Pair {
-            reference: &r,
-            current: &c,
-        },
-        numerical,
-    )
+    binned_shares_of(&Pair::new(&r, &c), numerical)
 }
 
 /// [`binned_shares`] of two samples sorted once.
-pub fn binned_shares_of(pair: Pair, numerical: bool) -> (Vec<f64>, Vec<f64>) {
+pub fn binned_shares_of(pair: &Pair, numerical: bool) -> (Vec<f64>, Vec<f64>) {
     let (reference, current) = (pair.reference, pair.current);
     let (nr, nc) = (reference.len().max(1) as f64, current.len().max(1) as f64);
     let (mut r, mut c) = if numerical && reference.distinct > MAX_CATEGORIES_FOR_COUNTS {

@@ -92,17 +92,11 @@ pub fn column_drift(reference: &[f64], current: &[f64], kind: ColumnKind) -> Opt
         Sample::new(reference.to_vec()),
         Sample::new(current.to_vec()),
     );
-    column_drift_of(
-        Pair {
-            reference: &r,
-            current: &c,
-        },
-        kind,
-    )
+    column_drift_of(&Pair::new(&r, &c), kind)
 }
 
 /// [`column_drift`] of two samples sorted once ([`Sample`]).
-pub fn column_drift_of(pair: Pair, kind: ColumnKind) -> Option<ColumnDrift> {
+pub fn column_drift_of(pair: &Pair, kind: ColumnKind) -> Option<ColumnDrift> {
     let (reference, current) = (pair.reference, pair.current);
     if reference.is_empty() || current.is_empty() {
         return None;
@@ -144,7 +138,7 @@ pub fn column_drift_of(pair: Pair, kind: ColumnKind) -> Option<ColumnDrift> {
 /// Evidently's chi-squared: observed current counts against reference counts scaled to the
 /// current size. A value absent from the reference has expected 0: scipy's statistic is then
 /// infinite and its p-value 0.
-fn chi_square_p(pair: Pair) -> f64 {
+fn chi_square_p(pair: &Pair) -> f64 {
     let keys = pair.union_keys();
     let k_norm = pair.current.len() as f64 / pair.reference.len() as f64;
     let expected: Vec<f64> = pair
@@ -165,7 +159,7 @@ fn chi_square_p(pair: Pair) -> f64 {
 }
 
 /// Evidently's Z-test on two-valued columns: share of values different from the smallest one.
-fn z_test_p(pair: Pair) -> f64 {
+fn z_test_p(pair: &Pair) -> f64 {
     let first = pair.range().0;
     let ones = |s: &Sample| s.sorted.iter().filter(|&&v| v != first).count() as f64;
     let (r, c) = (pair.reference, pair.current);

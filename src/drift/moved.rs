@@ -57,14 +57,7 @@ pub fn whole(values: &[f64]) -> bool {
 /// into `labels` for categorical columns).
 pub fn moved(name: &str, r: &[f64], c: &[f64], labels: Option<&[String]>) -> Option<Moved> {
     let (r, c) = (Sample::new(r.to_vec()), Sample::new(c.to_vec()));
-    moved_between(
-        name,
-        Pair {
-            reference: &r,
-            current: &c,
-        },
-        labels,
-    )
+    moved_between(name, &Pair::new(&r, &c), labels)
 }
 
 /// Each level's share of a sample of level indices (values that are no level count for none).
@@ -80,7 +73,7 @@ fn level_shares(s: &Sample, levels: usize) -> Vec<f64> {
 }
 
 /// [`moved`] of two samples sorted once.
-pub fn moved_between(name: &str, pair: Pair, labels: Option<&[String]>) -> Option<Moved> {
+pub fn moved_between(name: &str, pair: &Pair, labels: Option<&[String]>) -> Option<Moved> {
     let (r, c) = (pair.reference, pair.current);
     let (stat, reference, current) = match labels {
         Some(labels) => {

@@ -223,12 +223,9 @@ fn column_reports(
         .iter()
         .map(|current| {
             let c = Sample::new(current.iter().filter_map(|&i| f(i)).collect());
-            let pair = Pair {
-                reference: &r,
-                current: &c,
-            };
-            let drift = column_drift_of(pair, *kind)?;
-            let (buckets, reference_share, current_share) = shares(pair, labels.as_deref());
+            let pair = Pair::new(&r, &c);
+            let drift = column_drift_of(&pair, *kind)?;
+            let (buckets, reference_share, current_share) = shares(&pair, labels.as_deref());
             Some(ColumnReport {
                 column: name.to_string(),
                 kind: *kind,
@@ -236,7 +233,7 @@ fn column_reports(
                 buckets,
                 reference_share,
                 current_share,
-                moved: super::moved::moved_between(name, pair, labels.as_deref()),
+                moved: super::moved::moved_between(name, &pair, labels.as_deref()),
             })
         })
         .collect()
@@ -268,7 +265,7 @@ fn scope_report(
 
 /// Display histograms: per value for categorical columns (and numbers with few values), whole
 /// numbers in whole-number bins, else numpy "sturges" bins over both samples.
-fn shares(pair: Pair, labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec<f64>) {
+fn shares(pair: &Pair, labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec<f64>) {
     let (r, c) = (pair.reference, pair.current);
     let share = |counts: Vec<f64>, n: usize| {
         counts

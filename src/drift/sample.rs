@@ -5,6 +5,7 @@
 //! are the same bits, so any sort or merge of them gives the same sequence.
 
 use super::stats::merged;
+use std::cell::OnceCell;
 
 /// A sample's sorted values and the summaries the tests need.
 #[derive(Clone, Debug)]
@@ -97,15 +98,27 @@ impl Sample {
 }
 
 /// The two samples a column's test compares.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Pair<'a> {
     /// The reference window's values.
     pub reference: &'a Sample,
     /// The current window's values.
     pub current: &'a Sample,
+    /// [`Self::distinct`], counted on first use (the test choice and the display bins both
+    /// ask; a merge of the two samples is millions of values at 10M orders).
+    distinct: OnceCell<usize>,
 }
 
-impl Pair<'_> {
+impl<'a> Pair<'a> {
+    /// The pair of `reference` and `current`.
+    pub fn new(reference: &'a Sample, current: &'a Sample) -> Pair<'a> {
+        Pair {
+            reference,
+            current,
+            distinct: OnceCell::new(),
+        }
+    }
+
     /// Values in both samples together.
     pub fn len(&self) -> usize {
         self.reference.len() + self.current.len()
@@ -140,7 +153,9 @@ impl Pair<'_> {
 
     /// How many distinct values both have together.
     pub fn distinct(&self) -> usize {
-        distinct_count(merged(&self.reference.sorted, &self.current.sorted))
+        *self
+            .distinct
+            .get_or_init(|| distinct_count(merged(&self.reference.sorted, &self.current.sorted)))
     }
 }
 
@@ -169,10 +184,7 @@ mod tests {
             .map(|i| ((i * 11) % 53) as f64 / 2.0 - 3.0)
             .collect();
         let (sr, sc) = (Sample::new(r.clone()), Sample::new(c.clone()));
-        let pair = Pair {
-            reference: &sr,
-            current: &sc,
-        };
+        let pair = Pair::new(&sr, &sc);
         let all: Vec<f64> = r.iter().chain(&c).copied().collect();
         assert_eq!(pair.union_keys(), union_keys(&r, &c));
         assert_eq!(pair.distinct(), n_distinct(&all));
