@@ -6,13 +6,20 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+/// Runs a tmux command on `session`'s own server: every session has a private socket
+/// (`-L`, named after the session), so parallel tests never share a server and one test's
+/// server exiting cannot race another's session starting.
+fn tmux(session: &str, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(["-L", session])
+        .args(args)
+        .output()
+        .expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn screen(session: &str) -> String {
-    tmux(&["capture-pane", "-p", "-t", session])
+    tmux(session, &["capture-pane", "-p", "-t", session])
 }
 
 /// Waits until the screen contains `needle` (or fails after `secs`).
@@ -33,16 +40,21 @@ fn wait_for(session: &str, needle: &str, secs: u64) -> String {
 fn keys(session: &str, k: &[&str]) {
     let mut args = vec!["send-keys", "-t", session];
     args.extend_from_slice(k);
-    tmux(&args);
+    tmux(session, &args);
 }
 
 struct Session(String);
 
 impl Drop for Session {
     fn drop(&mut self) {
+        // The server leaves its socket file behind: remove it too.
+        let socket = tmux(&self.0, &["display-message", "-p", "#{socket_path}"]);
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.0])
+            .args(["-L", &self.0, "kill-server"])
             .output();
+        if !socket.trim().is_empty() {
+            let _ = std::fs::remove_file(socket.trim());
+        }
     }
 }
 
@@ -71,10 +83,10 @@ fn dashboard_in_a_real_terminal() {
     let detail = wait_for(s, "Orders 1/", 10);
     assert!(detail.contains("Why (vs marketplace)"), "{detail}");
     // y puts the selected order's id on the clipboard (OSC 52; tmux keeps it as a buffer).
-    tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux(s, &["set-option", "-g", "set-clipboard", "on"]);
     keys(s, &["y"]);
     wait_for(s, "to the clipboard (OSC 52)", 10);
-    let copied = tmux(&["show-buffer"]);
+    let copied = tmux(s, &["show-buffer"]);
     assert!(
         copied.starts_with("ORD") && detail.contains(copied.trim()),
         "{copied:?}"
@@ -184,7 +196,7 @@ fn dashboard_in_a_real_terminal() {
         "{after}"
     );
     assert_eq!(
-        tmux(&["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
+        tmux(s, &["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
         "0"
     );
     let logged = std::fs::read_to_string(&log).unwrap();
@@ -269,6 +281,8 @@ fn tmux_session(tag: &str, cmd: &str) -> Session {
     let name = format!("rr-{tag}-{}", std::process::id());
     let out = Command::new("tmux")
         .args([
+            "-L",
+            &name,
             "new-session",
             "-d",
             "-s",
@@ -346,7 +360,7 @@ fn signals_end_the_dashboard_like_q_and_restore_the_terminal() {
         keys(s, &[&dashboard_cmd(dir.path(), &log, " --mouse"), "Enter"]);
         wait_for(s, "Key numbers", 30);
         assert_eq!(
-            tmux(&["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
+            tmux(s, &["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
             "1"
         );
         let pid = pid_of(&log.display().to_string());
@@ -359,13 +373,16 @@ fn signals_end_the_dashboard_like_q_and_restore_the_terminal() {
         let after = wait_for(s, &format!("RR_EXIT={}", 128 + number), 20);
         // Alternate screen left, cursor shown, mouse capture off.
         assert_eq!(
-            tmux(&[
-                "display-message",
-                "-p",
-                "-t",
+            tmux(
                 s,
-                "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
-            ])
+                &[
+                    "display-message",
+                    "-p",
+                    "-t",
+                    s,
+                    "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
+                ]
+            )
             .trim(),
             "0 1 0",
             "SIG{name}"
@@ -412,7 +429,7 @@ fn a_panic_in_a_background_job_is_reported_and_the_dashboard_goes_on() {
     );
     // Still on the alternate screen, still answering keys.
     assert_eq!(
-        tmux(&["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
+        tmux(s, &["display-message", "-p", "-t", s, "#{alternate_on}"]).trim(),
         "1"
     );
     keys(s, &["2"]);
