@@ -111,6 +111,10 @@ impl Default for Fnv64 {
 }
 
 impl Fnv64 {
+    /// Goes on from a hash's state (`finish` of the bytes hashed so far).
+    pub fn resume(state: u64) -> Fnv64 {
+        Fnv64(state)
+    }
     /// Feeds bytes into the hash.
     pub fn write(&mut self, bytes: &[u8]) {
         for b in bytes {

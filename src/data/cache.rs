@@ -58,6 +58,8 @@ pub enum Source {
     Files,
     /// Loaded from the files; no cache was written (the reason is logged).
     FilesUncached,
+    /// Read from the cache, with the new parts of a partitioned `orders/` appended.
+    Appended,
 }
 
 /// One input file's stamp: absent, or its size, modification time and inode.
@@ -139,60 +141,110 @@ fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
     }
 }
 
+/// What the cache holds for the files as they are now.
+enum Cached {
+    /// The dataset of exactly these files.
+    Same(Dataset, LoadReport),
+    /// The dataset of the first `parts` parts of a partitioned `orders/`, which has gained
+    /// parts after them (everything else unchanged).
+    Extended {
+        dataset: Dataset,
+        report: LoadReport,
+        parts: usize,
+    },
+    /// Nothing usable: no cache, or one for other files or dates.
+    Nothing,
+}
+
 /// Loads `dir` like [`super::load_dir`], from the cache when it is valid for the files as
-/// they are now; else from the files, then writes the cache.
+/// they are now; else from the files, then writes the cache. When the only change is new
+/// parts of a partitioned `orders/` sorting after the cached ones, only those are read and
+/// appended (the same dataset as a full load; see `append`).
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Source), LoadError> {
     let key = key_of(dir, opts);
     let path = cache_path(dir);
-    match read(&path, &key, &opts.dates, dir) {
-        Ok(Some((ds, report))) => return Ok((ds, report, Source::Cache)),
-        Ok(None) => {}
-        Err(why) => tracing::warn!("{}: {why}; rebuilding it from the data", path.display()),
-    }
-    let (ds, report) = super::load_dir(dir, opts)?;
+    let cached = read(&path, &key, &opts.dates, dir).unwrap_or_else(|why| {
+        tracing::warn!("{}: {why}; rebuilding it from the data", path.display());
+        Cached::Nothing
+    });
+    let appended = match cached {
+        Cached::Same(ds, report) => return Ok((ds, report, Source::Cache)),
+        Cached::Extended {
+            dataset,
+            report,
+            parts,
+        } => {
+            let all = part_files(dir, &dir.join("orders"))?;
+            let new = all.get(parts..).unwrap_or_default();
+            super::append::append_parts(dir, opts, dataset, report, new)?
+        }
+        Cached::Nothing => None,
+    };
+    let (source, (ds, report)) = match appended {
+        Some(loaded) => (Source::Appended, loaded),
+        None => (Source::Files, super::load_dir(dir, opts)?),
+    };
     let now = nanos(SystemTime::now());
     let racy = key
         .files
         .iter()
         .any(|f| f.mtime_ns > now - RACY_SECONDS * 1_000_000_000);
     // The files must not have changed while they were read.
-    let source = if racy || key_of(dir, opts) != key {
-        Source::FilesUncached
-    } else {
-        let dates = Dates {
-            first: opts.dates.first,
-            last: opts.dates.last,
-            out_of_range: report.out_of_range,
-            days: ds
-                .orders
-                .day
-                .iter()
-                .min()
-                .zip(ds.orders.day.iter().max())
-                .map(|(a, b)| (*a, *b)),
-        };
-        match write(&path, &key, dates, now, &ds, &report) {
-            Ok(()) => Source::Files,
-            Err(e) => {
-                tracing::info!("no dataset cache: {}: {e}", path.display());
-                Source::FilesUncached
-            }
-        }
+    if racy || key_of(dir, opts) != key {
+        return Ok((ds, report, uncached(source)));
+    }
+    let dates = Dates {
+        first: opts.dates.first,
+        last: opts.dates.last,
+        out_of_range: report.out_of_range,
+        days: ds
+            .orders
+            .day
+            .iter()
+            .min()
+            .zip(ds.orders.day.iter().max())
+            .map(|(a, b)| (*a, *b)),
     };
+    if let Err(e) = write(&path, &key, dates, now, &ds, &report) {
+        tracing::info!("no dataset cache: {}: {e}", path.display());
+        return Ok((ds, report, uncached(source)));
+    }
     Ok((ds, report, source))
 }
 
-/// The cached dataset when the cache exists and its key is `key`; `Ok(None)` when there is
-/// no cache or it is for other files; `Err` when it is damaged.
-fn read(
-    path: &Path,
-    key: &Key,
-    range: &DateRange,
-    dir: &Path,
-) -> Result<Option<(Dataset, LoadReport)>, String> {
+/// `source` when the cache could not be written.
+fn uncached(source: Source) -> Source {
+    match source {
+        Source::Files => Source::FilesUncached,
+        other => other,
+    }
+}
+
+/// How many leading parts of `new`'s partitioned `orders/` are `old`'s, when `old` differs
+/// from `new` only by parts added after them.
+fn extension(old: &Key, new: &Key) -> Option<usize> {
+    let split = |k: &Key| -> (Vec<Stamp>, Vec<Stamp>) {
+        k.files
+            .iter()
+            .cloned()
+            .partition(|f| f.name.starts_with("orders/"))
+    };
+    let ((old_parts, old_rest), (new_parts, new_rest)) = (split(old), split(new));
+    // An orders.parquet is read instead of orders/.
+    let whole = new_rest.iter().any(|f| f.name == "orders.parquet");
+    let extends = !old_parts.is_empty()
+        && new_parts.len() > old_parts.len()
+        && new_parts[..old_parts.len()] == old_parts[..];
+    (old.strict == new.strict && old_rest == new_rest && !whole && extends)
+        .then_some(old_parts.len())
+}
+
+/// What the cache at `path` holds for files `key` and dates `range`; `Err` when it is
+/// damaged.
+fn read(path: &Path, key: &Key, range: &DateRange, dir: &Path) -> Result<Cached, String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Nothing),
         Err(e) => return Err(e.to_string()),
     };
     let mut r = super::columns::Reader::new(&bytes);
@@ -207,15 +259,21 @@ fn read(
     }
     let header_len = r.u32()? as usize;
     let header: Header = serde_json::from_slice(r.take(header_len)?).map_err(|e| e.to_string())?;
-    if &header.key != key || !header.dates.serve(range) {
-        return Ok(None);
-    }
-    let racy = key
+    let extended = if &header.key == key {
+        None
+    } else {
+        match extension(&header.key, key) {
+            Some(parts) => Some(parts),
+            None => return Ok(Cached::Nothing),
+        }
+    };
+    let racy = header
+        .key
         .files
         .iter()
         .any(|f| f.mtime_ns > header.written_ns - RACY_SECONDS * 1_000_000_000);
-    if racy {
-        return Ok(None);
+    if racy || !header.dates.serve(range) {
+        return Ok(Cached::Nothing);
     }
     let body_len = r.u64()? as usize;
     let checksum = r.u64()?;
@@ -226,7 +284,15 @@ fn read(
     if super::columns::checksum(body) != checksum {
         return Err("checksum mismatch".into());
     }
-    super::columns::decode(body, dir).map(Some)
+    let (dataset, report) = super::columns::decode(body, dir)?;
+    Ok(match extended {
+        None => Cached::Same(dataset, report),
+        Some(parts) => Cached::Extended {
+            dataset,
+            report,
+            parts,
+        },
+    })
 }
 
 fn write(

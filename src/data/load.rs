@@ -3,9 +3,9 @@
 //! [`RowError`] naming its file, line, column and value instead of a silent null or zero.
 
 use super::dates::{DateRange, isolated_dates_warning};
-use super::features::{Cell as FeatureCell, FeatureBuilder, FeatureValues};
 use super::table::{Table, read_table};
-use super::{Dataset, LoadError, Orders, RowError, Seller, date_to_day, day_string};
+use super::validate::validate_orders;
+use super::{Dataset, LoadError, Orders, RowError, Seller, day_string};
 use crate::util::Fnv64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
@@ -117,7 +117,7 @@ fn wrong_kind(dir: &Path, o: &Orders, first_failure: &[Option<RowError>]) -> Res
 }
 
 /// Parses a finite number.
-fn parse_number(s: &str) -> Option<f64> {
+pub(super) fn parse_number(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
@@ -171,7 +171,7 @@ fn fast_date(b: &[u8]) -> Option<NaiveDate> {
 }
 
 /// Parses `Returned`: 0/1 (also 0.0/1.0 from typed Parquet), empty = pending.
-fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
+pub(super) fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
     match s.trim() {
         "" => Ok(None),
         "0" | "0.0" | "false" => Ok(Some(false)),
@@ -180,10 +180,11 @@ fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
     }
 }
 
-struct SellerTable {
-    sellers: Vec<Seller>,
-    marketplaces: Vec<String>,
-    by_id: HashMap<String, usize>,
+/// The sellers, their marketplaces (sorted) and each seller's index by id.
+pub(super) struct SellerTable {
+    pub(super) sellers: Vec<Seller>,
+    pub(super) marketplaces: Vec<String>,
+    pub(super) by_id: HashMap<String, usize>,
 }
 
 fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadError> {
@@ -231,6 +232,19 @@ fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadE
     })
 }
 
+/// The sellers of a loaded dataset as the validation of order rows needs them.
+pub(super) fn seller_table(sellers: &[Seller], marketplaces: &[String]) -> SellerTable {
+    SellerTable {
+        sellers: sellers.to_vec(),
+        marketplaces: marketplaces.to_vec(),
+        by_id: sellers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect(),
+    }
+}
+
 /// Loads and validates `orders` and `sellers` from `dir`, reading the orders' columns as
 /// the directory's `schema.toml` (or the ReturnRisk columns) says.
 pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), LoadError> {
@@ -241,168 +255,85 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let st = load_sellers(&seller_table, &mut report)?;
     let required = schema.required_columns();
     let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
-    let t = read_table(dir, "orders", &names, &mut fp).map_err(|e| {
-        // A column a schema.toml names but the file lacks: the schema's key is the mistake.
-        match (&e, dir.join("schema.toml").is_file()) {
-            (LoadError::MissingColumns { path, columns }, true) => {
-                let first = columns.split(", ").next().unwrap_or_default();
-                let key = required
-                    .iter()
-                    .find(|(_, c)| c.eq_ignore_ascii_case(first))
-                    .map_or("columns".to_string(), |(k, _)| k.clone());
-                LoadError::Schema(super::schema::SchemaError {
-                    path: dir.join("schema.toml"),
-                    key,
-                    message: format!(
-                        "column {first:?} is not in {} (its columns are read case-insensitively)",
-                        path.file_name().unwrap_or_default().to_string_lossy()
-                    ),
-                })
-            }
-            _ => e,
-        }
-    })?;
-    let col = |c: &str| names.iter().position(|n| *n == c).expect("required");
-    let (c_id, c_cat, c_price) = (
-        col(&schema.order_id),
-        col(&schema.category),
-        col(&schema.price),
-    );
-    let (c_label, c_seller, c_ts) = (
-        col(&schema.label),
-        col(&schema.seller),
-        col(&schema.timestamp),
-    );
-    let c_mp = schema.marketplace.as_deref().map(col);
-    let mut builders: Vec<(usize, FeatureBuilder)> = schema
-        .features
-        .iter()
-        .map(|f| {
-            let shared = if f.column == schema.category {
-                Some(FeatureValues::Category)
-            } else if f.column == schema.price {
-                Some(FeatureValues::Price)
-            } else {
-                None
-            };
-            (col(&f.column), FeatureBuilder::new(f, shared))
-        })
-        .collect();
-    // The price is usually a feature too (parsed and range-checked as one).
-    let price_feature = builders.iter().position(|(c, _)| *c == c_price);
-
-    let mut o = Orders::default();
-    let mut category_ids: HashMap<String, u16> = HashMap::new();
-    let mut seen_ids: HashMap<&str, usize> = HashMap::with_capacity(t.lines.len());
-    let mut cells: Vec<FeatureCell> = Vec::with_capacity(builders.len());
-    // Per feature, the first value it rejected (a column of the wrong kind fails every row).
-    let mut first_failure: Vec<Option<RowError>> = vec![None; builders.len()];
-    let mut out_of_range = 0;
-    t.for_each_row(
-        |row, v| {
-            let err = |c: usize, reason: &str| t.err(row, c, names[c], v[c], reason);
-            let id = v[c_id].trim();
-            if id.is_empty() {
-                return Err(err(c_id, &format!("empty {}", names[c_id])));
-            }
-            if let Some(first) = seen_ids.get(id) {
-                return Err(err(
-                    c_id,
-                    &format!(
-                        "duplicate {} (first on {})",
-                        names[c_id],
-                        t.first_on(*first)
-                    ),
-                ));
-            }
-            let category = v[c_cat].trim();
-            if category.is_empty() {
-                return Err(err(c_cat, &format!("empty {}", names[c_cat])));
-            }
-            cells.clear();
-            for (k, (c, b)) in builders.iter_mut().enumerate() {
-                let cell = b.parse(v[*c]).map_err(|why| {
-                    let e = err(*c, &why);
-                    first_failure[k].get_or_insert_with(|| e.clone());
-                    e
-                })?;
-                cells.push(cell);
-            }
-            let price = match price_feature.map(|k| &cells[k]) {
-                Some(FeatureCell::Number(p)) => *p,
-                Some(_) => return Err(err(c_price, "not a number")),
-                None => parse_number(v[c_price]).ok_or_else(|| err(c_price, "not a number"))?,
-            };
-            let returned = parse_returned(v[c_label]).map_err(|_| {
-                err(
-                    c_label,
-                    &format!("{} must be 0, 1 or empty", names[c_label]),
-                )
-            })?;
-            let seller = *st
-                .by_id
-                .get(v[c_seller].trim())
-                .ok_or_else(|| err(c_seller, "seller not in sellers file"))?;
-            let seller_mp = &st.marketplaces[st.sellers[seller].marketplace as usize];
-            if let Some(c) = c_mp
-                && v[c].trim() != seller_mp
-            {
-                return Err(err(
-                    c,
-                    &format!("{} differs from the seller's ({seller_mp})", names[c]),
-                ));
-            }
-            let date = parse_order_date(v[c_ts])
-                .ok_or_else(|| err(c_ts, "not a date (YYYY-MM-DD or ISO date-time)"))?;
-            if !opts.dates.contains(date) {
-                out_of_range += 1;
-                return Err(err(c_ts, &opts.dates.reason()));
-            }
-            let cat = match category_ids.get(category) {
-                Some(&c) => c,
-                None => {
-                    let c = category_ids.len() as u16;
-                    category_ids.insert(category.to_string(), c);
-                    c
-                }
-            };
-            for ((_, b), cell) in builders.iter_mut().zip(&cells) {
-                b.push(cell);
-            }
-            seen_ids.insert(id, row);
-            o.id.push(id.to_string());
-            o.category.push(cat);
-            o.price.push(price);
-            o.returned.push(returned);
-            o.seller.push(seller as u32);
-            o.day.push(date_to_day(date));
-            Ok(())
-        },
-        &mut report,
-    )?;
-    report.out_of_range = out_of_range;
-    o.features = builders.into_iter().map(|(_, b)| b.finish()).collect();
+    let t = read_table(dir, "orders", &names, &mut fp)
+        .map_err(|e| missing_column_key(dir, &required, e))?;
+    let v = validate_orders(&t, &names, &schema, &st, opts, |_| false, &mut report)?;
+    report.out_of_range = v.out_of_range;
+    let mut o = v.orders;
     if o.is_empty() && dir.join("schema.toml").is_file() {
-        wrong_kind(dir, &o, &first_failure)?;
+        wrong_kind(dir, &o, &v.first_failure)?;
     }
-    report.missing = o
-        .features
+    report.missing = missing_of(&o);
+    report.warnings.extend(isolated_dates_warning(&o.day, |i| {
+        row_name(&t, &v.rows, &o, i)
+    }));
+    drop(v.rows);
+    check_outcome(opts, &report, &o, &t.path)?;
+    let categories = sort_categories(&mut o.category, v.categories);
+    let mut ds = Dataset {
+        dir: dir.to_path_buf(),
+        orders: o,
+        sellers: st.sellers,
+        categories,
+        marketplaces: st.marketplaces,
+        fingerprint: fp.finish(),
+        schema,
+        roles: Default::default(),
+    };
+    ds.roles = ds.find_roles();
+    Ok((ds, report))
+}
+
+/// A column a schema.toml names but the file lacks: the schema's key is the mistake.
+fn missing_column_key(dir: &Path, required: &[(String, String)], e: LoadError) -> LoadError {
+    match (&e, dir.join("schema.toml").is_file()) {
+        (LoadError::MissingColumns { path, columns }, true) => {
+            let first = columns.split(", ").next().unwrap_or_default();
+            let key = required
+                .iter()
+                .find(|(_, c)| c.eq_ignore_ascii_case(first))
+                .map_or("columns".to_string(), |(k, _)| k.clone());
+            LoadError::Schema(super::schema::SchemaError {
+                path: dir.join("schema.toml"),
+                key,
+                message: format!(
+                    "column {first:?} is not in {} (its columns are read case-insensitively)",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ),
+            })
+        }
+        _ => e,
+    }
+}
+
+/// The optional features with empty values, and how many.
+pub(super) fn missing_of(o: &Orders) -> Vec<(String, usize)> {
+    o.features
         .iter()
         .filter(|f| f.missing > 0)
         .map(|f| (f.spec.name.clone(), f.missing))
-        .collect();
-    // Each order's row is in the duplicate check's map, by id.
-    report.warnings.extend(isolated_dates_warning(&o.day, |i| {
-        let place = seen_ids.get(o.id[i].as_str()).map(|&row| t.place(row));
-        format!(
-            "{} ({}, {})",
-            place.unwrap_or_default(),
-            o.id[i],
-            day_string(o.day[i])
-        )
-    }));
-    drop(seen_ids);
+        .collect()
+}
 
+/// Order `i` for a warning: its file and line, id and date (`rows` holds its row by id).
+pub(super) fn row_name(t: &Table, rows: &HashMap<&str, usize>, o: &Orders, i: usize) -> String {
+    let place = rows.get(o.id[i].as_str()).map(|&row| t.place(row));
+    format!(
+        "{} ({}, {})",
+        place.unwrap_or_default(),
+        o.id[i],
+        day_string(o.day[i])
+    )
+}
+
+/// The load's verdict once every row is read: an error under `--strict` when any row was
+/// skipped, or when no order is left.
+pub(super) fn check_outcome(
+    opts: &LoadOptions,
+    report: &LoadReport,
+    o: &Orders,
+    path: &Path,
+) -> Result<(), LoadError> {
     if opts.strict && report.skipped_rows > 0 {
         return Err(LoadError::Strict {
             count: report.skipped_rows,
@@ -412,37 +343,35 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     if o.is_empty() {
         return Err(match report.errors.first() {
             Some(first) => LoadError::NoValidRows {
-                path: t.path.clone(),
+                path: path.to_path_buf(),
                 count: report.skipped_rows,
                 first: Box::new(first.clone()),
             },
             None => LoadError::HeaderOnly {
-                path: t.path.clone(),
+                path: path.to_path_buf(),
             },
         });
     }
-    // Sort category names and remap ids so output order is stable.
-    let mut categories: Vec<(String, u16)> = category_ids.into_iter().collect();
+    Ok(())
+}
+
+/// Sorts category `names` (in code order) and remaps `codes` so output order is stable;
+/// the sorted names.
+fn sort_categories(codes: &mut [u16], names: Vec<String>) -> Vec<String> {
+    let mut categories: Vec<(String, u16)> = names
+        .into_iter()
+        .enumerate()
+        .map(|(k, n)| (n, k as u16))
+        .collect();
     categories.sort();
     let mut remap = vec![0u16; categories.len()];
     for (new, (_, old)) in categories.iter().enumerate() {
         remap[*old as usize] = new as u16;
     }
-    for c in &mut o.category {
+    for c in codes {
         *c = remap[*c as usize];
     }
-    let mut ds = Dataset {
-        dir: dir.to_path_buf(),
-        orders: o,
-        sellers: st.sellers,
-        categories: categories.into_iter().map(|(n, _)| n).collect(),
-        marketplaces: st.marketplaces,
-        fingerprint: fp.finish(),
-        schema,
-        roles: Default::default(),
-    };
-    ds.roles = ds.find_roles();
-    Ok((ds, report))
+    categories.into_iter().map(|(n, _)| n).collect()
 }
 
 #[cfg(test)]

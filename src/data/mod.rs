@@ -3,6 +3,7 @@
 //! Orders are held column-wise ([`Orders`]) with categories, sellers and marketplaces interned
 //! to small integer ids: the engine aggregates over millions of rows and never clones strings.
 
+mod append;
 pub mod cache;
 mod columns;
 pub mod csv_scan;
@@ -15,6 +16,7 @@ pub mod order;
 pub mod partitioned;
 pub mod schema;
 pub(crate) mod table;
+mod validate;
 
 use chrono::NaiveDate;
 use serde::Serialize;

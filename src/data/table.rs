@@ -3,7 +3,7 @@
 
 use super::csv_scan::{scan_records, strip_bom};
 use super::load::LoadReport;
-use super::partitioned::{part_files, read_part};
+use super::partitioned::{Part, part_files, read_part};
 use super::{LoadError, RowError};
 use crate::util::Fnv64;
 use polars::prelude::*;
@@ -227,10 +227,27 @@ fn read_partitioned(
             path: root.to_path_buf(),
         });
     }
+    let table = read_parts(root, &parts, required, fp)?;
+    if table.lines.is_empty() {
+        return Err(LoadError::HeaderOnly {
+            path: root.to_path_buf(),
+        });
+    }
+    Ok(table)
+}
+
+/// Reads `parts` of partitioned table `root`, in that order, as one table (which may have
+/// no rows: an appended day may be empty).
+pub(crate) fn read_parts(
+    root: &Path,
+    parts: &[Part],
+    required: &[&str],
+    fp: &mut Fnv64,
+) -> Result<Table, LoadError> {
     let mut columns: Vec<Column> = Vec::new();
     let mut files = Vec::with_capacity(parts.len());
     let mut lines = Vec::new();
-    for part in &parts {
+    for part in parts {
         let read = read_part(part, required, fp)?;
         files.push(FileRows {
             first: lines.len(),
@@ -246,10 +263,12 @@ fn read_partitioned(
             }
         }
     }
-    if lines.is_empty() {
-        return Err(LoadError::HeaderOnly {
-            path: root.to_path_buf(),
-        });
+    if columns.is_empty() {
+        // No part at all: empty text columns.
+        columns = required
+            .iter()
+            .map(|c| Column::new_empty((*c).into(), &DataType::String))
+            .collect();
     }
     Ok(Table {
         path: root.to_path_buf(),

@@ -1,0 +1,149 @@
+//! Appending new parts of a partitioned `orders/` table to a dataset read from the cache:
+//! only the new parts are read and validated, and the result is the dataset (and report) a
+//! full load of every part would give — the same orders in the same order, the same sorted
+//! categories and levels, the same fingerprint, skipped rows and warnings.
+//!
+//! That holds when the new parts sort after the cached ones (the caller checks: a dataset
+//! partitioned by day gains its new days at the end) and nothing in them needs a row the
+//! cache does not place: an id seen before (the duplicate message names the first row's
+//! file and line), or an isolated-dates warning naming a cached order. Then this answers
+//! `None` and the caller loads everything.
+
+use super::dates::isolated_dates_warning;
+use super::features::FeatureValues;
+use super::load::{LoadOptions, LoadReport, check_outcome, missing_of, row_name, seller_table};
+use super::partitioned::Part;
+use super::table::read_parts;
+use super::validate::validate_orders;
+use super::{Dataset, LoadError, Orders};
+use crate::util::Fnv64;
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// `old` (with its load `report`) and the orders of `parts` (new parts of `dir/orders/`,
+/// sorting after every part `old` was read from) as one dataset, or `None` when only a
+/// full load can give the same result.
+pub(super) fn append_parts(
+    dir: &Path,
+    opts: &LoadOptions,
+    old: Dataset,
+    mut report: LoadReport,
+    parts: &[Part],
+) -> Result<Option<(Dataset, LoadReport)>, LoadError> {
+    let required = old.schema.required_columns();
+    let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
+    let st = seller_table(&old.sellers, &old.marketplaces);
+    // The fingerprint hashes the files in load order, the orders' parts last: the cached
+    // fingerprint is the hash's state after the cached parts.
+    let mut fp = Fnv64::resume(old.fingerprint);
+    let t = read_parts(&dir.join("orders"), parts, &names, &mut fp)?;
+    let known: HashSet<&str> = old.orders.id.iter().map(String::as_str).collect();
+    let v = validate_orders(
+        &t,
+        &names,
+        &old.schema,
+        &st,
+        opts,
+        |id| known.contains(id),
+        &mut report,
+    )?;
+    drop(known);
+    if v.duplicates > 0 {
+        return Ok(None);
+    }
+    report.out_of_range += v.out_of_range;
+    let old_len = old.orders.len();
+    let mut ds = concat(old, v.orders, v.categories);
+    let names_cached = Cell::new(false);
+    let warning = isolated_dates_warning(&ds.orders.day, |i| {
+        if i < old_len {
+            names_cached.set(true);
+            return String::new();
+        }
+        row_name(&t, &v.rows, &ds.orders, i)
+    });
+    if names_cached.get() {
+        return Ok(None);
+    }
+    report.warnings = warning.into_iter().collect();
+    report.missing = missing_of(&ds.orders);
+    check_outcome(opts, &report, &ds.orders, &t.path)?;
+    ds.fingerprint = fp.finish();
+    ds.roles = ds.find_roles();
+    Ok(Some((ds, report)))
+}
+
+/// `old` with `new` orders after its own (`new`'s category codes index `new_categories`):
+/// categories and open levels become the sorted union, every code remapped to it.
+fn concat(mut old: Dataset, new: Orders, new_categories: Vec<String>) -> Dataset {
+    let o = &mut old.orders;
+    let categories = sorted_union(&old.categories, &new_categories);
+    remap(&mut o.category, &old.categories, &categories);
+    let mut new_codes = new.category;
+    remap(&mut new_codes, &new_categories, &categories);
+    old.categories = categories;
+    o.category.extend(new_codes);
+    o.id.extend(new.id);
+    o.price.extend(new.price);
+    o.returned.extend(new.returned);
+    o.seller.extend(new.seller);
+    o.day.extend(new.day);
+    for (column, more) in o.features.iter_mut().zip(new.features) {
+        column.missing += more.missing;
+        match (&mut column.values, more.values) {
+            (FeatureValues::Numeric(a), FeatureValues::Numeric(b)) => a.extend(b),
+            (
+                FeatureValues::Categorical { codes, levels },
+                FeatureValues::Categorical {
+                    codes: mut more_codes,
+                    levels: more_levels,
+                },
+            ) => {
+                // Declared levels are the same list on both sides; open ones are sorted.
+                if *levels != more_levels {
+                    let union = sorted_union(levels, &more_levels);
+                    remap_levels(codes, levels, &union);
+                    remap_levels(&mut more_codes, &more_levels, &union);
+                    *levels = union;
+                }
+                codes.extend(more_codes);
+            }
+            // The category and the price live in the orders' own columns.
+            _ => {}
+        }
+    }
+    old
+}
+
+/// The distinct names of `a` and `b`, sorted.
+fn sorted_union(a: &[String], b: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Rewrites category codes indexing `from` to index `to` (which holds every name of `from`).
+fn remap(codes: &mut [u16], from: &[String], to: &[String]) {
+    let table: Vec<u16> = from
+        .iter()
+        .map(|n| to.binary_search(n).unwrap_or_default() as u16)
+        .collect();
+    for c in codes {
+        *c = table[*c as usize];
+    }
+}
+
+/// Rewrites level codes indexing `from` to index `to`; a missing value stays missing.
+fn remap_levels(codes: &mut [u32], from: &[String], to: &[String]) {
+    let table: Vec<u32> = from
+        .iter()
+        .map(|n| to.binary_search(n).unwrap_or_default() as u32)
+        .collect();
+    for c in codes {
+        if *c != super::features::MISSING_LEVEL {
+            *c = table[*c as usize];
+        }
+    }
+}
