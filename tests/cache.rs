@@ -285,3 +285,58 @@ fn the_default_date_range_moving_by_a_day_keeps_the_cache_when_no_row_is_near_it
     assert_eq!(source, Source::Files);
     assert_eq!(ds, load_dir(d.path(), &early).unwrap().0);
 }
+
+#[test]
+fn scores_of_appended_orders_are_computed_and_the_cached_ones_kept() {
+    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::model::score_cache::{ScoresFrom, load_or_score};
+    use returnrisk_tui::model::score_dataset;
+    use returnrisk_tui::model::store::load_or_train;
+    let d = demo_copy();
+    let csv = std::fs::read_to_string(d.path().join("orders.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let keep = 40_001; // header and 40,000 orders
+    let write = |lines: &[String]| {
+        std::fs::write(d.path().join("orders.csv"), lines.join("\n") + "\n").unwrap();
+    };
+    let head: Vec<String> = lines[..keep].iter().map(|l| l.to_string()).collect();
+    write(&head);
+    let (first, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
+    let mut cfg = TrainConfig::default();
+    cfg.forest.n_trees = 5;
+    let (set, _) = load_or_train(&first, &cfg, false, &|_| {}).unwrap();
+    assert_eq!(load_or_score(&first, &set).1, ScoresFrom::Scored);
+    // The later orders arrive, every third in a new category that sorts among the old
+    // ones (so the cached orders' category codes are renumbered).
+    let mut all = head.clone();
+    all.extend(lines[keep..].iter().enumerate().map(|(i, l)| {
+        let mut cells: Vec<&str> = l.split(',').collect();
+        if i % 3 == 0 {
+            cells[1] = "Garden";
+        }
+        cells.join(",")
+    }));
+    write(&all);
+    let (ds, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
+    assert_ne!(ds.categories, first.categories);
+    let (scores, from) = load_or_score(&ds, &set);
+    let appended = ds.orders.len() - first.orders.len();
+    assert_eq!(from, ScoresFrom::Appended { scored: appended });
+    let expected = score_dataset(&ds, &set);
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&scores.risk), bits(&expected.risk));
+    assert_eq!(scores.own_model, expected.own_model);
+    assert_eq!(load_or_score(&ds, &set).1, ScoresFrom::Cache);
+    // One cached order's price changed: its score may differ, so everything is scored.
+    write(&head);
+    assert_eq!(load_or_score(&first, &set).1, ScoresFrom::Scored);
+    let mut changed = all.clone();
+    let mut cells: Vec<String> = changed[7].split(',').map(String::from).collect();
+    cells[2] = format!("{}1", cells[2]);
+    changed[7] = cells.join(",");
+    write(&changed);
+    let (ds, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
+    let (scores, from) = load_or_score(&ds, &set);
+    assert_eq!(from, ScoresFrom::Scored);
+    assert_eq!(bits(&scores.risk), bits(&score_dataset(&ds, &set).risk));
+}

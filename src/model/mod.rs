@@ -203,7 +203,12 @@ pub struct Scores {
 
 /// Scores every order of `ds` with its seller's model (or the global one).
 pub fn score_dataset(ds: &Dataset, set: &ModelSet) -> Scores {
-    let n = ds.orders.len();
+    score_orders_from(ds, set, 0)
+}
+
+/// Scores the orders of `ds` from index `first` on (the returned scores start there).
+pub fn score_orders_from(ds: &Dataset, set: &ModelSet, first: usize) -> Scores {
+    let n = ds.orders.len().saturating_sub(first);
     let mut risk = vec![0.0; n];
     let mut own_model = vec![false; n];
     // Rows per scoring model: index 0 = global, 1.. = sellers with their own model.
@@ -213,7 +218,7 @@ pub fn score_dataset(ds: &Dataset, set: &ModelSet) -> Scores {
         .map(|s| set.sellers.get(&s.id).filter(|m| m.active))
         .collect();
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
+    for i in first..ds.orders.len() {
         let s = ds.orders.seller[i] as usize;
         let key = if own[s].is_some() { s + 1 } else { 0 };
         groups.entry(key).or_default().push(i);
@@ -226,8 +231,8 @@ pub fn score_dataset(ds: &Dataset, set: &ModelSet) -> Scores {
         };
         let p = model.forest.predict(&model.encoder.encode_rows(ds, &rows));
         for (&i, v) in rows.iter().zip(p) {
-            risk[i] = v;
-            own_model[i] = key != 0;
+            risk[i - first] = v;
+            own_model[i - first] = key != 0;
         }
     }
     Scores { risk, own_model }
