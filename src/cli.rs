@@ -381,6 +381,10 @@ pub enum Command {
         /// Replace the data files already in the output directory (refused without it).
         #[arg(long)]
         force: bool,
+        /// Write the orders as `orders/day=YYYY-MM-DD/part-0.parquet` (one part per day,
+        /// the layout of a warehouse export) instead of `orders.csv`.
+        #[arg(long)]
+        partitioned: bool,
     },
     /// Marketplace report: KPIs, health, trend, categories, sellers and alerts.
     Report {

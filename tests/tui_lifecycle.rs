@@ -326,6 +326,35 @@ fn the_watcher_notices_registry_and_data_changes() {
 }
 
 #[test]
+fn the_watcher_notices_a_part_added_to_a_partitioned_table() {
+    let (dir, _app) = app_on_copy();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let path: PathBuf = dir.path().to_path_buf();
+    let day = path.join("orders/day=2026-07-01");
+    std::fs::create_dir_all(&day).unwrap();
+    std::fs::write(day.join("part-0.parquet"), "first").unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = unbounded_channel();
+        jobs::spawn_watcher(&path, tx);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // A second part in the same day: only the part's directory changes.
+        std::fs::write(day.join("part-1.parquet"), "second").unwrap();
+        let a = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            a,
+            Action::FilesChanged {
+                data: true,
+                registry: false,
+                cases: false,
+            }
+        ));
+    });
+}
+
+#[test]
 fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     let (_dir, mut app) = app_on_copy();
     app.update(Action::Command(Command::GoTab(Tab::Drift)));

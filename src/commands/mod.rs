@@ -13,6 +13,7 @@ use crate::cli::{Command, DataArgs};
 use crate::config::{RiskBands, TrainConfig};
 use crate::data::Dataset;
 use crate::data::generate::GenerateOptions;
+use crate::data::order_sink::OrdersLayout;
 use crate::engine::{Engine, Prepared, Window};
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
@@ -44,6 +45,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             days,
             seed,
             force,
+            partitioned,
         }) => {
             refuse_overwrite(&out, force)?;
             let opts = GenerateOptions {
@@ -52,6 +54,10 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 marketplaces,
                 days,
                 seed,
+                layout: match partitioned {
+                    true => OrdersLayout::PartitionedByDay,
+                    false => OrdersLayout::Csv,
+                },
                 ..GenerateOptions::default()
             };
             let s = generate_with_progress(&out, &opts)?;

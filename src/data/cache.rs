@@ -15,6 +15,7 @@
 //! not used: the data is loaded from the files and the cache rewritten (temp + rename). A
 //! file of another version, cut short or failing its checksum is rebuilt, never trusted.
 
+use super::PARTITIONED_TABLES;
 use super::dates::DateRange;
 use super::features::{FeatureColumn, FeatureValues};
 use super::partitioned::part_files;
@@ -40,9 +41,6 @@ const KEYED_FILES: [&str; 5] = [
     "sellers.parquet",
     "schema.toml",
 ];
-
-/// Tables that may be partitioned directories.
-const PARTITIONED_TABLES: [&str; 2] = ["orders", "sellers"];
 
 /// Where the cache of data directory `dir` lives.
 pub fn cache_path(dir: &Path) -> PathBuf {

@@ -22,6 +22,7 @@
 //! delivery times rise (an injected shift for drift monitoring). Orders of the last 14 days
 //! have an empty `Returned`: their return window is still open.
 
+use super::order_sink::{OrderSink, OrdersLayout};
 use crate::model::metrics::HistogramAuc;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::ChaCha8Rng;
@@ -68,6 +69,8 @@ pub struct GenerateOptions {
     pub seed: u64,
     /// Last order date.
     pub end_date: NaiveDate,
+    /// One CSV or a directory partitioned by day.
+    pub layout: OrdersLayout,
 }
 
 impl Default for GenerateOptions {
@@ -79,6 +82,7 @@ impl Default for GenerateOptions {
             days: 180,
             seed: 42,
             end_date: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+            layout: OrdersLayout::Csv,
         }
     }
 }
@@ -262,17 +266,37 @@ pub fn generate(
         ));
     }
     std::fs::create_dir_all(out)?;
-    let names = ["sellers.csv", "orders.csv", "ground_truth.csv"];
+    let names = ["sellers.csv", opts.layout.name(), "ground_truth.csv"];
     let tmp = |name: &str| out.join(format!(".{name}.tmp-{}-0", std::process::id()));
+    let remove = |path: &Path| match path.is_dir() {
+        true => std::fs::remove_dir_all(path),
+        false => std::fs::remove_file(path),
+    };
     let written = write_files(opts, progress, &tmp).and_then(|summary| {
         for name in names {
-            std::fs::rename(tmp(name), out.join(name))?;
+            let target = out.join(name);
+            if name == "orders" && target.is_dir() {
+                // A directory is not replaced by a rename: move the old one aside first.
+                let old = tmp("orders.old");
+                std::fs::rename(&target, &old)?;
+                std::fs::rename(tmp(name), &target)?;
+                std::fs::remove_dir_all(old)?;
+            } else {
+                std::fs::rename(tmp(name), target)?;
+            }
+        }
+        // The orders in another form would be read instead of (or beside) these.
+        for other in ["orders.parquet", "orders.csv", "orders"] {
+            let path = out.join(other);
+            if other != opts.layout.name() && path.exists() {
+                remove(&path)?;
+            }
         }
         Ok(summary)
     });
     if written.is_err() {
         for name in names {
-            let _ = std::fs::remove_file(tmp(name));
+            let _ = remove(&tmp(name));
         }
     }
     written
@@ -301,14 +325,13 @@ fn write_files(
     }
     sellers_csv.flush()?;
 
-    let mut orders_csv =
-        BufWriter::with_capacity(1 << 20, std::fs::File::create(file("orders.csv"))?);
+    let mut orders = OrderSink::create(
+        &file(opts.layout.name()),
+        opts.layout,
+        "Order_ID,Product_Category,Product_Price,Discount_Applied,Delivery_Time_Days,Customer_Type,Payment_Method,Customer_Return_Rate,Product_Rating,Returned,seller_id,marketplace_id,order_timestamp",
+    )?;
     let mut truth_csv =
         BufWriter::with_capacity(1 << 20, std::fs::File::create(file("ground_truth.csv"))?);
-    writeln!(
-        orders_csv,
-        "Order_ID,Product_Category,Product_Price,Discount_Applied,Delivery_Time_Days,Customer_Type,Payment_Method,Customer_Return_Rate,Product_Rating,Returned,seller_id,marketplace_id,order_timestamp"
-    )?;
     writeln!(truth_csv, "Order_ID,true_return_prob")?;
 
     let days = i64::from(opts.days);
@@ -331,6 +354,8 @@ fn write_files(
         let recent = ((d - (days - RECENT_DAYS)) as f64 / RECENT_DAYS as f64).clamp(0.0, 1.0);
         let elapsed = d as f64 / days as f64;
         let pending = d >= days - PENDING_DAYS;
+        let day = date.format("%Y-%m-%d").to_string();
+        orders.start_day(&day)?;
         while written < target {
             let si = pick(&size_cdf, rng.random::<f64>());
             let s = &specs[si];
@@ -407,12 +432,11 @@ fn write_files(
                 if outcome { "1" } else { "0" }
             };
             writeln!(
-                orders_csv,
-                "{id},{cat},{price:.2},{discount},{delivery},{},{payment},{crr:.3},{rating:.1},{ret},{},{},{}T{:02}:{:02}:{:02}",
+                orders.rows(),
+                "{id},{cat},{price:.2},{discount},{delivery},{},{payment},{crr:.3},{rating:.1},{ret},{},{},{day}T{:02}:{:02}:{:02}",
                 if new_customer { "New" } else { "Returning" },
                 seller_ids[si],
                 mp_ids[s.marketplace],
-                date.format("%Y-%m-%d"),
                 secs / 3600,
                 secs / 60 % 60,
                 secs % 60
@@ -423,7 +447,7 @@ fn write_files(
             }
         }
     }
-    orders_csv.flush()?;
+    orders.finish()?;
     truth_csv.flush()?;
     progress(written);
     Ok(GenerateSummary {

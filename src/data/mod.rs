@@ -13,6 +13,7 @@ pub mod features;
 pub mod generate;
 pub mod load;
 pub mod order;
+pub mod order_sink;
 pub mod partitioned;
 pub mod schema;
 pub(crate) mod table;
@@ -34,9 +35,24 @@ pub const INPUT_FILES: [&str; 5] = [
     "ground_truth.csv",
 ];
 
-/// The input files of data directory `dir` (whether they exist or not).
+/// The tables that may be partitioned directories of Parquet parts (`orders/`, `sellers/`).
+pub const PARTITIONED_TABLES: [&str; 2] = ["orders", "sellers"];
+
+/// The input files of data directory `dir` (whether they exist or not), the directories of
+/// partitioned tables, and every part file they hold now (a watcher calls this again to
+/// see a part added).
 pub fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
-    INPUT_FILES.iter().map(|f| dir.join(f)).collect()
+    let mut files: Vec<PathBuf> = INPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    for table in PARTITIONED_TABLES {
+        let root = dir.join(table);
+        let parts = match root.is_dir() {
+            true => partitioned::part_files(dir, &root).unwrap_or_default(),
+            false => Vec::new(),
+        };
+        files.push(root);
+        files.extend(parts.into_iter().map(|p| p.path));
+    }
+    files
 }
 
 /// A seller as listed in `sellers.csv`.

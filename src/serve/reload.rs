@@ -16,15 +16,19 @@ pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Watches `dir` and reloads into `state` on a change, for as long as the server runs.
 pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
-    let mut files = crate::data::input_files(&dir);
-    files.push(registry_path(&dir));
+    // The input files are listed again each time: a partitioned table may gain parts.
+    let stamps = move || {
+        let mut files = crate::data::input_files(&dir);
+        files.push(registry_path(&dir));
+        crate::util::file_stamps(&files)
+    };
     tokio::spawn(async move {
-        let mut last = crate::util::file_stamps(&files);
+        let mut last = stamps();
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = crate::util::file_stamps(&files);
+            let now = stamps();
             if now == last {
                 continue;
             }

@@ -234,18 +234,20 @@ fn reload_models(
 /// Watches the data files and the registry; sends [`Action::FilesChanged`] on a change.
 pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
     use crate::util::file_stamps;
-    let files = crate::data::input_files(dir);
-    let registry = [registry_path(dir)];
-    let case_files = super::cases::watched_files(dir);
+    let dir = dir.to_path_buf();
+    let registry = [registry_path(&dir)];
+    let case_files = super::cases::watched_files(&dir);
+    // The input files are listed again each time: a partitioned table may gain parts.
+    let data_stamps = move || file_stamps(&crate::data::input_files(&dir));
     tokio::spawn(async move {
-        let mut last_data = file_stamps(&files);
+        let mut last_data = data_stamps();
         let mut last_registry = file_stamps(&registry);
         let mut last_cases = file_stamps(&case_files);
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let d = file_stamps(&files);
+            let d = data_stamps();
             let r = file_stamps(&registry);
             let c = file_stamps(&case_files);
             let data = d != last_data;
