@@ -54,9 +54,10 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 marketplaces,
                 days,
                 seed,
-                layout: match partitioned {
-                    true => OrdersLayout::PartitionedByDay,
-                    false => OrdersLayout::Csv,
+                layout: if partitioned {
+                    OrdersLayout::PartitionedByDay
+                } else {
+                    OrdersLayout::Csv
                 },
                 ..GenerateOptions::default()
             };

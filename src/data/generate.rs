@@ -268,18 +268,25 @@ pub fn generate(
     std::fs::create_dir_all(out)?;
     let names = ["sellers.csv", opts.layout.name(), "ground_truth.csv"];
     let tmp = |name: &str| out.join(format!(".{name}.tmp-{}-0", std::process::id()));
-    let remove = |path: &Path| match path.is_dir() {
-        true => std::fs::remove_dir_all(path),
-        false => std::fs::remove_file(path),
+    let remove = |path: &Path| {
+        if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        }
     };
     let written = write_files(opts, progress, &tmp).and_then(|summary| {
         for name in names {
             let target = out.join(name);
             if name == "orders" && target.is_dir() {
                 // A directory is not replaced by a rename: move the old one aside first.
+                // If the new one cannot take its place, the old one goes back.
                 let old = tmp("orders.old");
                 std::fs::rename(&target, &old)?;
-                std::fs::rename(tmp(name), &target)?;
+                if let Err(e) = std::fs::rename(tmp(name), &target) {
+                    std::fs::rename(&old, &target)?;
+                    return Err(e);
+                }
                 std::fs::remove_dir_all(old)?;
             } else {
                 std::fs::rename(tmp(name), target)?;

@@ -45,9 +45,10 @@ pub fn input_files(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = INPUT_FILES.iter().map(|f| dir.join(f)).collect();
     for table in PARTITIONED_TABLES {
         let root = dir.join(table);
-        let parts = match root.is_dir() {
-            true => partitioned::part_files(dir, &root).unwrap_or_default(),
-            false => Vec::new(),
+        let parts = if root.is_dir() {
+            partitioned::part_files(dir, &root).unwrap_or_default()
+        } else {
+            Vec::new()
         };
         files.push(root);
         files.extend(parts.into_iter().map(|p| p.path));
