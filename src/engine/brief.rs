@@ -11,7 +11,8 @@
 use super::alerts::{AlertRule, Severity, Target};
 use super::cube::Cell;
 use super::forecast::ScopeForecast;
-use super::snapshot::{Scope, Snapshot, group_sums, snapshot_ending};
+use super::snapshot::{Scope, Snapshot, snapshot_ending};
+use super::walk::group_sums;
 use super::{Engine, Window};
 use crate::model::GLOBAL;
 use crate::model::registry::Registry;

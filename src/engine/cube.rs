@@ -2,6 +2,7 @@
 //! shows. Built once per scoring; every window and marketplace query walks only the cells
 //! of the window's days, never the orders.
 
+use super::rollup::{CategoryDays, CubeCells, SellerDays};
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::model::Scores;
@@ -61,6 +62,28 @@ impl Cell {
         self.delivery_sum += o.delivery_sum;
         self.price_sum += o.price_sum;
     }
+
+    /// The sums of `self` less those of `earlier` (running sums over a prefix of the same
+    /// orders); `risk_max` is 0, a maximum has no difference.
+    pub fn minus(&self, earlier: &Cell) -> Cell {
+        Cell {
+            orders: self.orders - earlier.orders,
+            labelled: self.labelled - earlier.labelled,
+            returned: self.returned - earlier.returned,
+            high: self.high - earlier.high,
+            cod: self.cod - earlier.cod,
+            payment_known: self.payment_known - earlier.payment_known,
+            rating_n: self.rating_n - earlier.rating_n,
+            delivery_n: self.delivery_n - earlier.delivery_n,
+            risk_sum: self.risk_sum - earlier.risk_sum,
+            risk_sq_sum: self.risk_sq_sum - earlier.risk_sq_sum,
+            risk_max: 0.0,
+            revenue_at_risk: self.revenue_at_risk - earlier.revenue_at_risk,
+            rating_sum: self.rating_sum - earlier.rating_sum,
+            delivery_sum: self.delivery_sum - earlier.delivery_sum,
+            price_sum: self.price_sum - earlier.price_sum,
+        }
+    }
 }
 
 /// Cells sorted by (day, seller, category), with an index of where each day starts.
@@ -85,6 +108,10 @@ pub struct Cube {
     /// Each day's sums per marketplace: `daily[(d - first_day) * marketplaces + m]`; any
     /// window's totals are a few dozen merges, whatever the number of orders.
     pub daily: Vec<Cell>,
+    /// Each seller's running sums over its days (window sums by difference).
+    pub by_seller: SellerDays,
+    /// Each day's sums per (marketplace, category).
+    pub by_category: CategoryDays,
 }
 
 /// Every order's `(key, index)`, sorted: first bucketed by day (a counting sort, in index
@@ -195,6 +222,19 @@ impl Cube {
                 cube.daily[d * cube.marketplaces + m].merge(&cube.cells[k]);
             }
         }
+        let seller_marketplace: Vec<u16> = ds.sellers.iter().map(|s| s.marketplace).collect();
+        let cells = CubeCells {
+            first_day,
+            day_start: &cube.day_start,
+            seller: &cube.seller,
+            category: &cube.category,
+            cells: &cube.cells,
+            seller_marketplace: &seller_marketplace,
+        };
+        let (by_seller, by_category) =
+            rayon::join(|| SellerDays::build(&cells), || CategoryDays::build(&cells));
+        cube.by_seller = by_seller;
+        cube.by_category = by_category;
         cube
     }
 

@@ -14,9 +14,11 @@ pub mod health;
 pub mod order;
 pub mod pending;
 pub mod period;
+pub mod rollup;
 pub mod seller;
 pub mod snapshot;
 pub mod stats;
+pub mod walk;
 pub mod window;
 
 use crate::config::RiskBands;

@@ -182,7 +182,7 @@ pub fn previous_groups(
     if from < cube.first_day {
         return None;
     }
-    let (sellers, categories) = super::snapshot::group_sums(ds, cube, from, to, scope);
+    let (sellers, categories) = super::walk::group_sums(ds, cube, from, to, scope);
     Some(PreviousGroups {
         sellers,
         categories,

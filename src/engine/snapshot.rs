@@ -7,6 +7,7 @@ use super::cube::{Cell, Cube};
 use super::health::{Health, TREND_DAYS, health_score};
 use super::stats::Change;
 use super::stats::Regression;
+use super::walk::walk;
 use crate::data::Dataset;
 use crate::model::ModelSet;
 use serde::Serialize;
@@ -195,18 +196,6 @@ impl Snapshot {
     }
 }
 
-/// Per-query accumulators.
-struct Walk {
-    total: Cell,
-    per_marketplace: Vec<Cell>,
-    per_seller: Vec<Cell>,
-    per_category: Vec<Cell>,
-    per_day: Vec<Cell>,
-    /// (risk_sum, orders) per category x day.
-    category_day: Vec<(f64, u64)>,
-    seller_reg: Vec<Regression>,
-}
-
 /// Which orders a snapshot counts (besides the window).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Scope {
@@ -214,74 +203,6 @@ pub struct Scope {
     pub marketplace: Option<u16>,
     /// Only orders of this category.
     pub category: Option<u16>,
-}
-
-/// Every seller's and category's sums over days `start..=end` inside the scope.
-pub(crate) fn group_sums(
-    ds: &Dataset,
-    cube: &Cube,
-    start: i32,
-    end: i32,
-    scope: Scope,
-) -> (Vec<Cell>, Vec<Cell>) {
-    let w = walk(ds, cube, start, end, scope);
-    (w.per_seller, w.per_category)
-}
-
-/// Sums the cube's cells over the window's days, for cells inside the scope.
-fn walk(ds: &Dataset, cube: &Cube, start: i32, end: i32, scope: Scope) -> Walk {
-    let n_days = (end - start + 1).max(0) as usize;
-    let n_cat = ds.categories.len();
-    let mut w = Walk {
-        total: Cell::default(),
-        per_marketplace: vec![Cell::default(); ds.marketplaces.len()],
-        per_seller: vec![Cell::default(); ds.sellers.len()],
-        per_category: vec![Cell::default(); n_cat],
-        per_day: vec![Cell::default(); n_days],
-        category_day: vec![(0.0, 0); n_cat * n_days],
-        seller_reg: vec![Regression::default(); ds.sellers.len()],
-    };
-    for (di, day) in (start..=end).enumerate() {
-        let range = cube.cell_range(day, day);
-        let mut cur: Option<(usize, f64, u64)> = None;
-        for k in range {
-            let c = &cube.cells[k];
-            let s = cube.seller[k] as usize;
-            let smp = ds.sellers[s].marketplace;
-            let cat = cube.category[k] as usize;
-            if scope.category.is_some_and(|want| want as usize != cat) {
-                continue;
-            }
-            w.per_marketplace[smp as usize].merge(c);
-            if scope.marketplace.is_some_and(|m| m != smp) {
-                continue;
-            }
-            w.total.merge(c);
-            w.per_seller[s].merge(c);
-            w.per_category[cat].merge(c);
-            w.per_day[di].merge(c);
-            let cd = &mut w.category_day[cat * n_days + di];
-            cd.0 += c.risk_sum;
-            cd.1 += c.orders;
-            // A seller's cells are contiguous within a day: one regression point per day.
-            match &mut cur {
-                Some((cs, rs, n)) if *cs == s => {
-                    *rs += c.risk_sum;
-                    *n += c.orders;
-                }
-                _ => {
-                    if let Some((cs, rs, n)) = cur {
-                        w.seller_reg[cs].add(di as f64, rs / n as f64);
-                    }
-                    cur = Some((s, c.risk_sum, c.orders));
-                }
-            }
-        }
-        if let Some((cs, rs, n)) = cur {
-            w.seller_reg[cs].add(di as f64, rs / n as f64);
-        }
-    }
-    w
 }
 
 /// Answers a (window, marketplace) query from the cube.

@@ -21,6 +21,27 @@ impl Regression {
         self.sxy += x * y;
         self.syy += y * y;
     }
+    /// The points of `self` that are not in `earlier`, when `earlier`'s points are the first
+    /// of `self`'s (running sums).
+    pub fn minus(&self, earlier: &Regression) -> Regression {
+        Regression {
+            n: self.n - earlier.n,
+            sx: self.sx - earlier.sx,
+            sy: self.sy - earlier.sy,
+            sxx: self.sxx - earlier.sxx,
+            sxy: self.sxy - earlier.sxy,
+            syy: self.syy - earlier.syy,
+        }
+    }
+    /// The same points with every x moved by `dx`.
+    pub fn shifted(&self, dx: f64) -> Regression {
+        Regression {
+            sx: self.sx + self.n * dx,
+            sxx: self.sxx + 2.0 * dx * self.sx + self.n * dx * dx,
+            sxy: self.sxy + dx * self.sy,
+            ..*self
+        }
+    }
     /// Number of points.
     pub fn len(&self) -> usize {
         self.n as usize
