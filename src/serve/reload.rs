@@ -16,19 +16,28 @@ pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Watches `dir` and reloads into `state` on a change, for as long as the server runs.
 pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
-    // The input files are listed again each time: a partitioned table may gain parts.
-    let stamps = move || {
+    // The input files are listed again each time: a partitioned table may gain parts. The
+    // listing reads directories, so it runs on a blocking thread, not on the runtime.
+    let stamps = Arc::new(move || {
         let mut files = crate::data::input_files(&dir);
         files.push(registry_path(&dir));
         crate::util::file_stamps(&files)
-    };
+    });
     tokio::spawn(async move {
-        let mut last = stamps();
+        let stamps_now = || {
+            let stamps = Arc::clone(&stamps);
+            tokio::task::spawn_blocking(move || stamps())
+        };
+        let Ok(mut last) = stamps_now().await else {
+            return;
+        };
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = stamps();
+            let Ok(now) = stamps_now().await else {
+                break;
+            };
             if now == last {
                 continue;
             }

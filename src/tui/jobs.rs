@@ -237,19 +237,27 @@ pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
     let dir = dir.to_path_buf();
     let registry = [registry_path(&dir)];
     let case_files = super::cases::watched_files(&dir);
-    // The input files are listed again each time: a partitioned table may gain parts.
-    let data_stamps = move || file_stamps(&crate::data::input_files(&dir));
+    // The input files are listed again each time: a partitioned table may gain parts. The
+    // listing reads directories, so it runs on a blocking thread, not on the runtime.
+    let look = std::sync::Arc::new(move || {
+        let data = file_stamps(&crate::data::input_files(&dir));
+        (data, file_stamps(&registry), file_stamps(&case_files))
+    });
     tokio::spawn(async move {
-        let mut last_data = data_stamps();
-        let mut last_registry = file_stamps(&registry);
-        let mut last_cases = file_stamps(&case_files);
+        let look_now = || {
+            let look = std::sync::Arc::clone(&look);
+            tokio::task::spawn_blocking(move || look())
+        };
+        let Ok((mut last_data, mut last_registry, mut last_cases)) = look_now().await else {
+            return;
+        };
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let d = data_stamps();
-            let r = file_stamps(&registry);
-            let c = file_stamps(&case_files);
+            let Ok((d, r, c)) = look_now().await else {
+                break;
+            };
             let data = d != last_data;
             let reg = r != last_registry;
             let cases = c != last_cases;
