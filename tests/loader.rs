@@ -393,3 +393,28 @@ fn an_isolated_late_date_is_kept_with_a_warning_naming_the_row() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_category_beyond_65536_is_an_invalid_row_not_a_wrapped_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = format!("{ORDERS_HEADER}\n");
+    for i in 0..=65_536u32 {
+        let row = format!("O{i},Cat{i},40.00,10,3,New,COD,0.100,4.1,1,S1,M1,2026-03-01\n");
+        orders.push_str(&row);
+    }
+    write_dataset(dir.path(), &orders);
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    assert_eq!((ds.orders.len(), report.skipped_rows), (65_536, 1));
+    assert_eq!(ds.categories.len(), 65_536);
+    // Every kept order has its own category (a wrapped code would have kept O65536 as Cat0).
+    let last = ds.orders.len() - 1;
+    assert_eq!(ds.orders.id[last], "O65535");
+    assert_eq!(ds.categories[ds.orders.category[last] as usize], "Cat65535");
+    assert_eq!(
+        report.errors[0].to_string(),
+        "orders.csv:65538: column 2 (Product_Category): a category beyond the 65,536 distinct \
+         ones a dataset can hold: \"Cat65536\""
+    );
+    let strict = load_dir(dir.path(), &LoadOptions::strict());
+    assert!(matches!(strict, Err(LoadError::Strict { count: 1, .. })));
+}

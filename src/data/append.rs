@@ -14,7 +14,7 @@ use super::features::FeatureValues;
 use super::load::{LoadOptions, LoadReport, check_outcome, missing_of, row_name, seller_table};
 use super::partitioned::Part;
 use super::table::read_parts;
-use super::validate::validate_orders;
+use super::validate::{MAX_CATEGORIES, validate_orders};
 use super::{Dataset, LoadError, Orders};
 use crate::util::Fnv64;
 use std::cell::Cell;
@@ -49,7 +49,13 @@ pub(super) fn append_parts(
         &mut report,
     )?;
     drop(known);
-    if v.duplicates > 0 {
+    let too_many = || {
+        let n = old.categories.len() + v.categories.len();
+        n > MAX_CATEGORIES && sorted_union(&old.categories, &v.categories).len() > MAX_CATEGORIES
+    };
+    // A duplicate id, or more categories than a dataset holds: which rows a full load keeps
+    // and what its messages say need the cached rows.
+    if v.duplicates > 0 || too_many() {
         return Ok(None);
     }
     report.out_of_range += v.out_of_range;

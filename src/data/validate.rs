@@ -9,6 +9,12 @@ use super::table::Table;
 use super::{LoadError, Orders, RowError, date_to_day};
 use std::collections::HashMap;
 
+/// Distinct categories a dataset can hold (their codes are 16 bits).
+pub(crate) const MAX_CATEGORIES: usize = 1 << 16;
+
+/// Why an order with one category more than [`MAX_CATEGORIES`] is an invalid row.
+const TOO_MANY_CATEGORIES: &str = "a category beyond the 65,536 distinct ones a dataset can hold";
+
 /// The orders one table's rows gave, before their categories are sorted.
 pub(super) struct Validated<'t> {
     /// The kept orders; `category` indexes `categories`, features are finished.
@@ -141,6 +147,9 @@ pub(super) fn validate_orders<'t>(
             }
             let cat = match category_ids.get(category) {
                 Some(&c) => c,
+                None if categories.len() >= MAX_CATEGORIES => {
+                    return Err(err(c_cat, TOO_MANY_CATEGORIES));
+                }
                 None => {
                     let c = categories.len() as u16;
                     category_ids.insert(category.to_string(), c);
