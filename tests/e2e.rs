@@ -161,6 +161,7 @@ fn dashboard_in_a_real_terminal() {
     wait_for(s, "own v1", 10);
     // A promotion from the dashboard asks first.
     keys(s, &["Escape"]);
+    wait_for(s, "Models 1/41", 10);
     keys(s, &["/"]);
     keys(s, &[&b, "Enter"]);
     keys(s, &["P"]);

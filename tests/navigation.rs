@@ -438,3 +438,28 @@ fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
             .all(|r| a.sellers.risk_change(r, &a).is_none())
     );
 }
+
+#[test]
+fn esc_and_a_key_in_one_read_are_esc_then_the_key() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use returnrisk_tui::tui::keymap::{Mode, unbundle_escape};
+    use returnrisk_tui::tui::map_event;
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    press(&mut a, Command::Filter);
+    type_text(&mut a, "S0");
+    assert_eq!(a.screen().mode, Mode::Filter);
+    // Esc then 4 as one read: the terminal decodes it as Alt+4.
+    let bundled = Event::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
+    for ev in unbundle_escape(bundled) {
+        if let Some(action) = map_event(&a, ev) {
+            a.update(action);
+        }
+    }
+    // Esc left the filter, 4 went to Alerts (as typed one at a time).
+    assert_eq!(a.screen().mode, Mode::Normal);
+    assert_eq!(a.tab, Tab::Alerts);
+    // A key without Alt is itself.
+    let plain = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
+    assert_eq!(unbundle_escape(plain.clone()), vec![plain]);
+}

@@ -7,7 +7,7 @@ use super::action::Command;
 use super::line_edit::Edit as E;
 use super::tab::Tab;
 use crate::config::file::KeysConfig;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 /// A key: its code, and whether Ctrl is held (Shift is in the character itself).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +43,20 @@ impl Key {
             other => other,
         };
         Some(Key { code, ctrl })
+    }
+}
+
+/// The key presses a terminal event stands for. Esc and a key that arrive in one read (a fast
+/// typist, a laggy ssh link, tmux) are decoded as Alt and the key; the dashboard binds no Alt
+/// combination, so that is Esc, then the key, as it was typed.
+pub fn unbundle_escape(ev: Event) -> Vec<Event> {
+    match ev {
+        Event::Key(k) if k.modifiers.contains(KeyModifiers::ALT) => {
+            let esc = KeyEvent::new_with_kind(KeyCode::Esc, KeyModifiers::NONE, k.kind);
+            let key = KeyEvent::new_with_kind(k.code, k.modifiers - KeyModifiers::ALT, k.kind);
+            vec![Event::Key(esc), Event::Key(key)]
+        }
+        other => vec![other],
     }
 }
 

@@ -189,7 +189,16 @@ async fn drive(
         };
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => map_event(app, ev),
+                Some(Ok(ev)) => {
+                    // Each key of the event in turn: the first may change what the next means.
+                    for ev in keymap::unbundle_escape(ev) {
+                        if let Some(a) = map_event(app, ev) {
+                            apply(app, a, &tx);
+                            dirty = true;
+                        }
+                    }
+                    None
+                }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
@@ -198,9 +207,7 @@ async fn drive(
             () = expired => Some(Action::Tick),
         };
         if let Some(a) = action {
-            for effect in app.update(a) {
-                jobs::run(app, effect, &tx);
-            }
+            apply(app, a, &tx);
             dirty = true;
         }
         if app.quit {
@@ -208,4 +215,11 @@ async fn drive(
         }
     }
     Ok(())
+}
+
+/// Applies an action and starts the effects it asks for.
+fn apply(app: &mut App, action: Action, tx: &tokio::sync::mpsc::UnboundedSender<Action>) {
+    for effect in app.update(action) {
+        jobs::run(app, effect, tx);
+    }
 }
