@@ -320,8 +320,7 @@ pub fn run_pipeline(
     events(PipelineEvent::Started(Step::Cases));
     let t = Instant::now();
     let prepared = crate::engine::Prepared::from_scores(&ds, set, scores, opts.bands, Some(drift));
-    let mut engine = crate::engine::Engine::new(ds, report, opts.bands);
-    engine.install(prepared);
+    let engine = crate::engine::Engine::with_prepared(ds, report, opts.bands, prepared);
     let evaluation = crate::cases::evaluation_of(&engine, opts.cases.window);
     let mut store =
         crate::cases::CaseStore::open(data_dir).map_err(|e| fail(Step::Cases)(e.to_string()))?;

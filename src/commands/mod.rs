@@ -318,15 +318,17 @@ pub(super) fn open_with(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut engine = Engine::new(ds, report, bands);
-    if let Some(models) = models {
-        let prepared = if drift {
-            Prepared::new(&engine.data, models, engine.bands)
-        } else {
-            Prepared::without_drift(&engine.data, models, engine.bands)
-        };
-        engine.install(prepared);
-    }
+    let engine = match models {
+        Some(models) => {
+            let prepared = if drift {
+                Prepared::new(&ds, models, bands)
+            } else {
+                Prepared::without_drift(&ds, models, bands)
+            };
+            Engine::with_prepared(ds, report, bands, prepared)
+        }
+        None => Engine::new(ds, report, bands),
+    };
     Ok(engine)
 }
 

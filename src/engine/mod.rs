@@ -153,15 +153,25 @@ pub struct Engine {
 impl Engine {
     /// An engine without models yet: risk numbers are n/a until [`Engine::set_models`].
     pub fn new(data: Dataset, load_report: LoadReport, bands: RiskBands) -> Engine {
-        let mut seller_orders = vec![Vec::new(); data.sellers.len()];
-        for i in 0..data.orders.len() {
-            seller_orders[data.orders.seller[i] as usize].push(i as u32);
-        }
-        for v in &mut seller_orders {
-            v.sort_by_key(|&i| std::cmp::Reverse((data.orders.day[i as usize], i)));
-        }
         let cube = Cube::build(&data, None, bands);
+        Engine::around(data, load_report, bands, cube)
+    }
+
+    /// An engine with models prepared on `data` already (no cube without scores is built).
+    pub fn with_prepared(
+        data: Dataset,
+        load_report: LoadReport,
+        bands: RiskBands,
+        prepared: Prepared,
+    ) -> Engine {
+        let mut engine = Engine::around(data, load_report, bands, Cube::default());
+        engine.install(prepared);
+        engine
+    }
+
+    fn around(data: Dataset, load_report: LoadReport, bands: RiskBands, cube: Cube) -> Engine {
         Engine {
+            seller_orders: seller_orders_newest_first(&data),
             data: Arc::new(data),
             load_report,
             bands,
@@ -171,7 +181,6 @@ impl Engine {
             pending: Vec::new(),
             drift: None,
             drift_short: None,
-            seller_orders,
         }
     }
 
@@ -289,4 +298,65 @@ fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::Pending
         .zip(&price)
         .map(|(r, p)| pending::pending_returns(r, p))
         .collect()
+}
+
+/// Each seller's order indices, newest first (by day, then by row, both descending): the
+/// rows in (day, row) order by a counting sort over days, dealt to their sellers, reversed.
+fn seller_orders_newest_first(data: &Dataset) -> Vec<Vec<u32>> {
+    let o = &data.orders;
+    let mut seller_orders = vec![Vec::new(); data.sellers.len()];
+    let (Some(&first), Some(&last)) = (o.day.iter().min(), o.day.iter().max()) else {
+        return seller_orders;
+    };
+    let mut start = vec![0usize; (last - first) as usize + 2];
+    for &d in &o.day {
+        start[(d - first) as usize + 1] += 1;
+    }
+    for k in 1..start.len() {
+        start[k] += start[k - 1];
+    }
+    let mut by_day = vec![0u32; o.len()];
+    for (i, &d) in o.day.iter().enumerate() {
+        let slot = &mut start[(d - first) as usize];
+        by_day[*slot] = i as u32;
+        *slot += 1;
+    }
+    for &i in by_day.iter().rev() {
+        seller_orders[o.seller[i as usize] as usize].push(i);
+    }
+    seller_orders
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seller_orders_are_newest_first_like_a_sort() {
+        use crate::data::generate::{GenerateOptions, generate};
+        let dir = tempfile::tempdir().unwrap();
+        let opts = GenerateOptions {
+            orders: 3000,
+            sellers: 7,
+            days: 60,
+            seed: 11,
+            ..Default::default()
+        };
+        generate(dir.path(), &opts, &mut |_| {}).unwrap();
+        let opts = crate::data::LoadOptions::strict();
+        let mut data = crate::data::load_dir(dir.path(), &opts).unwrap().0;
+        // Days out of row order, with ties, as appended or imported data may be.
+        data.orders.day.reverse();
+        data.orders.day[10] = data.orders.day[500];
+        let got = seller_orders_newest_first(&data);
+        let o = &data.orders;
+        for (s, rows) in got.iter().enumerate() {
+            let mut want: Vec<u32> = (0..o.len() as u32)
+                .filter(|&i| o.seller[i as usize] as usize == s)
+                .collect();
+            want.sort_by_key(|&i| std::cmp::Reverse((o.day[i as usize], i)));
+            assert_eq!(rows, &want, "seller {s}");
+        }
+        assert_eq!(got.iter().map(Vec::len).sum::<usize>(), o.len());
+    }
 }

@@ -192,9 +192,8 @@ fn load(global: &GlobalArgs) -> Result<Served> {
         &|_| {},
     )?;
     tracing::info!("{}", prov.summary());
-    let mut engine = Engine::new(opened.data, opened.report, opened.bands);
-    let prepared = Prepared::new(&engine.data, models, engine.bands);
-    engine.install(prepared);
+    let prepared = Prepared::new(&opened.data, models, opened.bands);
+    let engine = Engine::with_prepared(opened.data, opened.report, opened.bands, prepared);
     evaluate_cases(global, &engine);
     let lifecycle = Lifecycle::load(&engine.data.dir);
     Ok(Served { engine, lifecycle })
