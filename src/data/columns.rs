@@ -4,6 +4,7 @@
 use super::cache::{Meta, Stored};
 use super::features::FeatureValues;
 use super::{Dataset, LoadReport, Orders};
+use rayon::prelude::*;
 use std::path::Path;
 
 pub(super) use crate::util::checksum;
@@ -56,18 +57,19 @@ pub(super) fn encode(ds: &Dataset, report: &LoadReport) -> std::io::Result<Vec<u
     Ok(out)
 }
 
-/// Reads `n` fixed-width values.
+/// Reads `n` fixed-width values (in parallel chunks: the cache's columns are hundreds of MB).
 macro_rules! take {
     ($r:expr, $ty:ty, $n:expr) => {{
         const W: usize = std::mem::size_of::<$ty>();
         $r.take($n * W)?
-            .chunks_exact(W)
+            .par_chunks_exact(W)
             .map(|c| <$ty>::from_le_bytes(c.try_into().expect("width")))
             .collect::<Vec<$ty>>()
     }};
 }
 
-/// The dataset and report in a body (the data directory is `dir`).
+/// The dataset and report in a body (the data directory is `dir`). The order ids and the
+/// other columns are decoded side by side.
 pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), String> {
     let mut r = Reader::new(body);
     let meta_len = r.u64()? as usize;
@@ -75,31 +77,52 @@ pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), S
     let n = meta.orders;
     let ends = take!(r, u64, n + 1);
     let text = r.take(*ends.last().unwrap_or(&0) as usize)?;
+    let (id, columns) = rayon::join(|| ids(&ends, text), || columns(&mut r, &meta, n));
+    let (mut orders, values) = columns?;
+    orders.id = id?;
+    meta.dataset(dir, orders, values)
+}
+
+/// The order ids: `text` cut at `ends`.
+fn ids(ends: &[u64], text: &[u8]) -> Result<Vec<String>, String> {
     let text = std::str::from_utf8(text).map_err(|e| e.to_string())?;
-    let mut id = Vec::with_capacity(n);
-    for w in ends.windows(2) {
-        let s = text
-            .get(w[0] as usize..w[1] as usize)
-            .ok_or("an order id is outside the text")?;
-        id.push(s.to_string());
+    let cut = |w: &[u64]| text.get(w[0] as usize..w[1] as usize);
+    // Checked first, so the ids are collected straight into one vector (a fallible parallel
+    // collect would gather pieces and copy them).
+    if !ends.par_windows(2).all(|w| cut(w).is_some()) {
+        return Err("an order id is outside the text".into());
     }
+    Ok(ends
+        .par_windows(2)
+        .map(|w| cut(w).unwrap_or_default().to_string())
+        .collect())
+}
+
+/// Every column after the ids (the orders' `id` left empty), and each feature's values.
+fn columns(
+    r: &mut Reader<'_>,
+    meta: &Meta,
+    n: usize,
+) -> Result<(Orders, Vec<(usize, FeatureValues)>), String> {
     let category = take!(r, u16, n);
     let price = take!(r, f64, n);
-    let returned = r
-        .take(n)?
-        .iter()
+    let labels = r.take(n)?;
+    if labels.par_iter().any(|&b| b > 2) {
+        return Err("a label is not 0, 1 or pending".into());
+    }
+    let returned = labels
+        .par_iter()
         .map(|b| match b {
-            0 => Ok(Some(false)),
-            1 => Ok(Some(true)),
-            2 => Ok(None),
-            _ => Err("a label is not 0, 1 or pending".to_string()),
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     let seller = take!(r, u32, n);
     let day = take!(r, i32, n);
-    if seller.iter().any(|&s| s as usize >= meta.sellers.len())
+    if seller.par_iter().any(|&s| s as usize >= meta.sellers.len())
         || category
-            .iter()
+            .par_iter()
             .any(|&c| c as usize >= meta.categories.len())
     {
         return Err("a seller or category index is out of range".into());
@@ -121,7 +144,7 @@ pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), S
         return Err("bytes after the last column".into());
     }
     let orders = Orders {
-        id,
+        id: Vec::new(),
         category,
         price,
         returned,
@@ -129,7 +152,7 @@ pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), S
         day,
         features: Vec::new(),
     };
-    meta.dataset(dir, orders, values)
+    Ok((orders, values))
 }
 
 /// Reads values off a byte slice; any shortfall is an error.
