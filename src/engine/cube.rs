@@ -122,7 +122,7 @@ fn sorted_keys(
     n_days: usize,
     day: impl Fn(usize) -> usize,
     key: impl Fn(usize) -> u64,
-) -> Vec<(u64, u32)> {
+) -> (Vec<(u64, u32)>, Vec<usize>) {
     let mut start = vec![0usize; n_days + 1];
     for i in 0..n {
         start[day(i) + 1] += 1;
@@ -145,7 +145,94 @@ fn sorted_keys(
         rest = after;
     }
     days.into_par_iter().for_each(|d| d.sort_unstable());
-    keys
+    (keys, start)
+}
+
+/// Cells side by side: the first cell of each day (with one entry more at the end), and
+/// every cell's seller, category and sums.
+type DayCells = (Vec<usize>, Vec<u32>, Vec<u16>, Vec<Cell>);
+
+/// The cells of each day's sorted keys: one per distinct key. Each day is summed on its own,
+/// in parallel, into its place in the vectors (the same sums, in the same order, as one pass
+/// over all keys).
+fn day_cells(
+    ds: &Dataset,
+    scores: Option<&Scores>,
+    bands: RiskBands,
+    day_keys: &[&[(u64, u32)]],
+) -> DayCells {
+    let o = &ds.orders;
+    let mut day_start = Vec::with_capacity(day_keys.len() + 1);
+    day_start.push(0);
+    for d in day_keys {
+        let distinct = 1 + d.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        let cells = if d.is_empty() { 0 } else { distinct };
+        day_start.push(day_start.last().copied().unwrap_or(0) + cells);
+    }
+    let total = day_start[day_keys.len()];
+    let (mut all_seller, mut all_category) = (vec![0u32; total], vec![0u16; total]);
+    let mut all_cells = vec![Cell::default(); total];
+    let mut slots = Vec::with_capacity(day_keys.len());
+    let (mut cells, mut seller, mut category) = (
+        all_cells.as_mut_slice(),
+        all_seller.as_mut_slice(),
+        all_category.as_mut_slice(),
+    );
+    for w in day_start.windows(2) {
+        let len = w[1] - w[0];
+        let (c, rest_c) = cells.split_at_mut(len);
+        let (s, rest_s) = seller.split_at_mut(len);
+        let (g, rest_g) = category.split_at_mut(len);
+        slots.push((c, s, g));
+        (cells, seller, category) = (rest_c, rest_s, rest_g);
+    }
+    slots
+        .into_par_iter()
+        .zip(day_keys)
+        .for_each(|((cells, seller, category), keys)| {
+            let mut at = usize::MAX;
+            let mut prev = u64::MAX;
+            for &(k, i) in *keys {
+                let i = i as usize;
+                if k != prev {
+                    at = at.wrapping_add(1);
+                    seller[at] = o.seller[i];
+                    category[at] = o.category[i];
+                    prev = k;
+                }
+                add_order(&mut cells[at], ds, scores, bands, i);
+            }
+        });
+    (day_start, all_seller, all_category, all_cells)
+}
+
+/// Adds order `i` to cell `c`.
+fn add_order(c: &mut Cell, ds: &Dataset, scores: Option<&Scores>, bands: RiskBands, i: usize) {
+    let o = &ds.orders;
+    let risk = scores.map_or(0.0, |s| s.risk[i]);
+    c.orders += 1;
+    if let Some(r) = o.returned[i] {
+        c.labelled += 1;
+        c.returned += u64::from(r);
+    }
+    c.high += u64::from(scores.is_some() && risk >= bands.high);
+    if let Some(cod) = ds.is_cod(i) {
+        c.payment_known += 1;
+        c.cod += u64::from(cod);
+    }
+    c.risk_sum += risk;
+    c.risk_sq_sum += risk * risk;
+    c.risk_max = c.risk_max.max(risk);
+    c.revenue_at_risk += risk * o.price[i];
+    if let Some(r) = ds.rating(i) {
+        c.rating_n += 1;
+        c.rating_sum += r;
+    }
+    if let Some(d) = ds.delivery_days(i) {
+        c.delivery_n += 1;
+        c.delivery_sum += d;
+    }
+    c.price_sum += o.price[i];
 }
 
 impl Cube {
@@ -164,57 +251,21 @@ impl Cube {
                 | u64::from(o.category[i])
         };
         let n_days = (last_day - first_day + 1) as usize;
-        let keys = sorted_keys(n, n_days, |i| (o.day[i] - first_day) as usize, key);
+        let (keys, key_start) = sorted_keys(n, n_days, |i| (o.day[i] - first_day) as usize, key);
+        let day_keys: Vec<&[(u64, u32)]> =
+            key_start.windows(2).map(|w| &keys[w[0]..w[1]]).collect();
+        let (day_start, seller, category, cells) = day_cells(ds, scores, bands, &day_keys);
         let mut cube = Cube {
             first_day,
             last_day,
             scored: scores.is_some(),
-            day_start: Vec::with_capacity(n_days + 1),
+            seller,
+            category,
+            cells,
+            day_start,
             ..Cube::default()
         };
-        let mut prev = u64::MAX;
-        for &(k, i) in &keys {
-            let i = i as usize;
-            if k != prev {
-                let day = (k >> 40) as usize;
-                while cube.day_start.len() <= day {
-                    cube.day_start.push(cube.cells.len());
-                }
-                cube.seller.push(o.seller[i]);
-                cube.category.push(o.category[i]);
-                cube.cells.push(Cell::default());
-                prev = k;
-            }
-            let c = cube.cells.last_mut().expect("a cell was just pushed");
-            let risk = scores.map_or(0.0, |s| s.risk[i]);
-            c.orders += 1;
-            if let Some(r) = o.returned[i] {
-                c.labelled += 1;
-                c.returned += u64::from(r);
-            }
-            c.high += u64::from(scores.is_some() && risk >= bands.high);
-            if let Some(cod) = ds.is_cod(i) {
-                c.payment_known += 1;
-                c.cod += u64::from(cod);
-            }
-            c.risk_sum += risk;
-            c.risk_sq_sum += risk * risk;
-            c.risk_max = c.risk_max.max(risk);
-            c.revenue_at_risk += risk * o.price[i];
-            if let Some(r) = ds.rating(i) {
-                c.rating_n += 1;
-                c.rating_sum += r;
-            }
-            if let Some(d) = ds.delivery_days(i) {
-                c.delivery_n += 1;
-                c.delivery_sum += d;
-            }
-            c.price_sum += o.price[i];
-        }
         drop(keys); // 16 bytes an order: freed before the rollups are built
-        while cube.day_start.len() <= n_days {
-            cube.day_start.push(cube.cells.len());
-        }
         cube.marketplaces = ds.marketplaces.len();
         cube.daily = vec![Cell::default(); n_days * cube.marketplaces];
         for d in 0..n_days {
@@ -323,6 +374,13 @@ mod tests {
         let key = |i: usize| (day(i) as u64) << 40 | ((i * 31) % 11) as u64;
         let mut want: Vec<(u64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
         want.sort_unstable();
-        assert_eq!(super::sorted_keys(n, 37, day, key), want);
+        let (keys, start) = super::sorted_keys(n, 37, day, key);
+        assert_eq!(keys, want);
+        // Day d's keys are keys[start[d]..start[d + 1]].
+        for d in 0..37 {
+            let of_day = &keys[start[d]..start[d + 1]];
+            assert!(of_day.iter().all(|&(k, _)| (k >> 40) as usize == d), "day {d}");
+        }
+        assert_eq!(start[37], n);
     }
 }
