@@ -379,7 +379,10 @@ mod tests {
         // Day d's keys are keys[start[d]..start[d + 1]].
         for d in 0..37 {
             let of_day = &keys[start[d]..start[d + 1]];
-            assert!(of_day.iter().all(|&(k, _)| (k >> 40) as usize == d), "day {d}");
+            assert!(
+                of_day.iter().all(|&(k, _)| (k >> 40) as usize == d),
+                "day {d}"
+            );
         }
         assert_eq!(start[37], n);
     }

@@ -14,6 +14,7 @@
 
 use super::ModelSet;
 use super::forest::{CompactForest, CompactTree, Node};
+use std::io::Read as _;
 
 /// The artifacts file of a run written by this build.
 pub const FILE: &str = "models.bin";
@@ -145,33 +146,35 @@ pub fn decode(bytes: &[u8]) -> Result<ModelSet, ArtifactError> {
     if version != LAYOUT_VERSION {
         return Err(ArtifactError::Version(version));
     }
-    let body = zstd::stream::decode_all(&bytes[12..])
-        .map_err(|e| ArtifactError::Damaged(e.to_string()))?;
-    let mut r = Reader {
-        bytes: &body,
-        at: 0,
-    };
+    // Decompressed as it is read: the body (278 MB at 10M orders) is never held whole
+    // beside the trees decoded from it.
+    let decoder = zstd::stream::read::Decoder::with_buffer(&bytes[12..]).map_err(damaged)?;
+    let mut r = Reader { inner: decoder };
     let meta_len = r.u64()? as usize;
     let meta = r.take(meta_len)?;
     let mut set: ModelSet =
-        serde_json::from_slice(meta).map_err(|e| ArtifactError::Damaged(e.to_string()))?;
+        serde_json::from_slice(&meta).map_err(|e| ArtifactError::Damaged(e.to_string()))?;
     for forest in forests_mut(&mut set) {
         for tree in &mut forest.trees {
             *tree = decode_tree(&mut r)?;
         }
     }
-    if r.at != body.len() {
+    let after = std::io::copy(&mut r.inner, &mut std::io::sink()).map_err(damaged)?;
+    if after > 0 {
         return Err(ArtifactError::Damaged(format!(
-            "{} bytes after the last tree",
-            body.len() - r.at
+            "{after} bytes after the last tree"
         )));
     }
     Ok(set)
 }
 
-fn decode_tree(r: &mut Reader) -> Result<CompactTree, ArtifactError> {
+fn damaged(e: std::io::Error) -> ArtifactError {
+    ArtifactError::Damaged(e.to_string())
+}
+
+fn decode_tree<R: std::io::Read>(r: &mut Reader<R>) -> Result<CompactTree, ArtifactError> {
     let n = r.u32()? as usize;
-    let has_cover = r.take(1)?[0] != 0;
+    let has_cover = r.array::<1>()?[0] != 0;
     let features = r.take(n * 2)?;
     let values = r.take(n * 8)?;
     let mut splits = 0u32;
@@ -208,28 +211,38 @@ fn decode_tree(r: &mut Reader) -> Result<CompactTree, ArtifactError> {
     Ok(CompactTree { nodes, cover })
 }
 
-/// Reads little-endian values off a byte slice, any shortfall an error.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+/// Reads little-endian values off a stream, any shortfall an error.
+struct Reader<R: std::io::Read> {
+    inner: R,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], ArtifactError> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| ArtifactError::Damaged("cut short".into()))?;
-        let s = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(s)
+impl<R: std::io::Read> Reader<R> {
+    /// The next `n` bytes. The buffer grows with the bytes that arrive, so a damaged length
+    /// cannot ask for more memory than the stream holds.
+    fn take(&mut self, n: usize) -> Result<Vec<u8>, ArtifactError> {
+        let mut out = Vec::with_capacity(n.min(1 << 20));
+        let got = std::io::Read::take(&mut self.inner, n as u64)
+            .read_to_end(&mut out)
+            .map_err(damaged)?;
+        if got != n {
+            return Err(ArtifactError::Damaged("cut short".into()));
+        }
+        Ok(out)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ArtifactError> {
+        let mut out = [0u8; N];
+        self.inner
+            .read_exact(&mut out)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => ArtifactError::Damaged("cut short".into()),
+                _ => damaged(e),
+            })?;
+        Ok(out)
     }
     fn u32(&mut self) -> Result<u32, ArtifactError> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
+        Ok(u32::from_le_bytes(self.array()?))
     }
     fn u64(&mut self) -> Result<u64, ArtifactError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
+        Ok(u64::from_le_bytes(self.array()?))
     }
 }
