@@ -153,8 +153,11 @@ pub struct Engine {
 impl Engine {
     /// An engine without models yet: risk numbers are n/a until [`Engine::set_models`].
     pub fn new(data: Dataset, load_report: LoadReport, bands: RiskBands) -> Engine {
-        let cube = Cube::build(&data, None, bands);
-        Engine::around(data, load_report, bands, cube)
+        let (cube, seller_orders) = rayon::join(
+            || Cube::build(&data, None, bands),
+            || seller_orders_newest_first(&data),
+        );
+        Engine::around(data, load_report, bands, cube, seller_orders)
     }
 
     /// An engine with models prepared on `data` already (no cube without scores is built).
@@ -164,14 +167,21 @@ impl Engine {
         bands: RiskBands,
         prepared: Prepared,
     ) -> Engine {
-        let mut engine = Engine::around(data, load_report, bands, Cube::default());
+        let seller_orders = seller_orders_newest_first(&data);
+        let mut engine = Engine::around(data, load_report, bands, Cube::default(), seller_orders);
         engine.install(prepared);
         engine
     }
 
-    fn around(data: Dataset, load_report: LoadReport, bands: RiskBands, cube: Cube) -> Engine {
+    fn around(
+        data: Dataset,
+        load_report: LoadReport,
+        bands: RiskBands,
+        cube: Cube,
+        seller_orders: Vec<Vec<u32>>,
+    ) -> Engine {
         Engine {
-            seller_orders: seller_orders_newest_first(&data),
+            seller_orders,
             data: Arc::new(data),
             load_report,
             bands,
