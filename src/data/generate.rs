@@ -471,6 +471,16 @@ fn write_files(
     })
 }
 
+/// A dataset generated with `opts` into a temporary directory and loaded strictly, for the
+/// unit tests of what is computed from data.
+#[cfg(test)]
+pub(crate) fn generated(opts: &GenerateOptions) -> super::Dataset {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    generate(dir.path(), opts, &mut |_| {}).expect("generated");
+    let strict = super::LoadOptions::strict();
+    super::load_dir(dir.path(), &strict).expect("loaded").0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,15 +114,14 @@ pub struct Cube {
     pub by_category: CategoryDays,
 }
 
-/// Every order's `(key, index)`, sorted: first bucketed by day (a counting sort, in index
-/// order), then each day sorted on its own, in parallel. The day is the key's top bits, so
-/// this is the order one sort of all keys gives (ties are impossible: indices differ).
-fn sorted_keys(
+/// `value(i)` of every order `i` in (day, index) order (a counting sort over `n_days` days),
+/// with each day's first position (one entry more at the end: `n`).
+pub(super) fn by_day<T: Copy + Default>(
     n: usize,
     n_days: usize,
     day: impl Fn(usize) -> usize,
-    key: impl Fn(usize) -> u64,
-) -> (Vec<(u64, u32)>, Vec<usize>) {
+    value: impl Fn(usize) -> T,
+) -> (Vec<T>, Vec<usize>) {
     let mut start = vec![0usize; n_days + 1];
     for i in 0..n {
         start[day(i) + 1] += 1;
@@ -131,12 +130,25 @@ fn sorted_keys(
         start[d + 1] += start[d];
     }
     let mut next = start.clone();
-    let mut keys = vec![(0u64, 0u32); n];
+    let mut out = vec![T::default(); n];
     for i in 0..n {
         let d = day(i);
-        keys[next[d]] = (key(i), i as u32);
+        out[next[d]] = value(i);
         next[d] += 1;
     }
+    (out, start)
+}
+
+/// Every order's `(key, index)`, sorted: first bucketed by day ([`by_day`]), then each day
+/// sorted on its own, in parallel. The day is the key's top bits, so this is the order one
+/// sort of all keys gives (ties are impossible: indices differ). With each day's first key.
+fn sorted_keys(
+    n: usize,
+    n_days: usize,
+    day: impl Fn(usize) -> usize,
+    key: impl Fn(usize) -> u64,
+) -> (Vec<(u64, u32)>, Vec<usize>) {
+    let (mut keys, start) = by_day(n, n_days, day, |i| (key(i), i as u32));
     let mut days: Vec<&mut [(u64, u32)]> = Vec::with_capacity(n_days);
     let mut rest = keys.as_mut_slice();
     for d in 0..n_days {
@@ -148,9 +160,17 @@ fn sorted_keys(
     (keys, start)
 }
 
-/// Cells side by side: the first cell of each day (with one entry more at the end), and
-/// every cell's seller, category and sums.
-type DayCells = (Vec<usize>, Vec<u32>, Vec<u16>, Vec<Cell>);
+/// The cube's cells side by side, day after day.
+struct DayCells {
+    /// The first cell of each day, with one entry more at the end.
+    day_start: Vec<usize>,
+    /// Each cell's seller.
+    seller: Vec<u32>,
+    /// Each cell's category.
+    category: Vec<u16>,
+    /// Each cell's sums.
+    cells: Vec<Cell>,
+}
 
 /// The cells of each day's sorted keys: one per distinct key. Each day is summed on its own,
 /// in parallel, into its place in the vectors (the same sums, in the same order, as one pass
@@ -164,12 +184,11 @@ fn day_cells(
     let o = &ds.orders;
     let mut day_start = Vec::with_capacity(day_keys.len() + 1);
     day_start.push(0);
+    let mut total = 0;
     for d in day_keys {
-        let distinct = 1 + d.windows(2).filter(|w| w[0].0 != w[1].0).count();
-        let cells = if d.is_empty() { 0 } else { distinct };
-        day_start.push(day_start.last().copied().unwrap_or(0) + cells);
+        total += usize::from(!d.is_empty()) + d.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        day_start.push(total);
     }
-    let total = day_start[day_keys.len()];
     let (mut all_seller, mut all_category) = (vec![0u32; total], vec![0u16; total]);
     let mut all_cells = vec![Cell::default(); total];
     let mut slots = Vec::with_capacity(day_keys.len());
@@ -203,7 +222,12 @@ fn day_cells(
                 add_order(&mut cells[at], ds, scores, bands, i);
             }
         });
-    (day_start, all_seller, all_category, all_cells)
+    DayCells {
+        day_start,
+        seller: all_seller,
+        category: all_category,
+        cells: all_cells,
+    }
 }
 
 /// Adds order `i` to cell `c`.
@@ -254,7 +278,12 @@ impl Cube {
         let (keys, key_start) = sorted_keys(n, n_days, |i| (o.day[i] - first_day) as usize, key);
         let day_keys: Vec<&[(u64, u32)]> =
             key_start.windows(2).map(|w| &keys[w[0]..w[1]]).collect();
-        let (day_start, seller, category, cells) = day_cells(ds, scores, bands, &day_keys);
+        let DayCells {
+            day_start,
+            seller,
+            category,
+            cells,
+        } = day_cells(ds, scores, bands, &day_keys);
         let mut cube = Cube {
             first_day,
             last_day,

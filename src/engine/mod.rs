@@ -311,27 +311,17 @@ fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::Pending
 }
 
 /// Each seller's order indices, newest first (by day, then by row, both descending): the
-/// rows in (day, row) order by a counting sort over days, dealt to their sellers, reversed.
+/// rows in (day, row) order ([`cube::by_day`]), dealt to their sellers from the end.
 fn seller_orders_newest_first(data: &Dataset) -> Vec<Vec<u32>> {
     let o = &data.orders;
     let mut seller_orders = vec![Vec::new(); data.sellers.len()];
     let (Some(&first), Some(&last)) = (o.day.iter().min(), o.day.iter().max()) else {
         return seller_orders;
     };
-    let mut start = vec![0usize; (last - first) as usize + 2];
-    for &d in &o.day {
-        start[(d - first) as usize + 1] += 1;
-    }
-    for k in 1..start.len() {
-        start[k] += start[k - 1];
-    }
-    let mut by_day = vec![0u32; o.len()];
-    for (i, &d) in o.day.iter().enumerate() {
-        let slot = &mut start[(d - first) as usize];
-        by_day[*slot] = i as u32;
-        *slot += 1;
-    }
-    for &i in by_day.iter().rev() {
+    let n_days = (last - first) as usize + 1;
+    let day = |i: usize| (o.day[i] - first) as usize;
+    let (rows, _) = cube::by_day(o.len(), n_days, day, |i| i as u32);
+    for &i in rows.iter().rev() {
         seller_orders[o.seller[i as usize] as usize].push(i);
     }
     seller_orders
@@ -343,18 +333,14 @@ mod tests {
 
     #[test]
     fn seller_orders_are_newest_first_like_a_sort() {
-        use crate::data::generate::{GenerateOptions, generate};
-        let dir = tempfile::tempdir().unwrap();
-        let opts = GenerateOptions {
+        use crate::data::generate::{GenerateOptions, generated};
+        let mut data = generated(&GenerateOptions {
             orders: 3000,
             sellers: 7,
             days: 60,
             seed: 11,
             ..Default::default()
-        };
-        generate(dir.path(), &opts, &mut |_| {}).unwrap();
-        let opts = crate::data::LoadOptions::strict();
-        let mut data = crate::data::load_dir(dir.path(), &opts).unwrap().0;
+        });
         // Days out of row order, with ties, as appended or imported data may be.
         data.orders.day.reverse();
         data.orders.day[10] = data.orders.day[500];

@@ -152,8 +152,7 @@ fn from_cells(ds: &Dataset, cube: &Cube, start: i32, end: i32, scope: Scope) -> 
 mod tests {
     use super::*;
     use crate::config::RiskBands;
-    use crate::data::generate::{GenerateOptions, generate};
-    use crate::data::{LoadOptions, load_dir};
+    use crate::data::generate::{GenerateOptions, generated};
     use crate::model::Scores;
 
     /// Two sums of the same orders in a different order agree to rounding.
@@ -191,17 +190,14 @@ mod tests {
     /// day and category-day, and each seller's slope.
     #[test]
     fn rollups_give_what_walking_the_cells_gives() {
-        let dir = tempfile::tempdir().unwrap();
-        let opts = GenerateOptions {
+        let ds = generated(&GenerateOptions {
             orders: 3000,
             sellers: 7,
             marketplaces: 3,
             days: 60,
             seed: 11,
             ..Default::default()
-        };
-        generate(dir.path(), &opts, &mut |_| {}).unwrap();
-        let ds = load_dir(dir.path(), &LoadOptions::strict()).unwrap().0;
+        });
         let risk = (0..ds.orders.len()).map(|i| ((i * 7919) % 1000) as f64 / 1000.0);
         let scores = Scores {
             risk: risk.collect(),
