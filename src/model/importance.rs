@@ -4,6 +4,7 @@
 use super::Driver;
 use super::features::FeatureMatrix;
 use super::forest::CompactForest;
+use super::lockstep::{LANES, SteppedTree};
 use super::metrics::brier;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -20,11 +21,48 @@ pub const MAX_ROWS: usize = 20_000;
 /// The same for one seller's orders (a thousand sellers each get their drivers).
 pub const MAX_SELLER_ROWS: usize = 1_000;
 
-/// Permutation importances of `forest` on (`x`, `y`), largest first, feature `j` named
-/// `names[j]`; empty below [`MIN_ROWS`]; on a random `max_rows` of the rows when there are
-/// more.
+/// A forest laid out once for the many shuffles of permutation importance: each tree in the
+/// lock-step layout ([`super::lockstep`]) and, per node, the features tested on the path from
+/// the root to it. The global forest's drivers are measured on every seller's orders, so it is
+/// prepared once for all of them.
+pub struct Prepared<'a> {
+    forest: &'a CompactForest,
+    stepped: Vec<SteppedTree>,
+    /// `path_features[t][node]`: bit `j` set when the path to `node` tests feature `j`.
+    path_features: Vec<Vec<u64>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Lays out `forest` (a well-formed one: children after their parent).
+    pub fn new(forest: &'a CompactForest) -> Prepared<'a> {
+        let path_features = forest
+            .trees
+            .iter()
+            .map(|tree| {
+                let mut tested = vec![0u64; tree.nodes.len()];
+                for (i, node) in tree.nodes.iter().enumerate() {
+                    if !tree.is_leaf(i) {
+                        let below = tested[i] | 1 << node.feature.min(63);
+                        let left = node.left as usize;
+                        tested[left..=left + 1].fill(below);
+                    }
+                }
+                tested
+            })
+            .collect();
+        Prepared {
+            forest,
+            stepped: forest.trees.iter().map(SteppedTree::new).collect(),
+            path_features,
+        }
+    }
+}
+
+/// Permutation importances of the prepared forest on (`x`, `y`), largest first, feature `j`
+/// named `names[j]`; empty below [`MIN_ROWS`]; on a random `max_rows` of the rows when there
+/// are more.
 pub fn permutation_importance(
-    forest: &CompactForest,
+    forest: &Prepared,
     x: &FeatureMatrix,
     y: &[bool],
     names: &[&str],
@@ -41,8 +79,12 @@ pub fn permutation_importance(
         let y: Vec<bool> = keep.iter().map(|&r| y[r]).collect();
         return permutation_importance(forest, &x.select(&keep), &y, names, seed, max_rows);
     }
-    let base = brier(y, &forest.predict(x)).unwrap_or(0.0);
     let paths = Paths::of(forest, x);
+    let base_p = match &paths {
+        Some(paths) => paths.predict(forest),
+        None => forest.forest.predict(x),
+    };
+    let base = brier(y, &base_p).unwrap_or(0.0);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut drivers: Vec<Driver> = (0..x.width)
         .map(|j| {
@@ -60,7 +102,7 @@ pub fn permutation_importance(
                         for (r, v) in col.into_iter().enumerate() {
                             shuffled.values[r * x.width + j] = v;
                         }
-                        forest.predict(&shuffled)
+                        forest.forest.predict(&shuffled)
                     }
                 };
                 total += brier(y, &p).unwrap_or(0.0) - base;
@@ -75,73 +117,103 @@ pub fn permutation_importance(
     drivers
 }
 
-/// Each row's leaf value in each tree and the features its path tests: a shuffled feature
-/// changes a row's value only in the trees whose path tests it, so only those are walked
-/// again. The per-row sums add the trees in order, as [`CompactForest::predict`] does, so
-/// the predictions are bit for bit the same as predicting the shuffled matrix.
+/// Rows re-scored together when a column is shuffled.
+const CHUNK: usize = 256;
+
+/// The leaf each row ends in, in each tree: a shuffled feature changes a row's leaf only in
+/// the trees whose path to it tests that feature, so only those are walked again. The
+/// per-row sums add the trees in order, as [`CompactForest::predict`] does, so the
+/// predictions are bit for bit the same as predicting the shuffled matrix.
 struct Paths {
-    trees: usize,
-    /// `value[r * trees + t]`.
-    value: Vec<f64>,
-    /// `tested[r * trees + t]`: bit `j` set when the path tests feature `j`.
-    tested: Vec<u64>,
+    rows: usize,
+    /// `leaf[t * rows + r]`: tree by tree, so a chunk of rows reads one tree's leaves in a run.
+    leaf: Vec<u32>,
 }
 
 impl Paths {
-    /// `None` for matrices too wide for the bit mask.
-    fn of(forest: &CompactForest, x: &FeatureMatrix) -> Option<Paths> {
+    /// `None` for matrices too wide for the bit masks.
+    fn of(forest: &Prepared, x: &FeatureMatrix) -> Option<Paths> {
         if x.width > 64 {
             return None;
         }
-        let trees = forest.trees.len();
-        let mut value = vec![0.0; x.rows() * trees];
-        let mut tested = vec![0u64; x.rows() * trees];
-        value
-            .par_chunks_mut(trees.max(1))
-            .zip(tested.par_chunks_mut(trees.max(1)))
-            .enumerate()
-            .for_each(|(r, (v, m))| {
-                for (t, tree) in forest.trees.iter().enumerate() {
-                    (v[t], m[t]) = tree.walk(x.row(r));
+        let rows = x.rows();
+        let mut leaf = vec![0u32; rows * forest.stepped.len()];
+        leaf.par_chunks_mut(rows.max(1))
+            .zip(&forest.stepped)
+            .for_each(|(leaves, tree)| {
+                for (g, out) in leaves.chunks_mut(LANES).enumerate() {
+                    let group = std::array::from_fn(|k| (g * LANES + k).min(rows - 1));
+                    for (o, l) in out
+                        .iter_mut()
+                        .zip(tree.leaves_at(&x.values, x.width, &group))
+                    {
+                        *o = l as u32;
+                    }
                 }
             });
-        Some(Paths {
-            trees,
-            value,
-            tested,
-        })
+        Some(Paths { rows, leaf })
+    }
+
+    /// The forest's predictions of the unshuffled rows.
+    fn predict(&self, forest: &Prepared) -> Vec<f64> {
+        let n_trees = forest.stepped.len().max(1) as f64;
+        let mut out = vec![0.0; self.rows];
+        for (leaves, tree) in self.leaf.chunks(self.rows.max(1)).zip(&forest.stepped) {
+            for (o, &l) in out.iter_mut().zip(leaves) {
+                *o += tree.value(l as usize);
+            }
+        }
+        out.iter_mut().for_each(|o| *o /= n_trees);
+        out
     }
 
     /// The forest's predictions with column `j` replaced by `col`.
     fn predict_shuffled(
         &self,
-        forest: &CompactForest,
+        forest: &Prepared,
         x: &FeatureMatrix,
         j: usize,
         col: &[f64],
     ) -> Vec<f64> {
         let bit = 1u64 << j;
-        let n_trees = self.trees.max(1) as f64;
-        (0..x.rows())
-            .into_par_iter()
-            .with_min_len(256)
-            .map_init(Vec::new, |row, r| {
-                row.clear();
-                row.extend_from_slice(x.row(r));
-                row[j] = col[r];
-                let base = r * self.trees;
-                let mut sum = 0.0;
-                for (t, tree) in forest.trees.iter().enumerate() {
-                    sum += if self.tested[base + t] & bit != 0 {
-                        tree.walk(row).0
+        let (n, width) = (self.rows, x.width);
+        let n_trees = forest.stepped.len().max(1) as f64;
+        let mut out = vec![0.0; n];
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, sums)| {
+            let start = c * CHUNK;
+            let mut rows = x.values[start * width..(start + sums.len()) * width].to_vec();
+            for (r, v) in col[start..start + sums.len()].iter().enumerate() {
+                rows[r * width + j] = *v;
+            }
+            let mut again = Vec::with_capacity(sums.len());
+            for (t, tree) in forest.stepped.iter().enumerate() {
+                let leaves = &self.leaf[t * n + start..t * n + start + sums.len()];
+                let tested = &forest.path_features[t];
+                again.clear();
+                for (r, &l) in leaves.iter().enumerate() {
+                    if tested[l as usize] & bit != 0 {
+                        again.push(r);
                     } else {
-                        self.value[base + t]
-                    };
+                        sums[r] += tree.value(l as usize);
+                    }
                 }
-                sum / n_trees
-            })
-            .collect()
+                for group in again.chunks(LANES) {
+                    let ends = tree.leaves_at(&rows, width, &lanes(group));
+                    for (&r, &l) in group.iter().zip(&ends) {
+                        sums[r] += tree.value(l);
+                    }
+                }
+            }
+            sums.iter_mut().for_each(|s| *s /= n_trees);
+        });
+        out
     }
+}
+
+/// Up to [`LANES`] row indices as a full set of lanes (the last one repeated; its extra
+/// results are not read).
+fn lanes(group: &[usize]) -> [usize; LANES] {
+    std::array::from_fn(|k| group[k.min(group.len() - 1)])
 }
 
 #[cfg(test)]
@@ -191,7 +263,10 @@ mod tests {
         // Both learners: smartcore's (all rows) and the histogram one (per-tree samples).
         for max_samples in [usize::MAX, 1000] {
             let forest = fit(&x, &y, &params, max_samples).unwrap().forest;
-            let paths = Paths::of(&forest, &x).unwrap();
+            let prepared = Prepared::new(&forest);
+            let paths = Paths::of(&prepared, &x).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&paths.predict(&prepared)), bits(&forest.predict(&x)));
             let mut rng = ChaCha8Rng::seed_from_u64(9);
             let expected = shuffled_predictions(&forest, &x, 9);
             let mut k = 0;
@@ -201,8 +276,7 @@ mod tests {
                     for i in (1..col.len()).rev() {
                         col.swap(i, rng.random_range(0..=i));
                     }
-                    let got = paths.predict_shuffled(&forest, &x, j, &col);
-                    let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+                    let got = paths.predict_shuffled(&prepared, &x, j, &col);
                     assert_eq!(bits(&got), bits(&expected[k]), "feature {j}");
                     k += 1;
                 }

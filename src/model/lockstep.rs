@@ -84,6 +84,27 @@ impl SteppedTree {
             *slot += self.values[i];
         }
     }
+
+    /// The leaf (node index) each of the rows `rows[lane]` of `x` (row-major, `width` values
+    /// per row) ends in: the same node as [`CompactTree::leaf_of`].
+    #[inline]
+    pub fn leaves_at(&self, x: &[f64], width: usize, rows: &[usize; LANES]) -> [usize; LANES] {
+        let mut at = [0usize; LANES];
+        for _ in 0..self.depth {
+            for (i, r) in at.iter_mut().zip(rows) {
+                let s = self.steps[*i];
+                let v = x[r * width + s.feature as usize];
+                *i = s.left as usize + usize::from(v > s.value);
+            }
+        }
+        at
+    }
+
+    /// The value of leaf `node`.
+    #[inline]
+    pub fn value(&self, node: usize) -> f64 {
+        self.values[node]
+    }
 }
 
 #[cfg(test)]
@@ -131,6 +152,14 @@ mod tests {
             for (r, got) in batch.iter().enumerate() {
                 let want = forest.predict_one(probe.row(r));
                 assert_eq!(got.to_bits(), want.to_bits(), "row {r} (cap {cap})");
+            }
+            // Any rows, in any order, end in the leaves of the row-by-row walk.
+            let picks: [usize; super::LANES] = std::array::from_fn(|k| (k * 131 + 7) % 2051);
+            for tree in &forest.trees {
+                let leaves = super::SteppedTree::new(tree).leaves_at(&probe.values, 5, &picks);
+                for (leaf, &r) in leaves.iter().zip(&picks) {
+                    assert_eq!(*leaf, tree.leaf_of(probe.row(r)), "row {r} (cap {cap})");
+                }
             }
             let depths: Vec<usize> = forest
                 .trees

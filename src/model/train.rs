@@ -4,7 +4,7 @@
 
 use super::features::{FeatureEncoder, FeatureMatrix};
 use super::forest::{self, ForestError};
-use super::importance::{self, permutation_importance};
+use super::importance::{self, Prepared, permutation_importance};
 use super::metrics::{at_threshold, average_precision, best_f1_threshold, brier, roc_auc};
 use super::{GLOBAL, ModelMetrics, ModelSet, SellerDrivers, TrainedModel};
 use crate::config::TrainConfig;
@@ -149,7 +149,7 @@ fn fit_model(
         importance::MAX_SELLER_ROWS
     };
     let drivers = permutation_importance(
-        &fitted.forest,
+        &Prepared::new(&fitted.forest),
         &test_x,
         &test_y,
         &names,
@@ -330,6 +330,7 @@ fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, Sel
     for (k, &i) in global.test_rows.iter().enumerate() {
         by_seller[ds.orders.seller[i] as usize].push(k);
     }
+    let forest = Prepared::new(&global.model.forest);
     ds.sellers
         .par_iter()
         .enumerate()
@@ -343,7 +344,7 @@ fn seller_drivers(ds: &Dataset, global: &Fit, seed: u64) -> BTreeMap<String, Sel
                 model: GLOBAL.to_string(),
                 n: ks.len(),
                 drivers: permutation_importance(
-                    &global.model.forest,
+                    &forest,
                     &x,
                     &y,
                     &names,
