@@ -116,20 +116,6 @@ impl CompactTree {
         self.cover = cover;
     }
 
-    /// The leaf value a row ends in, and the features its path tests (bit `j` for feature
-    /// `j`, features from 64 on folded onto bit 63).
-    #[inline]
-    pub fn walk(&self, x: &[f64]) -> (f64, u64) {
-        let mut tested = 0u64;
-        let mut node = &self.nodes[0];
-        while node.feature != LEAF {
-            tested |= 1 << node.feature.min(63);
-            let go_right = x[node.feature as usize] > node.value;
-            node = &self.nodes[node.left as usize + usize::from(go_right)];
-        }
-        (node.value, tested)
-    }
-
     /// The leaf value a row ends in.
     #[inline]
     pub(super) fn predict(&self, x: &[f64]) -> f64 {

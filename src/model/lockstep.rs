@@ -72,15 +72,16 @@ impl SteppedTree {
     /// values per row) to `out`.
     #[inline]
     pub fn add_lanes(&self, rows: &[f64], width: usize, out: &mut [f64]) {
-        let mut at = [0usize; LANES];
-        for _ in 0..self.depth {
-            for (lane, i) in at.iter_mut().enumerate() {
-                let s = self.steps[*i];
-                let x = rows[lane * width + s.feature as usize];
-                *i = s.left as usize + usize::from(x > s.value);
+        const EACH_LANE: [usize; LANES] = {
+            let mut lanes = [0; LANES];
+            let mut k = 0;
+            while k < LANES {
+                lanes[k] = k;
+                k += 1;
             }
-        }
-        for (slot, i) in out.iter_mut().zip(at) {
+            lanes
+        };
+        for (slot, i) in out.iter_mut().zip(self.leaves_at(rows, width, &EACH_LANE)) {
             *slot += self.values[i];
         }
     }
