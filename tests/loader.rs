@@ -408,7 +408,7 @@ fn a_category_beyond_65536_is_an_invalid_row_not_a_wrapped_code() {
     assert_eq!(ds.categories.len(), 65_536);
     // Every kept order has its own category (a wrapped code would have kept O65536 as Cat0).
     let last = ds.orders.len() - 1;
-    assert_eq!(ds.orders.id[last], "O65535");
+    assert_eq!(&ds.orders.id[last], "O65535");
     assert_eq!(ds.categories[ds.orders.category[last] as usize], "Cat65535");
     assert_eq!(
         report.errors[0].to_string(),

@@ -196,7 +196,7 @@ fn the_palette_goes_anywhere_and_says_why_not() {
         assert!(check(&a), "{line}");
     }
     // An order older than the window: the window widens to all time and says so.
-    let first = a.engine.data.orders.id[0].clone();
+    let first = a.engine.data.orders.id[0].to_string();
     press(&mut a, Command::Palette);
     type_text(&mut a, &format!("order {first}"));
     press(&mut a, Command::EditDone);

@@ -38,7 +38,7 @@ pub(super) fn append_parts(
     // fingerprint is the hash's state after the cached parts.
     let mut fp = Fnv64::resume(old.fingerprint);
     let t = read_parts(&dir.join("orders"), parts, &names, &mut fp)?;
-    let known: HashSet<&str> = old.orders.id.iter().map(String::as_str).collect();
+    let known: HashSet<&str> = old.orders.id.iter().collect();
     let v = validate_orders(
         &t,
         &names,
@@ -90,7 +90,7 @@ fn concat(mut old: Dataset, new: Orders, new_categories: Vec<String>) -> Dataset
     remap(&mut new_codes, &new_categories, &categories);
     old.categories = categories;
     o.category.extend(new_codes);
-    o.id.extend(new.id);
+    o.id.append(&new.id);
     o.price.extend(new.price);
     o.returned.extend(new.returned);
     o.seller.extend(new.seller);

@@ -3,6 +3,7 @@
 
 use super::cache::{Meta, Stored};
 use super::features::FeatureValues;
+use super::ids::OrderIds;
 use super::{Dataset, LoadReport, Orders};
 use rayon::prelude::*;
 use std::path::Path;
@@ -22,19 +23,13 @@ macro_rules! put {
 pub(super) fn encode(ds: &Dataset, report: &LoadReport) -> std::io::Result<Vec<u8>> {
     let o = &ds.orders;
     let meta = serde_json::to_vec(&Meta::of(ds, report))?;
-    let ids: usize = o.id.iter().map(String::len).sum();
-    let mut out = Vec::with_capacity(meta.len() + ids + o.len() * 64);
+    let text = o.id.text().as_bytes();
+    let mut out = Vec::with_capacity(meta.len() + text.len() + o.len() * 64);
     out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
     out.extend_from_slice(&meta);
-    let mut end = 0u64;
     out.extend_from_slice(&0u64.to_le_bytes());
-    for id in &o.id {
-        end += id.len() as u64;
-        out.extend_from_slice(&end.to_le_bytes());
-    }
-    for id in &o.id {
-        out.extend_from_slice(id.as_bytes());
-    }
+    put!(out, o.id.ends());
+    out.extend_from_slice(text);
     put!(out, &o.category);
     put!(out, &o.price);
     put!(
@@ -75,27 +70,22 @@ pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), S
     let meta_len = r.u64()? as usize;
     let meta: Meta = serde_json::from_slice(r.take(meta_len)?).map_err(|e| e.to_string())?;
     let n = meta.orders;
-    let ends = take!(r, u64, n + 1);
+    if r.u64()? != 0 {
+        return Err("the order ids do not start at 0".into());
+    }
+    let ends = take!(r, u64, n);
     let text = r.take(*ends.last().unwrap_or(&0) as usize)?;
-    let (id, columns) = rayon::join(|| ids(&ends, text), || columns(&mut r, &meta, n));
+    let (id, columns) = rayon::join(|| ids(ends, text), || columns(&mut r, &meta, n));
     let (mut orders, values) = columns?;
     orders.id = id?;
     meta.dataset(dir, orders, values)
 }
 
-/// The order ids: `text` cut at `ends`.
-fn ids(ends: &[u64], text: &[u8]) -> Result<Vec<String>, String> {
+/// The order ids: `text` cut at each id's end.
+fn ids(ends: Vec<u64>, text: &[u8]) -> Result<OrderIds, String> {
     let text = std::str::from_utf8(text).map_err(|e| e.to_string())?;
-    let cut = |w: &[u64]| text.get(w[0] as usize..w[1] as usize);
-    // Checked first, so the ids are collected straight into one vector (a fallible parallel
-    // collect would gather pieces and copy them).
-    if !ends.par_windows(2).all(|w| cut(w).is_some()) {
-        return Err("an order id is outside the text".into());
-    }
-    Ok(ends
-        .par_windows(2)
-        .map(|w| cut(w).unwrap_or_default().to_string())
-        .collect())
+    OrderIds::from_parts(text.to_string(), ends)
+        .ok_or_else(|| "an order id is outside the text".into())
 }
 
 /// Every column after the ids (the orders' `id` left empty), and each feature's values.
@@ -144,7 +134,7 @@ fn columns(
         return Err("bytes after the last column".into());
     }
     let orders = Orders {
-        id: Vec::new(),
+        id: OrderIds::default(),
         category,
         price,
         returned,

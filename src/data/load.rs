@@ -317,11 +317,11 @@ pub(super) fn missing_of(o: &Orders) -> Vec<(String, usize)> {
 
 /// Order `i` for a warning: its file and line, id and date (`rows` holds its row by id).
 pub(super) fn row_name(t: &Table, rows: &HashMap<&str, usize>, o: &Orders, i: usize) -> String {
-    let place = rows.get(o.id[i].as_str()).map(|&row| t.place(row));
+    let place = rows.get(&o.id[i]).map(|&row| t.place(row));
     format!(
         "{} ({}, {})",
         place.unwrap_or_default(),
-        o.id[i],
+        &o.id[i],
         day_string(o.day[i])
     )
 }

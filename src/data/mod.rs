@@ -11,6 +11,7 @@ pub mod dates;
 pub mod error;
 pub mod features;
 pub mod generate;
+pub mod ids;
 pub mod load;
 pub mod order;
 pub mod order_sink;
@@ -88,8 +89,8 @@ pub struct OrderFeatures {
 /// All orders, column-wise. Row `i` of every vector is the same order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Orders {
-    /// Order id.
-    pub id: Vec<String>,
+    /// Order ids.
+    pub id: ids::OrderIds,
     /// Index into [`Dataset::categories`].
     pub category: Vec<u16>,
     /// Price.

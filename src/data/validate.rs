@@ -161,7 +161,7 @@ pub(super) fn validate_orders<'t>(
                 b.push(cell);
             }
             seen_ids.insert(id, row);
-            o.id.push(id.to_string());
+            o.id.push(id);
             o.category.push(cat);
             o.price.push(price);
             o.returned.push(returned);

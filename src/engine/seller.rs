@@ -170,7 +170,7 @@ impl Engine {
             .map(|&i| {
                 let risk = self.scores.as_ref().map(|s| s.risk[i]);
                 OrderRow {
-                    order_id: o.id[i].clone(),
+                    order_id: o.id[i].to_string(),
                     date: crate::data::day_string(o.day[i]),
                     category: ds.categories[o.category[i] as usize].clone(),
                     price: o.price[i],

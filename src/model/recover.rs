@@ -112,7 +112,7 @@ fn read_output(ds: &Dataset, run: &RunRecord) -> Result<TrainOutput, RunError> {
         .id
         .iter()
         .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
+        .map(|(i, id)| (id, i))
         .collect();
     let mut rows: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (n, line) in text.lines().enumerate().skip(1) {

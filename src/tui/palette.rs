@@ -134,7 +134,7 @@ pub fn parse(text: &str, ds: &Dataset) -> Result<PaletteCommand, String> {
         "order" => {
             need("an order id")?;
             let found = ds.orders.id.iter().find(|id| id.eq_ignore_ascii_case(arg));
-            PaletteCommand::Order(found.ok_or(format!("no order {arg:?}"))?.clone())
+            PaletteCommand::Order(found.ok_or(format!("no order {arg:?}"))?.to_string())
         }
         "category" => {
             need("a category")?;
@@ -251,14 +251,7 @@ pub fn candidates(text: &str, ds: &Dataset) -> Vec<String> {
             .into_iter()
             .filter(starts)
             .collect(),
-        Ok("order") if !a.is_empty() => ds
-            .orders
-            .id
-            .iter()
-            .map(String::as_str)
-            .filter(starts)
-            .take(100)
-            .collect(),
+        Ok("order") if !a.is_empty() => ds.orders.id.iter().filter(starts).take(100).collect(),
         _ => Vec::new(),
     };
     list.into_iter().map(str::to_string).collect()
@@ -318,7 +311,7 @@ mod tests {
         );
         assert_eq!(parse("market all", &ds), Ok(PaletteCommand::Market(None)));
         assert_eq!(parse("alerts", &ds), Ok(PaletteCommand::Tab(Tab::Alerts)));
-        let id = ds.orders.id[5].clone();
+        let id = ds.orders.id[5].to_string();
         assert_eq!(
             parse(&format!("order {id}"), &ds),
             Ok(PaletteCommand::Order(id))
