@@ -19,6 +19,7 @@ pub mod partitioned;
 pub mod schema;
 pub(crate) mod table;
 mod validate;
+pub mod view;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -162,20 +163,26 @@ impl Dataset {
     }
     /// Feature `f`'s number for order `i` (`None` when missing or not numeric).
     pub fn number(&self, f: usize, i: usize) -> Option<f64> {
+        self.number_column(f).get(i)
+    }
+    /// Feature `f`'s numbers, for reading many orders.
+    pub fn number_column(&self, f: usize) -> view::NumberColumn<'_> {
         match &self.orders.features[f].values {
-            features::FeatureValues::Price => Some(self.orders.price[i]),
-            features::FeatureValues::Numeric(v) => Some(v[i]).filter(|x| !x.is_nan()),
-            _ => None,
+            features::FeatureValues::Price => view::NumberColumn::Price(&self.orders.price),
+            features::FeatureValues::Numeric(v) => view::NumberColumn::Numeric(v),
+            _ => view::NumberColumn::Absent,
         }
     }
     /// Feature `f`'s level index for order `i` (`None` when missing or not categorical).
     pub fn level(&self, f: usize, i: usize) -> Option<u32> {
+        self.level_column(f).get(i)
+    }
+    /// Feature `f`'s level indices, for reading many orders.
+    pub fn level_column(&self, f: usize) -> view::LevelColumn<'_> {
         match &self.orders.features[f].values {
-            features::FeatureValues::Category => Some(u32::from(self.orders.category[i])),
-            features::FeatureValues::Categorical { codes, .. } => {
-                Some(codes[i]).filter(|&k| k != features::MISSING_LEVEL)
-            }
-            _ => None,
+            features::FeatureValues::Category => view::LevelColumn::Category(&self.orders.category),
+            features::FeatureValues::Categorical { codes, .. } => view::LevelColumn::Codes(codes),
+            _ => view::LevelColumn::Absent,
         }
     }
     /// The level names of categorical feature `f` (empty for a numeric one).
@@ -209,18 +216,35 @@ impl Dataset {
     }
     /// Order `i`'s rating (`None`: missing, or no rating feature).
     pub fn rating(&self, i: usize) -> Option<f64> {
-        self.roles.rating.and_then(|f| self.number(f, i))
+        self.rating_column().get(i)
+    }
+    /// Every order's rating.
+    pub fn rating_column(&self) -> view::NumberColumn<'_> {
+        self.role_numbers(self.roles.rating)
     }
     /// Order `i`'s delivery days (`None`: missing, or no such feature).
     pub fn delivery_days(&self, i: usize) -> Option<f64> {
-        self.roles.delivery_days.and_then(|f| self.number(f, i))
+        self.delivery_column().get(i)
+    }
+    /// Every order's delivery days.
+    pub fn delivery_column(&self) -> view::NumberColumn<'_> {
+        self.role_numbers(self.roles.delivery_days)
+    }
+    fn role_numbers(&self, feature: Option<usize>) -> view::NumberColumn<'_> {
+        feature.map_or(view::NumberColumn::Absent, |f| self.number_column(f))
     }
     /// Whether order `i` was paid cash on delivery (`None`: unknown payment, or no payment
     /// feature with a cash-on-delivery value).
     pub fn is_cod(&self, i: usize) -> Option<bool> {
-        let cod = self.roles.cod?;
-        let level = self.level(self.roles.payment?, i)?;
-        Some(Some(level) == cod)
+        self.cod_column()?.get(i)
+    }
+    /// Whether each order was paid cash on delivery (`None`: no payment feature with a
+    /// cash-on-delivery value).
+    pub fn cod_column(&self) -> Option<view::CodColumn<'_>> {
+        Some(view::CodColumn {
+            cod: self.roles.cod?,
+            payment: self.level_column(self.roles.payment?),
+        })
     }
     /// Order `i`'s payment method (`None`: missing, or no payment feature).
     pub fn payment(&self, i: usize) -> Option<&str> {

@@ -2,11 +2,11 @@
 //! shows. Built once per scoring; every window and marketplace query walks only the cells
 //! of the window's days, never the orders.
 
+use super::cells::{DayCells, day_cells};
 use super::rollup::{CategoryDays, CubeCells, SellerDays};
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::model::Scores;
-use rayon::prelude::*;
 
 /// Sums over the orders of one (day, seller, category), or over any set of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -114,151 +114,6 @@ pub struct Cube {
     pub by_category: CategoryDays,
 }
 
-/// `value(i)` of every order `i` in (day, index) order (a counting sort over `n_days` days),
-/// with each day's first position (one entry more at the end: `n`).
-pub(super) fn by_day<T: Copy + Default>(
-    n: usize,
-    n_days: usize,
-    day: impl Fn(usize) -> usize,
-    value: impl Fn(usize) -> T,
-) -> (Vec<T>, Vec<usize>) {
-    let mut start = vec![0usize; n_days + 1];
-    for i in 0..n {
-        start[day(i) + 1] += 1;
-    }
-    for d in 0..n_days {
-        start[d + 1] += start[d];
-    }
-    let mut next = start.clone();
-    let mut out = vec![T::default(); n];
-    for i in 0..n {
-        let d = day(i);
-        out[next[d]] = value(i);
-        next[d] += 1;
-    }
-    (out, start)
-}
-
-/// Every order's `(key, index)`, sorted: first bucketed by day ([`by_day`]), then each day
-/// sorted on its own, in parallel. The day is the key's top bits, so this is the order one
-/// sort of all keys gives (ties are impossible: indices differ). With each day's first key.
-fn sorted_keys(
-    n: usize,
-    n_days: usize,
-    day: impl Fn(usize) -> usize,
-    key: impl Fn(usize) -> u64,
-) -> (Vec<(u64, u32)>, Vec<usize>) {
-    let (mut keys, start) = by_day(n, n_days, day, |i| (key(i), i as u32));
-    let mut days: Vec<&mut [(u64, u32)]> = Vec::with_capacity(n_days);
-    let mut rest = keys.as_mut_slice();
-    for d in 0..n_days {
-        let (this, after) = rest.split_at_mut(start[d + 1] - start[d]);
-        days.push(this);
-        rest = after;
-    }
-    days.into_par_iter().for_each(|d| d.sort_unstable());
-    (keys, start)
-}
-
-/// The cube's cells side by side, day after day.
-struct DayCells {
-    /// The first cell of each day, with one entry more at the end.
-    day_start: Vec<usize>,
-    /// Each cell's seller.
-    seller: Vec<u32>,
-    /// Each cell's category.
-    category: Vec<u16>,
-    /// Each cell's sums.
-    cells: Vec<Cell>,
-}
-
-/// The cells of each day's sorted keys: one per distinct key. Each day is summed on its own,
-/// in parallel, into its place in the vectors (the same sums, in the same order, as one pass
-/// over all keys).
-fn day_cells(
-    ds: &Dataset,
-    scores: Option<&Scores>,
-    bands: RiskBands,
-    day_keys: &[&[(u64, u32)]],
-) -> DayCells {
-    let o = &ds.orders;
-    let mut day_start = Vec::with_capacity(day_keys.len() + 1);
-    day_start.push(0);
-    let mut total = 0;
-    for d in day_keys {
-        total += usize::from(!d.is_empty()) + d.windows(2).filter(|w| w[0].0 != w[1].0).count();
-        day_start.push(total);
-    }
-    let (mut all_seller, mut all_category) = (vec![0u32; total], vec![0u16; total]);
-    let mut all_cells = vec![Cell::default(); total];
-    let mut slots = Vec::with_capacity(day_keys.len());
-    let (mut cells, mut seller, mut category) = (
-        all_cells.as_mut_slice(),
-        all_seller.as_mut_slice(),
-        all_category.as_mut_slice(),
-    );
-    for w in day_start.windows(2) {
-        let len = w[1] - w[0];
-        let (c, rest_c) = cells.split_at_mut(len);
-        let (s, rest_s) = seller.split_at_mut(len);
-        let (g, rest_g) = category.split_at_mut(len);
-        slots.push((c, s, g));
-        (cells, seller, category) = (rest_c, rest_s, rest_g);
-    }
-    slots
-        .into_par_iter()
-        .zip(day_keys)
-        .for_each(|((cells, seller, category), keys)| {
-            let mut at = usize::MAX;
-            let mut prev = u64::MAX;
-            for &(k, i) in *keys {
-                let i = i as usize;
-                if k != prev {
-                    at = at.wrapping_add(1);
-                    seller[at] = o.seller[i];
-                    category[at] = o.category[i];
-                    prev = k;
-                }
-                add_order(&mut cells[at], ds, scores, bands, i);
-            }
-        });
-    DayCells {
-        day_start,
-        seller: all_seller,
-        category: all_category,
-        cells: all_cells,
-    }
-}
-
-/// Adds order `i` to cell `c`.
-fn add_order(c: &mut Cell, ds: &Dataset, scores: Option<&Scores>, bands: RiskBands, i: usize) {
-    let o = &ds.orders;
-    let risk = scores.map_or(0.0, |s| s.risk[i]);
-    c.orders += 1;
-    if let Some(r) = o.returned[i] {
-        c.labelled += 1;
-        c.returned += u64::from(r);
-    }
-    c.high += u64::from(scores.is_some() && risk >= bands.high);
-    if let Some(cod) = ds.is_cod(i) {
-        c.payment_known += 1;
-        c.cod += u64::from(cod);
-    }
-    c.risk_sum += risk;
-    c.risk_sq_sum += risk * risk;
-    c.risk_max = c.risk_max.max(risk);
-    c.revenue_at_risk += risk * o.price[i];
-    if let Some(r) = ds.rating(i) {
-        c.rating_n += 1;
-        c.rating_sum += r;
-    }
-    if let Some(d) = ds.delivery_days(i) {
-        c.delivery_n += 1;
-        c.delivery_sum += d;
-    }
-    c.price_sum += o.price[i];
-}
-
 impl Cube {
     /// Aggregates `ds` with `scores` (or without, while training) and risk `bands`.
     pub fn build(ds: &Dataset, scores: Option<&Scores>, bands: RiskBands) -> Cube {
@@ -269,21 +124,13 @@ impl Cube {
         }
         let first_day = o.day.iter().copied().min().unwrap_or(0);
         let last_day = o.day.iter().copied().max().unwrap_or(0);
-        let key = |i: usize| -> u64 {
-            ((o.day[i] - first_day) as u64) << 40
-                | u64::from(o.seller[i]) << 16
-                | u64::from(o.category[i])
-        };
         let n_days = (last_day - first_day + 1) as usize;
-        let (keys, key_start) = sorted_keys(n, n_days, |i| (o.day[i] - first_day) as usize, key);
-        let day_keys: Vec<&[(u64, u32)]> =
-            key_start.windows(2).map(|w| &keys[w[0]..w[1]]).collect();
         let DayCells {
             day_start,
             seller,
             category,
             cells,
-        } = day_cells(ds, scores, bands, &day_keys);
+        } = day_cells(ds, scores, bands, first_day, n_days);
         let mut cube = Cube {
             first_day,
             last_day,
@@ -294,7 +141,6 @@ impl Cube {
             day_start,
             ..Cube::default()
         };
-        drop(keys); // 16 bytes an order: freed before the rollups are built
         cube.marketplaces = ds.marketplaces.len();
         cube.daily = vec![Cell::default(); n_days * cube.marketplaces];
         for d in 0..n_days {
@@ -391,28 +237,5 @@ impl Cell {
                 .max(0.0)
                 .sqrt()
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn day_buckets_then_day_sorts_equal_one_sort() {
-        let n = 5000;
-        let day = |i: usize| (i * 7919) % 37;
-        let key = |i: usize| (day(i) as u64) << 40 | ((i * 31) % 11) as u64;
-        let mut want: Vec<(u64, u32)> = (0..n).map(|i| (key(i), i as u32)).collect();
-        want.sort_unstable();
-        let (keys, start) = super::sorted_keys(n, 37, day, key);
-        assert_eq!(keys, want);
-        // Day d's keys are keys[start[d]..start[d + 1]].
-        for d in 0..37 {
-            let of_day = &keys[start[d]..start[d + 1]];
-            assert!(
-                of_day.iter().all(|&(k, _)| (k >> 40) as usize == d),
-                "day {d}"
-            );
-        }
-        assert_eq!(start[37], n);
     }
 }

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod backtest;
 pub mod brief;
+mod cells;
 pub mod contrib;
 pub mod cube;
 pub mod direction;
@@ -311,7 +312,7 @@ fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::Pending
 }
 
 /// Each seller's order indices, newest first (by day, then by row, both descending): the
-/// rows in (day, row) order ([`cube::by_day`]), dealt to their sellers from the end.
+/// rows in (day, row) order ([`cells::by_day`]), dealt to their sellers from the end.
 fn seller_orders_newest_first(data: &Dataset) -> Vec<Vec<u32>> {
     let o = &data.orders;
     let mut seller_orders = vec![Vec::new(); data.sellers.len()];
@@ -320,7 +321,7 @@ fn seller_orders_newest_first(data: &Dataset) -> Vec<Vec<u32>> {
     };
     let n_days = (last - first) as usize + 1;
     let day = |i: usize| (o.day[i] - first) as usize;
-    let (rows, _) = cube::by_day(o.len(), n_days, day, |i| i as u32);
+    let (rows, _) = cells::by_day(o.len(), n_days, day, |i| i as u32);
     for &i in rows.iter().rev() {
         seller_orders[o.seller[i as usize] as usize].push(i);
     }

@@ -1,0 +1,214 @@
+//! How the cube's cells are found and summed: the orders bucketed by day (a counting sort),
+//! each day's orders grouped by (seller, category) on its own, in parallel, then summed in
+//! their original order, so the order columns are read front to back rather than in the
+//! order of the sorted keys (at 10M orders, a random read per column and order was most of
+//! the cube's build).
+
+use super::cube::Cell;
+use crate::config::RiskBands;
+use crate::data::Dataset;
+use crate::data::view::{CodColumn, NumberColumn};
+use crate::model::Scores;
+use rayon::prelude::*;
+
+/// `value(i)` of every order `i` in (day, index) order (a counting sort over `n_days` days),
+/// with each day's first position (one entry more at the end: `n`).
+pub(super) fn by_day<T: Copy + Default>(
+    n: usize,
+    n_days: usize,
+    day: impl Fn(usize) -> usize,
+    value: impl Fn(usize) -> T,
+) -> (Vec<T>, Vec<usize>) {
+    let mut start = vec![0usize; n_days + 1];
+    for i in 0..n {
+        start[day(i) + 1] += 1;
+    }
+    for d in 0..n_days {
+        start[d + 1] += start[d];
+    }
+    let mut next = start.clone();
+    let mut out = vec![T::default(); n];
+    for i in 0..n {
+        let d = day(i);
+        out[next[d]] = value(i);
+        next[d] += 1;
+    }
+    (out, start)
+}
+
+/// One day's orders (`rows`) grouped by `key`: the distinct keys, sorted, and for each
+/// position `j` of `rows` the index of its key among them (`slot[j]`).
+fn group_day(rows: &[u32], key: impl Fn(usize) -> u64) -> (Vec<u64>, Vec<u32>) {
+    let mut pairs: Vec<(u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(j, &i)| (key(i as usize), j as u32))
+        .collect();
+    pairs.sort_unstable();
+    let mut keys: Vec<u64> = Vec::new();
+    let mut slot = vec![0u32; rows.len()];
+    for (k, j) in pairs {
+        if keys.last() != Some(&k) {
+            keys.push(k);
+        }
+        slot[j as usize] = (keys.len() - 1) as u32;
+    }
+    (keys, slot)
+}
+
+/// The cube's cells side by side, day after day.
+pub(super) struct DayCells {
+    /// The first cell of each day, with one entry more at the end.
+    pub day_start: Vec<usize>,
+    /// Each cell's seller.
+    pub seller: Vec<u32>,
+    /// Each cell's category.
+    pub category: Vec<u16>,
+    /// Each cell's sums.
+    pub cells: Vec<Cell>,
+}
+
+/// One cell per (day, seller, category) of the orders of days `first_day..first_day +
+/// n_days`, sorted. Each day is summed on its own, in parallel; a cell adds its orders in
+/// their row order, as one pass over the orders sorted by (day, seller, category, row) does.
+pub(super) fn day_cells(
+    ds: &Dataset,
+    scores: Option<&Scores>,
+    bands: RiskBands,
+    first_day: i32,
+    n_days: usize,
+) -> DayCells {
+    let o = &ds.orders;
+    let (rows, start) = by_day(
+        o.len(),
+        n_days,
+        |i| (o.day[i] - first_day) as usize,
+        |i| i as u32,
+    );
+    let key = |i: usize| u64::from(o.seller[i]) << 16 | u64::from(o.category[i]);
+    let sources = Sources::of(ds, scores, bands);
+    // Each day's cells are summed in a vector of their own, fresh in the cache, then
+    // copied one after the other (summing into the cells of one big, cold vector took a
+    // miss per cell).
+    let days: Vec<(Vec<u64>, Vec<Cell>)> = start
+        .par_windows(2)
+        .map(|w| {
+            let rows = &rows[w[0]..w[1]];
+            let (keys, slot) = group_day(rows, key);
+            let mut cells = vec![Cell::default(); keys.len()];
+            for (&s, &i) in slot.iter().zip(rows) {
+                sources.add(&mut cells[s as usize], i as usize);
+            }
+            (keys, cells)
+        })
+        .collect();
+    let mut day_start = Vec::with_capacity(n_days + 1);
+    day_start.push(0);
+    for (k, _) in &days {
+        day_start.push(day_start[day_start.len() - 1] + k.len());
+    }
+    let keys = || days.iter().flat_map(|(k, _)| k);
+    let seller = keys().map(|k| (k >> 16) as u32).collect();
+    let category = keys().map(|&k| k as u16).collect();
+    let mut cells = Vec::with_capacity(day_start[n_days]);
+    for (_, c) in &days {
+        cells.extend_from_slice(c);
+    }
+    DayCells {
+        day_start,
+        seller,
+        category,
+        cells,
+    }
+}
+
+/// The columns an order adds to its cell, resolved once for all orders.
+struct Sources<'a> {
+    returned: &'a [Option<bool>],
+    price: &'a [f64],
+    /// With the High band's threshold.
+    risk: Option<(&'a [f64], f64)>,
+    rating: NumberColumn<'a>,
+    delivery: NumberColumn<'a>,
+    cod: Option<CodColumn<'a>>,
+}
+
+impl<'a> Sources<'a> {
+    fn of(ds: &'a Dataset, scores: Option<&'a Scores>, bands: RiskBands) -> Sources<'a> {
+        Sources {
+            returned: &ds.orders.returned,
+            price: &ds.orders.price,
+            risk: scores.map(|s| (s.risk.as_slice(), bands.high)),
+            rating: ds.rating_column(),
+            delivery: ds.delivery_column(),
+            cod: ds.cod_column(),
+        }
+    }
+
+    /// Adds order `i` to cell `c`.
+    #[inline]
+    fn add(&self, c: &mut Cell, i: usize) {
+        let risk = self.risk.map_or(0.0, |(r, _)| r[i]);
+        c.orders += 1;
+        if let Some(r) = self.returned[i] {
+            c.labelled += 1;
+            c.returned += u64::from(r);
+        }
+        c.high += u64::from(self.risk.is_some_and(|(_, high)| risk >= high));
+        if let Some(cod) = self.cod.and_then(|c| c.get(i)) {
+            c.payment_known += 1;
+            c.cod += u64::from(cod);
+        }
+        c.risk_sum += risk;
+        c.risk_sq_sum += risk * risk;
+        c.risk_max = c.risk_max.max(risk);
+        c.revenue_at_risk += risk * self.price[i];
+        if let Some(r) = self.rating.get(i) {
+            c.rating_n += 1;
+            c.rating_sum += r;
+        }
+        if let Some(d) = self.delivery.get(i) {
+            c.delivery_n += 1;
+            c.delivery_sum += d;
+        }
+        c.price_sum += self.price[i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping_day_by_day_equals_one_sort_of_all_keys() {
+        let n = 5000;
+        let day = |i: usize| (i * 7919) % 37;
+        let key = |i: usize| ((i * 31) % 11) as u64;
+        let (rows, start) = by_day(n, 37, day, |i| i as u32);
+        let (keys, slot): (Vec<Vec<u64>>, Vec<Vec<u32>>) = start
+            .windows(2)
+            .map(|w| group_day(&rows[w[0]..w[1]], key))
+            .unzip();
+        // One sort of (day, key, row): the cells are its distinct (day, key), in order, and
+        // each cell's rows come in increasing row order.
+        let mut want: Vec<(usize, u64, usize)> = (0..n).map(|i| (day(i), key(i), i)).collect();
+        want.sort_unstable();
+        let mut cells: Vec<(usize, u64)> = want.iter().map(|&(d, k, _)| (d, k)).collect();
+        cells.dedup();
+        let got: Vec<(usize, u64)> = (0..37)
+            .flat_map(|d| keys[d].iter().map(move |&k| (d, k)))
+            .collect();
+        assert_eq!(got, cells);
+        let mut got_rows: Vec<(usize, u64, usize)> = Vec::new();
+        for d in 0..37 {
+            assert!(rows[start[d]..start[d + 1]].windows(2).all(|w| w[0] < w[1]));
+            for (j, &i) in rows[start[d]..start[d + 1]].iter().enumerate() {
+                assert_eq!(day(i as usize), d);
+                got_rows.push((d, keys[d][slot[d][j] as usize], i as usize));
+            }
+        }
+        assert_eq!(start[37], n);
+        got_rows.sort_by_key(|&(d, k, _)| (d, k)); // stable: rows keep their order in a cell
+        assert_eq!(got_rows, want);
+    }
+}
