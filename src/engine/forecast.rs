@@ -180,7 +180,7 @@ impl Engine {
     /// when it has [`SELLER_MIN_DAYS`] days of history at [`SELLER_MIN_PER_DAY`] orders a day.
     pub fn seller_forecast(&self, si: usize, horizon: u32) -> ScopeForecast {
         let ds = &self.data;
-        let orders = &self.seller_orders[si];
+        let orders = self.seller_orders.of(si, ds);
         let last = self.cube.last_day;
         let scores = self.scores.as_ref();
         let first = orders.iter().map(|&i| ds.orders.day[i as usize]).min();

@@ -17,6 +17,7 @@ pub mod pending;
 pub mod period;
 pub mod rollup;
 pub mod seller;
+mod seller_orders;
 pub mod snapshot;
 pub mod stats;
 pub mod walk;
@@ -27,6 +28,7 @@ use crate::data::{Dataset, LoadReport};
 use crate::drift::report::DriftReport;
 use crate::model::{ModelSet, Scores};
 use cube::Cube;
+use seller_orders::SellerOrders;
 use std::sync::Arc;
 
 pub use alerts::{Alert, AlertRule, Severity, Target};
@@ -148,17 +150,16 @@ pub struct Engine {
     /// Drift of the last 7 days.
     pub drift_short: Option<DriftReport>,
     /// Order indices per seller, newest first.
-    seller_orders: Vec<Vec<u32>>,
+    seller_orders: SellerOrders,
 }
 
 impl Engine {
     /// An engine without models yet: risk numbers are n/a until [`Engine::set_models`].
     pub fn new(data: Dataset, load_report: LoadReport, bands: RiskBands) -> Engine {
-        let (cube, seller_orders) = rayon::join(
-            || Cube::build(&data, None, bands),
-            || seller_orders_newest_first(&data),
-        );
-        Engine::around(data, load_report, bands, cube, seller_orders)
+        let cube = Cube::build(&data, None, bands);
+        let mut engine = Engine::around(data, load_report, bands, cube);
+        engine.seller_orders = SellerOrders::spawn(Arc::clone(&engine.data));
+        engine
     }
 
     /// An engine with models prepared on `data` already (no cube without scores is built).
@@ -168,21 +169,14 @@ impl Engine {
         bands: RiskBands,
         prepared: Prepared,
     ) -> Engine {
-        let seller_orders = seller_orders_newest_first(&data);
-        let mut engine = Engine::around(data, load_report, bands, Cube::default(), seller_orders);
+        let mut engine = Engine::around(data, load_report, bands, Cube::default());
         engine.install(prepared);
         engine
     }
 
-    fn around(
-        data: Dataset,
-        load_report: LoadReport,
-        bands: RiskBands,
-        cube: Cube,
-        seller_orders: Vec<Vec<u32>>,
-    ) -> Engine {
+    fn around(data: Dataset, load_report: LoadReport, bands: RiskBands, cube: Cube) -> Engine {
         Engine {
-            seller_orders,
+            seller_orders: SellerOrders::default(),
             data: Arc::new(data),
             load_report,
             bands,
@@ -309,51 +303,4 @@ fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::Pending
         .zip(&price)
         .map(|(r, p)| pending::pending_returns(r, p))
         .collect()
-}
-
-/// Each seller's order indices, newest first (by day, then by row, both descending): the
-/// rows in (day, row) order ([`cells::by_day`]), dealt to their sellers from the end.
-fn seller_orders_newest_first(data: &Dataset) -> Vec<Vec<u32>> {
-    let o = &data.orders;
-    let mut seller_orders = vec![Vec::new(); data.sellers.len()];
-    let (Some(&first), Some(&last)) = (o.day.iter().min(), o.day.iter().max()) else {
-        return seller_orders;
-    };
-    let n_days = (last - first) as usize + 1;
-    let day = |i: usize| (o.day[i] - first) as usize;
-    let (rows, _) = cells::by_day(o.len(), n_days, day, |i| i as u32);
-    for &i in rows.iter().rev() {
-        seller_orders[o.seller[i as usize] as usize].push(i);
-    }
-    seller_orders
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seller_orders_are_newest_first_like_a_sort() {
-        use crate::data::generate::{GenerateOptions, generated};
-        let mut data = generated(&GenerateOptions {
-            orders: 3000,
-            sellers: 7,
-            days: 60,
-            seed: 11,
-            ..Default::default()
-        });
-        // Days out of row order, with ties, as appended or imported data may be.
-        data.orders.day.reverse();
-        data.orders.day[10] = data.orders.day[500];
-        let got = seller_orders_newest_first(&data);
-        let o = &data.orders;
-        for (s, rows) in got.iter().enumerate() {
-            let mut want: Vec<u32> = (0..o.len() as u32)
-                .filter(|&i| o.seller[i as usize] as usize == s)
-                .collect();
-            want.sort_by_key(|&i| std::cmp::Reverse((o.day[i as usize], i)));
-            assert_eq!(rows, &want, "seller {s}");
-        }
-        assert_eq!(got.iter().map(Vec::len).sum::<usize>(), o.len());
-    }
 }

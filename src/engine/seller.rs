@@ -160,7 +160,9 @@ impl Engine {
             .collect();
 
         let o = &ds.orders;
-        let in_window: Vec<usize> = self.seller_orders[si]
+        let in_window: Vec<usize> = self
+            .seller_orders
+            .of(si, ds)
             .iter()
             .map(|&i| i as usize)
             .take_while(|&i| o.day[i] >= start)
