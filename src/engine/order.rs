@@ -139,7 +139,7 @@ pub fn step_value(value: &OrderValue, stepper: &Stepper, by: i32) -> OrderValue 
 impl Engine {
     /// The index of the order with id `id`.
     pub fn order_index(&self, id: &str) -> Option<usize> {
-        self.data.orders.id.iter().position(|o| o == id)
+        self.data.orders.id.position(id)
     }
 
     /// Order `i` explained by the model that scores its seller, with `values` in place of its

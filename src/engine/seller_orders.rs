@@ -29,7 +29,7 @@ impl SellerOrders {
 
 /// Each seller's order indices, newest first (by day, then by row, both descending): the
 /// rows in (day, row) order ([`super::cells::by_day`]), dealt to their sellers from the end.
-pub(super) fn newest_first(data: &Dataset) -> Vec<Vec<u32>> {
+fn newest_first(data: &Dataset) -> Vec<Vec<u32>> {
     let o = &data.orders;
     let mut seller_orders = vec![Vec::new(); data.sellers.len()];
     let (Some(&first), Some(&last)) = (o.day.iter().min(), o.day.iter().max()) else {

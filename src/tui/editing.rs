@@ -81,10 +81,10 @@ impl App {
     /// The drill-down of an order's seller with the order selected; a window that does not
     /// reach back to the order widens to all time (and says so).
     fn open_order(&mut self, id: &str) {
-        let ds = &self.engine.data;
-        let Some(i) = ds.orders.id.iter().position(|o| o == id) else {
+        let Some(i) = self.engine.order_index(id) else {
             return self.say(format!("no order {id:?}"));
         };
+        let ds = &self.engine.data;
         let seller = ds.sellers[ds.orders.seller[i] as usize].id.clone();
         let day = ds.orders.day[i];
         let cube = &self.engine.cube;
