@@ -11,14 +11,14 @@
 
 use super::dates::isolated_dates_warning;
 use super::features::FeatureValues;
+use super::id_index::IdIndex;
 use super::load::{LoadOptions, LoadReport, check_outcome, missing_of, row_name, seller_table};
 use super::partitioned::Part;
 use super::table::read_parts;
-use super::validate::{MAX_CATEGORIES, validate_orders};
+use super::validate::{MAX_CATEGORIES, OrderValidator};
 use super::{Dataset, LoadError, Orders};
 use crate::util::Fnv64;
 use std::cell::Cell;
-use std::collections::HashSet;
 use std::path::Path;
 
 /// `old` (with its load `report`) and the orders of `parts` (new parts of `dir/orders/`,
@@ -37,18 +37,18 @@ pub(super) fn append_parts(
     // The fingerprint hashes the files in load order, the orders' parts last: the cached
     // fingerprint is the hash's state after the cached parts.
     let mut fp = Fnv64::resume(old.fingerprint);
-    let t = read_parts(&dir.join("orders"), parts, &names, &mut fp)?;
-    let known: HashSet<&str> = old.orders.id.iter().collect();
-    let v = validate_orders(
+    let root = dir.join("orders");
+    let t = read_parts(&root, parts, &names, &mut fp)?;
+    let known = IdIndex::of(&old.orders.id);
+    let mut validator = OrderValidator::new(&names, &old.schema, &st, opts, parts.len() == 1);
+    validator.table(
         &t,
-        &names,
-        &old.schema,
-        &st,
-        opts,
-        |id| known.contains(id),
+        &|id| known.find(&old.orders.id, id).is_some(),
         &mut report,
     )?;
+    drop(t);
     drop(known);
+    let v = validator.finish();
     let too_many = || {
         let n = old.categories.len() + v.categories.len();
         n > MAX_CATEGORIES && sorted_union(&old.categories, &v.categories).len() > MAX_CATEGORIES
@@ -67,14 +67,14 @@ pub(super) fn append_parts(
             names_cached.set(true);
             return String::new();
         }
-        row_name(&t, &v.rows, &ds.orders, i)
+        row_name(&v.places.place(i - old_len), &ds.orders, i)
     });
     if names_cached.get() {
         return Ok(None);
     }
     report.warnings = warning.into_iter().collect();
     report.missing = missing_of(&ds.orders);
-    check_outcome(opts, &report, &ds.orders, &t.path)?;
+    check_outcome(opts, &report, &ds.orders, &root)?;
     ds.fingerprint = fp.finish();
     ds.roles = ds.find_roles();
     Ok(Some((ds, report)))

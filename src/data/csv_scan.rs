@@ -73,6 +73,35 @@ pub fn scan_records(bytes: &[u8]) -> Vec<RecordInfo> {
     out
 }
 
+/// Where the first record of `bytes` (which starts a record) ends: just past its newline,
+/// or the end of `bytes` when it has none.
+pub fn first_record_end(bytes: &[u8]) -> usize {
+    let mut in_quotes = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == b'\n' && !in_quotes {
+            return i + 1;
+        }
+    }
+    bytes.len()
+}
+
+/// Where the last whole record of `bytes` (which starts a record) ends: just past the last
+/// newline outside quotes, `None` when there is none. A quote toggles quoting (an escaped
+/// `""` toggles twice), as in [`scan_records`], so the newline is found from the end.
+pub fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    let mut quotes_before = bytes.iter().filter(|&&b| b == b'"').count();
+    for i in (0..bytes.len()).rev() {
+        match bytes[i] {
+            b'"' => quotes_before -= 1,
+            b'\n' if quotes_before % 2 == 0 => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +126,23 @@ mod tests {
     fn escaped_quotes_and_commas_inside_quotes() {
         let recs = scan_records(b"a,b,c\n\"x,\"\"y\"\"\",2,3");
         assert_eq!(recs[1], RecordInfo { line: 2, fields: 3 });
+    }
+
+    #[test]
+    fn record_ends_skip_newlines_inside_quotes() {
+        let csv = b"a,b\n1,\"x\ny\"\n2,\"\"\"\n\"\n3";
+        assert_eq!(first_record_end(csv), 4);
+        assert_eq!(first_record_end(b"a,b"), 3);
+        assert_eq!(last_record_end(csv), Some(csv.len() - 1));
+        assert_eq!(last_record_end(b"a,\"b\nc"), None);
+        assert_eq!(last_record_end(b"x\n\"open\nstill"), Some(2));
+        // Every cut it gives splits the records scan_records finds, one for one.
+        let cut = last_record_end(&csv[..csv.len() - 3]).unwrap();
+        let whole = scan_records(csv).len();
+        assert_eq!(
+            scan_records(&csv[..cut]).len() + scan_records(&csv[cut..]).len(),
+            whole
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! [`RowError`] naming its file, line, column and value instead of a silent null or zero.
 
 use super::dates::{DateRange, isolated_dates_warning};
-use super::table::{Table, read_table};
-use super::validate::validate_orders;
+use super::table::{Table, TableFile, read_table};
+use super::validate::OrderValidator;
 use super::{Dataset, LoadError, Orders, RowError, Seller, day_string};
 use crate::util::Fnv64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -255,9 +255,13 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     let st = load_sellers(&seller_table, &mut report)?;
     let required = schema.required_columns();
     let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
-    let t = read_table(dir, "orders", &names, &mut fp)
-        .map_err(|e| missing_column_key(dir, &required, e))?;
-    let v = validate_orders(&t, &names, &schema, &st, opts, |_| false, &mut report)?;
+    let file = TableFile::find(dir, "orders")?;
+    let mut validator = OrderValidator::new(&names, &schema, &st, opts, file.single_file());
+    file.scan(&names, &mut fp, |t| {
+        validator.table(t, &|_| false, &mut report)
+    })
+    .map_err(|e| missing_column_key(dir, &required, e))?;
+    let v = validator.finish();
     report.out_of_range = v.out_of_range;
     let mut o = v.orders;
     if o.is_empty() && dir.join("schema.toml").is_file() {
@@ -265,10 +269,10 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
     }
     report.missing = missing_of(&o);
     report.warnings.extend(isolated_dates_warning(&o.day, |i| {
-        row_name(&t, &v.rows, &o, i)
+        row_name(&v.places.place(i), &o, i)
     }));
-    drop(v.rows);
-    check_outcome(opts, &report, &o, &t.path)?;
+    drop(v.places);
+    check_outcome(opts, &report, &o, file.path())?;
     let categories = sort_categories(&mut o.category, v.categories);
     let mut ds = Dataset {
         dir: dir.to_path_buf(),
@@ -315,15 +319,9 @@ pub(super) fn missing_of(o: &Orders) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Order `i` for a warning: its file and line, id and date (`rows` holds its row by id).
-pub(super) fn row_name(t: &Table, rows: &HashMap<&str, usize>, o: &Orders, i: usize) -> String {
-    let place = rows.get(&o.id[i]).map(|&row| t.place(row));
-    format!(
-        "{} ({}, {})",
-        place.unwrap_or_default(),
-        &o.id[i],
-        day_string(o.day[i])
-    )
+/// Order `i` for a warning: its `place` (file and line), id and date.
+pub(super) fn row_name(place: &str, o: &Orders, i: usize) -> String {
+    format!("{} ({}, {})", place, &o.id[i], day_string(o.day[i]))
 }
 
 /// The load's verdict once every row is read: an error under `--strict` when any row was

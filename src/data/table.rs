@@ -1,7 +1,7 @@
 //! Reading one input table (CSV or Parquet) with polars into text columns, with the real
 //! line of every row, so validation can name file, line, column and value.
 
-use super::csv_scan::{scan_records, strip_bom};
+use super::csv_scan::RecordInfo;
 use super::load::LoadReport;
 use super::partitioned::{Part, part_files, read_part};
 use super::{LoadError, RowError};
@@ -19,7 +19,8 @@ pub(crate) enum RowShape {
     Ragged(usize, usize),
 }
 
-/// One table parsed to text columns, with the line of each row.
+/// One table (or one chunk of it) parsed to text columns, with the line of each row.
+#[derive(Clone)]
 pub(crate) struct Table {
     pub(crate) path: PathBuf,
     /// The files the rows come from (one, or the parts of a partitioned table).
@@ -33,7 +34,8 @@ pub(crate) struct Table {
 }
 
 /// The rows of one file of a table, from `first` on.
-struct FileRows {
+#[derive(Clone)]
+pub(crate) struct FileRows {
     first: usize,
     /// Name for messages: `orders.csv`, `orders/day=2026-01-02/part-0.parquet`.
     file: String,
@@ -55,29 +57,94 @@ pub(super) fn parse_err(path: &Path, e: PolarsError) -> LoadError {
     }
 }
 
-/// Finds `stem.parquet` (preferred when present), a partitioned `stem/` directory or
-/// `stem.csv` in `dir` and reads it.
+/// Where a table of a data directory is stored: `stem.parquet` (preferred when present), a
+/// partitioned `stem/` directory of Parquet parts, or `stem.csv`.
+pub(crate) enum TableFile {
+    /// One Parquet file.
+    Parquet(PathBuf),
+    /// A partitioned directory and its part files, in read order.
+    Parts { root: PathBuf, parts: Vec<Part> },
+    /// One CSV file.
+    Csv(PathBuf),
+}
+
+impl TableFile {
+    /// Finds table `stem` in `dir`.
+    pub(crate) fn find(dir: &Path, stem: &'static str) -> Result<TableFile, LoadError> {
+        let parquet = dir.join(format!("{stem}.parquet"));
+        let csv = dir.join(format!("{stem}.csv"));
+        let root = dir.join(stem);
+        if parquet.is_file() {
+            Ok(TableFile::Parquet(parquet))
+        } else if root.is_dir() {
+            let parts = part_files(dir, &root)?;
+            if parts.is_empty() {
+                return Err(LoadError::NoParts { path: root });
+            }
+            Ok(TableFile::Parts { root, parts })
+        } else if csv.is_file() {
+            Ok(TableFile::Csv(csv))
+        } else {
+            Err(LoadError::Missing {
+                dir: dir.to_path_buf(),
+                table: stem,
+            })
+        }
+    }
+
+    /// The file or directory, for messages.
+    pub(crate) fn path(&self) -> &Path {
+        match self {
+            TableFile::Parquet(p) | TableFile::Csv(p) => p,
+            TableFile::Parts { root, .. } => root,
+        }
+    }
+
+    /// True when the rows come from one file.
+    pub(crate) fn single_file(&self) -> bool {
+        match self {
+            TableFile::Parts { parts, .. } => parts.len() == 1,
+            _ => true,
+        }
+    }
+
+    /// Reads the table's `required` columns one chunk at a time (a CSV in blocks of whole
+    /// records, a partitioned table part by part), calling `each` on every chunk in order,
+    /// so memory holds one chunk's text, never the whole table's.
+    pub(crate) fn scan(
+        &self,
+        required: &[&str],
+        fp: &mut Fnv64,
+        mut each: impl FnMut(&Table) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
+        match self {
+            TableFile::Parquet(path) => each(&read_parquet(path, required, fp)?),
+            TableFile::Csv(path) => super::csv_stream::scan_csv(path, required, fp, each),
+            TableFile::Parts { root, parts } => {
+                let mut rows = 0;
+                for part in parts {
+                    let t = read_parts(root, std::slice::from_ref(part), required, fp)?;
+                    rows += t.lines.len();
+                    each(&t)?;
+                }
+                if rows == 0 {
+                    return Err(LoadError::HeaderOnly { path: root.clone() });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads table `stem` of `dir` whole (the sellers; small tables).
 pub(crate) fn read_table(
     dir: &Path,
     stem: &'static str,
     required: &[&str],
     fingerprint: &mut Fnv64,
 ) -> Result<Table, LoadError> {
-    let parquet = dir.join(format!("{stem}.parquet"));
-    let csv = dir.join(format!("{stem}.csv"));
-    let parts = dir.join(stem);
-    if parquet.is_file() {
-        read_parquet(&parquet, required, fingerprint)
-    } else if parts.is_dir() {
-        read_partitioned(dir, &parts, required, fingerprint)
-    } else if csv.is_file() {
-        read_csv(&csv, required, fingerprint)
-    } else {
-        Err(LoadError::Missing {
-            dir: dir.to_path_buf(),
-            table: stem,
-        })
-    }
+    let file = TableFile::find(dir, stem)?;
+    collect(file.path(), |each| file.scan(required, fingerprint, each))
 }
 
 fn file_name(path: &Path) -> String {
@@ -110,35 +177,39 @@ fn locate_columns(path: &Path, df: &DataFrame, required: &[&str]) -> Result<Vec<
     }
 }
 
-/// Reads the CSV file `path` (any name) with its `required` columns.
+/// Reads the CSV file `path` (any name) whole, with its `required` columns.
 pub(crate) fn read_csv(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result<Table, LoadError> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
-    fp.write(&raw);
-    let bytes = strip_bom(&raw);
-    let probe = &bytes[..bytes.len().min(8192)];
-    if probe.contains(&0) {
-        return Err(LoadError::NotCsv {
-            path: path.to_path_buf(),
-            reason: "contains NUL bytes: binary data".into(),
-        });
-    }
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(LoadError::NotCsv {
-            path: path.to_path_buf(),
-            reason: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
-        });
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(LoadError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let records = scan_records(bytes);
-    if records.iter().skip(1).all(|r| r.fields == 0) {
-        return Err(LoadError::HeaderOnly {
-            path: path.to_path_buf(),
-        });
-    }
+    collect(path, |each| {
+        super::csv_stream::scan_csv(path, required, fp, each)
+    })
+}
+
+/// The chunks a `scan` gives, appended into one table.
+fn collect(
+    path: &Path,
+    scan: impl FnOnce(&mut dyn FnMut(&Table) -> Result<(), LoadError>) -> Result<(), LoadError>,
+) -> Result<Table, LoadError> {
+    let mut whole: Option<Table> = None;
+    scan(&mut |t| {
+        match &mut whole {
+            None => whole = Some(t.clone()),
+            Some(w) => w.append(t).map_err(|e| parse_err(path, e))?,
+        }
+        Ok(())
+    })?;
+    whole.ok_or_else(|| LoadError::HeaderOnly {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Parses CSV `bytes` (a header, then whole records; `records` from [`scan_records`] with
+/// each record's line in the file) to a table of its `required` columns.
+pub(super) fn csv_table(
+    path: &Path,
+    bytes: &[u8],
+    records: &[RecordInfo],
+    required: &[&str],
+) -> Result<Table, LoadError> {
     let df = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
@@ -214,28 +285,6 @@ fn read_parquet(path: &Path, required: &[&str], fp: &mut Fnv64) -> Result<Table,
     })
 }
 
-/// Reads the part files of partitioned table `root` (in data directory `dir`) as one table.
-fn read_partitioned(
-    dir: &Path,
-    root: &Path,
-    required: &[&str],
-    fp: &mut Fnv64,
-) -> Result<Table, LoadError> {
-    let parts = part_files(dir, root)?;
-    if parts.is_empty() {
-        return Err(LoadError::NoParts {
-            path: root.to_path_buf(),
-        });
-    }
-    let table = read_parts(root, &parts, required, fp)?;
-    if table.lines.is_empty() {
-        return Err(LoadError::HeaderOnly {
-            path: root.to_path_buf(),
-        });
-    }
-    Ok(table)
-}
-
 /// Reads `parts` of partitioned table `root`, in that order, as one table (which may have
 /// no rows: an appended day may be empty).
 pub(crate) fn read_parts(
@@ -286,19 +335,28 @@ impl Table {
         &self.files[at.saturating_sub(1)]
     }
 
-    /// Where row `row` is, for messages: `orders.csv:17` or
-    /// `orders/day=2026-01-02/part-0.parquet:17`.
-    pub(crate) fn place(&self, row: usize) -> String {
-        format!("{}:{}", self.file_of(row).file, self.lines[row])
+    /// The file row `row` was read from, and its line (CSV) or row (Parquet) there.
+    pub(crate) fn file_line(&self, row: usize) -> (&str, usize) {
+        (&self.file_of(row).file, self.lines[row])
     }
 
-    /// Where row `row` is, after "first on": `line 17` within a single file, else its place.
-    pub(crate) fn first_on(&self, row: usize) -> String {
-        if self.files.len() == 1 {
-            format!("line {}", self.lines[row])
-        } else {
-            self.place(row)
+    /// Appends the rows of `more`, a later chunk of the same table.
+    fn append(&mut self, more: &Table) -> PolarsResult<()> {
+        let base = self.lines.len();
+        for (all, c) in self.columns.iter_mut().zip(&more.columns) {
+            all.append(c)?;
         }
+        for f in &more.files {
+            if self.files.last().is_none_or(|last| last.file != f.file) {
+                self.files.push(FileRows {
+                    first: base + f.first,
+                    ..f.clone()
+                });
+            }
+        }
+        self.lines.extend_from_slice(&more.lines);
+        self.shapes.extend_from_slice(&more.shapes);
+        Ok(())
     }
 
     /// Calls `f(row, values)` for each row with the required columns' text ("" for null).
