@@ -11,13 +11,22 @@ use std::path::Path;
 /// - an existing non-regular target (a device such as `/dev/full` or `/dev/stdout`, a FIFO)
 ///   is written through, never replaced by a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes))
+}
+
+/// [`write_atomic`] with the content written by `write` into the file (opened for reading
+/// too, so a writer may read back what it wrote): files of gigabytes never sit in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let path = follow_symlinks(path)?;
     if let Ok(meta) = std::fs::metadata(&path)
         && !meta.is_file()
         && !meta.is_dir()
     {
         let mut f = std::fs::OpenOptions::new().write(true).open(&path)?;
-        f.write_all(bytes)?;
+        write(&mut f)?;
         return f.flush();
     }
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
@@ -35,8 +44,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
     let written = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        write(&mut f)?;
         f.sync_all()?;
         crash_point("before-rename");
         std::fs::rename(&tmp, &path)

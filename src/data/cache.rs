@@ -22,6 +22,7 @@ use super::partitioned::part_files;
 use super::{Dataset, LoadError, LoadOptions, LoadReport, Orders, RowError, Seller};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -322,16 +323,27 @@ fn write(
         dates,
         written_ns: now,
     })?;
-    let body = super::columns::encode(ds, report)?;
-    let mut out = Vec::with_capacity(body.len() + header.len() + 40);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&super::columns::checksum(&body).to_le_bytes());
-    out.extend_from_slice(&body);
-    crate::util::write_atomic(path, &out)
+    crate::util::write_atomic_with(path, |f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut *f);
+        w.write_all(MAGIC)?;
+        w.write_all(&VERSION.to_le_bytes())?;
+        w.write_all(&(header.len() as u32).to_le_bytes())?;
+        w.write_all(&header)?;
+        // The body's length and checksum, filled in once it is written.
+        let sums_at = (MAGIC.len() + 8 + header.len()) as u64;
+        w.write_all(&[0; 16])?;
+        super::columns::encode(ds, report, &mut w)?;
+        w.flush()?;
+        drop(w);
+        // SAFETY: the temp file is this process's own, not yet renamed into place.
+        let map = unsafe { memmap2::Mmap::map(&*f)? };
+        let body = &map[sums_at as usize + 16..];
+        let sums = [(body.len() as u64), super::columns::checksum(body)];
+        drop(map);
+        f.seek(SeekFrom::Start(sums_at))?;
+        f.write_all(&sums[0].to_le_bytes())?;
+        f.write_all(&sums[1].to_le_bytes())
+    })
 }
 
 /// What the cache keeps besides the columns.

@@ -6,6 +6,7 @@ use super::features::FeatureValues;
 use super::ids::OrderIds;
 use super::{Dataset, LoadReport, Orders};
 use rayon::prelude::*;
+use std::io::Write;
 use std::path::Path;
 
 pub(super) use crate::util::checksum;
@@ -14,22 +15,24 @@ pub(super) use crate::util::checksum;
 macro_rules! put {
     ($out:expr, $values:expr) => {
         for v in $values {
-            $out.extend_from_slice(&v.to_le_bytes());
+            $out.write_all(&v.to_le_bytes())?;
         }
     };
 }
 
-/// The body for `ds`.
-pub(super) fn encode(ds: &Dataset, report: &LoadReport) -> std::io::Result<Vec<u8>> {
+/// Writes the body for `ds` to `out` (buffered: values go one at a time).
+pub(super) fn encode(
+    ds: &Dataset,
+    report: &LoadReport,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let o = &ds.orders;
     let meta = serde_json::to_vec(&Meta::of(ds, report))?;
-    let text = o.id.text().as_bytes();
-    let mut out = Vec::with_capacity(meta.len() + text.len() + o.len() * 64);
-    out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
-    out.extend_from_slice(&meta);
-    out.extend_from_slice(&0u64.to_le_bytes());
+    out.write_all(&(meta.len() as u64).to_le_bytes())?;
+    out.write_all(&meta)?;
+    out.write_all(&0u64.to_le_bytes())?;
     put!(out, o.id.ends());
-    out.extend_from_slice(text);
+    out.write_all(o.id.text().as_bytes())?;
     put!(out, &o.category);
     put!(out, &o.price);
     put!(
@@ -49,7 +52,7 @@ pub(super) fn encode(ds: &Dataset, report: &LoadReport) -> std::io::Result<Vec<u
             FeatureValues::Category | FeatureValues::Price => {}
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Reads `n` fixed-width values (in parallel chunks: the cache's columns are hundreds of MB).
