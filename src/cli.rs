@@ -516,6 +516,10 @@ pub enum Command {
         /// Switches to time.
         #[arg(long, default_value_t = 200)]
         iterations: usize,
+        /// Leave out the load from the files without the cache (`load_seconds` is null): at
+        /// 100M orders it takes minutes and holds a second copy of the orders in memory.
+        #[arg(long)]
+        no_files_load: bool,
         /// Instead: the Olist import and evaluation on the Olist tables in DIR (the import
         /// timed on --olist-orders resampled orders; honest vs leaky ROC AUC on DIR itself).
         #[arg(long, value_name = "DIR")]

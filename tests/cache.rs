@@ -340,3 +340,38 @@ fn scores_of_appended_orders_are_computed_and_the_cached_ones_kept() {
     assert_eq!(from, ScoresFrom::Scored);
     assert_eq!(bits(&scores.risk), bits(&score_dataset(&ds, &set).risk));
 }
+
+#[test]
+fn a_cached_dataset_reads_its_columns_in_place_and_outlives_a_rebuilt_cache() {
+    use returnrisk_tui::data::features::FeatureValues;
+    let d = demo_copy();
+    let opts = LoadOptions::default();
+    let (direct, _) = load_dir(d.path(), &opts).unwrap();
+    load(d.path(), &opts).unwrap();
+    let (cached, _, source) = load(d.path(), &opts).unwrap();
+    assert_eq!(source, Source::Cache);
+    let o = &cached.orders;
+    assert!(o.id.is_mapped() && o.category.is_mapped() && o.price.is_mapped());
+    assert!(o.returned.is_mapped() && o.seller.is_mapped() && o.day.is_mapped());
+    let mapped_features = o.features.iter().filter(|f| match &f.values {
+        FeatureValues::Numeric(v) => v.is_mapped(),
+        FeatureValues::Categorical { codes, .. } => codes.is_mapped(),
+        FeatureValues::Category | FeatureValues::Price => false,
+    });
+    assert_eq!(mapped_features.count(), 6, "4 numbers and 2 level columns");
+    assert!(!direct.orders.price.is_mapped());
+    // A changed file rebuilds the cache (a new file renamed into place): the dataset mapped
+    // from the old one reads on, unchanged.
+    let orders = d.path().join("orders.csv");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    std::fs::write(&orders, text.replacen("ORD", "ORX", 1)).unwrap();
+    age(d.path());
+    assert_eq!(load(d.path(), &opts).unwrap().2, Source::Files);
+    assert_eq!(cached, direct);
+    // Changing a mapped column changes a copy of it, not the file nor another clone.
+    let mut changed = cached.clone();
+    changed.orders.price[0] += 1.0;
+    assert!(!changed.orders.price.is_mapped() && cached.orders.price.is_mapped());
+    assert_eq!(changed.orders.price[0], direct.orders.price[0] + 1.0);
+    assert_eq!(cached, direct);
+}

@@ -39,8 +39,9 @@ pub struct BenchResult {
     pub report_peak_rss_mb: Option<f64>,
     /// Seconds for one drift report (the last 7 days; reference sorted once per column).
     pub drift_seconds: f64,
-    /// Seconds to load and validate the files alone (no cache).
-    pub load_seconds: f64,
+    /// Seconds to load and validate the files alone (no cache); `None` when left out
+    /// (`--no-files-load`).
+    pub load_seconds: Option<f64>,
     /// Seconds to read the validated dataset from its cache (`.returnrisk/cache`), as a
     /// start on unchanged files does; `None` when there is no valid cache.
     pub cached_load_seconds: Option<f64>,
@@ -109,8 +110,9 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[idx]
 }
 
-/// Runs the benchmark: `iterations` rounds over every window x marketplace filter.
-pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
+/// Runs the benchmark: `iterations` rounds over every window x marketplace filter; with
+/// `files_load`, also a load of the files without the cache.
+pub fn run(args: &DataArgs, iterations: usize, files_load: bool) -> Result<BenchResult> {
     let dir = data_dir(args)?;
     let t0 = Instant::now();
     let engine: Engine = open(args, false)?;
@@ -126,9 +128,13 @@ pub fn run(args: &DataArgs, iterations: usize) -> Result<BenchResult> {
 
     // The dashboard's start: load, aggregate (no models yet), first frame.
     let options = args.load_options().map_err(|e| eyre!(e))?;
-    let t = Instant::now();
-    load_dir(&dir, &options)?;
-    let load_seconds = t.elapsed().as_secs_f64();
+    let load_seconds = if files_load {
+        let t = Instant::now();
+        load_dir(&dir, &options)?;
+        Some(t.elapsed().as_secs_f64())
+    } else {
+        None
+    };
     let t = Instant::now();
     let (reloaded, report, source) = crate::data::cache::load(&dir, &options)?;
     let cached_load_seconds =

@@ -134,7 +134,7 @@ fn table(m: &[Measured]) -> String {
         (
             "load + validate the files (s)",
             "",
-            Box::new(|m| format!("{:.2}", m.bench.load_seconds)),
+            Box::new(move |m| opt(m.bench.load_seconds, 2)),
         ),
         (
             "load from the cache (s)",

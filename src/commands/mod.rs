@@ -205,8 +205,12 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 connections,
             )?)
         }
-        Some(Command::Bench { iterations, .. }) => {
-            let b = bench::run(data, iterations)?;
+        Some(Command::Bench {
+            iterations,
+            no_files_load,
+            ..
+        }) => {
+            let b = bench::run(data, iterations, !no_files_load)?;
             emit_json(&b)
         }
     }

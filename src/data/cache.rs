@@ -6,6 +6,9 @@
 //! | body length u64 | body checksum u64 | body: meta length u64 | meta JSON | columns
 //! ```
 //!
+//! Each column starts at a multiple of 8 bytes in the file (zeroes before it), so the
+//! dataset read from the cache maps its columns where they are ([`super::Column`]).
+//!
 //! The key is the input files' size, modification time and inode (every part of a
 //! partitioned table), and `--strict`. The date range the rows were validated with is kept
 //! beside it: another range reads the cache only when it keeps every order kept and no row
@@ -24,12 +27,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const MAGIC: &[u8; 8] = b"RRDATA\0\0";
 
 /// Version of the cache layout; a cache of another version is rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Files changed this close to the cache's writing are not trusted by their stamps.
 pub const RACY_SECONDS: i128 = 2;
@@ -242,7 +246,7 @@ fn extension(old: &Key, new: &Key) -> Option<usize> {
 /// damaged.
 fn read(path: &Path, key: &Key, range: &DateRange, dir: &Path) -> Result<Cached, String> {
     let bytes = match map(path) {
-        Ok(b) => b,
+        Ok(b) => Arc::new(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Nothing),
         Err(e) => return Err(e.to_string()),
     };
@@ -276,14 +280,15 @@ fn read(path: &Path, key: &Key, range: &DateRange, dir: &Path) -> Result<Cached,
     }
     let body_len = r.u64()? as usize;
     let checksum = r.u64()?;
-    let body = r.take(body_len)?;
+    let body_start = bytes.len() - r.take(body_len)?.len() - r.rest();
     if !r.is_at_end() {
         return Err("bytes after the body".into());
     }
-    // The checksum is summed while the columns are decoded; a mismatch discards them.
+    let body = body_start..body_start + body_len;
+    // The checksum is summed while the columns are checked; a mismatch discards them.
     let (sum, decoded) = rayon::join(
-        || super::columns::checksum(body),
-        || super::columns::decode(body, dir),
+        || super::columns::checksum(&bytes[body.clone()]),
+        || super::columns::decode(&bytes, body.clone(), dir),
     );
     if sum != checksum {
         return Err("checksum mismatch".into());
@@ -299,13 +304,13 @@ fn read(path: &Path, key: &Key, range: &DateRange, dir: &Path) -> Result<Cached,
     })
 }
 
-/// The cache file's bytes, mapped into memory rather than copied into a fresh buffer (at
-/// 10M orders, 780 MB that would be read and page-faulted in before any decoding).
+/// The cache file's bytes, mapped into memory: the dataset's columns are read where they
+/// are for as long as it lives ([`super::Column`]), not copied into fresh memory.
 fn map(path: &Path) -> std::io::Result<memmap2::Mmap> {
     let file = std::fs::File::open(path)?;
-    // SAFETY: the map is read only while this load decodes it, and the cache is only ever
-    // replaced by a rename (a new file), never rewritten in place, so the mapped file does
-    // not change under it. Another program truncating it meanwhile would be a crash (SIGBUS),
+    // SAFETY: the map is only read, and the cache is only ever replaced by a rename (a new
+    // file; this map keeps the old one), never rewritten in place, so the mapped file does
+    // not change under it. Another program truncating it in place would be a crash (SIGBUS),
     // as with any mapped file; one cut short before is caught by the length checks.
     unsafe { memmap2::MmapOptions::new().populate().map(&file) }
 }
@@ -332,7 +337,7 @@ fn write(
         // The body's length and checksum, filled in once it is written.
         let sums_at = (MAGIC.len() + 8 + header.len()) as u64;
         w.write_all(&[0; 16])?;
-        super::columns::encode(ds, report, &mut w)?;
+        super::columns::encode(ds, report, sums_at + 16, &mut w)?;
         w.flush()?;
         drop(w);
         // SAFETY: the temp file is this process's own, not yet renamed into place.

@@ -1,118 +1,110 @@
-//! The dataset cache's body ([`super::cache`]): a JSON meta block, then every column as
-//! little-endian arrays, and a fast checksum over it all.
+//! The dataset cache's body ([`super::cache`]): a JSON meta block, then every column as the
+//! little-endian values the machine holds, each starting at a multiple of 8 bytes in the
+//! file, so a read maps them where they are ([`Column::mapped`]) instead of decoding them;
+//! and a checksum over it all, summed in parallel blocks.
 
 use super::cache::{Meta, Stored};
+use super::column::{Column, Plain};
 use super::features::FeatureValues;
 use super::ids::OrderIds;
 use super::{Dataset, LoadReport, Orders};
+use memmap2::Mmap;
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-pub(super) use crate::util::checksum;
+/// Every column starts at a multiple of this many bytes in the file.
+const ALIGN: u64 = 8;
 
-/// Appends fixed-width values as little-endian bytes.
-macro_rules! put {
-    ($out:expr, $values:expr) => {
-        for v in $values {
-            $out.write_all(&v.to_le_bytes())?;
-        }
-    };
+/// Writes bytes and counts where in the file they end.
+struct Placed<'a, W> {
+    out: &'a mut W,
+    at: u64,
 }
 
-/// Writes the body for `ds` to `out` (buffered: values go one at a time).
+impl<W: Write> Placed<'_, W> {
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.at += bytes.len() as u64;
+        self.out.write_all(bytes)
+    }
+    /// Zeroes up to the next multiple of [`ALIGN`], then `values`.
+    fn column<T: Plain>(&mut self, values: &Column<T>) -> std::io::Result<()> {
+        let pad = (ALIGN - self.at % ALIGN) % ALIGN;
+        self.put(&[0; ALIGN as usize][..pad as usize])?;
+        self.put(values.as_bytes())
+    }
+}
+
+/// Writes the body for `ds` to `out`, which is at byte `at` of the file.
 pub(super) fn encode(
     ds: &Dataset,
     report: &LoadReport,
+    at: u64,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let o = &ds.orders;
     let meta = serde_json::to_vec(&Meta::of(ds, report))?;
-    out.write_all(&(meta.len() as u64).to_le_bytes())?;
-    out.write_all(&meta)?;
-    out.write_all(&0u64.to_le_bytes())?;
-    put!(out, o.id.ends());
-    out.write_all(o.id.text().as_bytes())?;
-    put!(out, &o.category);
-    put!(out, &o.price);
-    put!(
-        out,
-        o.returned.iter().map(|r| match r {
-            None => 2u8,
-            Some(false) => 0,
-            Some(true) => 1,
-        })
-    );
-    put!(out, &o.seller);
-    put!(out, &o.day);
+    let mut w = Placed { out, at };
+    w.put(&(meta.len() as u64).to_le_bytes())?;
+    w.put(&meta)?;
+    let (text, ends) = o.id.columns();
+    w.column(ends)?;
+    w.column(text)?;
+    w.column(&o.category)?;
+    w.column(&o.price)?;
+    w.column(&o.returned)?;
+    w.column(&o.seller)?;
+    w.column(&o.day)?;
     for f in &o.features {
         match &f.values {
-            FeatureValues::Numeric(v) => put!(out, v),
-            FeatureValues::Categorical { codes, .. } => put!(out, codes),
+            FeatureValues::Numeric(v) => w.column(v)?,
+            FeatureValues::Categorical { codes, .. } => w.column(codes)?,
             FeatureValues::Category | FeatureValues::Price => {}
         }
     }
     Ok(())
 }
 
-/// Reads `n` fixed-width values (in parallel chunks: the cache's columns are hundreds of MB).
-macro_rules! take {
-    ($r:expr, $ty:ty, $n:expr) => {{
-        const W: usize = std::mem::size_of::<$ty>();
-        $r.take($n * W)?
-            .par_chunks_exact(W)
-            .map(|c| <$ty>::from_le_bytes(c.try_into().expect("width")))
-            .collect::<Vec<$ty>>()
-    }};
-}
-
-/// The dataset and report in a body (the data directory is `dir`). The order ids and the
-/// other columns are decoded side by side.
-pub(super) fn decode(body: &[u8], dir: &Path) -> Result<(Dataset, LoadReport), String> {
-    let mut r = Reader::new(body);
+/// The dataset and report in the body at bytes `body` of `map` (the data directory is
+/// `dir`): every column a range of the map, checked (bounds, alignment, values, indices).
+pub(super) fn decode(
+    map: &Arc<Mmap>,
+    body: std::ops::Range<usize>,
+    dir: &Path,
+) -> Result<(Dataset, LoadReport), String> {
+    let mut r = Reader::new(map.get(body.clone()).ok_or("cut short")?);
+    r.base = body.start;
     let meta_len = r.u64()? as usize;
     let meta: Meta = serde_json::from_slice(r.take(meta_len)?).map_err(|e| e.to_string())?;
     let n = meta.orders;
-    if r.u64()? != 0 {
-        return Err("the order ids do not start at 0".into());
-    }
-    let ends = take!(r, u64, n);
-    let text = r.take(*ends.last().unwrap_or(&0) as usize)?;
-    let (id, columns) = rayon::join(|| ids(ends, text), || columns(&mut r, &meta, n));
+    let ends: Column<u64> = r.column(map, n)?;
+    let text_len = ends
+        .last()
+        .map_or(Ok(0), |&e| usize::try_from(e))
+        .map_err(|e| e.to_string())?;
+    let text: Column<u8> = r.column(map, text_len)?;
+    let (id, columns) = rayon::join(
+        || OrderIds::from_columns(text, ends).ok_or("an order id is outside the text"),
+        || columns(&mut r, map, &meta, n),
+    );
     let (mut orders, values) = columns?;
     orders.id = id?;
     meta.dataset(dir, orders, values)
 }
 
-/// The order ids: `text` cut at each id's end.
-fn ids(ends: Vec<u64>, text: &[u8]) -> Result<OrderIds, String> {
-    let text = std::str::from_utf8(text).map_err(|e| e.to_string())?;
-    OrderIds::from_parts(text.to_string(), ends)
-        .ok_or_else(|| "an order id is outside the text".into())
-}
-
 /// Every column after the ids (the orders' `id` left empty), and each feature's values.
 fn columns(
     r: &mut Reader<'_>,
+    map: &Arc<Mmap>,
     meta: &Meta,
     n: usize,
 ) -> Result<(Orders, Vec<(usize, FeatureValues)>), String> {
-    let category = take!(r, u16, n);
-    let price = take!(r, f64, n);
-    let labels = r.take(n)?;
-    if labels.par_iter().any(|&b| b > 2) {
-        return Err("a label is not 0, 1 or pending".into());
-    }
-    let returned = labels
-        .par_iter()
-        .map(|b| match b {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        })
-        .collect();
-    let seller = take!(r, u32, n);
-    let day = take!(r, i32, n);
+    let category: Column<u16> = r.column(map, n)?;
+    let price = r.column(map, n)?;
+    let returned = r.column(map, n)?;
+    let seller: Column<u32> = r.column(map, n)?;
+    let day = r.column(map, n)?;
     if seller.par_iter().any(|&s| s as usize >= meta.sellers.len())
         || category
             .par_iter()
@@ -125,9 +117,9 @@ fn columns(
         let v = match stored {
             Stored::Category => FeatureValues::Category,
             Stored::Price => FeatureValues::Price,
-            Stored::Numeric => FeatureValues::Numeric(take!(r, f64, n)),
+            Stored::Numeric => FeatureValues::Numeric(r.column(map, n)?),
             Stored::Categorical(levels) => FeatureValues::Categorical {
-                codes: take!(r, u32, n),
+                codes: r.column(map, n)?,
                 levels: levels.clone(),
             },
         };
@@ -148,15 +140,62 @@ fn columns(
     Ok((orders, values))
 }
 
+/// Bytes per block of [`checksum`].
+const BLOCK: usize = 1 << 20;
+
+/// The body's checksum: each block of [`BLOCK`] bytes summed on its own (in parallel, in
+/// four lanes of 8-byte words), then the blocks' sums in order. Every step is a bijection
+/// of the running sum for a given word, so any one changed word changes it.
+pub(super) fn checksum(bytes: &[u8]) -> u64 {
+    let blocks: Vec<u64> = bytes.par_chunks(BLOCK).map(block_sum).collect();
+    blocks.into_iter().fold(SEED ^ bytes.len() as u64, mix)
+}
+
+const SEED: u64 = 0x9e37_79b9_7f4a_7c15;
+
+fn mix(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29)
+}
+
+fn block_sum(block: &[u8]) -> u64 {
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let mut lanes = [SEED, SEED ^ 1, SEED ^ 2, SEED ^ 3];
+    let mut quads = block.chunks_exact(32);
+    for q in &mut quads {
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            *lane = mix(*lane, word(&q[8 * k..8 * k + 8]));
+        }
+    }
+    let h = lanes.into_iter().fold(SEED, mix);
+    quads
+        .remainder()
+        .iter()
+        .fold(h, |h, &b| mix(h, u64::from(b)))
+}
+
 /// Reads values off a byte slice; any shortfall is an error.
 pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// Where `bytes` start in the file.
+    base: usize,
 }
 
 impl<'a> Reader<'a> {
     pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, at: 0 }
+        Reader {
+            bytes,
+            at: 0,
+            base: 0,
+        }
+    }
+    /// `n` values of the next column of `map` (after the padding to [`ALIGN`]).
+    fn column<T: Plain>(&mut self, map: &Arc<Mmap>, n: usize) -> Result<Column<T>, String> {
+        let pad = (ALIGN as usize - (self.base + self.at) % ALIGN as usize) % ALIGN as usize;
+        self.take(pad)?;
+        let start = self.base + self.at;
+        self.take(n.checked_mul(std::mem::size_of::<T>()).ok_or("cut short")?)?;
+        Column::mapped(map, start, n)
     }
     pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
@@ -171,7 +210,42 @@ impl<'a> Reader<'a> {
     pub(super) fn u64(&mut self) -> Result<u64, String> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
     }
+    /// Bytes not read yet.
+    pub(super) fn rest(&self) -> usize {
+        self.bytes.len() - self.at
+    }
     pub(super) fn is_at_end(&self) -> bool {
         self.at == self.bytes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checksum_changes_with_any_byte_and_the_length() {
+        let bytes: Vec<u8> = (0..2 * BLOCK + 37).map(|i| (i * 31 % 251) as u8).collect();
+        let sum = checksum(&bytes);
+        let edges = [
+            0,
+            7,
+            8,
+            31,
+            32,
+            BLOCK - 1,
+            BLOCK,
+            2 * BLOCK + 4,
+            2 * BLOCK + 36,
+        ];
+        for at in edges.into_iter().chain((0..bytes.len()).step_by(4093)) {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x10;
+            assert_ne!(checksum(&changed), sum, "byte {at}");
+        }
+        assert_ne!(checksum(&bytes[..bytes.len() - 1]), sum);
+        let mut moved = bytes.clone();
+        moved.swap(0, BLOCK);
+        assert_ne!(checksum(&moved), sum, "blocks are summed in order");
     }
 }

@@ -2,6 +2,7 @@
 //! a level list, parsed and checked per [`FeatureSpec`]. The category and the price are
 //! features too but are stored once, in the orders' own columns.
 
+use super::Column;
 use super::schema::{FeatureKind, FeatureSpec};
 use std::collections::HashMap;
 
@@ -16,11 +17,11 @@ pub enum FeatureValues {
     /// The orders' price (`Orders::price`).
     Price,
     /// Numbers; NaN when missing.
-    Numeric(Vec<f64>),
+    Numeric(Column<f64>),
     /// Level index per order ([`MISSING_LEVEL`] when missing) and the level names.
     Categorical {
         /// Index into `levels`.
-        codes: Vec<u32>,
+        codes: Column<u32>,
         /// Level names.
         levels: Vec<String>,
     },
@@ -186,7 +187,7 @@ impl FeatureBuilder {
     pub fn finish(self) -> FeatureColumn {
         let values = match (self.shared, self.parser.spec.kind) {
             (Some(shared), _) => shared,
-            (None, FeatureKind::Numeric) => FeatureValues::Numeric(self.numbers),
+            (None, FeatureKind::Numeric) => FeatureValues::Numeric(self.numbers.into()),
             (None, FeatureKind::Categorical) => {
                 let (levels, remap) = self.parser.levels();
                 let codes = self
@@ -256,7 +257,7 @@ mod tests {
         assert_eq!(
             col.values,
             FeatureValues::Categorical {
-                codes: vec![2, 0, 2, 1],
+                codes: vec![2, 0, 2, 1].into(),
                 levels: vec!["boleto".into(), "credit_card".into(), "voucher".into()],
             }
         );

@@ -2,29 +2,40 @@
 //! `String`s (19 bytes an order of 11 characters instead of 56, and a cache read that copies
 //! two blocks).
 
+use super::Column;
+use rayon::prelude::*;
 use std::ops::Index;
 
 /// Order ids, in row order; `ids[i]` is order `i`'s.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct OrderIds {
-    /// Every id, one after the other.
-    text: String,
+    /// Every id, one after the other: always UTF-8 (checked when made, kept by appends).
+    text: Column<u8>,
     /// `ends[i]` is where id `i` ends in `text` (it starts where id `i - 1` ends, or at 0).
-    ends: Vec<u64>,
+    ends: Column<u64>,
 }
 
 impl OrderIds {
     /// From a text and each id's end in it; `None` when an end is past the text, before the
     /// one before it, or not on a character boundary.
     pub fn from_parts(text: String, ends: Vec<u64>) -> Option<OrderIds> {
-        let mut start = 0u64;
-        for &end in &ends {
-            if end < start || !text.is_char_boundary(usize::try_from(end).ok()?) {
-                return None;
-            }
-            start = end;
-        }
-        Some(OrderIds { text, ends })
+        OrderIds::from_columns(text.into_bytes().into(), ends.into())
+    }
+
+    /// [`OrderIds::from_parts`] for columns (mapped from the dataset cache); `None` also
+    /// when the text is not UTF-8.
+    pub fn from_columns(text: Column<u8>, ends: Column<u64>) -> Option<OrderIds> {
+        let s = std::str::from_utf8(&text).ok()?;
+        let fits = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            let end = ends[i];
+            end >= start && usize::try_from(end).is_ok_and(|e| s.is_char_boundary(e))
+        };
+        (0..ends.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .all(fits)
+            .then_some(OrderIds { text, ends })
     }
 
     /// Number of ids.
@@ -41,12 +52,12 @@ impl OrderIds {
     pub fn get(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)? as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.text[start..end])
+        Some(&self.text()[start..end])
     }
 
     /// Appends one id.
     pub fn push(&mut self, id: &str) {
-        self.text.push_str(id);
+        self.text.to_mut().extend_from_slice(id.as_bytes());
         self.ends.push(self.text.len() as u64);
     }
 
@@ -62,7 +73,9 @@ impl OrderIds {
 
     /// Every id, one after the other (what [`OrderIds::ends`] cuts).
     pub fn text(&self) -> &str {
-        &self.text
+        // SAFETY: the text was checked to be UTF-8 when made and only whole `str`s are
+        // appended to it.
+        unsafe { std::str::from_utf8_unchecked(&self.text) }
     }
 
     /// Each id's end in [`OrderIds::text`].
@@ -73,8 +86,29 @@ impl OrderIds {
     /// Appends every id of `other`.
     pub fn append(&mut self, other: &OrderIds) {
         let base = self.text.len() as u64;
-        self.text.push_str(&other.text);
+        self.text
+            .to_mut()
+            .extend_from_slice(other.text().as_bytes());
         self.ends.extend(other.ends.iter().map(|e| base + e));
+    }
+
+    /// The text and the ends as the columns the dataset cache stores.
+    pub(crate) fn columns(&self) -> (&Column<u8>, &Column<u64>) {
+        (&self.text, &self.ends)
+    }
+
+    /// Whether both columns are read from the mapped dataset cache.
+    pub fn is_mapped(&self) -> bool {
+        self.text.is_mapped() && self.ends.is_mapped()
+    }
+}
+
+impl std::fmt::Debug for OrderIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderIds")
+            .field("text", &self.text())
+            .field("ends", &&self.ends[..])
+            .finish()
     }
 }
 
@@ -141,5 +175,10 @@ mod tests {
             "backwards"
         );
         assert!(OrderIds::from_parts(text(), vec![3]).is_none(), "inside é");
+        let bytes = Column::from(vec![b'a', 0xff]);
+        assert!(
+            OrderIds::from_columns(bytes, vec![1, 2].into()).is_none(),
+            "not UTF-8"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 mod append;
 pub mod cache;
+pub mod column;
 mod columns;
 pub mod csv_scan;
 mod csv_stream;
@@ -28,6 +29,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use column::Column;
 pub use error::{LoadError, RowError};
 pub use load::{LoadOptions, LoadReport, load_dir};
 
@@ -90,21 +92,21 @@ pub struct OrderFeatures {
     pub values: std::collections::BTreeMap<String, OrderValue>,
 }
 
-/// All orders, column-wise. Row `i` of every vector is the same order.
+/// All orders, column-wise. Row `i` of every column is the same order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Orders {
     /// Order ids.
     pub id: ids::OrderIds,
     /// Index into [`Dataset::categories`].
-    pub category: Vec<u16>,
+    pub category: Column<u16>,
     /// Price.
-    pub price: Vec<f64>,
+    pub price: Column<f64>,
     /// The label: `None` while the outcome is not known (a pending order).
-    pub returned: Vec<Option<bool>>,
+    pub returned: Column<Option<bool>>,
     /// Index into [`Dataset::sellers`].
-    pub seller: Vec<u32>,
+    pub seller: Column<u32>,
     /// Order date as days since 0001-01-01 (chrono's `num_days_from_ce`).
-    pub day: Vec<i32>,
+    pub day: Column<i32>,
     /// The model's features, in the schema's order.
     pub features: Vec<features::FeatureColumn>,
 }
