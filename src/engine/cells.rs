@@ -56,6 +56,39 @@ fn group_day(rows: &[u32], key: impl Fn(usize) -> u64) -> (Vec<u64>, Vec<u32>) {
     (keys, slot)
 }
 
+/// [`group_day`] for keys that index a table: `mark`, all zero, with an entry for every
+/// key. The day's distinct keys are found in one pass and sorted among themselves (at most
+/// sellers x categories of them, not the day's orders), then each row's slot is looked up:
+/// linear in the day's orders, where sorting them was most of the cube's build at 100M
+/// orders. The same keys and slots as [`group_day`]; `mark` is left all zero.
+fn group_day_dense(
+    rows: &[u32],
+    key: impl Fn(usize) -> usize,
+    mark: &mut [u32],
+) -> (Vec<usize>, Vec<u32>) {
+    let mut keys = Vec::new();
+    for &i in rows {
+        let k = key(i as usize);
+        if mark[k] == 0 {
+            mark[k] = 1;
+            keys.push(k);
+        }
+    }
+    keys.sort_unstable();
+    for (s, &k) in keys.iter().enumerate() {
+        mark[k] = s as u32 + 1;
+    }
+    let slot = rows.iter().map(|&i| mark[key(i as usize)] - 1).collect();
+    for &k in &keys {
+        mark[k] = 0;
+    }
+    (keys, slot)
+}
+
+/// Cells (sellers x categories) up to which a day's orders are grouped through a table
+/// ([`group_day_dense`], 4 bytes a cell per thread); beyond, by a sort.
+const DENSE_CELLS: usize = 1 << 22;
+
 /// The cube's cells side by side, day after day.
 pub(super) struct DayCells {
     /// The first cell of each day, with one entry more at the end.
@@ -86,21 +119,38 @@ pub(super) fn day_cells(
         |i| i as u32,
     );
     let key = |i: usize| u64::from(o.seller[i]) << 16 | u64::from(o.category[i]);
+    let n_categories = ds.categories.len().max(1);
+    let table = (ds.sellers.len())
+        .checked_mul(n_categories)
+        .filter(|&t| t <= DENSE_CELLS);
+    let dense = |i: usize| o.seller[i] as usize * n_categories + usize::from(o.category[i]);
     let sources = Sources::of(ds, scores, bands);
     // Each day's cells are summed in a vector of their own, fresh in the cache, then
     // copied one after the other (summing into the cells of one big, cold vector took a
     // miss per cell).
     let days: Vec<(Vec<u64>, Vec<Cell>)> = start
         .par_windows(2)
-        .map(|w| {
-            let rows = &rows[w[0]..w[1]];
-            let (keys, slot) = group_day(rows, key);
-            let mut cells = vec![Cell::default(); keys.len()];
-            for (&s, &i) in slot.iter().zip(rows) {
-                sources.add(&mut cells[s as usize], i as usize);
-            }
-            (keys, cells)
-        })
+        .map_init(
+            || vec![0u32; table.unwrap_or(0)],
+            |mark, w| {
+                let rows = &rows[w[0]..w[1]];
+                let (keys, slot) = match table {
+                    Some(_) => {
+                        let (cells, slot) = group_day_dense(rows, dense, mark);
+                        let of = |c: usize| {
+                            ((c / n_categories) as u64) << 16 | (c % n_categories) as u64
+                        };
+                        (cells.into_iter().map(of).collect(), slot)
+                    }
+                    None => group_day(rows, key),
+                };
+                let mut cells = vec![Cell::default(); keys.len()];
+                for (&s, &i) in slot.iter().zip(rows) {
+                    sources.add(&mut cells[s as usize], i as usize);
+                }
+                (keys, cells)
+            },
+        )
         .collect();
     let mut day_start = Vec::with_capacity(n_days + 1);
     day_start.push(0);
@@ -189,6 +239,15 @@ mod tests {
             .windows(2)
             .map(|w| group_day(&rows[w[0]..w[1]], key))
             .unzip();
+        // Through a table: the same keys and slots, and the table left clean for the next day.
+        let mut mark = vec![0u32; 11];
+        for (d, w) in start.windows(2).enumerate() {
+            let (dense, dense_slot) =
+                group_day_dense(&rows[w[0]..w[1]], |i| key(i) as usize, &mut mark);
+            assert_eq!(dense.iter().map(|&k| k as u64).collect::<Vec<_>>(), keys[d]);
+            assert_eq!(dense_slot, slot[d]);
+            assert!(mark.iter().all(|&m| m == 0));
+        }
         // One sort of (day, key, row): the cells are its distinct (day, key), in order, and
         // each cell's rows come in increasing row order.
         let mut want: Vec<(usize, u64, usize)> = (0..n).map(|i| (day(i), key(i), i)).collect();
