@@ -24,6 +24,22 @@ pub struct ForestParams {
     pub max_features: usize,
     /// Seed for bootstrap samples and feature choice.
     pub seed: u64,
+    /// Maximum depth of a tree that learns from its own sample of a larger training set
+    /// ([`super::sampled`]): 150,000 rows with leaves of 25 have room for about 6,000
+    /// leaves, which 12 levels (4,096) cut short. On the 10M demo's global holdout, depth
+    /// 12 -> 16 took ROC AUC from 0.7461 to 0.7473 (Bayes 0.7518); `min_samples_leaf`
+    /// still bounds every leaf. Forests trained on all their rows keep `max_depth`.
+    #[serde(default = "depth_before_sampled_max_depth")]
+    pub sampled_max_depth: u16,
+}
+
+/// [`ForestParams::sampled_max_depth`] by default.
+pub const SAMPLED_MAX_DEPTH: u16 = 16;
+
+/// What models saved before [`ForestParams::sampled_max_depth`] did: every tree grew to
+/// the default `max_depth`.
+fn depth_before_sampled_max_depth() -> u16 {
+    12
 }
 
 impl Default for ForestParams {
@@ -34,6 +50,7 @@ impl Default for ForestParams {
             min_samples_leaf: 25,
             max_features: 3,
             seed: 7,
+            sampled_max_depth: SAMPLED_MAX_DEPTH,
         }
     }
 }
@@ -411,6 +428,7 @@ mod tests {
             min_samples_leaf: 3,
             max_features: 3,
             seed: 3,
+            sampled_max_depth: 6,
         };
         let fitted = fit(&x, &y, &params, usize::MAX).unwrap();
         let m = DenseMatrix::new(x.rows(), 8, x.values.clone(), false).unwrap();

@@ -274,6 +274,7 @@ mod tests {
         let params = ForestParams {
             n_trees: 1,
             max_depth: 1,
+            sampled_max_depth: 1,
             min_samples_leaf: 30,
             max_features: 3,
             seed: 0,

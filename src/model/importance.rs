@@ -256,6 +256,7 @@ mod tests {
         let params = ForestParams {
             n_trees: 20,
             max_depth: 8,
+            sampled_max_depth: 8,
             min_samples_leaf: 5,
             max_features: 2,
             seed: 1,

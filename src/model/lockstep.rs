@@ -135,6 +135,7 @@ mod tests {
         let params = ForestParams {
             n_trees: 12,
             max_depth: 9,
+            sampled_max_depth: 9,
             min_samples_leaf: 2,
             max_features: 2,
             seed: 5,

@@ -106,6 +106,10 @@ pub struct RunParams {
     /// on the most recent `max_train_rows` rows instead).
     #[serde(default)]
     pub max_seller_samples: usize,
+    /// Maximum depth of the trees that learn from samples of a larger training set (0 in
+    /// runs from before it, which grew them to `max_depth`).
+    #[serde(default)]
+    pub sampled_max_depth: u16,
 }
 
 impl RunParams {
@@ -125,6 +129,7 @@ impl RunParams {
             min_seller_returns: cfg.min_seller_returns,
             max_train_rows: cfg.max_train_rows,
             max_seller_samples: cfg.max_seller_samples,
+            sampled_max_depth: f.sampled_max_depth,
         }
     }
     /// Name and value of every parameter, in display order.
@@ -142,6 +147,13 @@ impl RunParams {
             ("min_seller_returns", self.min_seller_returns.to_string()),
             ("max_train_rows", self.max_train_rows.to_string()),
             ("max_seller_samples", self.max_seller_samples.to_string()),
+            (
+                "sampled_max_depth",
+                match self.sampled_max_depth {
+                    0 => "max_depth".to_string(),
+                    d => d.to_string(),
+                },
+            ),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! Forests on more rows than one tree should learn from: each tree draws its own bootstrap
 //! sample of `max_samples` rows (scikit-learn's `max_samples`), so the forest sees every
 //! row for the cost of a tree on `max_samples` rows; trees grow on binned features
-//! ([`super::hist`]). Out-of-bag predictions are made for a fixed sample of the training
+//! ([`super::hist`]), to [`ForestParams::sampled_max_depth`] levels. Out-of-bag predictions are made for a fixed sample of the training
 //! rows, each from the trees whose sample did not include it.
 
 use super::features::FeatureMatrix;
@@ -35,6 +35,10 @@ pub fn fit_sampled(
         )));
     }
     let bins = Binned::new(x);
+    let grown = ForestParams {
+        max_depth: params.sampled_max_depth,
+        ..params.clone()
+    };
     // The rows that get out-of-bag predictions (for the decision threshold).
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed ^ 0x00b0_00b0);
     let mut oob_rows = rand::seq::index::sample(&mut rng, n, max_samples.min(n)).into_vec();
@@ -46,7 +50,7 @@ pub fn fit_sampled(
                 .seed
                 .wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(t as u64 + 1));
             let sample = bootstrap(n, max_samples, seed);
-            let (mut tree, importance) = grow(&bins, y, &sample, params, seed ^ 1);
+            let (mut tree, importance) = grow(&bins, y, &sample, &grown, seed ^ 1);
             tree.count_covers_of(sample.iter().map(|&(r, _)| x.row(r as usize)));
             let in_bag = oob_rows
                 .iter()

@@ -312,6 +312,7 @@ mod tests {
         let params = ForestParams {
             n_trees: 6,
             max_depth: 5,
+            sampled_max_depth: 5,
             min_samples_leaf: 4,
             max_features: 3,
             seed,
