@@ -177,12 +177,13 @@ struct SmartNode {
 }
 
 /// What training returns: the compact forest and out-of-bag predictions of the training rows
-/// (`None` for a row that was in every tree's bootstrap sample).
+/// that have one (not those in every tree's bootstrap sample; a forest on samples predicts
+/// a fixed sample of its rows).
 pub struct Fitted {
     /// The forest.
     pub forest: CompactForest,
-    /// Out-of-bag prediction per training row.
-    pub oob: Vec<Option<f64>>,
+    /// (training row, out-of-bag prediction), rows ascending.
+    pub oob: Vec<(usize, f64)>,
 }
 
 /// Trains a forest on rows `x` with 0/1 targets `y`. With more than `max_samples` rows, each
@@ -212,7 +213,8 @@ pub fn fit(
         forest,
         oob: oob
             .into_iter()
-            .map(|v| v.is_finite().then_some(v))
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
             .collect(),
     })
 }

@@ -63,7 +63,7 @@ pub fn fit_sampled(
             }
         })
         .collect();
-    let mut oob = vec![None; n];
+    let mut oob = Vec::with_capacity(oob_rows.len());
     for (k, &r) in oob_rows.iter().enumerate() {
         let (sum, count) = trees
             .iter()
@@ -71,7 +71,9 @@ pub fn fit_sampled(
             .fold((0.0, 0usize), |(s, c), t| {
                 (s + t.tree.predict(x.row(r)), c + 1)
             });
-        oob[r] = (count > 0).then(|| sum / count as f64);
+        if count > 0 {
+            oob.push((r, sum / count as f64));
+        }
     }
     Ok(Fitted {
         forest: CompactForest {
