@@ -42,11 +42,21 @@ pub fn sturges_edges_over(mut lo: f64, mut hi: f64, n: usize) -> Vec<f64> {
 
 /// numpy's `histogram(values, edges)[0]` for equal-width `edges` (last bin closed).
 pub fn histogram(values: &[f64], edges: &[f64]) -> Vec<f64> {
+    histogram_of_runs(values.iter().map(|&v| (v, 1)), edges)
+}
+
+/// [`histogram`] of a sample's runs of equal values ([`Sample::runs`]).
+pub fn histogram_of(sample: &Sample, edges: &[f64]) -> Vec<f64> {
+    histogram_of_runs(sample.runs(), edges)
+}
+
+/// [`histogram`] of (value, how many times) pairs.
+fn histogram_of_runs(runs: impl Iterator<Item = (f64, usize)>, edges: &[f64]) -> Vec<f64> {
     let n = edges.len() - 1;
     let (first, last) = (edges[0], edges[n]);
     let norm = n as f64 / (last - first);
     let mut counts = vec![0.0; n];
-    for &x in values {
+    for (x, times) in runs {
         if !(x >= first && x <= last) {
             continue;
         }
@@ -56,7 +66,7 @@ pub fn histogram(values: &[f64], edges: &[f64]) -> Vec<f64> {
         } else if i + 1 < n && x >= edges[i + 1] {
             i += 1;
         }
-        counts[i] += 1.0;
+        counts[i] += times as f64;
     }
     counts
 }
@@ -122,8 +132,8 @@ pub fn binned_shares_of(pair: &Pair, numerical: bool) -> (Vec<f64>, Vec<f64>) {
         let (lo, hi) = pair.range();
         let edges = sturges_edges_over(lo, hi, pair.len());
         (
-            histogram(&reference.sorted, &edges),
-            histogram(&current.sorted, &edges),
+            histogram_of(reference, &edges),
+            histogram_of(current, &edges),
         )
     } else {
         let keys = pair.union_keys();

@@ -8,4 +8,6 @@ pub mod column;
 pub mod moved;
 pub mod report;
 pub mod sample;
+pub mod scopes;
+pub mod sorted;
 pub mod stats;

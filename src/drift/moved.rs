@@ -63,9 +63,9 @@ pub fn moved(name: &str, r: &[f64], c: &[f64], labels: Option<&[String]>) -> Opt
 /// Each level's share of a sample of level indices (values that are no level count for none).
 fn level_shares(s: &Sample, levels: usize) -> Vec<f64> {
     let mut counts = vec![0usize; levels];
-    for &v in &s.sorted {
+    for (v, times) in s.runs() {
         if let Some(n) = counts.get_mut(v as usize) {
-            *n += 1;
+            *n += times;
         }
     }
     let n = s.len().max(1) as f64;
@@ -150,12 +150,22 @@ impl WholeBins {
 
     /// Each bin's share of `values`.
     pub fn shares(&self, values: &[f64]) -> Vec<f64> {
+        self.shares_of_runs(values.iter().map(|&v| (v, 1)), values.len())
+    }
+
+    /// Each bin's share of a sample (counted run by run).
+    pub fn shares_of(&self, sample: &Sample) -> Vec<f64> {
+        self.shares_of_runs(sample.runs(), sample.len())
+    }
+
+    /// Each bin's share of `n` values given as (value, how many times) pairs.
+    fn shares_of_runs(&self, runs: impl Iterator<Item = (f64, usize)>, n: usize) -> Vec<f64> {
         let mut counts = vec![0.0; self.n];
-        for &v in values {
+        for (v, times) in runs {
             let i = ((v as i64 - self.lo) / self.width).clamp(0, self.n as i64 - 1);
-            counts[i as usize] += 1.0;
+            counts[i as usize] += times as f64;
         }
-        let n = values.len().max(1) as f64;
+        let n = n.max(1) as f64;
         counts.into_iter().map(|c| c / n).collect()
     }
 }

@@ -2,9 +2,10 @@
 //! outcomes are known), compared between a reference window (by default the active model's
 //! training period) and the last N days, overall and per marketplace.
 
-use super::binning::{histogram, sturges_edges_over};
+use super::binning::{histogram_of, sturges_edges_over};
 use super::column::{ColumnDrift, ColumnKind, column_drift_of, dataset_drifted};
 use super::sample::{Pair, Sample};
+use super::scopes::{Scope, ScopeRows};
 use crate::data::schema::FeatureKind;
 use crate::data::{Dataset, date_to_day, day_string};
 use crate::model::{ModelSet, Scores};
@@ -114,46 +115,33 @@ pub fn drift_reports(
     let ref_end = parse(&models.global.metrics.test_start).map_or(last, |d| d - 1);
     let starts: Vec<i32> = windows.iter().map(|&d| last - d as i32 + 1).collect();
     let columns = report_columns(ds, scores);
-
-    let mut scopes: Vec<Option<u16>> = Vec::new();
-    match marketplace {
-        Some(m) => scopes.push(Some(m)),
-        None => {
-            scopes.push(None);
-            scopes.extend((0..ds.marketplaces.len() as u16).map(Some));
-        }
-    }
+    let scopes: Vec<Scope> = match marketplace {
+        Some(m) => vec![Some(m)],
+        None => std::iter::once(None)
+            .chain((0..ds.marketplaces.len() as u16).map(Some))
+            .collect(),
+    };
+    let rows = ScopeRows::select(ds, &scopes, ref_start..=ref_end, &starts);
+    // by_column[column][scope][window]
+    let mut by_column: Vec<_> = columns
+        .par_iter()
+        .map(|column| column_reports(column, &rows))
+        .map(|scopes| scopes.into_iter().map(Vec::into_iter).collect::<Vec<_>>())
+        .collect();
     // scope_reports[scope][window]
     let scope_reports: Vec<Vec<ScopeReport>> = scopes
-        .into_iter()
-        .map(|mp| {
-            let in_scope = |i: usize| mp.is_none_or(|m| ds.order_marketplace(i) == m);
-            let reference: Vec<usize> = (0..o.len())
-                .filter(|&i| o.day[i] >= ref_start && o.day[i] <= ref_end && in_scope(i))
-                .collect();
-            let currents: Vec<Vec<usize>> = starts
-                .iter()
-                .map(|&start| {
-                    (0..o.len())
-                        .filter(|&i| o.day[i] >= start && in_scope(i))
-                        .collect()
-                })
-                .collect();
-            // per column, per window
-            let cols: Vec<Vec<Option<ColumnReport>>> = columns
-                .par_iter()
-                .map(|column| column_reports(column, &reference, &currents))
-                .collect();
+        .iter()
+        .enumerate()
+        .map(|(s, mp)| {
             let name = mp.map_or_else(
                 || "all".to_string(),
                 |m| ds.marketplaces[m as usize].clone(),
             );
-            currents
+            rows.currents[s]
                 .iter()
-                .enumerate()
-                .map(|(w, current)| {
-                    let cols = cols.iter().filter_map(|c| c[w].clone()).collect();
-                    scope_report(name.clone(), reference.len(), current.len(), cols)
+                .map(|current| {
+                    let cols = by_column.iter_mut().filter_map(|c| c[s].next()?).collect();
+                    scope_report(name.clone(), rows.reference[s].len(), current.len(), cols)
                 })
                 .collect()
         })
@@ -212,31 +200,46 @@ fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
     columns
 }
 
-/// One column against each current window (`None` where a side has no values).
-fn column_reports(
-    (name, kind, labels, f): &Column,
-    reference: &[usize],
-    currents: &[Vec<usize>],
-) -> Vec<Option<ColumnReport>> {
-    let r = Sample::new(reference.iter().filter_map(|&i| f(i)).collect());
-    currents
+/// One column in each scope against each current window (`None` where a side has no
+/// values), `[scope][window]`. The largest scope comes first, and its buffers take each
+/// smaller one's values.
+fn column_reports(column: &Column, rows: &ScopeRows) -> Vec<Vec<Option<ColumnReport>>> {
+    let f = &column.3;
+    let (mut reference_buffer, mut current_buffer) = (Vec::new(), Vec::new());
+    rows.reference
         .iter()
-        .map(|current| {
-            let c = Sample::new(current.iter().filter_map(|&i| f(i)).collect());
-            let pair = Pair::new(&r, &c);
-            let drift = column_drift_of(&pair, *kind)?;
-            let (buckets, reference_share, current_share) = shares(&pair, labels.as_deref());
-            Some(ColumnReport {
-                column: name.to_string(),
-                kind: *kind,
-                drift,
-                buckets,
-                reference_share,
-                current_share,
-                moved: super::moved::moved_between(name, &pair, labels.as_deref()),
-            })
+        .zip(&rows.currents)
+        .map(|(reference, currents)| {
+            let r = Sample::gather(std::mem::take(&mut reference_buffer), reference, f);
+            let reports = currents
+                .iter()
+                .map(|current| {
+                    let c = Sample::gather(std::mem::take(&mut current_buffer), current, f);
+                    let report = column_report(column, &r, &c);
+                    current_buffer = c.into_values();
+                    report
+                })
+                .collect();
+            reference_buffer = r.into_values();
+            reports
         })
         .collect()
+}
+
+/// One column's report from its two samples.
+fn column_report((name, kind, labels, _): &Column, r: &Sample, c: &Sample) -> Option<ColumnReport> {
+    let pair = Pair::new(r, c);
+    let drift = column_drift_of(&pair, *kind)?;
+    let (buckets, reference_share, current_share) = shares(&pair, labels.as_deref());
+    Some(ColumnReport {
+        column: name.to_string(),
+        kind: *kind,
+        drift,
+        buckets,
+        reference_share,
+        current_share,
+        moved: super::moved::moved_between(name, &pair, labels.as_deref()),
+    })
 }
 
 /// A scope's verdicts from its columns' reports.
@@ -293,11 +296,7 @@ fn shares(pair: &Pair, labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec
     let edges = sturges_edges_over(lo, hi, pair.len());
     if pair.whole() {
         let bins = super::moved::WholeBins::spanning(lo, hi, edges.len() - 1);
-        return (
-            bins.labels(),
-            bins.shares(&r.sorted),
-            bins.shares(&c.sorted),
-        );
+        return (bins.labels(), bins.shares_of(r), bins.shares_of(c));
     }
     let names = edges
         .windows(2)
@@ -305,7 +304,7 @@ fn shares(pair: &Pair, labels: Option<&[String]>) -> (Vec<String>, Vec<f64>, Vec
         .collect();
     (
         names,
-        share(histogram(&r.sorted, &edges), r.len()),
-        share(histogram(&c.sorted, &edges), c.len()),
+        share(histogram_of(r, &edges), r.len()),
+        share(histogram_of(c, &edges), c.len()),
     )
 }

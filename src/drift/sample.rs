@@ -4,7 +4,7 @@
 //! numbers are bit for bit those of sorting each time: values equal under `f64::total_cmp`
 //! are the same bits, so any sort or merge of them gives the same sequence.
 
-use super::stats::merged;
+use super::sorted::{merged, runs};
 use std::cell::OnceCell;
 
 /// A sample's sorted values and the summaries the tests need.
@@ -27,6 +27,25 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// The values of `rows` that `value` gives (in that order), summarised and sorted in
+    /// `buffer`: a buffer that held a larger sample ([`Self::into_values`]) takes them
+    /// without touching fresh memory.
+    pub fn gather(
+        mut buffer: Vec<f64>,
+        rows: &[usize],
+        value: impl Fn(usize) -> Option<f64>,
+    ) -> Sample {
+        buffer.clear();
+        buffer.reserve_exact(rows.len());
+        buffer.extend(rows.iter().filter_map(|&i| value(i)));
+        Sample::new(buffer)
+    }
+
+    /// The sorted values, to be reused as a buffer.
+    pub fn into_values(self) -> Vec<f64> {
+        self.sorted
+    }
+
     /// Summarises `values` (in their original order), then sorts them.
     pub fn new(mut values: Vec<f64>) -> Sample {
         let (lo, hi) = values
@@ -39,7 +58,7 @@ impl Sample {
         let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
         let whole = values.iter().all(|v| v.fract() == 0.0);
         values.sort_unstable_by(f64::total_cmp);
-        let distinct = distinct_count(values.iter().copied());
+        let distinct = runs(&values).count();
         Sample {
             sorted: values,
             lo,
@@ -81,19 +100,22 @@ impl Sample {
         }
     }
 
-    /// How often each of `keys` (sorted, distinct) occurs, by `f64::total_cmp` equality.
+    /// How often each of `keys` (sorted, distinct) occurs, by `f64::total_cmp` equality: two
+    /// binary searches per key.
     pub fn counts(&self, keys: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; keys.len()];
-        let mut k = 0;
-        for v in &self.sorted {
-            while k < keys.len() && keys[k].total_cmp(v).is_lt() {
-                k += 1;
-            }
-            if k < keys.len() && keys[k].total_cmp(v).is_eq() {
-                out[k] += 1.0;
-            }
-        }
-        out
+        let v = &self.sorted;
+        keys.iter()
+            .map(|k| {
+                let below = v.partition_point(|x| x.total_cmp(k).is_lt());
+                let through = below + v[below..].partition_point(|x| x.total_cmp(k).is_le());
+                (through - below) as f64
+            })
+            .collect()
+    }
+
+    /// The values as runs of equal ones (`==`): (the run's first value, its length).
+    pub fn runs(&self) -> impl Iterator<Item = (f64, usize)> + '_ {
+        runs(&self.sorted)
     }
 }
 
@@ -142,34 +164,27 @@ impl<'a> Pair<'a> {
 
     /// The distinct values of both, sorted.
     pub fn union_keys(&self) -> Vec<f64> {
-        let mut keys: Vec<f64> = Vec::new();
-        for v in merged(&self.reference.sorted, &self.current.sorted) {
-            if keys.last() != Some(&v) {
-                keys.push(v);
-            }
-        }
-        keys
+        self.union_runs().collect()
     }
 
     /// How many distinct values both have together.
     pub fn distinct(&self) -> usize {
-        *self
-            .distinct
-            .get_or_init(|| distinct_count(merged(&self.reference.sorted, &self.current.sorted)))
+        *self.distinct.get_or_init(|| self.union_runs().count())
     }
-}
 
-/// Distinct values of a sorted sequence, counted as `Vec::dedup` keeps them.
-fn distinct_count(sorted: impl Iterator<Item = f64>) -> usize {
-    let mut last: Option<f64> = None;
-    let mut n = 0;
-    for v in sorted {
-        if last != Some(v) {
-            n += 1;
-            last = Some(v);
-        }
+    /// The first value of each run of equal values (`==`) of both samples merged: a value
+    /// equal to the one before is left out, as `Vec::dedup` leaves it.
+    fn union_runs(&self) -> impl Iterator<Item = f64> + '_ {
+        let heads = |s: &'a Sample| runs(&s.sorted).map(|(v, _)| v);
+        let mut last: Option<f64> = None;
+        merged(heads(self.reference), heads(self.current)).filter(move |&v| {
+            let new = last != Some(v);
+            if new {
+                last = Some(v);
+            }
+            new
+        })
     }
-    n
 }
 
 #[cfg(test)]

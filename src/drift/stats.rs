@@ -3,6 +3,8 @@
 //! (`wasserstein_distance`), Jensen-Shannon distance (`jensenshannon`, natural log), the
 //! chi-squared goodness-of-fit test (`chisquare`) and the two-proportion Z-test.
 
+use super::sorted::{gallop, merged, runs};
+
 /// Result of a test: its statistic and p-value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TestResult {
@@ -165,48 +167,25 @@ pub fn wasserstein_distance(u: &[f64], v: &[f64]) -> Option<f64> {
     wasserstein_sorted(&a, &b)
 }
 
-/// [`wasserstein_distance`] of two samples already sorted by `f64::total_cmp`: the pooled
-/// values are their merge (the same sequence as sorting both together).
+/// [`wasserstein_distance`] of two samples already sorted by `f64::total_cmp`: the area
+/// between their CDFs, step by step over the distinct values of both (a repeated value
+/// adds a step of width zero), each CDF found by galloping to the step.
 pub fn wasserstein_sorted(a: &[f64], b: &[f64]) -> Option<f64> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let mut pooled = merged(a, b);
+    let heads = |s| runs(s).map(|(v, _)| v);
+    let mut pooled = merged(heads(a), heads(b));
     let mut lower = pooled.next()?;
     let (mut i, mut j, mut area) = (0usize, 0usize, 0.0);
     for upper in pooled {
-        while i < a.len() && a[i] <= lower {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= lower {
-            j += 1;
-        }
+        i = gallop(a, i, |x| x <= lower);
+        j = gallop(b, j, |x| x <= lower);
         let diff = (i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs();
         area += diff * (upper - lower);
         lower = upper;
     }
     Some(area)
-}
-
-/// The values of two sorted samples in one sorted sequence (ties: bit-identical values, so
-/// their order does not matter).
-pub fn merged<'a>(a: &'a [f64], b: &'a [f64]) -> impl Iterator<Item = f64> + 'a {
-    let (mut i, mut j) = (0, 0);
-    std::iter::from_fn(move || {
-        let take_a = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.total_cmp(y).is_le(),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return None,
-        };
-        if take_a {
-            i += 1;
-            Some(a[i - 1])
-        } else {
-            j += 1;
-            Some(b[j - 1])
-        }
-    })
 }
 
 /// Jensen-Shannon distance (`scipy.spatial.distance.jensenshannon`, natural log): the square
@@ -407,6 +386,46 @@ mod tests {
             0.6195888595533396,
             1e-12
         ));
+    }
+
+    /// The area between the CDFs summed over every pooled value, repeats included (the
+    /// computation before runs), to the bit.
+    #[test]
+    fn wasserstein_by_runs_equals_the_sum_over_every_value() {
+        fn every_value(a: &[f64], b: &[f64]) -> f64 {
+            let mut pooled: Vec<f64> = a.iter().chain(b).copied().collect();
+            pooled.sort_by(f64::total_cmp);
+            let (mut i, mut j, mut area) = (0usize, 0usize, 0.0);
+            for w in pooled.windows(2) {
+                let (lower, upper) = (w[0], w[1]);
+                while i < a.len() && a[i] <= lower {
+                    i += 1;
+                }
+                while j < b.len() && b[j] <= lower {
+                    j += 1;
+                }
+                let diff = (i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs();
+                area += diff * (upper - lower);
+            }
+            area
+        }
+        let sample = |n: usize, levels: usize, shift: f64| {
+            let mut v: Vec<f64> = (0..n)
+                .map(|i| ((i * 7919 + 5) % levels) as f64 * 0.37 - shift)
+                .chain([0.0, -0.0])
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        for (a, b) in [
+            (sample(4000, 7, 1.0), sample(900, 5, 0.5)),
+            (sample(3000, 2999, 100.0), sample(2500, 1000, 90.0)),
+            (sample(50, 41, 0.0), sample(5000, 3, 0.0)),
+        ] {
+            let got = wasserstein_sorted(&a, &b).unwrap();
+            assert_eq!(got.to_bits(), every_value(&a, &b).to_bits());
+            assert!(got > 0.0);
+        }
     }
 
     #[test]
