@@ -99,3 +99,77 @@ fn a_run_from_before_the_binary_layout_is_read_from_its_json() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reader_decodes_only_the_forests_it_asks_for() {
+    let (_, set) = trained();
+    let bytes = artifact::encode(set).unwrap();
+    let names: Vec<&String> = set.sellers.keys().take(2).collect();
+    let two = artifact::decode_only(&bytes, &|n| names.iter().any(|k| *k == n)).unwrap();
+    assert_eq!(two.sellers.keys().collect::<Vec<_>>(), names);
+    for name in &names {
+        assert_eq!(two.sellers[*name], set.sellers[*name]);
+    }
+    assert!(two.global.forest.trees.is_empty());
+    let global = artifact::decode_only(&bytes, &|n| n == "global").unwrap();
+    assert!(global.sellers.is_empty());
+    assert_eq!(global.global, set.global);
+    // A damaged forest is noticed when it is read.
+    let last = bytes.len() - 3;
+    let mut damaged = bytes.clone();
+    damaged[last] ^= 0x10;
+    let last_seller = set.sellers.keys().last().unwrap();
+    assert!(artifact::decode_only(&damaged, &|n| n == last_seller).is_err());
+}
+
+/// Layout 1 (one zstd frame: meta length, meta, every tree), written here from its
+/// description rather than by the code that reads it.
+fn layout_one(set: &ModelSet) -> Vec<u8> {
+    let mut meta = set.clone();
+    for t in meta.global.forest.trees.iter_mut().chain(
+        meta.sellers
+            .values_mut()
+            .flat_map(|m| m.forest.trees.iter_mut()),
+    ) {
+        t.nodes.clear();
+        t.cover.clear();
+    }
+    let meta = serde_json::to_vec(&meta).unwrap();
+    let mut body = (meta.len() as u64).to_le_bytes().to_vec();
+    body.extend_from_slice(&meta);
+    let forests =
+        std::iter::once(&set.global.forest).chain(set.sellers.values().map(|m| &m.forest));
+    for tree in forests.flat_map(|f| &f.trees) {
+        body.extend_from_slice(&(tree.nodes.len() as u32).to_le_bytes());
+        body.push(u8::from(!tree.cover.is_empty()));
+        for n in &tree.nodes {
+            let f = if n.feature == u32::MAX {
+                u16::MAX
+            } else {
+                n.feature as u16
+            };
+            body.extend_from_slice(&f.to_le_bytes());
+        }
+        for n in &tree.nodes {
+            body.extend_from_slice(&n.value.to_le_bytes());
+        }
+        for c in &tree.cover {
+            body.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    let mut out = b"RRMODELS".to_vec();
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&zstd::encode_all(&body[..], 3).unwrap());
+    out
+}
+
+#[test]
+fn a_file_of_the_first_layout_is_still_read() {
+    let (_, set) = trained();
+    let bytes = layout_one(set);
+    assert_eq!(&artifact::decode(&bytes).unwrap(), set);
+    let first = set.sellers.keys().next().unwrap();
+    let one = artifact::decode_only(&bytes, &|n| n == first).unwrap();
+    assert_eq!(one.sellers.len(), 1);
+    assert_eq!(one.sellers[first], set.sellers[first]);
+}

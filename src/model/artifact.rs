@@ -1,19 +1,25 @@
 //! A run's model artifacts on disk: `models.bin`, a versioned and checked binary layout.
 //!
 //! ```text
-//! magic "RRMODELS" | layout version u32 LE | zstd frame (with its content checksum):
-//!     meta length u64 | meta: the ModelSet as JSON with every tree's nodes left out
-//!     per forest (global, then sellers by id), per tree:
+//! magic "RRMODELS" | layout version u32 LE (2) | forests u32 | frame lengths u64[1 + forests]
+//! then zstd frames (each with its content checksum), one after another:
+//!     meta: the ModelSet as JSON with every tree's nodes left out
+//!     one per forest (global, then sellers by id), per tree:
 //!         nodes u32 | has covers u8 | features u16[nodes] | values f64[nodes] | covers u32[nodes]
 //! ```
+//!
+//! Each forest is a frame of its own, so a reader decodes only the forests it needs (the
+//! active set takes a few sellers from each of several runs) and decodes them in parallel.
+//! Layout 1 (one frame holding the meta and every forest) is still read, whole.
 //!
 //! Children are not stored: trees are laid out breadth first with each split's children
 //! adjacent, so the k-th split's left child is node `2k + 1`. Values stay f64, so a model
 //! read back scores exactly like the one written. Runs written before this layout keep
 //! their `models.json` (read as before: an older format, migrated in memory).
 
-use super::ModelSet;
 use super::forest::{CompactForest, CompactTree, Node};
+use super::{GLOBAL, ModelSet};
+use rayon::prelude::*;
 use std::io::Read as _;
 
 /// The artifacts file of a run written by this build.
@@ -25,8 +31,11 @@ pub const LEGACY_FILE: &str = "models.json";
 /// First bytes of every `models.bin`.
 const MAGIC: &[u8; 8] = b"RRMODELS";
 
-/// Version of the binary layout; bump when it changes.
-pub const LAYOUT_VERSION: u32 = 1;
+/// Version of the binary layout written; bump when it changes.
+pub const LAYOUT_VERSION: u32 = 2;
+
+/// The first layout (one frame for everything), still read.
+const LAYOUT_ONE_FRAME: u32 = 1;
 
 /// zstd level: fast to write (seconds for a thousand forests) and still small.
 const LEVEL: i32 = 3;
@@ -62,8 +71,38 @@ fn forests_mut(set: &mut ModelSet) -> impl Iterator<Item = &mut CompactForest> {
     std::iter::once(&mut set.global.forest).chain(set.sellers.values_mut().map(|m| &mut m.forest))
 }
 
-/// Encodes a model set as the bytes of `models.bin`.
+/// Encodes a model set as the bytes of `models.bin` (forests compressed in parallel).
 pub fn encode(set: &ModelSet) -> Result<Vec<u8>, ArtifactError> {
+    let frames = std::iter::once(compress(&meta_json(set)?))
+        .chain(
+            forests(set)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|forest| {
+                    let mut body = Vec::new();
+                    for tree in &forest.trees {
+                        encode_tree(tree, &mut body)?;
+                    }
+                    compress(&body)
+                })
+                .collect::<Vec<_>>(),
+        )
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::with_capacity(frames.iter().map(Vec::len).sum::<usize>() + 16);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&LAYOUT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(frames.len() as u32 - 1).to_le_bytes());
+    for f in &frames {
+        out.extend_from_slice(&(f.len() as u64).to_le_bytes());
+    }
+    for f in &frames {
+        out.extend_from_slice(f);
+    }
+    Ok(out)
+}
+
+/// The set as JSON without its trees' nodes and covers.
+fn meta_json(set: &ModelSet) -> Result<Vec<u8>, ArtifactError> {
     let mut meta = set.clone();
     for f in forests_mut(&mut meta) {
         for t in &mut f.trees {
@@ -71,25 +110,17 @@ pub fn encode(set: &ModelSet) -> Result<Vec<u8>, ArtifactError> {
             t.cover = Vec::new();
         }
     }
-    let meta = serde_json::to_vec(&meta).map_err(|e| ArtifactError::Encode(e.to_string()))?;
-    let mut body = Vec::with_capacity(meta.len() + (1 << 20));
-    body.extend_from_slice(&(meta.len() as u64).to_le_bytes());
-    body.extend_from_slice(&meta);
-    for forest in forests(set) {
-        for tree in &forest.trees {
-            encode_tree(tree, &mut body)?;
-        }
-    }
+    serde_json::to_vec(&meta).map_err(|e| ArtifactError::Encode(e.to_string()))
+}
+
+/// One zstd frame with its content checksum.
+fn compress(body: &[u8]) -> Result<Vec<u8>, ArtifactError> {
+    let encode = |e: std::io::Error| ArtifactError::Encode(e.to_string());
     let mut out = Vec::with_capacity(body.len() / 3);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&LAYOUT_VERSION.to_le_bytes());
-    let mut enc = zstd::stream::Encoder::new(&mut out, LEVEL)
-        .map_err(|e| ArtifactError::Encode(e.to_string()))?;
-    enc.include_checksum(true)
-        .map_err(|e| ArtifactError::Encode(e.to_string()))?;
-    std::io::Write::write_all(&mut enc, &body).map_err(|e| ArtifactError::Encode(e.to_string()))?;
-    enc.finish()
-        .map_err(|e| ArtifactError::Encode(e.to_string()))?;
+    let mut enc = zstd::stream::Encoder::new(&mut out, LEVEL).map_err(encode)?;
+    enc.include_checksum(true).map_err(encode)?;
+    std::io::Write::write_all(&mut enc, body).map_err(encode)?;
+    enc.finish().map_err(encode)?;
     Ok(out)
 }
 
@@ -139,16 +170,92 @@ fn is_leaf(n: &Node) -> bool {
 
 /// Decodes the bytes of `models.bin` (the trees are checked by the caller).
 pub fn decode(bytes: &[u8]) -> Result<ModelSet, ArtifactError> {
+    decode_only(bytes, &|_| true)
+}
+
+/// [`decode`] of the forests `wanted` names ([`GLOBAL`] or a seller's id): other sellers are
+/// left out of the set, and the global model keeps no trees unless it is wanted.
+pub fn decode_only(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelSet, ArtifactError> {
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
         return Err(ArtifactError::NotModels);
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version != LAYOUT_VERSION {
-        return Err(ArtifactError::Version(version));
+    let mut set = match version {
+        LAYOUT_VERSION => decode_frames(&bytes[12..], wanted)?,
+        LAYOUT_ONE_FRAME => decode_one_frame(&bytes[12..])?,
+        _ => return Err(ArtifactError::Version(version)),
+    };
+    set.sellers.retain(|name, _| wanted(name));
+    if !wanted(GLOBAL) {
+        set.global.forest.trees.clear();
     }
+    Ok(set)
+}
+
+/// Layout 2 after its version: the frame table, the meta, then only the wanted forests'
+/// frames, decompressed in parallel.
+fn decode_frames(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelSet, ArtifactError> {
+    let cut = || ArtifactError::Damaged("cut short".into());
+    let mut r = Reader { inner: bytes };
+    let forests = r.u32()? as usize;
+    if forests.saturating_add(1).saturating_mul(8) > r.inner.len() {
+        return Err(cut());
+    }
+    let lengths = (0..=forests)
+        .map(|_| usize::try_from(r.u64()?).map_err(|_| cut()))
+        .collect::<Result<Vec<usize>, _>>()?;
+    let mut frames = Vec::with_capacity(lengths.len());
+    for len in lengths {
+        let (frame, rest) = r.inner.split_at_checked(len).ok_or_else(cut)?;
+        frames.push(frame);
+        r.inner = rest;
+    }
+    if !r.inner.is_empty() {
+        let after = r.inner.len();
+        return Err(ArtifactError::Damaged(format!(
+            "{after} bytes after the last forest"
+        )));
+    }
+    let meta = zstd::stream::decode_all(frames[0]).map_err(damaged)?;
+    let mut set: ModelSet =
+        serde_json::from_slice(&meta).map_err(|e| ArtifactError::Damaged(e.to_string()))?;
+    if forests != 1 + set.sellers.len() {
+        return Err(ArtifactError::Damaged(format!(
+            "{forests} forests for {} models",
+            1 + set.sellers.len()
+        )));
+    }
+    let keep: Vec<bool> = std::iter::once(wanted(GLOBAL))
+        .chain(set.sellers.keys().map(|name| wanted(name)))
+        .collect();
+    let wanted_forests: Vec<(&mut CompactForest, &[u8])> = forests_mut(&mut set)
+        .zip(frames[1..].iter().copied())
+        .zip(keep)
+        .filter_map(|(pair, keep)| keep.then_some(pair))
+        .collect();
+    wanted_forests
+        .into_par_iter()
+        .try_for_each(|(forest, frame)| {
+            let body = zstd::stream::decode_all(frame).map_err(damaged)?;
+            let mut r = Reader { inner: &body[..] };
+            for tree in &mut forest.trees {
+                *tree = decode_tree(&mut r)?;
+            }
+            match r.inner.len() {
+                0 => Ok(()),
+                after => Err(ArtifactError::Damaged(format!(
+                    "{after} bytes after a forest's last tree"
+                ))),
+            }
+        })?;
+    Ok(set)
+}
+
+/// Layout 1 after its version: one frame holding the meta and every tree.
+fn decode_one_frame(bytes: &[u8]) -> Result<ModelSet, ArtifactError> {
     // Decompressed as it is read: the body (278 MB at 10M orders) is never held whole
     // beside the trees decoded from it.
-    let decoder = zstd::stream::read::Decoder::with_buffer(&bytes[12..]).map_err(damaged)?;
+    let decoder = zstd::stream::read::Decoder::with_buffer(bytes).map_err(damaged)?;
     let mut r = Reader { inner: decoder };
     let meta_len = r.u64()? as usize;
     let meta = r.take(meta_len)?;

@@ -7,12 +7,12 @@
 //! assembled from their runs' artifacts.
 
 use super::registry::{Incumbent, ModelVersion, PromotionRule, Registry, RegistryError, Score};
-use super::runs::{RunError, RunRecord, load_run_models};
+use super::runs::{RunError, RunRecord, load_run_models, load_run_models_only};
 use super::train::{Holdout, TrainOutput};
 use super::{GLOBAL, ModelSet, TrainedModel, VersionRef};
 use crate::data::Dataset;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Artifacts of runs, read once each; the run being registered is already in memory.
@@ -343,15 +343,36 @@ pub fn active_set(
     let Some(g) = reg.models.get(GLOBAL).and_then(|e| e.active_version()) else {
         return Ok(None);
     };
-    let mut artifacts = Artifacts::default();
-    // The global model's run, without cloning that run's seller forests.
-    let src = artifacts
-        .get(data_dir, &g.run_id)
-        .map_err(|error| UnreadableVersion {
-            model: GLOBAL.to_string(),
-            version: g.version,
-            error,
-        })?;
+    let sellers: Vec<(&String, &ModelVersion)> = reg
+        .models
+        .iter()
+        .filter(|(n, _)| *n != GLOBAL)
+        .filter_map(|(n, e)| Some((n, e.active_version()?)))
+        .collect();
+    // Each run is read once, and only for the forests it contributes.
+    let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    wanted.entry(&g.run_id).or_default().insert(GLOBAL);
+    for (name, v) in &sellers {
+        wanted.entry(&v.run_id).or_default().insert(name);
+    }
+    let mut runs: HashMap<&str, Result<ModelSet, RunError>> = wanted
+        .iter()
+        .map(|(run, names)| {
+            let set = load_run_models_only(data_dir, run, &|n| names.contains(n));
+            (*run, set)
+        })
+        .collect();
+    let src = match runs.get(g.run_id.as_str()) {
+        Some(Ok(src)) => src,
+        Some(Err(error)) => {
+            return Err(UnreadableVersion {
+                model: GLOBAL.to_string(),
+                version: g.version,
+                error: error.clone(),
+            });
+        }
+        None => unreachable!("the global model's run is always read"),
+    };
     let mut set = ModelSet {
         format_version: src.format_version,
         fingerprint: src.fingerprint,
@@ -371,13 +392,17 @@ pub fn active_set(
         },
     );
     let mut warnings = Vec::new();
-    for (name, entry) in reg.models.iter().filter(|(n, _)| *n != GLOBAL) {
-        let Some(v) = entry.active_version() else {
-            continue;
+    for (name, v) in sellers {
+        let taken = match runs.get_mut(v.run_id.as_str()) {
+            Some(Ok(run)) => run.sellers.remove(name).ok_or_else(|| RunError::Damaged {
+                path: super::runs::artifacts_path(data_dir, &v.run_id),
+                message: format!("no model {name:?}"),
+            }),
+            Some(Err(error)) => Err(error.clone()),
+            None => unreachable!("every active version's run is read"),
         };
-        match artifacts.model(data_dir, &v.run_id, name) {
-            Ok(m) => {
-                let mut m = m.clone();
+        match taken {
+            Ok(mut m) => {
                 m.active = true;
                 set.sellers.insert(name.clone(), m);
                 set.versions.insert(

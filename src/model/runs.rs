@@ -14,6 +14,7 @@ use super::train::{FORMAT_VERSION, Holdout, OLDEST_FORMAT_VERSION, TrainOutput};
 use super::{Driver, GLOBAL, ModelMetrics, ModelSet};
 use crate::config::TrainConfig;
 use crate::data::{Dataset, day_str};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,6 +54,23 @@ pub enum RunError {
     /// No run has this id.
     #[error("no run {0:?} (see `runs list`)")]
     NotFound(String),
+}
+
+impl Clone for RunError {
+    /// The same error (an OS error as its kind and text).
+    fn clone(&self) -> RunError {
+        match self {
+            RunError::Io { path, source } => RunError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            RunError::Damaged { path, message } => RunError::Damaged {
+                path: path.clone(),
+                message: message.clone(),
+            },
+            RunError::NotFound(id) => RunError::NotFound(id.clone()),
+        }
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
@@ -364,16 +382,26 @@ pub fn artifacts_path(data_dir: &Path, id: &str) -> PathBuf {
 
 /// Reads one run's model artifacts, checking their format and every tree.
 pub fn load_run_models(data_dir: &Path, id: &str) -> Result<ModelSet, RunError> {
+    load_run_models_only(data_dir, id, &|_| true)
+}
+
+/// [`load_run_models`] of the models `wanted` names ([`GLOBAL`] or a seller's id):
+/// other sellers are left out, and the global model has no trees unless it is wanted.
+pub fn load_run_models_only(
+    data_dir: &Path,
+    id: &str,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<ModelSet, RunError> {
     let path = artifacts_path(data_dir, id);
     let bytes = std::fs::read(&path).map_err(io(&path))?;
     let damaged = |message: String| RunError::Damaged {
         path: path.clone(),
         message,
     };
-    let set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
+    let mut set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
         serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?
     } else {
-        super::artifact::decode(&bytes).map_err(|e| damaged(e.to_string()))?
+        super::artifact::decode_only(&bytes, wanted).map_err(|e| damaged(e.to_string()))?
     };
     if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&set.format_version) {
         return Err(damaged(format!(
@@ -381,11 +409,18 @@ pub fn load_run_models(data_dir: &Path, id: &str) -> Result<ModelSet, RunError> 
             set.format_version
         )));
     }
-    let valid = std::iter::once(&set.global)
-        .chain(set.sellers.values())
+    set.sellers.retain(|name, _| wanted(name));
+    let global = wanted(GLOBAL).then_some(&set.global);
+    let models: Vec<&super::TrainedModel> =
+        global.into_iter().chain(set.sellers.values()).collect();
+    let valid = models
+        .par_iter()
         .all(|m| m.forest.is_valid(m.encoder.width()));
     if !valid {
         return Err(damaged("a tree is malformed".into()));
+    }
+    if !wanted(GLOBAL) {
+        set.global.forest.trees.clear();
     }
     Ok(set)
 }
