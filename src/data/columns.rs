@@ -146,7 +146,7 @@ const BLOCK: usize = 1 << 20;
 /// The body's checksum: each block of [`BLOCK`] bytes summed on its own (in parallel, in
 /// four lanes of 8-byte words), then the blocks' sums in order. Every step is a bijection
 /// of the running sum for a given word, so any one changed word changes it.
-pub(super) fn checksum(bytes: &[u8]) -> u64 {
+pub fn checksum(bytes: &[u8]) -> u64 {
     let blocks: Vec<u64> = bytes.par_chunks(BLOCK).map(block_sum).collect();
     blocks.into_iter().fold(SEED ^ bytes.len() as u64, mix)
 }

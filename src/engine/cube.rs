@@ -87,7 +87,7 @@ impl Cell {
 }
 
 /// Cells sorted by (day, seller, category), with an index of where each day starts.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cube {
     /// First day of the data.
     pub first_day: i32,
@@ -125,16 +125,30 @@ impl Cube {
         let first_day = o.day.iter().copied().min().unwrap_or(0);
         let last_day = o.day.iter().copied().max().unwrap_or(0);
         let n_days = (last_day - first_day + 1) as usize;
+        let cells = day_cells(ds, scores, bands, first_day, n_days);
+        Cube::from_cells(ds, first_day, last_day, scores.is_some(), cells)
+    }
+
+    /// The cube of `ds` from its cells (days `first_day..=last_day`): each day's sums per
+    /// marketplace and the rollups are worked out from them.
+    pub(super) fn from_cells(
+        ds: &Dataset,
+        first_day: i32,
+        last_day: i32,
+        scored: bool,
+        cells: DayCells,
+    ) -> Cube {
+        let n_days = (last_day - first_day + 1) as usize;
         let DayCells {
             day_start,
             seller,
             category,
             cells,
-        } = day_cells(ds, scores, bands, first_day, n_days);
+        } = cells;
         let mut cube = Cube {
             first_day,
             last_day,
-            scored: scores.is_some(),
+            scored,
             seller,
             category,
             cells,

@@ -7,6 +7,7 @@ pub mod brief;
 mod cells;
 pub mod contrib;
 pub mod cube;
+pub mod cube_cache;
 pub mod direction;
 pub mod ets;
 pub mod explain;
@@ -115,7 +116,8 @@ impl Prepared {
         bands: RiskBands,
         drift: Option<DriftReport>,
     ) -> Prepared {
-        let cube = Cube::build(data, Some(&scores), bands);
+        let (cube, from) = cube_cache::load_or_build(data, Some((&scores, &models)), bands);
+        tracing::debug!(?from, "cube");
         Prepared {
             data_fingerprint: data.fingerprint,
             pending: pending_by_marketplace(data, &scores),
@@ -156,7 +158,8 @@ pub struct Engine {
 impl Engine {
     /// An engine without models yet: risk numbers are n/a until [`Engine::set_models`].
     pub fn new(data: Dataset, load_report: LoadReport, bands: RiskBands) -> Engine {
-        let cube = Cube::build(&data, None, bands);
+        let (cube, from) = cube_cache::load_or_build(&data, None, bands);
+        tracing::debug!(?from, "unscored cube");
         let mut engine = Engine::around(data, load_report, bands, cube);
         engine.seller_orders = SellerOrders::spawn(Arc::clone(&engine.data));
         engine

@@ -6,7 +6,7 @@ use super::cube::Cell;
 use super::stats::Regression;
 
 /// Each seller's days with orders, in day order, with running sums up to each of them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SellerDays {
     /// Seller `s`'s entries are `start[s]..start[s + 1]`.
     start: Vec<usize>,
@@ -21,7 +21,7 @@ pub struct SellerDays {
 }
 
 /// Each day's sums per (marketplace, category) present that day, sorted by both.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CategoryDays {
     /// `day_start[d - first_day]` is the first entry of day `d`; one extra entry at the end.
     day_start: Vec<usize>,
