@@ -178,42 +178,52 @@ fn decode(body: &[u8]) -> Result<(i32, i32, DayCells), String> {
     ))
 }
 
+/// Writes the file as a stream (no copy of the cells in memory), then fills in the body's
+/// length and checksum from the file mapped back; replaced by a rename.
 fn write(path: &Path, key: &[u64; 5], cube: &Cube) -> std::io::Result<()> {
-    let n = cube.cells.len();
-    let mut body = Vec::with_capacity(32 + 8 * cube.day_start.len() + n * (15 * 8 + 6));
-    let mut put = |v: u64| body.extend_from_slice(&v.to_le_bytes());
-    put(i64::from(cube.first_day) as u64);
-    put(i64::from(cube.last_day) as u64);
-    put(n as u64);
-    put(cube.day_start.len() as u64 - 1);
-    for &d in &cube.day_start {
-        put(d as u64);
-    }
-    for c in &cube.cells {
-        for v in words_of_cell(c) {
-            put(v);
-        }
-    }
-    for s in &cube.seller {
-        body.extend_from_slice(&s.to_le_bytes());
-    }
-    for c in &cube.category {
-        body.extend_from_slice(&c.to_le_bytes());
-    }
-    let mut out = Vec::with_capacity(HEADER + body.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&u64::from(VERSION).to_le_bytes());
-    for v in key
-        .iter()
-        .chain(&[body.len() as u64, crate::data::block_checksum(&body)])
-    {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&body);
+    use std::io::{Seek, SeekFrom, Write};
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    crate::util::write_atomic(path, &out)
+    crate::util::write_atomic_with(path, |f| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut *f);
+        let mut put = |v: u64| w.write_all(&v.to_le_bytes());
+        put(u64::from_le_bytes(*MAGIC))?;
+        put(u64::from(VERSION))?;
+        for &k in key {
+            put(k)?;
+        }
+        put(0)?; // body length, filled in below
+        put(0)?; // body checksum
+        put(i64::from(cube.first_day) as u64)?;
+        put(i64::from(cube.last_day) as u64)?;
+        put(cube.cells.len() as u64)?;
+        put(cube.day_start.len() as u64 - 1)?;
+        for &d in &cube.day_start {
+            put(d as u64)?;
+        }
+        for c in &cube.cells {
+            for v in words_of_cell(c) {
+                put(v)?;
+            }
+        }
+        for s in &cube.seller {
+            w.write_all(&s.to_le_bytes())?;
+        }
+        for c in &cube.category {
+            w.write_all(&c.to_le_bytes())?;
+        }
+        w.flush()?;
+        drop(w);
+        // SAFETY: the temp file is this process's own, not yet renamed into place.
+        let map = unsafe { memmap2::Mmap::map(&*f)? };
+        let body = &map[HEADER..];
+        let sums = [body.len() as u64, crate::data::block_checksum(body)];
+        drop(map);
+        f.seek(SeekFrom::Start((HEADER - 16) as u64))?;
+        f.write_all(&sums[0].to_le_bytes())?;
+        f.write_all(&sums[1].to_le_bytes())
+    })
 }
 
 /// A cell's sums as 15 words: the counts, then the sums' bits.
