@@ -364,14 +364,17 @@ pub fn active_set(
         .collect();
     let src = match runs.get(g.run_id.as_str()) {
         Some(Ok(src)) => src,
-        Some(Err(error)) => {
+        other => {
+            let error = match other {
+                Some(Err(error)) => error.clone(),
+                _ => RunError::NotFound(g.run_id.clone()),
+            };
             return Err(UnreadableVersion {
                 model: GLOBAL.to_string(),
                 version: g.version,
-                error: error.clone(),
+                error,
             });
         }
-        None => unreachable!("the global model's run is always read"),
     };
     let mut set = ModelSet {
         format_version: src.format_version,
@@ -399,7 +402,7 @@ pub fn active_set(
                 message: format!("no model {name:?}"),
             }),
             Some(Err(error)) => Err(error.clone()),
-            None => unreachable!("every active version's run is read"),
+            None => Err(RunError::NotFound(v.run_id.clone())),
         };
         match taken {
             Ok(mut m) => {
