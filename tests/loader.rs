@@ -418,3 +418,28 @@ fn a_category_beyond_65536_is_an_invalid_row_not_a_wrapped_code() {
     let strict = load_dir(dir.path(), &LoadOptions::strict());
     assert!(matches!(strict, Err(LoadError::Strict { count: 1, .. })));
 }
+
+/// Marketplaces are numbered with 16 bits: a seller of one marketplace more is an invalid
+/// row naming its line and value, rather than numbered as another marketplace.
+#[test]
+fn more_marketplaces_than_a_dataset_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path(), &orders_with(""));
+    let mut sellers = String::from("seller_id,seller_name,marketplace_id\nS1,A,M1\nS2,B,M2\n");
+    for k in 0..(1 << 16) - 1 {
+        sellers.push_str(&format!("X{k},Extra,N{k:05}\n"));
+    }
+    std::fs::write(dir.path().join("sellers.csv"), &sellers).unwrap();
+    let message = r#"sellers.csv:65538: column 3 (marketplace_id): more than 65536 distinct marketplace_id values: "N65534""#;
+    let Ok((ds, report)) = load_dir(dir.path(), &LoadOptions::default()) else {
+        panic!("the lenient load fails");
+    };
+    assert_eq!(ds.marketplaces.len(), 1 << 16);
+    assert_eq!(ds.marketplaces.last().map(String::as_str), Some("N65533"));
+    assert_eq!(report.skipped_rows, 1);
+    assert_eq!(report.errors[0].to_string(), message);
+    let Err(err) = load_dir(dir.path(), &LoadOptions::strict()) else {
+        panic!("the strict load succeeds");
+    };
+    assert!(err.to_string().contains(message), "{err}");
+}

@@ -8,7 +8,7 @@ use super::validate::OrderValidator;
 use super::{Dataset, LoadError, Orders, RowError, Seller, day_string};
 use crate::util::Fnv64;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Columns `orders` must have (any order; extra columns are ignored).
@@ -180,6 +180,9 @@ pub(super) fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
     }
 }
 
+/// Distinct marketplaces a dataset holds (their index is a `u16`).
+pub const MAX_MARKETPLACES: usize = 1 << 16;
+
 /// The sellers, their marketplaces (sorted) and each seller's index by id.
 pub(super) struct SellerTable {
     pub(super) sellers: Vec<Seller>,
@@ -190,6 +193,7 @@ pub(super) struct SellerTable {
 fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadError> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut distinct_marketplaces: HashSet<String> = HashSet::new();
     t.for_each_row(
         |row, v| {
             let id = v[0].trim();
@@ -202,6 +206,13 @@ fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadE
             let mp = v[2].trim();
             if mp.is_empty() {
                 return Err(t.err(row, 2, SELLER_COLUMNS[2], v[2], "empty marketplace_id"));
+            }
+            if !distinct_marketplaces.contains(mp) {
+                if distinct_marketplaces.len() >= MAX_MARKETPLACES {
+                    let why = "more than 65536 distinct marketplace_id values";
+                    return Err(t.err(row, 2, SELLER_COLUMNS[2], v[2], why));
+                }
+                distinct_marketplaces.insert(mp.to_string());
             }
             let name = if v[1].trim().is_empty() {
                 id
