@@ -186,12 +186,12 @@ pub struct Fitted {
     pub oob: Vec<(usize, f64)>,
 }
 
-/// Trains a forest on rows `x` with 0/1 targets `y`. With more than `max_samples` rows, each
+/// Trains a forest on rows `x` with targets `y` (returned or not). With more than `max_samples` rows, each
 /// tree learns from its own sample of them ([`super::sampled`]); else every tree
 /// bootstraps all rows.
 pub fn fit(
     x: &FeatureMatrix,
-    y: &[f64],
+    y: &[bool],
     params: &ForestParams,
     max_samples: usize,
 ) -> Result<Fitted, ForestError> {
@@ -222,12 +222,12 @@ pub fn fit(
 /// smartcore's forest on `x`, and the matrix it was fitted on.
 fn fit_smartcore(
     x: &FeatureMatrix,
-    y: &[f64],
+    y: &[bool],
     params: &ForestParams,
 ) -> Result<(SmartRf, DenseMatrix<f64>), ForestError> {
     let m = DenseMatrix::new(x.rows(), x.width, x.values.clone(), false)
         .map_err(|e| ForestError::Fit(e.to_string()))?;
-    let target = y.to_vec();
+    let target: Vec<f64> = y.iter().map(|&b| f64::from(u8::from(b))).collect();
     let sp = RandomForestRegressorParameters::default()
         .with_n_trees(params.n_trees)
         .with_max_depth(params.max_depth)
@@ -432,7 +432,8 @@ mod tests {
             seed: 3,
             sampled_max_depth: 6,
         };
-        let fitted = fit(&x, &y, &params, usize::MAX).unwrap();
+        let labels: Vec<bool> = y.iter().map(|&v| v == 1.0).collect();
+        let fitted = fit(&x, &labels, &params, usize::MAX).unwrap();
         let m = DenseMatrix::new(x.rows(), 8, x.values.clone(), false).unwrap();
         let sp = RandomForestRegressorParameters::default()
             .with_n_trees(15)

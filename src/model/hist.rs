@@ -95,7 +95,7 @@ struct Pending {
 /// with each feature's share of the impurity it removed.
 pub fn grow(
     bins: &Binned,
-    y: &[f64],
+    y: &[bool],
     sample: &[(u32, u32)],
     params: &ForestParams,
     seed: u64,
@@ -107,7 +107,7 @@ pub fn grow(
         .map(|&(row, count)| Entry {
             row,
             w: f64::from(count),
-            y: y[row as usize] * f64::from(count),
+            y: f64::from(u8::from(y[row as usize])) * f64::from(count),
         })
         .collect();
     let mut nodes = vec![leaf(0.0)];
@@ -279,7 +279,8 @@ mod tests {
             max_features: 3,
             seed: 0,
         };
-        let (tree, importance) = grow(&bins, &y, &sample, &params, 1);
+        let labels: Vec<bool> = y.iter().map(|&v| v == 1.0).collect();
+        let (tree, importance) = grow(&bins, &labels, &sample, &params, 1);
         let (_, f, t) = brute_force_split(&x, &y, 30.0).unwrap();
         assert_eq!(
             (tree.nodes[0].feature as usize, tree.nodes[0].value),
@@ -290,7 +291,7 @@ mod tests {
             max_depth: 6,
             ..params
         };
-        let (tree, _) = grow(&bins, &y, &sample, &deep, 1);
+        let (tree, _) = grow(&bins, &labels, &sample, &deep, 1);
         let mut sums = vec![(0.0, 0.0); tree.nodes.len()];
         for (r, target) in y.iter().enumerate() {
             let leaf = tree.leaf_of(x.row(r));

@@ -250,7 +250,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         for _ in 0..3000 {
             let row: Vec<f64> = (0..5).map(|_| rng.random_range(0.0..1.0)).collect();
-            y.push(f64::from(u8::from(row[0] + 0.5 * row[1] > 0.9)));
+            y.push(row[0] + 0.5 * row[1] > 0.9);
             x.push(&row);
         }
         let params = ForestParams {

@@ -113,18 +113,14 @@ mod tests {
     use crate::model::features::FeatureMatrix;
     use crate::model::forest::{ForestParams, fit};
 
-    fn matrix(rows: usize, salt: usize) -> (FeatureMatrix, Vec<f64>) {
+    fn matrix(rows: usize, salt: usize) -> (FeatureMatrix, Vec<bool>) {
         let mut x = FeatureMatrix::with_capacity(5, rows);
         let mut y = Vec::new();
         for i in 0..rows {
             let a = ((i * 31 + salt) % 97) as f64;
             let b = ((i * 17 + salt) % 41) as f64 / 4.0;
             x.push(&[a, b, (i % 3) as f64, a * b, ((i * 7) % 11) as f64]);
-            y.push(if a / 10.0 + b > 9.0 || i % 13 == 0 {
-                1.0
-            } else {
-                0.0
-            });
+            y.push(a / 10.0 + b > 9.0 || i % 13 == 0);
         }
         (x, y)
     }

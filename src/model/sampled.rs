@@ -23,7 +23,7 @@ struct SampledTree {
 /// `x` (meant for `x.rows() > max_samples`; smaller inputs go to smartcore's forest).
 pub fn fit_sampled(
     x: &FeatureMatrix,
-    y: &[f64],
+    y: &[bool],
     params: &ForestParams,
     max_samples: usize,
 ) -> Result<Fitted, ForestError> {

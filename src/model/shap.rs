@@ -306,7 +306,7 @@ mod tests {
         for _ in 0..300 {
             let row: Vec<f64> = (0..width).map(|_| (next() * 10.0).floor()).collect();
             let p = 0.1 + 0.08 * row[0] - 0.05 * row[1] + 0.04 * row[2 % width];
-            y.push(f64::from(u8::from(next() < p.clamp(0.0, 1.0))));
+            y.push(next() < p.clamp(0.0, 1.0));
             x.push(&row);
         }
         let params = ForestParams {

@@ -84,10 +84,7 @@ fn fit_and_score(
 ) -> color_eyre::Result<(Vec<bool>, Vec<f64>)> {
     let enc = FeatureEncoder::fit(ds, train);
     let label = |i: usize| ds.orders.returned[i].unwrap_or(false);
-    let y: Vec<f64> = train
-        .iter()
-        .map(|&i| f64::from(u8::from(label(i))))
-        .collect();
+    let y: Vec<bool> = train.iter().map(|&i| label(i)).collect();
     let fitted = forest::fit(&enc.encode_rows(ds, train), &y, &cfg.forest, usize::MAX)?;
     let p = fitted.forest.predict(&enc.encode_rows(ds, test));
     Ok((test.iter().map(|&i| label(i)).collect(), p))
