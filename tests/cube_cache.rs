@@ -1,25 +1,17 @@
 //! The cube kept beside the dataset cache: read back it is the cube a build gives, field by
-//! field; other data, model versions or bands build it again, and a damaged file is rebuilt,
-//! never trusted.
+//! field; other data, model versions, bands or schema roles build it again, and a damaged
+//! file is rebuilt, never trusted.
 
+mod common;
+use common::small_data;
 use returnrisk_tui::config::{RiskBands, TrainConfig};
-use returnrisk_tui::data::generate::{GenerateOptions, generate};
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
 use returnrisk_tui::engine::cube::Cube;
 use returnrisk_tui::engine::cube_cache::{CubeFrom, cube_path, load_or_build};
 use returnrisk_tui::model::{ModelSet, VersionRef, score_dataset, train_models};
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
-    let dir = tempfile::tempdir().unwrap();
-    let opts = GenerateOptions {
-        orders: 3000,
-        sellers: 8,
-        marketplaces: 2,
-        days: 90,
-        seed: 11,
-        ..Default::default()
-    };
-    generate(dir.path(), &opts, &mut |_| {}).unwrap();
+    let dir = small_data();
     let ds = load_dir(dir.path(), &LoadOptions::strict()).unwrap().0;
     (dir, ds)
 }
@@ -88,6 +80,16 @@ fn other_bands_or_versions_build_again_and_unregistered_models_are_not_kept() {
         load_or_build(&ds, Some((&scores, &other)), other_bands).1,
         CubeFrom::Cache
     );
+
+    // Another schema (here: no rating feature) reads the same files into other sums.
+    load_or_build(&ds, None, bands);
+    assert_eq!(load_or_build(&ds, None, bands).1, CubeFrom::Cache);
+    let mut no_rating = ds.clone();
+    no_rating.roles.rating = None;
+    let (cube, from) = load_or_build(&no_rating, None, bands);
+    assert_eq!(from, CubeFrom::Built);
+    assert_eq!(cube, Cube::build(&no_rating, None, bands));
+    assert!(cube.cells.iter().all(|c| c.rating_n == 0));
 
     std::fs::remove_file(cube_path(&ds.dir, true)).unwrap();
     let mut unregistered = set.clone();

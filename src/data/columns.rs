@@ -174,7 +174,7 @@ fn block_sum(block: &[u8]) -> u64 {
 }
 
 /// Reads values off a byte slice; any shortfall is an error.
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
     /// Where `bytes` start in the file.
@@ -182,7 +182,7 @@ pub(super) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             bytes,
             at: 0,
@@ -197,7 +197,7 @@ impl<'a> Reader<'a> {
         self.take(n.checked_mul(std::mem::size_of::<T>()).ok_or("cut short")?)?;
         Column::mapped(map, start, n)
     }
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let end = end.ok_or("cut short")?;
         let s = &self.bytes[self.at..end];
@@ -207,14 +207,14 @@ impl<'a> Reader<'a> {
     pub(super) fn u32(&mut self) -> Result<u32, String> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
     }
-    pub(super) fn u64(&mut self) -> Result<u64, String> {
+    pub(crate) fn u64(&mut self) -> Result<u64, String> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
     }
     /// Bytes not read yet.
     pub(super) fn rest(&self) -> usize {
         self.bytes.len() - self.at
     }
-    pub(super) fn is_at_end(&self) -> bool {
+    pub(crate) fn is_at_end(&self) -> bool {
         self.at == self.bytes.len()
     }
 }

@@ -30,6 +30,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 pub use column::Column;
+pub(crate) use columns::Reader as ByteReader;
 pub use columns::checksum as block_checksum;
 pub use error::{LoadError, RowError};
 pub use load::{LoadOptions, LoadReport, load_dir};

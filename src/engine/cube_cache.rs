@@ -1,13 +1,15 @@
 //! The cube's cells kept beside the dataset cache (`.returnrisk/cache/cube-scored.bin` and
 //! `cube-unscored.bin`): they depend only on the data, the scores (the active models'
-//! versions) and the risk bands, so a start with nothing changed reads them back instead of
+//! versions), the risk bands and the schema (which features are the rating, the delivery
+//! days and the payment method), so a start with nothing changed reads them back instead of
 //! summing every order again (a second at 100M orders, half the dashboard's first frame).
 //! Each day's sums per marketplace and the rollups are worked out from the cells as a build
 //! does, so the cube read back is the one built (tested field by field).
 //!
 //! ```text
 //! "RRCUBE\0\0" | version u32 | 0 u32 | key: fingerprint, orders, versions hash, medium
-//! band bits, high band bits (u64 each) | body length u64 | body checksum u64 | body:
+//! band bits, high band bits, schema hash (u64 each) | body length u64 | body checksum u64
+//! | body:
 //!     first day i64 | last day i64 | cells u64 | days u64
 //!     day_start u64[days + 1] | cells' sums: 15 u64 words each | seller u32[cells]
 //!     category u16[cells]
@@ -19,17 +21,20 @@
 use super::cells::DayCells;
 use super::cube::{Cell, Cube};
 use crate::config::RiskBands;
-use crate::data::Dataset;
+use crate::data::{ByteReader, Dataset};
 use crate::model::{ModelSet, Scores};
 use std::path::{Path, PathBuf};
 
 /// Version of the file; another one is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"RRCUBE\0\0";
 
+/// Words of the key.
+const KEY: usize = 6;
+
 /// Bytes before the body.
-const HEADER: usize = 8 + 4 + 4 + 5 * 8 + 8 + 8;
+const HEADER: usize = 8 + 4 + 4 + KEY * 8 + 8 + 8;
 
 /// Where the cube of data directory `dir` is kept, with scores or without.
 pub fn cube_path(dir: &Path, scored: bool) -> PathBuf {
@@ -69,15 +74,19 @@ pub fn load_or_build(
     let Some(versions) = versions.filter(|_| !ds.orders.is_empty()) else {
         return (build(), CubeFrom::Built);
     };
+    // The data files' fingerprint does not cover `schema.toml`, which says what the
+    // rating, delivery and payment sums read.
+    let schema = crate::util::checksum(format!("{:?} {:?}", ds.schema, ds.roles).as_bytes());
     let key = [
         ds.fingerprint,
         ds.orders.len() as u64,
         versions,
         bands.medium.to_bits(),
         bands.high.to_bits(),
+        schema,
     ];
     let path = cube_path(&ds.dir, scored.is_some());
-    match read(&path, &key) {
+    match read(&path, &key, ds) {
         Ok(Some((first_day, last_day, cells))) => {
             let cube = Cube::from_cells(ds, first_day, last_day, scored.is_some(), cells);
             return (cube, CubeFrom::Cache);
@@ -93,7 +102,11 @@ pub fn load_or_build(
 }
 
 /// The cells in the file, `None` when there is none or it is for another key.
-fn read(path: &Path, key: &[u64; 5]) -> Result<Option<(i32, i32, DayCells)>, String> {
+fn read(
+    path: &Path,
+    key: &[u64; KEY],
+    ds: &Dataset,
+) -> Result<Option<(i32, i32, DayCells)>, String> {
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -107,12 +120,12 @@ fn read(path: &Path, key: &[u64; 5]) -> Result<Option<(i32, i32, DayCells)>, Str
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return Err("not a cube file".into());
     }
-    let mut words = Words::new(&bytes[8..HEADER]);
+    let mut words = ByteReader::new(&bytes[8..HEADER]);
     let version = words.u64()? as u32;
     if version != VERSION {
         return Err(format!("another version ({version})"));
     }
-    let stored: Vec<u64> = (0..5).map(|_| words.u64()).collect::<Result<_, _>>()?;
+    let stored: Vec<u64> = (0..KEY).map(|_| words.u64()).collect::<Result<_, _>>()?;
     if stored != key {
         return Ok(None);
     }
@@ -124,11 +137,12 @@ fn read(path: &Path, key: &[u64; 5]) -> Result<Option<(i32, i32, DayCells)>, Str
     if crate::data::block_checksum(body) != sum {
         return Err("checksum mismatch".into());
     }
-    decode(body).map(Some)
+    decode(body, ds).map(Some)
 }
 
-fn decode(body: &[u8]) -> Result<(i32, i32, DayCells), String> {
-    let mut w = Words::new(body);
+/// The cells of a body, checked against `ds` (every seller and category one of its own).
+fn decode(body: &[u8], ds: &Dataset) -> Result<(i32, i32, DayCells), String> {
+    let mut w = ByteReader::new(body);
     let first_day = w.u64()? as i64 as i32;
     let last_day = w.u64()? as i64 as i32;
     let (n, days) = (w.u64()? as usize, w.u64()? as usize);
@@ -153,18 +167,26 @@ fn decode(body: &[u8]) -> Result<(i32, i32, DayCells), String> {
             Ok(cell_of_words(c))
         })
         .collect::<Result<Vec<Cell>, String>>()?;
+    let bytes_of = |width: usize| n.checked_mul(width).ok_or("cut short");
     let seller: Vec<u32> = w
-        .take(n * 4)?
+        .take(bytes_of(4)?)?
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
         .collect();
     let category: Vec<u16> = w
-        .take(n * 2)?
+        .take(bytes_of(2)?)?
         .chunks_exact(2)
         .map(|b| u16::from_le_bytes([b[0], b[1]]))
         .collect();
-    if !w.rest().is_empty() {
+    if !w.is_at_end() {
         return Err("bytes after the cells".into());
+    }
+    if seller.iter().any(|&s| s as usize >= ds.sellers.len())
+        || category
+            .iter()
+            .any(|&c| usize::from(c) >= ds.categories.len())
+    {
+        return Err("a cell's seller or category is not in the data".into());
     }
     Ok((
         first_day,
@@ -180,7 +202,7 @@ fn decode(body: &[u8]) -> Result<(i32, i32, DayCells), String> {
 
 /// Writes the file as a stream (no copy of the cells in memory), then fills in the body's
 /// length and checksum from the file mapped back; replaced by a rename.
-fn write(path: &Path, key: &[u64; 5], cube: &Cube) -> std::io::Result<()> {
+fn write(path: &Path, key: &[u64; KEY], cube: &Cube) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom, Write};
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -265,30 +287,6 @@ fn cell_of_words(w: [u64; 15]) -> Cell {
         rating_sum: f(w[12]),
         delivery_sum: f(w[13]),
         price_sum: f(w[14]),
-    }
-}
-
-/// Little-endian values off a byte slice, any shortfall an error.
-struct Words<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Words<'a> {
-    fn new(bytes: &'a [u8]) -> Words<'a> {
-        Words { bytes }
-    }
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let (head, rest) = self.bytes.split_at_checked(n).ok_or("cut short")?;
-        self.bytes = rest;
-        Ok(head)
-    }
-    fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn rest(&self) -> &'a [u8] {
-        self.bytes
     }
 }
 
