@@ -209,8 +209,9 @@ fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadE
             }
             if !distinct_marketplaces.contains(mp) {
                 if distinct_marketplaces.len() >= MAX_MARKETPLACES {
-                    let why = "more than 65536 distinct marketplace_id values";
-                    return Err(t.err(row, 2, SELLER_COLUMNS[2], v[2], why));
+                    let why =
+                        format!("more than {MAX_MARKETPLACES} distinct marketplace_id values");
+                    return Err(t.err(row, 2, SELLER_COLUMNS[2], v[2], &why));
                 }
                 distinct_marketplaces.insert(mp.to_string());
             }

@@ -27,7 +27,7 @@ impl ScopeRows {
         reference: RangeInclusive<i32>,
         starts: &[i32],
     ) -> ScopeRows {
-        let orders = Orders {
+        let orders = OrderScopes {
             days: &ds.orders.day,
             marketplace: &|i| ds.order_marketplace(i),
             marketplaces: ds.marketplaces.len(),
@@ -37,13 +37,13 @@ impl ScopeRows {
 }
 
 /// What the selection reads of the orders.
-struct Orders<'a> {
+struct OrderScopes<'a> {
     days: &'a [i32],
     marketplace: &'a dyn Fn(usize) -> u16,
     marketplaces: usize,
 }
 
-impl Orders<'_> {
+impl OrderScopes<'_> {
     fn select(
         &self,
         scopes: &[Scope],
@@ -82,8 +82,11 @@ impl Orders<'_> {
         for (i, &day) in self.days.iter().enumerate() {
             let periods = std::iter::once(reference.contains(&day))
                 .chain(starts.iter().map(|&start| day >= start));
+            let mut scopes = None;
             for (p, _) in periods.enumerate().filter(|&(_, inside)| inside) {
-                for s in targets.of((self.marketplace)(i)) {
+                // The order's marketplace, looked up once and only for an order in a period.
+                let scopes = scopes.get_or_insert_with(|| targets.of((self.marketplace)(i)));
+                for s in scopes.iter().flatten() {
                     f(s * lists + p, i);
                 }
             }
@@ -116,9 +119,12 @@ impl Targets {
         Targets { all, own }
     }
 
-    fn of(&self, marketplace: u16) -> impl Iterator<Item = usize> + '_ {
-        let own = self.own.get(marketplace as usize).copied().flatten();
-        self.all.into_iter().chain(own)
+    /// The `all` scope (if any), then the marketplace's own (if any).
+    fn of(&self, marketplace: u16) -> [Option<usize>; 2] {
+        [
+            self.all,
+            self.own.get(marketplace as usize).copied().flatten(),
+        ]
     }
 }
 
@@ -131,7 +137,7 @@ mod tests {
         let n = 3000;
         let days: Vec<i32> = (0..n).map(|i| 700 + ((i * 7919) % 90) as i32).collect();
         let marketplace = |i: usize| ((i * 31) % 3) as u16;
-        let orders = Orders {
+        let orders = OrderScopes {
             days: &days,
             marketplace: &marketplace,
             marketplaces: 3,

@@ -185,11 +185,17 @@ pub fn decode_only(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelS
         LAYOUT_ONE_FRAME => decode_one_frame(&bytes[12..])?,
         _ => return Err(ArtifactError::Version(version)),
     };
+    keep_only(&mut set, wanted);
+    Ok(set)
+}
+
+/// Leaves out of `set` the sellers `wanted` does not name, and the global model's trees
+/// unless it names [`GLOBAL`].
+pub fn keep_only(set: &mut ModelSet, wanted: &dyn Fn(&str) -> bool) {
     set.sellers.retain(|name, _| wanted(name));
     if !wanted(GLOBAL) {
         set.global.forest.trees.clear();
     }
-    Ok(set)
 }
 
 /// Layout 2 after its version: the frame table, the meta, then only the wanted forests'

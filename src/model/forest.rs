@@ -186,9 +186,9 @@ pub struct Fitted {
     pub oob: Vec<(usize, f64)>,
 }
 
-/// Trains a forest on rows `x` with targets `y` (returned or not). With more than `max_samples` rows, each
-/// tree learns from its own sample of them ([`super::sampled`]); else every tree
-/// bootstraps all rows.
+/// Trains a forest on rows `x` with targets `y` (returned or not). With more than
+/// `max_samples` rows, each tree learns from its own sample of them ([`super::sampled`]);
+/// else every tree bootstraps all rows.
 pub fn fit(
     x: &FeatureMatrix,
     y: &[bool],

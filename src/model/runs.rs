@@ -398,8 +398,10 @@ pub fn load_run_models_only(
         path: path.clone(),
         message,
     };
-    let mut set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
-        serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?
+    let set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
+        let mut set = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
+        super::artifact::keep_only(&mut set, wanted);
+        set
     } else {
         super::artifact::decode_only(&bytes, wanted).map_err(|e| damaged(e.to_string()))?
     };
@@ -409,7 +411,7 @@ pub fn load_run_models_only(
             set.format_version
         )));
     }
-    set.sellers.retain(|name, _| wanted(name));
+    // A global model left out has no trees to check.
     let global = wanted(GLOBAL).then_some(&set.global);
     let models: Vec<&super::TrainedModel> =
         global.into_iter().chain(set.sellers.values()).collect();
@@ -418,9 +420,6 @@ pub fn load_run_models_only(
         .all(|m| m.forest.is_valid(m.encoder.width()));
     if !valid {
         return Err(damaged("a tree is malformed".into()));
-    }
-    if !wanted(GLOBAL) {
-        set.global.forest.trees.clear();
     }
     Ok(set)
 }

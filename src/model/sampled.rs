@@ -1,8 +1,9 @@
 //! Forests on more rows than one tree should learn from: each tree draws its own bootstrap
 //! sample of `max_samples` rows (scikit-learn's `max_samples`), so the forest sees every
 //! row for the cost of a tree on `max_samples` rows; trees grow on binned features
-//! ([`super::hist`]), to [`ForestParams::sampled_max_depth`] levels. Out-of-bag predictions are made for a fixed sample of the training
-//! rows, each from the trees whose sample did not include it.
+//! ([`super::hist`]), to [`ForestParams::sampled_max_depth`] levels. Out-of-bag
+//! predictions are made for a fixed sample of the training rows, each from the trees whose
+//! sample did not include it.
 
 use super::features::FeatureMatrix;
 use super::forest::{CompactForest, CompactTree, Fitted, ForestError, ForestParams};
