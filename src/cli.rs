@@ -107,6 +107,11 @@ impl DataArgs {
         }
     }
 
+    /// The alert rules' FDR level and minimum evidence: the config file's `[alerts]`.
+    pub fn alert_policy(&self) -> Result<crate::engine::AlertPolicy, String> {
+        self.config().map(|c| c.alert_policy())
+    }
+
     /// The config: `--config FILE`, else the XDG file when it exists, else the defaults.
     pub fn config(&self) -> Result<crate::config::file::Config, String> {
         crate::config::file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())

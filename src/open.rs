@@ -22,6 +22,8 @@ pub struct OpenedData {
     pub report: LoadReport,
     /// The risk bands (`--bands`, else the config file's, else the default).
     pub bands: RiskBands,
+    /// The alert rules' FDR level and minimum evidence (the config file's `[alerts]`).
+    pub alert_policy: crate::engine::AlertPolicy,
     /// How it was read (kept for reloads).
     pub options: LoadOptions,
 }
@@ -29,6 +31,7 @@ pub struct OpenedData {
 /// Checks the data flags, finds the data directory and loads it.
 pub fn open_data(args: &DataArgs) -> Result<OpenedData> {
     let bands = args.bands().map_err(|e| eyre!(e))?;
+    let alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
     let options = args.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(args)?;
     let (data, report, source) = crate::data::cache::load(&dir, &options)?;
@@ -37,6 +40,7 @@ pub fn open_data(args: &DataArgs) -> Result<OpenedData> {
         data,
         report,
         bands,
+        alert_policy,
         options,
     })
 }

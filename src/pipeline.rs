@@ -135,6 +135,8 @@ pub struct PipelineOptions {
     pub train: TrainConfig,
     /// How alerts become cases (the cases step).
     pub cases: crate::cases::Policy,
+    /// The alert rules' FDR level and minimum evidence (the cases step).
+    pub alerts: crate::engine::AlertPolicy,
 }
 
 /// Progress reported while the pipeline runs.
@@ -320,7 +322,8 @@ pub fn run_pipeline(
     events(PipelineEvent::Started(Step::Cases));
     let t = Instant::now();
     let prepared = crate::engine::Prepared::from_scores(&ds, set, scores, opts.bands, Some(drift));
-    let engine = crate::engine::Engine::with_prepared(ds, report, opts.bands, prepared);
+    let mut engine = crate::engine::Engine::with_prepared(ds, report, opts.bands, prepared);
+    engine.alert_policy = opts.alerts;
     let evaluation = crate::cases::evaluation_of(&engine, opts.cases.window);
     let mut store =
         crate::cases::CaseStore::open(data_dir).map_err(|e| fail(Step::Cases)(e.to_string()))?;

@@ -75,9 +75,74 @@ pub fn pad(s: &str, w: usize, right: bool) -> String {
     }
 }
 
+/// `v` with a sign and `decimals` decimals, never `-0.0` or `+0.0` (a value that rounds to
+/// zero is `0.0`).
+pub fn signed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches('-').to_string()
+    } else if v > 0.0 {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+/// An integer with thousands separators: `12,345`.
+pub fn thousands(v: u64) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count in at most 6 cells: `932`, `12,345`, `420k`, `12.3M`, `3.4B`.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=99_999 => thousands(n),
+        100_000..=999_999 => format!("{}k", n / 1000),
+        1_000_000..=99_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        100_000_000..=999_999_999 => format!("{}M", n / 1_000_000),
+        1_000_000_000..=99_999_999_999 => format!("{:.1}B", n as f64 / 1e9),
+        100_000_000_000..=999_999_999_999 => format!("{}B", n / 1_000_000_000),
+        _ => ">999B".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_numbers_never_show_a_signed_zero() {
+        assert_eq!(signed(-0.04, 1), "0.0");
+        assert_eq!(signed(0.04, 1), "0.0");
+        assert_eq!(signed(-0.0, 0), "0");
+        assert_eq!(signed(2.25, 1), "+2.2");
+        assert_eq!(signed(-7.0, 1), "-7.0");
+    }
+
+    #[test]
+    fn counts_fit_six_cells() {
+        assert_eq!(count(7), "7");
+        assert_eq!(count(12_345), "12,345");
+        assert_eq!(count(420_000), "420k");
+        assert_eq!(count(12_340_000), "12.3M");
+        assert!(
+            [0, 99_999, 999_999, 999_999_999, u64::MAX]
+                .iter()
+                .all(|&n| count(n).len() <= 6)
+        );
+    }
 
     #[test]
     fn hidden_characters_go_and_visible_ones_stay() {

@@ -243,7 +243,7 @@ proptest! {
         let bands = RiskBands::DEFAULT;
         let cube = Cube::build(ds, Some(&scores), bands);
         let window = days.map_or(Window::All, Window::Days);
-        let snap = snapshot(ds, &cube, None, window, mp);
+        let snap = snapshot(ds, &cube, None, window, mp, Default::default());
         brute_force_check(ds, &scores, bands, window, mp, &snap);
     }
 }
@@ -253,8 +253,8 @@ fn windows_change_every_number_not_only_the_trend() {
     let ds = small_dataset();
     let scores = fake_scores(ds.orders.len(), 1);
     let cube = Cube::build(ds, Some(&scores), RiskBands::DEFAULT);
-    let w7 = snapshot(ds, &cube, None, Window::Days(7), None);
-    let all = snapshot(ds, &cube, None, Window::All, None);
+    let w7 = snapshot(ds, &cube, None, Window::Days(7), None, Default::default());
+    let all = snapshot(ds, &cube, None, Window::All, None, Default::default());
     assert!(w7.total_orders < all.total_orders);
     assert_ne!(w7.mean_risk, all.mean_risk);
     assert_eq!(w7.trend.len(), 7);
@@ -271,7 +271,7 @@ fn windows_change_every_number_not_only_the_trend() {
 fn unscored_cube_reports_risk_as_na() {
     let ds = small_dataset();
     let cube = Cube::build(ds, None, RiskBands::DEFAULT);
-    let s = snapshot(ds, &cube, None, Window::All, None);
+    let s = snapshot(ds, &cube, None, Window::All, None, Default::default());
     assert_eq!(
         (
             s.mean_risk,
@@ -319,7 +319,7 @@ fn return_rate_alert_fires_for_the_outlier_only() {
         own_model: vec![false; ds.orders.len()],
     };
     let cube = Cube::build(&ds, Some(&scores), RiskBands::DEFAULT);
-    let s = snapshot(&ds, &cube, None, Window::All, None);
+    let s = snapshot(&ds, &cube, None, Window::All, None, Default::default());
     let rate_alerts: Vec<_> = s
         .alerts
         .iter()
@@ -327,11 +327,17 @@ fn return_rate_alert_fires_for_the_outlier_only() {
         .collect();
     assert_eq!(rate_alerts.len(), 1, "{:?}", s.alerts);
     assert_eq!(rate_alerts[0].target, Target::Seller("S1".into()));
-    // Wilson lower bound of 60/100 at z = 1.96 is 0.502; the marketplace rate is 0.36.
+    // scipy.stats.binom.sf(59, 100, 0.36) = 9.0757e-07; three tests (S1, S3 and Books
+    // against its total), so Benjamini-Hochberg's q of the smallest p is 3p = 2.7227e-06.
     assert_eq!(
         rate_alerts[0].message,
-        "Risky (S1): return rate 60.0% (60/100) vs 36.0% in M1; 95% lower bound 50.2%"
+        "Risky (S1): return rate 60.0% (60/100 labelled, 100 orders) vs 36.0% in M1; \
+         p < 0.0001, q < 0.0001 (3 tests, FDR 10%)"
     );
+    let e = rate_alerts[0].evidence.as_ref().unwrap();
+    assert!((e.p_value.unwrap() / 9.075655555543737e-07 - 1.0).abs() < 1e-8);
+    assert!((e.q_value.unwrap() / 2.722696666663121e-06 - 1.0).abs() < 1e-8);
+    assert_eq!((e.orders, e.labelled, e.tests), (100, 100, Some(3)));
     // Flat scores: no risk alerts, no high-risk alerts, no rising risk.
     assert!(
         s.alerts
@@ -358,7 +364,7 @@ fn original_high_risk_rule_and_severity_order() {
         risk,
     };
     let cube = Cube::build(&ds, Some(&scores), RiskBands::DEFAULT);
-    let s = snapshot(&ds, &cube, None, Window::All, None);
+    let s = snapshot(&ds, &cube, None, Window::All, None, Default::default());
     let high: Vec<_> = s
         .alerts
         .iter()
@@ -425,7 +431,7 @@ fn the_previous_window_is_counted_from_the_raw_orders() {
     let o = &ds.orders;
     for window in [Window::Days(7), Window::Days(30)] {
         for mp in [None, Some(0u16), Some(2)] {
-            let snap = snapshot(ds, &cube, None, window, mp);
+            let snap = snapshot(ds, &cube, None, window, mp, Default::default());
             let p = snap
                 .previous
                 .as_ref()
@@ -468,12 +474,12 @@ fn the_previous_window_is_counted_from_the_raw_orders() {
     }
     // No previous window for all time, nor where the data does not reach back far enough.
     assert!(
-        snapshot(ds, &cube, None, Window::All, None)
+        snapshot(ds, &cube, None, Window::All, None, Default::default())
             .previous
             .is_none()
     );
     assert!(
-        snapshot(ds, &cube, None, Window::Days(90), None)
+        snapshot(ds, &cube, None, Window::Days(90), None, Default::default())
             .previous
             .is_none()
     );

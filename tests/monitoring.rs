@@ -235,7 +235,7 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
         a.message
             .as_deref()
             .unwrap()
-            .starts_with("cases: 31 opened")
+            .starts_with("cases: 25 opened")
     );
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));
     let first = &a.alerts.rows(&a)[0].clone();

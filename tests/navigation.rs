@@ -329,34 +329,49 @@ fn y_copies_the_selected_id_and_messages_expire() {
 }
 
 #[test]
-fn small_sellers_rank_last_on_means_until_the_guard_is_lifted() {
+fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     let mut a = app();
     press(&mut a, Command::Palette);
     type_text(&mut a, "category Footwear");
     press(&mut a, Command::EditDone);
+    // Risk ranks by how far a seller's mean risk is surely above its marketplace's: its
+    // evidence is in the key, so no guard moves small sellers.
+    let above: Vec<f64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.stats.mean_risk_above.unwrap())
+        .collect();
+    assert!(above.windows(2).all(|w| w[0] >= w[1]), "{above:?}");
+    // A raw share keeps the guard: sellers under 20 orders rank last.
+    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::High {
+        press(&mut a, Command::Sort);
+    }
     let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
     let first_small = orders.iter().position(|&n| n < 20).unwrap();
     assert!(
         first_small > 0 && orders[first_small..].iter().all(|&n| n < 20),
         "{orders:?}"
     );
-    // :minorders 0 ranks by mean risk alone; expected returns rank by weight, not by mean.
+    // :minorders 0 ranks by the share alone; expected returns rank by weight, not by mean.
     press(&mut a, Command::Palette);
     type_text(&mut a, "mi 0");
     press(&mut a, Command::EditDone);
-    let risks: Vec<f64> = a
+    let shares: Vec<f64> = a
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.mean_risk.unwrap())
+        .map(|s| s.stats.high_risk_share.unwrap())
         .collect();
-    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "{risks:?}");
+    assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{shares:?}");
     assert!(
         a.sellers.rows(&a)[..first_small]
             .iter()
             .any(|s| s.stats.orders < 20)
     );
-    press(&mut a, Command::Sort);
+    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::Expected {
+        press(&mut a, Command::Sort);
+    }
     let expected: Vec<f64> = a
         .sellers
         .rows(&a)

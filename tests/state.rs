@@ -330,6 +330,7 @@ fn a_read_only_data_directory_makes_the_cases_read_only_with_a_clear_message() {
             target: Target::Seller("S1".into()),
             message: "First Seller (S1): mean risk rising".into(),
             magnitude: 0.2,
+            evidence: None,
         };
         let e = Evaluation {
             key: "k".into(),

@@ -168,11 +168,11 @@ fn sort_keys_order_the_rows() {
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.mean_risk.unwrap())
+        .map(|s| s.stats.mean_risk_above.unwrap())
         .collect();
     assert!(
         risks.windows(2).all(|w| w[0] >= w[1]),
-        "default: mean risk descending"
+        "default: how far the mean risk is surely above the marketplace's, descending"
     );
     while a.sellers.view.sort != SellerSort::Orders {
         a.update(Action::Command(Command::Sort));

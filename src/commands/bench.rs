@@ -139,12 +139,9 @@ pub fn run(args: &DataArgs, iterations: usize, files_load: bool) -> Result<Bench
     let (reloaded, report, source) = crate::data::cache::load(&dir, &options)?;
     let cached_load_seconds =
         (source == crate::data::cache::Source::Cache).then(|| t.elapsed().as_secs_f64());
-    let first = App::new(
-        Engine::new(reloaded, report, engine.bands),
-        keymap(),
-        theme(),
-        Window::Days(30),
-    );
+    let mut first_engine = Engine::new(reloaded, report, engine.bands);
+    first_engine.alert_policy = engine.alert_policy;
+    let first = App::new(first_engine, keymap(), theme(), Window::Days(30));
     let mut term = Terminal::new(TestBackend::new(120, 40))?;
     term.draw(|f| ui::draw(f, &first))?;
     let tui_first_frame_ms = t.elapsed().as_secs_f64() * 1e3;

@@ -382,6 +382,7 @@ pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()>
         current_days: current,
         train: TrainConfig::default(),
         cases: data.config().map_err(|e| eyre!(e))?.case_policy(),
+        alerts: data.alert_policy().map_err(|e| eyre!(e))?,
     };
     let bar = progress_bar(0, "training models");
     let events = |e: PipelineEvent| match e {

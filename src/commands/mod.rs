@@ -322,7 +322,7 @@ pub(super) fn open_with(
         }
         Err(e) => return Err(e.into()),
     };
-    let engine = match models {
+    let mut engine = match models {
         Some(models) => {
             let prepared = if drift {
                 Prepared::new(&ds, models, bands)
@@ -333,6 +333,7 @@ pub(super) fn open_with(
         }
         None => Engine::new(ds, report, bands),
     };
+    engine.alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
     Ok(engine)
 }
 

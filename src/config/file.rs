@@ -43,6 +43,16 @@ pub struct RiskConfig {
     pub bands: String,
 }
 
+/// `[alerts]`: how many false alarms the tested alert rules may raise.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// False discovery rate of each tested rule's alerts, in (0, 1).
+    pub fdr: f64,
+    /// Labelled orders (orders for mean risk) a group needs to be tested.
+    pub min_labelled: u64,
+}
+
 /// `[view]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,6 +163,8 @@ pub struct Config {
     pub theme: ThemeConfig,
     /// `[risk]`.
     pub risk: RiskConfig,
+    /// `[alerts]`.
+    pub alerts: AlertsConfig,
     /// `[view]`.
     pub view: ViewConfig,
     /// `[cases]`.
@@ -210,6 +222,15 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| err(e.to_string().trim().to_string()))?;
         RiskBands::parse(&cfg.risk.bands).map_err(|e| err(format!("risk.bands: {e}")))?;
+        if !(cfg.alerts.fdr > 0.0 && cfg.alerts.fdr < 1.0) {
+            return Err(err(format!(
+                "alerts.fdr: {} is not a share between 0 and 1 (e.g. 0.10 for 10%)",
+                cfg.alerts.fdr
+            )));
+        }
+        if cfg.alerts.min_labelled == 0 {
+            return Err(err("alerts.min_labelled: expected 1 or more".into()));
+        }
         Window::parse(&cfg.view.window).map_err(|e| err(format!("view.window: {e}")))?;
         Window::parse(&cfg.cases.window).map_err(|e| err(format!("cases.window: {e}")))?;
         if cfg.cases.recover_after == 0 {
@@ -254,6 +275,14 @@ impl Config {
     /// The risk bands (validated at parse time).
     pub fn bands(&self) -> RiskBands {
         RiskBands::parse(&self.risk.bands).unwrap_or_default()
+    }
+
+    /// The tested alert rules' FDR level and minimum evidence (validated at parse time).
+    pub fn alert_policy(&self) -> crate::engine::AlertPolicy {
+        crate::engine::AlertPolicy {
+            fdr: self.alerts.fdr,
+            min_labelled: self.alerts.min_labelled,
+        }
     }
 
     /// How alerts become cases (validated at parse time).

@@ -164,6 +164,10 @@ impl Dataset {
     pub fn seller_index(&self, id: &str) -> Option<usize> {
         self.sellers.iter().position(|s| s.id == id)
     }
+    /// Index of a category by name.
+    pub fn category_index(&self, name: &str) -> Option<usize> {
+        self.categories.iter().position(|c| c == name)
+    }
     /// Index of a marketplace by id.
     pub fn marketplace_index(&self, id: &str) -> Option<usize> {
         self.marketplaces.iter().position(|m| m == id)

@@ -2,14 +2,18 @@
 //! 1. Seller with at least 10 High-risk orders and a High-risk share of at least 25%
 //!    (original rule); critical from a 40% share.
 //! 2. Category with a High-risk share of at least 30% (original rule).
-//! 3. Seller or category whose return rate is significantly above its marketplace: the 95%
-//!    Wilson lower bound of its rate exceeds the marketplace rate, by at least 5 points;
-//!    critical when the bound is 1.5x the marketplace rate.
-//! 4. Seller or category whose mean risk is significantly above its marketplace: mean minus
-//!    1.96 standard errors exceeds the marketplace mean, by at least 5 points.
+//! 3. Seller or category whose return rate is above its marketplace's: exact one-sided
+//!    binomial test of its returns against the marketplace rate, by at least 5 points;
+//!    critical when the 95% Clopper-Pearson lower bound is 1.5x the marketplace rate.
+//! 4. Seller or category whose mean risk is above its marketplace's: one-sided Student's t
+//!    test of its orders' mean risk, by at least 5 points.
 //! 5. Seller whose risk is rising: least-squares slope of its daily mean risk with t >= 3
 //!    over at least 10 active days and a rise of at least 5 points per 30 days; critical
 //!    from 15 points.
+//!
+//! Rules 3-5 test every seller and category with enough evidence ([`AlertPolicy`]); each
+//! rule's tests are one family whose false discovery rate is held at the policy's level by
+//! the Benjamini-Hochberg procedure.
 //! 6. Marketplace with data drift (`drift` command's method, last 30 days vs the training
 //!    period): warning, critical when at least half of its columns drift.
 //!
@@ -17,7 +21,7 @@
 
 use super::cube::Cell;
 use super::snapshot::SellerStats;
-use super::stats::wilson_lower;
+use super::tested_rules::{Candidate, discoveries, rate_test, rising_test, risk_test};
 use crate::data::Dataset;
 use crate::drift::report::DriftReport;
 use serde::Serialize;
@@ -30,8 +34,6 @@ pub const SELLER_HIGH_SHARE: f64 = 0.25;
 pub const SELLER_HIGH_SHARE_CRITICAL: f64 = 0.40;
 /// Rule 2: minimum High-risk share of a category.
 pub const CATEGORY_HIGH_SHARE: f64 = 0.30;
-/// Rules 3-4: normal quantile of the one-sided bound (1.96: 97.5% one-sided).
-pub const Z: f64 = 1.96;
 /// Rules 3-4: minimum excess over the marketplace.
 pub const MIN_EXCESS: f64 = 0.05;
 /// Rule 3: bound / marketplace rate from which the alert is critical.
@@ -100,71 +102,141 @@ pub struct Alert {
     pub message: String,
     /// Ranking key within a severity (size of the effect).
     pub magnitude: f64,
+    /// How much data is behind it and, for the tested rules, its p- and q-values (`null`
+    /// for data drift, whose evidence is the drift report).
+    pub evidence: Option<Evidence>,
 }
 
-fn pct(v: f64) -> String {
+/// What the tested rules need to agree with before they alert: the false discovery rate of
+/// each rule's family of tests and the evidence a group needs before it is tested at all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AlertPolicy {
+    /// Benjamini-Hochberg level: of the alerts one rule raises in one evaluation, at most
+    /// this share is expected to be chance (`[alerts] fdr`).
+    pub fdr: f64,
+    /// Labelled orders (rate rule) or orders (mean-risk rule) a seller or category needs to
+    /// be tested (`[alerts] min_labelled`).
+    pub min_labelled: u64,
+}
+
+/// Default `[alerts] fdr`.
+pub const DEFAULT_FDR: f64 = 0.10;
+/// Default `[alerts] min_labelled`.
+pub const DEFAULT_MIN_LABELLED: u64 = 10;
+/// Rule 3: one-sided level of the Clopper-Pearson bound that decides a critical alert.
+pub const CRITICAL_BOUND_ALPHA: f64 = 0.05;
+
+impl Default for AlertPolicy {
+    fn default() -> Self {
+        AlertPolicy {
+            fdr: DEFAULT_FDR,
+            min_labelled: DEFAULT_MIN_LABELLED,
+        }
+    }
+}
+
+/// The evidence behind an alert: how much data, and for the tested rules how surprising it
+/// would be by chance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Orders of the target in the window.
+    pub orders: u64,
+    /// Its labelled orders.
+    pub labelled: u64,
+    /// The test's sample size: labelled orders for a rate, orders for a mean risk or a
+    /// High-risk share, active days for a slope.
+    pub n: u64,
+    /// One-sided p-value of the rule's test (exact binomial for rates, Student's t for mean
+    /// risk and slopes); `null` for the untested rules 1-2.
+    pub p_value: Option<f64>,
+    /// The p-value adjusted for every test of the same rule in this evaluation
+    /// (Benjamini-Hochberg); the alert fires only when it is at most the FDR level.
+    pub q_value: Option<f64>,
+    /// Tests of the same rule in this evaluation (the adjustment's m).
+    pub tests: Option<usize>,
+}
+
+impl Evidence {
+    /// Counts only (rules 1-2).
+    pub(super) fn counts(cell: &Cell) -> Evidence {
+        Evidence {
+            orders: cell.orders,
+            labelled: cell.labelled,
+            n: cell.orders,
+            p_value: None,
+            q_value: None,
+            tests: None,
+        }
+    }
+    /// Counts, the test's sample size and a p-value waiting for its family's adjustment.
+    pub(super) fn tested(cell: &Cell, n: u64, p: f64) -> Evidence {
+        Evidence {
+            n,
+            p_value: Some(p),
+            ..Evidence::counts(cell)
+        }
+    }
+}
+
+pub(crate) fn pct(v: f64) -> String {
     format!("{:.1}%", 100.0 * v)
 }
 
-/// Return-rate rule (3) for one seller or category against a reference cell.
-fn rate_alert(
-    name: &str,
-    target: Target,
-    returned: u64,
-    labelled: u64,
-    reference: &Cell,
-    ref_name: &str,
-) -> Option<Alert> {
-    let rate = crate::util::ratio(returned as f64, labelled as f64)?;
-    let base = reference.return_rate()?;
-    let lower = wilson_lower(returned as f64, labelled as f64, Z)?;
-    if lower <= base || rate - base < MIN_EXCESS {
+/// A p-value in at most 6 cells (a table's): `0.0051`, `0.04`, `<.0001`.
+pub fn p_cell(p: f64) -> String {
+    if p < 1e-4 { "<.0001".into() } else { p_text(p) }
+}
+
+/// A p-value for a person: 2 significant digits, `< 0.0001` below that.
+pub fn p_text(p: f64) -> String {
+    if p < 1e-4 {
+        "< 0.0001".into()
+    } else if p < 0.01 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.2}")
+    }
+}
+
+/// Rule 1 for one seller (untested: ReturnRisk's original rule, a count and a share).
+fn seller_high_risk(name: &str, target: Target, cell: &Cell) -> Option<Alert> {
+    let share = cell.high_share()?;
+    if cell.high < SELLER_MIN_HIGH_ORDERS || share < SELLER_HIGH_SHARE {
         return None;
     }
-    let severity = if lower >= CRITICAL_RATE_RATIO * base {
-        Severity::Critical
-    } else {
-        Severity::Warning
-    };
     Some(Alert {
-        severity,
-        rule: AlertRule::ReturnRateAboveMarketplace,
+        severity: if share >= SELLER_HIGH_SHARE_CRITICAL {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        },
+        rule: AlertRule::SellerHighRisk,
         target,
         message: format!(
-            "{name}: return rate {} ({returned}/{labelled}) vs {} in {ref_name}; 95% lower bound {}",
-            pct(rate),
-            pct(base),
-            pct(lower)
+            "{name}: {} high-risk orders, {} of {} orders",
+            cell.high,
+            pct(share),
+            cell.orders
         ),
-        magnitude: lower - base,
+        magnitude: share,
+        evidence: Some(Evidence::counts(cell)),
     })
 }
 
-/// Mean-risk rule (4) for one seller or category against a reference cell.
-fn risk_alert(
-    name: &str,
-    target: Target,
-    cell: &Cell,
-    reference: &Cell,
-    ref_name: &str,
-) -> Option<Alert> {
-    let (mean, base, sd) = (cell.mean_risk()?, reference.mean_risk()?, cell.risk_sd()?);
-    let lower = mean - Z * sd / (cell.orders as f64).sqrt();
-    if lower <= base || mean - base < MIN_EXCESS {
-        return None;
-    }
-    Some(Alert {
+/// Rule 2 for one category (untested: ReturnRisk's original rule, a share).
+fn category_high_risk(cat: &str, target: Target, cell: &Cell) -> Option<Alert> {
+    let share = cell.high_share()?;
+    (share >= CATEGORY_HIGH_SHARE).then(|| Alert {
         severity: Severity::Warning,
-        rule: AlertRule::RiskAboveMarketplace,
+        rule: AlertRule::CategoryHighRisk,
         target,
         message: format!(
-            "{name}: mean risk {} vs {} in {ref_name} over {} orders; lower bound {}",
-            pct(mean),
-            pct(base),
-            cell.orders,
-            pct(lower)
+            "{cat}: {} of {} orders are high-risk",
+            pct(share),
+            cell.orders
         ),
-        magnitude: lower - base,
+        magnitude: share,
+        evidence: Some(Evidence::counts(cell)),
     })
 }
 
@@ -186,12 +258,25 @@ pub struct AlertInputs<'a> {
     pub sellers: &'a [SellerStats],
     /// Whether risk scores exist.
     pub scored: bool,
+    /// FDR level and minimum evidence.
+    pub policy: AlertPolicy,
 }
 
-/// Evaluates every rule and ranks the alerts: severity, then size of the effect.
+/// The tested rules' candidates, one list per rule (rate, mean risk, rising).
+#[derive(Default)]
+struct Families {
+    rate: Vec<Candidate>,
+    risk: Vec<Candidate>,
+    rising: Vec<Candidate>,
+}
+
+/// Evaluates every rule and ranks the alerts: severity, then size of the effect. The tested
+/// rules (3-5) keep only their discoveries at the policy's FDR, each rule one family over
+/// every seller and category of the evaluation.
 pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
-    let ds = inp.ds;
+    let (ds, policy) = (inp.ds, &inp.policy);
     let mut out = Vec::new();
+    let mut fam = Families::default();
     for s in inp.sellers {
         let Some(si) = ds.seller_index(&s.seller_id) else {
             continue;
@@ -201,59 +286,14 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
         let (mp_cell, mp_name) = (&inp.per_marketplace[mp], &ds.marketplaces[mp]);
         let name = format!("{} ({})", s.seller_name, s.seller_id);
         let target = Target::Seller(s.seller_id.clone());
-        out.extend(rate_alert(
-            &name,
-            target.clone(),
-            cell.returned,
-            cell.labelled,
-            mp_cell,
-            mp_name,
-        ));
-        if !inp.scored {
-            continue;
-        }
-        if let Some(share) = cell.high_share()
-            && cell.high >= SELLER_MIN_HIGH_ORDERS
-            && share >= SELLER_HIGH_SHARE
-        {
-            out.push(Alert {
-                severity: if share >= SELLER_HIGH_SHARE_CRITICAL {
-                    Severity::Critical
-                } else {
-                    Severity::Warning
-                },
-                rule: AlertRule::SellerHighRisk,
-                target: target.clone(),
-                message: format!(
-                    "{name}: {} high-risk orders, {} of {} orders",
-                    cell.high,
-                    pct(share),
-                    cell.orders
-                ),
-                magnitude: share,
-            });
-        }
-        out.extend(risk_alert(&name, target.clone(), cell, mp_cell, mp_name));
-        if let (Some(slope), Some(t)) = (s.stats.risk_slope, s.risk_slope_t) {
-            let rise = slope * 30.0;
-            if t >= RISING_MIN_T && s.active_days >= RISING_MIN_DAYS && rise >= RISING_MIN_RISE_30D
-            {
-                out.push(Alert {
-                    severity: if rise >= RISING_CRITICAL_RISE_30D {
-                        Severity::Critical
-                    } else {
-                        Severity::Warning
-                    },
-                    rule: AlertRule::RisingRisk,
-                    target,
-                    message: format!(
-                        "{name}: mean risk rising {:+.1} points per 30 days (t = {t:.1}, {} days)",
-                        100.0 * rise,
-                        s.active_days
-                    ),
-                    magnitude: rise,
-                });
-            }
+        let t = || target.clone();
+        fam.rate
+            .extend(rate_test(&name, t(), cell, mp_cell, mp_name, policy));
+        if inp.scored {
+            out.extend(seller_high_risk(&name, t(), cell));
+            fam.risk
+                .extend(risk_test(&name, t(), cell, mp_cell, mp_name, policy));
+            fam.rising.extend(rising_test(&name, t(), cell, s));
         }
     }
     for (ci, cell) in inp.per_category.iter().enumerate() {
@@ -262,33 +302,18 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
         }
         let cat = &ds.categories[ci];
         let target = Target::Category(cat.clone());
-        out.extend(rate_alert(
-            cat,
-            target.clone(),
-            cell.returned,
-            cell.labelled,
-            inp.total,
-            inp.total_name,
-        ));
-        if !inp.scored {
-            continue;
+        let t = || target.clone();
+        let (total, total_name) = (inp.total, inp.total_name);
+        fam.rate
+            .extend(rate_test(cat, t(), cell, total, total_name, policy));
+        if inp.scored {
+            out.extend(category_high_risk(cat, t(), cell));
+            fam.risk
+                .extend(risk_test(cat, t(), cell, total, total_name, policy));
         }
-        if let Some(share) = cell.high_share()
-            && share >= CATEGORY_HIGH_SHARE
-        {
-            out.push(Alert {
-                severity: Severity::Warning,
-                rule: AlertRule::CategoryHighRisk,
-                target: target.clone(),
-                message: format!(
-                    "{cat}: {} of {} orders are high-risk",
-                    pct(share),
-                    cell.orders
-                ),
-                magnitude: share,
-            });
-        }
-        out.extend(risk_alert(cat, target, cell, inp.total, inp.total_name));
+    }
+    for family in [fam.rate, fam.risk, fam.rising] {
+        out.extend(discoveries(family, policy.fdr));
     }
     rank(&mut out);
     out
@@ -338,6 +363,7 @@ pub fn drift_alerts(report: &DriftReport, marketplace: Option<&str>) -> Vec<Aler
                     cols.join(", ")
                 ),
                 magnitude: s.drift_share,
+                evidence: None,
             }
         })
         .collect()

@@ -300,7 +300,8 @@ impl Engine {
             marketplace,
             category: None,
         };
-        let then = snapshot_ending(&self.data, c, self.models.as_deref(), window, scope, end);
+        let models = self.models.as_deref();
+        let then = snapshot_ending(&self.data, c, models, window, scope, end, self.alert_policy);
         let before: HashMap<(AlertRule, &Target), Severity> = then
             .alerts
             .iter()

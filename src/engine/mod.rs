@@ -13,14 +13,17 @@ pub mod ets;
 pub mod explain;
 pub mod forecast;
 pub mod health;
+pub mod inference;
 pub mod order;
 pub mod pending;
 pub mod period;
 pub mod rollup;
 pub mod seller;
 mod seller_orders;
+pub mod shrink;
 pub mod snapshot;
 pub mod stats;
+mod tested_rules;
 pub mod walk;
 pub mod window;
 
@@ -32,7 +35,7 @@ use cube::Cube;
 use seller_orders::SellerOrders;
 use std::sync::Arc;
 
-pub use alerts::{Alert, AlertRule, Severity, Target};
+pub use alerts::{Alert, AlertPolicy, AlertRule, Evidence, Severity, Target};
 pub use explain::ExplanationRule;
 pub use health::HealthBand;
 pub use seller::{OrderRow, OrderStatus, SellerDetail};
@@ -138,6 +141,8 @@ pub struct Engine {
     pub load_report: LoadReport,
     /// Risk bands for labels and High-risk counts.
     pub bands: RiskBands,
+    /// FDR level and minimum evidence of the tested alert rules (`[alerts]`).
+    pub alert_policy: AlertPolicy,
     /// Trained models, once available (shared with background jobs).
     pub models: Option<Arc<ModelSet>>,
     /// Scores of every order, once models are available.
@@ -183,6 +188,7 @@ impl Engine {
             data: Arc::new(data),
             load_report,
             bands,
+            alert_policy: AlertPolicy::default(),
             models: None,
             scores: None,
             cube,
@@ -242,6 +248,7 @@ impl Engine {
             self.models.as_deref(),
             window,
             marketplace,
+            self.alert_policy,
         );
         snap.pending_returns = self
             .pending
@@ -286,6 +293,7 @@ impl Engine {
             self.models.as_deref(),
             window,
             scope,
+            self.alert_policy,
         )
     }
 }

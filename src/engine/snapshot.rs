@@ -2,9 +2,10 @@
 //! marketplace filter.
 
 use super::Window;
-use super::alerts::{Alert, AlertInputs, evaluate_alerts};
+use super::alerts::{Alert, AlertInputs, AlertPolicy, evaluate_alerts};
 use super::cube::{Cell, Cube};
 use super::health::{Health, TREND_DAYS, health_score};
+use super::shrink::Member;
 use super::stats::Change;
 use super::stats::Regression;
 use super::walk::walk;
@@ -41,8 +42,22 @@ pub struct GroupStats {
     pub returned: u64,
     /// returned / labelled.
     pub return_rate: Option<f64>,
+    /// The return rate pulled toward the reference's (the seller's marketplace, or all the
+    /// categories) by an empirical-Bayes beta-binomial prior.
+    pub return_rate_shrunk: Option<f64>,
+    /// How far the rate is above the reference's at least, with 95% posterior probability
+    /// (negative: not surely above): what rankings by rate use.
+    pub return_rate_above: Option<f64>,
+    /// Orders x (shrunk rate - the reference's rate): returns beyond what the reference's rate
+    /// would give (negative: fewer).
+    pub excess_returns: Option<f64>,
     /// Mean predicted risk.
     pub mean_risk: Option<f64>,
+    /// The mean risk pulled toward the reference's by an empirical-Bayes normal prior.
+    pub mean_risk_shrunk: Option<f64>,
+    /// How far the mean risk is above the reference's at least, with 95% posterior
+    /// probability (negative: not surely above): what rankings by risk use.
+    pub mean_risk_above: Option<f64>,
     /// High-risk orders.
     pub high_risk_orders: Option<u64>,
     /// High-risk share.
@@ -65,7 +80,12 @@ impl GroupStats {
             labelled: c.labelled,
             returned: c.returned,
             return_rate: c.return_rate(),
+            return_rate_shrunk: None,
+            return_rate_above: None,
+            excess_returns: None,
             mean_risk: c.mean_risk().filter(|_| scored),
+            mean_risk_shrunk: None,
+            mean_risk_above: None,
             high_risk_orders: scored.then_some(c.high),
             high_risk_share: c.high_share().filter(|_| scored),
             risk_slope: reg.slope().filter(|_| scored),
@@ -205,30 +225,32 @@ pub struct Scope {
     pub category: Option<u16>,
 }
 
-/// Answers a (window, marketplace) query from the cube.
+/// Answers a (window, marketplace) query from the cube, alerting by `policy`.
 pub fn snapshot(
     ds: &Dataset,
     cube: &Cube,
     models: Option<&ModelSet>,
     window: Window,
     marketplace: Option<u16>,
+    policy: AlertPolicy,
 ) -> Snapshot {
     let scope = Scope {
         marketplace,
         category: None,
     };
-    snapshot_in(ds, cube, models, window, scope)
+    snapshot_in(ds, cube, models, window, scope, policy)
 }
 
-/// Answers a (window, scope) query from the cube.
+/// Answers a (window, scope) query from the cube, alerting by `policy`.
 pub fn snapshot_in(
     ds: &Dataset,
     cube: &Cube,
     models: Option<&ModelSet>,
     window: Window,
     scope: Scope,
+    policy: AlertPolicy,
 ) -> Snapshot {
-    snapshot_ending(ds, cube, models, window, scope, cube.last_day)
+    snapshot_ending(ds, cube, models, window, scope, cube.last_day, policy)
 }
 
 /// The same query for the window ending on day `end` instead of the data's last day (what
@@ -240,6 +262,7 @@ pub fn snapshot_ending(
     window: Window,
     scope: Scope,
     end: i32,
+    policy: AlertPolicy,
 ) -> Snapshot {
     let marketplace = scope.marketplace;
     let start = window.start_day(end, cube.first_day);
@@ -293,7 +316,6 @@ pub fn snapshot_ending(
             }
         })
         .collect();
-    categories.sort_by(|a, b| by_risk(&a.stats, &b.stats));
 
     let mut sellers: Vec<SellerStats> = w
         .per_seller
@@ -317,6 +339,8 @@ pub fn snapshot_ending(
             }
         })
         .collect();
+    shrink_groups(ds, &w, &mut sellers, &mut categories, scored);
+    categories.sort_by(|a, b| by_risk(&a.stats, &b.stats));
     sellers.sort_by(|a, b| by_risk(&a.stats, &b.stats));
 
     let t = &w.total;
@@ -340,6 +364,7 @@ pub fn snapshot_ending(
         per_category: &w.per_category,
         sellers: &sellers,
         scored,
+        policy,
     });
     Snapshot {
         window: window.to_string(),
@@ -381,9 +406,49 @@ pub fn snapshot_ending(
     }
 }
 
-/// Highest mean risk first (unknown last), then most orders.
+/// Fills the sellers' shrunk figures (each toward its marketplace) and the categories' (toward
+/// the scope's total).
+fn shrink_groups(
+    ds: &Dataset,
+    w: &super::walk::Walk,
+    sellers: &mut [SellerStats],
+    categories: &mut [CategoryStats],
+    scored: bool,
+) {
+    let mut members: Vec<Member> = sellers
+        .iter_mut()
+        .filter_map(|s| {
+            let si = ds.seller_index(&s.seller_id)?;
+            let mp = ds.sellers[si].marketplace as usize;
+            Some(Member {
+                stats: &mut s.stats,
+                cell: &w.per_seller[si],
+                reference: &w.per_marketplace[mp],
+            })
+        })
+        .collect();
+    super::shrink::fill(&mut members, scored);
+    let mut members: Vec<Member> = categories
+        .iter_mut()
+        .filter_map(|c| {
+            let ci = ds.category_index(&c.category)?;
+            Some(Member {
+                stats: &mut c.stats,
+                cell: &w.per_category[ci],
+                reference: &w.total,
+            })
+        })
+        .collect();
+    super::shrink::fill(&mut members, scored);
+}
+
+/// Surely furthest above the reference first, by mean risk (unknown last), then by return
+/// rate, then most orders: a group of one risky order does not outrank one of a hundred
+/// unless its evidence does.
 fn by_risk(a: &GroupStats, b: &GroupStats) -> std::cmp::Ordering {
-    rank_desc(a.mean_risk, b.mean_risk).then(b.orders.cmp(&a.orders))
+    rank_desc(a.mean_risk_above, b.mean_risk_above)
+        .then(rank_desc(a.return_rate_above, b.return_rate_above))
+        .then(b.orders.cmp(&a.orders))
 }
 
 /// Descending order with `None` last.

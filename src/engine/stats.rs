@@ -1,4 +1,4 @@
-//! Statistics helpers: least-squares slope with its standard error, the Wilson interval.
+//! Statistics helpers: least-squares slope with its standard error, a change over a window.
 
 /// Running sums for a least-squares line y = a + b x.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -108,19 +108,6 @@ impl Change {
     }
 }
 
-/// Lower bound of the Wilson score interval for `k` successes in `n` trials at normal
-/// quantile `z`. `None` when `n` is zero.
-pub fn wilson_lower(k: f64, n: f64, z: f64) -> Option<f64> {
-    if n <= 0.0 {
-        return None;
-    }
-    let p = k / n;
-    let z2 = z * z;
-    let centre = p + z2 / (2.0 * n);
-    let margin = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    Some(((centre - margin) / (1.0 + z2 / n)).max(0.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,13 +130,5 @@ mod tests {
         let mut one = Regression::default();
         one.add(1.0, 1.0);
         assert_eq!(one.slope(), None);
-    }
-
-    #[test]
-    fn wilson_known_value() {
-        // 10/100 at z = 1.96: the Wilson interval is (0.0552, 0.1744).
-        let lo = wilson_lower(10.0, 100.0, 1.96).unwrap();
-        assert!((lo - 0.05523).abs() < 1e-4, "{lo}");
-        assert_eq!(wilson_lower(0.0, 0.0, 1.96), None);
     }
 }

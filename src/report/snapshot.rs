@@ -80,8 +80,12 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
             vec![
                 c.category.clone(),
                 c.stats.orders.to_string(),
+                c.stats.labelled.to_string(),
                 pct(c.stats.return_rate),
+                pct(c.stats.return_rate_shrunk),
                 pct(c.stats.mean_risk),
+                pct(c.stats.mean_risk_shrunk),
+                pts(c.stats.mean_risk_above),
                 pct(c.stats.high_risk_share),
                 trend_arrow(c.stats.risk_slope),
             ]
@@ -91,8 +95,12 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         &[
             "Category",
             "Orders",
+            "Labelled",
             "Return rate",
+            "Return EB",
             "Mean risk",
+            "Risk EB",
+            "Risk+",
             "High-risk",
             "Trend",
         ],
@@ -109,8 +117,12 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
                 x.seller_name.clone(),
                 x.marketplace_id.clone(),
                 x.stats.orders.to_string(),
+                x.stats.labelled.to_string(),
                 pct(x.stats.return_rate),
+                pct(x.stats.return_rate_shrunk),
                 pct(x.stats.mean_risk),
+                pct(x.stats.mean_risk_shrunk),
+                pts(x.stats.mean_risk_above),
                 pct(x.stats.high_risk_share),
                 pct(x.cod_share),
                 num(x.mean_rating, 2),
@@ -121,14 +133,14 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         .collect();
     let _ = writeln!(
         out,
-        "Top {} of {} sellers by mean risk",
+        "Top {} of {} sellers by Risk+ (points the mean risk is surely above its marketplace's)",
         sellers.len(),
         s.sellers.len()
     );
     out.push_str(&table(
         &[
-            "Seller", "Name", "Mkt", "Orders", "Return", "Risk", "High", "COD", "Rating", "Trend",
-            "Model",
+            "Seller", "Name", "Mkt", "Orders", "Labelled", "Return", "Ret EB", "Risk", "Risk EB",
+            "Risk+", "High", "COD", "Rating", "Trend", "Model",
         ],
         &sellers,
     ));
@@ -138,6 +150,27 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         let _ = writeln!(out, "  [{:?}] {}", a.severity, clean(&a.message));
     }
     out
+}
+
+/// Points above (`+4.2`), `n/a` when unknown.
+fn pts(v: Option<f64>) -> String {
+    v.map_or("n/a".into(), |v| crate::text::signed(100.0 * v, 1))
+}
+
+/// A group's evidence and shrunk figures as CSV rows.
+fn evidence_rows(
+    row: &mut impl FnMut(&str, &str, &str, String),
+    section: &str,
+    id: &str,
+    g: &crate::engine::GroupStats,
+) {
+    row(section, id, "labelled", g.labelled.to_string());
+    row(section, id, "returned", g.returned.to_string());
+    row(section, id, "return_rate_shrunk", opt(g.return_rate_shrunk));
+    row(section, id, "mean_risk_shrunk", opt(g.mean_risk_shrunk));
+    row(section, id, "return_rate_above", opt(g.return_rate_above));
+    row(section, id, "mean_risk_above", opt(g.mean_risk_above));
+    row(section, id, "excess_returns", opt(g.excess_returns));
 }
 
 /// `report` as long-format CSV: `section,id,metric,value`.
@@ -187,6 +220,7 @@ pub fn snapshot_csv(s: &Snapshot) -> String {
             "orders",
             c.stats.orders.to_string(),
         );
+        evidence_rows(&mut row, "category", &c.category, &c.stats);
         row(
             "category",
             &c.category,
@@ -203,6 +237,7 @@ pub fn snapshot_csv(s: &Snapshot) -> String {
     }
     for x in &s.sellers {
         row("seller", &x.seller_id, "orders", x.stats.orders.to_string());
+        evidence_rows(&mut row, "seller", &x.seller_id, &x.stats);
         row(
             "seller",
             &x.seller_id,

@@ -193,7 +193,8 @@ fn load(global: &GlobalArgs) -> Result<Served> {
     )?;
     tracing::info!("{}", prov.summary());
     let prepared = Prepared::new(&opened.data, models, opened.bands);
-    let engine = Engine::with_prepared(opened.data, opened.report, opened.bands, prepared);
+    let mut engine = Engine::with_prepared(opened.data, opened.report, opened.bands, prepared);
+    engine.alert_policy = opened.alert_policy;
     evaluate_cases(global, &engine);
     let lifecycle = Lifecycle::load(&engine.data.dir);
     Ok(Served { engine, lifecycle })

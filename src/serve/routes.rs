@@ -72,28 +72,33 @@ pub async fn overview(State(st): Shared, Query(q): Params) -> Answer {
     Ok(Json(to_json(&snap)))
 }
 
-/// How `GET /api/v1/sellers` orders its list.
+/// The sort keys of `GET /api/v1/sellers`, in words.
+const SELLER_SORTS: &str = "risk, risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate, return_rate_raw or high_risk_share";
+
+/// How `GET /api/v1/sellers` orders its list (`risk` and `return_rate` by how far they are
+/// surely above the marketplace, which does not reward tiny samples).
 fn seller_key(sort: &str) -> Result<fn(&SellerStats) -> Option<f64>, ApiError> {
     Ok(match sort {
-        "risk" => |s| s.stats.mean_risk,
+        "risk" => |s| s.stats.mean_risk_above,
+        "risk_raw" => |s| s.stats.mean_risk,
+        "excess_returns" => |s| s.stats.excess_returns,
         "expected_returns" => |s| s.stats.expected_returns,
         "revenue_at_risk" => |s| s.stats.revenue_at_risk,
         "orders" => |s| Some(s.stats.orders as f64),
-        "return_rate" => |s| s.stats.return_rate,
+        "return_rate" => |s| s.stats.return_rate_above,
+        "return_rate_raw" => |s| s.stats.return_rate,
         "high_risk_share" => |s| s.stats.high_risk_share,
         other => {
             return Err(bad(
                 "sort",
-                format!(
-                    "unknown sort {other:?}: expected risk, expected_returns, revenue_at_risk, orders, return_rate or high_risk_share"
-                ),
+                format!("unknown sort {other:?}: expected {SELLER_SORTS}"),
             ));
         }
     })
 }
 
 /// `GET /api/v1/sellers`: the sellers of the window, largest first by `sort`, at most `limit`.
-#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (default), expected_returns, revenue_at_risk, orders, return_rate or high_risk_share; largest first"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (default: how far the mean risk is surely above the marketplace's, mean_risk_above), risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate (return_rate_above), return_rate_raw or high_risk_share; largest first"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
 pub async fn sellers(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let (w, mp) = (window(&q)?, marketplace(&q, &s)?);

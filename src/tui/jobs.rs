@@ -106,11 +106,15 @@ fn spawn_drivers(app: &App, tx: UnboundedSender<Action>, seller: String, window:
 fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     let dir = app.engine.data.dir.clone();
     let load_options = app.load_options;
-    let bands = app.engine.bands;
+    let (bands, policy) = (app.engine.bands, app.engine.alert_policy);
     spawn_job(tx, Job::DataReload, move |tx| {
         // Validation and the first aggregation are seconds at 10M: never on the UI thread.
         let msg = match crate::data::cache::load(&dir, &load_options) {
-            Ok((data, report, _)) => Action::DataLoaded(Box::new(Engine::new(data, report, bands))),
+            Ok((data, report, _)) => {
+                let mut engine = Engine::new(data, report, bands);
+                engine.alert_policy = policy;
+                Action::DataLoaded(Box::new(engine))
+            }
             Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
         };
         let _ = tx.send(msg);

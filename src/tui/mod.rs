@@ -69,7 +69,8 @@ pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<
         ms = started.elapsed().as_millis() as u64,
         "data loaded"
     );
-    let engine = Engine::new(opened.data, opened.report, opened.bands);
+    let mut engine = Engine::new(opened.data, opened.report, opened.bands);
+    engine.alert_policy = opened.alert_policy;
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
     let mut app = App::new(engine, keys, theme, window);

@@ -35,7 +35,13 @@ pub fn pct(v: Option<f64>, placeholder: &str) -> String {
 
 /// A change of a rate in points (`+2.3`), or `n/a`.
 pub fn points(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".to_string(), |v| format!("{:+.1}", 100.0 * v))
+    v.map_or_else(|| "n/a".to_string(), |v| crate::text::signed(100.0 * v, 1))
+}
+
+/// Points surely above the reference (`+4.2`), or `placeholder` (risk figures while the
+/// models load).
+pub fn above(v: Option<f64>, placeholder: &str) -> String {
+    v.map_or_else(|| placeholder.to_string(), |v| points(Some(v)))
 }
 
 /// A number with `d` decimals, or `placeholder`.
@@ -45,15 +51,7 @@ pub fn num(v: Option<f64>, d: usize, placeholder: &str) -> String {
 
 /// An integer with thousands separators.
 pub fn int(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::thousands(v)
 }
 
 /// A risk trend as a person reads it: the change in points over the window's `days`, with

@@ -17,13 +17,27 @@ use ratatui::widgets::{Paragraph, Wrap};
 /// effect), or the target.
 pub type AlertSort = RankSort;
 
-const COLS: [Col<AlertSort>; 5] = [
+const COLS: [Col<AlertSort>; 7] = [
     sorted("Severity", 9, false, 9, RankSort::Rank),
     sorted("Target", 12, false, 8, RankSort::Target),
+    col("n", 7, true, 6),
+    col("q", 7, true, 5),
     col("Case", 18, false, 4),
     col("Rule", 30, false, 3),
     col("Message", 40, false, 7),
 ];
+
+/// The evidence of an alert for its table row: the test's sample size (`n`: labelled orders
+/// of a rate, orders of a mean, days of a slope) and the adjusted p-value (`q`); `-` where the
+/// rule has none (drift, the untested rules' q).
+pub fn evidence_cells(a: &Alert) -> (String, String) {
+    let e = a.evidence.as_ref();
+    (
+        e.map_or("-".into(), |e| crate::text::count(e.n)),
+        e.and_then(|e| e.q_value)
+            .map_or("-".into(), crate::engine::alerts::p_cell),
+    )
+}
 
 /// The case of `a` in words: `#12 acknowledged`, `none yet` before the evaluation has
 /// opened it, `n/a` while the cases cannot be read.
@@ -119,9 +133,12 @@ impl Page for AlertsTab {
             .iter()
             .map(|a| {
                 let (style, word) = severity(app, a.severity);
+                let (n, q) = evidence_cells(a);
                 vec![
                     (word.to_string(), style),
                     (target_name(&a.target).to_string(), t.text),
+                    (n, t.text),
+                    (q, t.text),
                     (case_cell(app, a), t.accent),
                     (a.rule.to_string(), t.dim),
                     (a.message.clone(), t.text),
@@ -166,10 +183,17 @@ impl Page for AlertsTab {
             .rows(app)
             .into_iter()
             .map(|a| {
+                let e = a.evidence.as_ref();
+                let num = |v: Option<String>| v.unwrap_or_default();
                 vec![
                     a.severity.to_string(),
                     a.rule.to_string(),
                     target_name(&a.target).to_string(),
+                    num(e.map(|e| e.orders.to_string())),
+                    num(e.map(|e| e.labelled.to_string())),
+                    num(e.map(|e| e.n.to_string())),
+                    num(e.and_then(|e| e.p_value).map(|p| format!("{p:e}"))),
+                    num(e.and_then(|e| e.q_value).map(|q| format!("{q:e}"))),
                     case_cell(app, a),
                     a.message.clone(),
                 ]
@@ -177,7 +201,10 @@ impl Page for AlertsTab {
             .collect();
         Some(ExportTable {
             name: vec!["alerts".into()],
-            header: vec!["severity", "rule", "target", "case", "message"],
+            header: vec![
+                "severity", "rule", "target", "orders", "labelled", "n", "p_value", "q_value",
+                "case", "message",
+            ],
             rows,
         })
     }

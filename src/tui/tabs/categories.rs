@@ -7,23 +7,27 @@ use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
-use crate::tui::widgets::{Col, TableText, col, int, num, pct, points, sorted, table, trend};
+use crate::tui::widgets::{
+    Col, TableText, above, col, int, num, pct, points, sorted, table, trend,
+};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// What the categories table is ordered by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CategorySort {
-    /// Mean predicted risk.
+    /// Mean predicted risk, shrunk toward all categories' by its evidence.
     #[default]
     Risk,
+    /// Excess returns: orders x (shrunk return rate - all categories').
+    Excess,
     /// Expected returns (the sum of risk).
     Expected,
     /// Change of mean risk since the window before.
     Change,
     /// Orders.
     Orders,
-    /// Return rate.
+    /// Return rate, shrunk toward all categories' by its evidence.
     ReturnRate,
     /// High-risk share.
     High,
@@ -36,6 +40,7 @@ pub enum CategorySort {
 impl SortKey for CategorySort {
     const ALL: &'static [Self] = &[
         Self::Risk,
+        Self::Excess,
         Self::Expected,
         Self::Change,
         Self::Orders,
@@ -50,11 +55,17 @@ impl SortKey for CategorySort {
     }
 }
 
-const COLS: [Col<CategorySort>; 9] = [
+const COLS: [Col<CategorySort>; 15] = [
     sorted("Category", 14, false, 9, CategorySort::Category),
     sorted("Orders", 8, true, 8, CategorySort::Orders),
-    sorted("Return", 8, true, 7, CategorySort::ReturnRate),
-    sorted("Risk", 9, true, 9, CategorySort::Risk),
+    col("Lab.", 7, true, 7),
+    col("Return", 7, true, 2),
+    col("Ret EB", 7, true, 4),
+    sorted("Ret+", 6, true, 7, CategorySort::ReturnRate),
+    col("Risk", 6, true, 3),
+    col("Risk EB", 8, true, 8),
+    sorted("Risk+", 6, true, 9, CategorySort::Risk),
+    sorted("Excess", 7, true, 6, CategorySort::Excess),
     sorted("Exp.ret", 8, true, 5, CategorySort::Expected),
     sorted("ΔRisk", 7, true, 6, CategorySort::Change),
     sorted("High", 8, true, 6, CategorySort::High),
@@ -116,7 +127,8 @@ pub fn category_rows<'a>(
     let r = v.reversed;
     rows.sort_by(|a, b| {
         match v.sort {
-            CategorySort::Risk => opt_cmp(a.stats.mean_risk, b.stats.mean_risk, r),
+            CategorySort::Risk => opt_cmp(a.stats.mean_risk_above, b.stats.mean_risk_above, r),
+            CategorySort::Excess => opt_cmp(a.stats.excess_returns, b.stats.excess_returns, r),
             CategorySort::Expected => {
                 opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
             }
@@ -124,7 +136,9 @@ pub fn category_rows<'a>(
             CategorySort::Orders => {
                 opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
             }
-            CategorySort::ReturnRate => opt_cmp(a.stats.return_rate, b.stats.return_rate, r),
+            CategorySort::ReturnRate => {
+                opt_cmp(a.stats.return_rate_above, b.stats.return_rate_above, r)
+            }
             CategorySort::High => opt_cmp(a.stats.high_risk_share, b.stats.high_risk_share, r),
             CategorySort::Trend => opt_cmp(a.stats.risk_slope, b.stats.risk_slope, r),
             CategorySort::Category => text_cmp(&a.category, &b.category, r),
@@ -147,8 +161,14 @@ impl Page for CategoriesTab {
                 vec![
                     (c.category.clone(), t.text),
                     (int(c.stats.orders), t.text),
-                    (pct(c.stats.return_rate, "n/a"), t.text),
-                    (pct(c.stats.mean_risk, ph), t.text),
+                    (int(c.stats.labelled), t.text),
+                    (pct(c.stats.return_rate, "n/a"), t.dim),
+                    (pct(c.stats.return_rate_shrunk, "n/a"), t.text),
+                    (points(c.stats.return_rate_above), t.text),
+                    (pct(c.stats.mean_risk, ph), t.dim),
+                    (pct(c.stats.mean_risk_shrunk, ph), t.text),
+                    (above(c.stats.mean_risk_above, ph), t.text),
+                    (num(c.stats.excess_returns, 1, "n/a"), t.text),
                     (num(c.stats.expected_returns, 1, ph), t.text),
                     (points(risk_change(app, c)), t.text),
                     (pct(c.stats.high_risk_share, ph), t.text),
@@ -207,8 +227,14 @@ impl Page for CategoriesTab {
                 vec![
                     c.category.clone(),
                     c.stats.orders.to_string(),
+                    c.stats.labelled.to_string(),
                     opt(c.stats.return_rate),
+                    opt(c.stats.return_rate_shrunk),
+                    opt(c.stats.return_rate_above),
                     opt(c.stats.mean_risk),
+                    opt(c.stats.mean_risk_shrunk),
+                    opt(c.stats.mean_risk_above),
+                    opt(c.stats.excess_returns),
                     opt(c.stats.expected_returns),
                     opt(risk_change(app, c)),
                     opt(c.stats.revenue_at_risk),
@@ -222,8 +248,14 @@ impl Page for CategoriesTab {
             header: vec![
                 "category",
                 "orders",
+                "labelled",
                 "return_rate",
+                "return_rate_shrunk",
+                "return_rate_above",
                 "mean_risk",
+                "mean_risk_shrunk",
+                "mean_risk_above",
+                "excess_returns",
                 "expected_returns",
                 "mean_risk_change",
                 "revenue_at_risk",

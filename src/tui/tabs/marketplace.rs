@@ -9,7 +9,7 @@ use crate::tui::page::Goto;
 use crate::tui::page::Page;
 use crate::tui::table::{TableView, Unsorted};
 use crate::tui::tabs::alerts::severity;
-use crate::tui::widgets::{block, hbar, int, pct, resample, trend_in_words};
+use crate::tui::widgets::{above, block, hbar, int, pct, resample, trend_in_words};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -325,12 +325,12 @@ fn draw_categories(f: &mut Frame, area: Rect, app: &App) {
     let ph = risk_placeholder(app);
     let inner_w = area.width.saturating_sub(2) as usize;
     let name_w = 12usize.min(inner_w / 3);
-    let bar_w = inner_w.saturating_sub(name_w + 8);
+    let bar_w = inner_w.saturating_sub(name_w + 8 + 7);
     let max = app
         .snap
         .categories
         .iter()
-        .filter_map(|c| c.stats.mean_risk)
+        .filter_map(|c| c.stats.mean_risk_shrunk)
         .fold(0.0, f64::max);
     let lines: Vec<Line> = app
         .snap
@@ -341,16 +341,20 @@ fn draw_categories(f: &mut Frame, area: Rect, app: &App) {
             let name = text::pad(&text::fit(&c.category, name_w), name_w, false);
             Line::from(vec![
                 Span::raw(format!("{name} ")),
-                Span::styled(hbar(t, c.stats.mean_risk.unwrap_or(0.0), max, bar_w), t.bar),
+                Span::styled(
+                    hbar(t, c.stats.mean_risk_shrunk.unwrap_or(0.0), max, bar_w),
+                    t.bar,
+                ),
                 Span::raw(format!(
-                    " {:>6}",
-                    pct(c.stats.mean_risk, short_placeholder(ph))
+                    " {:>6} {:>6}",
+                    pct(c.stats.mean_risk_shrunk, short_placeholder(ph)),
+                    text::count(c.stats.orders),
                 )),
             ])
         })
         .collect();
     f.render_widget(
-        Paragraph::new(lines).block(block(t, " Category mean risk ")),
+        Paragraph::new(lines).block(block(t, " Category mean risk (EB) | orders ")),
         area,
     );
 }
@@ -359,12 +363,12 @@ fn draw_top_sellers(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let ph = risk_placeholder(app);
     let name_w = (area.width.saturating_sub(2) as usize)
-        .saturating_sub(6 + 1 + 7 + 1 + 7 + 1)
+        .saturating_sub(6 + 1 + 6 + 1 + 7 + 1 + 7 + 1)
         .clamp(4, 24);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "{:<6} {:<name_w$} {:>7} {:>7}",
-            "Seller", "Name", "Risk", "High"
+            "{:<6} {:<name_w$} {:>6} {:>7} {:>7}",
+            "Seller", "Name", "Orders", "Risk", "Risk+"
         ),
         t.header,
     ))];
@@ -375,15 +379,16 @@ fn draw_top_sellers(f: &mut Frame, area: Rect, app: &App) {
         .take(area.height.saturating_sub(3) as usize)
     {
         lines.push(Line::from(format!(
-            "{} {} {:>7} {:>7}",
+            "{} {} {:>6} {:>7} {:>7}",
             text::pad(&text::fit(&s.seller_id, 6), 6, false),
             text::pad(&text::fit(&s.seller_name, name_w), name_w, false),
+            text::count(s.stats.orders),
             pct(s.stats.mean_risk, ph),
-            pct(s.stats.high_risk_share, short_placeholder(ph))
+            above(s.stats.mean_risk_above, short_placeholder(ph))
         )));
     }
     f.render_widget(
-        Paragraph::new(lines).block(block(t, " Top risky sellers ")),
+        Paragraph::new(lines).block(block(t, " Top risky sellers (by Risk+) ")),
         area,
     );
 }

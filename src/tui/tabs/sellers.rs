@@ -8,16 +8,20 @@ use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp, text_cmp};
-use crate::tui::widgets::{Col, TableText, col, int, num, pct, points, sorted, table, trend};
+use crate::tui::widgets::{
+    Col, TableText, above, col, int, num, pct, points, sorted, table, trend,
+};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 /// What the sellers table is ordered by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SellerSort {
-    /// Mean predicted risk.
+    /// Mean predicted risk, shrunk toward the marketplace by its evidence.
     #[default]
     Risk,
+    /// Excess returns: orders x (shrunk return rate - the marketplace's).
+    Excess,
     /// Expected returns (the sum of risk): the seller's weight in the returns to come.
     Expected,
     /// Change of mean risk since the window before, largest rise first.
@@ -26,7 +30,7 @@ pub enum SellerSort {
     AtRisk,
     /// Orders in the window.
     Orders,
-    /// Return rate of labelled orders.
+    /// Return rate of labelled orders, shrunk toward the marketplace by its evidence.
     ReturnRate,
     /// Share of high-risk orders.
     High,
@@ -43,6 +47,7 @@ pub enum SellerSort {
 impl SortKey for SellerSort {
     const ALL: &'static [Self] = &[
         Self::Risk,
+        Self::Excess,
         Self::Expected,
         Self::Change,
         Self::AtRisk,
@@ -61,40 +66,40 @@ impl SortKey for SellerSort {
 }
 
 impl SellerSort {
-    /// Whether it ranks by a mean or a share (where a seller with few orders would top the
-    /// list by chance).
+    /// Whether it ranks by a raw mean or share (where a seller with few orders would top
+    /// the list by chance; the risk and the return rate are shrunk by their evidence).
     pub fn is_mean(self) -> bool {
         matches!(
             self,
-            Self::Risk
-                | Self::Change
-                | Self::ReturnRate
-                | Self::High
-                | Self::Cod
-                | Self::Rating
-                | Self::Trend
+            Self::Change | Self::High | Self::Cod | Self::Rating | Self::Trend
         )
     }
 }
 
-/// Sellers with fewer orders than this in the window rank after the others on mean-based
-/// sorts (they are still listed).
+/// Sellers with fewer orders than this in the window rank after the others on sorts by a
+/// raw mean or share (they are still listed).
 pub const MIN_ORDERS_TO_RANK: u64 = 20;
 
-const COLS: [Col<SellerSort>; 14] = [
+const COLS: [Col<SellerSort>; 20] = [
     sorted("Seller", 7, false, 9, SellerSort::Seller),
-    col("Name", 16, false, 2),
+    col("Name", 16, false, 6),
     col("Mkt", 5, false, 3),
     sorted("Orders", 7, true, 8, SellerSort::Orders),
-    sorted("Return", 7, true, 7, SellerSort::ReturnRate),
-    sorted("Risk", 8, true, 9, SellerSort::Risk),
-    sorted("Exp.ret", 7, true, 7, SellerSort::Expected),
-    sorted("ΔRisk", 6, true, 6, SellerSort::Change),
-    sorted("At risk", 8, true, 5, SellerSort::AtRisk),
-    sorted("High", 6, true, 6, SellerSort::High),
-    sorted("COD", 6, true, 4, SellerSort::Cod),
-    sorted("Rating", 6, true, 4, SellerSort::Rating),
-    sorted("Trend", 7, true, 5, SellerSort::Trend),
+    col("Lab.", 6, true, 7),
+    col("Return", 7, true, 1),
+    col("Ret EB", 7, true, 2),
+    sorted("Ret+", 6, true, 7, SellerSort::ReturnRate),
+    col("Risk", 6, true, 3),
+    col("Risk EB", 8, true, 8),
+    sorted("Risk+", 6, true, 9, SellerSort::Risk),
+    sorted("Excess", 7, true, 5, SellerSort::Excess),
+    sorted("Exp.ret", 7, true, 4, SellerSort::Expected),
+    sorted("ΔRisk", 6, true, 5, SellerSort::Change),
+    sorted("At risk", 8, true, 2, SellerSort::AtRisk),
+    sorted("High", 6, true, 4, SellerSort::High),
+    sorted("COD", 6, true, 2, SellerSort::Cod),
+    sorted("Rating", 6, true, 2, SellerSort::Rating),
+    sorted("Trend", 7, true, 4, SellerSort::Trend),
     col("Model", 7, false, 1),
 ];
 
@@ -178,7 +183,8 @@ pub fn seller_rows<'a>(
         small(a)
             .cmp(&small(b))
             .then_with(|| match v.sort {
-                SellerSort::Risk => opt_cmp(a.stats.mean_risk, b.stats.mean_risk, r),
+                SellerSort::Risk => opt_cmp(a.stats.mean_risk_above, b.stats.mean_risk_above, r),
+                SellerSort::Excess => opt_cmp(a.stats.excess_returns, b.stats.excess_returns, r),
                 SellerSort::Expected => {
                     opt_cmp(a.stats.expected_returns, b.stats.expected_returns, r)
                 }
@@ -187,7 +193,9 @@ pub fn seller_rows<'a>(
                 SellerSort::Orders => {
                     opt_cmp(Some(a.stats.orders as f64), Some(b.stats.orders as f64), r)
                 }
-                SellerSort::ReturnRate => opt_cmp(a.stats.return_rate, b.stats.return_rate, r),
+                SellerSort::ReturnRate => {
+                    opt_cmp(a.stats.return_rate_above, b.stats.return_rate_above, r)
+                }
                 SellerSort::High => opt_cmp(a.stats.high_risk_share, b.stats.high_risk_share, r),
                 SellerSort::Cod => opt_cmp(a.cod_share, b.cod_share, r),
                 SellerSort::Rating => opt_cmp(a.mean_rating, b.mean_rating, r),
@@ -218,11 +226,17 @@ impl Page for SellersTab {
                     (s.seller_name.clone(), t.text),
                     (s.marketplace_id.clone(), t.dim),
                     (int(s.stats.orders), dim_small),
-                    (pct(s.stats.return_rate, "n/a"), t.text),
+                    (int(s.stats.labelled), dim_small),
+                    (pct(s.stats.return_rate, "n/a"), t.dim),
+                    (pct(s.stats.return_rate_shrunk, "n/a"), t.text),
+                    (points(s.stats.return_rate_above), t.text),
+                    (pct(s.stats.mean_risk, ph), t.dim),
                     (
-                        pct(s.stats.mean_risk, ph),
-                        band_style(app, s.stats.mean_risk),
+                        pct(s.stats.mean_risk_shrunk, ph),
+                        band_style(app, s.stats.mean_risk_shrunk),
                     ),
+                    (above(s.stats.mean_risk_above, ph), t.text),
+                    (num(s.stats.excess_returns, 1, "n/a"), t.text),
                     (num(s.stats.expected_returns, 1, ph), t.text),
                     (points(self.risk_change(s, app)), t.text),
                     (
@@ -311,8 +325,14 @@ impl Page for SellersTab {
                     s.seller_name.clone(),
                     s.marketplace_id.clone(),
                     s.stats.orders.to_string(),
+                    s.stats.labelled.to_string(),
                     opt(s.stats.return_rate),
+                    opt(s.stats.return_rate_shrunk),
+                    opt(s.stats.return_rate_above),
                     opt(s.stats.mean_risk),
+                    opt(s.stats.mean_risk_shrunk),
+                    opt(s.stats.mean_risk_above),
+                    opt(s.stats.excess_returns),
                     opt(s.stats.expected_returns),
                     opt(self.risk_change(s, app)),
                     opt(s.stats.revenue_at_risk),
@@ -335,8 +355,14 @@ impl Page for SellersTab {
                 "seller_name",
                 "marketplace_id",
                 "orders",
+                "labelled",
                 "return_rate",
+                "return_rate_shrunk",
+                "return_rate_above",
                 "mean_risk",
+                "mean_risk_shrunk",
+                "mean_risk_above",
+                "excess_returns",
                 "expected_returns",
                 "mean_risk_change",
                 "revenue_at_risk",
