@@ -241,3 +241,65 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
         .count();
     assert!(rate_alerts <= 5, "{rate_alerts}");
 }
+
+/// The dashboard on the imported Olist sample, all time, models trained on it with a fixed
+/// time (so that the screens are stable).
+fn olist_app(dir: &Path) -> returnrisk_tui::tui::app::App {
+    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::config::file::{ColorMode, Config};
+    use returnrisk_tui::engine::{Engine, Prepared};
+    use returnrisk_tui::model::store::{Provenance, load_or_train};
+    use returnrisk_tui::tui::action::Action;
+    use returnrisk_tui::tui::app::App;
+    use returnrisk_tui::tui::keymap::KeyMap;
+    use returnrisk_tui::tui::theme::Theme;
+    let (ds, report) = load_dir(dir, &LoadOptions::default()).unwrap();
+    let (mut models, _) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
+    models.trained_at = "2026-07-01T08:00:00Z".into();
+    let engine = Engine::new(ds, report, RiskBands::DEFAULT);
+    let cfg = Config::defaults();
+    let mut app = App::new(
+        engine,
+        KeyMap::new(&cfg.keys).unwrap(),
+        Theme::new(ColorMode::Ansi, false, false),
+        Window::All,
+    );
+    app.data_label = "olist".into();
+    let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
+    app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
+    app
+}
+
+#[test]
+fn olist_screens_say_the_labels_own_words_and_pin_the_proxy_note() {
+    use common::dashboard::render;
+    use returnrisk_tui::tui::action::{Action, Command};
+    use returnrisk_tui::tui::tab::Tab;
+    let dir = tempfile::tempdir().unwrap();
+    let Some(olist) = olist_import(dir.path()) else {
+        return;
+    };
+    let mut app = olist_app(&olist);
+    for tab in [Tab::Marketplace, Tab::Sellers, Tab::Categories, Tab::Alerts] {
+        app.update(Action::Command(Command::GoTab(tab)));
+        for (w, h) in [(120, 40), (80, 24)] {
+            let screen = render(&app, w, h);
+            let name = format!("olist_{}_{w}x{h}", tab.title().to_lowercase());
+            insta::assert_snapshot!(name, screen);
+            // The proxy note has a line of its own, whole at 80 columns too.
+            assert!(
+                screen.contains(" label: bad review (score <= 2), a proxy for a return"),
+                "{screen}"
+            );
+            // No screen says "return" for the label but that note.
+            let lines: Vec<&str> = screen.lines().filter(|l| !l.contains("label:")).collect();
+            for l in &lines {
+                let lower = l.to_lowercase();
+                assert!(
+                    !lower.contains("return") || lower.contains("returnrisk"),
+                    "{tab:?}: {l}"
+                );
+            }
+        }
+    }
+}

@@ -102,17 +102,18 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 seller.as_deref().map_or(Ok(()), |id| known_seller(ds, id))
             };
             let engine = open_without_drift(data, &check)?;
+            let noun = &engine.data.schema.label_noun;
             if backtest {
                 let b = engine.backtest(horizon);
                 return match format {
-                    Format::Table => emit(&report::backtest_table(&b)),
+                    Format::Table => emit(&report::backtest_table(&b, noun)),
                     Format::Json => emit_json(&b),
                     Format::Csv => emit(&report::backtest_csv(&b)),
                 };
             }
             let f = engine.forecast(horizon, marketplace.as_deref(), seller.as_deref())?;
             match format {
-                Format::Table => emit(&report::forecast_table(&f)),
+                Format::Table => emit(&report::forecast_table(&f, noun)),
                 Format::Json => emit_json(&f),
                 Format::Csv => emit(&report::forecast_csv(&f)),
             }

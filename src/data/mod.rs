@@ -15,6 +15,7 @@ pub mod features;
 pub mod generate;
 pub mod id_index;
 pub mod ids;
+pub mod label;
 pub mod load;
 pub mod order;
 pub mod order_sink;

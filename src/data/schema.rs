@@ -79,6 +79,8 @@ pub struct Schema {
     pub label: String,
     /// What the label means, where it is not a return (e.g. Olist's bad-review proxy).
     pub label_definition: Option<String>,
+    /// What one labelled-positive order is called (`[label] name`, `return` by default).
+    pub label_noun: super::label::LabelNoun,
     /// Seller id column (sellers come from `sellers.csv`).
     pub seller: String,
     /// Marketplace column, checked against the seller's, if the orders file has one.
@@ -109,6 +111,7 @@ impl Schema {
             timestamp: "order_timestamp".into(),
             label: "Returned".into(),
             label_definition: None,
+            label_noun: super::label::LabelNoun::default(),
             seller: "seller_id".into(),
             marketplace: Some("marketplace_id".into()),
             marketplace_definition: None,
@@ -226,6 +229,8 @@ struct SchemaFile {
 struct LabelSection {
     column: String,
     definition: Option<String>,
+    name: Option<String>,
+    plural: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -379,10 +384,25 @@ pub fn parse_schema(text: &str, path: &Path) -> Result<Schema, SchemaError> {
         FeatureKind::Numeric,
     )?;
     let payment = feature_of("columns.payment", &c.payment, FeatureKind::Categorical)?;
+    if file
+        .label
+        .name
+        .as_deref()
+        .is_some_and(|n| n.trim().is_empty())
+    {
+        return Err(err(
+            "label.name",
+            "empty: name what one labelled order is, such as \"bad review\"".into(),
+        ));
+    }
     Ok(Schema {
         order_id: c.order_id,
         timestamp: c.timestamp,
         label: file.label.column,
+        label_noun: match &file.label.name {
+            Some(n) => super::label::LabelNoun::new(n, file.label.plural.as_deref()),
+            None => super::label::LabelNoun::default(),
+        },
         label_definition: file.label.definition,
         seller: c.seller,
         marketplace: c.marketplace,

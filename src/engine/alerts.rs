@@ -275,6 +275,7 @@ struct Families {
 /// every seller and category of the evaluation.
 pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
     let (ds, policy) = (inp.ds, &inp.policy);
+    let rate = ds.schema.label_noun.rate();
     let mut out = Vec::new();
     let mut fam = Families::default();
     for s in inp.sellers {
@@ -288,7 +289,7 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
         let target = Target::Seller(s.seller_id.clone());
         let t = || target.clone();
         fam.rate
-            .extend(rate_test(&name, t(), cell, mp_cell, mp_name, policy));
+            .extend(rate_test(&name, t(), cell, mp_cell, mp_name, policy, &rate));
         if inp.scored {
             out.extend(seller_high_risk(&name, t(), cell));
             fam.risk
@@ -305,7 +306,7 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
         let t = || target.clone();
         let (total, total_name) = (inp.total, inp.total_name);
         fam.rate
-            .extend(rate_test(cat, t(), cell, total, total_name, policy));
+            .extend(rate_test(cat, t(), cell, total, total_name, policy, &rate));
         if inp.scored {
             out.extend(category_high_risk(cat, t(), cell));
             fam.risk

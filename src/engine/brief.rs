@@ -150,7 +150,7 @@ pub struct Brief {
     pub by_category: Option<ShiftShare>,
 }
 
-/// `+12` / `-3` for a number of returns (`0` under half a return either way).
+/// `+12` / `-3` for a count of labelled-positive orders (`0` under half a return either way).
 fn signed(v: f64) -> String {
     if v.abs() < 0.5 {
         "0".into()
@@ -167,6 +167,7 @@ fn change_statement(
     window: &str,
     total: bool,
     name_of: &dyn Fn(&str) -> String,
+    plural: &str,
 ) -> Option<(String, String)> {
     let change = s.now - s.before;
     if s.before <= 0.0 || (change / s.before).abs() < MIN_RELATIVE_CHANGE {
@@ -182,7 +183,7 @@ fn change_statement(
     );
     let text = if total {
         format!(
-            "Expected returns {} ({:+.1}%) vs prior {window}, {:.0} now: rate {}, volume {}; most from {label} {group}",
+            "Expected {plural} {} ({:+.1}%) vs prior {window}, {:.0} now: rate {}, volume {}; most from {label} {group}",
             signed(change),
             100.0 * change / s.before,
             s.now,
@@ -191,7 +192,7 @@ fn change_statement(
         )
     } else {
         format!(
-            "By {label}, expected returns moved most in {group}; rate {}, volume {} in all",
+            "By {label}, expected {plural} moved most in {group}; rate {}, volume {} in all",
             signed(s.rate),
             signed(s.volume)
         )
@@ -214,6 +215,7 @@ impl Engine {
         let mut out = Vec::new();
         let (by_seller, by_category) = self.decompositions(window, marketplace).unzip();
         let label = snap.window_label();
+        let plural = snap.label_noun.plural.as_str();
         let ds = &self.data;
         let seller_name = |id: &str| {
             ds.seller_index(id)
@@ -221,7 +223,7 @@ impl Engine {
         };
         if let Some((text, id)) = by_seller
             .as_ref()
-            .and_then(|s| change_statement(s, "seller", &label, true, &seller_name))
+            .and_then(|s| change_statement(s, "seller", &label, true, &seller_name, plural))
         {
             out.push(Statement {
                 topic: Topic::Sellers,
@@ -231,10 +233,9 @@ impl Engine {
         }
         out.extend(self.alert_statement(snap, window, marketplace));
         out.extend(drift_statement(snap));
-        if let Some((text, id)) = by_category
-            .as_ref()
-            .and_then(|s| change_statement(s, "category", &label, false, &|c| c.to_string()))
-        {
+        if let Some((text, id)) = by_category.as_ref().and_then(|s| {
+            change_statement(s, "category", &label, false, &|c| c.to_string(), plural)
+        }) {
             out.push(Statement {
                 topic: Topic::Categories,
                 text,
@@ -346,10 +347,11 @@ impl Engine {
         let c = &self.cube;
         let past = c.totals(c.last_day - days + 1, c.last_day, marketplace);
         let returns = v.returns.zip(v.returns_low).zip(v.returns_high);
+        let plural = &self.data.schema.label_noun.plural;
         let past_returns = c.scored.then_some(past.risk_sum);
         let text = match (returns, past_returns) {
             (Some(((m, l), h)), Some(pr)) => format!(
-                "Next {days} days: {:.0} orders ({:.0}-{:.0}), {m:.0} returns ({l:.0}-{h:.0}); last {days}: {} orders, {pr:.0} expected returns",
+                "Next {days} days: {:.0} orders ({:.0}-{:.0}), {m:.0} {plural} ({l:.0}-{h:.0}); last {days}: {} orders, {pr:.0} expected {plural}",
                 v.orders, v.orders_low, v.orders_high, past.orders
             ),
             _ => format!(

@@ -106,7 +106,8 @@ fn rules(seller: &SellerStats, mp: &Snapshot) -> Vec<Explanation> {
             applicable: true,
             reason: false,
             message: format!(
-                "Return rate {} of labelled orders vs {} in {m} (rule: above {:.0}%)",
+                "{} {} of labelled orders vs {} in {m} (rule: above {:.0}%)",
+                mp.label_noun.rate_title(),
                 pct(seller.stats.return_rate),
                 pct(mp.return_rate),
                 100.0 * RETURN_RATE_ABOVE

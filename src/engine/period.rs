@@ -130,8 +130,9 @@ impl Previous {
         );
         let at_risk = relative(now.revenue_at_risk, self.revenue_at_risk);
         format!(
-            "vs prior {}: returns {returns}, risk {risk}, high {high}, orders {orders}, at risk {at_risk}",
-            now.window_label()
+            "vs prior {}: {} {returns}, risk {risk}, high {high}, orders {orders}, at risk {at_risk}",
+            now.window_label(),
+            now.label_noun.plural
         )
     }
 }

@@ -61,6 +61,8 @@ pub struct OrderRow {
 pub struct SellerDetail {
     /// The window.
     pub window: String,
+    /// What one labelled-positive order is called (the words for the `return*` fields).
+    pub label_noun: crate::data::label::LabelNoun,
     /// Latest order date in the data.
     pub as_of: String,
     /// The seller's numbers (absent when it has no orders in the window).
@@ -193,6 +195,7 @@ impl Engine {
             None => (None, None),
         };
         Ok(SellerDetail {
+            label_noun: self.data.schema.label_noun.clone(),
             window: window.to_string(),
             as_of: mp.as_of.clone(),
             explanations: stats

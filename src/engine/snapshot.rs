@@ -150,6 +150,9 @@ pub struct Snapshot {
     /// What the label is when it is not a return (e.g. Olist's "bad review (score <= 2), a
     /// proxy for a return"); every "return" number is this label's rate. `null`: returns.
     pub label_definition: Option<String>,
+    /// What one labelled-positive order is called (`return`, `bad review`): the words every
+    /// screen uses for the `return*` fields, whose names stay.
+    pub label_noun: crate::data::label::LabelNoun,
     /// What a marketplace is when it is not one (e.g. the seller's region); `null`: one.
     pub marketplace_definition: Option<String>,
     /// Whether risk numbers are available (false while models train).
@@ -374,6 +377,7 @@ pub fn snapshot_ending(
             .map(|m| ds.marketplaces[m as usize].clone())
             .unwrap_or_else(|| "all".into()),
         label_definition: ds.schema.label_definition.clone(),
+        label_noun: ds.schema.label_noun.clone(),
         marketplace_definition: ds.schema.marketplace_definition.clone(),
         scored,
         total_orders: t.orders,

@@ -31,6 +31,7 @@ pub(super) fn rate_test(
     reference: &Cell,
     ref_name: &str,
     policy: &AlertPolicy,
+    rate_words: &str,
 ) -> Option<Candidate> {
     if cell.labelled < policy.min_labelled.max(1) {
         return None;
@@ -51,7 +52,7 @@ pub(super) fn rate_test(
             rule: AlertRule::ReturnRateAboveMarketplace,
             target,
             message: format!(
-                "{name}: return rate {} ({}/{} labelled, {} orders) vs {} in {ref_name}",
+                "{name}: {rate_words} {} ({}/{} labelled, {} orders) vs {} in {ref_name}",
                 pct(rate),
                 cell.returned,
                 cell.labelled,

@@ -2,6 +2,7 @@
 //! returns) of the next days; `forecast --backtest`: the replay's accuracy per scope.
 
 use super::{csv_field, num, opt, pct, table};
+use crate::data::label::LabelNoun;
 use crate::engine::backtest::Backtest;
 use crate::engine::brief::{Brief, Opens};
 use crate::engine::forecast::{Forecast, ScopeForecast};
@@ -13,13 +14,14 @@ fn with_interval(mean: f64, low: f64, high: f64) -> String {
 }
 
 /// One scope's summary lines.
-fn scope_lines(s: &ScopeForecast, horizon: u32, out: &mut String) {
+fn scope_lines(s: &ScopeForecast, horizon: u32, noun: &LabelNoun, out: &mut String) {
+    let plural = &noun.plural;
     let _ = writeln!(out, "[{}]", s.scope);
     match &s.pending {
         Some(p) => {
             let _ = writeln!(
                 out,
-                "  pending orders   {}: returns still to come {} (90%: {}-{}), value at risk {:.0}",
+                "  pending orders   {}: {plural} still to come {} (90%: {}-{}), value at risk {:.0}",
                 p.orders,
                 p.expected.round(),
                 p.low,
@@ -35,7 +37,7 @@ fn scope_lines(s: &ScopeForecast, horizon: u32, out: &mut String) {
         Some(v) => {
             let _ = writeln!(
                 out,
-                "  next {horizon} days     orders {}, at recent risk {} returns {}",
+                "  next {horizon} days     orders {}, at recent risk {} {plural} {}",
                 with_interval(v.orders, v.orders_low, v.orders_high),
                 pct(v.recent_risk),
                 match (v.returns, v.returns_low, v.returns_high) {
@@ -66,13 +68,13 @@ fn scope_lines(s: &ScopeForecast, horizon: u32, out: &mut String) {
 }
 
 /// The forecast as text: each scope's summary, then the daily orders of every scope.
-pub fn forecast_table(f: &Forecast) -> String {
+pub fn forecast_table(f: &Forecast, noun: &LabelNoun) -> String {
     let mut out = format!(
         "Forecast from {} for {} days (orders already placed, then orders to come)\n",
         f.as_of, f.horizon
     );
     for s in &f.scopes {
-        scope_lines(s, f.horizon, &mut out);
+        scope_lines(s, f.horizon, noun, &mut out);
     }
     let with_days: Vec<&ScopeForecast> = f.scopes.iter().filter(|s| s.volume.is_some()).collect();
     let Some(first) = with_days.first().and_then(|s| s.volume.as_ref()) else {
@@ -171,7 +173,7 @@ pub fn brief_csv(b: &Brief) -> String {
 }
 
 /// The backtest as text: per scope the volume accuracy and the then-pending returns.
-pub fn backtest_table(b: &Backtest) -> String {
+pub fn backtest_table(b: &Backtest, noun: &LabelNoun) -> String {
     let mut out = format!(
         "Backtest to {}: {} weekly origins, {}-day forecasts; orders of the {} days before an origin count as pending then\n\n",
         b.as_of,
@@ -216,7 +218,7 @@ pub fn backtest_table(b: &Backtest) -> String {
             "MASE",
             "naive MASE",
             "90% coverage",
-            "returns predicted",
+            &format!("{} predicted", noun.plural),
             "actual",
             "inside 90%",
         ],

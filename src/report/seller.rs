@@ -68,7 +68,7 @@ pub fn seller_table(d: &SellerDetail, max_orders: usize) -> String {
             let kpis = vec![
                 vec!["Orders".into(), s.stats.orders.to_string()],
                 vec![
-                    "Return rate".into(),
+                    d.label_noun.rate_title(),
                     format!(
                         "{} ({}/{})",
                         pct(s.stats.return_rate),

@@ -22,7 +22,11 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         }
     );
     if let Some(label) = &s.label_definition {
-        let _ = writeln!(out, "Label: {label}; every return rate below is this rate");
+        let _ = writeln!(
+            out,
+            "Label: {label}; every {} below is this rate",
+            s.label_noun.rate()
+        );
     }
     if let Some(m) = &s.marketplace_definition {
         let _ = writeln!(out, "Marketplaces: {m}");
@@ -33,8 +37,9 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
     if let Some(p) = &s.pending_returns {
         let _ = writeln!(
             out,
-            "Pending: {} orders; expected returns {:.0} (90%: {}-{}{}), value at risk {:.0}",
+            "Pending: {} orders; expected {} {:.0} (90%: {}-{}{}), value at risk {:.0}",
             p.orders,
+            s.label_noun.plural,
             p.expected,
             p.low,
             p.high,
@@ -51,13 +56,13 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         vec!["Orders".into(), s.total_orders.to_string()],
         vec!["Sellers".into(), s.total_sellers.to_string()],
         vec![
-            "Labelled / returned / pending".into(),
+            format!("Labelled / {} / pending", s.label_noun.plural),
             format!(
                 "{} / {} / {}",
                 s.labelled_orders, s.returned_orders, s.pending_orders
             ),
         ],
-        vec!["Return rate".into(), pct(s.return_rate)],
+        vec![s.label_noun.rate_title(), pct(s.return_rate)],
         vec!["Mean risk".into(), pct(s.mean_risk)],
         vec![
             "High-risk orders".into(),
@@ -91,13 +96,17 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
             ]
         })
         .collect();
+    let (rate, rate_eb) = (
+        s.label_noun.rate_title(),
+        format!("{} EB", s.label_noun.short),
+    );
     out.push_str(&table(
         &[
             "Category",
             "Orders",
             "Labelled",
-            "Return rate",
-            "Return EB",
+            &rate,
+            &rate_eb,
             "Mean risk",
             "Risk EB",
             "Risk+",
@@ -139,8 +148,21 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
     );
     out.push_str(&table(
         &[
-            "Seller", "Name", "Mkt", "Orders", "Labelled", "Return", "Ret EB", "Risk", "Risk EB",
-            "Risk+", "High", "COD", "Rating", "Trend", "Model",
+            "Seller",
+            "Name",
+            "Mkt",
+            "Orders",
+            "Labelled",
+            &s.label_noun.header("Return"),
+            &s.label_noun.header("Ret EB"),
+            "Risk",
+            "Risk EB",
+            "Risk+",
+            "High",
+            "COD",
+            "Rating",
+            "Trend",
+            "Model",
         ],
         &sellers,
     ));

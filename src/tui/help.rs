@@ -76,12 +76,33 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App) {
     );
 }
 
-/// One line per measure the screen shows that needs explaining.
-fn glossary(app: &App) -> Vec<(&'static str, &'static str)> {
+/// One line per measure the screen shows that needs explaining, in the label's own words
+/// (`Exp.BR  expected bad reviews: ...` on Olist's proxy label).
+fn glossary(app: &App) -> Vec<(String, String)> {
+    let noun = &app.snap.label_noun;
+    glossary_of(app)
+        .into_iter()
+        .map(|(what, text)| {
+            let text = match what {
+                "Exp.ret" => format!("expected {}: the sum of the orders' risks", noun.plural),
+                "Ret+" => format!("the same for the {}", noun.rate()),
+                "Excess" => format!(
+                    "orders x (shrunk rate - marketplace rate): {} beyond the marketplace's",
+                    noun.plural
+                ),
+                _ => text.to_string(),
+            };
+            (noun.header(what).into_owned(), text)
+        })
+        .collect()
+}
+
+/// The glossary of the screen shown, in the default label's words.
+fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
     let model = [
         (
             "ROC AUC",
-            "chance a returned order ranks riskier than a kept one (0.5 coin toss, 1 perfect)",
+            "chance an order labelled positive ranks riskier than one that is not (0.5 coin toss, 1 perfect)",
         ),
         (
             "Brier",
@@ -136,12 +157,39 @@ fn glossary(app: &App) -> Vec<(&'static str, &'static str)> {
                 "Trend",
                 "change of the daily mean risk over the window, n/a when within noise",
             ),
-            ("Exp.ret", "expected returns: the sum of the orders' risks"),
+            (
+                "Exp.ret",
+                "expected count of the label: the sum of the orders' risks",
+            ),
+            ("Lab.", "labelled orders: the evidence behind every rate"),
+            (
+                "EB",
+                "empirical Bayes: the figure pulled toward its marketplace by its evidence",
+            ),
+            (
+                "Risk+",
+                "points the mean risk is surely (95%) above its marketplace's; ranks by it",
+            ),
+            ("Ret+", "the same for the rate of the label"),
+            (
+                "Excess",
+                "orders x (shrunk rate - marketplace rate): the label's count beyond it",
+            ),
         ],
-        Tab::Alerts => vec![(
-            "Case",
-            "the alert's case and where it stands (Monitoring tab); none yet until evaluated",
-        )],
+        Tab::Alerts => vec![
+            (
+                "Case",
+                "the alert's case and where it stands (Monitoring tab); none yet until evaluated",
+            ),
+            (
+                "n",
+                "the test's evidence: labelled orders (rate), orders (mean), days (slope)",
+            ),
+            (
+                "q",
+                "p-value adjusted for all the rule's tests; fires at q <= [alerts] fdr",
+            ),
+        ],
         Tab::Monitoring => vec![
             (
                 "Worklist",

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //!  returnrisk-tui | data | as of 2026-06-30 | 30d | all marketplaces | models ...  header
+//!  label: bad review (score <= 2), a proxy for a return   (only for such a label)    label
 //!  1 Marketplace  2 Sellers  3 Categories  4 Alerts  5 Models  6 Drift  [filter] tabs
 //! ┌─────────────────────────────────────────────────────────────────────────────┐
 //! │ the tab's body (tabs/*.rs), or the seller drill-down                        │
@@ -43,8 +44,11 @@ fn draw_screen(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [header, tabs_row, body, status, footer] = Layout::vertical([
+    // A label that is not a return gets a line of its own under the header: never cut.
+    let label_rows = u16::from(app.snap.label_definition.is_some());
+    let [header, label, tabs_row, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(label_rows),
         Constraint::Length(1),
         Constraint::Min(5),
         Constraint::Length(1),
@@ -52,6 +56,13 @@ fn draw_screen(f: &mut Frame, app: &App) {
     ])
     .areas(area);
     draw_header(f, header, app);
+    if let Some(definition) = &app.snap.label_definition {
+        let line = Line::from(vec![
+            Span::styled(" label: ", app.theme.dim),
+            Span::styled(definition.clone(), app.theme.warn),
+        ]);
+        f.render_widget(Paragraph::new(line), label);
+    }
     draw_tabs(f, tabs_row, app);
     app.page().draw(f, body, app);
     draw_status(f, status, app);
@@ -159,11 +170,6 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         Training::Ready(_) => t.dim,
         _ => t.warn,
     };
-    // A label that is not a return is said before the model status (which may be cut).
-    if let Some(label) = &app.snap.label_definition {
-        spans.push(Span::styled(format!("label: {label}"), t.warn));
-        spans.push(Span::styled(" | ", t.dim));
-    }
     spans.push(Span::styled(status, style));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -142,9 +142,10 @@ pub fn resample(series: &[Option<f64>], width: usize) -> Vec<Option<u64>> {
 
 /// A table column: header, width, right-aligned, priority (lower drops first when narrow),
 /// and the sort key that orders by it.
+#[derive(Clone)]
 pub struct Col<S = Unsorted> {
     /// Header text.
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     /// Width in cells.
     pub width: u16,
     /// Right-align (numbers).
@@ -158,7 +159,7 @@ pub struct Col<S = Unsorted> {
 /// A column that no sort key orders by.
 pub const fn col<S>(name: &'static str, width: u16, right: bool, keep: u8) -> Col<S> {
     Col {
-        name,
+        name: std::borrow::Cow::Borrowed(name),
         width,
         right,
         keep,
@@ -169,12 +170,27 @@ pub const fn col<S>(name: &'static str, width: u16, right: bool, keep: u8) -> Co
 /// A column ordered by sort key `sort`.
 pub const fn sorted<S>(name: &'static str, width: u16, right: bool, keep: u8, sort: S) -> Col<S> {
     Col {
-        name,
+        name: std::borrow::Cow::Borrowed(name),
         width,
         right,
         keep,
         sort: Some(sort),
     }
+}
+
+/// `cols` with the default label noun's words in their headers said in the data's own
+/// (`Return` -> `BR` for bad reviews).
+pub fn relabel<S: Clone>(cols: &[Col<S>], app: &crate::tui::app::App) -> Vec<Col<S>> {
+    let noun = &app.snap.label_noun;
+    cols.iter()
+        .map(|c| Col {
+            name: match &c.name {
+                std::borrow::Cow::Borrowed(h) => noun.header(h),
+                owned => owned.clone(),
+            },
+            ..c.clone()
+        })
+        .collect()
 }
 
 /// How a focusable table is titled and what it says when empty.

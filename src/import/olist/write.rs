@@ -160,6 +160,7 @@ version = 1
 
 [label]
 column = "bad_review"
+name = "bad review"
 definition = "{LABEL_DEFINITION}"
 
 [columns]

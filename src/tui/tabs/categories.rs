@@ -8,7 +8,7 @@ use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{
-    Col, TableText, above, col, int, num, pct, points, sorted, table, trend,
+    Col, TableText, above, col, int, num, pct, points, relabel, sorted, table, trend,
 };
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -188,7 +188,7 @@ impl Page for CategoriesTab {
             note: " | Enter: its sellers".into(),
             empty: "no orders in this window",
         };
-        table(f, top, t, &COLS, cells, &self.view, text);
+        table(f, top, t, &relabel(&COLS, app), cells, &self.view, text);
         let (name, series) = match selected {
             Some(c) => (c.category.as_str(), c.trend.as_slice()),
             None => ("-", &[][..]),

@@ -1,6 +1,7 @@
 //! Marketplace tab: health gauge, KPI cards, risk trend, category risk, top sellers, top alerts.
 
 use super::{ASCII_BARS, brief, risk_placeholder};
+use crate::data::label::LabelNoun;
 use crate::engine::brief::Opens;
 use crate::text;
 use crate::tui::app::{App, Training};
@@ -116,27 +117,33 @@ fn draw_forecast(f: &mut Frame, area: Rect, app: &App) {
     let Some(fc) = app.derived.forecast() else {
         return;
     };
-    let lines = forecast_lines(fc, ph);
-    let title = " Forecast: returns to come (90% intervals) ";
+    let noun = &app.snap.label_noun;
+    let lines = forecast_lines(fc, ph, noun);
+    let title = format!(" Forecast: {} to come (90% intervals) ", noun.plural);
     f.render_widget(Paragraph::new(lines).block(block(t, title)), area);
 }
 
 /// The two lines of a scope's forecast: pending orders, then orders to come.
-pub fn forecast_lines(fc: &crate::engine::forecast::ScopeForecast, ph: &str) -> Vec<Line<'static>> {
+pub fn forecast_lines(
+    fc: &crate::engine::forecast::ScopeForecast,
+    ph: &str,
+    noun: &LabelNoun,
+) -> Vec<Line<'static>> {
+    let plural = &noun.plural;
     let pending = match &fc.pending {
         Some(p) => format!(
-            "Pending {} orders: {:.0} returns still to come ({}-{}), value at risk {}",
+            "Pending {} orders: {:.0} {plural} still to come ({}-{}), value at risk {}",
             int(p.orders),
             p.expected,
             p.low,
             p.high,
             int(p.revenue_at_risk.round() as u64)
         ),
-        None => format!("Pending orders: returns to come {ph}"),
+        None => format!("Pending orders: {plural} to come {ph}"),
     };
     let next = match &fc.volume {
         Some(v) => format!(
-            "Next {} days: {} orders ({}-{}), returns {} at recent risk {}",
+            "Next {} days: {} orders ({}-{}), {plural} {} at recent risk {}",
             v.days.len(),
             int(v.orders.round() as u64),
             int(v.orders_low.round() as u64),
@@ -183,7 +190,7 @@ fn draw_health(f: &mut Frame, area: Rect, app: &App) {
 fn health_inputs(s: &crate::engine::Snapshot) -> String {
     let parts: Vec<&str> = [
         (s.mean_risk.is_some(), "risk"),
-        (s.return_rate.is_some(), "returns"),
+        (s.return_rate.is_some(), s.label_noun.plural.as_str()),
         (s.health.trend_penalty.is_some(), "trend"),
     ]
     .into_iter()
@@ -204,10 +211,11 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
         (Some(n), share) => format!("{} ({})", int(n), pct(share, ph)),
         _ => ph.to_string(),
     };
+    let rate_label = s.label_noun.plural_title();
     let columns = [
         [
             ("Orders", int(s.total_orders)),
-            ("Returns", pct(s.return_rate, "n/a")),
+            (rate_label.as_str(), pct(s.return_rate, "n/a")),
             ("High", high),
         ],
         [
@@ -283,6 +291,7 @@ fn draw_trend(f: &mut Frame, area: Rect, app: &App) {
         .max()
         .unwrap_or(1)
         .max(1);
+    let rate_label = s.label_noun.rate();
     for (row, data, label, value, style) in [
         (
             risk_row,
@@ -294,7 +303,7 @@ fn draw_trend(f: &mut Frame, area: Rect, app: &App) {
         (
             ret_row,
             rr,
-            "return rate",
+            rate_label.as_str(),
             pct(s.return_rate, "n/a"),
             t.bar2,
         ),
@@ -354,7 +363,7 @@ fn draw_categories(f: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     f.render_widget(
-        Paragraph::new(lines).block(block(t, " Category mean risk (EB) | orders ")),
+        Paragraph::new(lines).block(block(t, " Categories by Risk+: mean risk (EB), orders ")),
         area,
     );
 }

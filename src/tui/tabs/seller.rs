@@ -277,17 +277,17 @@ impl Page for SellerView {
 
 /// The seller's returns to come, in two short lines: from its pending orders, and from its
 /// orders of the next days (or why there is no volume forecast).
-fn forecast_lines(fc: &ScopeForecast, ph: &str) -> Vec<Line<'static>> {
+fn forecast_lines(fc: &ScopeForecast, ph: &str, plural: &str) -> Vec<Line<'static>> {
     let pending = match &fc.pending {
         Some(p) => format!(
-            "Pending {}: {:.1} returns ({}-{})",
+            "Pending {}: {:.1} {plural} ({}-{})",
             p.orders, p.expected, p.low, p.high
         ),
-        None => format!("Pending: returns {ph}"),
+        None => format!("Pending: {plural} {ph}"),
     };
     let next = match &fc.volume {
         Some(v) => format!(
-            "Next {}d: {:.0} orders ({:.0}-{:.0}), returns {}",
+            "Next {}d: {:.0} orders ({:.0}-{:.0}), {plural} {}",
             v.days.len(),
             v.orders,
             v.orders_low,
@@ -323,8 +323,9 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         None => vec![Line::from("no orders in this window")],
         Some(s) => vec![
             Line::from(format!(
-                "Orders {}  Returns {}/{} ({})",
+                "Orders {}  {} {}/{} ({})",
                 int(s.stats.orders),
+                app.snap.label_noun.plural_title(),
                 s.stats.returned,
                 s.stats.labelled,
                 pct(s.stats.return_rate, "n/a")
@@ -350,7 +351,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         ],
     };
     let mut kpis = kpis;
-    kpis.extend(forecast_lines(&d.forecast, ph));
+    kpis.extend(forecast_lines(&d.forecast, ph, &app.snap.label_noun.plural));
     let title = format!(" {} {} | {} ", d.seller_id, d.seller_name, d.marketplace_id);
     f.render_widget(Paragraph::new(kpis).block(block(t, title)), kpi_area);
     let metrics: Vec<Line> = match &d.model_metrics {
@@ -393,7 +394,8 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         d.trend.last().map_or("", |p| p.date.as_str()),
     );
     sparkline(f, trend_area, app, " Daily mean risk ", &series, dates);
-    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t);
+    let noun = &app.snap.label_noun;
+    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t, noun);
     f.render_widget(
         Paragraph::new(why).block(block(t, " Why (vs marketplace) ")),
         why_area,

@@ -9,7 +9,7 @@ use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::{Goto, Page};
 use crate::tui::table::{SortKey, TableView, cycle, matches, opt_cmp, text_cmp};
 use crate::tui::widgets::{
-    Col, TableText, above, col, int, num, pct, points, sorted, table, trend,
+    Col, TableText, above, col, int, num, pct, points, relabel, sorted, table, trend,
 };
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -275,7 +275,7 @@ impl Page for SellersTab {
             note,
             empty: "no sellers with orders in this window",
         };
-        table(f, area, t, &COLS, cells, &self.view, text);
+        table(f, area, t, &relabel(&COLS, app), cells, &self.view, text);
     }
 
     crate::tui::page::page_table!(view);

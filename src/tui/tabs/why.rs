@@ -2,6 +2,7 @@
 //! marketplace (a reason only when the seller is worse than its marketplace), and the model's
 //! drivers with the direction they push this seller's risk.
 
+use crate::data::label::LabelNoun;
 use crate::engine::contrib::ContributionDrivers;
 use crate::engine::explain::Explanation;
 use crate::engine::{ExplanationRule, SellerDetail};
@@ -20,6 +21,7 @@ pub fn lines<'a>(
     alert: Option<&str>,
     contrib: Option<&ContribState>,
     t: &Theme,
+    noun: &LabelNoun,
 ) -> Vec<Line<'a>> {
     let mut why: Vec<Line> = Vec::new();
     if let Some(alert) = alert {
@@ -31,7 +33,7 @@ pub fn lines<'a>(
     why.extend(
         d.explanations
             .iter()
-            .map(|e| why_line(e, &d.marketplace_id, t)),
+            .map(|e| why_line(e, &d.marketplace_id, t, noun)),
     );
     if let Some(ContribState::Ready(_, c)) = contrib {
         why.extend(contribution_lines(c, t));
@@ -82,10 +84,11 @@ fn contribution_lines<'a>(c: &ContributionDrivers, t: &Theme) -> Vec<Line<'a>> {
 
 /// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
 /// its marketplace), `·` when it fires for the marketplace as much as for the seller.
-fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme) -> Line<'a> {
+fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme, noun: &LabelNoun) -> Line<'a> {
+    let rate = noun.rate_title();
     let (label, fmt, rule): (&str, Formatter, String) = match e.rule {
         ExplanationRule::ReturnRate => (
-            "Return rate",
+            rate.as_str(),
             |v| pct(v, "n/a"),
             format!(">{:.0}%", 100.0 * e.threshold),
         ),
@@ -105,9 +108,11 @@ fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme) -> Line<'a> {
             format!(">{:.0}%", 100.0 * e.threshold),
         ),
     };
+    // The labels' column: as wide as "Return rate", wider for a longer label noun.
+    let w = 11.max(rate.chars().count());
     if !e.applicable {
         return Line::from(Span::styled(
-            format!("  {label:<11}not applicable: no such column"),
+            format!("  {label:<w$}not applicable: no such column"),
             t.dim,
         ));
     }
@@ -126,7 +131,7 @@ fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(mark, style),
         Span::raw(format!(
-            "{label:<11}{:>6} vs {:>6} {marketplace}",
+            "{label:<w$}{:>6} vs {:>6} {marketplace}",
             fmt(e.value),
             fmt(e.marketplace_value),
         )),
