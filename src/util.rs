@@ -183,9 +183,22 @@ pub fn file_stamps(files: &[std::path::PathBuf]) -> Vec<Option<(u64, std::time::
         .collect()
 }
 
+/// The sum of `values`, `0.0` when there are none (Rust's float sum of nothing is `-0.0`,
+/// which prints as `-0`).
+pub fn sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().sum::<f64>() + 0.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sum_of_nothing_is_a_plain_zero() {
+        assert_eq!(format!("{:.0}", sum([])), "0");
+        assert_eq!(format!("{:.0}", [0.0f64; 0].iter().sum::<f64>()), "-0");
+        assert_eq!(sum([1.5, 2.0]), 3.5);
+    }
 
     #[test]
     fn fnv_known_value() {

@@ -20,13 +20,39 @@ fn the_backtest_compares_with_what_the_raw_orders_did() {
     let risk = &e.scores.as_ref().unwrap().risk;
     let b = e.backtest(7);
     assert_eq!(b.scopes.len(), 1 + ds.marketplaces.len());
-    // The demo data keeps orders pending for 14 days.
+    // The demo data keeps orders pending for 14 days: the latency measured from the data.
     assert_eq!(b.pending_days, 14);
+    // Out of sample: the models trained on orders before the cut, and only origins whose 14
+    // days of then-pending orders start on or after it are priced (4 of the 8 here).
+    let cut = day(b.training_cut.as_deref().unwrap());
+    let models = e.models.as_ref().unwrap();
+    assert_eq!(
+        Some(cut),
+        models.global.metrics.test_start.as_deref().map(day)
+    );
+    assert!(
+        b.returns_note
+            .as_deref()
+            .unwrap()
+            .starts_with("4 of 8 origins priced")
+    );
     for (k, scope) in b.scopes.iter().enumerate() {
         let in_scope = |i: usize| k == 0 || ds.order_marketplace(i) as usize == k - 1;
         assert_eq!(scope.volume.origins.len(), 8);
-        for (v, r) in scope.volume.origins.iter().zip(&scope.returns) {
+        assert_eq!(scope.returns.len(), 4);
+        for r in &scope.returns {
+            let v = scope
+                .volume
+                .origins
+                .iter()
+                .find(|v| v.origin == r.origin)
+                .unwrap();
             let end = day(&v.origin);
+            assert!(
+                end - 14 + 1 >= cut,
+                "{} prices orders the models trained on",
+                r.origin
+            );
             let orders_after = (0..ds.orders.len())
                 .filter(|&i| in_scope(i) && ds.orders.day[i] > end && ds.orders.day[i] <= end + 7)
                 .count();

@@ -232,6 +232,12 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
         assert!(s["orders"].is_u64() && s["labelled"].is_u64() && s["returned"].is_u64());
         assert!(s.get("return_rate").is_some() && s.get("return_rate_shrunk").is_some());
     }
+    // Reviews arrive within a day of the last order here: the 20 orders without a review
+    // (2016-10 .. 2018-07) will never get one, and are not pending.
+    assert_eq!(r["label_latency_days"], 0);
+    assert_eq!(r["pending_orders"], 0);
+    assert_eq!(r["never_labelled_orders"], 20);
+    assert_eq!(r["pending_returns"]["expected"], 0.0);
     // The old rule fired 98 label-rate alerts here, almost all on one-order sellers.
     let rate_alerts = r["alerts"]
         .as_array()
@@ -302,4 +308,40 @@ fn olist_screens_say_the_labels_own_words_and_pin_the_proxy_note() {
             }
         }
     }
+}
+
+#[test]
+fn orders_never_labelled_are_not_pending_and_do_not_stretch_the_latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GenerateOptions {
+        orders: 20_000,
+        sellers: 20,
+        seed: 4,
+        ..Default::default()
+    };
+    generate(dir.path(), &opts, &mut |_| {}).unwrap();
+    let mut ds = load_dir(dir.path(), &LoadOptions::default()).unwrap().0;
+    let last = *ds.orders.day.iter().max().unwrap();
+    // 40 old orders lose their label, as Olist's never-reviewed orders: one in 300.
+    let labels = ds.orders.returned.to_mut();
+    let mut dropped = 0;
+    for (i, l) in labels.iter_mut().enumerate() {
+        if i % 300 == 7 && ds.orders.day[i] < last - 60 && dropped < 40 {
+            *l = None;
+            dropped += 1;
+        }
+    }
+    let cube = Cube::build(&ds, None, RiskBands::default());
+    // The generator keeps the last 14 days unlabelled: that is the latency, whatever the
+    // scattered unlabelled orders (95% of all unlabelled ages would have said far more).
+    assert_eq!(cube.label_latency(), Some(14));
+    let snap = snapshot(&ds, &cube, None, Window::All, None, AlertPolicy::default());
+    let young = |i: usize| ds.orders.day[i] > last - 14;
+    let unlabelled = |i: usize| ds.orders.returned[i].is_none();
+    let pending = (0..ds.orders.len())
+        .filter(|&i| unlabelled(i) && young(i))
+        .count();
+    assert_eq!(snap.pending_orders, pending as u64);
+    assert_eq!(snap.never_labelled_orders, 40);
+    assert_eq!(snap.label_latency_days, Some(14));
 }

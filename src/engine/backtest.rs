@@ -2,7 +2,9 @@
 //! the volume model is fitted on the days up to the origin and forecasts the next days, which
 //! are then compared with what happened; and the orders of the [`pending_days`] before the
 //! origin (those that would have been pending then) are priced by their risks and compared
-//! with the returns they actually had.
+//! with the returns they actually had. Only origins whose pending orders all lie after the
+//! models' training cut are priced: a model never scores an order it trained on (a
+//! backtest of in-sample orders would measure the fit, not the forecast).
 //!
 //! - MASE: the forecast's errors scaled by the in-sample mean absolute
 //!   error of the one-season-ahead seasonal-naive forecast (Hyndman and Koehler, 2006); the
@@ -86,6 +88,12 @@ pub struct Backtest {
     pub horizon: u32,
     /// Days before an origin whose orders count as pending then ([`pending_days`]).
     pub pending_days: i32,
+    /// The first day no model trained on (the latest holdout start of the models in use);
+    /// `null` without models.
+    pub training_cut: Option<String>,
+    /// Why the then-pending orders are not priced at some or every origin (origins before
+    /// the training cut), or `null` when every origin is.
+    pub returns_note: Option<String>,
     /// The scopes: all marketplaces, then each.
     pub scopes: Vec<ScopeBacktest>,
 }
@@ -133,19 +141,20 @@ pub fn volume_backtest(y: &[f64], horizon: usize, origins: usize, last: i32) -> 
     }
 }
 
-/// How many days orders stay pending in these data: the span that holds 95% of the pending
-/// orders' ages (at least 1).
+/// How many days orders stay pending in these data: the label's latency measured from the
+/// data ([`super::latency`]), at least 1.
 pub fn pending_days(engine: &Engine) -> i32 {
-    let o = &engine.data.orders;
-    let last = engine.cube.last_day;
-    let mut ages: Vec<i32> = (0..o.len())
-        .filter(|&i| o.returned[i].is_none())
-        .map(|i| last - o.day[i])
-        .collect();
-    ages.sort_unstable();
-    ages.get((ages.len() as f64 * 0.95) as usize)
-        .or(ages.last())
-        .map_or(1, |a| a + 1)
+    engine.cube.label_latency().map_or(1, |l| (l as i32).max(1))
+}
+
+/// The first day no model of `models` trained on: the latest holdout start among them.
+fn training_cut(models: &crate::model::ModelSet) -> Option<i32> {
+    std::iter::once(&models.global)
+        .chain(models.sellers.values())
+        .filter_map(|m| m.metrics.test_start.as_deref())
+        .filter_map(|d| d.parse().ok())
+        .map(crate::data::date_to_day)
+        .max()
 }
 
 impl Engine {
@@ -156,6 +165,7 @@ impl Engine {
         marketplace: Option<u16>,
         origins: &[VolumeOrigin],
         pending: i32,
+        cut: i32,
     ) -> Vec<ReturnsOrigin> {
         let Some(scores) = &self.scores else {
             return Vec::new();
@@ -166,6 +176,10 @@ impl Engine {
             .iter()
             .filter_map(|origin| {
                 let end = crate::data::date_to_day(origin.origin.parse().ok()?);
+                // Out of sample only: every then-pending order after the training cut.
+                if end - pending + 1 < cut {
+                    return None;
+                }
                 let mut risks = Vec::new();
                 let (mut actual, mut still) = (0u64, 0u64);
                 for i in 0..o.len() {
@@ -186,7 +200,7 @@ impl Engine {
                     origin: origin.origin.clone(),
                     orders: risks.len() as u64,
                     still_pending: still,
-                    predicted: risks.iter().sum(),
+                    predicted: crate::util::sum(risks.iter().copied()),
                     low,
                     high,
                     actual,
@@ -199,22 +213,41 @@ impl Engine {
     /// then-pending orders, for all marketplaces and each.
     pub fn backtest(&self, horizon: u32) -> Backtest {
         let pending = pending_days(self);
-        let scopes = std::iter::once(None)
+        let cut = self.models.as_deref().and_then(training_cut);
+        let scopes: Vec<ScopeBacktest> = std::iter::once(None)
             .chain((0..self.data.marketplaces.len() as u16).map(Some))
             .map(|m| {
                 let y = self.daily_orders(m);
                 let volume = volume_backtest(&y, horizon as usize, ORIGINS, self.cube.last_day);
                 ScopeBacktest {
                     scope: m.map_or("all".into(), |m| self.data.marketplaces[m as usize].clone()),
-                    returns: self.returns_backtest(m, &volume.origins, pending),
+                    returns: cut.map_or_else(Vec::new, |cut| {
+                        self.returns_backtest(m, &volume.origins, pending, cut)
+                    }),
                     volume,
                 }
             })
             .collect();
+        let priced = scopes.first().map_or(0, |s| s.returns.len());
+        let origins = scopes.first().map_or(0, |s| s.volume.origins.len());
+        let returns_note = match cut {
+            Some(cut) if priced < origins => Some(format!(
+                "{} of {origins} origins priced: the models trained on orders before {}, so an \
+                 origin's {pending} days of then-pending orders must start on or after it \
+                 (the holdout covers {} days; pricing every origin needs {})",
+                priced,
+                day_string(cut),
+                self.cube.last_day - cut + 1,
+                pending + horizon as i32 + (ORIGINS as i32 - 1) * ets::SEASON as i32,
+            )),
+            _ => None,
+        };
         Backtest {
             as_of: day_string(self.cube.last_day),
             horizon,
             pending_days: pending,
+            training_cut: cut.map(day_string),
+            returns_note,
             scopes,
         }
     }

@@ -200,6 +200,34 @@ impl Cube {
         total
     }
 
+    /// The label's latency in days, measured from every order's age and label
+    /// ([`super::latency`]); `None` when nothing is labelled.
+    pub fn label_latency(&self) -> Option<u32> {
+        if self.daily.is_empty() || self.marketplaces == 0 {
+            return None;
+        }
+        let by_age: Vec<super::latency::AgeCount> = self
+            .daily
+            .chunks(self.marketplaces)
+            .rev()
+            .map(|day| super::latency::AgeCount {
+                orders: day.iter().map(|c| c.orders).sum(),
+                labelled: day.iter().map(|c| c.labelled).sum(),
+            })
+            .collect();
+        super::latency::label_latency(&by_age)
+    }
+
+    /// The first day whose unlabelled orders are pending (younger than the label's
+    /// latency); unlabelled orders before it are never labelled. Without a latency (nothing
+    /// labelled) every unlabelled order is pending.
+    pub fn pending_from(&self) -> i32 {
+        match self.label_latency() {
+            Some(l) => self.last_day - l as i32 + 1,
+            None => i32::MIN,
+        }
+    }
+
     /// Cell range of days `from..=to` (day numbers, clamped to the data).
     pub fn cell_range(&self, from: i32, to: i32) -> std::ops::Range<usize> {
         if self.cells.is_empty() || to < from {

@@ -14,6 +14,7 @@ pub mod explain;
 pub mod forecast;
 pub mod health;
 pub mod inference;
+pub mod latency;
 pub mod order;
 pub mod pending;
 pub mod period;
@@ -123,7 +124,7 @@ impl Prepared {
         tracing::debug!(?from, "cube");
         Prepared {
             data_fingerprint: data.fingerprint,
-            pending: pending_by_marketplace(data, &scores),
+            pending: pending_by_marketplace(data, &scores, cube.pending_from()),
             models,
             scores,
             cube,
@@ -298,13 +299,19 @@ impl Engine {
     }
 }
 
-/// [`pending::PendingReturns`] of every marketplace's pending orders, all marketplaces first.
-fn pending_by_marketplace(ds: &Dataset, scores: &Scores) -> Vec<pending::PendingReturns> {
+/// [`pending::PendingReturns`] of every marketplace's pending orders (unlabelled, from day
+/// `pending_from` on), all marketplaces first.
+fn pending_by_marketplace(
+    ds: &Dataset,
+    scores: &Scores,
+    pending_from: i32,
+) -> Vec<pending::PendingReturns> {
     let n = ds.marketplaces.len();
     let mut risk = vec![Vec::new(); n + 1];
     let mut price = vec![Vec::new(); n + 1];
     let o = &ds.orders;
-    for i in (0..o.len()).filter(|&i| o.returned[i].is_none()) {
+    let pending = |i: usize| o.returned[i].is_none() && o.day[i] >= pending_from;
+    for i in (0..o.len()).filter(|&i| pending(i)) {
         for scope in [0, ds.order_marketplace(i) as usize + 1] {
             risk[scope].push(scores.risk[i]);
             price[scope].push(o.price[i]);

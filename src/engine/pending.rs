@@ -80,10 +80,10 @@ pub fn pending_returns(risk: &[f64], price: &[f64]) -> PendingReturns {
     let (low, high, exact) = interval(risk);
     PendingReturns {
         orders: risk.len() as u64,
-        expected: risk.iter().sum(),
+        expected: crate::util::sum(risk.iter().copied()),
         low,
         high,
-        revenue_at_risk: risk.iter().zip(price).map(|(r, p)| r * p).sum(),
+        revenue_at_risk: crate::util::sum(risk.iter().zip(price).map(|(r, p)| r * p)),
         exact,
     }
 }

@@ -165,8 +165,15 @@ pub struct Snapshot {
     pub labelled_orders: u64,
     /// Returned orders.
     pub returned_orders: u64,
-    /// Orders whose outcome is not known yet.
+    /// Orders whose outcome is not known yet and may still be: unlabelled and younger than
+    /// the label's latency.
     pub pending_orders: u64,
+    /// Unlabelled orders older than the label's latency: they will not be labelled, and
+    /// count in no rate and no pending figure.
+    pub never_labelled_orders: u64,
+    /// Days an order may take to be labelled, measured from the data (the 99th percentile:
+    /// see `engine/latency.rs`); `null` when nothing is labelled.
+    pub label_latency_days: Option<u32>,
     /// returned / labelled.
     pub return_rate: Option<f64>,
     /// Mean predicted risk.
@@ -347,6 +354,14 @@ pub fn snapshot_ending(
     sellers.sort_by(|a, b| by_risk(&a.stats, &b.stats));
 
     let t = &w.total;
+    let pending_from = cube.pending_from();
+    let pending: u64 = w
+        .per_day
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| start + *i as i32 >= pending_from)
+        .map(|(_, c)| c.orders - c.labelled)
+        .sum();
     let risk_slope = risk(total_reg.slope());
     let risk_slope_se = risk(total_reg.slope_se());
     let health = health_score(
@@ -384,7 +399,9 @@ pub fn snapshot_ending(
         total_sellers: sellers.len(),
         labelled_orders: t.labelled,
         returned_orders: t.returned,
-        pending_orders: t.orders - t.labelled,
+        pending_orders: pending,
+        never_labelled_orders: t.orders - t.labelled - pending,
+        label_latency_days: cube.label_latency(),
         return_rate: t.return_rate(),
         mean_risk: risk(t.mean_risk()),
         high_risk_orders: scored.then_some(t.high),

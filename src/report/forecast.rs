@@ -18,6 +18,12 @@ fn scope_lines(s: &ScopeForecast, horizon: u32, noun: &LabelNoun, out: &mut Stri
     let plural = &noun.plural;
     let _ = writeln!(out, "[{}]", s.scope);
     match &s.pending {
+        Some(p) if p.orders == 0 => {
+            let _ = writeln!(
+                out,
+                "  pending orders   none (none younger than the label's latency)"
+            );
+        }
         Some(p) => {
             let _ = writeln!(
                 out,
@@ -175,7 +181,7 @@ pub fn brief_csv(b: &Brief) -> String {
 /// The backtest as text: per scope the volume accuracy and the then-pending returns.
 pub fn backtest_table(b: &Backtest, noun: &LabelNoun) -> String {
     let mut out = format!(
-        "Backtest to {}: {} weekly origins, {}-day forecasts; orders of the {} days before an origin count as pending then\n\n",
+        "Backtest to {}: {} weekly origins, {}-day forecasts; orders of the {} day(s) before an origin (the label's latency) count as pending then\n\n",
         b.as_of,
         b.scopes.first().map_or(0, |s| s.volume.origins.len()),
         b.horizon,
@@ -186,7 +192,7 @@ pub fn backtest_table(b: &Backtest, noun: &LabelNoun) -> String {
         .iter()
         .map(|s| {
             let v = &s.volume;
-            let predicted: f64 = s.returns.iter().map(|r| r.predicted).sum();
+            let predicted = crate::util::sum(s.returns.iter().map(|r| r.predicted));
             let actual: u64 = s.returns.iter().map(|r| r.actual).sum();
             let inside = s
                 .returns
@@ -212,6 +218,9 @@ pub fn backtest_table(b: &Backtest, noun: &LabelNoun) -> String {
             ]
         })
         .collect();
+    if let Some(note) = &b.returns_note {
+        let _ = writeln!(out, "{} predicted: {note}\n", noun.plural_title());
+    }
     out.push_str(&table(
         &[
             "scope",

@@ -62,6 +62,14 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
                 s.labelled_orders, s.returned_orders, s.pending_orders
             ),
         ],
+        vec![
+            "Never labelled".into(),
+            format!(
+                "{} (older than the {}-day label latency)",
+                s.never_labelled_orders,
+                s.label_latency_days.map_or("n/a".into(), |d| d.to_string())
+            ),
+        ],
         vec![s.label_noun.rate_title(), pct(s.return_rate)],
         vec!["Mean risk".into(), pct(s.mean_risk)],
         vec![

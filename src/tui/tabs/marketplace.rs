@@ -131,6 +131,9 @@ pub fn forecast_lines(
 ) -> Vec<Line<'static>> {
     let plural = &noun.plural;
     let pending = match &fc.pending {
+        Some(p) if p.orders == 0 => {
+            "Pending orders: none (every unlabelled order is past the label's latency)".to_string()
+        }
         Some(p) => format!(
             "Pending {} orders: {:.0} {plural} still to come ({}-{}), value at risk {}",
             int(p.orders),
@@ -186,6 +189,14 @@ fn draw_health(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(lines).block(block(t, " Health ")), area);
 }
 
+/// Pending orders, and those never labelled when there are any: `12 (+20 never)`.
+fn pending_words(s: &crate::engine::Snapshot) -> String {
+    match s.never_labelled_orders {
+        0 => int(s.pending_orders),
+        never => format!("{} (+{} never)", int(s.pending_orders), int(never)),
+    }
+}
+
 /// Which components the health score was computed from (unknown ones drop out).
 fn health_inputs(s: &crate::engine::Snapshot) -> String {
     let parts: Vec<&str> = [
@@ -228,7 +239,7 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
             ),
         ],
         [
-            ("Pending", int(s.pending_orders)),
+            ("Pending", pending_words(s)),
             ("Peak risk", pct(s.peak_risk, ph)),
             (
                 "Trend",
