@@ -345,3 +345,33 @@ fn orders_never_labelled_are_not_pending_and_do_not_stretch_the_latency() {
     assert_eq!(snap.never_labelled_orders, 40);
     assert_eq!(snap.label_latency_days, Some(14));
 }
+
+#[test]
+fn thin_marketplaces_get_no_gaussian_volume_forecast_but_a_reason() {
+    use returnrisk_tui::engine::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GenerateOptions {
+        orders: 1_500,
+        sellers: 30,
+        marketplaces: 10,
+        seed: 8,
+        ..Default::default()
+    };
+    generate(dir.path(), &opts, &mut |_| {}).unwrap();
+    let (ds, report) = load_dir(dir.path(), &LoadOptions::default()).unwrap();
+    let engine = Engine::new(ds, report, RiskBands::default());
+    let f = engine.forecast(7, None, None).unwrap();
+    // All marketplaces together: about 8 orders a day, forecast, never below zero.
+    let all = &f.scopes[0];
+    let v = all.volume.as_ref().expect("the total is dense enough");
+    assert!(v.orders_low >= 0.0 && v.days.iter().all(|d| d.low >= 0.0 && d.orders >= 0.0));
+    // Each marketplace: under one order a day on average, refused with the rule.
+    for s in &f.scopes[1..] {
+        assert!(s.volume.is_none(), "{}", s.scope);
+        let note = s.note.as_deref().unwrap();
+        assert!(
+            note.contains("orders a day (needs 56 days at 2 a day)"),
+            "{note}"
+        );
+    }
+}

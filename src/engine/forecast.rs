@@ -17,7 +17,8 @@ use serde::Serialize;
 
 /// Days of recent orders whose mean risk prices the orders to come.
 pub const RECENT_RISK_DAYS: i32 = 28;
-/// History a seller needs for a volume forecast: days, and orders a day on average.
+/// History a seller or a marketplace needs for a volume forecast: days, and orders a day on
+/// average (from its first order).
 pub const SELLER_MIN_DAYS: usize = 56;
 /// See [`SELLER_MIN_DAYS`].
 pub const SELLER_MIN_PER_DAY: f64 = 2.0;
@@ -102,9 +103,9 @@ pub fn volume_forecast(
         .iter()
         .map(|p| DayForecast {
             date: day_string(last + p.h as i32),
-            orders: p.mean,
-            low: p.low,
-            high: p.high,
+            orders: p.mean.max(0.0),
+            low: p.low.max(0.0),
+            high: p.high.max(0.0),
         })
         .collect();
     let orders: f64 = points.iter().map(|p| p.mean).sum();
@@ -156,22 +157,36 @@ impl Engine {
             .mean_risk()
     }
 
-    /// The forecast of a marketplace's (or all's) returns.
+    /// The forecast of a marketplace's (or all's) returns: its pending orders, and its orders
+    /// to come when its history is long and dense enough (the sellers' rule: a count of a few
+    /// orders a week is intermittent, and a Gaussian interval around it is not honest).
     pub fn marketplace_forecast(&self, marketplace: Option<u16>, horizon: u32) -> ScopeForecast {
-        let history = self.daily_orders(marketplace);
-        let volume = volume_forecast(
-            &history,
-            self.cube.last_day,
-            horizon as usize,
-            self.recent_risk(marketplace),
-        );
+        let mut history = self.daily_orders(marketplace);
+        // From the scope's first order: days before it are no history of its demand.
+        let first = history
+            .iter()
+            .position(|&n| n > 0.0)
+            .unwrap_or(history.len());
+        history.drain(..first);
+        let per_day = history.iter().sum::<f64>() / history.len().max(1) as f64;
+        let enough = history.len() >= SELLER_MIN_DAYS && per_day >= SELLER_MIN_PER_DAY;
+        let volume = enough
+            .then(|| {
+                let risk = self.recent_risk(marketplace);
+                volume_forecast(&history, self.cube.last_day, horizon as usize, risk)
+            })
+            .flatten();
+        let note = volume.is_none().then(|| match enough {
+            true => too_short(history.len()),
+            false => thin(history.len(), per_day),
+        });
         ScopeForecast {
             scope: marketplace.map_or("all".into(), |m| self.data.marketplaces[m as usize].clone()),
             pending: self
                 .pending
                 .get(marketplace.map_or(0, |m| m as usize + 1))
                 .cloned(),
-            note: volume.is_none().then(|| too_short(history.len())),
+            note,
             volume,
         }
     }
@@ -187,6 +202,7 @@ impl Engine {
         let mut history = vec![0.0; first.map_or(0, |f| (last - f + 1) as usize)];
         let (mut risk, mut price) = (Vec::new(), Vec::new());
         let (mut recent_sum, mut recent_n) = (0.0, 0u32);
+        let pending_from = self.cube.pending_from();
         for &i in orders {
             let i = i as usize;
             let day = ds.orders.day[i];
@@ -194,7 +210,7 @@ impl Engine {
                 history[(day - f) as usize] += 1.0;
             }
             let Some(s) = scores else { continue };
-            if ds.orders.returned[i].is_none() {
+            if ds.orders.returned[i].is_none() && day >= pending_from {
                 risk.push(s.risk[i]);
                 price.push(ds.orders.price[i]);
             }
@@ -209,13 +225,7 @@ impl Engine {
         let volume = enough
             .then(|| volume_forecast(&history, last, horizon as usize, recent))
             .flatten();
-        let note = (volume.is_none()).then(|| {
-            format!(
-                "not enough history for a volume forecast: {} days at {per_day:.1} orders a day \
-                 (a seller needs {SELLER_MIN_DAYS} days at {SELLER_MIN_PER_DAY} a day)",
-                history.len()
-            )
-        });
+        let note = (volume.is_none()).then(|| thin(history.len(), per_day));
         ScopeForecast {
             scope: ds.sellers[si].id.clone(),
             pending: scores.map(|_| pending_returns(&risk, &price)),
@@ -252,6 +262,14 @@ impl Engine {
             scopes,
         })
     }
+}
+
+/// The note for a history too short or too sparse for a volume forecast.
+fn thin(days: usize, per_day: f64) -> String {
+    format!(
+        "not enough history for a volume forecast: {days} days at {per_day:.2} orders a day \
+         (needs {SELLER_MIN_DAYS} days at {SELLER_MIN_PER_DAY} a day)"
+    )
 }
 
 /// The note for a history too short to fit.
