@@ -92,7 +92,7 @@ fn dashboard_in_a_real_terminal() {
         "{copied:?}"
     );
     // The drivers by contribution arrive from their background job.
-    wait_for(s, "raises risk", 20);
+    wait_for(s, "orders explained) =", 20);
     // Enter on an order: its pane; x: a what-if; x, Esc: back to the drill-down.
     keys(s, &["Enter"]);
     let pane = wait_for(s, "Why this risk", 10);

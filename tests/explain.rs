@@ -206,6 +206,12 @@ fn seller_drivers_are_mean_contributions_against_the_marketplace() {
     let mean_risk = own.iter().map(|&i| risk[i]).sum::<f64>() / own.len() as f64;
     let total: f64 = d.drivers.iter().map(|x| x.seller).sum();
     assert!((total - (mean_risk - expected)).abs() < 1e-9);
+    // The drivers and the models' baselines add up to the gap between the seller's mean risk
+    // and its marketplace's, both recomputed from the scores.
+    let market_risk = market.iter().map(|&i| risk[i]).sum::<f64>() / market.len() as f64;
+    assert!((d.gap - (mean_risk - market_risk)).abs() < 1e-12);
+    let parts: f64 = d.drivers.iter().map(|x| x.difference).sum();
+    assert!((d.baseline + parts - d.gap).abs() < 1e-9, "{d:?}");
     // Largest difference first.
     assert!(
         d.drivers
@@ -233,8 +239,13 @@ fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
     assert_eq!(fx, vec![asked]);
     // Asked once: the next action asks nothing more.
     assert!(a.update(Action::Tick).is_empty());
+    // While they are computed, the panel says so (and shows no other drivers in the meantime).
     let screen = render(&a, 120, 40);
-    assert!(screen.contains("drivers: "), "{screen}");
+    assert!(
+        screen.contains("computing what explains the gap"),
+        "{screen}"
+    );
+    assert!(!screen.contains("drivers: "), "{screen}");
     // The job's answer replaces the model's drivers with the seller's against M002.
     let e = &a.engine;
     let si = e.data.seller_index("S023").unwrap();
@@ -248,18 +259,14 @@ fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
         d.map(Box::new),
     ));
     let screen = render(&a, 120, 40);
-    let verb = if top.difference >= 0.0 {
-        "raises"
-    } else {
-        "lowers"
-    };
     let words = format!(
-        "{} {verb} risk {:+.1} pts",
-        top.feature,
-        100.0 * top.difference
+        "{} {}",
+        returnrisk_tui::text::signed(100.0 * top.difference, 1),
+        top.feature
     );
-    assert!(screen.contains("vs M002: "), "{screen}");
+    assert!(screen.contains("vs M002: gap "), "{screen}");
     assert!(screen.contains(&words), "{words}\n{screen}");
+    assert!(screen.contains("the other "), "{screen}");
     // Another window asks again; an answer for a window no longer shown is dropped.
     let fx = a.update(Action::Command(Command::Window));
     assert!(matches!(
@@ -270,5 +277,5 @@ fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
         }]
     ));
     a.update(Action::SellerDrivers("S023".into(), Window::Days(30), None));
-    assert!(render(&a, 120, 40).contains("drivers: "));
+    assert!(render(&a, 120, 40).contains("computing what explains the gap"));
 }

@@ -43,6 +43,17 @@ pub struct ContributionDrivers {
     pub seller_orders: usize,
     /// Marketplace orders explained.
     pub marketplace_orders: usize,
+    /// Mean risk of the seller's orders explained.
+    pub seller_risk: f64,
+    /// Mean risk of the marketplace's orders explained.
+    pub marketplace_risk: f64,
+    /// `seller_risk - marketplace_risk`: the gap the drivers explain, exactly:
+    /// `gap = baseline + sum of the drivers' differences` (TreeSHAP's parts add up to each
+    /// order's risk).
+    pub gap: f64,
+    /// The difference of the models' expected values (nonzero when the seller's orders are
+    /// scored by its own model and the marketplace's partly by others).
+    pub baseline: f64,
     /// Every feature, largest difference (in magnitude) first.
     pub drivers: Vec<ContributionDriver>,
 }
@@ -73,9 +84,21 @@ pub fn samples(ds: &Dataset, seller: usize, start: i32, end: i32) -> (Vec<usize>
     (evenly(&own, SELLER_SAMPLE), evenly(&market, MARKET_SAMPLE))
 }
 
+/// The mean explanation of some orders: each feature's part (in the data's feature order),
+/// the models' expected value and the risk.
+struct MeanExplanation {
+    parts: Vec<f64>,
+    expected: f64,
+    risk: f64,
+}
+
 /// Mean contribution per feature (in the data's feature order) of `orders`, each explained
 /// by its seller's scoring model; `None` when a model has no covers or there are no orders.
-fn mean_contributions(ds: &Dataset, models: &ModelSet, orders: &[usize]) -> Option<Vec<f64>> {
+fn mean_contributions(
+    ds: &Dataset,
+    models: &ModelSet,
+    orders: &[usize],
+) -> Option<MeanExplanation> {
     let names: Vec<&str> = ds
         .orders
         .features
@@ -90,15 +113,23 @@ fn mean_contributions(ds: &Dataset, models: &ModelSet, orders: &[usize]) -> Opti
         })
         .collect();
     let mut sums = vec![0.0; names.len()];
+    let (mut expected, mut risk) = (0.0, 0.0);
     for x in &explained {
-        for c in &x.as_ref()?.contributions {
+        let x = x.as_ref()?;
+        expected += x.expected;
+        risk += x.risk;
+        for c in &x.contributions {
             if let Some(f) = names.iter().position(|n| *n == c.feature) {
                 sums[f] += c.contribution;
             }
         }
     }
-    let n = explained.len();
-    (n > 0).then(|| sums.into_iter().map(|s| s / n as f64).collect())
+    let n = explained.len() as f64;
+    (n > 0.0).then(|| MeanExplanation {
+        parts: sums.into_iter().map(|s| s / n).collect(),
+        expected: expected / n,
+        risk: risk / n,
+    })
 }
 
 /// The drivers of seller `seller` (index) from the orders `own` and `market` ([`samples`]).
@@ -115,7 +146,7 @@ pub fn contribution_drivers(
         .orders
         .features
         .iter()
-        .zip(s.iter().zip(&m))
+        .zip(s.parts.iter().zip(&m.parts))
         .map(|(c, (&seller, &marketplace))| ContributionDriver {
             feature: c.spec.name.clone(),
             seller,
@@ -130,6 +161,10 @@ pub fn contribution_drivers(
         marketplace_id: ds.marketplaces[sl.marketplace as usize].clone(),
         seller_orders: own.len(),
         marketplace_orders: market.len(),
+        seller_risk: s.risk,
+        marketplace_risk: m.risk,
+        gap: s.risk - m.risk,
+        baseline: s.expected - m.expected,
         drivers,
     })
 }

@@ -395,7 +395,8 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     );
     sparkline(f, trend_area, app, " Daily mean risk ", &series, dates);
     let noun = &app.snap.label_noun;
-    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t, noun);
+    let width = usize::from(why_area.width.saturating_sub(2));
+    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t, noun, width);
     f.render_widget(
         Paragraph::new(why).block(block(t, " Why (vs marketplace) ")),
         why_area,

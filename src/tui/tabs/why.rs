@@ -22,6 +22,7 @@ pub fn lines<'a>(
     contrib: Option<&ContribState>,
     t: &Theme,
     noun: &LabelNoun,
+    width: usize,
 ) -> Vec<Line<'a>> {
     let mut why: Vec<Line> = Vec::new();
     if let Some(alert) = alert {
@@ -36,7 +37,15 @@ pub fn lines<'a>(
             .map(|e| why_line(e, &d.marketplace_id, t, noun)),
     );
     if let Some(ContribState::Ready(_, c)) = contrib {
-        why.extend(contribution_lines(c, t));
+        why.extend(contribution_lines(c, t, width));
+    } else if let Some(ContribState::Computing(_)) = contrib {
+        why.push(Line::from(vec![
+            Span::styled(format!("vs {}: ", d.marketplace_id), t.header),
+            Span::styled(
+                "computing what explains the gap (TreeSHAP on sampled orders)...",
+                t.dim,
+            ),
+        ]));
     } else if !d.drivers.is_empty() {
         let names: Vec<String> = d
             .drivers
@@ -51,36 +60,55 @@ pub fn lines<'a>(
     why
 }
 
-/// The three features that move the seller's risk most against its marketplace, in
-/// points, one a line.
-fn contribution_lines<'a>(c: &ContributionDrivers, t: &Theme) -> Vec<Line<'a>> {
-    let head = format!("vs {}: ", c.marketplace_id);
-    c.drivers
+/// The gap between the seller's mean risk and its marketplace's, then what makes it up: the
+/// three features that move it most, the other features together, and the models' baselines
+/// when they differ; the parts add up to the gap.
+fn contribution_lines<'a>(c: &ContributionDrivers, t: &Theme, width: usize) -> Vec<Line<'a>> {
+    let pts = |v: f64| crate::text::signed(100.0 * v, 1);
+    let mut parts: Vec<String> = c
+        .drivers
         .iter()
-        .take(3)
-        .enumerate()
-        .map(|(k, x)| {
-            let verb = if x.difference >= 0.0 {
-                "raises"
-            } else {
-                "lowers"
-            };
-            let lead = if k == 0 {
-                head.clone()
-            } else {
-                " ".repeat(head.len())
-            };
-            Line::from(vec![
-                Span::styled(lead, t.header),
-                Span::raw(format!(
-                    "{} {verb} risk {:+.1} pts",
-                    x.feature,
-                    100.0 * x.difference
-                )),
-            ])
-        })
-        .collect()
+        .take(TOP_DRIVERS)
+        .map(|x| format!("{} {}", pts(x.difference), x.feature))
+        .collect();
+    let rest = c.drivers.len().saturating_sub(TOP_DRIVERS);
+    if rest > 0 {
+        let others = crate::util::sum(c.drivers.iter().skip(TOP_DRIVERS).map(|x| x.difference));
+        parts.push(format!("{} the other {rest} features", pts(others)));
+    }
+    if c.baseline.abs() >= 0.0005 {
+        parts.push(format!("{} models' baselines", pts(c.baseline)));
+    }
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("vs {}: ", c.marketplace_id), t.header),
+        Span::raw(format!(
+            "gap {} pts ({:.1}% vs {:.1}%, {} and {} orders explained) =",
+            pts(c.gap),
+            100.0 * c.seller_risk,
+            100.0 * c.marketplace_risk,
+            c.seller_orders,
+            c.marketplace_orders
+        )),
+    ])];
+    // The parts, as many to a line as fit the panel.
+    let mut line = String::from(" ");
+    for (k, p) in parts.iter().enumerate() {
+        let piece = if k + 1 < parts.len() {
+            format!(" {p},")
+        } else {
+            format!(" {p}")
+        };
+        if line.len() > 1 && crate::text::width(&line) + crate::text::width(&piece) > width {
+            lines.push(Line::from(std::mem::replace(&mut line, String::from(" "))));
+        }
+        line.push_str(&piece);
+    }
+    lines.push(Line::from(line));
+    lines
 }
+
+/// Features named one by one in the Why panel; the rest are summed in one line.
+pub const TOP_DRIVERS: usize = 3;
 
 /// One rule of the Why panel: `!` when it is a reason (it fires and the seller is worse than
 /// its marketplace), `·` when it fires for the marketplace as much as for the seller.
