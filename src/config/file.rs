@@ -389,4 +389,22 @@ mod tests {
         let e = Config::parse_with_defaults("[risk]\nbands = \"0.9,0.1\"\n", "c.toml").unwrap_err();
         assert!(e.to_string().starts_with("c.toml: risk.bands: "), "{e}");
     }
+
+    #[test]
+    fn the_alert_policy_is_read_and_checked() {
+        let d = Config::defaults().alert_policy();
+        assert_eq!((d.fdr, d.min_labelled), (0.10, 10));
+        let c = Config::parse_with_defaults("[alerts]\nfdr = 0.05\n", "c.toml").unwrap();
+        assert_eq!(c.alert_policy().fdr, 0.05);
+        let e = Config::parse_with_defaults("[alerts]\nfdr = 1.5\n", "c.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.toml: alerts.fdr: 1.5 is not a share between 0 and 1 (e.g. 0.10 for 10%)"
+        );
+        let e = Config::parse_with_defaults("[alerts]\nmin_labelled = 0\n", "c.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.toml: alerts.min_labelled: expected 1 or more"
+        );
+    }
 }
