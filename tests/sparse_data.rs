@@ -252,25 +252,14 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
 /// time (so that the screens are stable).
 fn olist_app(dir: &Path) -> returnrisk_tui::tui::app::App {
     use returnrisk_tui::config::TrainConfig;
-    use returnrisk_tui::config::file::{ColorMode, Config};
     use returnrisk_tui::engine::{Engine, Prepared};
     use returnrisk_tui::model::store::{Provenance, load_or_train};
     use returnrisk_tui::tui::action::Action;
-    use returnrisk_tui::tui::app::App;
-    use returnrisk_tui::tui::keymap::KeyMap;
-    use returnrisk_tui::tui::theme::Theme;
     let (ds, report) = load_dir(dir, &LoadOptions::default()).unwrap();
     let (mut models, _) = load_or_train(&ds, &TrainConfig::default(), false, &|_| {}).unwrap();
     models.trained_at = "2026-07-01T08:00:00Z".into();
     let engine = Engine::new(ds, report, RiskBands::DEFAULT);
-    let cfg = Config::defaults();
-    let mut app = App::new(
-        engine,
-        KeyMap::new(&cfg.keys).unwrap(),
-        Theme::new(ColorMode::Ansi, false, false),
-        Window::All,
-    );
-    app.data_label = "olist".into();
+    let mut app = common::dashboard::app_on(engine, Window::All, "olist");
     let prepared = Prepared::new(&app.engine.data, models, app.engine.bands);
     app.update(Action::ModelsReady(Box::new(prepared), Provenance::Reused));
     app

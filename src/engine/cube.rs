@@ -222,7 +222,12 @@ impl Cube {
     /// latency); unlabelled orders before it are never labelled. Without a latency (nothing
     /// labelled) every unlabelled order is pending.
     pub fn pending_from(&self) -> i32 {
-        match self.label_latency() {
+        self.pending_from_latency(self.label_latency())
+    }
+
+    /// [`Cube::pending_from`] for a latency already measured.
+    pub fn pending_from_latency(&self, latency: Option<u32>) -> i32 {
+        match latency {
             Some(l) => self.last_day - l as i32 + 1,
             None => i32::MIN,
         }

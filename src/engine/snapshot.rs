@@ -354,7 +354,9 @@ pub fn snapshot_ending(
     sellers.sort_by(|a, b| by_risk(&a.stats, &b.stats));
 
     let t = &w.total;
-    let pending_from = cube.pending_from();
+    // One measurement of the label's latency per query (it reads every day of the cube).
+    let latency = cube.label_latency();
+    let pending_from = cube.pending_from_latency(latency);
     let pending: u64 = w
         .per_day
         .iter()
@@ -401,7 +403,7 @@ pub fn snapshot_ending(
         returned_orders: t.returned,
         pending_orders: pending,
         never_labelled_orders: t.orders - t.labelled - pending,
-        label_latency_days: cube.label_latency(),
+        label_latency_days: latency,
         return_rate: t.return_rate(),
         mean_risk: risk(t.mean_risk()),
         high_risk_orders: scored.then_some(t.high),

@@ -42,15 +42,23 @@ pub fn models() -> &'static ModelSet {
 
 pub fn app_without_models() -> App {
     let (ds, report) = load_dir(data_copy(), &LoadOptions::default()).unwrap();
-    let engine = Engine::new(ds, report, RiskBands::DEFAULT);
+    app_on(
+        Engine::new(ds, report, RiskBands::DEFAULT),
+        Window::Days(30),
+        "data",
+    )
+}
+
+/// The dashboard on `engine` with the default keys and ANSI colours, labelled `label`.
+pub fn app_on(engine: Engine, window: Window, label: &str) -> App {
     let cfg = Config::defaults();
     let mut app = App::new(
         engine,
         KeyMap::new(&cfg.keys).unwrap(),
         Theme::new(ColorMode::Ansi, false, false),
-        Window::Days(30),
+        window,
     );
-    app.data_label = "data".into();
+    app.data_label = label.into();
     app
 }
 
