@@ -1,36 +1,35 @@
-//! Exponential smoothing with a weekly season: the additive Holt-Winters model with an
-//! optionally damped trend, ETS(A,Ad,A) and ETS(A,N,A) in Hyndman and Athanasopoulos'
-//! notation ("Forecasting: Principles and Practice", 3rd ed., ch. 8), in innovations form:
+//! Exponential smoothing with a weekly season: the additive-error ETS models with no trend
+//! or a damped one and an additive weekly season or none (ETS(A,N,N), ETS(A,N,A),
+//! ETS(A,Ad,N), ETS(A,Ad,A) in Hyndman and Athanasopoulos' notation, "Forecasting:
+//! Principles and Practice", 3rd ed., ch. 8), in innovations form:
 //!
 //! ```text
 //! e_t = y_t - (l_{t-1} + phi b_{t-1} + s_{t-m})      one-step error
 //! l_t = l_{t-1} + phi b_{t-1} + alpha e_t             level
 //! b_t = phi b_{t-1} + beta e_t                        trend (0 without one)
-//! s_t = s_{t-m} + gamma e_t                           season, m = 7
+//! s_t = s_{t-m} + gamma e_t                           season, m = 7 (0 without one)
 //! y_{T+h} = l_T + (phi + ... + phi^h) b_T + s_{T+h-m(k+1)}
 //! ```
 //!
-//! The smoothing parameters are chosen on a grid by the corrected AIC of the one-step
-//! errors (the trend must earn its two parameters); the starting states come from the first
-//! two weeks. The forecast variance of horizon `h` is `sigma² (1 + sum_{j<h} c_j²)` with
-//! `c_j = alpha + beta (phi + ... + phi^j) + gamma [j mod m = 0]` (ibid., table 8.8), and
-//! the 90% interval is the normal one around the point forecast, not below zero.
+//! Each model is estimated by maximum likelihood ([`super::ets_fit`]) and the one with the
+//! smallest corrected AIC is kept. The forecast variance of horizon `h` is
+//! `sigma² (1 + sum_{j<h} c_j²)` with `c_j = alpha + beta (phi + ... + phi^j) +
+//! gamma [j mod m = 0]` (ibid., table 8.8), and the 90% interval is the normal one around the
+//! point forecast, not below zero.
 
 use serde::Serialize;
 
+pub use super::ets_fit::fit;
+
 /// The season's length in days.
 pub const SEASON: usize = 7;
-/// Days of history a fit needs (two weeks to start from, two to learn on).
+/// Days of history a fit needs (four weeks).
 pub const MIN_HISTORY: usize = 4 * SEASON;
 /// The standard normal's 95% quantile (a two-sided 90% interval).
 pub const Z90: f64 = 1.644_853_626_951_472_2;
 
-const ALPHAS: [f64; 10] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9];
-const BETAS: [f64; 3] = [0.005, 0.02, 0.05];
-const GAMMAS: [f64; 6] = [0.01, 0.05, 0.1, 0.2, 0.3, 0.5];
-const PHIS: [f64; 3] = [0.8, 0.9, 0.98];
-
-/// The smoothing parameters of a fitted model (`beta` and `phi` are 0 without a trend).
+/// The smoothing parameters of a fitted model (`beta` and `phi` are 0 without a trend,
+/// `gamma` without a season).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Params {
     /// Level smoothing.
@@ -43,23 +42,81 @@ pub struct Params {
     pub phi: f64,
 }
 
+/// Which components a model has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shape {
+    /// A damped additive trend.
+    pub trend: bool,
+    /// An additive weekly season.
+    pub seasonal: bool,
+}
+
+impl Shape {
+    /// The four shapes considered.
+    pub const ALL: [Shape; 4] = [
+        Shape::new(false, false),
+        Shape::new(false, true),
+        Shape::new(true, false),
+        Shape::new(true, true),
+    ];
+
+    const fn new(trend: bool, seasonal: bool) -> Self {
+        Shape { trend, seasonal }
+    }
+
+    /// The model's name, e.g. `ETS(A,Ad,A)`.
+    pub fn name(self) -> &'static str {
+        match (self.trend, self.seasonal) {
+            (false, false) => "ETS(A,N,N)",
+            (false, true) => "ETS(A,N,A)",
+            (true, false) => "ETS(A,Ad,N)",
+            (true, true) => "ETS(A,Ad,A)",
+        }
+    }
+}
+
+/// The model's states: level, trend and the last season, indexed by `t mod 7`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(super) struct States {
+    /// Level.
+    pub level: f64,
+    /// Trend.
+    pub slope: f64,
+    /// Season of each weekday slot (`t mod 7`).
+    pub season: [f64; SEASON],
+}
+
+impl States {
+    /// One step of the recursions on the observation `y` of day `t`; the one-step error.
+    #[inline]
+    pub fn step(&mut self, y: f64, t: usize, p: &Params) -> f64 {
+        let k = t % SEASON;
+        let e = y - (self.level + p.phi * self.slope + self.season[k]);
+        self.level += p.phi * self.slope + p.alpha * e;
+        self.slope = p.phi * self.slope + p.beta * e;
+        self.season[k] += p.gamma * e;
+        e
+    }
+}
+
 /// A model fitted to a daily series.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Fit {
     /// Its parameters.
     pub params: Params,
-    /// Whether it has a (damped) trend.
-    pub trend: bool,
-    /// Standard deviation of the one-step errors.
+    /// Its components.
+    pub shape: Shape,
+    /// Standard deviation of the one-step errors (their sum of squares over the days less
+    /// the estimated parameters and states).
     pub sigma: f64,
     /// The corrected AIC it was chosen by.
     pub aicc: f64,
-    /// Level at the series' end.
-    level: f64,
-    /// Trend at the end.
-    slope: f64,
-    /// The last season, oldest first (`season[0]` is the day after the end, minus 7).
-    season: [f64; SEASON],
+    /// The states after the series' last day.
+    #[serde(skip)]
+    pub(super) end: States,
+    /// Days fitted.
+    #[serde(skip)]
+    pub(super) days: usize,
 }
 
 /// One day's forecast.
@@ -73,100 +130,6 @@ pub struct Point {
     pub low: f64,
     /// 95% bound.
     pub high: f64,
-}
-
-/// The states after running the recursions over `y`, and the sum of squared one-step errors.
-fn run(y: &[f64], p: Params, trend: bool) -> (f64, f64, [f64; SEASON], f64) {
-    let week = |w: usize| y[w * SEASON..(w + 1) * SEASON].iter().sum::<f64>() / SEASON as f64;
-    let (w1, w2) = (week(0), week(1));
-    let mut slope = if trend {
-        (w2 - w1) / SEASON as f64
-    } else {
-        0.0
-    };
-    // The level at the end of the first week, the season as its days' deviations.
-    let mut level = w1 + slope * (SEASON as f64 - 1.0) / 2.0;
-    let mut season = [0.0; SEASON];
-    for (d, s) in season.iter_mut().enumerate() {
-        *s = y[d] - (w1 + slope * (d as f64 - (SEASON as f64 - 1.0) / 2.0));
-    }
-    let mut sse = 0.0;
-    for (t, &yt) in y.iter().enumerate().skip(SEASON) {
-        let k = t % SEASON;
-        let e = yt - (level + p.phi * slope + season[k]);
-        sse += e * e;
-        level += p.phi * slope + p.alpha * e;
-        slope = p.phi * slope + p.beta * e;
-        season[k] += p.gamma * e;
-    }
-    // Rotate so that season[0] belongs to the day after the end.
-    let mut out = [0.0; SEASON];
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = season[(y.len() + j) % SEASON];
-    }
-    (level, slope, out, sse)
-}
-
-/// Fits the model with the smallest corrected AIC; `None` for fewer than [`MIN_HISTORY`]
-/// days.
-pub fn fit(y: &[f64]) -> Option<Fit> {
-    if y.len() < MIN_HISTORY {
-        return None;
-    }
-    let n = (y.len() - SEASON) as f64;
-    let mut best: Option<Fit> = None;
-    let mut consider = |p: Params, trend: bool| {
-        if p.gamma > 1.0 - p.alpha || p.beta > p.alpha {
-            return;
-        }
-        let (level, slope, season, sse) = run(y, p, trend);
-        // Parameters: alpha, gamma, the level and 6 free season states; and beta, phi, b0.
-        let k = if trend {
-            2.0 + 1.0 + 6.0 + 3.0
-        } else {
-            2.0 + 1.0 + 6.0
-        };
-        let var = (sse / n).max(1e-12);
-        let aicc = n * var.ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (n - k - 1.0).max(1.0);
-        if best.as_ref().is_none_or(|b| aicc < b.aicc) {
-            best = Some(Fit {
-                params: p,
-                trend,
-                sigma: var.sqrt(),
-                aicc,
-                level,
-                slope,
-                season,
-            });
-        }
-    };
-    for alpha in ALPHAS {
-        for gamma in GAMMAS {
-            consider(
-                Params {
-                    alpha,
-                    beta: 0.0,
-                    gamma,
-                    phi: 0.0,
-                },
-                false,
-            );
-            for beta in BETAS {
-                for phi in PHIS {
-                    consider(
-                        Params {
-                            alpha,
-                            beta,
-                            gamma,
-                            phi,
-                        },
-                        true,
-                    );
-                }
-            }
-        }
-    }
-    best
 }
 
 impl Fit {
@@ -193,7 +156,8 @@ impl Fit {
                 if h > 1 {
                     var_sum += self.c(h - 1).powi(2);
                 }
-                let mean = self.level + damped * self.slope + self.season[(h - 1) % SEASON];
+                let e = &self.end;
+                let mean = e.level + damped * e.slope + e.season[(self.days + h - 1) % SEASON];
                 let half = Z90 * self.sigma * var_sum.sqrt();
                 Point {
                     h,
@@ -275,7 +239,7 @@ mod tests {
     fn a_trend_is_followed() {
         let y = series(84, 100.0, 0.5, 1.0);
         let f = fit(&y).unwrap();
-        assert!(f.trend, "{f:?}");
+        assert!(f.shape.trend, "{f:?}");
         let next_week: f64 = f.forecast(7).iter().map(|p| p.mean).sum();
         let last_week: f64 = y[77..].iter().sum();
         assert!(next_week > last_week + 15.0, "{next_week} vs {last_week}");

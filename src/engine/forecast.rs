@@ -39,7 +39,7 @@ pub struct DayForecast {
 /// The orders to come in a scope and the returns they will bring.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VolumeForecast {
-    /// `ETS(A,Ad,A)` (damped trend) or `ETS(A,N,A)`.
+    /// The model chosen: `ETS(A,N,N)`, `ETS(A,N,A)`, `ETS(A,Ad,N)` or `ETS(A,Ad,A)`.
     pub model: String,
     /// Its smoothing parameters.
     pub params: ets::Params,
@@ -117,12 +117,7 @@ pub fn volume_forecast(
         (mean, Z90 * var.sqrt())
     });
     Some(VolumeForecast {
-        model: if fit.trend {
-            "ETS(A,Ad,A)"
-        } else {
-            "ETS(A,N,A)"
-        }
-        .into(),
+        model: fit.shape.name().into(),
         params: fit.params,
         sigma: fit.sigma,
         history_days: history.len(),
