@@ -193,8 +193,8 @@ fn seller_drivers_are_mean_contributions_against_the_marketplace() {
                 .sum::<f64>()
                 / orders.len() as f64
         };
-        assert!((x.seller - mean(&own)).abs() < 1e-12, "{}", x.feature);
-        assert!((x.difference - (x.seller - x.marketplace)).abs() < 1e-15);
+        assert!((x.value - mean(&own)).abs() < 1e-12, "{}", x.feature);
+        assert!((x.difference - (x.value - x.reference)).abs() < 1e-15);
     }
     // The features' means add up to the mean risk above the expected value.
     let expected = e
@@ -204,7 +204,7 @@ fn seller_drivers_are_mean_contributions_against_the_marketplace() {
         .unwrap()
         .expected;
     let mean_risk = own.iter().map(|&i| risk[i]).sum::<f64>() / own.len() as f64;
-    let total: f64 = d.drivers.iter().map(|x| x.seller).sum();
+    let total: f64 = d.drivers.iter().map(|x| x.value).sum();
     assert!((total - (mean_risk - expected)).abs() < 1e-9);
     // The drivers and the models' baselines add up to the gap between the seller's mean risk
     // and its marketplace's, both recomputed from the scores.
@@ -235,6 +235,7 @@ fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
     let asked = Effect::SellerDrivers {
         seller: "S023".into(),
         window: Window::Days(30),
+        rising: false,
     };
     assert_eq!(fx, vec![asked]);
     // Asked once: the next action asks nothing more.
@@ -278,4 +279,99 @@ fn the_drill_down_asks_for_its_drivers_once_and_shows_them_in_the_why_panel() {
     ));
     a.update(Action::SellerDrivers("S023".into(), Window::Days(30), None));
     assert!(render(&a, 120, 40).contains("computing what explains the gap"));
+}
+
+#[test]
+fn a_rising_sellers_change_is_explained_by_drivers_that_add_up_to_it() {
+    use returnrisk_tui::engine::contrib::{change_samples, halves, risk_change};
+    let a = app();
+    let e = &a.engine;
+    let ds = &e.data;
+    let risk = &e.scores.as_ref().unwrap().risk;
+    let si = ds.seller_index("S026").unwrap();
+    let last = e.cube.last_day;
+    let (start, end) = (last - 29, last);
+    let (earlier, recent) = change_samples(ds, si, start, end);
+    let ((a0, a1), (b0, b1)) = halves(start, end);
+    assert_eq!((a1 + 1, b1 - b0 + 1, a1 - a0 + 1), (b0, 15, 15));
+    assert!(!earlier.is_empty() && !recent.is_empty());
+    let day = |i: usize| ds.orders.day[i];
+    assert!(
+        earlier
+            .iter()
+            .all(|&i| ds.orders.seller[i] as usize == si && (a0..=a1).contains(&day(i)))
+    );
+    assert!(
+        recent
+            .iter()
+            .all(|&i| ds.orders.seller[i] as usize == si && (b0..=b1).contains(&day(i)))
+    );
+    let c = risk_change(
+        ds,
+        e.models.as_ref().unwrap(),
+        (start, end),
+        &earlier,
+        &recent,
+    )
+    .unwrap();
+    // The change is the recent mean risk minus the earlier one, recomputed from the scores,
+    // and the drivers with the baselines add up to it.
+    let mean = |v: &[usize]| v.iter().map(|&i| risk[i]).sum::<f64>() / v.len() as f64;
+    assert!(
+        (c.change - (mean(&recent) - mean(&earlier))).abs() < 1e-12,
+        "{c:?}"
+    );
+    let parts: f64 = c.drivers.iter().map(|x| x.difference).sum();
+    assert!((c.baseline + parts - c.change).abs() < 1e-9, "{c:?}");
+    // S026's risk rose over the window (its alert says +26.9 points per 30 days).
+    assert!(c.change > 0.05, "{c:?}");
+    assert_eq!(c.recent.0, returnrisk_tui::data::day_string(b0));
+}
+
+#[test]
+fn the_why_panel_of_a_rising_seller_explains_its_change() {
+    use returnrisk_tui::engine::Window;
+    use returnrisk_tui::engine::contrib::{
+        change_samples, contribution_drivers, risk_change, samples,
+    };
+    use returnrisk_tui::tui::action::Effect;
+    let mut a = app();
+    a.open_seller("S026");
+    let fx = a.update(Action::Tick);
+    let asked = Effect::SellerDrivers {
+        seller: "S026".into(),
+        window: Window::Days(30),
+        rising: true,
+    };
+    assert_eq!(fx, vec![asked]);
+    let e = &a.engine;
+    let (ds, models) = (&e.data, e.models.as_ref().unwrap());
+    let si = ds.seller_index("S026").unwrap();
+    let last = e.cube.last_day;
+    let (own, market) = samples(ds, si, last - 29, last);
+    let mut d = contribution_drivers(ds, models, si, &own, &market).unwrap();
+    let (earlier, recent) = change_samples(ds, si, last - 29, last);
+    d.change = risk_change(ds, models, (last - 29, last), &earlier, &recent);
+    let top = d.change.as_ref().unwrap().drivers[0].clone();
+    a.update(Action::SellerDrivers(
+        "S026".into(),
+        Window::Days(30),
+        Some(Box::new(d)),
+    ));
+    // In full at 120x40; at 80x24 the rules that do not fire share a line and the change's
+    // headline still shows.
+    let screen = render(&a, 120, 40);
+    let words = format!(
+        "{} {}",
+        returnrisk_tui::text::signed(100.0 * top.difference, 1),
+        top.feature
+    );
+    assert!(screen.contains("change: +"), "{screen}");
+    assert!(screen.contains(&words), "{words}\n{screen}");
+    let screen = render(&a, 80, 24);
+    assert!(screen.contains("change: +"), "{screen}");
+    assert!(
+        screen.contains("not fired: COD share, Rating, Mean risk"),
+        "{screen}"
+    );
 }

@@ -207,6 +207,9 @@ pub enum Effect {
         seller: String,
         /// The window its orders are taken from.
         window: crate::engine::Window,
+        /// Whether its risk is flagged as rising (then the change within the window is
+        /// explained too).
+        rising: bool,
     },
     /// Read the case worklist.
     LoadCases,

@@ -4,8 +4,8 @@
 
 use super::action::Effect;
 use super::app::App;
-use crate::engine::Window;
 use crate::engine::contrib::ContributionDrivers;
+use crate::engine::{AlertRule, Target, Window};
 use std::sync::Arc;
 
 /// What the drivers were asked for: the window, and the models (by address).
@@ -51,9 +51,15 @@ impl App {
             return;
         }
         v.contrib = Some(ContribState::Computing(key));
+        let seller = v.detail.seller_id.clone();
+        let rising = self.snap.alerts.iter().any(|a| {
+            a.rule == AlertRule::RisingRisk
+                && matches!(&a.target, Target::Seller(id) if *id == seller)
+        });
         self.effects.push(Effect::SellerDrivers {
-            seller: v.detail.seller_id.clone(),
+            seller,
             window: self.window,
+            rising,
         });
     }
 

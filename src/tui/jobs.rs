@@ -69,7 +69,11 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
         Effect::ChangeRegistry(op) => spawn_registry_op(app, tx.clone(), op),
         Effect::ReloadData => spawn_reload_data(app, tx.clone()),
         Effect::ReloadModels => spawn_reload_models(app, tx.clone()),
-        Effect::SellerDrivers { seller, window } => spawn_drivers(app, tx.clone(), seller, window),
+        Effect::SellerDrivers {
+            seller,
+            window,
+            rising,
+        } => spawn_drivers(app, tx.clone(), seller, window, rising),
         Effect::LoadCases => super::cases::spawn_load(app, tx.clone()),
         Effect::ChangeCase(c) => super::cases::spawn_change(app, tx.clone(), c),
         Effect::ReconcileCases(e) => super::cases::spawn_reconcile(app, tx.clone(), *e),
@@ -84,8 +88,15 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
     }
 }
 
-/// Explains a sample of a seller's orders and of its marketplace's (about a second).
-fn spawn_drivers(app: &App, tx: UnboundedSender<Action>, seller: String, window: Window) {
+/// Explains a sample of a seller's orders and of its marketplace's (about a second), and
+/// when its risk is `rising`, its recent orders against its earlier ones.
+fn spawn_drivers(
+    app: &App,
+    tx: UnboundedSender<Action>,
+    seller: String,
+    window: Window,
+    rising: bool,
+) {
     let data = app.engine.data.clone();
     let Some(models) = app.engine.models.clone() else {
         return;
@@ -97,7 +108,11 @@ fn spawn_drivers(app: &App, tx: UnboundedSender<Action>, seller: String, window:
             return;
         };
         let (own, market) = contrib::samples(&data, si, start, end);
-        let drivers = contrib::contribution_drivers(&data, &models, si, &own, &market);
+        let mut drivers = contrib::contribution_drivers(&data, &models, si, &own, &market);
+        if let Some(d) = drivers.as_mut().filter(|_| rising) {
+            let (earlier, recent) = contrib::change_samples(&data, si, start, end);
+            d.change = contrib::risk_change(&data, &models, (start, end), &earlier, &recent);
+        }
         let _ = tx.send(Action::SellerDrivers(seller, window, drivers.map(Box::new)));
     });
 }

@@ -309,9 +309,28 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     let d = &dv.detail;
     let ph = risk_placeholder(app);
     let tall = area.height >= 30;
+    let top_height = if tall { 8 } else { 6 };
+    // The Why panel: 60% of the width, as tall as its lines (a rising seller's change
+    // explanation too) while the orders keep 8 rows (5 on a short screen).
+    let split = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]);
+    let [_, why_width] = split.areas(area);
+    let width = usize::from(why_width.width.saturating_sub(2));
+    let room = area
+        .height
+        .saturating_sub(top_height + if tall { 10 } else { 5 });
+    let why = super::why::WhyPanel {
+        detail: d,
+        alert: dv.alert.as_deref(),
+        contrib: dv.contrib.as_ref(),
+        noun: &app.snap.label_noun,
+    }
+    .lines(t, width, usize::from(room.saturating_sub(2)));
+    let mid_height = (why.len() as u16 + 2)
+        .min(room)
+        .max(if tall { 9 } else { 6 });
     let [top, mid, orders] = Layout::vertical([
-        Constraint::Length(if tall { 8 } else { 6 }),
-        Constraint::Length(if tall { 9 } else { 6 }),
+        Constraint::Length(top_height),
+        Constraint::Length(mid_height),
         Constraint::Min(5),
     ])
     .areas(area);
@@ -386,17 +405,13 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     );
 
     // Trend and explanations.
-    let [trend_area, why_area] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(mid);
+    let [trend_area, why_area] = split.areas(mid);
     let series: Vec<Option<f64>> = d.trend.iter().map(|p| p.mean_risk).collect();
     let dates = (
         d.trend.first().map_or("", |p| p.date.as_str()),
         d.trend.last().map_or("", |p| p.date.as_str()),
     );
     sparkline(f, trend_area, app, " Daily mean risk ", &series, dates);
-    let noun = &app.snap.label_noun;
-    let width = usize::from(why_area.width.saturating_sub(2));
-    let why = super::why::lines(d, dv.alert.as_deref(), dv.contrib.as_ref(), t, noun, width);
     f.render_widget(
         Paragraph::new(why).block(block(t, " Why (vs marketplace) ")),
         why_area,
