@@ -296,6 +296,18 @@ fn olist_screens_say_the_labels_own_words_and_pin_the_proxy_note() {
                 );
             }
         }
+        // The table's CSV export says it too, in snake case.
+        let fx = app.update(Action::Command(Command::Export));
+        let [returnrisk_tui::tui::action::Effect::Export(table)] = fx.as_slice() else {
+            panic!("one export effect, got {fx:?}")
+        };
+        let csv = table.csv(&app.snap.label_noun);
+        let header = csv.lines().next().unwrap();
+        assert!(!header.contains("return"), "{tab:?}: {header}");
+        if matches!(tab, Tab::Sellers | Tab::Categories) {
+            assert!(header.contains(",bad_review_rate,"), "{header}");
+            assert!(header.contains(",excess_bad_reviews,"), "{header}");
+        }
     }
 }
 

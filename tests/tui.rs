@@ -241,7 +241,7 @@ fn export_writes_the_visible_table_named_by_what_it_holds() {
         let [Effect::Export(table)] = fx.as_slice() else {
             panic!("one export effect, got {fx:?}")
         };
-        returnrisk_tui::tui::export::write(&a.export_dir, table)
+        returnrisk_tui::tui::export::write(&a.export_dir, table, &a.snap.label_noun)
     };
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     let msg = export(&mut a);

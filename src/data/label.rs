@@ -1,6 +1,7 @@
 //! The label's own words: what one labelled-positive order is called ("return" by default,
 //! "bad review" for Olist's proxy), so that every heading, statement and table says what was
-//! actually measured. JSON field names stay `return_rate`, `returned`, ... whatever the noun.
+//! actually measured. JSON field names stay `return_rate`, `returned`, ... whatever the noun;
+//! the dashboard's CSV exports, read by people in spreadsheets, say it ([`LabelNoun::field`]).
 
 use serde::Serialize;
 
@@ -93,6 +94,27 @@ impl LabelNoun {
     }
 }
 
+impl LabelNoun {
+    /// A snake_case field name with the default noun's words (`return`, `returns`,
+    /// `returned`) said with this noun: `return_rate` is `bad_review_rate`,
+    /// `excess_returns` `excess_bad_reviews`; other names unchanged.
+    pub fn field<'a>(&self, name: &'a str) -> std::borrow::Cow<'a, str> {
+        if self.is_return() {
+            return name.into();
+        }
+        let snake = |s: &str| s.split_whitespace().collect::<Vec<_>>().join("_");
+        let words: Vec<String> = name
+            .split('_')
+            .map(|w| match w {
+                "return" => snake(&self.singular),
+                "returns" | "returned" => snake(&self.plural),
+                w => w.to_string(),
+            })
+            .collect();
+        words.join("_").into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +127,28 @@ mod tests {
             ("Return rate".to_string(), "returns", "Ret")
         );
         assert_eq!(n.header("Ret EB"), "Ret EB");
+        assert_eq!(n.field("excess_returns"), "excess_returns");
+    }
+
+    #[test]
+    fn csv_fields_say_the_noun_in_snake_case() {
+        let n = LabelNoun::new("bad review", None);
+        let names = [
+            "return_rate_shrunk",
+            "excess_returns",
+            "returned",
+            "mean_risk",
+        ];
+        let got: Vec<_> = names.iter().map(|h| n.field(h)).collect();
+        assert_eq!(
+            got,
+            [
+                "bad_review_rate_shrunk",
+                "excess_bad_reviews",
+                "bad_reviews",
+                "mean_risk"
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the name gets a counter (`-2`, `-3`, ...) and the message says so. Pages build the
 //! [`ExportTable`]; the event loop writes it ([`write`]), so `update` does no file I/O.
 
+use crate::data::label::LabelNoun;
 use crate::report::csv_field;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,9 +54,10 @@ impl ExportTable {
         format!("returnrisk-{}", parts.join("-"))
     }
 
-    /// The CSV text.
-    pub fn csv(&self) -> String {
-        let mut text = self.header.join(",");
+    /// The CSV text, its header in the label's words ([`LabelNoun::field`]).
+    pub fn csv(&self, noun: &LabelNoun) -> String {
+        let header: Vec<_> = self.header.iter().map(|h| noun.field(h)).collect();
+        let mut text = header.join(",");
         text.push('\n');
         for r in &self.rows {
             let cells: Vec<String> = r.iter().map(|c| csv_field(c)).collect();
@@ -82,10 +84,10 @@ fn file_safe(s: &str) -> String {
     safe.trim_start_matches('.').to_string()
 }
 
-/// Writes `table` into `dir` under a name no file has yet; returns the message to show.
-pub fn write(dir: &Path, table: &ExportTable) -> String {
+/// Writes `table` (its header in `noun`'s words) into `dir` under a name no file has yet; returns the message to show.
+pub fn write(dir: &Path, table: &ExportTable, noun: &LabelNoun) -> String {
     let stem = table.file_stem();
-    let text = table.csv();
+    let text = table.csv(noun);
     for n in 1..10_000u32 {
         let name = match n {
             1 => format!("{stem}.csv"),
@@ -149,7 +151,7 @@ mod tests {
             "returnrisk-orders-S023-Home___Garden_Tools-30d-M002"
         );
         assert_eq!(
-            t.csv(),
+            t.csv(&LabelNoun::default()),
             "window,marketplace,order_id,risk\n30d,M002,O1,0.5\n"
         );
         let all = ExportTable {
@@ -165,10 +167,10 @@ mod tests {
     fn an_existing_file_is_kept_and_the_new_one_numbered() {
         let dir = tempfile::tempdir().unwrap();
         let t = table();
-        let first = write(dir.path(), &t);
+        let first = write(dir.path(), &t, &LabelNoun::default());
         assert!(first.ends_with("30d-M002.csv"), "{first}");
         std::fs::write(dir.path().join(format!("{}-2.csv", t.file_stem())), "mine").unwrap();
-        let third = write(dir.path(), &t);
+        let third = write(dir.path(), &t, &LabelNoun::default());
         assert!(
             third.contains("30d-M002-3.csv (returnrisk-orders-"),
             "{third}"

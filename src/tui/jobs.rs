@@ -78,7 +78,12 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
         Effect::ChangeCase(c) => super::cases::spawn_change(app, tx.clone(), c),
         Effect::ReconcileCases(e) => super::cases::spawn_reconcile(app, tx.clone(), *e),
         Effect::Export(table) => {
-            let _ = tx.send(Action::Done(super::export::write(&app.export_dir, &table)));
+            let noun = &app.snap.label_noun;
+            let _ = tx.send(Action::Done(super::export::write(
+                &app.export_dir,
+                &table,
+                noun,
+            )));
         }
         Effect::Copy(text) => {
             if let Err(e) = super::clipboard::copy(&text) {
