@@ -473,6 +473,37 @@ fn client_errors_are_json_4xx_naming_the_field() {
     assert_eq!(srv.get("/health").0, 200);
 }
 
+/// `serve` with `args` on `dir`: its exit code and stderr (for flags it refuses).
+fn serve_refused(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
+        .args(["serve", "--data", p(dir)])
+        .args(args)
+        .env_remove("RETURNRISK_TOKEN")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_empty_token_file_and_an_unbounded_timeout_are_errors_not_panics() {
+    let dir = data_copy();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, " \n\t\n").unwrap();
+    let (code, err) = serve_refused(dir.path(), &["--token-file", p(&token_file)]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the file is empty"), "{err}");
+    assert!(err.contains(p(&token_file)), "{err}");
+    for t in ["1e20", "1e300", "inf", "NaN", "0", "-1e-3", "3600.5"] {
+        let (code, err) = serve_refused(dir.path(), &[&format!("--timeout={t}")]);
+        assert_eq!(code, Some(1), "{t}: {err}");
+        assert!(err.contains("at most 3600"), "{t}: {err}");
+        assert_eq!(err.lines().count(), 1, "{t}: {err}");
+    }
+}
+
 #[test]
 fn a_non_loopback_bind_needs_a_token_and_checks_it() {
     let dir = data_copy();
@@ -507,6 +538,14 @@ fn a_non_loopback_bind_needs_a_token_and_checks_it() {
         None,
     );
     assert_eq!(right.0, 200);
+    // The scheme's name is case-insensitive (RFC 7235).
+    let lower = srv.send(
+        "GET",
+        "/api/v1/alerts",
+        &["Authorization: bearer s3cret-token"],
+        None,
+    );
+    assert_eq!(lower.0, 200);
     // The token never appears in what the server prints.
     let _ = srv.child.kill();
     let _ = srv.child.wait();

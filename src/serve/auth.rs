@@ -14,6 +14,15 @@ pub fn token_matches(given: &str, token: &str) -> bool {
     given.as_bytes().ct_eq(token.as_bytes()).into()
 }
 
+/// The credentials of an `Authorization` value with the `Bearer` scheme, whose name is
+/// case-insensitive (RFC 7235, 2.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(credentials.trim())
+}
+
 /// Lets a request through when no token is required or it carries `Authorization: Bearer
 /// <token>`; else 401.
 pub async fn require_token(
@@ -28,7 +37,7 @@ pub async fn require_token(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(bearer);
     match given {
         Some(g) if token_matches(g.trim(), token) => next.run(req).await,
         _ => ApiError::new(
@@ -37,5 +46,19 @@ pub async fn require_token(
             "this server needs `Authorization: Bearer <token>`",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn the_scheme_is_case_insensitive_and_others_are_not_bearer() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearerabc"), None);
     }
 }

@@ -38,6 +38,8 @@ pub const MAX_BODY: usize = 8 * 1024 * 1024;
 pub const MAX_CONCURRENT: usize = 512;
 /// How long shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The longest `--timeout` (an hour): a request is an answer for a person or a program waiting.
+pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
 /// The environment variable holding the bearer token.
 pub const TOKEN_ENV: &str = "RETURNRISK_TOKEN";
 
@@ -233,12 +235,17 @@ fn evaluate_cases(global: &GlobalArgs, engine: &Engine) {
 /// loopback without one is an error unless `--no-auth`.
 fn token(opts: &ServeArgs, addr: SocketAddr) -> Result<Option<String>> {
     let token = match &opts.token_file {
-        Some(f) => Some(
-            std::fs::read_to_string(f)
-                .wrap_err_with(|| format!("cannot read the token file {}", f.display()))?
-                .trim()
-                .to_string(),
-        ),
+        Some(f) => {
+            let t = std::fs::read_to_string(f)
+                .wrap_err_with(|| format!("cannot read the token file {}", f.display()))?;
+            if t.trim().is_empty() {
+                bail!(
+                    "serve --token-file {}: the file is empty (write the token in it, or leave the flag out to serve loopback without one)",
+                    f.display()
+                );
+            }
+            Some(t.trim().to_string())
+        }
         None => std::env::var(TOKEN_ENV).ok().map(|t| t.trim().to_string()),
     }
     .filter(|t| !t.is_empty());
@@ -261,9 +268,9 @@ pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
         .map_err(|e| eyre!("serve --bind {:?}: {e} (expected IP:PORT)", opts.bind))?;
     let token = token(opts, addr)?;
     let cors = cors(&opts.cors_origin)?;
-    if !(opts.timeout > 0.0 && opts.timeout.is_finite()) {
+    if !(opts.timeout > 0.0 && opts.timeout <= MAX_TIMEOUT_SECONDS) {
         bail!(
-            "serve --timeout {}: expected a number of seconds above 0",
+            "serve --timeout {}: expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}",
             opts.timeout
         );
     }
