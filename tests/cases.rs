@@ -200,3 +200,19 @@ fn the_configured_recovery_count_is_the_one_used() {
         "{bad}"
     );
 }
+
+#[test]
+fn an_emptied_case_database_is_an_error_naming_it_not_a_new_empty_one() {
+    let dir = common::small_data();
+    let d = dir.path().to_path_buf();
+    let file = d.join(".returnrisk").join("cases.sqlite");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"").unwrap();
+    let out = common::run_on(d.to_str().unwrap(), &["cases", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = common::stderr(&out);
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert!(err.contains("the file is empty (0 bytes)"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 0);
+}

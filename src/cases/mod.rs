@@ -9,6 +9,7 @@ pub mod notify;
 pub mod reconcile;
 pub mod state;
 pub mod store;
+mod store_error;
 pub mod worklist;
 
 pub use case::{Case, CaseDetail};

@@ -4,6 +4,8 @@
 //! [`MIGRATIONS`], each in its own transaction; a file that is not a database, or comes from
 //! a newer build, is an error naming the file, never recreated.
 
+pub use super::store_error::StoreError;
+use super::store_error::classify;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -113,71 +115,6 @@ pub fn schema_version() -> u32 {
     MIGRATIONS.len() as u32
 }
 
-/// What can go wrong with the case store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The file cannot be opened or is not a database.
-    #[error("{}: {source} (the case database is damaged or not a database; move it aside to start a new one, its cases would be lost)", path.display())]
-    Damaged {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// Written by a newer build.
-    #[error("{}: schema version {found}, this build reads up to {known}: use a newer returnrisk-tui", path.display())]
-    Newer {
-        /// The database file.
-        path: PathBuf,
-        /// Its version.
-        found: u32,
-        /// This build's.
-        known: u32,
-    },
-    /// Written by an older build, in a directory this process cannot write to upgrade it.
-    #[error("{}: schema version {found}, this build needs {known}, and the data directory is read-only: run any `cases` command once as a user who can write it, to upgrade", path.display())]
-    Older {
-        /// The database file.
-        path: PathBuf,
-        /// Its version.
-        found: u32,
-        /// This build's.
-        known: u32,
-    },
-    /// The data directory cannot be written: cases are read-only.
-    #[error("{}: the data directory is read-only, so cases can be read but not changed", path.display())]
-    ReadOnly {
-        /// The database file.
-        path: PathBuf,
-    },
-    /// A query failed.
-    #[error("{}: {source}", path.display())]
-    Sql {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// A transition the case's state does not allow.
-    #[error(transparent)]
-    Transition(#[from] super::state::TransitionError),
-    /// No case with that id.
-    #[error("no case {0}")]
-    NoCase(i64),
-    /// A value in the database this build does not know (a state, a rule).
-    #[error("{}: case {case}: unknown {what} {value:?}", path.display())]
-    Unknown {
-        /// The database file.
-        path: PathBuf,
-        /// The case.
-        case: i64,
-        /// What kind of value.
-        what: &'static str,
-        /// The value.
-        value: String,
-    },
-}
-
 /// An open case store.
 pub struct CaseStore {
     /// The connection.
@@ -205,10 +142,10 @@ impl CaseStore {
             return Err(StoreError::ReadOnly { path });
         }
         if !writable {
-            let conn = open_read_only(&path).map_err(|source| StoreError::Damaged {
-                path: path.clone(),
-                source,
-            })?;
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == 0) {
+                return Err(StoreError::Empty { path });
+            }
+            let conn = open_read_only(&path).map_err(|source| classify(&path, source))?;
             let store = CaseStore {
                 conn,
                 path,
@@ -235,10 +172,23 @@ impl CaseStore {
 
     /// Opens the database at `path` upgraded to `version` only (tests make old databases).
     pub fn open_at_version(path: &Path, version: u32) -> Result<CaseStore, StoreError> {
-        let damaged = |source| StoreError::Damaged {
-            path: path.to_path_buf(),
-            source,
-        };
+        match std::fs::metadata(path) {
+            // An existing empty file is no database: never silently a new, empty one.
+            Ok(m) if m.len() == 0 => {
+                return Err(StoreError::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path, version)?,
+            Err(e) => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+        }
+        let damaged = |source| classify(path, source);
         let conn = Connection::open(path).map_err(damaged)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(damaged)?;
         // A file that is not a database fails here, on its first read.
@@ -309,10 +259,7 @@ impl CaseStore {
 
     /// A query error on this store.
     pub(super) fn sql(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sql {
-            path: self.path.clone(),
-            source,
-        }
+        classify(&self.path, source)
     }
 
     /// Refuses a change when the store is read-only.
@@ -328,9 +275,53 @@ impl CaseStore {
 
 /// The error of a failed query on the database at `path`.
 pub(super) fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sql {
-        path: path.to_path_buf(),
-        source,
+    move |source| classify(path, source)
+}
+
+/// Creates the database at `path` whole or not at all: made and migrated to `version` under
+/// a temporary name, then linked into place only if no other process made one meanwhile (a
+/// crash leaves no empty or half-made file at `path`).
+fn create(path: &Path, version: u32) -> Result<(), StoreError> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = path.with_file_name(format!(".{FILE}.tmp-{}-{n}", std::process::id()));
+    let made = make_then_link(path, &temp, version);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = temp.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    made
+}
+
+/// [`create`]'s work: the database at `temp`, then linked to `path`.
+fn make_then_link(path: &Path, temp: &Path, version: u32) -> Result<(), StoreError> {
+    {
+        let conn = Connection::open(temp).map_err(|source| classify(path, source))?;
+        let mut store = CaseStore {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        store
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            .map_err(|source| classify(path, source))?;
+        store.migrate(version)?;
+        // Closing checkpoints the WAL into the file and removes the -wal and -shm files.
+        store
+            .conn
+            .close()
+            .map_err(|(_, source)| classify(path, source))?;
+    }
+    match std::fs::hard_link(temp, path) {
+        Ok(()) => Ok(()),
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -445,5 +436,41 @@ mod tests {
         }
         let e = CaseStore::open_file(&newer).err().unwrap().to_string();
         assert!(e.contains("schema version 99"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error_and_stays_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        std::fs::write(&path, b"").unwrap();
+        let e = CaseStore::open_file(&path).err().unwrap().to_string();
+        assert!(e.starts_with(&path.display().to_string()), "{e}");
+        assert!(e.contains("the file is empty (0 bytes)"), "{e}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_new_database_appears_whole_and_leaves_no_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE);
+        let s = CaseStore::open_file(&path).unwrap();
+        assert_eq!(s.version().unwrap(), schema_version());
+        let mode: String = s
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(s);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [FILE]);
+        // Opened again by a second store, it is the same database.
+        assert_eq!(
+            CaseStore::open_file(&path).unwrap().version().unwrap(),
+            schema_version()
+        );
     }
 }
