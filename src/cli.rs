@@ -236,8 +236,8 @@ pub enum CasesCommand {
         /// Until this date (YYYY-MM-DD).
         #[arg(long, conflicts_with = "days", required_unless_present = "days")]
         until: Option<chrono::NaiveDate>,
-        /// For this many days.
-        #[arg(long)]
+        /// For this many days (at most 3650).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::cases::case::MAX_SNOOZE_DAYS)))]
         days: Option<u32>,
     },
     /// Add a note.
@@ -377,8 +377,8 @@ pub enum Command {
         /// Number of marketplaces.
         #[arg(long, default_value_t = 3)]
         marketplaces: usize,
-        /// Number of days.
-        #[arg(long, default_value_t = 180)]
+        /// Number of days (1 to 3653: ten years).
+        #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3653))]
         days: u32,
         /// Random seed.
         #[arg(long, default_value_t = 42)]

@@ -216,3 +216,27 @@ fn an_emptied_case_database_is_an_error_naming_it_not_a_new_empty_one() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 0);
 }
+
+#[test]
+fn snoozes_and_generated_days_are_bounded_with_one_error_not_a_panic() {
+    let dir = common::small_data();
+    let d = common::p(dir.path());
+    for days in ["4000000000", "3651"] {
+        let out = common::run_on(d, &["cases", "snooze", "1", "--days", days]);
+        assert_eq!(out.status.code(), Some(2), "{days}");
+        let err = common::stderr(&out);
+        assert!(err.contains("not in 0..=3650"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = common::run(&[
+        "generate",
+        "--out",
+        common::p(out_dir.path()),
+        "--days",
+        "4000000000",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::stderr(&out).contains("not in 1..=3653"));
+    assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0);
+}

@@ -902,6 +902,18 @@ fn cases_are_served_and_change_only_with_the_token() {
             422,
             Some("until"),
         ),
+        (
+            "/api/v1/cases/3/snooze",
+            r#"{"days": 4000000000}"#,
+            422,
+            Some("days"),
+        ),
+        (
+            "/api/v1/cases/3/snooze",
+            r#"{"days": 3651}"#,
+            422,
+            Some("days"),
+        ),
         ("/api/v1/cases/3/close", "{}", 404, Some("action")),
         ("/api/v1/cases/3/note", r#"{"text": "x"}"#, 400, None),
         ("/api/v1/cases/9999/ack", "{}", 404, None),

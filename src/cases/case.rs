@@ -218,9 +218,13 @@ impl CaseStore {
             .unwrap_or_else(|| chrono::Utc::now().date_naive()))
     }
 
-    /// The end of a snooze of `days` days: counted from the latest evaluation's data date.
+    /// The end of a snooze of `days` days: counted from the latest evaluation's data date;
+    /// at most [`MAX_SNOOZE_DAYS`].
     pub fn snooze_end(&self, days: u32) -> Result<chrono::NaiveDate, StoreError> {
-        Ok(self.latest_as_of()? + chrono::Duration::days(i64::from(days)))
+        check_snooze_days(u64::from(days))?;
+        self.latest_as_of()?
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .ok_or(StoreError::SnoozeTooLong(u64::from(days)))
     }
 
     /// One case.
@@ -375,4 +379,15 @@ impl CaseStore {
         tx.commit().map_err(&sql)?;
         self.case(id)
     }
+}
+
+/// The longest snooze in days (ten years): longer is a date or a resolution, not a snooze.
+pub const MAX_SNOOZE_DAYS: u32 = 3650;
+
+/// `days` as a snooze's length, or [`StoreError::SnoozeTooLong`].
+pub fn check_snooze_days(days: u64) -> Result<u32, StoreError> {
+    u32::try_from(days)
+        .ok()
+        .filter(|&d| d <= MAX_SNOOZE_DAYS)
+        .ok_or(StoreError::SnoozeTooLong(days))
 }

@@ -202,6 +202,16 @@ impl CaseStore {
     }
 }
 
+/// Whether a snooze `until` a date is over on data date `as_of`, compared as dates (a
+/// missing or unreadable end is over).
+fn snooze_over(until: Option<&str>, as_of: &str) -> bool {
+    let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();
+    match (until.and_then(date), date(as_of)) {
+        (Some(u), Some(a)) => u <= a,
+        _ => true,
+    }
+}
+
 /// Records one firing alert: opens, reopens, wakes or updates its case; returns its id.
 fn fire(
     tx: &Transaction<'_>,
@@ -243,7 +253,7 @@ fn fire(
     };
     let change = match state {
         CaseState::Resolved | CaseState::Recovered => Some(Transition::Reopen),
-        CaseState::Snoozed if until.as_deref().is_none_or(|u| u <= as_of) => Some(Transition::Wake),
+        CaseState::Snoozed if snooze_over(until.as_deref(), as_of) => Some(Transition::Wake),
         _ => None,
     };
     let to = match change {
@@ -270,4 +280,19 @@ fn fire(
         params![id, to.as_str(), a.severity.as_str(), as_of, a.message],
     )?;
     Ok(Ok(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snooze_over;
+
+    #[test]
+    fn snoozes_end_by_date_not_by_text() {
+        assert!(snooze_over(Some("2026-06-30"), "2026-06-30"));
+        assert!(!snooze_over(Some("2026-07-01"), "2026-06-30"));
+        // A year past 9999 sorts before "2026" as text; as a date it is far away.
+        assert!(!snooze_over(Some("+10240-03-20"), "2026-06-30"));
+        assert!(snooze_over(None, "2026-06-30"));
+        assert!(snooze_over(Some("garbage"), "2026-06-30"));
+    }
 }

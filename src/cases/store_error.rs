@@ -64,6 +64,9 @@ pub enum StoreError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// A snooze longer than [`super::case::MAX_SNOOZE_DAYS`].
+    #[error("snooze: {0} days is more than {max} (ten years): give a date (YYYY-MM-DD) or resolve the case", max = super::case::MAX_SNOOZE_DAYS)]
+    SnoozeTooLong(u64),
     /// A query failed.
     #[error("{}: {source}", path.display())]
     Sql {

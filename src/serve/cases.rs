@@ -45,6 +45,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "invalid_transition", msg)
             }
             StoreError::ReadOnly { .. } => ApiError::new(StatusCode::FORBIDDEN, "read_only", msg),
+            StoreError::SnoozeTooLong(_) => ApiError::invalid("days", msg),
             _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "case_store", msg),
         }
     }
@@ -116,7 +117,11 @@ fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
                 })?;
                 Change::Snooze(b.until, None)
             }
-            (None, Some(d)) => Change::Snooze(None, Some(d)),
+            (None, Some(d)) => {
+                crate::cases::case::check_snooze_days(u64::from(d))
+                    .map_err(|e| ApiError::invalid("days", e.to_string()))?;
+                Change::Snooze(None, Some(d))
+            }
             _ => {
                 return Err(ApiError::invalid(
                     "until",

@@ -65,8 +65,10 @@ pub enum SnoozeUntil {
 impl SnoozeUntil {
     /// `7` or `2026-07-01`.
     pub fn parse(s: &str) -> Result<SnoozeUntil, String> {
-        if let Ok(n) = s.parse::<u32>() {
-            return Ok(SnoozeUntil::Days(n));
+        if let Ok(n) = s.trim().parse::<u64>() {
+            return crate::cases::case::check_snooze_days(n)
+                .map(SnoozeUntil::Days)
+                .map_err(|e| e.to_string());
         }
         s.parse().map(SnoozeUntil::Date).map_err(|_| {
             format!("snooze: {s:?} is neither a number of days nor a date (YYYY-MM-DD)")
