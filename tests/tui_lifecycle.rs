@@ -136,11 +136,21 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
             version: 1
         })]
     );
+    // The watcher sees the job's own write of the registry before the job is done: no
+    // second reload races it (its message would replace the promotion's).
+    let watched = app.update(Action::FilesChanged {
+        data: false,
+        registry: true,
+        cases: false,
+    });
+    assert!(watched.is_empty() && app.registry_changed_while_loading);
     run_jobs(&mut app, &rt, fx);
-    assert_eq!(
-        app.message.as_deref(),
-        Some(format!("{seller}: v1 is now active").as_str())
-    );
+    let promoted = format!("{seller}: v1 is now active");
+    assert_eq!(app.message.as_deref(), Some(promoted.as_str()));
+    assert!(!app.registry_changed_while_loading && !app.registry_op_running);
+    // The deferred look at the registry finds the models in use and says nothing.
+    run_jobs(&mut app, &rt, vec![Effect::ReloadModels]);
+    assert_eq!(app.message.as_deref(), Some(promoted.as_str()));
     let models = app.engine.models.as_ref().unwrap();
     assert_eq!(models.model_for(&seller).1, seller);
     let on_disk = Registry::load(dir.path()).unwrap();

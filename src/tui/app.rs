@@ -114,6 +114,9 @@ pub struct App {
     pub confirm: Option<Confirm>,
     /// The registry changed while models were loading: re-read once they are in.
     pub registry_changed_while_loading: bool,
+    /// A promote or rollback from the dashboard is being applied (its own write of the
+    /// registry is not a change from elsewhere).
+    pub registry_op_running: bool,
     /// How the data was read (`--strict`, `--date-range`; kept for reloads).
     pub load_options: crate::data::LoadOptions,
     /// The log file, named in the message of a job that failed unexpectedly.
@@ -165,6 +168,7 @@ impl App {
             lifecycle: Lifecycle::default(),
             confirm: None,
             registry_changed_while_loading: false,
+            registry_op_running: false,
             load_options: crate::data::LoadOptions::default(),
             log_file: None,
             last_click: None,

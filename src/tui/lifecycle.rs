@@ -124,6 +124,7 @@ impl App {
         match c.op {
             Confirmed::Registry(op) => {
                 self.say(format!("{}: applying...", c.prompt.trim_end_matches('?')));
+                self.registry_op_running = true;
                 self.effects.push(Effect::ChangeRegistry(op));
             }
             Confirmed::Retrain => {
@@ -189,10 +190,18 @@ impl App {
                 self.engine.install(*prepared);
                 self.lifecycle = *lc;
                 self.say(what);
+                self.registry_op_running = false;
+                if std::mem::take(&mut self.registry_changed_while_loading) {
+                    // Read the registry again: a no-op when the change was this one.
+                    self.effects.push(Effect::ReloadModels);
+                }
                 self.recompute();
                 self.evaluate_cases();
             }
-            Action::JobFailed(e) => self.say(e),
+            Action::JobFailed(e) => {
+                self.registry_op_running = false;
+                self.say(e)
+            }
             Action::JobPanicked(job, why) => self.job_panicked(job, &why),
             Action::SellerDrivers(seller, window, drivers) => {
                 self.seller_drivers(&seller, window, drivers)
@@ -207,9 +216,11 @@ impl App {
             self.say("data files changed on disk: reloading...");
             self.effects.push(Effect::ReloadData);
         } else if registry {
-            if matches!(self.training, Training::Running(..) | Training::Starting) {
-                // The load under way may have read the registry before this change: look
-                // again once it is done.
+            let loading = matches!(self.training, Training::Running(..) | Training::Starting);
+            if loading || self.registry_op_running {
+                // The load under way may have read the registry before this change, or the
+                // change is the dashboard's own promote / rollback (which reloads the models
+                // itself): look again once it is done.
                 self.registry_changed_while_loading = true;
             } else {
                 self.effects.push(Effect::ReloadModels);
@@ -250,6 +261,9 @@ impl App {
         let msg = format!("error: {} failed: {why} ({log})", job.name());
         if job == Job::Models {
             self.training = Training::Failed(msg.clone());
+        }
+        if job == Job::RegistryChange {
+            self.registry_op_running = false;
         }
         self.say(msg);
     }
