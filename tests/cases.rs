@@ -240,3 +240,25 @@ fn snoozes_and_generated_days_are_bounded_with_one_error_not_a_panic() {
     assert!(common::stderr(&out).contains("not in 1..=3653"));
     assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn cases_show_prints_stored_text_without_terminal_controls() {
+    let _ = app(); // models trained and registered in the data copy
+    let d = data_copy().to_str().unwrap();
+    common::json(&["cases", "evaluate", "--data", d]);
+    let list = common::json(&["cases", "list", "--format", "json", "--data", d]);
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+    // A note and an assignee that would set the title and clear the screen of a reader.
+    let hostile = "\u{1b}]0;TITLE\u{7}\u{1b}[2J\u{202e}evil";
+    for args in [["note", &id, hostile], ["assign", &id, hostile]] {
+        let out = common::run_on(d, &[&["cases"][..], &args[..]].concat());
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let shown = common::stdout(&common::run_on(d, &["cases", "show", &id]));
+    assert!(shown.contains("]0;TITLE[2Jevil"), "{shown}");
+    let hidden = |c: char| c != '\n' && returnrisk_tui::text::is_hidden(c);
+    assert!(!shown.chars().any(hidden), "{shown:?}");
+    // The JSON keeps the text as written (escaped).
+    let json = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
+    assert!(json.to_string().contains("\\u001b]0;TITLE"), "{json}");
+}

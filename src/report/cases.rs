@@ -2,6 +2,7 @@
 
 use super::{csv_field, table};
 use crate::cases::{Case, CaseDetail};
+use crate::text::clean;
 use std::fmt::Write as _;
 
 /// The target's id.
@@ -77,7 +78,9 @@ pub fn cases_csv(cases: &[Case]) -> String {
     out
 }
 
-/// One case: its fields, its numbers at each evaluation, its history and notes.
+/// One case: its fields, its numbers at each evaluation, its history and notes. Stored text
+/// (messages, names, notes: anyone with the token may write them) is cleaned of control
+/// and format characters, so it cannot move the cursor or retitle the reader's terminal.
 pub fn case_text(d: &CaseDetail) -> String {
     let c = &d.case;
     let mut out = format!(
@@ -85,15 +88,15 @@ pub fn case_text(d: &CaseDetail) -> String {
         c.id,
         c.state,
         c.rule,
-        target(c),
-        c.marketplace.as_deref().unwrap_or("all"),
-        c.message,
+        clean(target(c)),
+        clean(c.marketplace.as_deref().unwrap_or("all")),
+        clean(&c.message),
         c.first_seen,
         c.last_seen,
         c.misses,
         c.assignee
             .as_ref()
-            .map_or(String::new(), |a| format!(", assigned to {a}")),
+            .map_or(String::new(), |a| format!(", assigned to {}", clean(a))),
         c.snoozed_until
             .as_ref()
             .map_or(String::new(), |u| format!(", snoozed until {u}")),
@@ -103,7 +106,10 @@ pub fn case_text(d: &CaseDetail) -> String {
         let _ = writeln!(
             out,
             "  {}  {:<8}  {:.3}  {}",
-            o.as_of, o.severity, o.magnitude, o.message
+            o.as_of,
+            o.severity,
+            o.magnitude,
+            clean(&o.message)
         );
     }
     out.push_str("\nHistory\n");
@@ -112,20 +118,26 @@ pub fn case_text(d: &CaseDetail) -> String {
             out,
             "  {}  {:<10}  {:<11}  {} -> {}{}",
             h.at,
-            h.user,
+            clean(&h.user),
             h.action,
             h.from.as_deref().unwrap_or("-"),
             h.to.as_deref().unwrap_or("-"),
             h.detail
                 .as_ref()
-                .map_or(String::new(), |d| format!("  {d}"))
+                .map_or(String::new(), |d| format!("  {}", clean(d)))
         );
     }
     if !d.notes.is_empty() {
         out.push_str("\nNotes\n");
     }
     for n in &d.notes {
-        let _ = writeln!(out, "  {}  {:<10}  {}", n.at, n.user, n.text);
+        let _ = writeln!(
+            out,
+            "  {}  {:<10}  {}",
+            n.at,
+            clean(&n.user),
+            clean(&n.text)
+        );
     }
     out
 }
