@@ -602,25 +602,28 @@ fn ready_says_why_not_and_sigterm_ends_the_server_cleanly() {
     assert_eq!(srv.get("/health").0, 200);
     drop(srv);
 
-    // SIGTERM: the server stops and exits 0, saying so.
+    // SIGTERM, and SIGHUP (a closed ssh session) alike: the server stops and exits 0,
+    // saying so.
     let dir = data_copy();
-    let mut srv = Server::start(dir.path(), &[], &[]).ready();
-    let pid = srv.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = srv.child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
-    let mut rest = String::new();
-    srv.stderr.read_to_string(&mut rest).unwrap();
-    assert!(
-        rest.contains("SIGTERM: finishing requests in flight"),
-        "{rest}"
-    );
+    for sig in ["TERM", "HUP"] {
+        let mut srv = Server::start(dir.path(), &[], &[]).ready();
+        let pid = srv.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{sig}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = srv.child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "SIG{sig}");
+        let mut rest = String::new();
+        srv.stderr.read_to_string(&mut rest).unwrap();
+        assert!(
+            rest.contains(&format!("SIG{sig}: finishing requests in flight")),
+            "{rest}"
+        );
+    }
 }
 
 #[test]

@@ -362,17 +362,21 @@ async fn serve(
     Ok(())
 }
 
-/// Resolves on SIGTERM or SIGINT, with the signal's name.
+/// Resolves on SIGTERM, SIGINT or SIGHUP, with the signal's name. SIGHUP (a closed
+/// terminal or ssh session) drains like SIGTERM rather than reloading: the server already
+/// reloads by itself when the data or the registry change on disk.
 async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
     ) else {
         return std::future::pending().await;
     };
     tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = int.recv() => "SIGINT",
+        _ = hup.recv() => "SIGHUP",
     }
 }
