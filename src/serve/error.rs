@@ -79,13 +79,31 @@ impl ApiError {
     }
 }
 
+/// The longest message an error body carries, in characters (an echo of a client's 6 MB
+/// array is not sent back).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+/// The longest field name an error body carries.
+pub const MAX_FIELD_CHARS: usize = 80;
+
+/// `s` cut to `max` characters, saying its full length when cut.
+fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{head}… ({n} characters)").into()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let message = cut(&self.message, MAX_MESSAGE_CHARS);
+        let field = self.field.as_deref().map(|f| cut(f, MAX_FIELD_CHARS));
         let body = Body {
             error: Inner {
                 code: self.code,
-                message: &self.message,
-                field: self.field.as_deref(),
+                message: &message,
+                field: field.as_deref(),
             },
         };
         (self.status, Json(body)).into_response()
@@ -100,5 +118,35 @@ impl From<crate::engine::EngineError> for ApiError {
                 ApiError::not_found(e.to_string()).on("marketplace")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_and_fields_are_cut_with_their_length() {
+        let long = "S".repeat(7000);
+        let e = ApiError::not_found(format!("unknown seller {long}")).on(long.clone());
+        let r = e.into_response();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let bytes = rt
+            .block_on(axum::body::to_bytes(r.into_body(), 1 << 20))
+            .unwrap();
+        assert!(bytes.len() < 700, "{}", bytes.len());
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let m = v["error"]["message"].as_str().unwrap();
+        assert!(m.ends_with("… (7015 characters)"), "{m}");
+        assert!(
+            v["error"]["field"]
+                .as_str()
+                .unwrap()
+                .ends_with("… (7000 characters)")
+        );
+        assert_eq!(cut("short", 40), "short");
     }
 }
