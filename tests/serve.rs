@@ -359,6 +359,8 @@ fn client_errors_are_json_4xx_naming_the_field() {
             "bad_json",
             None,
         ),
+        // A path that is not UTF-8: the documented JSON, not a plain-text 400.
+        (400, srv.get("/api/v1/sellers/%FF"), "bad_request", None),
         (
             422,
             srv.post(
@@ -897,6 +899,7 @@ fn cases_are_served_and_change_only_with_the_token() {
     );
     let (status, c) = change("/api/v1/cases/3/assign", r#"{"assignee": "bo"}"#);
     assert_eq!((status, c["assignee"].as_str()), (200, Some("bo")), "{c}");
+    let big = format!(r#"{{"note": "{}"}}"#, "x".repeat(9 << 20));
     for (path, body, code, field) in [
         ("/api/v1/cases/3/note", "{}", 422, Some("note")),
         (
@@ -918,6 +921,8 @@ fn cases_are_served_and_change_only_with_the_token() {
             Some("days"),
         ),
         ("/api/v1/cases/3/close", "{}", 404, Some("action")),
+        // A body over the limit is the documented JSON too, not text/plain.
+        ("/api/v1/cases/3/note", &big, 413, None),
         ("/api/v1/cases/3/note", r#"{"text": "x"}"#, 400, None),
         ("/api/v1/cases/9999/ack", "{}", 404, None),
     ] {

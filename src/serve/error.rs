@@ -110,6 +110,45 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Middleware: an error answer that is not yet the documented JSON (an extractor's
+/// plain-text rejection such as a 413 on a too large body or a 400 on a path that is not
+/// UTF-8, the timeout's empty 408) becomes `{"error": {...}}` with the same status, its
+/// text (when plain) as the message.
+pub async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let headers = res.headers();
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return res;
+    }
+    let plain = !headers.contains_key(axum::http::header::CONTENT_ENCODING);
+    let text = match plain {
+        true => axum::body::to_bytes(res.into_body(), 64 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default(),
+        false => String::new(),
+    };
+    let reason = status.canonical_reason().unwrap_or("error");
+    let message = if text.is_empty() {
+        reason.to_lowercase()
+    } else {
+        text
+    };
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_field",
+        _ => "error",
+    };
+    ApiError::new(status, code, message).into_response()
+}
+
 impl From<crate::engine::EngineError> for ApiError {
     fn from(e: crate::engine::EngineError) -> ApiError {
         match &e {

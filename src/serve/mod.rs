@@ -145,6 +145,7 @@ pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration)
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(axum::middleware::map_response(error::json_errors))
         .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
         .with_state(state)
 }
