@@ -509,13 +509,8 @@ fn an_empty_token_file_and_an_unbounded_timeout_are_errors_not_panics() {
 #[test]
 fn a_non_loopback_bind_needs_a_token_and_checks_it() {
     let dir = data_copy();
-    let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
-        .args(["serve", "--data", p(dir.path()), "--bind", "0.0.0.0:0"])
-        .env_remove("RETURNRISK_TOKEN")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = serve_refused(dir.path(), &["--bind", "0.0.0.0:0"]);
+    assert_eq!(code, Some(1));
     assert!(
         err.contains("needs a bearer token (--token-file FILE or RETURNRISK_TOKEN), or --no-auth"),
         "{err}"
