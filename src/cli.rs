@@ -46,11 +46,21 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_auth: bool,
     /// Orders a /predict batch may hold (a larger one is refused with 413).
-    #[arg(long, default_value_t = crate::serve::predict::MAX_BATCH)]
+    #[arg(long, default_value_t = crate::serve::predict::MAX_BATCH, value_name = "N")]
     pub max_batch: usize,
+    /// Orders a /predict?explain=true batch may hold (each explanation costs ~10 ms).
+    #[arg(long, default_value_t = crate::serve::predict::MAX_EXPLAIN_BATCH, value_name = "N")]
+    pub max_explain_batch: usize,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
+    /// Connections open at once; more wait until one closes [default: 1024, or less to
+    /// fit the open-file limit]
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's head; an idle connection closes after it.
+    #[arg(long, default_value_t = crate::serve::listen::HEADER_TIMEOUT_SECONDS, value_name = "SECONDS")]
+    pub header_timeout: f64,
     /// A browser origin allowed to call the API (CORS; repeat for several). None: CORS off.
     #[arg(long, value_name = "ORIGIN")]
     pub cors_origin: Vec<String>,

@@ -10,9 +10,11 @@
 pub mod auth;
 pub mod cases;
 pub mod error;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod outlook;
+pub mod pool;
 pub mod predict;
 pub mod reload;
 pub mod routes;
@@ -34,12 +36,15 @@ use std::time::Duration;
 
 /// Largest request body.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
-/// Requests handled at once; more wait.
+/// API requests handled at once; more wait (within their timeout).
 pub const MAX_CONCURRENT: usize = 512;
 /// How long shutdown waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// The longest `--timeout` (an hour): a request is an answer for a person or a program waiting.
 pub const MAX_TIMEOUT_SECONDS: f64 = 3600.0;
+/// The most `--max-batch` and `--max-explain-batch` may allow (a body is at most
+/// [`MAX_BODY`] bytes, about 40,000 orders, anyway).
+pub const MAX_BATCH_LIMIT: usize = 100_000;
 /// The environment variable holding the bearer token.
 pub const TOKEN_ENV: &str = "RETURNRISK_TOKEN";
 
@@ -117,10 +122,16 @@ fn cors(origins: &[String]) -> Result<Option<tower_http::cors::CorsLayer>> {
 /// The router over `state`; `token`: the bearer token `/api` and `/metrics` require; a
 /// request taking longer than `timeout` is answered 408.
 pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration) -> Router {
-    let api = routes_of(guarded_routes()).layer(axum::middleware::from_fn_with_state(
-        Arc::new(token),
-        auth::require_token,
-    ));
+    // One limit shared by every API route (inside the timeout: waiting counts); `/health`
+    // and `/ready` never wait behind it.
+    let api = routes_of(guarded_routes())
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_CONCURRENT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(token),
+            auth::require_token,
+        ));
     routes_of(open_routes())
         .merge(api)
         .route_layer(axum::middleware::from_fn_with_state(
@@ -146,7 +157,6 @@ pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration)
             timeout,
         ))
         .layer(axum::middleware::map_response(error::json_errors))
-        .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT))
         .with_state(state)
 }
 
@@ -261,39 +271,74 @@ fn token(opts: &ServeArgs, addr: SocketAddr) -> Result<Option<String>> {
     Ok(token)
 }
 
-/// Runs the server until SIGTERM or SIGINT.
+/// Runs the server until SIGTERM, SIGINT or SIGHUP.
 pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
     let addr: SocketAddr = opts
         .bind
         .parse()
         .map_err(|e| eyre!("serve --bind {:?}: {e} (expected IP:PORT)", opts.bind))?;
     let token = token(opts, addr)?;
-    let cors = cors(&opts.cors_origin)?;
-    if !(opts.timeout > 0.0 && opts.timeout <= MAX_TIMEOUT_SECONDS) {
-        bail!(
-            "serve --timeout {}: expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}",
-            opts.timeout
-        );
-    }
-    let limits = Limits {
-        max_batch: opts.max_batch,
-        timeout: Duration::from_secs_f64(opts.timeout),
-        cors,
-    };
+    let limits = Limits::of(opts)?;
     // Checked before binding: a bad flag is an error, not a server that answers 503.
     global.data.bands().map_err(|e| eyre!(e))?;
     global.data.load_options().map_err(|e| eyre!(e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(global.clone(), addr, token, limits))
+    let served = rt.block_on(serve(global.clone(), addr, token, limits));
+    // Jobs still running were told to stop when their requests were dropped.
+    rt.shutdown_timeout(SHUTDOWN_GRACE);
+    served
 }
 
 /// What `serve`'s flags limit.
 struct Limits {
     max_batch: usize,
+    max_explain_batch: usize,
     timeout: Duration,
+    connections: listen::ConnectionLimits,
     cors: Option<tower_http::cors::CorsLayer>,
+}
+
+/// `--flag`'s seconds as a duration: above 0 and at most [`MAX_TIMEOUT_SECONDS`].
+fn seconds(flag: &str, s: f64) -> Result<Duration> {
+    if !(s > 0.0 && s <= MAX_TIMEOUT_SECONDS) {
+        bail!(
+            "serve {flag} {s}: expected a number of seconds above 0 and at most {MAX_TIMEOUT_SECONDS}"
+        );
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+/// `--flag`'s count: 1 to `max`.
+fn count(flag: &str, n: usize, max: usize) -> Result<usize> {
+    if !(1..=max).contains(&n) {
+        bail!("serve {flag} {n}: expected 1 to {max}");
+    }
+    Ok(n)
+}
+
+impl Limits {
+    /// The limits `opts` ask for, each checked.
+    fn of(opts: &ServeArgs) -> Result<Limits> {
+        let max_connections =
+            listen::connection_cap(opts.max_connections, listen::open_file_limit())
+                .map_err(|e| eyre!(e))?;
+        Ok(Limits {
+            max_batch: count("--max-batch", opts.max_batch, MAX_BATCH_LIMIT)?,
+            max_explain_batch: count(
+                "--max-explain-batch",
+                opts.max_explain_batch,
+                MAX_BATCH_LIMIT,
+            )?,
+            timeout: seconds("--timeout", opts.timeout)?,
+            connections: listen::ConnectionLimits {
+                max_connections,
+                header_timeout: seconds("--header-timeout", opts.header_timeout)?,
+            },
+            cors: cors(&opts.cors_origin)?,
+        })
+    }
 }
 
 async fn serve(
@@ -311,7 +356,10 @@ async fn serve(
         (None, true) => "no token (loopback only)",
         (None, false) => "NO AUTHENTICATION (--no-auth)",
     };
-    eprintln!("listening on http://{bound} ({auth})");
+    eprintln!(
+        "listening on http://{bound} ({auth}; at most {} connections)",
+        limits.connections.max_connections
+    );
     let dir = crate::open::data_dir(&global.data)?;
     let notify = global
         .data
@@ -320,6 +368,7 @@ async fn serve(
         .case_policy()
         .notify;
     let mut state = ServerState::new(limits.max_batch, dir.clone(), token.is_some());
+    state.max_explain_batch = limits.max_explain_batch;
     state.notify = notify;
     let state = Arc::new(state);
     cases::spawn_notifier(state.clone());
@@ -347,18 +396,17 @@ async fn serve(
         app = app.layer(cors);
     }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async {
+    let server = listen::serve(listener, app, limits.connections, async {
         let _ = stop_rx.await;
     });
-    let mut server = std::pin::pin!(server.into_future());
+    let mut server = std::pin::pin!(server);
     tokio::select! {
-        r = &mut server => return r.wrap_err("server failed"),
+        () = &mut server => return Ok(()),
         sig = shutdown_signal() => eprintln!("{sig}: finishing requests in flight"),
     }
     let _ = stop_tx.send(());
-    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
-        Ok(r) => r.wrap_err("server failed")?,
-        Err(_) => eprintln!("requests still running after {SHUTDOWN_GRACE:?}: stopping"),
+    if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
+        eprintln!("requests still running after {SHUTDOWN_GRACE:?}: stopping");
     }
     Ok(())
 }

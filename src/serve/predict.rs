@@ -4,6 +4,7 @@
 //! run; an unknown seller is scored by the global model, and the answer says so.
 
 use super::error::ApiError;
+use super::pool::Cancel;
 use super::state::{Served, ServerState};
 use crate::data::order::{OrderError, order_from_value};
 use axum::Json;
@@ -19,6 +20,9 @@ use std::sync::Arc;
 
 /// Orders a batch may hold unless `--max-batch` says otherwise.
 pub const MAX_BATCH: usize = 10_000;
+/// Orders a batch with `explain=true` may hold unless `--max-explain-batch` says otherwise:
+/// an explanation costs about 10 ms an order, so this is about a second of one core.
+pub const MAX_EXPLAIN_BATCH: usize = 100;
 
 /// The error for an order's bad field (422 naming it).
 fn order_error(e: OrderError) -> ApiError {
@@ -129,7 +133,7 @@ fn score(s: &Served, order: Value, explain: bool) -> Result<Scored<'_>, ApiError
 #[utoipa::path(post, path = "/api/v1/predict", params(("explain" = Option<bool>, Query, description = "true: each feature's exact contribution to the risk (TreeSHAP), adding up with expected to risk_score")), request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
     (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::Prediction),
     (status = 400, description = "malformed JSON", body = super::openapi::ErrorBody),
-    (status = 413, description = "body or batch too large", body = super::openapi::ErrorBody),
+    (status = 413, description = "body or batch too large (a batch with explain=true has its own, smaller limit)", body = super::openapi::ErrorBody),
     (status = 422, description = "a value the loader would reject, the field named", body = super::openapi::ErrorBody),
     (status = 503, description = "models not loaded yet", body = super::openapi::ErrorBody),
 ))]
@@ -148,9 +152,30 @@ pub async fn predict(
         };
         ApiError::new(status, code, e.body_text())
     })?;
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("bad_json", format!("malformed JSON: {e}")))?;
     let s = st.current()?;
+    if !explain && body.len() <= INLINE_BODY {
+        return answer(&st, &s, &body, false, &Cancel::default());
+    }
+    let state = st.clone();
+    st.pool
+        .run(move |cancel| answer(&state, &s, &body, explain, cancel))
+        .await
+}
+
+/// A body this small without `explain` (one order, or a handful) is scored on the runtime
+/// itself: microseconds, less than handing it to the pool.
+const INLINE_BODY: usize = 4096;
+
+/// The answer to a predict body: one order's score, or a batch's.
+fn answer(
+    st: &ServerState,
+    s: &Served,
+    body: &[u8],
+    explain: bool,
+    cancel: &Cancel,
+) -> Result<Response, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("bad_json", format!("malformed JSON: {e}")))?;
     let counted = |n: usize| {
         st.metrics
             .predictions
@@ -161,39 +186,45 @@ pub async fn predict(
             top.remove("orders").unwrap_or(Value::Null)
         }
         one => {
-            let answer = Json(score(&s, one, explain)?).into_response();
+            let answer = Json(score(s, one, explain)?).into_response();
             counted(1);
             return Ok(answer);
         }
     };
-    match batch {
-        Value::Array(orders) => {
-            if orders.len() > st.max_batch {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "batch_too_large",
-                    format!(
-                        "a batch holds at most {} orders; this one has {}",
-                        st.max_batch,
-                        orders.len()
-                    ),
-                )
-                .on("orders"));
-            }
-            let results = orders
-                .into_iter()
-                .enumerate()
-                .map(|(i, o)| score(&s, o, explain).map_err(|e| e.within(&format!("orders[{i}]"))))
-                .collect::<Result<Vec<Scored>, ApiError>>()?;
-            counted(results.len());
-            Ok(Json(ScoredBatch {
-                predictions: results,
-            })
-            .into_response())
-        }
-        other => Err(ApiError::invalid(
+    let Value::Array(orders) = batch else {
+        return Err(ApiError::invalid(
             "orders",
-            format!("expected an array of orders, got {other}"),
-        )),
+            format!("expected an array of orders, got {batch}"),
+        ));
+    };
+    check_batch_size(st, orders.len(), explain)?;
+    let mut results = Vec::with_capacity(orders.len());
+    for (i, o) in orders.into_iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Cancel::error());
+        }
+        results.push(score(s, o, explain).map_err(|e| e.within(&format!("orders[{i}]")))?);
     }
+    counted(results.len());
+    Ok(Json(ScoredBatch {
+        predictions: results,
+    })
+    .into_response())
+}
+
+/// 413 for a batch over the server's limit (a smaller one with `explain`).
+fn check_batch_size(st: &ServerState, orders: usize, explain: bool) -> Result<(), ApiError> {
+    let (limit, what) = match explain {
+        true => (st.max_explain_batch, "an explained batch"),
+        false => (st.max_batch, "a batch"),
+    };
+    if orders <= limit {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "batch_too_large",
+        format!("{what} holds at most {limit} orders; this one has {orders}"),
+    )
+    .on("orders"))
 }

@@ -22,6 +22,10 @@ pub struct ServerState {
     waiting: RwLock<String>,
     /// Orders a batch may hold.
     pub max_batch: usize,
+    /// Orders a batch with `explain=true` may hold.
+    pub max_explain_batch: usize,
+    /// Where batches and explanations are computed, off the async runtime.
+    pub pool: super::pool::WorkPool,
     /// What `/metrics` reports.
     pub metrics: super::metrics::Metrics,
     /// The data directory (its case database answers `/api/v1/cases`).
@@ -43,6 +47,8 @@ impl ServerState {
             served: RwLock::new(None),
             waiting: RwLock::new("loading data and models".into()),
             max_batch,
+            max_explain_batch: super::predict::MAX_EXPLAIN_BATCH,
+            pool: super::pool::WorkPool::per_core(),
             metrics: Default::default(),
             data_dir,
             token_required,

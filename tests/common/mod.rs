@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dashboard;
+pub mod server;
 pub mod webhook;
 
 use std::path::{Path, PathBuf};
