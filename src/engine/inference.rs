@@ -53,18 +53,85 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
 
 /// The regularized incomplete beta function I_x(a, b), for a, b > 0 and x in [0, 1].
 pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
+    Beta::new(a, b).cdf(x)
+}
+
+/// The Beta(a, b) distribution, with ln B(a, b) computed once for the many evaluations a
+/// quantile needs.
+#[derive(Debug, Clone, Copy)]
+struct Beta {
+    a: f64,
+    b: f64,
+    ln_beta: f64,
+}
+
+impl Beta {
+    fn new(a: f64, b: f64) -> Beta {
+        let ln_beta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+        Beta { a, b, ln_beta }
     }
-    if x >= 1.0 {
-        return 1.0;
+
+    /// ln of x^a (1-x)^b / B(a, b), the front factor of the continued fraction.
+    fn ln_front(&self, x: f64) -> f64 {
+        self.a * x.ln() + self.b * (-x).ln_1p() - self.ln_beta
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (-x).ln_1p();
-    let front = ln_front.exp();
-    if x < (a + 1.0) / (a + b + 2.0) {
-        front * beta_cf(a, b, x) / a
-    } else {
-        1.0 - front * beta_cf(b, a, 1.0 - x) / b
+
+    /// I_x(a, b).
+    fn cdf(&self, x: f64) -> f64 {
+        if x <= 0.0 {
+            return 0.0;
+        }
+        if x >= 1.0 {
+            return 1.0;
+        }
+        let (a, b) = (self.a, self.b);
+        let front = self.ln_front(x).exp();
+        if x < (a + 1.0) / (a + b + 2.0) {
+            front * beta_cf(a, b, x) / a
+        } else {
+            1.0 - front * beta_cf(b, a, 1.0 - x) / b
+        }
+    }
+
+    /// The density at x in (0, 1).
+    fn pdf(&self, x: f64) -> f64 {
+        (self.ln_front(x) - x.ln() - (-x).ln_1p()).exp()
+    }
+
+    /// The `q` quantile: Newton's method on the cdf kept inside a shrinking bracket, with a
+    /// bisection whenever Newton would leave it or slows down (Numerical Recipes' `rtsafe`).
+    /// About 6 cdf evaluations where bisection alone takes 45.
+    fn quantile(&self, q: f64) -> f64 {
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        let mut x = (self.a / (self.a + self.b)).clamp(1e-12, 1.0 - 1e-12);
+        let (mut dx, mut dx_before) = (1.0f64, 1.0f64);
+        for _ in 0..200 {
+            let f = self.cdf(x) - q;
+            if f == 0.0 {
+                return x;
+            }
+            if f < 0.0 {
+                lo = x;
+            } else {
+                hi = x;
+            }
+            let df = self.pdf(x);
+            let newton_leaves = !(df.is_finite() && df > 0.0)
+                || ((x - hi) * df - f) * ((x - lo) * df - f) > 0.0
+                || (2.0 * f).abs() > (dx_before * df).abs();
+            dx_before = dx;
+            if newton_leaves {
+                dx = 0.5 * (hi - lo);
+                x = lo + dx;
+            } else {
+                dx = f / df;
+                x -= dx;
+            }
+            if dx.abs() <= 1e-13 * x.max(1e-300) {
+                break;
+            }
+        }
+        x
     }
 }
 
@@ -82,46 +149,19 @@ pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
 
 /// The one-sided lower confidence bound of a rate from `k` successes in `n` trials at level
 /// `1 - alpha` (Clopper-Pearson: the rate at which `k` or more would be seen with
-/// probability `alpha`). `None` without trials.
+/// probability `alpha`, the `alpha` quantile of Beta(k, n - k + 1)). `None` without trials.
 pub fn clopper_pearson_lower(k: u64, n: u64, alpha: f64) -> Option<f64> {
-    if n == 0 {
-        return None;
+    match (n, k) {
+        (0, _) => None,
+        (_, 0) => Some(0.0),
+        _ => Some(beta_quantile(alpha, k as f64, (n - k.min(n) + 1) as f64)),
     }
-    if k == 0 {
-        return Some(0.0);
-    }
-    // The tail grows with the rate: bisect on [0, k/n], where the tail is at most 1/2.
-    let (mut lo, mut hi) = (0.0f64, k as f64 / n as f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if binomial_upper_tail(k, n, mid) < alpha {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-13 * hi {
-            break;
-        }
-    }
-    Some(0.5 * (lo + hi))
 }
 
-/// The `q` quantile of the Beta(a, b) distribution (the inverse of [`beta_inc`] in x), by
-/// bisection: scipy's `beta.ppf(q, a, b)` to about 1e-12.
+/// The `q` quantile of the Beta(a, b) distribution (the inverse of [`beta_inc`] in x):
+/// scipy's `beta.ppf(q, a, b)` to about 1e-12.
 pub fn beta_quantile(q: f64, a: f64, b: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if beta_inc(a, b, mid) < q {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-13 * hi.max(1e-300) {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
+    Beta::new(a, b).quantile(q)
 }
 
 /// P(T >= t) for Student's t with `df` degrees of freedom (scipy's `t.sf(t, df)`).
@@ -223,6 +263,34 @@ mod tests {
         close(beta_quantile(0.05, 10.0, 21.0), 0.19330842112059315, 1e-9);
         close(beta_quantile(0.05, 2.4, 70.6), 0.007361519267650935, 1e-8);
         close(beta_quantile(0.5, 1.0, 1.0), 0.5, 1e-12);
+    }
+
+    #[test]
+    fn beta_quantile_inverts_the_cdf_and_equals_bisection() {
+        // Bisection alone on the cdf: slow, and sure.
+        let bisect = |q: f64, a: f64, b: f64| {
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if beta_inc(a, b, mid) < q {
+                    lo = mid
+                } else {
+                    hi = mid
+                }
+            }
+            0.5 * (lo + hi)
+        };
+        for a in [0.3, 1.0, 2.4, 17.0, 350.0, 9000.0] {
+            for b in [0.5, 1.0, 6.0, 120.0, 40_000.0] {
+                for q in [1e-9, 0.001, 0.05, 0.5, 0.95, 0.999] {
+                    let (x, want) = (beta_quantile(q, a, b), bisect(q, a, b));
+                    assert!(
+                        (x - want).abs() <= 1e-10 * want.max(1e-200),
+                        "Beta({a}, {b}) q {q}: {x:e} vs {want:e}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

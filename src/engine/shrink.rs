@@ -75,23 +75,35 @@ pub fn rate_strength(groups: &[RateGroup]) -> Option<f64> {
     }
     let f = |log_s: f64| log_marginal(&used, log_s.exp());
     let (lo, hi) = (MIN_STRENGTH.ln(), MAX_STRENGTH.ln());
-    let steps = 60;
+    // A factor of 2 between grid points; the golden sections refine the best one.
+    let steps = 30;
     let at = |i: usize| lo + (hi - lo) * i as f64 / steps as f64;
     let best = (0..=steps)
         .map(|i| (i, f(at(i))))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(i, _)| i)?;
-    let (mut a, mut b) = (at(best.saturating_sub(1)), at((best + 1).min(steps)));
+    let (a, b) = (at(best.saturating_sub(1)), at((best + 1).min(steps)));
+    Some(golden_max(f, a, b, 1e-9).exp())
+}
+
+/// The maximum of a unimodal `f` on [a, b] by golden sections, to `tol` (one evaluation of
+/// `f` per step).
+fn golden_max(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f64) -> f64 {
     let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..80 {
-        let (c, d) = (b - g * (b - a), a + g * (b - a));
-        if f(c) >= f(d) {
-            b = d;
+    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
+    let (mut fc, mut fd) = (f(c), f(d));
+    while b - a > tol {
+        if fc >= fd {
+            (b, d, fd) = (d, c, fc);
+            c = b - g * (b - a);
+            fc = f(c);
         } else {
-            a = c;
+            (a, c, fc) = (c, d, fd);
+            d = a + g * (b - a);
+            fd = f(d);
         }
     }
-    Some((0.5 * (a + b)).exp())
+    0.5 * (a + b)
 }
 
 /// One group's evidence for a mean: `n` observations with this mean and variance.
