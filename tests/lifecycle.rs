@@ -210,24 +210,31 @@ fn runs_and_models_commands() {
             .all(|m| m["delta"] == 0.0)
     );
 
+    // The same forests again: nothing new is registered, and `runs show` says so.
     let show = json(&["runs", "show", "latest", "--data", data, "--format", "json"]);
     assert_eq!(show["run"]["id"], b);
     assert_eq!(show["run"]["params"]["trees"], 100);
-    let registered = show["registered"].as_array().unwrap();
-    assert!(
-        registered
-            .iter()
-            .any(|r| r["model"] == "global" && r["version"] == 2)
+    assert_eq!(
+        (show["unchanged"].clone(), show["registered"].clone()),
+        (true.into(), serde_json::json!([]))
     );
     let text = stdout(&run(&["runs", "show", &b[..b.len() - 2], "--data", data]));
     assert!(
         text.contains("Parameters") && text.contains("threshold_policy"),
         "{text}"
     );
+    assert!(text.contains("nothing changed"), "{text}");
+    let listed = json(&["runs", "list", "--data", data, "--format", "json"]);
+    assert_eq!(listed[1]["global_registration"], "unchanged");
 
-    // Same forests again: not worse (equal), so v2 became active; roll back to v1.
-    let reg = json(&["models", "list", "--data", data, "--format", "json"]);
-    assert_eq!(reg["models"]["global"]["active"], 2);
+    // Other data (the first, labelled order left out): other forests, a second version.
+    common::drop_first_order(d.path());
+    let third = json(&["train", "--data", data, "--format", "json"]);
+    assert_eq!(common::trained_global(&third)["version"], 2, "{third}");
+    let promoted = json(&[
+        "models", "promote", "global", "v2", "--data", data, "--format", "json",
+    ]);
+    assert_eq!(promoted["active"], 2);
     let back = json(&[
         "models", "rollback", "global", "--data", data, "--format", "json",
     ]);

@@ -309,3 +309,60 @@ fn prune_keeps_the_newest_and_every_run_rollback_may_need() {
     assert!(again.deleted.is_empty());
     assert_eq!(Registry::load(d).unwrap().revision, rev);
 }
+
+#[test]
+fn training_unchanged_data_again_registers_nothing_and_leaves_the_run_prunable() {
+    let (dir, _) = small_dataset();
+    let d = common::p(dir.path());
+    let train_json = || {
+        let out = common::run_on(d, &["train", "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let global = common::trained_global;
+    let first = train_json();
+    assert_eq!(global(&first)["version"], 1);
+    let versions_after_first = Registry::load(dir.path()).unwrap().models["global"]
+        .versions
+        .len();
+    let (second, third) = (train_json(), train_json());
+    for run in [&second, &third] {
+        let g = global(run);
+        assert_eq!(g["unchanged"], true, "{g}");
+        assert_eq!(
+            (g["version"].clone(), g["active"].clone()),
+            (1.into(), true.into())
+        );
+        let why = g["decision"].as_str().unwrap();
+        assert!(why.starts_with("identical to active v1 on all"), "{why}");
+        // Every seller model of the run is the same as well.
+        for m in run["models"].as_array().unwrap() {
+            assert_eq!(m["unchanged"], true, "{m}");
+        }
+    }
+    let reg = Registry::load(dir.path()).unwrap();
+    assert_eq!(reg.models["global"].versions.len(), versions_after_first);
+    assert_eq!(
+        reg.models["global"].active_version().unwrap().run_id,
+        first["run_id"]
+    );
+    assert!(reg.models.values().all(|e| e.history.is_empty()));
+    // Only the first run is needed: keeping the newest one deletes the second.
+    let out = common::run_on(d, &["runs", "prune", "--keep", "1", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["deleted"],
+        serde_json::json!([second["run_id"]]),
+        "{report}"
+    );
+    let (runs, _) = list_runs(dir.path());
+    assert_eq!(runs.len(), 2);
+    // The table says so in words.
+    let out = common::run_on(d, &["train"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("unchanged") && text.contains("identical to active v1"),
+        "{text}"
+    );
+}

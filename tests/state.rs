@@ -120,8 +120,8 @@ fn promote_and_rollback_refuse_versions_that_cannot_be_read() {
     let d = trained_data();
     let data = p(d.path());
     let first = active_global_run(d.path());
-    // A second run on other parameters is not possible from the CLI; promote v1 back after
-    // a forced second training instead (same data, a new run and version).
+    // A second version: a training on other data (the same data registers nothing new).
+    common::drop_first_order(d.path());
     let out = run(&["train", "--data", data]);
     assert!(out.status.success(), "{}", stderr(&out));
     let reg_file = d.path().join(".returnrisk/registry.json");

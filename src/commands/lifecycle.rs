@@ -129,7 +129,10 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                                 })
                         })
                         .collect();
-                    print_json(&serde_json::json!({ "run": run, "registered": registered }))
+                    let unchanged = reg.unchanged_runs.contains(&run.id);
+                    print_json(
+                        &serde_json::json!({ "run": run, "registered": registered, "unchanged": unchanged }),
+                    )
                 }
                 ListFormat::Table => emit(&report::run_text(&run, &reg)),
             }
@@ -328,7 +331,8 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
                     if let Some(obj) = v.as_object_mut() {
                         let d = decision(&m.model);
                         obj.insert("version".into(), d.map(|d| d.version).into());
-                        obj.insert("active".into(), d.is_some_and(|d| d.promoted).into());
+                        obj.insert("active".into(), d.is_some_and(|d| d.active).into());
+                        obj.insert("unchanged".into(), d.is_some_and(|d| d.unchanged).into());
                         obj.insert("decision".into(), d.map(|d| d.reason.clone()).into());
                     }
                     v
@@ -354,7 +358,7 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
                     vec![
                         d.model.clone(),
                         format!("v{}", d.version),
-                        if d.promoted { "active" } else { "candidate" }.to_string(),
+                        d.state().to_string(),
                         d.reason.clone(),
                     ]
                 })

@@ -86,6 +86,8 @@ pub fn prune(data_dir: &Path, reg: &mut Registry, keep: usize) -> Result<PruneRe
             }
         }
     }
+    reg.unchanged_runs
+        .retain(|id| !doomed.contains(&id.as_str()));
     reg.save(data_dir)?;
     let root = runs_dir(data_dir);
     for id in doomed {

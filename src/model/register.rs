@@ -67,6 +67,11 @@ pub struct Registered {
     pub version: u32,
     /// Whether it became active.
     pub promoted: bool,
+    /// Whether `version` is the active one after registration.
+    pub active: bool,
+    /// Whether it scores its holdout exactly as an earlier version (the same data and
+    /// configuration trained again): nothing is registered, `version` is that version.
+    pub unchanged: bool,
     /// Why.
     pub reason: String,
 }
@@ -79,7 +84,7 @@ pub fn registration_summary(registered: &[Registered], why: bool) -> String {
         .iter()
         .find(|r| r.model == GLOBAL)
         .map(|r| {
-            let state = if r.promoted { "active" } else { "candidate" };
+            let state = r.state();
             let reason = if why {
                 format!(" ({})", r.reason)
             } else {
@@ -89,10 +94,24 @@ pub fn registration_summary(registered: &[Registered], why: bool) -> String {
         })
         .unwrap_or_default();
     let sep = if why { ";" } else { "," };
-    format!(
-        "{global}{sep} {promoted} of {} new versions active",
-        registered.len()
-    )
+    let new = registered.iter().filter(|r| !r.unchanged).count();
+    let same = registered.len() - new;
+    let same = match same {
+        0 => String::new(),
+        n => format!(", {n} unchanged"),
+    };
+    format!("{global}{sep} {promoted} of {new} new versions active{same}")
+}
+
+impl Registered {
+    /// `active`, `candidate` or `unchanged`.
+    pub fn state(&self) -> &'static str {
+        match (self.unchanged, self.promoted) {
+            (true, _) => "unchanged",
+            (false, true) => "active",
+            (false, false) => "candidate",
+        }
+    }
 }
 
 fn fmt_metric(v: Option<f64>) -> String {
@@ -117,6 +136,10 @@ pub fn register(
         let Some(holdout) = out.holdout.get(name) else {
             continue;
         };
+        if let Some(same) = identical_version(ds, reg, &mut artifacts, holdout, name) {
+            done.push(same);
+            continue;
+        }
         // The incumbent: this model's active version, or for a seller without one the
         // active global model (already decided above, since the global comes first).
         let entry = reg.models.get(name);
@@ -149,10 +172,53 @@ pub fn register(
             model: name.to_string(),
             version,
             promoted,
+            active: promoted,
+            unchanged: false,
             reason,
         });
     }
+    if !done.is_empty() && done.iter().all(|r| r.unchanged) {
+        reg.unchanged_runs.insert(run.id.clone());
+    }
     done
+}
+
+/// The model's own active version, else its latest one, when the new model scores its
+/// holdout exactly as that version does (the same data and configuration trained again):
+/// nothing new to register.
+fn identical_version(
+    ds: &Dataset,
+    reg: &Registry,
+    artifacts: &mut Artifacts<'_>,
+    holdout: &Holdout,
+    name: &str,
+) -> Option<Registered> {
+    let entry = reg.models.get(name)?;
+    let latest = entry.versions.iter().rfind(|v| !v.pruned);
+    let earlier = entry.active_version().into_iter().chain(latest);
+    for v in earlier {
+        let Ok(model) = artifacts.model(&ds.dir, &v.run_id, name) else {
+            continue;
+        };
+        if !model.encoder.fits(ds) || score_rows(ds, model, &holdout.rows) != holdout.risk {
+            continue;
+        }
+        let active = entry.active == Some(v.version);
+        let state = if active { "active" } else { "candidate" };
+        let n = holdout.rows.len();
+        return Some(Registered {
+            model: name.to_string(),
+            version: v.version,
+            promoted: false,
+            active,
+            unchanged: true,
+            reason: format!(
+                "identical to {state} v{} on all {n} holdout orders: nothing changes",
+                v.version
+            ),
+        });
+    }
+    None
 }
 
 /// Applies the rule to one new model against its incumbent `(model, version, run id)`.
@@ -164,7 +230,6 @@ fn decide(
     incumbent: Option<(String, u32, String)>,
     name: &str,
 ) -> (bool, String, Option<Incumbent>) {
-    let new = Score::of(&holdout.returned, &holdout.risk);
     let Some((inc_name, inc_version, run_id)) = incumbent else {
         return (true, "first version".into(), None);
     };
@@ -185,7 +250,21 @@ fn decide(
             None,
         );
     }
-    let old = Score::of(&holdout.returned, &score_rows(ds, model, &holdout.rows));
+    let old_risk = score_rows(ds, model, &holdout.rows);
+    judge(rule, holdout, old_risk, inc_name, inc_version, name)
+}
+
+/// The rule's verdict on a new model's holdout scores against its incumbent's.
+fn judge(
+    rule: PromotionRule,
+    holdout: &Holdout,
+    old_risk: Vec<f64>,
+    inc_name: String,
+    inc_version: u32,
+    name: &str,
+) -> (bool, String, Option<Incumbent>) {
+    let new = Score::of(&holdout.returned, &holdout.risk);
+    let old = Score::of(&holdout.returned, &old_risk);
     let m = rule.metric;
     let (a, b) = (fmt_metric(new.get(m)), fmt_metric(old.get(m)));
     let who = if inc_name == name {

@@ -180,6 +180,9 @@ pub struct Registry {
     pub rule: PromotionRule,
     /// Entries by model name (`global` or a seller id).
     pub models: BTreeMap<String, ModelEntry>,
+    /// Runs registered without a new version: every model identical to an earlier one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub unchanged_runs: std::collections::BTreeSet<String>,
 }
 
 impl Default for Registry {
@@ -189,6 +192,7 @@ impl Default for Registry {
             revision: 0,
             rule: PromotionRule::default(),
             models: BTreeMap::new(),
+            unchanged_runs: Default::default(),
         }
     }
 }
@@ -289,11 +293,12 @@ impl Registry {
             .ok_or_else(|| RegistryError::UnknownModel(model.to_string()))
     }
 
-    /// Ids of every run with a registered version.
+    /// Ids of every registered run: those with a version, and those that changed nothing.
     pub fn run_ids(&self) -> std::collections::BTreeSet<&str> {
         self.models
             .values()
             .flat_map(|e| e.versions.iter().map(|v| v.run_id.as_str()))
+            .chain(self.unchanged_runs.iter().map(String::as_str))
             .collect()
     }
 

@@ -9,11 +9,15 @@ use crate::pipeline::PipelineSummary;
 use std::fmt::Write as _;
 
 /// What the registry says about `model`'s version from run `run_id`: "v2 active",
-/// "v2 candidate", "-" when the run has no version of that model, or "unregistered" when the
-/// run has none at all (stored, then interrupted before registration).
+/// "v2 candidate", "-" when the run has no version of that model, "unchanged" when the run's
+/// models were all identical to earlier versions, or "unregistered" when the run has none at
+/// all (stored, then interrupted before registration).
 pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
     if !reg.run_ids().contains(run_id) {
         return "unregistered".into();
+    }
+    if reg.unchanged_runs.contains(run_id) {
+        return "unchanged".into();
     }
     let Some(entry) = reg.models.get(model) else {
         return "-".into();
@@ -125,7 +129,11 @@ pub fn run_text(r: &RunRecord, reg: &Registry) -> String {
             ])
         })
         .collect();
-    if reg_rows.is_empty() {
+    if reg.unchanged_runs.contains(&r.id) {
+        out.push_str(
+            "Registered, nothing changed: every model is identical to an earlier version.\n",
+        );
+    } else if reg_rows.is_empty() {
         out.push_str("Not registered.\n");
     } else {
         out.push_str(&table(

@@ -8,6 +8,27 @@ pub mod webhook;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Leaves the first (oldest, labelled) order out of `dir`'s orders.csv: data that trains
+/// other forests, for tests that need a second model version (the same data trained again
+/// registers nothing new).
+pub fn drop_first_order(dir: &Path) {
+    let orders = dir.join("orders.csv");
+    let text = std::fs::read_to_string(&orders).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(1);
+    std::fs::write(&orders, lines.join("\n") + "\n").unwrap();
+}
+
+/// The global model's entry in `train --format json`'s answer.
+pub fn trained_global(train: &serde_json::Value) -> serde_json::Value {
+    let models = train["models"].as_array().expect("models");
+    models
+        .iter()
+        .find(|m| m["model"] == "global")
+        .expect("global")
+        .clone()
+}
+
 /// The built binary.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
