@@ -373,35 +373,86 @@ fn signals_end_the_dashboard_like_q_and_restore_the_terminal() {
         assert!(killed.success());
         let after = wait_for(s, &format!("RR_EXIT={}", 128 + number), 20);
         // Alternate screen left, cursor shown, mouse capture off.
-        assert_eq!(
-            tmux(
-                s,
-                &[
-                    "display-message",
-                    "-p",
-                    "-t",
-                    s,
-                    "#{alternate_on} #{cursor_flag} #{mouse_any_flag}"
-                ]
-            )
-            .trim(),
-            "0 1 0",
-            "SIG{name}"
-        );
+        assert_eq!(terminal_flags(s), "0 1 0", "SIG{name}");
         assert!(!after.contains("Key numbers"), "SIG{name}: {after}");
         // The line discipline is back (icanon, echo) and the prompt takes commands.
         keys(s, &["clear", "Enter"]);
-        keys(s, &["stty -a; echo RR_SUM=$((20+22))", "Enter"]);
-        let tty = wait_for(s, "RR_SUM=42", 10);
-        assert!(
-            tty.contains(" icanon") && !tty.contains("-icanon"),
-            "SIG{name}: {tty}"
-        );
-        assert!(
-            tty.contains(" echo ") && !tty.contains("-echo "),
-            "SIG{name}: {tty}"
-        );
+        cooked_mode(s, &format!("SIG{name}"));
     }
+}
+
+/// `#{alternate_on} #{cursor_flag} #{mouse_any_flag}` of the session's pane.
+fn terminal_flags(s: &str) -> String {
+    let f = "#{alternate_on} #{cursor_flag} #{mouse_any_flag}";
+    tmux(s, &["display-message", "-p", "-t", s, f])
+        .trim()
+        .to_string()
+}
+
+/// The shell's line discipline is back: `stty -a` shows canonical mode and echo.
+fn cooked_mode(s: &str, tag: &str) {
+    keys(s, &["stty -a; echo RR_SUM=$((20+22))", "Enter"]);
+    let tty = wait_for(s, "RR_SUM=42", 10);
+    assert!(
+        tty.contains(" icanon") && !tty.contains("-icanon"),
+        "{tag}: {tty}"
+    );
+    assert!(
+        tty.contains(" echo ") && !tty.contains("-echo "),
+        "{tag}: {tty}"
+    );
+}
+
+#[test]
+fn ctrl_z_and_sigtstp_suspend_to_the_shell_and_fg_takes_the_terminal_back() {
+    if !have_tmux() {
+        return;
+    }
+    let dir = demo_copy();
+    let log = dir.path().join("suspend.log");
+    let session = shell_session("suspend");
+    let s = &session.0;
+    keys(s, &[&dashboard_cmd(dir.path(), &log, " --mouse"), "Enter"]);
+    wait_for(s, "Key numbers", 30);
+    let pid = pid_of(&log.display().to_string());
+    for how in ["Ctrl-Z", "kill -TSTP"] {
+        match how {
+            "Ctrl-Z" => keys(s, &["C-z"]),
+            _ => {
+                let sent = Command::new("bash")
+                    .args(["-c", &format!("kill -TSTP {pid}")])
+                    .status()
+                    .unwrap();
+                assert!(sent.success());
+            }
+        }
+        // The shell has the terminal, as the dashboard found it.
+        wait_for(s, "Stopped", 10);
+        assert_eq!(terminal_flags(s), "0 1 0", "{how}");
+        keys(s, &["clear", "Enter"]);
+        cooked_mode(s, how);
+        // fg: the whole dashboard is drawn again over the shell's lines, and keys act at
+        // once (raw mode) instead of echoing: 2 opens the Sellers tab.
+        keys(s, &["fg", "Enter"]);
+        let back = wait_for(s, "Key numbers", 10);
+        assert!(!back.contains("RR_SUM"), "{how}: {back}");
+        assert_eq!(terminal_flags(s), "1 0 1", "{how}");
+        keys(s, &["2"]);
+        let sellers = wait_for(s, "Sellers 1/", 10);
+        assert!(!sellers.contains("fg"), "{how}: {sellers}");
+        keys(s, &["1"]);
+        wait_for(s, "Key numbers", 10);
+    }
+    // A stopped job leaves the rest of its shell line behind: after fg, $? is the job's.
+    keys(s, &["q"]);
+    let gone = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(gone.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    keys(s, &["echo RR_LAST=$?", "Enter"]);
+    wait_for(s, "RR_LAST=0", 10);
+    assert_eq!(terminal_flags(s), "0 1 0");
 }
 
 #[test]

@@ -12,6 +12,8 @@ use std::time::Instant;
 pub enum Command {
     /// Leave the app.
     Quit,
+    /// Stop the process as the shell's job (Ctrl-Z): the terminal restored until `fg`.
+    Suspend,
     /// Show or hide the help overlay.
     Help,
     /// Next tab.

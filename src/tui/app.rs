@@ -102,6 +102,8 @@ pub struct App {
     pub palette: Option<Palette>,
     /// Quit requested.
     pub quit: bool,
+    /// Suspend requested (Ctrl-Z or SIGTSTP): the event loop stops the process.
+    pub suspend: bool,
     /// Terminal width at the last draw (tab titles depend on it).
     pub width: Cell<u16>,
     /// Data directory shown in the header.
@@ -162,6 +164,7 @@ impl App {
             filtering: false,
             palette: None,
             quit: false,
+            suspend: false,
             width: Cell::new(super::ui::WIDE_TABS),
             data_label,
             export_dir: PathBuf::from("."),
@@ -329,6 +332,7 @@ impl App {
         use Command as C;
         match c {
             C::Quit => self.quit = true,
+            C::Suspend => self.suspend = true,
             C::Help => self.help = !self.help,
             C::Back => self.back(),
             _ if self.help => {}

@@ -285,6 +285,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
     // (keys, command, where it works, where it is shown, footer label, help)
     let mut rows: Vec<BindingRow> = vec![
         (vec![Key::ctrl('c')], C::Quit, Always, Global, "", "quit, from anywhere"),
+        (vec![Key::ctrl('z')], C::Suspend, Always, Global, "", "suspend to the shell (fg resumes)"),
         (vec![k("help", &keys.help)?], C::Help, Global, Global, "help", "show this help"),
         (vec![k("quit", &keys.quit)?], C::Quit, Global, Global, "quit", "quit"),
         (vec![p(KeyCode::Tab), p(KeyCode::Right)], C::NextTab, Global, Global, "tab", "next tab"),

@@ -21,6 +21,7 @@ pub mod navigation;
 pub mod page;
 pub mod palette;
 pub mod signals;
+pub mod suspend;
 pub mod tab;
 pub mod table;
 pub mod tabs;
@@ -147,7 +148,7 @@ async fn event_loop(mut app: App, mouse: bool, started: Instant) -> Result<()> {
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     }
-    let result = drive(&mut app, &mut terminal, &mut signals, started).await;
+    let result = drive(&mut app, &mut terminal, &mut signals, mouse, started).await;
     if mouse {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }
@@ -159,6 +160,7 @@ async fn drive(
     app: &mut App,
     terminal: &mut ratatui::DefaultTerminal,
     signals: &mut signals::Signals,
+    mouse: bool,
     started: Instant,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
@@ -204,7 +206,14 @@ async fn drive(
                 None => break,
             },
             Some(a) = rx.recv() => Some(a),
-            sig = signals.recv() => return Err(sig.into()),
+            sig = signals.recv() => match sig {
+                signals::Received::End(t) => return Err(t.into()),
+                signals::Received::Suspend => Some(Action::Command(Command::Suspend)),
+                signals::Received::Continued => {
+                    suspend::resume(terminal, mouse)?;
+                    Some(Action::Resize)
+                }
+            },
             () = expired => Some(Action::Tick),
         };
         if let Some(a) = action {
@@ -213,6 +222,10 @@ async fn drive(
         }
         if app.quit {
             break;
+        }
+        if std::mem::take(&mut app.suspend) {
+            suspend::suspend(terminal, mouse)?;
+            dirty = true;
         }
     }
     Ok(())

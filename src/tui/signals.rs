@@ -1,7 +1,9 @@
-//! The signals that end the dashboard the way `q` does: SIGTERM (`kill`), SIGHUP (a dropped
-//! ssh connection or a closed terminal window), SIGINT (`kill -INT`; Ctrl-C itself arrives as
-//! a key in raw mode) and SIGQUIT. The event loop restores the terminal, lets a state write
-//! under way finish, and the process exits with status 128 + the signal's number.
+//! The signals the dashboard handles. SIGTERM (`kill`), SIGHUP (a dropped ssh connection or a
+//! closed terminal window), SIGINT (`kill -INT`; Ctrl-C itself arrives as a key in raw mode)
+//! and SIGQUIT end it the way `q` does: the event loop restores the terminal, lets a state
+//! write under way finish, and the process exits with status 128 + the signal's number.
+//! SIGTSTP (`kill -TSTP`; Ctrl-Z itself arrives as a key) suspends it like vim and htop do,
+//! and SIGCONT (after `fg`, or a `kill -STOP` and `kill -CONT`) takes the terminal back.
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -17,12 +19,25 @@ impl Terminated {
     }
 }
 
-/// Handlers for the four signals (installed while this lives in the runtime).
+/// What a signal asks of the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// End, with this signal.
+    End(Terminated),
+    /// Stop as the shell's job (SIGTSTP).
+    Suspend,
+    /// Running again (SIGCONT): take the terminal back and redraw.
+    Continued,
+}
+
+/// Handlers for the signals (installed while this lives in the runtime).
 pub struct Signals {
     hangup: Signal,
     interrupt: Signal,
     quit: Signal,
     terminate: Signal,
+    stop: Signal,
+    cont: Signal,
 }
 
 impl Signals {
@@ -33,18 +48,22 @@ impl Signals {
             interrupt: signal(SignalKind::interrupt())?,
             quit: signal(SignalKind::quit())?,
             terminate: signal(SignalKind::terminate())?,
+            stop: signal(SignalKind::from_raw(libc::SIGTSTP))?,
+            cont: signal(SignalKind::from_raw(libc::SIGCONT))?,
         })
     }
 
     /// The next signal to arrive.
-    pub async fn recv(&mut self) -> Terminated {
+    pub async fn recv(&mut self) -> Received {
         let n = tokio::select! {
             _ = self.hangup.recv() => number::SIGHUP,
             _ = self.interrupt.recv() => number::SIGINT,
             _ = self.quit.recv() => number::SIGQUIT,
             _ = self.terminate.recv() => number::SIGTERM,
+            _ = self.stop.recv() => return Received::Suspend,
+            _ = self.cont.recv() => return Received::Continued,
         };
-        Terminated(n)
+        Received::End(Terminated(n))
     }
 }
 
