@@ -152,6 +152,56 @@ fn missing_column() {
 }
 
 #[test]
+fn a_quote_inside_a_field_is_an_invalid_row_naming_its_column() {
+    bad_row(
+        "O9,Gro\"cery,1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04",
+        r#"orders.csv:5: column 2 (Product_Category): a quote inside a field that does not start with one, or after its closing quote (a quote in a value is doubled and the value quoted): "Gro\"cery""#,
+    );
+    bad_row(
+        "O9,\"Books\"s,1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04",
+        r#"orders.csv:5: column 2 (Product_Category): a quote inside a field that does not start with one, or after its closing quote (a quote in a value is doubled and the value quoted): "\"Books\"s""#,
+    );
+}
+
+#[test]
+fn a_stray_quote_is_one_short_line_naming_where_it_opened() {
+    // The quote opens a field no later quote closes: whether the rest of the file is short
+    // (never closed) or long (past the field limit), one line, not the rest of the file.
+    let row = "O9,Books,1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04";
+    let stray = "O8,\"Books,1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04";
+    for (rest, how) in [
+        (1, "is never closed"),
+        (5000, "runs past 65536 bytes, to line"),
+    ] {
+        let tail = vec![row; rest].join("\n");
+        let orders = orders_with(&format!("{stray}\n{tail}"));
+        bad_file(orders.as_bytes(), how);
+        let (code, err) = strict(&orders);
+        assert_eq!(code, Some(1));
+        assert!(
+            err.contains("orders.csv: line 5, field 2 (character 4): a quote opens a field"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.len() < 400, "{} bytes", err.len());
+    }
+}
+
+#[test]
+fn a_field_over_the_limit_is_an_invalid_row_and_is_not_echoed() {
+    for size in [70_000, 3 << 20] {
+        let long = "x".repeat(size);
+        bad_row(
+            &format!("O9,{long},1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04"),
+            &format!(
+                r#"orders.csv:5: column 2 (Product_Category): a field of {size} bytes, over the limit of 65536: "{}… ({size} characters)""#,
+                "x".repeat(40)
+            ),
+        );
+    }
+}
+
+#[test]
 fn empty_file() {
     bad_file(b"", "orders.csv: file is empty");
 }

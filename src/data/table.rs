@@ -1,7 +1,7 @@
 //! Reading one input table (CSV or Parquet) with polars into text columns, with the real
 //! line of every row, so validation can name file, line, column and value.
 
-use super::csv_scan::RecordInfo;
+use super::csv_scan::{Malformed, RecordInfo};
 use super::load::LoadReport;
 use super::partitioned::{Part, part_files, read_part};
 use super::{LoadError, RowError};
@@ -10,13 +10,15 @@ use polars::prelude::*;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-/// Whether a CSV record has the header's width.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Whether a CSV record can be read as a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum RowShape {
     Ok,
     Blank,
     /// (found, expected) fields.
     Ragged(usize, usize),
+    /// Invalid as CSV: why, the field's header name, and the start of its text.
+    Malformed(Malformed, Option<String>, String),
 }
 
 /// One table (or one chunk of it) parsed to text columns, with the line of each row.
@@ -202,12 +204,14 @@ fn collect(
     })
 }
 
-/// Parses CSV `bytes` (a header, then whole records; `records` from [`scan_records`] with
-/// each record's line in the file) to a table of its `required` columns.
+/// Parses CSV `bytes` (a header, then whole records; `records` from the scanner with each
+/// record's line in the file, a record invalid as CSV standing as a row of empty fields) to
+/// a table of its `required` columns; `excerpts[i]`: the start of record i's bad field.
 pub(super) fn csv_table(
     path: &Path,
     bytes: &[u8],
     records: &[RecordInfo],
+    excerpts: &[String],
     required: &[&str],
 ) -> Result<Table, LoadError> {
     let df = CsvReadOptions::default()
@@ -229,6 +233,7 @@ pub(super) fn csv_table(
     }
     let idx = locate_columns(path, &df, required)?;
     let width = records[0].fields;
+    let header = df.get_column_names();
     let columns = idx.iter().map(|&i| df.columns()[i].clone()).collect();
     Ok(Table {
         path: path.to_path_buf(),
@@ -241,10 +246,20 @@ pub(super) fn csv_table(
         lines: records[1..].iter().map(|r| r.line).collect(),
         shapes: records[1..]
             .iter()
-            .map(|r| match r.fields {
-                0 => RowShape::Blank,
-                f if f != width => RowShape::Ragged(f, width),
-                _ => RowShape::Ok,
+            .zip(
+                excerpts
+                    .iter()
+                    .skip(1)
+                    .chain(std::iter::repeat(&String::new())),
+            )
+            .map(|(r, excerpt)| match (r.problem, r.fields) {
+                (Some(m), _) => {
+                    let name = m.field().and_then(|f| Some(header.get(f - 1)?.to_string()));
+                    RowShape::Malformed(m, name, excerpt.clone())
+                }
+                (None, 0) => RowShape::Blank,
+                (None, f) if f != width => RowShape::Ragged(f, width),
+                (None, _) => RowShape::Ok,
             })
             .collect(),
     })
@@ -374,9 +389,17 @@ impl Table {
             for (v, it) in values.iter_mut().zip(iters.iter_mut()) {
                 *v = it.next().flatten().unwrap_or("");
             }
-            let result = match self.shapes[row] {
+            let result = match &self.shapes[row] {
                 RowShape::Blank => Ok(()),
-                RowShape::Ragged(found, expected) => Err(RowError {
+                RowShape::Malformed(m, name, excerpt) => Err(RowError {
+                    file: self.file_of(row).file.clone(),
+                    line: self.lines[row],
+                    column: m.field(),
+                    column_name: name.clone(),
+                    value: excerpt.clone(),
+                    reason: m.reason(),
+                }),
+                &RowShape::Ragged(found, expected) => Err(RowError {
                     file: self.file_of(row).file.clone(),
                     line: self.lines[row],
                     column: None,
