@@ -211,6 +211,13 @@ fn client_errors_are_json_4xx_naming_the_field() {
             "bad_json",
             None,
         ),
+        // A 10,000-byte target: a JSON 414, not the parser's empty one.
+        (
+            414,
+            srv.get(&format!("/api/v1/sellers/{}", "S".repeat(10_000))),
+            "uri_too_long",
+            None,
+        ),
         // A path that is not UTF-8: the documented JSON, not a plain-text 400.
         (400, srv.get("/api/v1/sellers/%FF"), "bad_request", None),
         (
@@ -585,6 +592,73 @@ fn openapi_lists_every_route_and_every_path_in_it_answers() {
     }
     // The error body is described once and referenced by the error answers.
     assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+    spec_and_server_agree(&srv, &spec);
+}
+
+/// The token is a security scheme that every guarded operation requires (with its 401);
+/// every closed query value is an enum the server takes each value of; counts are bounded.
+fn spec_and_server_agree(srv: &Server, spec: &Value) {
+    let scheme = &spec["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
+    );
+    let guarded = returnrisk_tui::serve::guarded_paths();
+    let mut enums = 0;
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let needs = op["security"][0]["bearer"].is_array();
+            assert_eq!(needs, guarded.contains(&path.as_str()), "{method} {path}");
+            assert_eq!(op["responses"]["401"].is_object(), needs, "{method} {path}");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for p in params
+                .iter()
+                .filter(|p| p["in"] == "query" && method == "get")
+            {
+                let Some(values) = p["schema"]["enum"].as_array() else {
+                    continue;
+                };
+                let concrete = path.replace("{id}", "S023").replace("{name}", "Footwear");
+                for v in values {
+                    enums += 1;
+                    let url = format!(
+                        "{concrete}?{}={}",
+                        p["name"].as_str().unwrap(),
+                        v.as_str().unwrap()
+                    );
+                    let (status, body) = srv.get(&url);
+                    assert!(status == 200 || status == 503, "{url}: {status} {body}");
+                }
+            }
+        }
+    }
+    assert!(enums >= 30, "{enums} enum values");
+    let sellers = &spec["paths"]["/api/v1/sellers"]["get"]["parameters"];
+    let of = |name: &str| {
+        sellers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    assert_eq!(
+        of("window")["enum"],
+        serde_json::json!(["7", "30", "90", "all"])
+    );
+    assert_eq!(
+        (
+            of("limit")["minimum"].as_f64(),
+            of("limit")["maximum"].as_f64()
+        ),
+        (Some(1.0), Some(1e6))
+    );
+    let days = &spec["components"]["schemas"]["CaseChangeBody"]["properties"]["days"];
+    assert_eq!(
+        (days["minimum"].as_f64(), days["maximum"].as_f64()),
+        (Some(1.0), Some(3650.0))
+    );
 }
 
 #[test]

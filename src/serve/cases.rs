@@ -31,6 +31,7 @@ pub struct CaseChangeBody {
     /// `snooze`: until this date (`YYYY-MM-DD`).
     pub until: Option<String>,
     /// `snooze`: this many days after the latest evaluation's data date.
+    #[schema(minimum = 1, maximum = 3650)]
     pub days: Option<u32>,
     /// `assign`: who gets the case.
     pub assignee: Option<String>,
@@ -92,6 +93,17 @@ pub async fn show(State(st): Shared, Path(id): Path<String>) -> Answer {
     Ok(Json(super::routes::to_json(&detail)))
 }
 
+/// The actions `POST /api/v1/cases/{id}/{action}` takes.
+pub const ACTIONS: [&str; 7] = [
+    "ack",
+    "investigate",
+    "escalate",
+    "resolve",
+    "snooze",
+    "note",
+    "assign",
+];
+
 /// What `action` does with `body`.
 enum Change {
     Move(Transition, Option<String>, Option<String>),
@@ -133,7 +145,8 @@ fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
         "assign" => Change::Assign(need(b.assignee, "assignee")?),
         other => {
             return Err(ApiError::not_found(format!(
-                "no case action {other:?}: expected ack, investigate, escalate, resolve, snooze, note or assign"
+                "no case action {other:?}: expected {}",
+                ACTIONS.join(", ")
             ))
             .on("action"));
         }

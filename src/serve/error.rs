@@ -110,6 +110,28 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The longest request target (path and query) answered; a longer one is a JSON 414. (A
+/// target over 64 KiB is refused by the HTTP parser itself, before any handler, with an
+/// empty 414.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Middleware: 414 for a request target over [`MAX_URI_BYTES`].
+pub async fn uri_limit(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if len > MAX_URI_BYTES {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the request target is {len} bytes; at most {MAX_URI_BYTES}"),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Middleware: an error answer that is not yet the documented JSON (an extractor's
 /// plain-text rejection such as a 413 on a too large body or a 400 on a path that is not
 /// UTF-8, the timeout's empty 408) becomes `{"error": {...}}` with the same status, its

@@ -81,6 +81,11 @@ fn open_routes() -> Vec<Route> {
     ]
 }
 
+/// The paths that need the bearer token when one is set (`/openapi.json` says so).
+pub fn guarded_paths() -> Vec<&'static str> {
+    guarded_routes().into_iter().map(|(p, _)| p).collect()
+}
+
 /// Every route's path (the test that `/openapi.json` lists them all reads this).
 pub fn route_paths() -> Vec<&'static str> {
     guarded_routes()
@@ -157,6 +162,7 @@ pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration)
             timeout,
         ))
         .layer(axum::middleware::map_response(error::json_errors))
+        .layer(axum::middleware::from_fn(error::uri_limit))
         .with_state(state)
 }
 

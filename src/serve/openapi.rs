@@ -4,7 +4,11 @@
 
 use super::routes;
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::openapi::path::{Operation, Parameter};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 /// The error body of every 4xx (and 503).
 #[derive(Serialize, ToSchema)]
@@ -93,9 +97,109 @@ pub struct Prediction {
         PredictRequest,
         Prediction,
         super::cases::CaseChangeBody
-    ))
+    )),
+    modifiers(&Hardened)
 )]
 pub struct ApiDoc;
+
+/// What the handlers' attributes cannot say: the bearer token (a scheme, and on every
+/// guarded operation a security requirement and its 401), the closed values of query and
+/// path parameters as enums, and the bounds of counts, so the description and the server
+/// agree on every request a generator may build from it.
+struct Hardened;
+
+/// The security scheme's name.
+const BEARER: &str = "bearer";
+
+impl Modify for Hardened {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
+        let guarded = super::guarded_paths();
+        for (path, item) in api.paths.paths.iter_mut() {
+            let ops = [&mut item.get, &mut item.post].into_iter().flatten();
+            for op in ops {
+                if guarded.contains(&path.as_str()) {
+                    require_token(op);
+                }
+                for p in op.parameters.iter_mut().flatten() {
+                    if let Some(schema) = closed_schema(path, p) {
+                        p.schema = Some(RefOr::T(schema));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The token requirement and its 401 answer.
+fn require_token(op: &mut Operation) {
+    op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    let answer = ResponseBuilder::new()
+        .description("no bearer token, or a wrong one (when the server requires one)")
+        .content("application/json", body)
+        .build();
+    op.responses
+        .responses
+        .insert("401".into(), RefOr::T(answer));
+}
+
+/// The values a closed parameter takes, as the server parses them.
+pub fn closed_values(path: &str, name: &str) -> Option<Vec<String>> {
+    let names = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect());
+    match name {
+        "window" => names(&["7", "30", "90", "all"]),
+        "current" | "horizon" => names(&["7", "30"]),
+        "status" => Some(
+            crate::engine::OrderStatus::ALL
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+        ),
+        "band" => names(&["Low", "Medium", "High"]),
+        "state" => Some(
+            crate::cases::CaseState::ALL
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+        ),
+        "action" => names(&super::cases::ACTIONS),
+        "sort" if path == "/api/v1/sellers" => Some(
+            routes::SELLER_SORTS
+                .split([',', ' '])
+                .filter(|w| !w.is_empty() && *w != "or")
+                .map(String::from)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The schema of a closed or bounded parameter (`None`: as the attribute says).
+fn closed_schema(path: &str, p: &Parameter) -> Option<Schema> {
+    if let Some(values) = closed_values(path, &p.name) {
+        let s = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values));
+        return Some(s.build().into());
+    }
+    let max = match (path, p.name.as_str()) {
+        ("/api/v1/sellers", "limit") => routes::MAX_SELLERS,
+        (_, "limit") => routes::MAX_PAGE,
+        (_, "id") if path.starts_with("/api/v1/cases") => i64::MAX as usize,
+        _ => return None,
+    };
+    let s = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(max as f64));
+    Some(s.build().into())
+}
 
 /// `GET /openapi.json`.
 #[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "This description, as OpenAPI 3.1 JSON")))]

@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub const DEFAULT_PAGE: usize = 100;
 /// The largest page.
 pub const MAX_PAGE: usize = 1000;
+/// The most sellers `GET /api/v1/sellers` lists (and its default: all of them).
+pub const MAX_SELLERS: usize = 1_000_000;
 
 type Shared = State<Arc<ServerState>>;
 type Params = Query<HashMap<String, String>>;
@@ -73,7 +75,7 @@ pub async fn overview(State(st): Shared, Query(q): Params) -> Answer {
 }
 
 /// The sort keys of `GET /api/v1/sellers`, in words.
-const SELLER_SORTS: &str = "risk, risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate, return_rate_raw or high_risk_share";
+pub(super) const SELLER_SORTS: &str = "risk, risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate, return_rate_raw or high_risk_share";
 
 /// How `GET /api/v1/sellers` orders its list (`risk` and `return_rate` by how far they are
 /// surely above the marketplace, which does not reward tiny samples).
@@ -103,7 +105,7 @@ pub async fn sellers(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let (w, mp) = (window(&q)?, marketplace(&q, &s)?);
     let key = seller_key(q.get("sort").map_or("risk", String::as_str))?;
-    let limit = count(&q, "limit", usize::MAX, usize::MAX)?;
+    let limit = count(&q, "limit", MAX_SELLERS, MAX_SELLERS)?;
     let snap = s.engine.snapshot_at(w, mp);
     let mut list: Vec<&SellerStats> = snap.sellers.iter().collect();
     // Largest first, unknown values last, ties by id.
