@@ -598,18 +598,12 @@ fn openapi_lists_every_route_and_every_path_in_it_answers() {
 /// The token is a security scheme that every guarded operation requires (with its 401);
 /// every closed query value is an enum the server takes each value of; counts are bounded.
 fn spec_and_server_agree(srv: &Server, spec: &Value) {
-    let scheme = &spec["components"]["securitySchemes"]["bearer"];
-    assert_eq!(
-        (scheme["type"].as_str(), scheme["scheme"].as_str()),
-        (Some("http"), Some("bearer"))
-    );
-    let guarded = returnrisk_tui::serve::guarded_paths();
+    // This server needs no token, and its description declares none.
+    assert!(spec["components"]["securitySchemes"].is_null());
     let mut enums = 0;
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
-            let needs = op["security"][0]["bearer"].is_array();
-            assert_eq!(needs, guarded.contains(&path.as_str()), "{method} {path}");
-            assert_eq!(op["responses"]["401"].is_object(), needs, "{method} {path}");
+            assert!(op["security"].is_null(), "{method} {path}");
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
             for p in params
                 .iter()
@@ -657,8 +651,49 @@ fn spec_and_server_agree(srv: &Server, spec: &Value) {
     let days = &spec["components"]["schemas"]["CaseChangeBody"]["properties"]["days"];
     assert_eq!(
         (days["minimum"].as_f64(), days["maximum"].as_f64()),
-        (Some(1.0), Some(3650.0))
+        (Some(0.0), Some(3650.0))
     );
+    // The loaded data's feature columns make the predict body: required, typed, no others.
+    let order = &spec["components"]["schemas"]["Order"];
+    assert_eq!(order["additionalProperties"], false);
+    assert!(
+        order["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"Product_Price".into())
+    );
+    assert_eq!(
+        order["properties"]["Customer_Type"]["enum"],
+        serde_json::json!(["New", "Returning"])
+    );
+    // A typo in a query parameter is named, not ignored.
+    let (status, body) = srv.get("/api/v1/sellers?windw=7");
+    assert_eq!(
+        (status, error_of(&body)),
+        (400, ("bad_query", Some("windw")))
+    );
+    let (status, body) = srv.get("/api/v1/sellers/S023/orders?category=");
+    assert_eq!(
+        (status, error_of(&body)),
+        (400, ("bad_query", Some("category")))
+    );
+    // With a token: a scheme every guarded operation requires, with its 401.
+    let dir = data_copy();
+    let srv = Server::start(dir.path(), &[], &[("RETURNRISK_TOKEN", "t0ken")]).ready();
+    let (_, spec) = srv.get("/openapi.json");
+    let scheme = &spec["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer"))
+    );
+    let guarded = returnrisk_tui::serve::guarded_paths();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let needs = op["security"][0]["bearer"].is_array();
+            assert_eq!(needs, guarded.contains(&path.as_str()), "{method} {path}");
+            assert_eq!(op["responses"]["401"].is_object(), needs, "{method} {path}");
+        }
+    }
 }
 
 #[test]

@@ -31,10 +31,26 @@ pub struct CaseChangeBody {
     /// `snooze`: until this date (`YYYY-MM-DD`).
     pub until: Option<String>,
     /// `snooze`: this many days after the latest evaluation's data date.
-    #[schema(minimum = 1, maximum = 3650)]
+    #[schema(minimum = 0, maximum = 3650)]
+    #[serde(default, deserialize_with = "whole_days")]
     pub days: Option<u32>,
     /// `assign`: who gets the case.
     pub assignee: Option<String>,
+}
+
+/// `days` as JSON Schema's integer: a whole number, written `30` or `30.0`.
+fn whole_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let v: Option<f64> = serde::Deserialize::deserialize(d)?;
+    v.map(|x| {
+        if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) {
+            Ok(x as u32)
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "days must be a whole number of days: {x}"
+            )))
+        }
+    })
+    .transpose()
 }
 
 impl From<StoreError> for ApiError {
@@ -113,6 +129,11 @@ enum Change {
 }
 
 fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
+    // A bad value is an error whatever the action (the description bounds it everywhere).
+    if let Some(d) = b.days {
+        crate::cases::case::check_snooze_days(u64::from(d))
+            .map_err(|e| ApiError::invalid("days", e.to_string()))?;
+    }
     let need = |v: Option<String>, field: &str| {
         v.filter(|s| !s.trim().is_empty())
             .ok_or_else(|| ApiError::invalid(field, format!("{action} needs {field}")))
@@ -155,7 +176,7 @@ fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
 
 /// `POST /api/v1/cases/{id}/{action}`: ack, investigate, escalate, resolve, snooze, note or
 /// assign; answers the case as it is after the change.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", params(("id" = i64, Path, description = "the case's number"), ("action" = String, Path, description = "ack, investigate, escalate, resolve, snooze, note or assign")), request_body(content = CaseChangeBody, description = "optional: user, note; snooze: until or days; note: note; assign: assignee"), responses((status = 200, description = "the case after the change (as cases ack prints it)"), (status = 400, description = "bad JSON or id", body = super::openapi::ErrorBody), (status = 401, description = "no or a wrong token", body = super::openapi::ErrorBody), (status = 403, description = "the server has no token (changes always need one), or the directory is read-only", body = super::openapi::ErrorBody), (status = 404, description = "no such case or action", body = super::openapi::ErrorBody), (status = 409, description = "a transition the case's state does not allow", body = super::openapi::ErrorBody), (status = 422, description = "a missing or bad field", body = super::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", params(("id" = i64, Path, description = "the case's number"), ("action" = String, Path, description = "ack, investigate, escalate, resolve, snooze, note or assign")), request_body(content = Option<CaseChangeBody>, description = "optional: user, note; snooze: until or days; note: note; assign: assignee"), responses((status = 200, description = "the case after the change (as cases ack prints it)"), (status = 400, description = "bad JSON or id", body = super::openapi::ErrorBody), (status = 401, description = "no or a wrong token", body = super::openapi::ErrorBody), (status = 403, description = "the server has no token (changes always need one), or the directory is read-only", body = super::openapi::ErrorBody), (status = 404, description = "no such case or action", body = super::openapi::ErrorBody), (status = 409, description = "a transition the case's state does not allow", body = super::openapi::ErrorBody), (status = 422, description = "a missing or bad field", body = super::openapi::ErrorBody)))]
 pub async fn change(
     State(st): Shared,
     Path((id, action)): Path<(String, String)>,
@@ -169,11 +190,13 @@ pub async fn change(
         ));
     }
     let id = case_id(&id)?;
+    // No body, or `null`: a change without fields.
     let b: CaseChangeBody = if body.iter().all(u8::is_ascii_whitespace) {
         CaseChangeBody::default()
     } else {
-        serde_json::from_slice(&body)
+        serde_json::from_slice::<Option<CaseChangeBody>>(&body)
             .map_err(|e| ApiError::bad_request("bad_json", e.to_string()))?
+            .unwrap_or_default()
     };
     let user = b
         .user

@@ -116,10 +116,7 @@ impl IntoResponse for ApiError {
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Middleware: 414 for a request target over [`MAX_URI_BYTES`].
-pub async fn uri_limit(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+pub async fn uri_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if len > MAX_URI_BYTES {
         return ApiError::new(

@@ -18,6 +18,7 @@ pub mod pool;
 pub mod predict;
 pub mod reload;
 pub mod routes;
+pub mod spec;
 pub mod state;
 
 use crate::cli::{GlobalArgs, ServeArgs};
@@ -133,11 +134,13 @@ pub fn router(state: Arc<ServerState>, token: Option<String>, timeout: Duration)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
             MAX_CONCURRENT,
         ))
+        .route_layer(axum::middleware::from_fn(spec::known_query))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(token),
             auth::require_token,
         ));
     routes_of(open_routes())
+        .route_layer(axum::middleware::from_fn(spec::known_query))
         .merge(api)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

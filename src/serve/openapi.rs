@@ -4,10 +4,9 @@
 
 use super::routes;
 use serde::Serialize;
-use utoipa::openapi::path::{Operation, Parameter};
+use utoipa::openapi::path::{Parameter, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 /// The error body of every 4xx (and 503).
@@ -63,6 +62,23 @@ pub struct Prediction {
     pub explanation: Option<serde_json::Value>,
 }
 
+/// A predict answer: one order's score, or a batch's.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PredictAnswer {
+    /// One order.
+    One(Prediction),
+    /// A batch.
+    Batch(PredictionBatch),
+}
+
+/// A batch's scores, in the order of the request.
+#[derive(Serialize, ToSchema)]
+pub struct PredictionBatch {
+    /// One score per order.
+    pub predictions: Vec<Prediction>,
+}
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -96,57 +112,40 @@ pub struct Prediction {
         ErrorDetail,
         PredictRequest,
         Prediction,
+        PredictionBatch,
+        PredictAnswer,
         super::cases::CaseChangeBody
     )),
     modifiers(&Hardened)
 )]
 pub struct ApiDoc;
 
-/// What the handlers' attributes cannot say: the bearer token (a scheme, and on every
-/// guarded operation a security requirement and its 401), the closed values of query and
-/// path parameters as enums, and the bounds of counts, so the description and the server
-/// agree on every request a generator may build from it.
+/// What the handlers' attributes cannot say: the closed values of query and path
+/// parameters as enums, free text that may not be empty, and the bounds of counts, so the
+/// description and the server agree on every request a generator may build from it.
 struct Hardened;
-
-/// The security scheme's name.
-const BEARER: &str = "bearer";
 
 impl Modify for Hardened {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build();
-        api.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
-        let guarded = super::guarded_paths();
         for (path, item) in api.paths.paths.iter_mut() {
             let ops = [&mut item.get, &mut item.post].into_iter().flatten();
-            for op in ops {
-                if guarded.contains(&path.as_str()) {
-                    require_token(op);
-                }
-                for p in op.parameters.iter_mut().flatten() {
-                    if let Some(schema) = closed_schema(path, p) {
-                        p.schema = Some(RefOr::T(schema));
-                    }
+            for p in ops.flat_map(|op| op.parameters.iter_mut().flatten()) {
+                if let Some(schema) = closed_schema(path, p) {
+                    p.schema = Some(RefOr::T(schema));
                 }
             }
         }
     }
 }
 
-/// The token requirement and its 401 answer.
-fn require_token(op: &mut Operation) {
-    op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
-    let body = ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name("ErrorBody")))
-        .build();
-    let answer = ResponseBuilder::new()
-        .description("no bearer token, or a wrong one (when the server requires one)")
-        .content("application/json", body)
-        .build();
-    op.responses
-        .responses
-        .insert("401".into(), RefOr::T(answer));
+/// The description this server gives: with the bearer token when it requires one (a
+/// security scheme, and on every guarded operation the requirement and its 401).
+pub fn document(token_required: bool) -> utoipa::openapi::OpenApi {
+    let mut api = ApiDoc::openapi();
+    if token_required {
+        super::spec::require_token(&mut api);
+    }
+    api
 }
 
 /// The values a closed parameter takes, as the server parses them.
@@ -188,6 +187,24 @@ fn closed_schema(path: &str, p: &Parameter) -> Option<Schema> {
             .enum_values(Some(values));
         return Some(s.build().into());
     }
+    let text_path = p.parameter_in == ParameterIn::Path
+        && !path.starts_with("/api/v1/cases")
+        && matches!(p.name.as_str(), "id" | "name");
+    if text_path
+        || p.parameter_in == ParameterIn::Query && super::spec::NOT_EMPTY.contains(&p.name.as_str())
+    {
+        let s = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1));
+        return Some(s.build().into());
+    }
+    if p.name == "cursor" {
+        // What the server gives: the position of the next page.
+        let s = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9]{1,18}$"));
+        return Some(s.build().into());
+    }
     let max = match (path, p.name.as_str()) {
         ("/api/v1/sellers", "limit") => routes::MAX_SELLERS,
         (_, "limit") => routes::MAX_PAGE,
@@ -203,6 +220,12 @@ fn closed_schema(path: &str, p: &Parameter) -> Option<Schema> {
 
 /// `GET /openapi.json`.
 #[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "This description, as OpenAPI 3.1 JSON")))]
-pub async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+pub async fn openapi_json(
+    axum::extract::State(st): axum::extract::State<std::sync::Arc<super::state::ServerState>>,
+) -> axum::Json<utoipa::openapi::OpenApi> {
+    let mut api = document(st.token_required);
+    if let Ok(s) = st.current() {
+        super::spec::predict_body(&mut api, &s.engine.data.schema, st.max_batch);
+    }
+    axum::Json(api)
 }

@@ -131,7 +131,7 @@ fn score(s: &Served, order: Value, explain: bool) -> Result<Scored<'_>, ApiError
 
 /// `POST /api/v1/predict`.
 #[utoipa::path(post, path = "/api/v1/predict", params(("explain" = Option<bool>, Query, description = "true: each feature's exact contribution to the risk (TreeSHAP), adding up with expected to risk_score")), request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
-    (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::Prediction),
+    (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::PredictAnswer),
     (status = 400, description = "malformed JSON", body = super::openapi::ErrorBody),
     (status = 413, description = "body or batch too large (a batch with explain=true has its own, smaller limit)", body = super::openapi::ErrorBody),
     (status = 422, description = "a value the loader would reject, the field named", body = super::openapi::ErrorBody),
@@ -183,6 +183,12 @@ fn answer(
     };
     let batch = match value {
         Value::Object(mut top) if top.contains_key("orders") => {
+            if let Some(other) = top.keys().find(|k| *k != "orders") {
+                return Err(ApiError::invalid(
+                    other,
+                    "a batch is {\"orders\": [...]} and nothing else",
+                ));
+            }
             top.remove("orders").unwrap_or(Value::Null)
         }
         one => {
