@@ -187,3 +187,30 @@ fn forecast_and_brief_commands_print_the_engines_numbers() {
     let backtest = common::stdout(&common::run_on(d, &["forecast", "--backtest"]));
     assert!(backtest.contains("MASE"), "{backtest}");
 }
+
+#[test]
+fn the_briefing_does_not_send_control_characters_from_the_data_to_the_terminal() {
+    let dir = common::trained_copy();
+    let sellers = dir.path().join("sellers.csv");
+    let text = std::fs::read_to_string(&sellers).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for l in lines {
+        // seller_id,seller_name,marketplace_id: the name sets the title and clears the screen.
+        let f: Vec<&str> = l.splitn(3, ',').collect();
+        out.push_str(&format!(
+            "{},{}\u{1b}]0;PWNED\u{7}\u{1b}[2J,{}\n",
+            f[0], f[1], f[2]
+        ));
+    }
+    std::fs::write(&sellers, out).unwrap();
+    let o = common::run_on(common::p(dir.path()), &["brief", "--window", "30"]);
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    // The names are there, without the characters that would act on the terminal.
+    assert!(printed.contains("]0;PWNED"), "{printed}");
+    assert!(
+        !printed.contains('\u{1b}') && !printed.contains('\u{7}'),
+        "{printed:?}"
+    );
+}

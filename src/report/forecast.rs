@@ -6,6 +6,7 @@ use crate::data::label::LabelNoun;
 use crate::engine::backtest::Backtest;
 use crate::engine::brief::{Brief, Opens};
 use crate::engine::forecast::{Forecast, ScopeForecast};
+use crate::text::clean;
 use std::fmt::Write as _;
 
 /// A count with its 90% interval: `123 (90%: 101-140)`.
@@ -152,12 +153,20 @@ fn opens_text(o: &Opens) -> String {
 
 /// The briefing as text: one numbered statement a line, with where to see more.
 pub fn brief_table(b: &Brief) -> String {
-    let mut out = format!("Briefing: {} | {}\n", b.window, b.marketplace);
+    // Statements quote names from the data files: their control characters are not sent
+    // to the terminal.
+    let mut out = format!("Briefing: {} | {}\n", b.window, clean(&b.marketplace));
     if b.statements.is_empty() {
         out.push_str("nothing changed that is worth saying\n");
     }
     for (k, s) in b.statements.iter().enumerate() {
-        let _ = writeln!(out, "{}. {} [{}]", k + 1, s.text, opens_text(&s.opens));
+        let _ = writeln!(
+            out,
+            "{}. {} [{}]",
+            k + 1,
+            clean(&s.text),
+            opens_text(&s.opens)
+        );
     }
     out
 }
