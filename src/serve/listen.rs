@@ -15,6 +15,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 /// Open connections unless `--max-connections` says otherwise.
 pub const MAX_CONNECTIONS: usize = 1024;
+/// The most `--max-connections` may ask for (a semaphore's permits are counted in u32).
+pub const MAX_CONNECTIONS_LIMIT: usize = 1_000_000;
 /// Seconds a client has to send a request head unless `--header-timeout` says otherwise.
 pub const HEADER_TIMEOUT_SECONDS: f64 = 10.0;
 /// File descriptors kept for everything but connections (data files, the case database,
@@ -47,7 +49,9 @@ pub fn open_file_limit() -> Option<u64> {
 pub fn connection_cap(asked: Option<usize>, fds: Option<u64>) -> Result<usize, String> {
     let room = fds.map(|n| n.saturating_sub(RESERVED_FDS) as usize);
     match (asked, room) {
-        (Some(0), _) => Err("serve --max-connections 0: expected at least 1".into()),
+        (Some(n), _) if n == 0 || n > MAX_CONNECTIONS_LIMIT => Err(format!(
+            "serve --max-connections {n}: expected 1 to {MAX_CONNECTIONS_LIMIT}"
+        )),
         (Some(n), Some(room)) if n > room => Err(format!(
             "serve --max-connections {n}: the open-file limit ({} files, `ulimit -n`) leaves room for {room} connections",
             fds.unwrap_or_default()
@@ -159,5 +163,7 @@ mod tests {
             "{e}"
         );
         assert!(connection_cap(Some(0), Some(256)).is_err());
+        // Without an open-file limit a count is still bounded (no truncation, no panic).
+        assert!(connection_cap(Some(usize::MAX), None).is_err());
     }
 }
