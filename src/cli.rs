@@ -1,5 +1,6 @@
 //! Command-line interface: every subcommand and flag, with help text.
 
+use crate::data::generate::{MAX_MARKETPLACES, MAX_ORDERS, MAX_SELLERS};
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -150,6 +151,22 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+}
+
+/// A count flag: `min..=max`, else clap's one-line "not in min..=max" error (exit 2), so no
+/// count can exhaust memory, overflow or make an empty measurement.
+fn count_in(min: u64, max: u64) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min..=max)
+}
+
+/// A duration flag in seconds: above 0 and at most an hour (a negative, infinite or
+/// not-a-number value would panic on conversion to a duration).
+fn seconds_in(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        Ok(_) => Err("expected seconds above 0 and at most 3600".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// `--current`: 7 or 30.
@@ -378,14 +395,14 @@ pub enum Command {
         /// Output directory.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Number of orders.
-        #[arg(long, default_value_t = 50_000)]
+        /// Number of orders (1 to 10,000,000,000).
+        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=MAX_ORDERS))]
         orders: u64,
-        /// Number of sellers.
-        #[arg(long, default_value_t = 40)]
+        /// Number of sellers (1 to 1,000,000).
+        #[arg(long, default_value_t = 40, value_parser = count_in(1, MAX_SELLERS))]
         sellers: usize,
-        /// Number of marketplaces.
-        #[arg(long, default_value_t = 3)]
+        /// Number of marketplaces (1 to 1,000).
+        #[arg(long, default_value_t = 3, value_parser = count_in(1, MAX_MARKETPLACES))]
         marketplaces: usize,
         /// Number of days (1 to 3653: ten years).
         #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3653))]
@@ -528,8 +545,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench {
-        /// Switches to time.
-        #[arg(long, default_value_t = 200)]
+        /// Switches to time (1 to 1,000,000).
+        #[arg(long, default_value_t = 200, value_parser = count_in(1, 1_000_000))]
         iterations: usize,
         /// Leave out the load from the files without the cache (`load_seconds` is null): at
         /// 100M orders it takes minutes and holds a second copy of the orders in memory.
@@ -539,8 +556,8 @@ pub enum Command {
         /// timed on --olist-orders resampled orders; honest vs leaky ROC AUC on DIR itself).
         #[arg(long, value_name = "DIR")]
         olist: Option<PathBuf>,
-        /// Orders to resample for the timed import.
-        #[arg(long, default_value_t = 100_000)]
+        /// Orders to resample for the timed import (1 to 100,000,000).
+        #[arg(long, default_value_t = 100_000, value_parser = count_in(1, 100_000_000))]
         olist_orders: usize,
         /// Instead: a load test of `serve` on the data (single and batch /predict, the
         /// overview), with keep-alive connections.
@@ -550,11 +567,11 @@ pub enum Command {
         /// FastAPI comparison in bench/fastapi.
         #[arg(long, value_name = "URL", requires = "http")]
         url: Option<String>,
-        /// With --http: seconds per load.
-        #[arg(long, default_value_t = 5.0)]
+        /// With --http: seconds per load (above 0, at most 3600).
+        #[arg(long, default_value_t = 5.0, value_parser = seconds_in)]
         seconds: f64,
-        /// With --http: concurrent connections.
-        #[arg(long, default_value_t = 4)]
+        /// With --http: concurrent connections (1 to 1,024).
+        #[arg(long, default_value_t = 4, value_parser = count_in(1, 1_024))]
         connections: usize,
         /// Instead: the scale table (Markdown) for --sizes, each dataset generated under DIR
         /// when missing and trained when it has no run, then benched in a child process.

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use returnrisk_tui::cli::Cli;
-use returnrisk_tui::commands::output::is_broken_pipe;
+use returnrisk_tui::commands::output::{is_broken_pipe, one_line};
 use returnrisk_tui::tui::signals::Terminated;
 
 fn main() {
@@ -20,8 +20,7 @@ fn main() {
         if let Some(t) = e.downcast_ref::<Terminated>() {
             std::process::exit(t.exit_code());
         }
-        let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-        eprintln!("error: {}", chain.join(": "));
+        eprintln!("error: {}", one_line(&e));
         std::process::exit(1);
     }
 }

@@ -93,6 +93,21 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Bytes an unprivileged process may still write on the file system holding `path` (an
+/// existing file or folder), or `None` when it cannot be asked.
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c` is a NUL-terminated path and `stat` is writable room for one statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), stat.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it filled `stat`.
+    let stat = unsafe { stat.assume_init() };
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
 /// Exit code of a process stopped by [`crash_point`].
 pub const CRASH_EXIT_CODE: i32 = 86;
 

@@ -262,3 +262,91 @@ fn cases_show_prints_stored_text_without_terminal_controls() {
     let json = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
     assert!(json.to_string().contains("\\u001b]0;TITLE"), "{json}");
 }
+
+/// Fills the device holding `data`'s `.returnrisk/` (a 4 MiB tmpfs mounted over it in a
+/// user and mount namespace of its own), adds a note, frees the space and adds another;
+/// each step's exit code, stdout and stderr land in `out`. False when this machine does not
+/// let an unprivileged namespace mount a tmpfs.
+fn note_on_a_full_disk(data: &str, out: &std::path::Path) -> bool {
+    const SCRIPT: &str = r#"
+set -e
+B="$1"; D="$2"; OUT="$3"
+cp -a "$D/.returnrisk" "$OUT/saved"
+mount -t tmpfs -o size=4m tmpfs "$D/.returnrisk"
+cp -a "$OUT/saved/." "$D/.returnrisk/"
+dd if=/dev/zero of="$D/.returnrisk/fill" bs=4k 2>/dev/null || true
+set +e
+step() { name=$1; shift; "$B" "$@" --data "$D" >"$OUT/$name.out" 2>"$OUT/$name.err"; echo $? >"$OUT/$name.rc"; }
+step full cases note 1 "written on a full disk"
+step read cases list --format json
+rm "$D/.returnrisk/fill"
+step after cases show 1 --format json
+step again cases note 1 "written with space again"
+step last cases show 1 --format json
+"#;
+    let probe = std::process::Command::new("unshare")
+        .args([
+            "-rm",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs \"$1\"",
+            "sh",
+        ])
+        .arg(out)
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: this machine does not let a user namespace mount a tmpfs");
+        return false;
+    }
+    let bin = env!("CARGO_BIN_EXE_returnrisk-tui");
+    let run = std::process::Command::new("unshare")
+        .args(["-rm", "sh", "-c", SCRIPT, "sh", bin, data])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", common::stderr(&run));
+    true
+}
+
+#[test]
+fn a_full_disk_says_so_and_loses_no_case() {
+    let dir = common::small_data();
+    let d = common::p(dir.path());
+    common::json(&["cases", "evaluate", "--data", d]);
+    let notes = |v: &serde_json::Value| v["history"].as_array().unwrap().len();
+    let before = common::json(&["cases", "show", "1", "--format", "json", "--data", d]);
+    let out = tempfile::tempdir().unwrap();
+    if !note_on_a_full_disk(d, out.path()) {
+        return;
+    }
+    let step = |name: &str, what: &str| {
+        std::fs::read_to_string(out.path().join(format!("{name}.{what}"))).unwrap()
+    };
+    // One line saying what happened, naming the file, advising nothing that loses cases.
+    let file = dir.path().join(".returnrisk").join("cases.sqlite");
+    for name in ["full", "read"] {
+        assert_eq!(step(name, "rc").trim(), "1", "{name}");
+        let err = step(name, "err");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("error: {}: ", file.display())),
+            "{err}"
+        );
+        assert!(
+            err.contains("no space left on the device holding it"),
+            "{err}"
+        );
+        assert!(err.contains("the database is intact"), "{err}");
+        assert!(
+            !err.contains("move it aside") && !err.contains("damaged"),
+            "{err}"
+        );
+    }
+    // With space again, every case and note is there and the next note is kept.
+    assert_eq!(step("after", "rc").trim(), "0", "{}", step("after", "err"));
+    let after: serde_json::Value = serde_json::from_str(&step("after", "out")).unwrap();
+    assert_eq!(notes(&after), notes(&before));
+    assert_eq!(step("again", "rc").trim(), "0", "{}", step("again", "err"));
+    let last: serde_json::Value = serde_json::from_str(&step("last", "out")).unwrap();
+    assert_eq!(notes(&last), notes(&before) + 1);
+}

@@ -445,3 +445,32 @@ fn bench_scale_generates_trains_and_tabulates_each_size() {
         "{table}"
     );
 }
+
+#[test]
+fn counts_and_durations_are_bounded_with_one_error_not_a_panic() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = common::p(out_dir.path());
+    let cases: [&[&str]; 11] = [
+        &["generate", "--out", out, "--orders", "0"],
+        &["generate", "--out", out, "--orders", "10000000001"],
+        &["generate", "--out", out, "--sellers", "0"],
+        &["generate", "--out", out, "--sellers", "1000000000000"],
+        &["generate", "--out", out, "--marketplaces", "1001"],
+        &["bench", "--iterations", "0"],
+        &["bench", "--http", "--seconds=-1"],
+        &["bench", "--http", "--seconds", "NaN"],
+        &["bench", "--http", "--seconds", "1e300"],
+        &["bench", "--http", "--connections", "100000"],
+        &["bench", "--scale", out, "--sizes", "0:10"],
+    ];
+    for args in cases {
+        let o = common::run(args);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: invalid value"), "{args:?}: {err}");
+    }
+    // Nothing was written for the refused generations.
+    assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0);
+}

@@ -103,6 +103,11 @@ pub fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
             StoreError::Damaged { path, source }
         }
         Some(ErrorCode::DiskFull) => StoreError::DiskFull { path, source },
+        // SQLite reports a full device as a plain I/O error where it grows its shared-memory
+        // index or writes a page; the free space says which it was.
+        Some(ErrorCode::SystemIoFailure) if device_is_full(&path) => {
+            StoreError::DiskFull { path, source }
+        }
         Some(
             ErrorCode::SystemIoFailure
             | ErrorCode::CannotOpen
@@ -114,6 +119,17 @@ pub fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
         },
         _ => StoreError::Sql { path, source },
     }
+}
+
+/// Free space below which a failed write is put down to a full device: SQLite writes pages
+/// of 4 KiB and grows its shared-memory index 32 KiB at a time.
+const NEARLY_FULL_BYTES: u64 = 1 << 20;
+
+/// Whether the device holding the database at `path` is (nearly) full.
+fn device_is_full(path: &Path) -> bool {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    crate::util::free_bytes(dir.unwrap_or(Path::new(".")))
+        .is_some_and(|free| free < NEARLY_FULL_BYTES)
 }
 
 #[cfg(test)]

@@ -29,6 +29,12 @@ impl std::str::FromStr for Size {
         let sellers = sellers
             .parse()
             .map_err(|_| format!("{s:?}: expected ORDERS[:SELLERS] (bad seller count)"))?;
+        use crate::data::generate::{MAX_ORDERS, MAX_SELLERS};
+        if !(1..=MAX_ORDERS).contains(&orders) || !(1..=MAX_SELLERS).contains(&(sellers as u64)) {
+            return Err(format!(
+                "{s:?}: expected 1 to {MAX_ORDERS} orders and 1 to {MAX_SELLERS} sellers"
+            ));
+        }
         Ok(Size { orders, sellers })
     }
 }

@@ -39,6 +39,24 @@ pub fn is_broken_pipe(e: &Report) -> bool {
     })
 }
 
+/// An error and its causes as one line, `outer: inner: ...`. A cause whose words the line
+/// already holds (a message that quotes its source) ends it: what follows is that cause's
+/// own internals (e.g. SQLite's error code after "disk I/O error").
+pub fn one_line(e: &Report) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            break;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 /// Checks an `--out` target before any work: `-` is stdout; a path that is one of
 /// `data_dir`'s input files (also through a symlink or a hard link) is refused.
 pub fn check_out(out: &Path, data_dir: &Path) -> Result<()> {
@@ -83,6 +101,23 @@ mod tests {
         assert!(e.starts_with("refusing to write"), "{e}");
         assert!(check_out(&dir.path().join("p.csv"), dir.path()).is_ok());
         assert!(check_out(Path::new("-"), dir.path()).is_ok());
+    }
+
+    #[test]
+    fn an_error_is_one_line_without_repeating_a_quoted_cause() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("cases.sqlite: no space left ({source}); free some space")]
+        struct Full {
+            source: std::io::Error,
+        }
+        let io = std::io::Error::other("disk I/O error");
+        let e = Report::new(Full { source: io }).wrap_err("cannot add the note");
+        assert_eq!(
+            one_line(&e),
+            "cannot add the note: cases.sqlite: no space left (disk I/O error); free some space"
+        );
+        let e = Report::new(std::io::Error::other("denied")).wrap_err("cannot write x");
+        assert_eq!(one_line(&e), "cannot write x: denied");
     }
 
     #[test]

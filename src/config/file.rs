@@ -243,10 +243,17 @@ impl Config {
             crate::cases::notify::Notify::check_url(url)
                 .map_err(|e| err(format!("notify.webhooks[{i}]: {e}")))?;
         }
-        if cfg.notify.attempts == 0 || cfg.notify.timeout_secs == 0 {
-            return Err(err(
-                "notify: attempts and timeout_secs must be 1 or more".into()
-            ));
+        if !(1..=100).contains(&cfg.notify.attempts) {
+            return Err(err(format!(
+                "notify.attempts: {} is not in 1..=100",
+                cfg.notify.attempts
+            )));
+        }
+        if !(1..=3600).contains(&cfg.notify.timeout_secs) {
+            return Err(err(format!(
+                "notify.timeout_secs: {} is not in 1..=3600 (an hour)",
+                cfg.notify.timeout_secs
+            )));
         }
         Ok(Config {
             source: path.to_string(),
@@ -406,5 +413,32 @@ mod tests {
             e.to_string(),
             "c.toml: alerts.min_labelled: expected 1 or more"
         );
+    }
+
+    #[test]
+    fn notification_counts_are_bounded() {
+        let max = "[notify]\nattempts = 100\ntimeout_secs = 3600\n";
+        assert!(Config::parse_with_defaults(max, "c.toml").is_ok());
+        for (text, says) in [
+            (
+                "[notify]\nattempts = 0\n",
+                "notify.attempts: 0 is not in 1..=100",
+            ),
+            (
+                "[notify]\nattempts = 101\n",
+                "notify.attempts: 101 is not in",
+            ),
+            (
+                "[notify]\ntimeout_secs = 0\n",
+                "notify.timeout_secs: 0 is not in",
+            ),
+            (
+                "[notify]\ntimeout_secs = 9223372036854775807\n",
+                "notify.timeout_secs",
+            ),
+        ] {
+            let e = Config::parse_with_defaults(text, "c.toml").unwrap_err();
+            assert!(e.to_string().starts_with(&format!("c.toml: {says}")), "{e}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! `POST /api/v1/cases/{id}/{action}`, which always need the bearer token: a server started
 //! without one refuses them (403), whatever address it listens on. SQLite work runs on a
 //! blocking thread; the store's errors become 404 (no case), 409 (a transition the state does
-//! not allow, naming the state), 403 (a read-only directory) or 500 (a damaged file).
+//! not allow, naming the state), 403 (a read-only directory), 507 (the device holding the
+//! database is full; nothing was changed) or 500 (a damaged file).
 
 use super::error::ApiError;
 use super::routes::bad;
@@ -63,6 +64,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::ReadOnly { .. } => ApiError::new(StatusCode::FORBIDDEN, "read_only", msg),
             StoreError::SnoozeTooLong(_) => ApiError::invalid("days", msg),
+            StoreError::DiskFull { .. } => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", msg)
+            }
             _ => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "case_store", msg),
         }
     }
@@ -255,4 +259,26 @@ pub fn spawn_notifier(st: Arc<ServerState>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_device_is_507_and_only_a_damaged_file_is_500() {
+        let path = std::path::PathBuf::from("/d/cases.sqlite");
+        let sqlite = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let full = ApiError::from(StoreError::DiskFull {
+            path: path.clone(),
+            source: sqlite(rusqlite::ffi::SQLITE_FULL),
+        });
+        assert_eq!((full.status.as_u16(), full.code), (507, "disk_full"));
+        assert!(full.message.contains("no space left"), "{}", full.message);
+        let damaged = ApiError::from(StoreError::Damaged {
+            path,
+            source: sqlite(rusqlite::ffi::SQLITE_NOTADB),
+        });
+        assert_eq!((damaged.status.as_u16(), damaged.code), (500, "case_store"));
+    }
 }
