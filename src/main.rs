@@ -20,7 +20,8 @@ fn main() {
         if let Some(t) = e.downcast_ref::<Terminated>() {
             std::process::exit(t.exit_code());
         }
-        eprintln!("error: {}", one_line(&e));
+        // One line, and nothing in it (a value from the data) acts on the terminal.
+        eprintln!("error: {}", returnrisk_tui::text::clean(&one_line(&e)));
         std::process::exit(1);
     }
 }

@@ -36,6 +36,22 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Text of several lines made safe for a terminal: hidden characters dropped as in
+/// [`clean`], tabs and carriage returns made spaces, line breaks kept. Every table and text
+/// a command prints goes through it, so no value from the data or the stores (a seller id,
+/// a marketplace, a category, a note) can move the cursor, set the title or clear a screen.
+pub fn clean_lines(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_hidden(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.split('\n')
+            .map(|line| clean(line))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
 /// Display width of `s` once cleaned.
 pub fn width(s: &str) -> usize {
     clean(s).width()

@@ -178,3 +178,72 @@ fn the_cli_table_aligns_odd_names_by_display_width() {
         assert!(names.contains(&n), "{n:?} not in {names:?}");
     }
 }
+
+/// Sets a terminal title and clears the screen when printed raw.
+const HOSTILE: &str = "\u{1b}]0;T\u{7}\u{1b}[2J\u{202e}";
+
+/// Small generated data whose first seller id, marketplace id, seller name and a category
+/// carry [`HOSTILE`].
+fn hostile_ids_data() -> (tempfile::TempDir, String, String) {
+    let dir = small_data();
+    let (seller, mkt) = (format!("S0{HOSTILE}01"), format!("M0{HOSTILE}01"));
+    for f in ["orders.csv", "sellers.csv"] {
+        let path = dir.path().join(f);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replace("Footwear", &format!("Foot{HOSTILE}wear"))
+            .replace("S001", &seller)
+            .replace("M001", &mkt);
+        let text = match f {
+            "sellers.csv" => {
+                text.replacen(&format!("{seller},"), &format!("{seller},A{HOSTILE}"), 1)
+            }
+            _ => text,
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    (dir, seller, mkt)
+}
+
+#[test]
+fn no_text_a_command_prints_carries_terminal_controls_from_the_data() {
+    let (dir, seller, mkt) = hostile_ids_data();
+    let data = p(dir.path());
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["train"],
+        vec!["report"],
+        vec!["report", "--marketplace", &mkt],
+        vec!["seller", &seller],
+        vec!["forecast"],
+        vec!["forecast", "--seller", &seller],
+        vec!["forecast", "--marketplace", &mkt],
+        vec!["forecast", "--backtest"],
+        vec!["brief"],
+        vec!["drift"],
+        vec!["cases", "evaluate"],
+        vec!["cases", "list"],
+        vec!["cases", "show", "1"],
+        vec!["runs", "list"],
+        vec!["runs", "show", "latest"],
+        vec!["runs", "compare", "latest", "latest"],
+        vec!["models", "list", "--all"],
+        vec!["pipeline"],
+        // Errors that list the data's ids.
+        vec!["seller", "S999"],
+        vec!["report", "--marketplace", "M9"],
+    ];
+    let mut seen_hostile_words = 0;
+    for args in commands {
+        let out = run_on(data, &args);
+        let (o, e) = (stdout(&out), stderr(&out));
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{args:?}: {e}");
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+        for text in [&o, &e] {
+            let bad = text.chars().find(|&c| c != '\n' && text::is_hidden(c));
+            assert_eq!(bad, None, "{args:?} printed {bad:?}: {text}");
+        }
+        // The values are there, only their control characters are gone.
+        seen_hostile_words += usize::from(o.contains("]0;T[2J") || e.contains("]0;T[2J"));
+    }
+    assert!(seen_hostile_words >= 10, "{seen_hostile_words}");
+}

@@ -1,7 +1,7 @@
 //! `cases`: the alert cases from a shell, scriptable (JSON out with `--format json`; a
 //! transition prints the case as JSON).
 
-use super::output::{emit, emit_json};
+use super::output::{emit, emit_json, emit_text};
 use super::{data_dir, open_with};
 use crate::cases::{CaseState, CaseStore, Transition, evaluation_of};
 use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
@@ -32,7 +32,7 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
             };
             let cases = CaseStore::open(&dir)?.list(state)?;
             match format {
-                Format::Table => emit(&report::cases_table(&cases)),
+                Format::Table => emit_text(&report::cases_table(&cases)),
                 Format::Json => emit_json(&cases),
                 Format::Csv => emit(&report::cases_csv(&cases)),
             }
@@ -40,7 +40,7 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
         CasesCommand::Show { id, format } => {
             let detail = CaseStore::open(&dir)?.detail(id)?;
             match format {
-                ListFormat::Table => emit(&report::case_text(&detail)),
+                ListFormat::Table => emit_text(&report::case_text(&detail)),
                 ListFormat::Json => emit_json(&detail),
             }
         }

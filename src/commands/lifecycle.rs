@@ -1,6 +1,6 @@
 //! `runs`, `models` and `pipeline`: the model lifecycle from the command line.
 
-use super::output::{emit, emit_json as print_json, outln};
+use super::output::{emit, emit_json as print_json, emit_text, outln};
 use super::{DEFAULT_DATA_DIR, data_dir};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
 use crate::config::TrainConfig;
@@ -103,7 +103,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                     );
                     Ok(())
                 }
-                ListFormat::Table => emit(&report::runs_table(&runs, &reg)),
+                ListFormat::Table => emit_text(&report::runs_table(&runs, &reg)),
             }
         }
         RunsCommand::Show { id, state } => {
@@ -134,7 +134,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                         &serde_json::json!({ "run": run, "registered": registered, "unchanged": unchanged }),
                     )
                 }
-                ListFormat::Table => emit(&report::run_text(&run, &reg)),
+                ListFormat::Table => emit_text(&report::run_text(&run, &reg)),
             }
         }
         RunsCommand::Prune { keep, state } => {
@@ -166,7 +166,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
             let c = compare(&find_run(&dir, &a)?, &find_run(&dir, &b)?);
             match state.format {
                 ListFormat::Json => print_json(&c),
-                ListFormat::Table => emit(&report::comparison_table(&c)),
+                ListFormat::Table => emit_text(&report::comparison_table(&c)),
             }
         }
     }
@@ -211,7 +211,7 @@ pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
                     outln!("No registered models yet in {}.", dir.display());
                     Ok(())
                 }
-                ListFormat::Table => emit(&report::registry_table(&reg, all)),
+                ListFormat::Table => emit_text(&report::registry_table(&reg, all)),
             }
         }
         ModelsCommand::Promote {
@@ -351,7 +351,7 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
                 outln!("Run {} ({:.1} s)\n", r.id, r.train_seconds);
             }
             let refs: Vec<&ModelMetrics> = metrics.iter().collect();
-            emit(&report::metrics_table(&refs))?;
+            emit_text(&report::metrics_table(&refs))?;
             let rows: Vec<Vec<String>> = registered
                 .iter()
                 .map(|d| {
@@ -365,7 +365,7 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
                 .collect();
             if !rows.is_empty() {
                 emit("\n")?;
-                emit(&report::table(
+                emit_text(&report::table(
                     &["Model", "Version", "State", "Decision"],
                     &rows,
                 ))?;
@@ -406,6 +406,6 @@ pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()>
     let summary = summary?;
     match format {
         ListFormat::Json => print_json(&summary),
-        ListFormat::Table => emit(&report::pipeline_table(&summary)),
+        ListFormat::Table => emit_text(&report::pipeline_table(&summary)),
     }
 }

@@ -22,7 +22,7 @@ pub use crate::open::{DEFAULT_DATA_DIR, data_dir};
 use crate::open::{OpenedData, generate_with_progress, open_data, progress_bar};
 use crate::report::{self, Format};
 use color_eyre::eyre::{Result, bail, eyre};
-use output::{check_out, emit, emit_json, write_out};
+use output::{check_out, emit, emit_json, emit_text, write_out};
 use std::path::{Path, PathBuf};
 
 /// Runs a parsed command line.
@@ -70,7 +70,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let engine = open_with(data, false, true, &check)?;
             let snap = engine.snapshot(window, marketplace.as_deref())?;
             match query.format {
-                Format::Table => emit(&report::snapshot_table(&snap, 15)),
+                Format::Table => emit_text(&report::snapshot_table(&snap, 15)),
                 Format::Json => emit_json(&snap),
                 Format::Csv => emit(&report::snapshot_csv(&snap)),
             }
@@ -82,7 +82,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             // The id was checked against the data before any training.
             let detail = engine.seller_detail(&id, window)?;
             match query.format {
-                Format::Table => emit(&report::seller_table(&detail, 25)),
+                Format::Table => emit_text(&report::seller_table(&detail, 25)),
                 Format::Json => emit_json(&detail),
                 Format::Csv => emit(&report::seller_csv(&detail)),
             }
@@ -106,14 +106,14 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             if backtest {
                 let b = engine.backtest(horizon);
                 return match format {
-                    Format::Table => emit(&report::backtest_table(&b, noun)),
+                    Format::Table => emit_text(&report::backtest_table(&b, noun)),
                     Format::Json => emit_json(&b),
                     Format::Csv => emit(&report::backtest_csv(&b)),
                 };
             }
             let f = engine.forecast(horizon, marketplace.as_deref(), seller.as_deref())?;
             match format {
-                Format::Table => emit(&report::forecast_table(&f, noun)),
+                Format::Table => emit_text(&report::forecast_table(&f, noun)),
                 Format::Json => emit_json(&f),
                 Format::Csv => emit(&report::forecast_csv(&f)),
             }
@@ -128,7 +128,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let snap = engine.snapshot_at(window, mp);
             let b = engine.brief(&snap, window, mp, registry.as_ref(), &forecast);
             match query.format {
-                Format::Table => emit(&report::brief_table(&b)),
+                Format::Table => emit_text(&report::brief_table(&b)),
                 Format::Json => emit_json(&b),
                 Format::Csv => emit(&report::brief_csv(&b)),
             }
@@ -160,7 +160,9 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
                 mp,
             )?;
             let text = match format {
-                crate::cli::DriftFormat::Table => report::drift_table(&r),
+                crate::cli::DriftFormat::Table => {
+                    crate::text::clean_lines(&report::drift_table(&r)).into_owned()
+                }
                 crate::cli::DriftFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
                 crate::cli::DriftFormat::Html => report::drift_html(&r),
             };
@@ -181,7 +183,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             sizes,
             iterations,
             ..
-        }) => emit(&bench_scale::scale(&root, &sizes, iterations)?),
+        }) => emit_text(&bench_scale::scale(&root, &sizes, iterations)?),
         Some(Command::Bench {
             olist: Some(src),
             olist_orders,

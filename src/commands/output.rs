@@ -16,11 +16,18 @@ pub fn emit(text: &str) -> Result<()> {
         .wrap_err("cannot write to stdout")
 }
 
-/// `println!` through [`emit`]: a line to stdout, `?` on the error (inside a function
+/// Text (a table, a report) to stdout through [`emit`], cleaned of the characters that
+/// would act on a terminal ([`crate::text::clean_lines`]). JSON and CSV go through [`emit`]
+/// as they are.
+pub fn emit_text(text: &str) -> Result<()> {
+    emit(&crate::text::clean_lines(text))
+}
+
+/// `println!` through [`emit_text`]: a line to stdout, `?` on the error (inside a function
 /// returning `Result`).
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::commands::output::emit(&format!("{}\n", format_args!($($arg)*)))?
+        $crate::commands::output::emit_text(&format!("{}\n", format_args!($($arg)*)))?
     };
 }
 pub(crate) use outln;
