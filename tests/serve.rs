@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::server::{Server, error_of, http, order};
+use common::server::{Server, error_of, exchange, http, order};
 use common::{json, p, trained_copy as data_copy, trained_demo as trained};
 use serde_json::Value;
 use std::io::{Read, Write};
@@ -326,6 +326,27 @@ fn client_errors_are_json_4xx_naming_the_field() {
         assert_eq!(status, want, "{body}");
         assert_eq!(error_of(&body), (code, field), "{body}");
         assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // What the HTTP parser refuses before any handler is the same JSON, not an empty answer.
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let many_headers: String = (0..200).map(|i| format!("X-{i}: 1\r\n")).collect();
+    let header_flood = format!("GET /health HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n");
+    let parser_refusals: [(&[u8], u16, &str); 4] = [
+        (long_target.as_bytes(), 414, "uri_too_long"),
+        (b"GARBAGE\r\n\r\n", 400, "bad_request"),
+        (
+            b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+            400,
+            "bad_request",
+        ),
+        (header_flood.as_bytes(), 431, "headers_too_large"),
+    ];
+    for (request, want, code) in parser_refusals {
+        let (status, head, body) = exchange(srv.port, request);
+        assert_eq!(status, want, "{head}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error_of(&body), (code, None), "{body}");
     }
     // A body over the limit: 413 as JSON, the server still answers afterwards.
     let big = format!(r#"{{"orders":["{}"]}}"#, "x".repeat(9 * 1024 * 1024));

@@ -1,7 +1,6 @@
 //! Every error a client can cause, as a 4xx with a JSON body
 //! `{"error": {"code", "message", "field"}}`; never a 500 for anything a client sends.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -95,8 +94,10 @@ fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     format!("{head}… ({n} characters)").into()
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The JSON body, its message and field cut to [`MAX_MESSAGE_CHARS`] and
+    /// [`MAX_FIELD_CHARS`].
+    pub fn body(&self) -> Vec<u8> {
         let message = cut(&self.message, MAX_MESSAGE_CHARS);
         let field = self.field.as_deref().map(|f| cut(f, MAX_FIELD_CHARS));
         let body = Body {
@@ -106,13 +107,23 @@ impl IntoResponse for ApiError {
                 field: field.as_deref(),
             },
         };
-        (self.status, Json(body)).into_response()
+        serde_json::to_vec(&body).unwrap_or_default()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let json = [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )];
+        (self.status, json, self.body()).into_response()
     }
 }
 
 /// The longest request target (path and query) answered; a longer one is a JSON 414. (A
-/// target over 64 KiB is refused by the HTTP parser itself, before any handler, with an
-/// empty 414.)
+/// target over 64 KiB is refused by the HTTP parser itself, before any handler; its empty
+/// 414 is made the same JSON by [`super::parse_errors`].)
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// Middleware: 414 for a request target over [`MAX_URI_BYTES`].

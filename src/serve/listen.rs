@@ -128,7 +128,8 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout);
-    let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    let io = TokioIo::new(super::parse_errors::JsonParseErrors::new(stream));
+    let conn = builder.serve_connection(io, TowerToHyperService::new(app));
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => log_end(r),

@@ -14,6 +14,7 @@ pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod outlook;
+pub mod parse_errors;
 pub mod pool;
 pub mod predict;
 pub mod reload;

@@ -105,8 +105,6 @@ pub fn http(
     headers: &[&str],
     body: &[u8],
 ) -> (u16, String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
@@ -116,8 +114,17 @@ pub fn http(
         req.push_str("\r\n");
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body);
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    exchange(port, &bytes)
+}
+
+/// Sends `request` as it is (also bytes no client would send) and reads the answer to the
+/// end: the status, the head in lower case, the body.
+pub fn exchange(port: u16, request: &[u8]) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let _ = s.write_all(request);
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
     let split = raw
