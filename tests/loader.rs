@@ -201,6 +201,70 @@ fn a_field_over_the_limit_is_an_invalid_row_and_is_not_echoed() {
     }
 }
 
+/// The peak resident memory (VmHWM) of running `cmd`, in MiB, read from /proc while it
+/// runs (the high-water mark only grows, so the last reading is the peak).
+fn peak_mib(mut cmd: std::process::Command) -> (std::process::ExitStatus, f64) {
+    let mut child = cmd.spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0.0_f64;
+    loop {
+        if let Some(kib) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        }) {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak_kib / 1024.0);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_256_mib_field_is_skipped_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(
+        dir.path(),
+        &orders_with("O7,Books,12.50,0,2,New,UPI,0.05,4.8,0,S1,M1,2026-03-04"),
+    );
+    let orders = dir.path().join("orders.csv");
+    let mut f = std::io::BufWriter::new(
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&orders)
+            .unwrap(),
+    );
+    // Line 6: a category of 256 MiB; line 7 a valid row after it.
+    f.write_all(b"O8,").unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..256 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b",1,0,2,New,UPI,0.1,4,0,S1,M1,2026-03-04\n")
+        .unwrap();
+    f.write_all(b"O9,Books,12.50,0,2,New,UPI,0.05,4.8,0,S1,M1,2026-03-05\n")
+        .unwrap();
+    f.flush().unwrap();
+    drop(f);
+    let mut cmd = bin();
+    cmd.args(["report", "--format", "json", "--data", p(dir.path())])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let (status, peak) = peak_mib(cmd);
+    assert!(status.success());
+    // Holding the field would take 256 MiB at least; the loader stays far below.
+    assert!(peak > 0.0 && peak < 160.0, "peak {peak:.0} MiB");
+    let out = run(&["report", "--format", "json", "--data", p(dir.path())]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("orders.csv:6: column 2 (Product_Category): a field of 268435456 bytes"),
+        "{err}"
+    );
+    assert!(err.len() < 400, "{} bytes", err.len());
+}
+
 #[test]
 fn empty_file() {
     bad_file(b"", "orders.csv: file is empty");
