@@ -1,0 +1,34 @@
+//! The integration tests, one binary (linking the engine, polars, axum, rusqlite and ratatui
+//! once instead of once per file): each module is the tests of one subject, `common` the
+//! helpers they share (fixtures, a real server on an ephemeral port, the dashboard on a
+//! TestBackend).
+
+mod common;
+
+mod artifacts;
+mod cache;
+mod cases;
+mod cli;
+mod cube_cache;
+mod e2e;
+mod engine;
+mod explain;
+mod forecast;
+mod generate_partitioned;
+mod lifecycle;
+mod loader;
+mod model;
+mod monitoring;
+mod names;
+mod navigation;
+mod notify;
+mod olist;
+mod partitioned;
+mod registry;
+mod serve;
+mod serve_load;
+mod sparse_data;
+mod state;
+mod tui;
+mod tui_lifecycle;
+mod unix;

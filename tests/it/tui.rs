@@ -1,0 +1,548 @@
+//! The dashboard rendered with ratatui's TestBackend on the committed demo data: snapshots of
+//! every screen at 80x24 and 120x40, and state tests that keys do what they say.
+
+use crate::common;
+
+use common::dashboard::{app, app_without_models, render};
+use returnrisk_tui::config::file::{ColorMode, Config};
+use returnrisk_tui::engine::{Target, Window};
+use returnrisk_tui::tui::action::{Action, Command, Effect};
+use returnrisk_tui::tui::app::App;
+use returnrisk_tui::tui::keymap::KeyMap;
+use returnrisk_tui::tui::line_edit::Edit;
+use returnrisk_tui::tui::tab::Tab;
+use returnrisk_tui::tui::tabs::sellers::SellerSort;
+use returnrisk_tui::tui::theme::Theme;
+
+fn snap_both(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
+}
+
+#[test]
+fn snapshot_every_tab() {
+    let mut a = app();
+    for (i, name) in [
+        "marketplace",
+        "sellers",
+        "categories",
+        "alerts",
+        "models",
+        "drift",
+    ]
+    .iter()
+    .enumerate()
+    {
+        a.update(Action::Command(Command::GoTab(Tab::ALL[i])));
+        snap_both(name, &a);
+    }
+}
+
+#[test]
+fn snapshot_seller_drilldown() {
+    let mut a = app();
+    a.open_seller("S006");
+    snap_both("seller_detail", &a);
+}
+
+#[test]
+fn snapshot_help_overlay() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    a.update(Action::Command(Command::Help));
+    snap_both("help_sellers", &a);
+}
+
+#[test]
+fn snapshot_alert_jump() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    a.update(Action::Command(Command::Open));
+    snap_both("alert_jump", &a);
+}
+
+#[test]
+fn snapshot_while_training_and_too_small() {
+    let mut a = app_without_models();
+    a.update(Action::TrainProgress(12, 41));
+    insta::assert_snapshot!("training_80x24", render(&a, 80, 24));
+    let text = render(&a, 50, 10);
+    assert!(
+        text.contains("terminal too small: 50x10 (need 60x16)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn snapshot_ascii_mono() {
+    let mut a = app();
+    a.theme = Theme::new(ColorMode::Auto, true, true);
+    insta::assert_snapshot!("marketplace_ascii_80x24", render(&a, 80, 24));
+}
+
+#[test]
+fn window_key_switches_every_number_to_the_engines_answer() {
+    let mut a = app();
+    assert_eq!(a.window, Window::Days(30));
+    a.update(Action::Command(Command::Window));
+    assert_eq!(a.window, Window::Days(90));
+    let expected = a.engine.snapshot(Window::Days(90), None).unwrap();
+    assert_eq!(a.snap, expected);
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("90d"));
+    assert!(
+        screen.contains(&format!(
+            "Orders {}",
+            returnrisk_tui::tui::widgets::int(expected.total_orders)
+        )),
+        "{screen}"
+    );
+    a.update(Action::Command(Command::Marketplace));
+    assert_eq!(
+        a.snap,
+        a.engine.snapshot(Window::Days(90), Some("M001")).unwrap()
+    );
+}
+
+#[test]
+fn filter_narrows_the_table_and_esc_clears_it() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let all = a.sellers.rows(&a).len();
+    a.update(Action::Command(Command::Filter));
+    for c in "s006".chars() {
+        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+    }
+    let rows = a.sellers.rows(&a);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].seller_id, "S006");
+    assert!(render(&a, 80, 24).contains("filter: s006"));
+    a.update(Action::Command(Command::Back));
+    assert_eq!(a.sellers.rows(&a).len(), all);
+}
+
+#[test]
+fn enter_on_an_alert_opens_its_target() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    let alerts = a.snap.alerts.clone();
+    let seller_at = alerts
+        .iter()
+        .position(|x| matches!(x.target, Target::Seller(_)))
+        .unwrap();
+    for _ in 0..seller_at {
+        a.update(Action::Command(Command::Down));
+    }
+    a.update(Action::Command(Command::Open));
+    let Target::Seller(id) = &alerts[seller_at].target else {
+        unreachable!()
+    };
+    assert_eq!(&a.seller.as_ref().unwrap().detail.seller_id, id);
+    a.update(Action::Command(Command::Back));
+    assert!(a.seller.is_none());
+
+    if let Some(cat_at) = alerts
+        .iter()
+        .position(|x| matches!(x.target, Target::Category(_)))
+    {
+        a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+        a.update(Action::Command(Command::Top));
+        for _ in 0..cat_at {
+            a.update(Action::Command(Command::Down));
+        }
+        a.update(Action::Command(Command::Open));
+        let Target::Category(name) = &alerts[cat_at].target else {
+            unreachable!()
+        };
+        assert_eq!(a.tab, Tab::Categories);
+        let rows = a.categories.rows(&a);
+        assert_eq!(&rows[a.categories.view.cursor.selected].category, name);
+    }
+}
+
+#[test]
+fn sort_keys_order_the_rows() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let risks: Vec<f64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.stats.mean_risk_above.unwrap())
+        .collect();
+    assert!(
+        risks.windows(2).all(|w| w[0] >= w[1]),
+        "default: how far the mean risk is surely above the marketplace's, descending"
+    );
+    while a.sellers.view.sort != SellerSort::Orders {
+        a.update(Action::Command(Command::Sort));
+    }
+    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    assert!(orders.windows(2).all(|w| w[0] >= w[1]));
+    assert!(render(&a, 120, 40).contains("Orders▼"));
+    a.update(Action::Command(Command::ReverseSort));
+    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    assert!(orders.windows(2).all(|w| w[0] <= w[1]));
+    assert!(render(&a, 120, 40).contains("Orders▲"));
+}
+
+#[test]
+fn enter_on_a_category_lists_its_sellers() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Categories)));
+    let cat = a.categories.rows(&a)[0].category.clone();
+    a.update(Action::Command(Command::Open));
+    assert_eq!(a.tab, Tab::Sellers);
+    let scoped = a.sellers.source(&a);
+    let total: u64 = scoped.iter().map(|s| s.stats.orders).sum();
+    let cat_orders = a
+        .snap
+        .categories
+        .iter()
+        .find(|c| c.category == cat)
+        .unwrap()
+        .stats
+        .orders;
+    assert_eq!(
+        total, cat_orders,
+        "sellers' orders in the category add up to the category"
+    );
+    assert!(render(&a, 120, 40).contains(&format!("category {cat}")));
+    a.update(Action::Command(Command::Back));
+    assert!(a.sellers.scope.is_none());
+}
+
+#[test]
+fn drilldown_filters_orders() {
+    let mut a = app();
+    a.open_seller("S006");
+    let all = a.seller.as_ref().unwrap().detail.orders.len();
+    a.update(Action::Command(Command::OrderStatus));
+    let d = a.seller.as_ref().unwrap();
+    let rows = d.rows();
+    assert!(rows.len() < all && rows.iter().all(|o| o.status.as_str() == "returned"));
+    a.update(Action::Command(Command::OrderPayment));
+    let d = a.seller.as_ref().unwrap();
+    assert!(
+        d.rows()
+            .iter()
+            .all(|o| o.payment_method.as_deref() == Some("COD"))
+    );
+}
+
+#[test]
+fn export_writes_the_visible_table_named_by_what_it_holds() {
+    let mut a = app();
+    let dir = tempfile::tempdir().unwrap();
+    a.export_dir = dir.path().to_path_buf();
+    // Run an export the way the event loop does: update asks, the effect writes.
+    let export = |a: &mut App| -> String {
+        let fx = a.update(Action::Command(Command::Export));
+        let [Effect::Export(table)] = fx.as_slice() else {
+            panic!("one export effect, got {fx:?}")
+        };
+        returnrisk_tui::tui::export::write(&a.export_dir, table, &a.snap.label_noun)
+    };
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let msg = export(&mut a);
+    assert!(
+        msg.starts_with("exported 40 rows to ")
+            && msg.ends_with("returnrisk-sellers-30d-all-markets.csv"),
+        "{msg}"
+    );
+    let text =
+        std::fs::read_to_string(dir.path().join("returnrisk-sellers-30d-all-markets.csv")).unwrap();
+    assert_eq!(text.lines().count(), 41);
+    assert!(
+        text.starts_with("window,marketplace,category,seller_id,"),
+        "{text}"
+    );
+    // Two sellers' orders go to two files, each row saying whose order it is.
+    for id in ["S006", "S023"] {
+        a.open_seller(id);
+        // The drill-down asks for its drivers on the next action (run by the event loop).
+        a.update(Action::Tick);
+        let msg = export(&mut a);
+        let name = format!("returnrisk-orders-{id}-30d-all-markets.csv");
+        assert!(msg.ends_with(&name), "{msg}");
+        let text = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        assert!(!rows.is_empty());
+        assert!(
+            rows.iter()
+                .all(|r| r.starts_with(&format!("30d,all,{id},"))),
+            "{text}"
+        );
+    }
+    // The same export again keeps the first file and says so.
+    let msg = export(&mut a);
+    assert!(
+        msg.contains("returnrisk-orders-S023-30d-all-markets-2.csv (returnrisk-orders-S023-30d-all-markets.csv exists and was kept)"),
+        "{msg}"
+    );
+    // Where there is no table (the order pane), `e` says so and writes nothing.
+    a.update(Action::Command(Command::Open));
+    assert!(a.seller.as_ref().unwrap().pane.is_some());
+    let fx = a.update(Action::Command(Command::Export));
+    assert!(fx.is_empty());
+    assert!(
+        a.message
+            .as_deref()
+            .unwrap()
+            .starts_with("nothing to export on this screen")
+    );
+}
+
+#[test]
+fn help_and_footer_come_from_one_key_map() {
+    let cfg = Config::defaults();
+    let km = KeyMap::new(&cfg.keys).unwrap();
+    use returnrisk_tui::tui::keymap::{Mode, Screen};
+    let table = Screen {
+        table: true,
+        opens: true,
+        banded: true,
+        sorts: true,
+        ..Screen::default()
+    };
+    let screens = [
+        Screen::default(),
+        table,
+        Screen {
+            detail: true,
+            opens: false,
+            ..table
+        },
+        Screen {
+            models: true,
+            opens: false,
+            banded: false,
+            ..table
+        },
+        Screen {
+            mode: Mode::Filter,
+            ..table
+        },
+        Screen {
+            mode: Mode::Confirm,
+            ..table
+        },
+    ];
+    for screen in screens {
+        let help = km.help(screen);
+        for (key, _) in km.footer(screen) {
+            assert!(
+                help.iter()
+                    .any(|(keys, _)| keys.split(' ').any(|k| k == key)),
+                "{key} in help"
+            );
+        }
+    }
+    // Enter open only where rows open something; export only where there is a table.
+    let has = |s: Screen, label: &str| km.footer(s).iter().any(|(_, l)| *l == label);
+    assert!(has(table, "open") && has(table, "export"));
+    // Sort only on tables that sort (the briefing keeps the engine's order).
+    assert!(has(table, "sort"));
+    assert!(!has(
+        Screen {
+            sorts: false,
+            ..table
+        },
+        "sort"
+    ));
+    let models = screens[3];
+    assert!(!has(models, "open") && has(models, "promote"));
+    assert!(!has(Screen::default(), "export") && !has(Screen::default(), "open"));
+    assert_eq!(
+        km.footer(screens[5]),
+        vec![("y".to_string(), "yes"), ("n".to_string(), "no")]
+    );
+}
+
+#[test]
+fn a_key_bound_twice_on_one_screen_is_an_error_naming_both() {
+    let cfg = Config::parse_with_defaults("[keys]\nsort = \"q\"\n", "my.toml").unwrap();
+    let e = KeyMap::new(&cfg.keys).unwrap_err();
+    assert_eq!(
+        e,
+        "keys: q is bound twice on one screen: \"quit\" and \"cycle the sort column\""
+    );
+    // Keys of screens that never show together may share a key (y copies; y answers yes).
+    let cfg = Config::parse_with_defaults("[keys]\norder_status = \"b\"\n", "my.toml").unwrap();
+    let e = KeyMap::new(&cfg.keys).unwrap_err();
+    assert!(e.contains("\"only High, Medium or Low risk\""), "{e}");
+    let cfg = Config::parse_with_defaults("[keys]\nquit = \"ctrl-banana\"\n", "my.toml").unwrap();
+    assert!(
+        KeyMap::new(&cfg.keys)
+            .unwrap_err()
+            .starts_with("keys.quit: unknown key")
+    );
+}
+
+#[test]
+fn retrain_key_asks_then_starts_background_training_once() {
+    let mut a = app();
+    // `r` asks first, like promote and rollback; `n` leaves everything as it was.
+    let fx = a.update(Action::Command(Command::Retrain));
+    assert_eq!(
+        a.confirm.as_ref().unwrap().prompt,
+        "Train a new run and register its models?"
+    );
+    assert!(fx.is_empty());
+    let fx = a.update(Action::Command(Command::No));
+    assert!(a.confirm.is_none() && fx.is_empty());
+    assert_eq!(a.message.as_deref(), Some("cancelled"));
+    a.update(Action::Command(Command::Retrain));
+    let fx = a.update(Action::Command(Command::Yes));
+    assert_eq!(fx, vec![Effect::LoadModels { retrain: true }]);
+    assert_eq!(
+        a.training,
+        returnrisk_tui::tui::app::Training::Running(0, 0)
+    );
+    // A second press while training does not queue another run.
+    let fx = a.update(Action::Command(Command::Retrain));
+    assert!(fx.is_empty() && a.confirm.is_none());
+    // Scores stay on screen while retraining.
+    assert!(a.snap.mean_risk.is_some());
+}
+
+#[test]
+fn mouse_click_on_a_tab_title_switches_tab() {
+    let mut a = app();
+    let screen = render(&a, 120, 40);
+    let tab_row = screen.lines().nth(1).unwrap();
+    // Column of "Alerts" on the rendered tab row (the snapshot's text, minus its quote).
+    let col = tab_row.find("4 Alerts").unwrap() as u16 - 1;
+    a.update(Action::Click(col, 1, std::time::Instant::now()));
+    assert_eq!(a.tab, Tab::Alerts);
+    a.update(Action::Click(col, 5, std::time::Instant::now()));
+    assert_eq!(a.tab, Tab::Alerts, "clicks off the tab row do not switch");
+}
+
+#[test]
+fn every_screen_renders_at_every_size_without_panicking() {
+    let mut a = app();
+    let sizes = [
+        (1, 1),
+        (20, 5),
+        (59, 15),
+        (60, 16),
+        (61, 17),
+        (80, 24),
+        (100, 30),
+        (120, 40),
+        (200, 60),
+    ];
+    let screens: [fn(&mut App); 7] = [
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Marketplace)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Categories)));
+        },
+        |a| {
+            a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+        },
+        |a| a.open_seller("S001"),
+        |a| {
+            a.update(Action::Command(Command::Help));
+        },
+        |a| {
+            a.update(Action::Command(Command::Help));
+            a.update(Action::Command(Command::Palette));
+            for c in "sel".chars() {
+                a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+            }
+        },
+    ];
+    for (i, go) in screens.iter().enumerate() {
+        go(&mut a);
+        for _ in 0..4 {
+            a.update(Action::Command(Command::Window));
+            for &(cols, rows) in &sizes {
+                let text = render(&a, cols, rows);
+                assert!(!text.trim().is_empty(), "screen {i} at {cols}x{rows}");
+            }
+        }
+        if a.help {
+            a.update(Action::Command(Command::Help));
+        }
+    }
+}
+
+#[test]
+fn drift_alert_jumps_to_its_marketplace() {
+    let mut a = app();
+    let alerts = a.snap.alerts.clone();
+    let at = alerts
+        .iter()
+        .position(|x| x.rule.as_str() == "data_drift")
+        .expect("the demo data's injected shift raises a drift alert");
+    assert_eq!(alerts[at].target, Target::Marketplace("M002".into()));
+    assert!(
+        alerts
+            .iter()
+            .filter(|x| x.rule.as_str() == "data_drift")
+            .count()
+            == 1,
+        "only M002 drifts"
+    );
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    for _ in 0..at {
+        a.update(Action::Command(Command::Down));
+    }
+    a.update(Action::Command(Command::Open));
+    assert_eq!((a.tab, a.marketplace_id()), (Tab::Drift, Some("M002")));
+    assert_eq!(a.snap, a.engine.snapshot(a.window, Some("M002")).unwrap());
+}
+
+#[test]
+fn windows_and_marketplaces_cycle_both_ways() {
+    let mut a = app();
+    assert_eq!(a.window, Window::Days(30));
+    a.update(Action::Command(Command::PrevWindow));
+    assert_eq!(a.window, Window::Days(7));
+    a.update(Action::Command(Command::PrevWindow));
+    assert_eq!(a.window, Window::All);
+    a.update(Action::Command(Command::Window));
+    assert_eq!(a.window, Window::Days(7));
+    // all -> the last marketplace -> the one before; forward from there goes back.
+    let n = a.engine.data.marketplaces.len() as u16;
+    a.update(Action::Command(Command::PrevMarketplace));
+    assert_eq!(a.marketplace, Some(n - 1));
+    a.update(Action::Command(Command::PrevMarketplace));
+    assert_eq!(a.marketplace, Some(n - 2));
+    a.update(Action::Command(Command::Marketplace));
+    assert_eq!(a.marketplace, Some(n - 1));
+    a.update(Action::Command(Command::Marketplace));
+    assert_eq!(a.marketplace, None);
+    assert_eq!(a.snap.marketplace, "all");
+}
+
+#[test]
+fn pending_returns_sum_the_risks_of_the_orders_without_an_outcome() {
+    let a = app();
+    let ds = &a.engine.data;
+    let scores = a.engine.scores.as_ref().unwrap();
+    for (mp, snap) in [
+        (None, a.engine.snapshot_at(Window::Days(7), None)),
+        (Some(1u16), a.engine.snapshot_at(Window::All, Some(1))),
+    ] {
+        let pending: Vec<usize> = (0..ds.orders.len())
+            .filter(|&i| ds.orders.returned[i].is_none())
+            .filter(|&i| mp.is_none_or(|m| ds.order_marketplace(i) == m))
+            .collect();
+        let p = snap.pending_returns.unwrap();
+        assert_eq!(p.orders, pending.len() as u64);
+        let expected: f64 = pending.iter().map(|&i| scores.risk[i]).sum();
+        assert!(
+            (p.expected - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            p.expected
+        );
+        assert!(p.low as f64 <= p.expected && p.expected <= p.high as f64);
+    }
+}
