@@ -395,7 +395,7 @@ pub enum Command {
         /// Output directory.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Number of orders (1 to 10,000,000,000).
+        /// Number of orders (1 to 4,000,000,000).
         #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=MAX_ORDERS))]
         orders: u64,
         /// Number of sellers (1 to 1,000,000).

@@ -13,8 +13,6 @@
 //! - [`tui`]: the interactive dashboard, a view over the engine;
 //! - [`serve`]: the engine over HTTP.
 
-#![warn(missing_docs)]
-
 pub mod cases;
 pub mod cli;
 pub mod commands;

@@ -93,6 +93,14 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The first `N` bytes of `b` as an array, for `from_le_bytes`; `b` holds at least `N`
+/// (callers take it from `chunks_exact(N)` or a slice whose length they checked).
+pub fn array<const N: usize>(b: &[u8]) -> [u8; N] {
+    let mut a = [0; N];
+    a.copy_from_slice(&b[..N]);
+    a
+}
+
 /// Bytes an unprivileged process may still write on the file system holding `path` (an
 /// existing file or folder), or `None` when it cannot be asked.
 pub fn free_bytes(path: &Path) -> Option<u64> {
@@ -163,7 +171,7 @@ pub fn checksum(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
-        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let v = u64::from_le_bytes(crate::util::array(w));
         h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
     }
     for &b in words.remainder() {

@@ -131,11 +131,13 @@ impl<T: Plain> Deref for Column<T> {
     fn deref(&self) -> &[T] {
         match &self.repr {
             Repr::Owned(v) => v,
-            // SAFETY: `mapped` checked the range's bounds, alignment and values; the map is
-            // read-only and lives as long as this column (an `Arc`).
             Repr::Mapped {
                 map, start, len, ..
-            } => unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<T>(), *len) },
+            } => {
+                // SAFETY: `mapped` checked the range's bounds, alignment and values; the map
+                // is read-only and lives as long as this column (an `Arc`).
+                unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<T>(), *len) }
+            }
         }
     }
 }

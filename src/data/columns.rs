@@ -158,7 +158,7 @@ fn mix(h: u64, v: u64) -> u64 {
 }
 
 fn block_sum(block: &[u8]) -> u64 {
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let word = |b: &[u8]| u64::from_le_bytes(crate::util::array(b));
     let mut lanes = [SEED, SEED ^ 1, SEED ^ 2, SEED ^ 3];
     let mut quads = block.chunks_exact(32);
     for q in &mut quads {
@@ -205,10 +205,10 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
     pub(super) fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
+        Ok(u32::from_le_bytes(crate::util::array(self.take(4)?)))
     }
     pub(crate) fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
+        Ok(u64::from_le_bytes(crate::util::array(self.take(8)?)))
     }
     /// Bytes not read yet.
     pub(super) fn rest(&self) -> usize {

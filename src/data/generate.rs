@@ -54,8 +54,9 @@ pub const RECENT_DAYS: i64 = 30;
 /// The marketplace (0-based) that gets the injected shift.
 pub const SHIFTED_MARKETPLACE: usize = 1;
 
-/// Most orders `generate` writes (about 1 TB of CSV).
-pub const MAX_ORDERS: u64 = 10_000_000_000;
+/// Most orders `generate` writes: what one data directory can hold (rows are counted in
+/// u32), about 400 GB of CSV.
+pub const MAX_ORDERS: u64 = 4_000_000_000;
 /// Most sellers `generate` makes (their specs are held in memory).
 pub const MAX_SELLERS: u64 = 1_000_000;
 /// Most marketplaces `generate` makes.

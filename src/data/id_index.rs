@@ -36,6 +36,10 @@ impl IdIndex {
 
     /// Adds row `row` of `ids` (its id not in the index yet).
     pub fn insert(&mut self, ids: &OrderIds, row: usize) {
+        #[expect(
+            clippy::expect_used,
+            reason = "rows are counted in u32: the loaders refuse more lines, `generate` more orders"
+        )]
         let row32 = u32::try_from(row).expect("at most 2^32 orders");
         let hash = self.hasher.hash_one(&ids[row]);
         let hasher = &self.hasher;

@@ -70,6 +70,10 @@ impl<'a> OrderValidator<'a> {
         opts: &'a LoadOptions,
         single_file: bool,
     ) -> OrderValidator<'a> {
+        #[expect(
+            clippy::expect_used,
+            reason = "the caller checked that every required column is among `names`"
+        )]
         let at = |c: &str| names.iter().position(|n| *n == c).expect("required");
         let builders: Vec<(usize, FeatureBuilder)> = schema
             .features

@@ -171,7 +171,7 @@ fn decode(body: &[u8], ds: &Dataset) -> Result<(i32, i32, DayCells), String> {
     let seller: Vec<u32> = w
         .take(bytes_of(4)?)?
         .chunks_exact(4)
-        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .map(|b| u32::from_le_bytes(crate::util::array(b)))
         .collect();
     let category: Vec<u16> = w
         .take(bytes_of(2)?)?

@@ -40,7 +40,9 @@ pub fn isotonic(y: &[f64], w: &[f64]) -> Vec<f64> {
             } else {
                 (m1 + m2) / 2.0
             };
-            *blocks.last_mut().expect("two blocks") = (mean, total, n1 + n2);
+            if let Some(last) = blocks.last_mut() {
+                *last = (mean, total, n1 + n2);
+            }
         }
     }
     blocks

@@ -152,8 +152,9 @@ impl CategoryDays {
                     out.cells.push(Cell::default());
                     prev = key;
                 }
-                let last = out.cells.last_mut().expect("an entry was just pushed");
-                last.merge(&c.cells[k]);
+                if let Some(last) = out.cells.last_mut() {
+                    last.merge(&c.cells[k]);
+                }
             }
         }
         out.day_start.push(out.cells.len());

@@ -179,7 +179,7 @@ pub fn decode_only(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelS
     if bytes.len() < 12 || &bytes[..8] != MAGIC {
         return Err(ArtifactError::NotModels);
     }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    let version = u32::from_le_bytes(crate::util::array(&bytes[8..12]));
     let mut set = match version {
         LAYOUT_VERSION => decode_frames(&bytes[12..], wanted)?,
         LAYOUT_ONE_FRAME => decode_one_frame(&bytes[12..])?,
@@ -296,7 +296,7 @@ fn decode_tree<R: std::io::Read>(r: &mut Reader<R>) -> Result<CompactTree, Artif
         .zip(values.chunks_exact(8))
         .map(|(f, v)| {
             let f = u16::from_le_bytes([f[0], f[1]]);
-            let value = f64::from_le_bytes(v.try_into().expect("8 bytes"));
+            let value = f64::from_le_bytes(crate::util::array(v));
             if f == LEAF_FEATURE {
                 Node {
                     value,
@@ -316,7 +316,7 @@ fn decode_tree<R: std::io::Read>(r: &mut Reader<R>) -> Result<CompactTree, Artif
     let cover = if has_cover {
         r.take(n * 4)?
             .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .map(|c| u32::from_le_bytes(crate::util::array(c)))
             .collect()
     } else {
         Vec::new()

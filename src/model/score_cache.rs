@@ -154,13 +154,13 @@ fn read(path: &Path, key: &Key, ds: &Dataset) -> Result<Option<Scores>, String> 
     if word(0, 8)? != MAGIC {
         return Err("not a scores file".into());
     }
-    let version = u32::from_le_bytes(word(8, 4)?.try_into().expect("4"));
+    let version = u32::from_le_bytes(crate::util::array(word(8, 4)?));
     if version != VERSION {
         return Err(format!(
             "scores version {version} (this build writes {VERSION})"
         ));
     }
-    let header_len = u32::from_le_bytes(word(12, 4)?.try_into().expect("4")) as usize;
+    let header_len = u32::from_le_bytes(crate::util::array(word(12, 4)?)) as usize;
     let header: Header =
         serde_json::from_slice(word(16, header_len)?).map_err(|e| e.to_string())?;
     let stored = &header.key;
@@ -171,8 +171,8 @@ fn read(path: &Path, key: &Key, ds: &Dataset) -> Result<Option<Scores>, String> 
         return Ok(None);
     }
     let at = 16 + header_len;
-    let n = u64::from_le_bytes(word(at, 8)?.try_into().expect("8")) as usize;
-    let sum = u64::from_le_bytes(word(at + 8, 8)?.try_into().expect("8"));
+    let n = u64::from_le_bytes(crate::util::array(word(at, 8)?)) as usize;
+    let sum = u64::from_le_bytes(crate::util::array(word(at + 8, 8)?));
     let body = bytes.get(at + 16..).ok_or_else(cut)?;
     if n != stored.orders || body.len() != n * 9 {
         return Err(cut());
@@ -184,7 +184,7 @@ fn read(path: &Path, key: &Key, ds: &Dataset) -> Result<Option<Scores>, String> 
     Ok(Some(Scores {
         risk: risk
             .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("8")))
+            .map(|c| f64::from_le_bytes(crate::util::array(c)))
             .collect(),
         own_model: own.iter().map(|&b| b != 0).collect(),
     }))

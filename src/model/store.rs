@@ -95,10 +95,11 @@ pub fn matching_run(ds: &Dataset, cfg: &TrainConfig, reg: &Registry) -> Option<R
 /// error, never a silent fallback); `None` while no global version is active.
 pub fn active_models(data_dir: &Path, reg: &Registry) -> Result<Option<ModelSet>, StoreError> {
     match active_set(data_dir, reg) {
-        Ok(Some((_, unreadable))) if !unreadable.is_empty() => Err(StoreError::Unreadable(
-            unreadable.into_iter().next().expect("not empty"),
-        )),
-        Ok(found) => Ok(found.map(|(set, _)| set)),
+        Ok(Some((set, unreadable))) => match unreadable.into_iter().next() {
+            Some(first) => Err(StoreError::Unreadable(first)),
+            None => Ok(Some(set)),
+        },
+        Ok(None) => Ok(None),
         Err(e) => Err(StoreError::Unreadable(e)),
     }
 }

@@ -3,6 +3,12 @@
 //! helpers they share (fixtures, a real server on an ephemeral port, the dashboard on a
 //! TestBackend).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic in a test or its helpers is a failed test naming its line"
+)]
+
 mod common;
 
 mod artifacts;

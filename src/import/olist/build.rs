@@ -187,10 +187,12 @@ pub fn build(t: &OlistTables) -> Built {
         counts.orders_split += usize::from(by_seller.len() > 1);
         let split = by_seller.len() > 1;
         for (k, (seller, its)) in by_seller.into_iter().enumerate() {
-            let main = its
+            let Some(main) = its
                 .iter()
                 .max_by(|a, b| a.price.total_cmp(&b.price).then(b.item.cmp(&a.item)))
-                .expect("a seller group has items");
+            else {
+                continue; // a seller group always has items
+            };
             let features = causal_features(t, &history, o, customer, seller, &main.product);
             rows.push(ImportRow {
                 id: if split {
