@@ -52,6 +52,16 @@ pub fn clean_lines(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// A CSV field (RFC 4180): quoted, its quotes doubled, when it holds a comma, a quote or a
+/// line break. CSV keeps the text as it is, control characters included.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// Display width of `s` once cleaned.
 pub fn width(s: &str) -> usize {
     clean(s).width()

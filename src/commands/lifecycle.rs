@@ -123,7 +123,7 @@ pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
                                     serde_json::json!({
                                         "model": name,
                                         "version": v.version,
-                                        "state": report::version_state(e, v.version),
+                                        "state": crate::model::version_state::version_state(e, v.version),
                                         "reason": v.reason,
                                     })
                                 })
@@ -406,6 +406,6 @@ pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()>
     let summary = summary?;
     match format {
         ListFormat::Json => print_json(&summary),
-        ListFormat::Table => emit_text(&report::pipeline_table(&summary)),
+        ListFormat::Table => emit_text(&summary.table()),
     }
 }

@@ -22,8 +22,8 @@
 //! delivery times rise (an injected shift for drift monitoring). Orders of the last 14 days
 //! have an empty `Returned`: their return window is still open.
 
+use super::histogram_auc::HistogramAuc;
 use super::order_sink::{OrderSink, OrdersLayout};
-use crate::model::metrics::HistogramAuc;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};

@@ -13,6 +13,7 @@ pub mod dates;
 pub mod error;
 pub mod features;
 pub mod generate;
+mod histogram_auc;
 pub mod id_index;
 pub mod ids;
 pub mod label;

@@ -141,48 +141,6 @@ pub fn best_f1_threshold(labels: &[bool], scores: &[f64]) -> f64 {
     best_t
 }
 
-/// ROC AUC over scores binned into `bins` equal-width buckets of [0, 1], in constant memory:
-/// used by the generator, which streams millions of orders. Scores within one bin count as
-/// ties, so it differs from the exact AUC by at most the share of pairs within a bin.
-#[derive(Clone, Debug)]
-pub struct HistogramAuc {
-    pos: Vec<u64>,
-    neg: Vec<u64>,
-}
-
-impl HistogramAuc {
-    /// An empty accumulator with `bins` buckets.
-    pub fn new(bins: usize) -> Self {
-        HistogramAuc {
-            pos: vec![0; bins.max(1)],
-            neg: vec![0; bins.max(1)],
-        }
-    }
-    /// Adds one scored outcome.
-    pub fn add(&mut self, score: f64, label: bool) {
-        let n = self.pos.len();
-        let b = ((score.clamp(0.0, 1.0) * n as f64) as usize).min(n - 1);
-        if label {
-            self.pos[b] += 1;
-        } else {
-            self.neg[b] += 1;
-        }
-    }
-    /// The AUC, `None` unless both classes were seen.
-    pub fn auc(&self) -> Option<f64> {
-        let (p, n): (u64, u64) = (self.pos.iter().sum(), self.neg.iter().sum());
-        if p == 0 || n == 0 {
-            return None;
-        }
-        let (mut neg_below, mut num) = (0u64, 0.0f64);
-        for (&pb, &nb) in self.pos.iter().zip(&self.neg) {
-            num += pb as f64 * (neg_below as f64 + 0.5 * nb as f64);
-            neg_below += nb;
-        }
-        Some(num / (p as f64 * n as f64))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,16 +200,5 @@ mod tests {
         let s = [0.9, 0.6, 0.4, 0.1, 0.05];
         // t=0.9: F1 = 2/3; t=0.6: 2/4=0.5... t=0.4: P=2/3 R=1 -> 0.8 (best)
         assert!(close(best_f1_threshold(&y, &s), 0.4));
-    }
-
-    #[test]
-    fn histogram_auc_matches_exact_on_distinct_bins() {
-        let y = [false, false, true, true];
-        let s = [0.1, 0.4, 0.35, 0.8];
-        let mut h = HistogramAuc::new(1000);
-        for (l, v) in y.iter().zip(s) {
-            h.add(v, *l);
-        }
-        assert!(close(h.auc().unwrap(), 0.75));
     }
 }

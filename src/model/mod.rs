@@ -20,6 +20,7 @@ pub mod score_cache;
 pub mod shap;
 pub mod store;
 pub mod train;
+pub mod version_state;
 
 use crate::data::{Dataset, OrderFeatures};
 use features::FeatureEncoder;

@@ -284,8 +284,8 @@ fn holdout_csv(ds: &Dataset, holdout: &std::collections::BTreeMap<String, Holdou
         for k in 0..h.rows.len() {
             s.push_str(&format!(
                 "{},{},{:.6},{}\n",
-                crate::report::csv_field(&ds.orders.id[h.rows[k]]),
-                crate::report::csv_field(name),
+                crate::text::csv_field(&ds.orders.id[h.rows[k]]),
+                crate::text::csv_field(name),
                 h.risk[k],
                 u8::from(h.returned[k]),
             ));

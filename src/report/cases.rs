@@ -1,8 +1,9 @@
 //! `cases` output: the worklist as a table or CSV, one case as text.
 
-use super::{csv_field, table};
+use super::table;
 use crate::cases::{Case, CaseDetail};
 use crate::text::clean;
+use crate::text::csv_field;
 use std::fmt::Write as _;
 
 /// The target's id.

@@ -1,12 +1,13 @@
 //! `forecast` output: per scope the returns to come from pending orders and the orders (and
 //! returns) of the next days; `forecast --backtest`: the replay's accuracy per scope.
 
-use super::{csv_field, num, opt, pct, table};
+use super::{num, opt, pct, table};
 use crate::data::label::LabelNoun;
 use crate::engine::backtest::Backtest;
 use crate::engine::brief::{Brief, Opens};
 use crate::engine::forecast::{Forecast, ScopeForecast};
 use crate::text::clean;
+use crate::text::csv_field;
 use std::fmt::Write as _;
 
 /// A count with its 90% interval: `123 (90%: 101-140)`.

@@ -15,10 +15,7 @@ pub use forecast::{
     backtest_csv, backtest_table, brief_csv, brief_table, forecast_csv, forecast_table,
 };
 pub use predictions::{PREDICTIONS_HEADER, predictions_csv};
-pub use runs::{
-    VersionState, comparison_table, pipeline_table, registration, registry_table, run_text,
-    runs_table, version_state,
-};
+pub use runs::{comparison_table, registration, registry_table, run_text, runs_table};
 pub use seller::{metrics_table, seller_csv, seller_table};
 pub use snapshot::{snapshot_csv, snapshot_table};
 
@@ -104,15 +101,6 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
         line(r.iter().map(String::as_str).collect(), &mut out);
     }
     out
-}
-
-/// Quotes a CSV field when needed.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// A number for CSV: empty when unknown.

@@ -1,9 +1,9 @@
 //! The predictions file: every order's score with the model, version and run that made it.
 
-use super::csv_field;
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::model::{GLOBAL, ModelSet, Scores};
+use crate::text::csv_field;
 
 /// Header of the predictions CSV.
 pub const PREDICTIONS_HEADER: &str =

@@ -2,10 +2,10 @@
 
 use super::{metrics_table, num, table};
 use crate::model::compare::RunComparison;
-use crate::model::registry::{ModelEntry, Registry};
+use crate::model::registry::Registry;
 use crate::model::runs::RunRecord;
+use crate::model::version_state::version_state;
 use crate::model::{GLOBAL, ModelMetrics};
-use crate::pipeline::PipelineSummary;
 use std::fmt::Write as _;
 
 /// What the registry says about `model`'s version from run `run_id`: "v2 active",
@@ -29,34 +29,6 @@ pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
         .map_or("-".into(), |v| {
             format!("v{} {}", v.version, version_state(entry, v.version))
         })
-}
-
-crate::named_enum! {
-    /// Where a registered model version stands.
-    pub enum VersionState {
-        /// Scoring now.
-        Active => "active",
-        /// Was active, since replaced.
-        Previous => "previous",
-        /// Never active.
-        Candidate => "candidate",
-        /// Its run was deleted.
-        Pruned => "pruned",
-    }
-}
-
-/// The state of `version` of `entry`.
-pub fn version_state(entry: &ModelEntry, version: u32) -> VersionState {
-    if entry.active == Some(version) {
-        VersionState::Active
-    } else if entry.version(version).is_some_and(|v| v.pruned) {
-        VersionState::Pruned
-    } else if entry.history.contains(&version) || entry.version(version).is_some_and(|v| v.promoted)
-    {
-        VersionState::Previous
-    } else {
-        VersionState::Candidate
-    }
 }
 
 /// `runs list`: one line per run.
@@ -241,29 +213,5 @@ pub fn registry_table(reg: &Registry, all: bool) -> String {
         ],
         &rows,
     ));
-    out
-}
-
-/// The pipeline's summary: one line per step.
-pub fn pipeline_table(s: &PipelineSummary) -> String {
-    let rows: Vec<Vec<String>> = s
-        .steps
-        .iter()
-        .map(|o| {
-            vec![
-                o.step.name().to_string(),
-                if o.ran { "done" } else { "skipped" }.to_string(),
-                format!("{:.2}", o.seconds),
-                o.detail.clone(),
-            ]
-        })
-        .collect();
-    let mut out = table(&["Step", "Status", "Seconds", "Detail"], &rows);
-    if s.up_to_date {
-        out.push_str("Up to date: nothing changed since the last pipeline run.\n");
-    }
-    for p in &s.outputs {
-        let _ = writeln!(out, "wrote {}", p.display());
-    }
     out
 }

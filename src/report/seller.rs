@@ -1,9 +1,10 @@
 //! `seller` and `train`: a seller's drill-down and model metrics as text or CSV.
 
-use super::{csv_field, num, opt, pct, table, trend_arrow};
+use super::{num, opt, pct, table, trend_arrow};
 use crate::engine::SellerDetail;
 use crate::model::ModelMetrics;
 use crate::text::clean;
+use crate::text::csv_field;
 use std::fmt::Write as _;
 
 /// Model metrics as table rows.

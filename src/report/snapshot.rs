@@ -1,8 +1,9 @@
 //! `report`: the marketplace snapshot as a text table or long-format CSV.
 
-use super::{csv_field, num, opt, pct, table, trend_arrow};
+use super::{num, opt, pct, table, trend_arrow};
 use crate::engine::Snapshot;
 use crate::text::clean;
+use crate::text::csv_field;
 use std::fmt::Write as _;
 
 /// `report` as text.

@@ -5,7 +5,7 @@
 //! [`ExportTable`]; the event loop writes it ([`write`]), so `update` does no file I/O.
 
 use crate::data::label::LabelNoun;
-use crate::report::csv_field;
+use crate::text::csv_field;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -79,10 +79,7 @@ pub fn orders_csv(rows: &[ImportRow]) -> String {
     s.push_str(&ORDER_COLUMNS.join(","));
     s.push('\n');
     for r in rows {
-        let line: Vec<String> = cells(r)
-            .iter()
-            .map(|c| crate::report::csv_field(c))
-            .collect();
+        let line: Vec<String> = cells(r).iter().map(|c| crate::text::csv_field(c)).collect();
         s.push_str(&line.join(","));
         s.push('\n');
     }
@@ -140,8 +137,8 @@ pub fn sellers_csv(t: &OlistTables, rows: &[ImportRow]) -> String {
         let _ = writeln!(
             s,
             "{},{},{}",
-            crate::report::csv_field(id),
-            crate::report::csv_field(&name),
+            crate::text::csv_field(id),
+            crate::text::csv_field(&name),
             super::features::region(&seller.state)
         );
     }

@@ -13,7 +13,7 @@
 pub use super::model_rows::{ModelRow, model_rows};
 use crate::model::GLOBAL;
 use crate::model::registry::ModelEntry;
-use crate::report::{VersionState, version_state};
+use crate::model::version_state::{VersionState, version_state};
 use crate::tui::app::App;
 use crate::tui::export::{ExportTable, opt};
 use crate::tui::page::Page;

@@ -24,6 +24,8 @@ use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
 use crate::model::store::{active_models, matching_run, prepare_to_write};
 use crate::model::{ModelSet, TrainProgress, train_models};
 use crate::report::{drift_html, predictions_csv};
+
+mod summary_text;
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
