@@ -261,11 +261,16 @@ pub enum CasesCommand {
         #[command(flatten)]
         case: CaseArgs,
         /// Until this date (YYYY-MM-DD).
-        #[arg(long, conflicts_with = "days", required_unless_present = "days")]
-        until: Option<chrono::NaiveDate>,
-        /// For this many days (at most 3650).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(0..=i64::from(crate::cases::case::MAX_SNOOZE_DAYS)))]
-        days: Option<u32>,
+        #[arg(
+            long,
+            value_name = "YYYY-MM-DD",
+            conflicts_with = "days",
+            required_unless_present = "days"
+        )]
+        until: Option<String>,
+        /// For this many days after the data's last day (at most 3650).
+        #[arg(long)]
+        days: Option<u64>,
     },
     /// Add a note.
     Note {

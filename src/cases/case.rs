@@ -221,10 +221,15 @@ impl CaseStore {
     /// The end of a snooze of `days` days: counted from the latest evaluation's data date;
     /// at most [`MAX_SNOOZE_DAYS`].
     pub fn snooze_end(&self, days: u32) -> Result<chrono::NaiveDate, StoreError> {
-        check_snooze_days(u64::from(days))?;
-        self.latest_as_of()?
-            .checked_add_days(chrono::Days::new(u64::from(days)))
-            .ok_or(StoreError::SnoozeTooLong(u64::from(days)))
+        let days = super::action::snooze_days(u64::from(days))?;
+        let from = self.latest_as_of()?;
+        from.checked_add_days(chrono::Days::new(u64::from(days)))
+            .ok_or_else(|| {
+                StoreError::Action(super::action::ActionError {
+                    field: "days",
+                    message: format!("snooze: {days} days after {from} is past the last date"),
+                })
+            })
     }
 
     /// One case.
@@ -345,35 +350,43 @@ impl CaseStore {
         self.case(id)
     }
 
-    /// Adds a note (`assign`: gives the case to `text` instead), with a history entry.
-    pub fn annotate(
+    /// Adds a note to case `id`, with a history entry.
+    pub fn note(&mut self, id: i64, user: &str, text: &str) -> Result<Case, StoreError> {
+        self.annotate(id, user, "note", text, |tx| {
+            tx.execute(
+                "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
+                params![id, now(), user, text],
+            )
+        })
+    }
+
+    /// Gives case `id` to `who`, with a history entry.
+    pub fn assign(&mut self, id: i64, user: &str, who: &str) -> Result<Case, StoreError> {
+        self.annotate(id, user, "assign", who, |tx| {
+            tx.execute(
+                "UPDATE cases SET assignee = ?2 WHERE id = ?1",
+                params![id, who],
+            )
+        })
+    }
+
+    /// `change` and a history entry `action` with `detail`, in one transaction.
+    fn annotate(
         &mut self,
         id: i64,
         user: &str,
-        text: &str,
-        assign: bool,
+        action: &str,
+        detail: &str,
+        change: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<usize>,
     ) -> Result<Case, StoreError> {
         self.writable()?;
         self.case(id)?;
         let sql = sql_error(&self.path);
         let tx = immediate(&mut self.conn).map_err(&sql)?;
-        if assign {
-            tx.execute(
-                "UPDATE cases SET assignee = ?2 WHERE id = ?1",
-                params![id, text],
-            )
-            .map_err(&sql)?;
-        } else {
-            tx.execute(
-                "INSERT INTO notes (case_id, at, user, text) VALUES (?1, ?2, ?3, ?4)",
-                params![id, now(), user, text],
-            )
-            .map_err(&sql)?;
-        }
-        let action = if assign { "assign" } else { "note" };
+        change(&tx).map_err(&sql)?;
         tx.execute(
             "INSERT INTO history (case_id, at, user, action, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, now(), user, action, text],
+            params![id, now(), user, action, detail],
         )
         .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
@@ -383,11 +396,3 @@ impl CaseStore {
 
 /// The longest snooze in days (ten years): longer is a date or a resolution, not a snooze.
 pub const MAX_SNOOZE_DAYS: u32 = 3650;
-
-/// `days` as a snooze's length, or [`StoreError::SnoozeTooLong`].
-pub fn check_snooze_days(days: u64) -> Result<u32, StoreError> {
-    u32::try_from(days)
-        .ok()
-        .filter(|&d| d <= MAX_SNOOZE_DAYS)
-        .ok_or(StoreError::SnoozeTooLong(days))
-}

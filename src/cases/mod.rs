@@ -3,6 +3,7 @@
 //! evaluations keep up to date (reopen, wake, recover). Kept in SQLite so several people,
 //! dashboards, the server and the CLI share one data directory.
 
+pub mod action;
 pub mod case;
 pub mod deliver;
 pub mod notify;
@@ -12,6 +13,7 @@ pub mod store;
 mod store_error;
 pub mod worklist;
 
+pub use action::{ActionError, ActionInput, ActionVerb, CaseAction, SnoozeUntil};
 pub use case::{Case, CaseDetail};
 pub use reconcile::{Evaluation, Firing, Reconciled, evaluation_of, firings};
 pub use state::{CaseState, Transition, TransitionError};

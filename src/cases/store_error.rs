@@ -64,9 +64,9 @@ pub enum StoreError {
         /// What the system said.
         source: std::io::Error,
     },
-    /// A snooze longer than [`super::case::MAX_SNOOZE_DAYS`].
-    #[error("snooze: {0} days is more than {max} (ten years): give a date (YYYY-MM-DD) or resolve the case", max = super::case::MAX_SNOOZE_DAYS)]
-    SnoozeTooLong(u64),
+    /// An action against the rules (a snooze over ten years, a blank note).
+    #[error(transparent)]
+    Action(#[from] super::action::ActionError),
     /// A query failed.
     #[error("{}: {source}", path.display())]
     Sql {

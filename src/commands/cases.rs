@@ -3,11 +3,11 @@
 
 use super::output::{emit, emit_json, emit_text};
 use super::{data_dir, open_with};
-use crate::cases::{CaseState, CaseStore, Transition, evaluation_of};
+use crate::cases::{ActionInput, ActionVerb, CaseAction, CaseState, CaseStore, evaluation_of};
 use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
 use crate::engine::Window;
 use crate::report::{self, Format};
-use color_eyre::eyre::{Result, bail, eyre};
+use color_eyre::eyre::{Result, eyre};
 
 /// Runs a `cases` subcommand.
 pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
@@ -15,11 +15,18 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
     let policy = data.config().map_err(|e| eyre!(e))?.case_policy();
     let user = policy.user.clone();
     let notify = |store: &mut CaseStore| warn_undelivered(store.notify(&policy.notify));
-    let transition = |a: CaseArgs, t: Transition, until: Option<String>| -> Result<()> {
+    // Every change: the action checked by the rules the API and the dashboard use, done,
+    // the webhooks told, the case printed as it is after.
+    let act = |id: i64, verb: ActionVerb, input: ActionInput| -> Result<()> {
+        let action = CaseAction::new(verb, input).map_err(|e| eyre!(e))?;
         let mut store = CaseStore::open(&dir)?;
-        let case = store.apply(a.id, t, &user, a.note.as_deref(), until.as_deref())?;
+        let case = store.act(id, &action, &user)?;
         notify(&mut store);
         emit_json(&store.case(case.id)?)
+    };
+    let noted = |a: CaseArgs| ActionInput {
+        note: a.note,
+        ..ActionInput::default()
     };
     match command {
         CasesCommand::List { state, format } => {
@@ -62,23 +69,32 @@ pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
             let sent = store.deliver(&policy.notify, chrono::Utc::now())?;
             emit_json(&serde_json::json!({ "queued": queued, "sent": sent }))
         }
-        CasesCommand::Ack(a) => transition(a, Transition::Acknowledge, None),
-        CasesCommand::Investigate(a) => transition(a, Transition::Investigate, None),
-        CasesCommand::Escalate(a) => transition(a, Transition::Escalate, None),
-        CasesCommand::Resolve(a) => transition(a, Transition::Resolve, None),
+        CasesCommand::Ack(a) => act(a.id, ActionVerb::Ack, noted(a)),
+        CasesCommand::Investigate(a) => act(a.id, ActionVerb::Investigate, noted(a)),
+        CasesCommand::Escalate(a) => act(a.id, ActionVerb::Escalate, noted(a)),
+        CasesCommand::Resolve(a) => act(a.id, ActionVerb::Resolve, noted(a)),
         CasesCommand::Snooze { case, until, days } => {
-            let until = match (until, days) {
-                (Some(d), _) => d,
-                (None, Some(n)) => CaseStore::open(&dir)?.snooze_end(n)?,
-                (None, None) => bail!("snooze needs --until YYYY-MM-DD or --days N"),
+            let id = case.id;
+            let input = ActionInput {
+                until,
+                days,
+                ..noted(case)
             };
-            transition(case, Transition::Snooze, Some(until.to_string()))
+            act(id, ActionVerb::Snooze, input)
         }
         CasesCommand::Note { id, text } => {
-            emit_json(&CaseStore::open(&dir)?.annotate(id, &user, &text, false)?)
+            let input = ActionInput {
+                note: Some(text),
+                ..ActionInput::default()
+            };
+            act(id, ActionVerb::Note, input)
         }
         CasesCommand::Assign { id, user: who } => {
-            emit_json(&CaseStore::open(&dir)?.annotate(id, &user, &who, true)?)
+            let input = ActionInput {
+                assignee: Some(who),
+                ..ActionInput::default()
+            };
+            act(id, ActionVerb::Assign, input)
         }
     }
 }

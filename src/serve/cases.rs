@@ -9,7 +9,7 @@
 use super::error::ApiError;
 use super::routes::bad;
 use super::state::ServerState;
-use crate::cases::{CaseState, CaseStore, StoreError, Transition};
+use crate::cases::{ActionInput, ActionVerb, CaseAction, CaseState, CaseStore, StoreError};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -63,7 +63,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "invalid_transition", msg)
             }
             StoreError::ReadOnly { .. } => ApiError::new(StatusCode::FORBIDDEN, "read_only", msg),
-            StoreError::SnoozeTooLong(_) => ApiError::invalid("days", msg),
+            StoreError::Action(e) => ApiError::invalid(e.field, e.message),
             StoreError::DiskFull { .. } => {
                 ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", msg)
             }
@@ -113,69 +113,24 @@ pub async fn show(State(st): Shared, Path(id): Path<String>) -> Answer {
     Ok(Json(super::routes::to_json(&detail)))
 }
 
-/// The actions `POST /api/v1/cases/{id}/{action}` takes.
-pub const ACTIONS: [&str; 7] = [
-    "ack",
-    "investigate",
-    "escalate",
-    "resolve",
-    "snooze",
-    "note",
-    "assign",
-];
-
-/// What `action` does with `body`.
-enum Change {
-    Move(Transition, Option<String>, Option<String>),
-    Note(String),
-    Assign(String),
-    Snooze(Option<String>, Option<u32>),
-}
-
-fn change_of(action: &str, b: CaseChangeBody) -> Result<Change, ApiError> {
-    // A bad value is an error whatever the action (the description bounds it everywhere).
-    if let Some(d) = b.days {
-        crate::cases::case::check_snooze_days(u64::from(d))
-            .map_err(|e| ApiError::invalid("days", e.to_string()))?;
-    }
-    let need = |v: Option<String>, field: &str| {
-        v.filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| ApiError::invalid(field, format!("{action} needs {field}")))
+/// The action `action` names with the body's fields, checked by the rules the command line
+/// and the dashboard use: an unknown action is a 404, a bad or missing field a 422 naming it.
+fn action_of(action: &str, b: CaseChangeBody) -> Result<CaseAction, ApiError> {
+    let verb = ActionVerb::parse(action).ok_or_else(|| {
+        let known: Vec<&str> = ActionVerb::ALL.iter().map(|v| v.as_str()).collect();
+        ApiError::not_found(format!(
+            "no case action {action:?}: expected {}",
+            known.join(", ")
+        ))
+        .on("action")
+    })?;
+    let input = ActionInput {
+        note: b.note,
+        assignee: b.assignee,
+        until: b.until,
+        days: b.days.map(u64::from),
     };
-    Ok(match action {
-        "ack" => Change::Move(Transition::Acknowledge, b.note, None),
-        "investigate" => Change::Move(Transition::Investigate, b.note, None),
-        "escalate" => Change::Move(Transition::Escalate, b.note, None),
-        "resolve" => Change::Move(Transition::Resolve, b.note, None),
-        "snooze" => match (&b.until, b.days) {
-            (Some(u), None) => {
-                chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d").map_err(|_| {
-                    ApiError::invalid("until", format!("not a date (YYYY-MM-DD): {u:?}"))
-                })?;
-                Change::Snooze(b.until, None)
-            }
-            (None, Some(d)) => {
-                crate::cases::case::check_snooze_days(u64::from(d))
-                    .map_err(|e| ApiError::invalid("days", e.to_string()))?;
-                Change::Snooze(None, Some(d))
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    "until",
-                    "snooze needs until (YYYY-MM-DD) or days, not both",
-                ));
-            }
-        },
-        "note" => Change::Note(need(b.note, "note")?),
-        "assign" => Change::Assign(need(b.assignee, "assignee")?),
-        other => {
-            return Err(ApiError::not_found(format!(
-                "no case action {other:?}: expected {}",
-                ACTIONS.join(", ")
-            ))
-            .on("action"));
-        }
-    })
+    CaseAction::new(verb, input).map_err(|e| ApiError::invalid(e.field, e.message))
 }
 
 /// `POST /api/v1/cases/{id}/{action}`: ack, investigate, escalate, resolve, snooze, note or
@@ -207,23 +162,10 @@ pub async fn change(
         .clone()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "api".into());
-    let change = change_of(&action, b)?;
+    let action = action_of(&action, b)?;
     let notify = st.notify.clone();
     let case = with_store(&st, move |s| {
-        let case = match change {
-            Change::Move(t, note, until) => {
-                s.apply(id, t, &user, note.as_deref(), until.as_deref())?
-            }
-            Change::Snooze(until, days) => {
-                let until = match (until, days) {
-                    (Some(u), _) => u,
-                    (None, d) => s.snooze_end(d.unwrap_or(7))?.to_string(),
-                };
-                s.apply(id, Transition::Snooze, &user, None, Some(&until))?
-            }
-            Change::Note(text) => s.annotate(id, &user, &text, false)?,
-            Change::Assign(who) => s.annotate(id, &user, &who, true)?,
-        };
+        let case = s.act(id, &action, &user)?;
         // An escalation is told at once; a webhook that is down is retried in the background.
         if let Err(e) = s.notify(&notify) {
             tracing::warn!("webhook messages not sent: {e}");

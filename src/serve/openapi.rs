@@ -167,7 +167,12 @@ pub fn closed_values(path: &str, name: &str) -> Option<Vec<String>> {
                 .map(|s| s.as_str().into())
                 .collect(),
         ),
-        "action" => names(&super::cases::ACTIONS),
+        "action" => Some(
+            crate::cases::ActionVerb::ALL
+                .iter()
+                .map(|v| v.as_str().into())
+                .collect(),
+        ),
         "sort" if path == "/api/v1/sellers" => Some(
             routes::SELLER_SORTS
                 .split([',', ' '])

@@ -8,7 +8,9 @@ use super::app::App;
 use super::jobs::spawn_job;
 use super::palette::Palette;
 use super::tab::Tab;
-use crate::cases::{CaseStore, Evaluation, Policy, Transition, Worklist, evaluation_of};
+use crate::cases::{
+    CaseAction, CaseStore, Evaluation, Policy, Transition, Worklist, evaluation_of,
+};
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -23,57 +25,13 @@ pub struct Cases {
     pub policy: Policy,
 }
 
-/// A change a person asks for.
+/// A change a person asks for: an action on one case.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CaseChange {
-    /// A transition, with an optional note (`until`: a snooze's end).
-    Move {
-        /// The case.
-        id: i64,
-        /// What to do.
-        transition: Transition,
-        /// Why.
-        note: Option<String>,
-        /// The snooze's end.
-        until: Option<SnoozeUntil>,
-    },
-    /// A note.
-    Note {
-        /// The case.
-        id: i64,
-        /// Its text.
-        text: String,
-    },
-    /// Gives the case to someone.
-    Assign {
-        /// The case.
-        id: i64,
-        /// Who.
-        user: String,
-    },
-}
-
-/// How long a snooze lasts, as typed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnoozeUntil {
-    /// Days after the data date of the latest evaluation (as `cases snooze --days`).
-    Days(u32),
-    /// A date.
-    Date(chrono::NaiveDate),
-}
-
-impl SnoozeUntil {
-    /// `7` or `2026-07-01`.
-    pub fn parse(s: &str) -> Result<SnoozeUntil, String> {
-        if let Ok(n) = s.trim().parse::<u64>() {
-            return crate::cases::case::check_snooze_days(n)
-                .map(SnoozeUntil::Days)
-                .map_err(|e| e.to_string());
-        }
-        s.parse().map(SnoozeUntil::Date).map_err(|_| {
-            format!("snooze: {s:?} is neither a number of days nor a date (YYYY-MM-DD)")
-        })
-    }
+pub struct CaseChange {
+    /// The case.
+    pub id: i64,
+    /// What to do, checked.
+    pub action: CaseAction,
 }
 
 impl App {
@@ -102,12 +60,12 @@ impl App {
         if transition == Transition::Snooze {
             return self.prompt(format!("snooze {id} 7"));
         }
-        self.effects.push(Effect::ChangeCase(CaseChange::Move {
-            id,
+        let action = CaseAction::Move {
             transition,
             note: None,
-            until: None,
-        }));
+        };
+        self.effects
+            .push(Effect::ChangeCase(CaseChange { id, action }));
     }
 
     /// A case command from the palette.
@@ -222,33 +180,20 @@ fn change_case(
     change: &CaseChange,
     user: &str,
 ) -> Result<String, crate::cases::StoreError> {
-    Ok(match change {
-        CaseChange::Move {
-            id,
-            transition,
-            note,
-            until,
-        } => {
-            let from = s.case(*id)?.state;
-            let until = match until {
-                None => None,
-                Some(SnoozeUntil::Date(d)) => Some(d.to_string()),
-                Some(SnoozeUntil::Days(n)) => Some(s.snooze_end(*n)?.to_string()),
-            };
-            let c = s.apply(*id, *transition, user, note.as_deref(), until.as_deref())?;
-            let until = until
+    let id = change.id;
+    let from = s.case(id)?.state;
+    let after = s.act(id, &change.action, user)?;
+    Ok(match &change.action {
+        CaseAction::Move { .. } | CaseAction::Snooze { .. } => {
+            let until = after
+                .snoozed_until
                 .as_ref()
+                .filter(|_| matches!(change.action, CaseAction::Snooze { .. }))
                 .map_or(String::new(), |u| format!(" until {u}"));
-            format!("case {id}: {from} → {}{until}", c.state)
+            format!("case {id}: {from} → {}{until}", after.state)
         }
-        CaseChange::Note { id, text } => {
-            s.annotate(*id, user, text, false)?;
-            format!("case {id}: note added")
-        }
-        CaseChange::Assign { id, user: who } => {
-            s.annotate(*id, user, who, true)?;
-            format!("case {id}: assigned to {who}")
-        }
+        CaseAction::Note(_) => format!("case {id}: note added"),
+        CaseAction::Assign(who) => format!("case {id}: assigned to {who}"),
     })
 }
 

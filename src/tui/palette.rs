@@ -4,10 +4,11 @@
 //! tab's keys open the palette with them filled in). Verbs may be shortened to any unique
 //! prefix; Tab completes the word from the data; a command that cannot run says why.
 
-use super::cases::{CaseChange, SnoozeUntil};
+use super::cases::CaseChange;
 use super::line_edit::LineEdit;
 use super::tab::Tab;
-use crate::cases::Transition;
+use crate::cases::action::snooze_input;
+use crate::cases::{ActionInput, ActionVerb, CaseAction};
 use crate::data::Dataset;
 use crate::engine::Window;
 
@@ -166,7 +167,9 @@ pub fn parse(text: &str, ds: &Dataset) -> Result<PaletteCommand, String> {
     })
 }
 
-/// `ID [TEXT]` of a case verb as the change it asks for.
+/// `ID [TEXT]` of a case verb as the change it asks for: TEXT is a transition's note, the
+/// note, the assignee, or the snooze's days or date; checked by the rules the command line
+/// and the API use.
 fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
     let (id, rest) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
     let rest = rest.trim();
@@ -178,42 +181,21 @@ fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
     let id: i64 = id
         .parse()
         .map_err(|_| format!("{verb}: {id:?} is not a case number"))?;
-    let text = |what: &str| {
-        if rest.is_empty() {
-            Err(format!(":{verb} {id} needs {what}"))
-        } else {
-            Ok(rest.to_string())
-        }
+    let verb = ActionVerb::parse(verb).ok_or_else(|| format!("unknown command {verb:?}"))?;
+    let text = (!rest.is_empty()).then(|| rest.to_string());
+    let input = match verb {
+        ActionVerb::Assign => ActionInput {
+            assignee: text,
+            ..ActionInput::default()
+        },
+        ActionVerb::Snooze if !rest.is_empty() => snooze_input(rest),
+        _ => ActionInput {
+            note: text,
+            ..ActionInput::default()
+        },
     };
-    let note = (!rest.is_empty()).then(|| rest.to_string());
-    let transition = |transition| CaseChange::Move {
-        id,
-        transition,
-        note: note.clone(),
-        until: None,
-    };
-    Ok(match verb {
-        "note" => CaseChange::Note {
-            id,
-            text: text("the note's text")?,
-        },
-        "assign" => CaseChange::Assign {
-            id,
-            user: text("who to give it to")?,
-        },
-        "snooze" => CaseChange::Move {
-            id,
-            transition: Transition::Snooze,
-            note: None,
-            until: Some(SnoozeUntil::parse(&text(
-                "a number of days or a date (YYYY-MM-DD)",
-            )?)?),
-        },
-        "ack" => transition(Transition::Acknowledge),
-        "investigate" => transition(Transition::Investigate),
-        "escalate" => transition(Transition::Escalate),
-        _ => transition(Transition::Resolve),
-    })
+    let action = CaseAction::new(verb, input).map_err(|e| e.to_string())?;
+    Ok(CaseChange { id, action })
 }
 
 /// What the word being typed can complete to (at most [`MAX_CANDIDATES`] are shown).

@@ -7,11 +7,12 @@ use crate::common;
 
 use common::dashboard::{app, data_copy, render};
 use returnrisk_tui::cases::reconcile::RECOVER_AFTER;
+use returnrisk_tui::cases::{CaseAction, SnoozeUntil};
 use returnrisk_tui::cases::{CaseState, CaseStore, Transition, Worklist, evaluation_of};
 use returnrisk_tui::engine::Window;
 use returnrisk_tui::tui::action::{Action, Command, Effect};
 use returnrisk_tui::tui::app::App;
-use returnrisk_tui::tui::cases::{CaseChange, SnoozeUntil};
+use returnrisk_tui::tui::cases::CaseChange;
 use returnrisk_tui::tui::jobs;
 use returnrisk_tui::tui::line_edit::Edit;
 use returnrisk_tui::tui::tab::Tab;
@@ -29,16 +30,11 @@ fn worked_worklist(app: &App) -> Worklist {
     let second = s.list(None).unwrap()[1].id;
     s.apply(first, Transition::Acknowledge, "ana", None, None)
         .unwrap();
-    s.annotate(
-        first,
-        "ana",
-        "asked the seller for photos of the returns",
-        false,
-    )
-    .unwrap();
+    s.note(first, "ana", "asked the seller for photos of the returns")
+        .unwrap();
     s.apply(first, Transition::Investigate, "ana", None, None)
         .unwrap();
-    s.annotate(second, "ana", "bo", true).unwrap();
+    s.assign(second, "ana", "bo").unwrap();
     s.apply(second, Transition::Escalate, "bo", Some("fraud team"), None)
         .unwrap();
     let later = returnrisk_tui::cases::Evaluation {
@@ -112,11 +108,12 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     let fx = a.update(Action::Command(Command::MoveCase(Transition::Acknowledge)));
     assert_eq!(
         fx,
-        vec![Effect::ChangeCase(CaseChange::Move {
+        vec![Effect::ChangeCase(CaseChange {
             id,
-            transition: Transition::Acknowledge,
-            note: None,
-            until: None,
+            action: CaseAction::Move {
+                transition: Transition::Acknowledge,
+                note: None,
+            },
         })]
     );
     // A note: the palette opens with the command, the text is typed, Enter sends it.
@@ -130,7 +127,8 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     }
     let fx = a.update(Action::Command(Command::EditDone));
     let text = "photos".to_string();
-    assert_eq!(fx, vec![Effect::ChangeCase(CaseChange::Note { id, text })]);
+    let action = CaseAction::Note(text);
+    assert_eq!(fx, vec![Effect::ChangeCase(CaseChange { id, action })]);
     // A snooze: 7 days unless changed.
     a.update(Action::Command(Command::MoveCase(Transition::Snooze)));
     assert_eq!(
@@ -140,8 +138,11 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     let fx = a.update(Action::Command(Command::EditDone));
     assert!(matches!(
         &fx[..],
-        [Effect::ChangeCase(CaseChange::Move {
-            until: Some(SnoozeUntil::Days(7)),
+        [Effect::ChangeCase(CaseChange {
+            action: CaseAction::Snooze {
+                until: SnoozeUntil::Days(7),
+                ..
+            },
             ..
         })]
     ));
@@ -153,11 +154,12 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     let fx = a.update(Action::Command(Command::EditDone));
     assert_eq!(
         fx,
-        vec![Effect::ChangeCase(CaseChange::Move {
+        vec![Effect::ChangeCase(CaseChange {
             id,
-            transition: Transition::Resolve,
-            note: Some("refunded".into()),
-            until: None,
+            action: CaseAction::Move {
+                transition: Transition::Resolve,
+                note: Some("refunded".into()),
+            },
         })]
     );
     a.update(Action::Command(Command::Palette));
@@ -168,6 +170,18 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     assert_eq!(
         a.message.as_deref(),
         Some("snooze: \"x1\" is not a case number")
+    );
+    // The same words as the command line and the API for a snooze past ten years.
+    a.update(Action::Command(Command::Palette));
+    for c in format!("snooze {id} 3651").chars() {
+        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+    }
+    assert!(a.update(Action::Command(Command::EditDone)).is_empty());
+    assert_eq!(
+        a.message.as_deref(),
+        Some(
+            "snooze: 3651 days is more than 3650 (ten years): give a date (YYYY-MM-DD) or resolve the case"
+        )
     );
     // Enter opens the case's target.
     a.palette = None;
@@ -271,11 +285,12 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
 
     // This dashboard resolves it with a note, through its job.
     a.update(Action::Command(Command::GoTab(Tab::Monitoring)));
-    let fx = vec![Effect::ChangeCase(CaseChange::Move {
+    let fx = vec![Effect::ChangeCase(CaseChange {
         id,
-        transition: Transition::Resolve,
-        note: Some("refunded".into()),
-        until: None,
+        action: CaseAction::Move {
+            transition: Transition::Resolve,
+            note: Some("refunded".into()),
+        },
     })];
     run_until_worklist(&mut a, &rt, fx);
     let d = a.cases.worklist.as_ref().unwrap().get(id).unwrap().clone();
@@ -286,11 +301,12 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
         ("resolve", Some("refunded"))
     );
     // An invalid move is refused naming the state, and changes nothing.
-    let fx = vec![Effect::ChangeCase(CaseChange::Move {
+    let fx = vec![Effect::ChangeCase(CaseChange {
         id,
-        transition: Transition::Escalate,
-        note: None,
-        until: None,
+        action: CaseAction::Move {
+            transition: Transition::Escalate,
+            note: None,
+        },
     })];
     run_until_worklist(&mut a, &rt, fx);
     assert_eq!(

@@ -87,7 +87,7 @@ fn every_event_reaches_every_webhook_once_and_failures_wait_longer_each_time() {
     // An escalation is told, with who did it; a note is not an event.
     s.apply(1, Transition::Escalate, "ana", Some("fraud team"), None)
         .unwrap();
-    s.annotate(1, "ana", "called them", false).unwrap();
+    s.note(1, "ana", "called them").unwrap();
     let sent = s.notify(&cfg).unwrap();
     assert_eq!(sent.delivered, 2);
     let last = ok.json().pop().unwrap();

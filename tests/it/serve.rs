@@ -906,6 +906,20 @@ fn cases_are_served_and_change_only_with_the_token() {
         let (status, b) = change(path, body);
         assert_eq!((status, error_of(&b).1), (code, field), "{path}: {b}");
     }
+    // The API and the command line say the same words for the same mistake.
+    for (body, args) in [
+        (r#"{"days": 3651}"#, vec!["--days", "3651"]),
+        (r#"{"until": "soon"}"#, vec!["--until", "soon"]),
+    ] {
+        let (_, b) = change("/api/v1/cases/3/snooze", body);
+        let api = b["error"]["message"].as_str().unwrap().to_string();
+        let cli = common::run_on(
+            p(dir.path()),
+            &[&["cases", "snooze", "3"][..], &args].concat(),
+        );
+        assert_eq!(cli.status.code(), Some(1));
+        assert_eq!(common::stderr(&cli), format!("error: {api}\n"));
+    }
     let (_, cases) = srv.get_with_auth("/api/v1/cases", &auth);
     assert_eq!(cases.as_array().unwrap().len(), n);
     let (_, one) = srv.get_with_auth("/api/v1/cases/1", &auth);
