@@ -25,17 +25,18 @@ use std::io::Read as _;
 /// The artifacts file of a run written by this build.
 pub const FILE: &str = "models.bin";
 
-/// The artifacts file of runs written before the binary layout (JSON).
-pub const LEGACY_FILE: &str = "models.json";
+/// What development builds before the binary layout wrote instead (JSON): recognised only
+/// to say that `train` makes models this build reads.
+pub const OLDER_BUILD_FILE: &str = "models.json";
+
+/// What to do with artifacts an older development build wrote.
+pub const OLDER_BUILD: &str = "trained by an older development build: run `returnrisk-tui train` to train models this build reads";
 
 /// First bytes of every `models.bin`.
 const MAGIC: &[u8; 8] = b"RRMODELS";
 
 /// Version of the binary layout written; bump when it changes.
 pub const LAYOUT_VERSION: u32 = 2;
-
-/// The first layout (one frame for everything), still read.
-const LAYOUT_ONE_FRAME: u32 = 1;
 
 /// zstd level: fast to write (seconds for a thousand forests) and still small.
 const LEVEL: i32 = 3;
@@ -49,10 +50,8 @@ pub enum ArtifactError {
     /// Not a `models.bin` at all.
     #[error("not a returnrisk-tui model file (no RRMODELS header)")]
     NotModels,
-    /// A layout this build does not read.
-    #[error(
-        "model layout version {0} (this build reads {LAYOUT_VERSION}); `returnrisk-tui train` trains models this build can read"
-    )]
+    /// A layout this build does not read: an older development build's, or a newer build's.
+    #[error("{}", layout_message(*.0))]
     Version(u32),
     /// Cut short or corrupted (the checksum or a length disagrees).
     #[error("damaged ({0})")]
@@ -182,7 +181,6 @@ pub fn decode_only(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelS
     let version = u32::from_le_bytes(crate::util::array(&bytes[8..12]));
     let mut set = match version {
         LAYOUT_VERSION => decode_frames(&bytes[12..], wanted)?,
-        LAYOUT_ONE_FRAME => decode_one_frame(&bytes[12..])?,
         _ => return Err(ArtifactError::Version(version)),
     };
     keep_only(&mut set, wanted);
@@ -257,28 +255,15 @@ fn decode_frames(bytes: &[u8], wanted: &dyn Fn(&str) -> bool) -> Result<ModelSet
     Ok(set)
 }
 
-/// Layout 1 after its version: one frame holding the meta and every tree.
-fn decode_one_frame(bytes: &[u8]) -> Result<ModelSet, ArtifactError> {
-    // Decompressed as it is read: the body (278 MB at 10M orders) is never held whole
-    // beside the trees decoded from it.
-    let decoder = zstd::stream::read::Decoder::with_buffer(bytes).map_err(damaged)?;
-    let mut r = Reader { inner: decoder };
-    let meta_len = r.u64()? as usize;
-    let meta = r.take(meta_len)?;
-    let mut set: ModelSet =
-        serde_json::from_slice(&meta).map_err(|e| ArtifactError::Damaged(e.to_string()))?;
-    for forest in forests_mut(&mut set) {
-        for tree in &mut forest.trees {
-            *tree = decode_tree(&mut r)?;
-        }
+/// What a layout version other than [`LAYOUT_VERSION`] means for the user.
+fn layout_message(version: u32) -> String {
+    if version < LAYOUT_VERSION {
+        format!("model layout {version}: {OLDER_BUILD}")
+    } else {
+        format!(
+            "model layout {version}, this build reads {LAYOUT_VERSION}: written by a newer returnrisk-tui"
+        )
     }
-    let after = std::io::copy(&mut r.inner, &mut std::io::sink()).map_err(damaged)?;
-    if after > 0 {
-        return Err(ArtifactError::Damaged(format!(
-            "{after} bytes after the last tree"
-        )));
-    }
-    Ok(set)
 }
 
 fn damaged(e: std::io::Error) -> ArtifactError {

@@ -91,86 +91,11 @@ pub struct EncodedFeature {
 
 /// The fitted encoding of every feature of a model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "EncoderRepr")]
 pub struct FeatureEncoder {
     /// The features, in the dataset's order.
     pub features: Vec<EncodedFeature>,
     /// Overall training return rate.
     pub prior: f64,
-}
-
-/// What `models.json` holds: this encoder, or the fixed eight-feature encoder of model
-/// format 3 (read, so saved models keep scoring after an upgrade).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum EncoderRepr {
-    Current {
-        features: Vec<EncodedFeature>,
-        prior: f64,
-    },
-    Format3 {
-        category_rate: BTreeMap<String, f64>,
-        payment_rate: [f64; 4],
-        prior: f64,
-    },
-}
-
-impl From<EncoderRepr> for FeatureEncoder {
-    fn from(r: EncoderRepr) -> FeatureEncoder {
-        match r {
-            EncoderRepr::Current { features, prior } => FeatureEncoder { features, prior },
-            EncoderRepr::Format3 {
-                category_rate,
-                payment_rate,
-                prior,
-            } => {
-                let number = |name: &str| EncodedFeature {
-                    name: name.into(),
-                    encoding: Encoding::Number {
-                        fill: 0.0,
-                        flag: false,
-                    },
-                };
-                let levels = |name: &str, codes: &[(&str, f64)], unseen: f64| EncodedFeature {
-                    name: name.into(),
-                    encoding: Encoding::Levels {
-                        codes: codes.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-                        unseen,
-                    },
-                };
-                let [cod, upi, card, wallet] = payment_rate;
-                FeatureEncoder {
-                    features: vec![
-                        EncodedFeature {
-                            name: "category".into(),
-                            encoding: Encoding::Levels {
-                                codes: category_rate,
-                                unseen: prior,
-                            },
-                        },
-                        number("price"),
-                        number("discount"),
-                        number("delivery_days"),
-                        // Format 3 coded the customer type as New = 1, Returning = 0.
-                        levels("customer_type", &[("New", 1.0), ("Returning", 0.0)], 0.0),
-                        levels(
-                            "payment_method",
-                            &[
-                                ("COD", cod),
-                                ("UPI", upi),
-                                ("Card", card),
-                                ("Wallet", wallet),
-                            ],
-                            prior,
-                        ),
-                        number("customer_return_rate"),
-                        number("rating"),
-                    ],
-                    prior,
-                }
-            }
-        }
-    }
 }
 
 fn smoothed(returns: f64, n: f64, prior: f64) -> f64 {

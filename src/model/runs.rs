@@ -10,7 +10,7 @@
 //! A run is written into a hidden temp directory and renamed into place in one step, so a
 //! crash mid-write leaves no half run; runs are never modified afterwards.
 
-use super::train::{FORMAT_VERSION, Holdout, OLDEST_FORMAT_VERSION, TrainOutput};
+use super::train::{FORMAT_VERSION, Holdout, TrainOutput};
 use super::{Driver, GLOBAL, ModelMetrics, ModelSet};
 use crate::config::TrainConfig;
 use crate::data::{Dataset, day_str};
@@ -367,17 +367,9 @@ pub fn load_run(data_dir: &Path, id: &str) -> Result<RunRecord, RunError> {
     Ok(rec)
 }
 
-/// The artifacts file of run `id`: `models.bin`, or the `models.json` of a run written
-/// before the binary layout.
+/// The artifacts file of run `id`.
 pub fn artifacts_path(data_dir: &Path, id: &str) -> PathBuf {
-    let dir = runs_dir(data_dir).join(id);
-    let legacy = dir.join(super::artifact::LEGACY_FILE);
-    let binary = dir.join(super::artifact::FILE);
-    if !binary.exists() && legacy.exists() {
-        legacy
-    } else {
-        binary
-    }
+    runs_dir(data_dir).join(id).join(super::artifact::FILE)
 }
 
 /// Reads one run's model artifacts, checking their format and every tree.
@@ -393,23 +385,30 @@ pub fn load_run_models_only(
     wanted: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<ModelSet, RunError> {
     let path = artifacts_path(data_dir, id);
+    let older = path.with_file_name(super::artifact::OLDER_BUILD_FILE);
+    if !path.exists() && older.exists() {
+        return Err(RunError::Damaged {
+            path: older,
+            message: super::artifact::OLDER_BUILD.into(),
+        });
+    }
     let bytes = std::fs::read(&path).map_err(io(&path))?;
     let damaged = |message: String| RunError::Damaged {
         path: path.clone(),
         message,
     };
-    let set: ModelSet = if path.ends_with(super::artifact::LEGACY_FILE) {
-        let mut set = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-        super::artifact::keep_only(&mut set, wanted);
-        set
-    } else {
-        super::artifact::decode_only(&bytes, wanted).map_err(|e| damaged(e.to_string()))?
-    };
-    if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&set.format_version) {
-        return Err(damaged(format!(
-            "model format {} (this build reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})",
-            set.format_version
-        )));
+    let set = super::artifact::decode_only(&bytes, wanted).map_err(|e| damaged(e.to_string()))?;
+    match set.format_version {
+        FORMAT_VERSION => {}
+        v if v < FORMAT_VERSION => {
+            let older = super::artifact::OLDER_BUILD;
+            return Err(damaged(format!("model format {v}: {older}")));
+        }
+        v => {
+            return Err(damaged(format!(
+                "model format {v}, this build reads {FORMAT_VERSION}: written by a newer returnrisk-tui"
+            )));
+        }
     }
     // A global model left out has no trees to check.
     let global = wanted(GLOBAL).then_some(&set.global);

@@ -16,9 +16,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Version of the saved model file; bump when [`ModelSet`] changes shape.
 pub const FORMAT_VERSION: u32 = 4;
 
-/// The oldest model format this build reads (format 3: the fixed eight-feature encoder).
-pub const OLDEST_FORMAT_VERSION: u32 = 3;
-
 /// Progress of a training run, sent as each model finishes.
 #[derive(Clone, Debug)]
 pub struct TrainProgress {

@@ -1,6 +1,7 @@
 //! The binary model artifacts (`models.bin`): a round trip scores exactly as before, it is
 //! a fraction of the JSON's size, and a file of another layout version, cut short or
-//! corrupted is refused with a message that says so; runs from before keep their JSON.
+//! corrupted is refused with a message that says so; an older development build's runs say to
+//! train again.
 
 use returnrisk_tui::config::TrainConfig;
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
@@ -50,7 +51,7 @@ fn another_layout_version_is_refused_saying_what_to_do() {
     assert_eq!(
         err.to_string(),
         format!(
-            "model layout version {} (this build reads {LAYOUT_VERSION}); `returnrisk-tui train` trains models this build can read",
+            "model layout {}, this build reads {LAYOUT_VERSION}: written by a newer returnrisk-tui",
             LAYOUT_VERSION + 1
         )
     );
@@ -81,23 +82,52 @@ fn cut_short_corrupted_or_foreign_files_are_refused() {
 }
 
 #[test]
-fn a_run_from_before_the_binary_layout_is_read_from_its_json() {
+fn a_run_of_an_older_development_build_says_to_train_and_is_never_retrained_silently() {
     let (_, set) = trained();
     let data = tempfile::tempdir().unwrap();
     let run = data.path().join(".returnrisk/runs/20260101T000000Z-old1");
     std::fs::create_dir_all(&run).unwrap();
-    std::fs::write(run.join("models.json"), serde_json::to_vec(set).unwrap()).unwrap();
     let id = "20260101T000000Z-old1";
-    assert_eq!(artifacts_path(data.path(), id), run.join("models.json"));
-    assert_eq!(&load_run_models(data.path(), id).unwrap(), set);
-    // Once a binary file is there it is the one read.
-    std::fs::write(run.join("models.bin"), b"RRMODELS\x01\0\0\0junk").unwrap();
+    // Its JSON artifacts: named, with what to do.
+    std::fs::write(run.join("models.json"), serde_json::to_vec(set).unwrap()).unwrap();
+    let err = load_run_models(data.path(), id).unwrap_err().to_string();
+    let json = run.join("models.json");
+    assert!(
+        err.starts_with(&format!(
+            "{}: trained by an older development build: run `returnrisk-tui train`",
+            json.display()
+        )),
+        "{err}"
+    );
+    // The first binary layout: the same advice.
+    let mut layout_one = b"RRMODELS".to_vec();
+    layout_one.extend_from_slice(&1u32.to_le_bytes());
+    std::fs::write(run.join("models.bin"), &layout_one).unwrap();
     assert_eq!(artifacts_path(data.path(), id), run.join("models.bin"));
     let err = load_run_models(data.path(), id).unwrap_err().to_string();
     assert!(
-        err.starts_with(&format!("{}: damaged (", run.join("models.bin").display())),
+        err.contains("model layout 1: trained by an older development build"),
         "{err}"
     );
+    // The data directory's active run made that way: `report` says so and trains nothing.
+    let dir = crate::common::trained_copy();
+    let runs = dir.path().join(".returnrisk/runs");
+    let count = || std::fs::read_dir(&runs).unwrap().count();
+    let before = count();
+    for entry in std::fs::read_dir(&runs).unwrap() {
+        let bin = entry.unwrap().path().join("models.bin");
+        if bin.exists() {
+            std::fs::rename(&bin, bin.with_file_name("models.json")).unwrap();
+        }
+    }
+    let out = crate::common::run_on(crate::common::p(dir.path()), &["report"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::common::stderr(&out);
+    assert!(
+        err.contains("trained by an older development build"),
+        "{err}"
+    );
+    assert_eq!(count(), before);
 }
 
 #[test]
@@ -120,56 +150,4 @@ fn a_reader_decodes_only_the_forests_it_asks_for() {
     damaged[last] ^= 0x10;
     let last_seller = set.sellers.keys().last().unwrap();
     assert!(artifact::decode_only(&damaged, &|n| n == last_seller).is_err());
-}
-
-/// Layout 1 (one zstd frame: meta length, meta, every tree), written here from its
-/// description rather than by the code that reads it.
-fn layout_one(set: &ModelSet) -> Vec<u8> {
-    let mut meta = set.clone();
-    for t in meta.global.forest.trees.iter_mut().chain(
-        meta.sellers
-            .values_mut()
-            .flat_map(|m| m.forest.trees.iter_mut()),
-    ) {
-        t.nodes.clear();
-        t.cover.clear();
-    }
-    let meta = serde_json::to_vec(&meta).unwrap();
-    let mut body = (meta.len() as u64).to_le_bytes().to_vec();
-    body.extend_from_slice(&meta);
-    let forests =
-        std::iter::once(&set.global.forest).chain(set.sellers.values().map(|m| &m.forest));
-    for tree in forests.flat_map(|f| &f.trees) {
-        body.extend_from_slice(&(tree.nodes.len() as u32).to_le_bytes());
-        body.push(u8::from(!tree.cover.is_empty()));
-        for n in &tree.nodes {
-            let f = if n.feature == u32::MAX {
-                u16::MAX
-            } else {
-                n.feature as u16
-            };
-            body.extend_from_slice(&f.to_le_bytes());
-        }
-        for n in &tree.nodes {
-            body.extend_from_slice(&n.value.to_le_bytes());
-        }
-        for c in &tree.cover {
-            body.extend_from_slice(&c.to_le_bytes());
-        }
-    }
-    let mut out = b"RRMODELS".to_vec();
-    out.extend_from_slice(&1u32.to_le_bytes());
-    out.extend_from_slice(&zstd::encode_all(&body[..], 3).unwrap());
-    out
-}
-
-#[test]
-fn a_file_of_the_first_layout_is_still_read() {
-    let (_, set) = trained();
-    let bytes = layout_one(set);
-    assert_eq!(&artifact::decode(&bytes).unwrap(), set);
-    let first = set.sellers.keys().next().unwrap();
-    let one = artifact::decode_only(&bytes, &|n| n == first).unwrap();
-    assert_eq!(one.sellers.len(), 1);
-    assert_eq!(one.sellers[first], set.sellers[first]);
 }
