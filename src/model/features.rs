@@ -287,29 +287,4 @@ mod tests {
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(median(Vec::new()), 0.0);
     }
-
-    #[test]
-    fn a_format_3_encoder_reads_as_the_eight_returnrisk_features() {
-        let json =
-            r#"{"category_rate":{"Books":0.1},"payment_rate":[0.4,0.1,0.2,0.3],"prior":0.2}"#;
-        let e: FeatureEncoder = serde_json::from_str(json).unwrap();
-        assert_eq!(e.width(), 8);
-        let mut o = OrderFeatures::default();
-        o.values
-            .insert("category".into(), OrderValue::Text("Books".into()));
-        o.values
-            .insert("customer_type".into(), OrderValue::Text("New".into()));
-        o.values
-            .insert("payment_method".into(), OrderValue::Text("Card".into()));
-        o.values.insert("price".into(), OrderValue::Number(9.5));
-        let row = e.encode(&o);
-        assert_eq!(row[0], 0.1);
-        assert_eq!(row[1], 9.5);
-        assert_eq!(row[4], 1.0);
-        assert_eq!(row[5], 0.2);
-        // Written back, it reads the same.
-        let again: FeatureEncoder =
-            serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
-        assert_eq!(again, e);
-    }
 }
