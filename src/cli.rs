@@ -124,8 +124,8 @@ impl DataArgs {
     }
 
     /// The config: `--config FILE`, else the XDG file when it exists, else the defaults.
-    pub fn config(&self) -> Result<crate::config::file::Config, String> {
-        crate::config::file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())
+    pub fn config(&self) -> Result<crate::config_file::Config, String> {
+        crate::config_file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())
     }
 
     /// How to load the data: `--strict` and `--date-range` (checked here, before any work).

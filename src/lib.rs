@@ -17,6 +17,7 @@ pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_file;
 pub mod data;
 pub mod drift;
 pub mod engine;

@@ -4,7 +4,7 @@
 
 use crate::cli::DataArgs;
 use crate::commands::{data_dir, open};
-use crate::config::file::{ColorMode, Config};
+use crate::config_file::{ColorMode, Config};
 use crate::data::load_dir;
 use crate::drift::report::drift_report;
 use crate::engine::cube::Cube;

@@ -3,8 +3,8 @@
 use super::output::{emit, emit_json as print_json, emit_text, outln};
 use super::{DEFAULT_DATA_DIR, data_dir};
 use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
-use crate::config::TrainConfig;
 use crate::model::ModelMetrics;
+use crate::model::TrainConfig;
 use crate::model::compare::compare;
 use crate::model::lock::StateLock;
 use crate::model::prune::prune;

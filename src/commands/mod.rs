@@ -10,11 +10,12 @@ pub mod output;
 mod predict;
 
 use crate::cli::{Command, DataArgs};
-use crate::config::{RiskBands, TrainConfig};
+use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::data::generate::GenerateOptions;
 use crate::data::order_sink::OrdersLayout;
 use crate::engine::{Engine, Prepared, Window};
+use crate::model::TrainConfig;
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};

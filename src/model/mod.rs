@@ -20,6 +20,7 @@ pub mod score_cache;
 pub mod shap;
 pub mod store;
 pub mod train;
+pub mod train_config;
 pub mod version_state;
 
 use crate::data::{Dataset, OrderFeatures};
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use train::{Holdout, TrainOutput, TrainProgress, train_models};
+pub use train_config::TrainConfig;
 
 /// Name of the marketplace-wide model in outputs (`model` fields).
 pub const GLOBAL: &str = "global";
@@ -136,7 +138,7 @@ pub struct ModelSet {
     /// Wall-clock seconds training took.
     pub train_seconds: f64,
     /// The training configuration.
-    pub config: crate::config::TrainConfig,
+    pub config: TrainConfig,
     /// The marketplace-wide model.
     pub global: TrainedModel,
     /// Per-seller models, by seller id.

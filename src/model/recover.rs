@@ -13,8 +13,8 @@ use super::runs::{RunError, RunParams, RunRecord, fingerprint_hex, list_runs, lo
 use super::runs::{runs_dir, state_dir};
 use super::train::{Holdout, TrainOutput};
 use super::{GLOBAL, ModelSet};
-use crate::config::TrainConfig;
 use crate::data::Dataset;
+use crate::model::TrainConfig;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 

@@ -12,8 +12,8 @@
 
 use super::train::{FORMAT_VERSION, Holdout, TrainOutput};
 use super::{Driver, GLOBAL, ModelMetrics, ModelSet};
-use crate::config::TrainConfig;
 use crate::data::{Dataset, day_str};
+use crate::model::TrainConfig;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::Write;

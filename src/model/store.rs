@@ -10,8 +10,8 @@ use super::runs::{RunError, RunParams, RunRecord, fingerprint_hex, list_runs, wr
 use super::runs::{runs_dir, state_dir};
 use super::train::{TrainError, TrainOutput};
 use super::{ModelSet, TrainProgress, train_models};
-use crate::config::TrainConfig;
 use crate::data::Dataset;
+use crate::model::TrainConfig;
 use std::path::{Path, PathBuf};
 
 /// How [`load_or_train`] got its models.

@@ -11,9 +11,10 @@
 //! - Outputs: `.returnrisk/predictions.csv`, `.returnrisk/drift.json`, `.returnrisk/drift.html`,
 //!   and the alert cases reconciled with the last 30 days' alerts (`.returnrisk/cases.sqlite`).
 
-use crate::config::{RiskBands, TrainConfig};
+use crate::config::RiskBands;
 use crate::data::{Dataset, LoadOptions};
 use crate::drift::report::drift_report;
+use crate::model::TrainConfig;
 use crate::model::lock::StateLock;
 use crate::model::recover::unregistered_match;
 use crate::model::register::{

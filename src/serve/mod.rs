@@ -210,7 +210,7 @@ fn load(global: &GlobalArgs) -> Result<Served> {
     let opened = crate::open::open_data(&global.data)?;
     let (models, prov) = load_or_train(
         &opened.data,
-        &crate::config::TrainConfig::default(),
+        &crate::model::TrainConfig::default(),
         false,
         &|_| {},
     )?;

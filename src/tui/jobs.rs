@@ -7,9 +7,9 @@
 use super::action::{Action, Effect, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
-use crate::config::TrainConfig;
 use crate::data::Dataset;
 use crate::engine::{Engine, Prepared, Window, contrib};
+use crate::model::TrainConfig;
 use crate::model::lock::StateLock;
 use crate::model::register::{active_versions, promote_readable, rollback_readable};
 use crate::model::registry::{Registry, registry_path};

@@ -6,7 +6,7 @@
 use super::action::Command;
 use super::line_edit::Edit as E;
 use super::tab::Tab;
-use crate::config::file::KeysConfig;
+use crate::config_file::KeysConfig;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 /// A key: its code, and whether Ctrl is held (Shift is in the character itself).

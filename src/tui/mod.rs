@@ -31,7 +31,7 @@ pub mod what_if;
 pub mod widgets;
 
 use crate::cli::{GlobalArgs, TuiArgs};
-use crate::config::file::Config;
+use crate::config_file::Config;
 use crate::engine::{Engine, Window};
 use crate::open::open_data;
 use action::{Action, Command, Effect};

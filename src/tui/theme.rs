@@ -3,7 +3,7 @@
 //! `--no-color`. Meaning never rides on colour alone: severities carry a word, the selection
 //! is reversed and bold.
 
-use crate::config::file::ColorMode;
+use crate::config_file::ColorMode;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
 

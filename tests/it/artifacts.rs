@@ -3,8 +3,8 @@
 //! corrupted is refused with a message that says so; an older development build's runs say to
 //! train again.
 
-use returnrisk_tui::config::TrainConfig;
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::artifact::{self, ArtifactError, LAYOUT_VERSION};
 use returnrisk_tui::model::runs::{artifacts_path, load_run_models};
 use returnrisk_tui::model::{ModelSet, score_dataset, train_models};

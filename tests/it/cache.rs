@@ -125,7 +125,7 @@ fn a_cache_cut_short_or_corrupted_is_rebuilt_not_trusted() {
 
 #[test]
 fn scores_are_read_back_only_for_the_same_data_and_model_versions() {
-    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::model::TrainConfig;
     use returnrisk_tui::model::score_cache::{ScoresFrom, load_or_score, scores_path};
     use returnrisk_tui::model::score_dataset;
     use returnrisk_tui::model::store::load_or_train;
@@ -174,9 +174,9 @@ fn scores_are_read_back_only_for_the_same_data_and_model_versions() {
 
 #[test]
 fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
-    use returnrisk_tui::config::TrainConfig;
     use returnrisk_tui::drift::cache::{DriftFrom, drift_path, load_or_compute};
     use returnrisk_tui::drift::report::drift_reports;
+    use returnrisk_tui::model::TrainConfig;
     use returnrisk_tui::model::score_dataset;
     use returnrisk_tui::model::store::load_or_train;
     let d = demo_copy();
@@ -288,7 +288,7 @@ fn the_default_date_range_moving_by_a_day_keeps_the_cache_when_no_row_is_near_it
 
 #[test]
 fn scores_of_appended_orders_are_computed_and_the_cached_ones_kept() {
-    use returnrisk_tui::config::TrainConfig;
+    use returnrisk_tui::model::TrainConfig;
     use returnrisk_tui::model::score_cache::{ScoresFrom, load_or_score};
     use returnrisk_tui::model::score_dataset;
     use returnrisk_tui::model::store::load_or_train;

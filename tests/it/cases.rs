@@ -186,7 +186,7 @@ fn the_configured_recovery_count_is_the_one_used() {
     assert_eq!(s.reconcile(&again(&quiet, 1), 2).unwrap().recovered, 0);
     let r = s.reconcile(&again(&quiet, 2), 2).unwrap();
     assert_eq!(r.recovered, e.firing.len() as u32);
-    let cfg = returnrisk_tui::config::file::Config::parse_with_defaults(
+    let cfg = returnrisk_tui::config_file::Config::parse_with_defaults(
         "[cases]\nrecover_after = 2\nwindow = \"7\"\nuser = \"ana\"\n",
         "c.toml",
     )
@@ -196,7 +196,7 @@ fn the_configured_recovery_count_is_the_one_used() {
         (p.recover_after, p.window, p.user.as_str()),
         (2, Window::Days(7), "ana")
     );
-    let bad = returnrisk_tui::config::file::Config::parse_with_defaults(
+    let bad = returnrisk_tui::config_file::Config::parse_with_defaults(
         "[cases]\nrecover_after = 0\n",
         "c.toml",
     )

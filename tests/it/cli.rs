@@ -92,7 +92,7 @@ fn report_json_has_the_contract_fields_and_windows_differ() {
     // Same numbers as the library computes.
     let (ds, rep) = returnrisk_tui::data::load_dir(d.path(), &Default::default()).unwrap();
     let mut engine = returnrisk_tui::engine::Engine::new(ds, rep, Default::default());
-    let cfg = returnrisk_tui::config::TrainConfig::default();
+    let cfg = returnrisk_tui::model::TrainConfig::default();
     let set = returnrisk_tui::model::store::reusable(&engine.data, &cfg)
         .unwrap()
         .expect("the report's models are registered");

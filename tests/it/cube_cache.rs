@@ -4,10 +4,11 @@
 
 use crate::common;
 use common::small_data;
-use returnrisk_tui::config::{RiskBands, TrainConfig};
+use returnrisk_tui::config::RiskBands;
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
 use returnrisk_tui::engine::cube::Cube;
 use returnrisk_tui::engine::cube_cache::{CubeFrom, cube_path, load_or_build};
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::{ModelSet, VersionRef, score_dataset, train_models};
 
 fn dataset() -> (tempfile::TempDir, Dataset) {

@@ -4,8 +4,8 @@
 use crate::common;
 
 use common::copy_state;
-use returnrisk_tui::config::TrainConfig;
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::metrics::roc_auc;
 use returnrisk_tui::model::store::{Provenance, load_or_train};
 use returnrisk_tui::model::{ModelSet, score_dataset};

@@ -8,7 +8,7 @@ use common::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use returnrisk_tui::config::RiskBands;
-use returnrisk_tui::config::file::{ColorMode, Config};
+use returnrisk_tui::config_file::{ColorMode, Config};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Window};
 use returnrisk_tui::text;

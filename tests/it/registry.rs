@@ -5,9 +5,9 @@
 use crate::common;
 
 use common::{bin, stderr};
-use returnrisk_tui::config::TrainConfig;
 use returnrisk_tui::data::generate::{GenerateOptions, generate};
 use returnrisk_tui::data::{Dataset, LoadOptions, load_dir};
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::compare::compare;
 use returnrisk_tui::model::forest::ForestParams;
 use returnrisk_tui::model::metrics::brier;

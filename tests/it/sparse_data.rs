@@ -251,8 +251,8 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
 /// The dashboard on the imported Olist sample, all time, models trained on it with a fixed
 /// time (so that the screens are stable).
 fn olist_app(dir: &Path) -> returnrisk_tui::tui::app::App {
-    use returnrisk_tui::config::TrainConfig;
     use returnrisk_tui::engine::{Engine, Prepared};
+    use returnrisk_tui::model::TrainConfig;
     use returnrisk_tui::model::store::{Provenance, load_or_train};
     use returnrisk_tui::tui::action::Action;
     let (ds, report) = load_dir(dir, &LoadOptions::default()).unwrap();

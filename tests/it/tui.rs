@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::dashboard::{app, app_without_models, render};
-use returnrisk_tui::config::file::{ColorMode, Config};
+use returnrisk_tui::config_file::{ColorMode, Config};
 use returnrisk_tui::engine::{Target, Window};
 use returnrisk_tui::tui::action::{Action, Command, Effect};
 use returnrisk_tui::tui::app::App;

@@ -5,10 +5,11 @@
 use crate::common;
 
 use common::{copy_state, trained_demo as trained_base};
-use returnrisk_tui::config::file::{ColorMode, Config};
-use returnrisk_tui::config::{RiskBands, TrainConfig};
+use returnrisk_tui::config::RiskBands;
+use returnrisk_tui::config_file::{ColorMode, Config};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Window};
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::registry::Registry;
 use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
 use returnrisk_tui::tui::action::{Action, Command, Effect};

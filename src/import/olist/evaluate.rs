@@ -11,8 +11,8 @@
 use super::build::{Built, ImportRow};
 use super::tables::OlistTables;
 use super::write::write_dataset;
-use crate::config::TrainConfig;
 use crate::data::{Dataset, LoadOptions, load_dir};
+use crate::model::TrainConfig;
 use crate::model::features::FeatureEncoder;
 use crate::model::forest;
 use crate::model::metrics::roc_auc;

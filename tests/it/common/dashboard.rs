@@ -3,11 +3,12 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use returnrisk_tui::config::file::{ColorMode, Config};
-use returnrisk_tui::config::{RiskBands, TrainConfig};
+use returnrisk_tui::config::RiskBands;
+use returnrisk_tui::config_file::{ColorMode, Config};
 use returnrisk_tui::data::{LoadOptions, load_dir};
 use returnrisk_tui::engine::{Engine, Prepared, Window};
 use returnrisk_tui::model::ModelSet;
+use returnrisk_tui::model::TrainConfig;
 use returnrisk_tui::model::store::{Lifecycle, Provenance, load_or_train};
 use returnrisk_tui::tui::action::Action;
 use returnrisk_tui::tui::app::App;

@@ -134,8 +134,8 @@ pub fn copy_state(from: &Path, to: &Path) {
 pub fn trained_demo() -> &'static PathBuf {
     static BASE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BASE.get_or_init(|| {
-        use returnrisk_tui::config::TrainConfig;
         use returnrisk_tui::data::{LoadOptions, load_dir};
+        use returnrisk_tui::model::TrainConfig;
         let dir = tempfile::tempdir().unwrap().keep();
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
         for f in ["orders.csv", "sellers.csv"] {

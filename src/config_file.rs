@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The compiled-in defaults.
-pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/default-config.toml");
 
 /// Colour modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
