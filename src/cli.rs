@@ -109,36 +109,44 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The risk bands: `--bands`, else the config file's `risk.bands`, else `default`. One
-    /// rule for the dashboard and every command.
-    pub fn bands(&self) -> Result<crate::config::RiskBands, String> {
-        match &self.bands {
-            Some(b) => crate::config::RiskBands::parse(b),
-            None => self.config().map(|c| c.bands()),
+    /// The flags as the data opener's settings.
+    pub fn settings(&self) -> crate::open::DataSettings {
+        crate::open::DataSettings {
+            dir: self.data.clone(),
+            strict: self.strict,
+            bands: self.bands.clone(),
+            date_range: self.date_range.clone(),
+            config: self.config.clone(),
         }
     }
+}
 
-    /// The alert rules' FDR level and minimum evidence: the config file's `[alerts]`.
-    pub fn alert_policy(&self) -> Result<crate::engine::AlertPolicy, String> {
-        self.config().map(|c| c.alert_policy())
+impl ServeArgs {
+    /// The flags as the server's settings.
+    pub fn settings(&self) -> crate::serve::ServeSettings {
+        crate::serve::ServeSettings {
+            bind: self.bind.clone(),
+            token_file: self.token_file.clone(),
+            no_auth: self.no_auth,
+            max_batch: self.max_batch,
+            max_explain_batch: self.max_explain_batch,
+            timeout: self.timeout,
+            max_connections: self.max_connections,
+            header_timeout: self.header_timeout,
+            cors_origin: self.cors_origin.clone(),
+        }
     }
+}
 
-    /// The config: `--config FILE`, else the XDG file when it exists, else the defaults.
-    pub fn config(&self) -> Result<crate::config_file::Config, String> {
-        crate::config_file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())
-    }
-
-    /// How to load the data: `--strict` and `--date-range` (checked here, before any work).
-    pub fn load_options(&self) -> Result<crate::data::LoadOptions, String> {
-        let today = chrono::Utc::now().date_naive();
-        let dates = match &self.date_range {
-            Some(r) => crate::data::dates::DateRange::parse(r, today)?,
-            None => crate::data::dates::DateRange::default_for(today),
-        };
-        Ok(crate::data::LoadOptions {
-            strict: self.strict,
-            dates,
-        })
+impl TuiArgs {
+    /// The flags as the dashboard's settings.
+    pub fn settings(&self) -> crate::tui::TuiSettings {
+        crate::tui::TuiSettings {
+            no_color: self.no_color,
+            ascii: self.ascii,
+            mouse: self.mouse,
+            window: self.window.clone(),
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! `--bands`, `--config`, `--strict`, `--date-range`) to validated data, for the dashboard
 //! and every command alike.
 
-use crate::cli::DataArgs;
 use crate::config::RiskBands;
 use crate::data::generate::{GenerateOptions, generate};
 use crate::data::{Dataset, LoadOptions, LoadReport};
@@ -13,6 +12,56 @@ use std::path::{Path, PathBuf};
 
 /// The default data directory (relative to the working directory).
 pub const DEFAULT_DATA_DIR: &str = "data";
+
+/// Where the data is and how strictly to read it (the command line's `--data`, `--strict`,
+/// `--bands`, `--date-range` and `--config`), as plain values.
+#[derive(Clone, Debug, Default)]
+pub struct DataSettings {
+    /// The data directory [default: ./data, created with the demo dataset on first run].
+    pub dir: Option<PathBuf>,
+    /// Any invalid row is an error instead of skipped.
+    pub strict: bool,
+    /// Risk bands as typed (`default`, `original` or MEDIUM,HIGH).
+    pub bands: Option<String>,
+    /// Plausible order dates, FROM..TO.
+    pub date_range: Option<String>,
+    /// The config file.
+    pub config: Option<PathBuf>,
+}
+
+impl DataSettings {
+    /// The risk bands: `--bands`, else the config file's `risk.bands`, else `default`. One
+    /// rule for the dashboard and every command.
+    pub fn bands(&self) -> Result<crate::config::RiskBands, String> {
+        match &self.bands {
+            Some(b) => crate::config::RiskBands::parse(b),
+            None => self.config().map(|c| c.bands()),
+        }
+    }
+
+    /// The alert rules' FDR level and minimum evidence: the config file's `[alerts]`.
+    pub fn alert_policy(&self) -> Result<crate::engine::AlertPolicy, String> {
+        self.config().map(|c| c.alert_policy())
+    }
+
+    /// The config: `--config FILE`, else the XDG file when it exists, else the defaults.
+    pub fn config(&self) -> Result<crate::config_file::Config, String> {
+        crate::config_file::Config::load(self.config.as_deref()).map_err(|e| e.to_string())
+    }
+
+    /// How to load the data: `--strict` and `--date-range` (checked here, before any work).
+    pub fn load_options(&self) -> Result<crate::data::LoadOptions, String> {
+        let today = chrono::Utc::now().date_naive();
+        let dates = match &self.date_range {
+            Some(r) => crate::data::dates::DateRange::parse(r, today)?,
+            None => crate::data::dates::DateRange::default_for(today),
+        };
+        Ok(crate::data::LoadOptions {
+            strict: self.strict,
+            dates,
+        })
+    }
+}
 
 /// Validated data and how it was read.
 pub struct OpenedData {
@@ -29,7 +78,7 @@ pub struct OpenedData {
 }
 
 /// Checks the data flags, finds the data directory and loads it.
-pub fn open_data(args: &DataArgs) -> Result<OpenedData> {
+pub fn open_data(args: &DataSettings) -> Result<OpenedData> {
     let bands = args.bands().map_err(|e| eyre!(e))?;
     let alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
     let options = args.load_options().map_err(|e| eyre!(e))?;
@@ -46,8 +95,8 @@ pub fn open_data(args: &DataArgs) -> Result<OpenedData> {
 }
 
 /// The data directory: `--data`, or `./data` (generated with the demo seed when absent).
-pub fn data_dir(args: &DataArgs) -> Result<PathBuf> {
-    if let Some(d) = &args.data {
+pub fn data_dir(args: &DataSettings) -> Result<PathBuf> {
+    if let Some(d) = &args.dir {
         if !d.is_dir() {
             bail!("data directory {} does not exist", d.display());
         }

@@ -2,7 +2,6 @@
 //! plus the one-off costs (load, scoring, cube build). Timings are medians and p99 over many
 //! switches, never assertions in tests.
 
-use crate::cli::DataArgs;
 use crate::commands::{data_dir, open};
 use crate::config_file::{ColorMode, Config};
 use crate::data::load_dir;
@@ -10,6 +9,7 @@ use crate::drift::report::drift_report;
 use crate::engine::cube::Cube;
 use crate::engine::{Engine, Window};
 use crate::model::score_dataset;
+use crate::open::DataSettings;
 use crate::tui::action::{Action, Command};
 use crate::tui::app::App;
 use crate::tui::keymap::KeyMap;
@@ -112,7 +112,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// Runs the benchmark: `iterations` rounds over every window x marketplace filter; with
 /// `files_load`, also a load of the files without the cache.
-pub fn run(args: &DataArgs, iterations: usize, files_load: bool) -> Result<BenchResult> {
+pub fn run(args: &DataSettings, iterations: usize, files_load: bool) -> Result<BenchResult> {
     let dir = data_dir(args)?;
     let t0 = Instant::now();
     let engine: Engine = open(args, false)?;

@@ -4,13 +4,14 @@
 use super::output::{emit, emit_json, emit_text};
 use super::{data_dir, open_with};
 use crate::cases::{ActionInput, ActionVerb, CaseAction, CaseState, CaseStore, evaluation_of};
-use crate::cli::{CaseArgs, CasesCommand, DataArgs, ListFormat};
+use crate::cli::{CaseArgs, CasesCommand, ListFormat};
 use crate::engine::Window;
+use crate::open::DataSettings;
 use crate::report::{self, Format};
 use color_eyre::eyre::{Result, eyre};
 
 /// Runs a `cases` subcommand.
-pub(super) fn cases(command: CasesCommand, data: &DataArgs) -> Result<()> {
+pub(super) fn cases(command: CasesCommand, data: &DataSettings) -> Result<()> {
     let dir = data_dir(data)?;
     let policy = data.config().map_err(|e| eyre!(e))?.case_policy();
     let user = policy.user.clone();

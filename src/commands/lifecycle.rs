@@ -2,7 +2,7 @@
 
 use super::output::{emit, emit_json as print_json, emit_text, outln};
 use super::{DEFAULT_DATA_DIR, data_dir};
-use crate::cli::{DataArgs, ListFormat, ModelsCommand, RunsCommand};
+use crate::cli::{ListFormat, ModelsCommand, RunsCommand};
 use crate::model::ModelMetrics;
 use crate::model::TrainConfig;
 use crate::model::compare::compare;
@@ -13,6 +13,7 @@ use crate::model::register::{promote_readable, rollback_readable};
 use crate::model::registry::{Metric, Registry};
 use crate::model::runs::{RunRecord, list_runs, load_run, runs_dir};
 use crate::model::store::Provenance;
+use crate::open::DataSettings;
 use crate::open::progress_bar;
 use crate::pipeline::{PipelineEvent, PipelineOptions, run_pipeline};
 use crate::report;
@@ -20,9 +21,9 @@ use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
 
 /// The data directory of a state command: `--data`, else `./data` (which must exist).
-fn state_dir(args: &DataArgs) -> Result<PathBuf> {
+fn state_dir(args: &DataSettings) -> Result<PathBuf> {
     let dir = args
-        .data
+        .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
     if !dir.is_dir() {
@@ -59,7 +60,7 @@ fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
 }
 
 /// `runs list|show|compare`.
-pub fn runs(command: RunsCommand, data: &DataArgs) -> Result<()> {
+pub fn runs(command: RunsCommand, data: &DataSettings) -> Result<()> {
     match command {
         RunsCommand::List { state } => {
             let dir = state_dir(data)?;
@@ -200,7 +201,7 @@ fn active_label(v: Option<u32>) -> String {
 }
 
 /// `models list|promote|rollback|rule`.
-pub fn models(command: ModelsCommand, data: &DataArgs) -> Result<()> {
+pub fn models(command: ModelsCommand, data: &DataSettings) -> Result<()> {
     match command {
         ModelsCommand::List { state, all } => {
             let dir = state_dir(data)?;
@@ -304,7 +305,7 @@ fn report_change(
 }
 
 /// `train`: a new run, registered; prints every model of the run with its registration.
-pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
+pub fn train(data: &DataSettings, format: ListFormat) -> Result<()> {
     let loaded = super::load_with_models(data, true, &|_| Ok(()))?;
     if let Provenance::TrainedUnsaved(why) = &loaded.provenance {
         bail!("models trained but not saved: {why}");
@@ -376,7 +377,7 @@ pub fn train(data: &DataArgs, format: ListFormat) -> Result<()> {
 }
 
 /// `pipeline`: runs every step with progress on stderr and prints the summary.
-pub fn pipeline(data: &DataArgs, current: u32, format: ListFormat) -> Result<()> {
+pub fn pipeline(data: &DataSettings, current: u32, format: ListFormat) -> Result<()> {
     let bands = data.bands().map_err(|e| eyre!(e))?;
     let load = data.load_options().map_err(|e| eyre!(e))?;
     let dir = data_dir(data)?;

@@ -9,7 +9,7 @@ mod lifecycle;
 pub mod output;
 mod predict;
 
-use crate::cli::{Command, DataArgs};
+use crate::cli::Command;
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::data::generate::GenerateOptions;
@@ -19,6 +19,7 @@ use crate::model::TrainConfig;
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
+use crate::open::DataSettings;
 pub use crate::open::{DEFAULT_DATA_DIR, data_dir};
 use crate::open::{OpenedData, generate_with_progress, open_data, progress_bar};
 use crate::report::{self, Format};
@@ -28,8 +29,9 @@ use std::path::{Path, PathBuf};
 
 /// Runs a parsed command line.
 pub fn run(cli: crate::cli::Cli) -> Result<()> {
+    // Flags become settings before dispatch: the layers below never see clap's structs.
     let global = &cli.global;
-    let data = &global.data;
+    let data = &global.data.settings();
     let log = crate::logging::init(global.log.clone(), cli.command.is_none());
     tracing::info!(
         command = ?cli.command.as_ref().map(Command::name),
@@ -37,7 +39,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         "started"
     );
     match cli.command {
-        None => crate::tui::run(global, &cli.tui, log),
+        None => crate::tui::run(data, &cli.tui.settings(), log),
         Some(Command::Generate {
             out,
             orders,
@@ -178,7 +180,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
-        Some(Command::Serve(opts)) => crate::serve::run(global, &opts),
+        Some(Command::Serve(opts)) => crate::serve::run(data, &opts.settings()),
         Some(Command::Bench {
             scale: Some(root),
             sizes,
@@ -296,7 +298,7 @@ fn unknown_seller(ds: &Dataset, id: &str) -> color_eyre::eyre::Report {
 /// Loads the data, reuses or trains models (`retrain` forces training), returns the engine.
 /// Data on which no model can be trained yet (no order with a known outcome) still opens,
 /// with a warning: every risk number is n/a.
-pub fn open(args: &DataArgs, retrain: bool) -> Result<Engine> {
+pub fn open(args: &DataSettings, retrain: bool) -> Result<Engine> {
     open_with(args, retrain, true, &|_| Ok(()))
 }
 
@@ -306,12 +308,12 @@ pub(super) type ArgCheck<'a> = &'a dyn Fn(&Dataset) -> Result<()>;
 
 /// Like [`open`] but without the drift reports behind the alerts (for commands that show
 /// neither: `seller`, `predict`, `drift` with its own window).
-pub(super) fn open_without_drift(args: &DataArgs, check: ArgCheck) -> Result<Engine> {
+pub(super) fn open_without_drift(args: &DataSettings, check: ArgCheck) -> Result<Engine> {
     open_with(args, false, false, check)
 }
 
 pub(super) fn open_with(
-    args: &DataArgs,
+    args: &DataSettings,
     retrain: bool,
     drift: bool,
     check: ArgCheck,
@@ -351,7 +353,11 @@ pub(crate) struct Loaded {
 
 /// Loads the data (warnings to stderr), checks the arguments that depend on it, and reuses
 /// or trains models.
-pub(crate) fn load_with_models(args: &DataArgs, retrain: bool, check: ArgCheck) -> Result<Loaded> {
+pub(crate) fn load_with_models(
+    args: &DataSettings,
+    retrain: bool,
+    check: ArgCheck,
+) -> Result<Loaded> {
     let (ds, _, bands) = load_data(args)?;
     check(&ds)?;
     let (models, prov) = train_or_reuse(&ds, retrain)?;
@@ -365,7 +371,7 @@ pub(crate) fn load_with_models(args: &DataArgs, retrain: bool, check: ArgCheck) 
 
 /// Loads and validates the data directory; load warnings go to stderr.
 fn load_data(
-    args: &DataArgs,
+    args: &DataSettings,
 ) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
     let OpenedData {
         data: ds,

@@ -2,9 +2,9 @@
 
 use super::output::{check_out, emit_json, write_out};
 use super::{check_seller_arg, data_dir, known_seller, load_with_models, open_without_drift};
-use crate::cli::DataArgs;
 use crate::data::Dataset;
 use crate::data::order::parse_order;
+use crate::open::DataSettings;
 use crate::report;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ fn order_text(arg: &str) -> Result<String> {
 }
 
 pub(super) fn predict(
-    data: &DataArgs,
+    data: &DataSettings,
     out: Option<PathBuf>,
     seller: Option<String>,
     order: Option<String>,

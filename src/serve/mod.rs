@@ -22,9 +22,9 @@ pub mod routes;
 pub mod spec;
 pub mod state;
 
-use crate::cli::{GlobalArgs, ServeArgs};
 use crate::engine::{Engine, Prepared};
 use crate::model::store::{Lifecycle, load_or_train};
+use crate::open::DataSettings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -33,6 +33,7 @@ use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 use error::ApiError;
 use state::{Served, ServerState};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -205,9 +206,32 @@ pub async fn ready(
     }
 }
 
+/// What `serve`'s flags ask for, as plain values (each is checked by [`run`]).
+#[derive(Clone, Debug)]
+pub struct ServeSettings {
+    /// IP:PORT to listen on.
+    pub bind: String,
+    /// The file holding the bearer token (else `RETURNRISK_TOKEN`).
+    pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without a token.
+    pub no_auth: bool,
+    /// Orders a /predict batch may hold.
+    pub max_batch: usize,
+    /// Orders an explained /predict batch may hold.
+    pub max_explain_batch: usize,
+    /// Seconds a request may take (408 after).
+    pub timeout: f64,
+    /// Connections open at once (default: fitted to the open-file limit).
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request head.
+    pub header_timeout: f64,
+    /// Browser origins allowed to call the API (CORS).
+    pub cors_origin: Vec<String>,
+}
+
 /// Loads the data and models (reused from the registry, or trained) into a view to serve.
-fn load(global: &GlobalArgs) -> Result<Served> {
-    let opened = crate::open::open_data(&global.data)?;
+fn load(data: &DataSettings) -> Result<Served> {
+    let opened = crate::open::open_data(data)?;
     let (models, prov) = load_or_train(
         &opened.data,
         &crate::model::TrainConfig::default(),
@@ -218,15 +242,15 @@ fn load(global: &GlobalArgs) -> Result<Served> {
     let prepared = Prepared::new(&opened.data, models, opened.bands);
     let mut engine = Engine::with_prepared(opened.data, opened.report, opened.bands, prepared);
     engine.alert_policy = opened.alert_policy;
-    evaluate_cases(global, &engine);
+    evaluate_cases(data, &engine);
     let lifecycle = Lifecycle::load(&engine.data.dir);
     Ok(Served { engine, lifecycle })
 }
 
 /// Reconciles the cases with the alerts of the data just loaded (a failure is logged: the
 /// data is still served).
-fn evaluate_cases(global: &GlobalArgs, engine: &Engine) {
-    let policy = match global.data.config() {
+fn evaluate_cases(data: &DataSettings, engine: &Engine) {
+    let policy = match data.config() {
         Ok(c) => c.case_policy(),
         Err(e) => return tracing::warn!("cases not evaluated: {e}"),
     };
@@ -254,7 +278,7 @@ fn evaluate_cases(global: &GlobalArgs, engine: &Engine) {
 
 /// The token to require: `--token-file`, else `RETURNRISK_TOKEN`; an address other than
 /// loopback without one is an error unless `--no-auth`.
-fn token(opts: &ServeArgs, addr: SocketAddr) -> Result<Option<String>> {
+fn token(opts: &ServeSettings, addr: SocketAddr) -> Result<Option<String>> {
     let token = match &opts.token_file {
         Some(f) => {
             let t = std::fs::read_to_string(f)
@@ -282,7 +306,7 @@ fn token(opts: &ServeArgs, addr: SocketAddr) -> Result<Option<String>> {
 }
 
 /// Runs the server until SIGTERM, SIGINT or SIGHUP.
-pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
+pub fn run(data: &DataSettings, opts: &ServeSettings) -> Result<()> {
     let addr: SocketAddr = opts
         .bind
         .parse()
@@ -290,12 +314,12 @@ pub fn run(global: &GlobalArgs, opts: &ServeArgs) -> Result<()> {
     let token = token(opts, addr)?;
     let limits = Limits::of(opts)?;
     // Checked before binding: a bad flag is an error, not a server that answers 503.
-    global.data.bands().map_err(|e| eyre!(e))?;
-    global.data.load_options().map_err(|e| eyre!(e))?;
+    data.bands().map_err(|e| eyre!(e))?;
+    data.load_options().map_err(|e| eyre!(e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let served = rt.block_on(serve(global.clone(), addr, token, limits));
+    let served = rt.block_on(serve(data.clone(), addr, token, limits));
     // Jobs still running were told to stop when their requests were dropped.
     rt.shutdown_timeout(SHUTDOWN_GRACE);
     served
@@ -330,7 +354,7 @@ fn count(flag: &str, n: usize, max: usize) -> Result<usize> {
 
 impl Limits {
     /// The limits `opts` ask for, each checked.
-    fn of(opts: &ServeArgs) -> Result<Limits> {
+    fn of(opts: &ServeSettings) -> Result<Limits> {
         let max_connections =
             listen::connection_cap(opts.max_connections, listen::open_file_limit())
                 .map_err(|e| eyre!(e))?;
@@ -352,7 +376,7 @@ impl Limits {
 }
 
 async fn serve(
-    global: GlobalArgs,
+    data: DataSettings,
     addr: SocketAddr,
     token: Option<String>,
     limits: Limits,
@@ -370,13 +394,8 @@ async fn serve(
         "listening on http://{bound} ({auth}; at most {} connections)",
         limits.connections.max_connections
     );
-    let dir = crate::open::data_dir(&global.data)?;
-    let notify = global
-        .data
-        .config()
-        .map_err(|e| eyre!(e))?
-        .case_policy()
-        .notify;
+    let dir = crate::open::data_dir(&data)?;
+    let notify = data.config().map_err(|e| eyre!(e))?.case_policy().notify;
     let mut state = ServerState::new(limits.max_batch, dir.clone(), token.is_some());
     state.max_explain_batch = limits.max_explain_batch;
     state.notify = notify;
@@ -385,7 +404,7 @@ async fn serve(
     let loading = state.clone();
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        match load(&global) {
+        match load(&data) {
             Ok(served) => {
                 loading.install(served);
                 tracing::info!("serving");
@@ -399,7 +418,7 @@ async fn serve(
         }
         // Watched from now on (a first training's own registry write is not a change).
         let _guard = handle.enter();
-        reload::spawn(loading, global, dir);
+        reload::spawn(loading, data, dir);
     });
     let mut app = router(state, token, limits.timeout);
     if let Some(cors) = limits.cors {

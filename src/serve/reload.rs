@@ -4,8 +4,8 @@
 //! `/metrics` and the `x-model-version` header show the switch.
 
 use super::state::ServerState;
-use crate::cli::GlobalArgs;
 use crate::model::registry::registry_path;
+use crate::open::DataSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Watches `dir` and reloads into `state` on a change, for as long as the server runs.
-pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
+pub fn spawn(state: Arc<ServerState>, data: DataSettings, dir: PathBuf) {
     // The input files are listed again each time: a partitioned table may gain parts. The
     // listing reads directories, so it runs on a blocking thread, not on the runtime.
     let stamps = Arc::new(move || {
@@ -43,8 +43,8 @@ pub fn spawn(state: Arc<ServerState>, global: GlobalArgs, dir: PathBuf) {
             }
             last = now;
             tracing::info!("files changed on disk: reloading");
-            let global = global.clone();
-            let loaded = tokio::task::spawn_blocking(move || super::load(&global)).await;
+            let data = data.clone();
+            let loaded = tokio::task::spawn_blocking(move || super::load(&data)).await;
             match loaded {
                 Ok(Ok(served)) => {
                     state.install(served);

@@ -30,9 +30,9 @@ pub mod ui;
 pub mod what_if;
 pub mod widgets;
 
-use crate::cli::{GlobalArgs, TuiArgs};
 use crate::config_file::Config;
 use crate::engine::{Engine, Window};
+use crate::open::DataSettings;
 use crate::open::open_data;
 use action::{Action, Command, Effect};
 use app::App;
@@ -46,12 +46,24 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// What the dashboard's flags ask for, as plain values.
+#[derive(Clone, Debug, Default)]
+pub struct TuiSettings {
+    /// No colours (also when NO_COLOR is set).
+    pub no_color: bool,
+    /// Plain ASCII borders, bars and arrows.
+    pub ascii: bool,
+    /// Mouse capture.
+    pub mouse: bool,
+    /// The start window as typed (7, 30, 90, all); the config's when `None`.
+    pub window: Option<String>,
+}
+
 /// Opens the dashboard. Fails (before touching the terminal) without a terminal, on a bad
 /// config or on unloadable data.
 /// `log` is the file the log goes to, named on the status line when a job fails.
-pub fn run(global: &GlobalArgs, opts: &TuiArgs, log: Option<PathBuf>) -> Result<()> {
+pub fn run(data: &DataSettings, opts: &TuiSettings, log: Option<PathBuf>) -> Result<()> {
     let started = Instant::now();
-    let data = &global.data;
     let cfg = Config::load(data.config.as_deref())?;
     let keys = keymap::KeyMap::new(&cfg.keys).map_err(|e| eyre!("{}: {e}", cfg.source))?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
