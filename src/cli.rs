@@ -597,7 +597,7 @@ pub enum Command {
             default_value = "1000000:200,10000000:1000",
             requires = "scale"
         )]
-        sizes: Vec<crate::commands::bench_scale::Size>,
+        sizes: Vec<crate::data::dataset_size::Size>,
     },
 }
 

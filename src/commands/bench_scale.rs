@@ -5,39 +5,11 @@
 //! column per size and the targets.
 
 use super::bench::BenchResult;
+use crate::data::dataset_size::Size;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-/// One dataset size: orders and sellers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Size {
-    /// Orders.
-    pub orders: u64,
-    /// Sellers.
-    pub sellers: usize,
-}
-
-impl std::str::FromStr for Size {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Size, String> {
-        let (o, sellers) = s.split_once(':').unwrap_or((s, "1000"));
-        let orders = o.replace('_', "").parse().map_err(|_| {
-            format!("{s:?}: expected ORDERS[:SELLERS], e.g. 10000000:1000 (bad order count)")
-        })?;
-        let sellers = sellers
-            .parse()
-            .map_err(|_| format!("{s:?}: expected ORDERS[:SELLERS] (bad seller count)"))?;
-        use crate::data::generate::{MAX_ORDERS, MAX_SELLERS};
-        if !(1..=MAX_ORDERS).contains(&orders) || !(1..=MAX_SELLERS).contains(&(sellers as u64)) {
-            return Err(format!(
-                "{s:?}: expected 1 to {MAX_ORDERS} orders and 1 to {MAX_SELLERS} sellers"
-            ));
-        }
-        Ok(Size { orders, sellers })
-    }
-}
 
 /// The bench figures of one size, with the one-off costs measured here.
 struct Measured {

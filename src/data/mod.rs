@@ -9,6 +9,7 @@ pub mod column;
 mod columns;
 pub mod csv_scan;
 mod csv_stream;
+pub mod dataset_size;
 pub mod dates;
 pub mod error;
 pub mod features;
