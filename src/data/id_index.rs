@@ -38,7 +38,7 @@ impl IdIndex {
     pub fn insert(&mut self, ids: &OrderIds, row: usize) {
         #[expect(
             clippy::expect_used,
-            reason = "rows are counted in u32: the loaders refuse more lines, `generate` more orders"
+            reason = "rows are counted in u32: the validator refuses more orders (`MAX_ORDERS`)"
         )]
         let row32 = u32::try_from(row).expect("at most 2^32 orders");
         let hash = self.hasher.hash_one(&ids[row]);

@@ -14,6 +14,13 @@ use std::collections::HashMap;
 /// Distinct categories a dataset can hold (their codes are 16 bits).
 pub(crate) const MAX_CATEGORIES: usize = 1 << 16;
 
+/// Most orders a dataset holds: rows are numbered in u32 (the id index, the places).
+pub(crate) const MAX_ORDERS: usize = u32::MAX as usize;
+
+/// Why an order past [`MAX_ORDERS`] is an invalid row.
+const TOO_MANY_ORDERS: &str =
+    "an order beyond the 4,294,967,295 a dataset can hold (split the data by marketplace)";
+
 /// Why an order with one category more than [`MAX_CATEGORIES`] is an invalid row.
 const TOO_MANY_CATEGORIES: &str = "a category beyond the 65,536 distinct ones a dataset can hold";
 
@@ -151,6 +158,9 @@ impl<'a> OrderValidator<'a> {
         let (c, names) = (&self.col, self.names);
         let err = |c: usize, reason: &str| t.err(row, c, names[c], v[c], reason);
         let id = v[c.id].trim();
+        if self.v.orders.id.len() >= MAX_ORDERS {
+            return Err(err(c.id, TOO_MANY_ORDERS));
+        }
         if id.is_empty() {
             return Err(err(c.id, &format!("empty {}", names[c.id])));
         }
