@@ -184,13 +184,10 @@ fn change_case(
     let from = s.case(id)?.state;
     let after = s.act(id, &change.action, user)?;
     Ok(match &change.action {
-        CaseAction::Move { .. } | CaseAction::Snooze { .. } => {
-            let until = after
-                .snoozed_until
-                .as_ref()
-                .filter(|_| matches!(change.action, CaseAction::Snooze { .. }))
-                .map_or(String::new(), |u| format!(" until {u}"));
-            format!("case {id}: {from} → {}{until}", after.state)
+        CaseAction::Move { .. } => format!("case {id}: {from} → {}", after.state),
+        CaseAction::Snooze { .. } => {
+            let until = after.snoozed_until.unwrap_or_default();
+            format!("case {id}: {from} → {} until {until}", after.state)
         }
         CaseAction::Note(_) => format!("case {id}: note added"),
         CaseAction::Assign(who) => format!("case {id}: assigned to {who}"),
