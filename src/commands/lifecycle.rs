@@ -91,7 +91,7 @@ pub fn runs(command: RunsCommand, data: &DataSettings) -> Result<()> {
                                 "models": r.models.len(),
                                 "global": r.model(crate::model::GLOBAL).map(|m| &m.metrics),
                                 "global_registration":
-                                    report::registration(&reg, crate::model::GLOBAL, &r.id),
+                                    crate::model::version_state::registration(&reg, crate::model::GLOBAL, &r.id),
                             })
                         })
                         .collect();

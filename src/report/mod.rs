@@ -15,7 +15,7 @@ pub use forecast::{
     backtest_csv, backtest_table, brief_csv, brief_table, forecast_csv, forecast_table,
 };
 pub use predictions::{PREDICTIONS_HEADER, predictions_csv};
-pub use runs::{comparison_table, registration, registry_table, run_text, runs_table};
+pub use runs::{comparison_table, registry_table, run_text, runs_table};
 pub use seller::{metrics_table, seller_csv, seller_table};
 pub use snapshot::{snapshot_csv, snapshot_table};
 

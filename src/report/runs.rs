@@ -4,32 +4,9 @@ use super::{metrics_table, num, table};
 use crate::model::compare::RunComparison;
 use crate::model::registry::Registry;
 use crate::model::runs::RunRecord;
-use crate::model::version_state::version_state;
+use crate::model::version_state::{registration, version_state};
 use crate::model::{GLOBAL, ModelMetrics};
 use std::fmt::Write as _;
-
-/// What the registry says about `model`'s version from run `run_id`: "v2 active",
-/// "v2 candidate", "-" when the run has no version of that model, "unchanged" when the run's
-/// models were all identical to earlier versions, or "unregistered" when the run has none at
-/// all (stored, then interrupted before registration).
-pub fn registration(reg: &Registry, model: &str, run_id: &str) -> String {
-    if !reg.run_ids().contains(run_id) {
-        return "unregistered".into();
-    }
-    if reg.unchanged_runs.contains(run_id) {
-        return "unchanged".into();
-    }
-    let Some(entry) = reg.models.get(model) else {
-        return "-".into();
-    };
-    entry
-        .versions
-        .iter()
-        .find(|v| v.run_id == run_id)
-        .map_or("-".into(), |v| {
-            format!("v{} {}", v.version, version_state(entry, v.version))
-        })
-}
 
 /// `runs list`: one line per run.
 pub fn runs_table(runs: &[RunRecord], reg: &Registry) -> String {

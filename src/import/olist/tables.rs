@@ -346,5 +346,5 @@ fn read_rows(t: &mut OlistTables, table: &str, data: &Table) -> Result<usize, Lo
         &mut report,
     )?;
     t.report = report;
-    Ok(data.lines.len())
+    Ok(data.rows())
 }

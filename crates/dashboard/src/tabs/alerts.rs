@@ -1,0 +1,246 @@
+//! Alerts tab: ranked alerts with severity (colour and word); Enter opens the target: the
+//! seller's drill-down (showing the alert), the category, or the Drift tab of a marketplace.
+
+use crate::app::App;
+use crate::export::ExportTable;
+use crate::page::{Goto, Page};
+use crate::tab::Tab;
+use crate::table::{SortKey, TableView, matches, text_cmp};
+use crate::widgets::{Col, TableText, block, col, sorted, table};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Paragraph, Wrap};
+use returnrisk_core::engine::{Alert, AlertRule, Target};
+
+/// What the alerts table is ordered by: the engine's ranking (severity, then size of the
+/// effect), or the target.
+pub type AlertSort = RankSort;
+
+const COLS: [Col<AlertSort>; 7] = [
+    sorted("Severity", 9, false, 9, RankSort::Rank),
+    sorted("Target", 12, false, 8, RankSort::Target),
+    col("n", 7, true, 6),
+    col("q", 7, true, 5),
+    col("Case", 18, false, 4),
+    col("Rule", 30, false, 3),
+    col("Message", 40, false, 7),
+];
+
+/// The evidence of an alert for its table row: the test's sample size (`n`: labelled orders
+/// of a rate, orders of a mean, days of a slope) and the adjusted p-value (`q`); `-` where the
+/// rule has none (drift, the untested rules' q).
+pub fn evidence_cells(a: &Alert) -> (String, String) {
+    let e = a.evidence.as_ref();
+    (
+        e.map_or("-".into(), |e| returnrisk_core::text::count(e.n)),
+        e.and_then(|e| e.q_value)
+            .map_or("-".into(), returnrisk_core::engine::alerts::p_cell),
+    )
+}
+
+/// The case of `a` in words: `#12 acknowledged`, `none yet` before the evaluation has
+/// opened it, `n/a` while the cases cannot be read.
+pub fn case_cell(app: &App, a: &Alert) -> String {
+    match &app.cases.worklist {
+        None => "n/a".into(),
+        Some(w) => w.case_of(a.rule, &a.target).map_or("none yet".into(), |d| {
+            format!("#{} {}", d.case.id, d.case.state)
+        }),
+    }
+}
+
+/// Name of an alert's target.
+pub fn target_name(t: &Target) -> &str {
+    match t {
+        Target::Seller(id) | Target::Category(id) | Target::Marketplace(id) => id,
+    }
+}
+
+/// Style and word of a severity.
+pub fn severity(app: &App, s: returnrisk_core::engine::Severity) -> (Style, &'static str) {
+    let t = &app.theme;
+    match s {
+        returnrisk_core::engine::Severity::Critical => (t.crit, "CRIT"),
+        returnrisk_core::engine::Severity::Warning => (t.warn, "WARN"),
+        returnrisk_core::engine::Severity::Info => (t.dim, "INFO"),
+    }
+}
+
+/// Where Enter on `alert` leads.
+pub fn alert_target(app: &App, alert: &Alert) -> Option<Goto> {
+    target_goto(app, alert.rule, &alert.target, &alert.message)
+}
+
+/// Where an alert of `rule` on `target` leads (`message` shown in a seller's Why panel).
+pub fn target_goto(app: &App, rule: AlertRule, target: &Target, message: &str) -> Option<Goto> {
+    let ds = &app.engine.data;
+    match target {
+        Target::Seller(id) => Some(Goto::Seller {
+            id: id.clone(),
+            category: None,
+            alert: Some(message.to_string()),
+            order: None,
+        }),
+        Target::Category(name) => {
+            let i = ds.categories.iter().position(|c| c == name)?;
+            Some(Goto::Category(i as u16))
+        }
+        Target::Marketplace(id) => {
+            let m = ds.marketplace_index(id).map(|m| m as u16);
+            let tab = if rule == AlertRule::DataDrift {
+                Tab::Drift
+            } else {
+                Tab::Marketplace
+            };
+            Some(Goto::Market(tab, m))
+        }
+    }
+}
+
+/// The Alerts tab's state.
+#[derive(Clone, Debug, Default)]
+pub struct AlertsTab {
+    /// The table.
+    pub view: TableView<AlertSort>,
+}
+
+impl AlertsTab {
+    /// The alerts shown: filtered and sorted (by default the engine's ranking).
+    pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a Alert> {
+        alert_rows(&app.snap.alerts, &self.view)
+    }
+}
+
+/// `all` narrowed by the filter and sorted.
+pub fn alert_rows<'a>(all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Alert> {
+    let mut rows: Vec<&Alert> = all
+        .iter()
+        .filter(|a| matches(v.filter(), &[&a.message, a.rule.as_str()]))
+        .collect();
+    rank_or_target(&mut rows, v, |a| &a.target);
+    rows
+}
+
+impl Page for AlertsTab {
+    fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
+        let t = &app.theme;
+        let rows = self.rows(app);
+        let selected = rows
+            .get(self.view.cursor.selected)
+            .map(|a| a.message.clone());
+        let cells = rows
+            .iter()
+            .map(|a| {
+                let (style, word) = severity(app, a.severity);
+                let (n, q) = evidence_cells(a);
+                vec![
+                    (word.to_string(), style),
+                    (target_name(&a.target).to_string(), t.text),
+                    (n, t.text),
+                    (q, t.text),
+                    (case_cell(app, a), t.accent),
+                    (a.rule.to_string(), t.dim),
+                    (a.message.clone(), t.text),
+                ]
+            })
+            .collect();
+        let [top, bottom] =
+            Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+        let text = TableText {
+            name: "Alerts",
+            total: app.snap.alerts.len(),
+            note: " | Enter: go to the seller, category or drift".into(),
+            empty: "no alerts in this window",
+        };
+        table(f, top, t, &COLS, cells, &self.view, text);
+        let text = selected.unwrap_or_else(|| "no alert selected".into());
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(block(t, " Selected ")),
+            bottom,
+        );
+    }
+
+    crate::page::page_table!(view);
+
+    fn rows(&self, app: &App) -> usize {
+        self.rows(app).len()
+    }
+
+    fn opens(&self) -> bool {
+        true
+    }
+
+    fn open(&self, app: &App) -> Option<Goto> {
+        let rows = self.rows(app);
+        alert_target(app, rows.get(self.view.cursor.selected)?)
+    }
+
+    fn export(&self, app: &App) -> Option<ExportTable> {
+        let rows = self
+            .rows(app)
+            .into_iter()
+            .map(|a| {
+                let e = a.evidence.as_ref();
+                let num = |v: Option<String>| v.unwrap_or_default();
+                vec![
+                    a.severity.to_string(),
+                    a.rule.to_string(),
+                    target_name(&a.target).to_string(),
+                    num(e.map(|e| e.orders.to_string())),
+                    num(e.map(|e| e.labelled.to_string())),
+                    num(e.map(|e| e.n.to_string())),
+                    num(e.and_then(|e| e.p_value).map(|p| format!("{p:e}"))),
+                    num(e.and_then(|e| e.q_value).map(|q| format!("{q:e}"))),
+                    case_cell(app, a),
+                    a.message.clone(),
+                ]
+            })
+            .collect();
+        Some(ExportTable {
+            name: vec!["alerts".into()],
+            header: vec![
+                "severity", "rule", "target", "orders", "labelled", "n", "p_value", "q_value",
+                "case", "message",
+            ],
+            rows,
+        })
+    }
+
+    fn selected_id(&self, app: &App) -> Option<String> {
+        let rows = self.rows(app);
+        rows.get(self.view.cursor.selected)
+            .map(|a| target_name(&a.target).to_string())
+    }
+}
+
+/// A table ranked by the engine or the store, or ordered by its rows' targets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RankSort {
+    /// The given ranking.
+    #[default]
+    Rank,
+    /// Target name, A-Z.
+    Target,
+}
+
+impl SortKey for RankSort {
+    const ALL: &'static [Self] = &[Self::Rank, Self::Target];
+
+    fn is_text(self) -> bool {
+        self == Self::Target
+    }
+}
+
+/// Orders `rows` (given in rank order) as `v` says: the ranking, reversed, or by target.
+pub fn rank_or_target<T>(rows: &mut [&T], v: &TableView<RankSort>, target: impl Fn(&T) -> &Target) {
+    match (v.sort, v.reversed) {
+        (RankSort::Rank, false) => {}
+        (RankSort::Rank, true) => rows.reverse(),
+        (RankSort::Target, r) => {
+            rows.sort_by(|a, b| text_cmp(target_name(target(a)), target_name(target(b)), r))
+        }
+    }
+}

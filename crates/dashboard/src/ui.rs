@@ -1,0 +1,375 @@
+//! The screen, decided here:
+//!
+//! ```text
+//!  returnrisk-tui | data | as of 2026-06-30 | 30d | all marketplaces | models ...  header
+//!  label: bad review (score <= 2), a proxy for a return   (only for such a label)    label
+//!  1 Marketplace  2 Sellers  3 Categories  4 Alerts  5 Models  6 Drift  [filter] tabs
+//! ┌─────────────────────────────────────────────────────────────────────────────┐
+//! │ the tab's body (tabs/*.rs), or the seller drill-down                        │
+//! └─────────────────────────────────────────────────────────────────────────────┘
+//!  status: messages, load warnings, training progress, or a y/n question          status
+//!  tab next | w window | m market | / filter | s sort | ? help | q quit          footer
+//! ```
+//! Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] it only says the terminal is too small.
+
+use super::app::{App, Training};
+use super::tab::Tab;
+use super::widgets::block;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use returnrisk_core::model::store::Provenance;
+
+/// Narrowest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+/// Shortest usable terminal.
+pub const MIN_HEIGHT: u16 = 16;
+
+/// Draws the whole screen from the app state.
+pub fn draw(f: &mut Frame, app: &App) {
+    draw_screen(f, app);
+    scrub(f.buffer_mut());
+}
+
+/// Everything on screen, before [`scrub`].
+fn draw_screen(f: &mut Frame, app: &App) {
+    let area = f.area();
+    app.width.set(area.width);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "terminal too small: {}x{} (need {MIN_WIDTH}x{MIN_HEIGHT})",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    // A label that is not a return gets a line of its own under the header: never cut.
+    let label_rows = u16::from(app.snap.label_definition.is_some());
+    let [header, label, tabs_row, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(label_rows),
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(f, header, app);
+    if let Some(definition) = &app.snap.label_definition {
+        let line = Line::from(vec![
+            Span::styled(" label: ", app.theme.dim),
+            Span::styled(definition.clone(), app.theme.warn),
+        ]);
+        f.render_widget(Paragraph::new(line), label);
+    }
+    draw_tabs(f, tabs_row, app);
+    app.page().draw(f, body, app);
+    draw_status(f, status, app);
+    draw_footer(f, footer, app);
+    if app.help {
+        super::help::draw(f, body, app);
+    }
+    if app.palette.is_some() {
+        draw_candidates(f, body, app);
+    }
+}
+
+/// The last line of defence for text from the data: no cell may send a control or bidi
+/// character to the terminal (widgets clean their text already; this catches any path that
+/// does not). A cell whose cleaned text would be wider than the cell keeps its first
+/// character (an emoji sequence joined by U+200D, say), so the terminal's columns and
+/// ratatui's always agree.
+fn scrub(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let symbol = cell.symbol();
+        if !symbol.chars().any(returnrisk_core::text::is_hidden) {
+            continue;
+        }
+        let before = unicode_width::UnicodeWidthStr::width(symbol);
+        let clean = returnrisk_core::text::clean(symbol).into_owned();
+        let fits = unicode_width::UnicodeWidthStr::width(clean.as_str()) <= before.max(1);
+        let keep = if fits {
+            clean
+        } else {
+            clean.chars().next().map(String::from).unwrap_or_default()
+        };
+        cell.set_symbol(if keep.is_empty() { " " } else { &keep });
+    }
+}
+
+/// Model status for the header (`compact` for narrow terminals).
+pub fn model_status(app: &App, compact: bool) -> String {
+    match &app.training {
+        Training::Starting => "models: loading...".into(),
+        Training::Running(_, 0) => "models: training...".into(),
+        Training::Running(d, t) => format!("models: training {d}/{t}"),
+        Training::Failed(_) => "models: unavailable".into(),
+        Training::Ready(prov) => {
+            let Some(m) = &app.engine.models else {
+                return "models: none".into();
+            };
+            let when = m
+                .trained_at
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .chars()
+                .take(16)
+                .collect::<String>();
+            let own = m.sellers.values().filter(|s| s.active).count();
+            let how = if *prov == Provenance::Reused {
+                "saved"
+            } else {
+                "trained"
+            };
+            if compact {
+                return format!("models {}", when.get(5..).unwrap_or(&when));
+            }
+            let n = m.global.metrics.n_train + m.global.metrics.n_test;
+            format!(
+                "models {how} {when} UTC on {} orders | {own} own",
+                super::widgets::int(n as u64)
+            )
+        }
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let window = match app.window {
+        returnrisk_core::engine::Window::All => "all time".to_string(),
+        w => format!("{w}d"),
+    };
+    let sep = Span::styled(" | ", t.dim);
+    let compact = area.width < 110;
+    let mut spans = vec![Span::styled(" returnrisk-tui", t.accent), sep.clone()];
+    if !compact {
+        spans.push(Span::raw(app.data_label.clone()));
+        spans.push(sep.clone());
+    }
+    spans.extend([
+        Span::raw(format!("as of {}", app.snap.as_of)),
+        sep.clone(),
+        Span::styled(window, t.header),
+        sep.clone(),
+        Span::styled(
+            app.marketplace_id()
+                .unwrap_or(if compact {
+                    "all mkts"
+                } else {
+                    "all marketplaces"
+                })
+                .to_string(),
+            t.header,
+        ),
+        sep,
+    ]);
+    let status = model_status(app, compact);
+    let style = match app.training {
+        Training::Failed(_) => t.crit,
+        Training::Ready(_) => t.dim,
+        _ => t.warn,
+    };
+    spans.push(Span::styled(status, style));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Width from which the full tab titles fit.
+pub const WIDE_TABS: u16 = 100;
+
+/// The tab row as drawn: each tab's label, and where its filter is shown. On a narrow
+/// terminal showing a filter, only the current tab keeps its title (the others their
+/// number), so the filter fits beside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TabRow {
+    /// The terminal's width.
+    pub width: u16,
+    /// The tab shown.
+    pub current: Tab,
+    /// A filter is shown on the row.
+    pub filter: bool,
+}
+
+impl TabRow {
+    /// The row of `app` at its last width.
+    pub fn of(app: &App) -> TabRow {
+        let filter = app.filtering
+            || app
+                .page()
+                .table()
+                .is_some_and(|t| !t.cursor().filter.is_empty());
+        TabRow {
+            width: app.width.get(),
+            current: app.tab,
+            filter,
+        }
+    }
+
+    fn label(self, tab: Tab) -> String {
+        let title = if self.width >= WIDE_TABS {
+            tab.title()
+        } else if self.filter && tab != self.current {
+            return format!(" {} ", tab.index() + 1);
+        } else {
+            tab.short_title()
+        };
+        format!(" {} {title} ", tab.index() + 1)
+    }
+}
+
+/// Column ranges of the tab titles on the tab row (mouse clicks).
+pub fn tab_spans(row: TabRow) -> Vec<(Tab, u16, u16)> {
+    let mut x = 1u16;
+    Tab::ALL
+        .iter()
+        .map(|&tab| {
+            let w = row.label(tab).chars().count() as u16;
+            let span = (tab, x, x + w);
+            x += w + 1;
+            span
+        })
+        .collect()
+}
+
+/// The tab under column `x` of the tab row.
+pub fn tab_at(x: u16, row: TabRow) -> Option<Tab> {
+    tab_spans(row)
+        .into_iter()
+        .find(|&(_, a, b)| x >= a && x < b)
+        .map(|(t, ..)| t)
+}
+
+/// A line being typed, with a cursor block at its cursor.
+fn typed_line<'a>(prefix: &str, line: &super::line_edit::LineEdit, app: &App) -> Vec<Span<'a>> {
+    let t = &app.theme;
+    let text: Vec<char> = line.text().chars().collect();
+    let at = line.cursor();
+    let before: String = text[..at].iter().collect();
+    let under: String = text.get(at).map_or(" ".into(), |c| c.to_string());
+    let after: String = text
+        .get(at + 1..)
+        .map_or(String::new(), |r| r.iter().collect());
+    vec![
+        Span::styled(format!("{prefix}{before}"), t.header),
+        Span::styled(under, t.selected),
+        Span::styled(after, t.header),
+    ]
+}
+
+fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    let row = TabRow {
+        width: area.width,
+        ..TabRow::of(app)
+    };
+    for tab in Tab::ALL {
+        let style = if tab == app.tab {
+            t.selected.patch(t.accent)
+        } else {
+            t.dim
+        };
+        spans.push(Span::styled(row.label(tab), style));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(table) = app.page().table() {
+        let filter = &table.cursor().filter;
+        if app.filtering {
+            spans.extend(typed_line(" filter: ", filter, app));
+        } else if !filter.is_empty() {
+            spans.push(Span::styled(
+                format!(" filter: {} ", filter.text()),
+                t.selected,
+            ));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The palette's completions, just above the status line.
+fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
+    let Some(p) = &app.palette else { return };
+    let cands = super::palette::candidates(p.line.text(), &app.engine.data);
+    if cands.is_empty() {
+        return;
+    }
+    let shown = cands.len().min(super::palette::MAX_CANDIDATES);
+    let more = cands.len() - shown;
+    let mut lines: Vec<Line> = cands[..shown]
+        .iter()
+        .map(|c| Line::from(format!(" {c}")))
+        .collect();
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!(" ... {more} more (type to narrow)"),
+            app.theme.dim,
+        )));
+    }
+    let h = (lines.len() as u16 + 2).min(body.height);
+    let w = 40.min(body.width);
+    let area = Rect {
+        x: body.x,
+        y: body.bottom().saturating_sub(h),
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(block(&app.theme, " Tab completes ")),
+        area,
+    );
+}
+
+fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    if let Some(p) = &app.palette {
+        spans.extend(typed_line(" :", &p.line, app));
+        if let Some(m) = &app.message {
+            spans.push(Span::styled(format!("  {m}"), t.warn));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
+    if let Some(c) = &app.confirm {
+        spans.push(Span::styled(
+            format!(" {} y = yes, n = no ", c.prompt),
+            t.selected,
+        ));
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
+    match (&app.message, &app.training) {
+        (Some(m), _) => spans.push(Span::styled(format!(" {m}"), t.accent)),
+        // Why the models are unavailable stays in view after the message expires.
+        (None, Training::Failed(why)) => spans.push(Span::styled(format!(" {why}"), t.crit)),
+        _ => {}
+    }
+    if let Some(w) = &app.load_warning {
+        spans.push(Span::styled(format!(" ! {w}"), t.warn));
+    }
+    if let Training::Running(d, n) = app.training {
+        let width = 20usize;
+        let filled = (d * width).checked_div(n).unwrap_or(0).min(width);
+        spans.push(Span::styled(
+            format!(
+                " training {}{} {d}/{n}",
+                t.bar_full.repeat(filled),
+                t.bar_empty.repeat(width - filled)
+            ),
+            t.warn,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let hints = app.keymap.footer(app.screen());
+    let mut spans = vec![Span::raw(" ")];
+    for (k, label) in hints {
+        spans.push(Span::styled(k, t.header));
+        spans.push(Span::styled(format!(" {label}  "), t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

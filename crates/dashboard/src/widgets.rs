@@ -1,0 +1,384 @@
+//! Small reusable pieces: bordered blocks, number formats, horizontal bars, trend series
+//! resampled to the width available, and the table renderer every tab uses.
+
+use super::table::{SortKey, TableView, Unsorted};
+use super::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Borders, Cell, Paragraph, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, Table,
+    TableState,
+};
+use returnrisk_core::engine::stats::Change;
+
+/// A bordered block with a title.
+pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
+    let mut title = title.into();
+    for span in &mut title.spans {
+        if let std::borrow::Cow::Owned(clean) = returnrisk_core::text::clean(&span.content) {
+            span.content = clean.into();
+        }
+    }
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.border)
+        .border_style(theme.dim)
+        .title(title.style(theme.accent))
+}
+
+/// A percentage, or `placeholder` when unknown.
+pub fn pct(v: Option<f64>, placeholder: &str) -> String {
+    v.map_or_else(|| placeholder.to_string(), |v| format!("{:.1}%", 100.0 * v))
+}
+
+/// A change of a rate in points (`+2.3`), or `n/a`.
+pub fn points(v: Option<f64>) -> String {
+    v.map_or_else(
+        || "n/a".to_string(),
+        |v| returnrisk_core::text::signed(100.0 * v, 1),
+    )
+}
+
+/// Points surely above the reference (`+4.2`), or `placeholder` (risk figures while the
+/// models load).
+pub fn above(v: Option<f64>, placeholder: &str) -> String {
+    v.map_or_else(|| placeholder.to_string(), |v| points(Some(v)))
+}
+
+/// A number with `d` decimals, or `placeholder`.
+pub fn num(v: Option<f64>, d: usize, placeholder: &str) -> String {
+    v.map_or_else(|| placeholder.to_string(), |v| format!("{v:.d$}"))
+}
+
+/// An integer with thousands separators.
+pub fn int(v: u64) -> String {
+    returnrisk_core::text::thousands(v)
+}
+
+/// A risk trend as a person reads it: the change in points over the window's `days`, with
+/// an arrow, or `n/a` when it cannot be told apart from noise (or from too few days);
+/// `placeholder` while there are no scores.
+pub fn trend(
+    theme: &Theme,
+    slope: Option<f64>,
+    se: Option<f64>,
+    days: usize,
+    placeholder: &str,
+) -> String {
+    if slope.is_none() {
+        return placeholder.to_string();
+    }
+    match Change::over(slope, se, days) {
+        Some(c) if c.significant => {
+            let arrow = if c.change > 0.0 {
+                theme.arrows[0]
+            } else {
+                theme.arrows[1]
+            };
+            format!("{arrow}{:+.1}", 100.0 * c.change)
+        }
+        _ => "n/a".to_string(),
+    }
+}
+
+/// [`trend`] with its margin and what it means, for a KPI: `↑+2.7 ±1.4 pts` or
+/// `n/a (noise ±3.1)`.
+pub fn trend_in_words(
+    theme: &Theme,
+    slope: Option<f64>,
+    se: Option<f64>,
+    days: usize,
+    placeholder: &str,
+) -> String {
+    match (slope.is_some(), Change::over(slope, se, days)) {
+        (false, _) => placeholder.to_string(),
+        (true, None) => "n/a (too few days)".to_string(),
+        (true, Some(c)) if !c.significant => format!("n/a (noise ±{:.1})", 100.0 * c.margin),
+        (true, Some(c)) => format!(
+            "{} ±{:.1} pts",
+            trend(theme, slope, se, days, placeholder),
+            100.0 * c.margin
+        ),
+    }
+}
+
+/// A horizontal bar of `width` cells filled to `value / max`.
+pub fn hbar(theme: &Theme, value: f64, max: f64, width: usize) -> String {
+    let filled = if max > 0.0 {
+        ((value / max).clamp(0.0, 1.0) * width as f64).round() as usize
+    } else {
+        0
+    };
+    format!(
+        "{}{}",
+        theme.bar_full.repeat(filled),
+        theme.bar_empty.repeat(width.saturating_sub(filled))
+    )
+}
+
+/// Resamples a daily series to fit `width` columns, scaled to integers for a sparkline:
+/// long series are averaged in buckets (empty buckets stay gaps), short ones are stretched
+/// (each day repeated) so the chart uses the space.
+pub fn resample(series: &[Option<f64>], width: usize) -> Vec<Option<u64>> {
+    if width == 0 || series.is_empty() {
+        return Vec::new();
+    }
+    let scale = |v: f64| (1000.0 * v).round() as u64;
+    if series.len() <= width {
+        let k = width / series.len();
+        return series
+            .iter()
+            .flat_map(|v| std::iter::repeat_n(v.map(scale), k))
+            .collect();
+    }
+    let per = series.len().div_ceil(width);
+    series
+        .chunks(per)
+        .map(|c| {
+            let vals: Vec<f64> = c.iter().flatten().copied().collect();
+            (!vals.is_empty()).then(|| scale(vals.iter().sum::<f64>() / vals.len() as f64))
+        })
+        .collect()
+}
+
+/// A table column: header, width, right-aligned, priority (lower drops first when narrow),
+/// and the sort key that orders by it.
+#[derive(Clone)]
+pub struct Col<S = Unsorted> {
+    /// Header text.
+    pub name: std::borrow::Cow<'static, str>,
+    /// Width in cells.
+    pub width: u16,
+    /// Right-align (numbers).
+    pub right: bool,
+    /// Keep priority: columns with the lowest priority are dropped first.
+    pub keep: u8,
+    /// The sort key of this column (its header carries the arrow when sorted by it).
+    pub sort: Option<S>,
+}
+
+/// A column that no sort key orders by.
+pub const fn col<S>(name: &'static str, width: u16, right: bool, keep: u8) -> Col<S> {
+    Col {
+        name: std::borrow::Cow::Borrowed(name),
+        width,
+        right,
+        keep,
+        sort: None,
+    }
+}
+
+/// A column ordered by sort key `sort`.
+pub const fn sorted<S>(name: &'static str, width: u16, right: bool, keep: u8, sort: S) -> Col<S> {
+    Col {
+        name: std::borrow::Cow::Borrowed(name),
+        width,
+        right,
+        keep,
+        sort: Some(sort),
+    }
+}
+
+/// `cols` with the default label noun's words in their headers said in the data's own
+/// (`Return` -> `BR` for bad reviews).
+pub fn relabel<S: Clone>(cols: &[Col<S>], app: &crate::app::App) -> Vec<Col<S>> {
+    let noun = &app.snap.label_noun;
+    cols.iter()
+        .map(|c| Col {
+            name: match &c.name {
+                std::borrow::Cow::Borrowed(h) => noun.header(h),
+                owned => owned.clone(),
+            },
+            ..c.clone()
+        })
+        .collect()
+}
+
+/// How a focusable table is titled and what it says when empty.
+pub struct TableText<'a> {
+    /// The table's name, first in the title.
+    pub name: &'a str,
+    /// Rows before the filter (the title says "2 of 13" when they differ).
+    pub total: usize,
+    /// Words after the position (context chips, what Enter does).
+    pub note: String,
+    /// What the body says when there are no rows (no matches when filtered).
+    pub empty: &'a str,
+}
+
+/// Renders a focusable table: the selection inside a viewport kept between frames, the
+/// position in the title (`12/40`, or `1/2 (2 of 40)` when filtered), a scrollbar when the
+/// rows do not fit, and the sort arrow on the column of the sort key. Records the page size
+/// and the rows' area in `view` for paging and mouse clicks.
+pub fn table<S: SortKey>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    cols: &[Col<S>],
+    rows: Vec<Vec<(String, Style)>>,
+    view: &TableView<S>,
+    text: TableText,
+) {
+    let n = rows.len();
+    let c = &view.cursor;
+    let position = match n {
+        0 => "0".to_string(),
+        n => format!("{}/{n}", c.selected.min(n - 1) + 1),
+    };
+    let narrowed = if n == text.total {
+        String::new()
+    } else {
+        format!(" ({n} of {})", text.total)
+    };
+    let title = format!(" {} {position}{narrowed}{} ", text.name, text.note);
+    let mut state = c.state(n);
+    let drawn = render(
+        f,
+        area,
+        theme,
+        Line::from(title),
+        cols,
+        rows,
+        Some(&mut state),
+        Some((view.sort, view.reversed)),
+    );
+    c.offset.set(state.offset());
+    c.page.set(usize::from(drawn.height));
+    c.rows_area.set(drawn);
+    if n == 0 {
+        let msg = if text.total > 0 {
+            "no matches"
+        } else {
+            text.empty
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, theme.dim)),
+            Rect { height: 1, ..drawn },
+        );
+    } else if n > usize::from(drawn.height) {
+        let mut bar = ScrollbarState::new(n.saturating_sub(usize::from(drawn.height)))
+            .position(state.offset());
+        let (track, thumb) = if theme.ascii {
+            ("|", "#")
+        } else {
+            ("│", "█")
+        };
+        let scrollbar = Scrollbar::new(ScrollbarOrientation::VerticalRight)
+            .begin_symbol(None)
+            .end_symbol(None)
+            .track_symbol(Some(track))
+            .thumb_symbol(thumb)
+            .track_style(theme.dim)
+            .thumb_style(theme.accent);
+        let along = Rect {
+            x: area.x,
+            y: drawn.y,
+            width: area.width,
+            height: drawn.height,
+        };
+        f.render_stateful_widget(scrollbar, along, &mut bar);
+    }
+}
+
+/// Renders a table nobody moves through (no selection, no position).
+pub fn plain_table<S: SortKey>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: Line,
+    cols: &[Col<S>],
+    rows: Vec<Vec<(String, Style)>>,
+) {
+    render(f, area, theme, title, cols, rows, None, None);
+}
+
+/// Draws the block, header and rows, dropping columns by priority until the rest fit.
+/// Returns the area the rows were drawn in.
+#[allow(clippy::too_many_arguments)]
+fn render<S: SortKey>(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: Line,
+    cols: &[Col<S>],
+    rows: Vec<Vec<(String, Style)>>,
+    state: Option<&mut TableState>,
+    sort: Option<(S, bool)>,
+) -> Rect {
+    let inner_w = area.width.saturating_sub(2);
+    let mut keep: Vec<usize> = (0..cols.len()).collect();
+    let total = |k: &[usize]| k.iter().map(|&i| cols[i].width + 1).sum::<u16>();
+    while total(&keep) > inner_w && keep.len() > 1 {
+        let (pos, _) = keep
+            .iter()
+            .enumerate()
+            .min_by_key(|(p, i)| (cols[**i].keep, usize::MAX - p))
+            .unwrap_or((0, &0));
+        keep.remove(pos);
+    }
+    let header = Row::new(keep.iter().map(|&i| {
+        let c = &cols[i];
+        let mark = match sort {
+            Some((key, reversed)) if c.sort == Some(key) => {
+                let ascending = key.is_text() != reversed;
+                theme.sort_marks[usize::from(!ascending)]
+            }
+            _ => "",
+        };
+        let text = format!("{}{mark}", c.name);
+        Cell::from(if c.right {
+            Line::from(text).right_aligned()
+        } else {
+            Line::from(text)
+        })
+    }))
+    .style(theme.header);
+    let body: Vec<Row> = rows
+        .into_iter()
+        .map(|r| {
+            Row::new(keep.iter().enumerate().map(|(p, &i)| {
+                let (text, style) = r.get(i).cloned().unwrap_or_default();
+                // Data text is cleaned of control and bidi characters and cut by display
+                // width with an ellipsis (the last column stretches: the table cuts it).
+                let text = if p + 1 == keep.len() {
+                    returnrisk_core::text::clean(&text).into_owned()
+                } else {
+                    returnrisk_core::text::fit(&text, usize::from(cols[i].width))
+                };
+                let line = Line::from(Span::styled(text, style));
+                Cell::from(if cols[i].right {
+                    line.right_aligned()
+                } else {
+                    line
+                })
+            }))
+        })
+        .collect();
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .enumerate()
+        .map(|(p, &i)| {
+            if p + 1 == keep.len() {
+                Constraint::Min(cols[i].width)
+            } else {
+                Constraint::Length(cols[i].width)
+            }
+        })
+        .collect();
+    let t = Table::new(body, widths)
+        .header(header)
+        .block(block(theme, title))
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(if theme.ascii { ">" } else { "▶" });
+    let mut fallback = TableState::default();
+    f.render_stateful_widget(t, area, state.unwrap_or(&mut fallback));
+    // Inside the border, below the header.
+    Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(2),
+        width: area.width.saturating_sub(2),
+        height: area.height.saturating_sub(3),
+    }
+}
