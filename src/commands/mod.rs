@@ -73,7 +73,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             let engine = open_with(data, false, true, &check)?;
             let snap = engine.snapshot(window, marketplace.as_deref())?;
             match query.format {
-                Format::Table => emit_text(&report::snapshot_table(&snap, 15)),
+                Format::Table => emit_text(&report::snapshot_table(&snap, &engine, 15)),
                 Format::Json => emit_json(&snap),
                 Format::Csv => emit(&report::snapshot_csv(&snap)),
             }

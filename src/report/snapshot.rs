@@ -1,13 +1,15 @@
 //! `report`: the marketplace snapshot as a text table or long-format CSV.
 
 use super::{num, opt, pct, table, trend_arrow};
-use crate::engine::Snapshot;
+use crate::engine::columns::{Cell, Table};
+use crate::engine::seller_columns::{SellerExtra, SellerTable};
+use crate::engine::{Engine, Snapshot};
 use crate::text::clean;
 use crate::text::csv_field;
 use std::fmt::Write as _;
 
 /// `report` as text.
-pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
+pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -125,56 +127,14 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
         &cats,
     ));
     out.push('\n');
-    let sellers: Vec<Vec<String>> = s
-        .sellers
-        .iter()
-        .take(max_sellers)
-        .map(|x| {
-            vec![
-                x.seller_id.clone(),
-                x.seller_name.clone(),
-                x.marketplace_id.clone(),
-                x.stats.orders.to_string(),
-                x.stats.labelled.to_string(),
-                pct(x.stats.return_rate),
-                pct(x.stats.return_rate_shrunk),
-                pct(x.stats.mean_risk),
-                pct(x.stats.mean_risk_shrunk),
-                pts(x.stats.mean_risk_above),
-                pct(x.stats.high_risk_share),
-                pct(x.cod_share),
-                num(x.mean_rating, 2),
-                trend_arrow(x.stats.risk_slope),
-                x.model.clone().unwrap_or_else(|| "n/a".into()),
-            ]
-        })
-        .collect();
+    let sellers = seller_table(s, engine, max_sellers);
     let _ = writeln!(
         out,
         "Top {} of {} sellers by Risk+ (points the mean risk is surely above its marketplace's)",
-        sellers.len(),
+        s.sellers.len().min(max_sellers),
         s.sellers.len()
     );
-    out.push_str(&table(
-        &[
-            "Seller",
-            "Name",
-            "Mkt",
-            "Orders",
-            "Labelled",
-            &s.label_noun.header("Return"),
-            &s.label_noun.header("Ret EB"),
-            "Risk",
-            "Risk EB",
-            "Risk+",
-            "High",
-            "COD",
-            "Rating",
-            "Trend",
-            "Model",
-        ],
-        &sellers,
-    ));
+    out.push_str(&sellers);
     out.push('\n');
     let _ = writeln!(out, "Alerts ({})", s.alerts.len());
     for a in &s.alerts {
@@ -184,6 +144,46 @@ pub fn snapshot_table(s: &Snapshot, max_sellers: usize) -> String {
 }
 
 /// Points above (`+4.2`), `n/a` when unknown.
+/// The first `max_sellers` sellers of `s`, in the columns of [`SellerTable`] the report shows.
+fn seller_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> String {
+    let columns: Vec<_> = SellerTable::COLUMNS
+        .iter()
+        .filter(|c| c.in_report)
+        .collect();
+    let headers: Vec<String> = columns
+        .iter()
+        .map(|c| s.label_noun.header(c.header).into_owned())
+        .collect();
+    let rows: Vec<Vec<String>> = s
+        .sellers
+        .iter()
+        .take(max_sellers)
+        .map(|x| {
+            let extra = SellerExtra::of(x, engine, None);
+            columns
+                .iter()
+                .map(|c| cell_text((c.cell)(x, &extra)))
+                .collect()
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    table(&headers, &rows)
+}
+
+/// A cell as the report's tables write it ("n/a" when unknown).
+fn cell_text(c: Cell) -> String {
+    match c {
+        Cell::Text(t) => t.unwrap_or("n/a").to_string(),
+        Cell::Count(n) => n.to_string(),
+        Cell::Share(v) => pct(v),
+        Cell::Points(v) => pts(v),
+        Cell::Number(v, d) => num(v, usize::from(d)),
+        Cell::Money(v) => num(v, 0),
+        Cell::Trend { slope, .. } => trend_arrow(slope),
+        Cell::Band(b) => b.map_or("n/a", |b| b.as_str()).to_string(),
+    }
+}
+
 fn pts(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |v| crate::text::signed(100.0 * v, 1))
 }

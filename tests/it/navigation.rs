@@ -10,6 +10,7 @@ use returnrisk_tui::tui::action::{Action, Command, Effect};
 use returnrisk_tui::tui::app::App;
 use returnrisk_tui::tui::line_edit::Edit;
 use returnrisk_tui::tui::tab::Tab;
+use returnrisk_tui::tui::tabs::sellers::SellerSort;
 use std::time::{Duration, Instant};
 
 fn press(a: &mut App, c: Command) -> Vec<Effect> {
@@ -284,7 +285,7 @@ fn a_click_selects_a_row_and_a_double_click_opens_it() {
     let t0 = Instant::now();
     a.update(Action::Click(10, y, t0));
     let rows = a.sellers.rows(&a);
-    assert_eq!(rows[a.sellers.view.cursor.selected].seller_id, "S008");
+    assert_eq!(rows[a.sellers.view.cursor.selected].0.seller_id, "S008");
     assert!(a.seller.is_none());
     // Too slow for a double click: still a selection.
     a.update(Action::Click(10, y, t0 + Duration::from_secs(2)));
@@ -297,7 +298,7 @@ fn a_click_selects_a_row_and_a_double_click_opens_it() {
 fn y_copies_the_selected_id_and_messages_expire() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
-    let first = a.sellers.rows(&a)[0].seller_id.clone();
+    let first = a.sellers.rows(&a)[0].0.seller_id.clone();
     assert_eq!(
         press(&mut a, Command::Copy),
         vec![Effect::Copy(first.clone())]
@@ -340,14 +341,19 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.mean_risk_above.unwrap())
+        .map(|s| s.0.stats.mean_risk_above.unwrap())
         .collect();
     assert!(above.windows(2).all(|w| w[0] >= w[1]), "{above:?}");
     // A raw share keeps the guard: sellers under 20 orders rank last.
-    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::High {
+    while a.sellers.view.sort != SellerSort::by("high_risk_share").unwrap() {
         press(&mut a, Command::Sort);
     }
-    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    let orders: Vec<u64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.0.stats.orders)
+        .collect();
     let first_small = orders.iter().position(|&n| n < 20).unwrap();
     assert!(
         first_small > 0 && orders[first_small..].iter().all(|&n| n < 20),
@@ -361,27 +367,27 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.high_risk_share.unwrap())
+        .map(|s| s.0.stats.high_risk_share.unwrap())
         .collect();
     assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{shares:?}");
     assert!(
         a.sellers.rows(&a)[..first_small]
             .iter()
-            .any(|s| s.stats.orders < 20)
+            .any(|s| s.0.stats.orders < 20)
     );
-    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::Expected {
+    while a.sellers.view.sort != SellerSort::by("expected_returns").unwrap() {
         press(&mut a, Command::Sort);
     }
     let expected: Vec<f64> = a
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.expected_returns.unwrap())
+        .map(|s| s.0.stats.expected_returns.unwrap())
         .collect();
     assert!(expected.windows(2).all(|w| w[0] >= w[1]), "{expected:?}");
     // The biggest contributor of expected returns is the seller with the largest risk sum,
     // checked against the orders themselves.
-    let top = a.sellers.rows(&a)[0].seller_id.clone();
+    let top = a.sellers.rows(&a)[0].0.seller_id.clone();
     let ds = &a.engine.data;
     let scores = a.engine.scores.as_ref().unwrap();
     let cat = ds.categories.iter().position(|c| c == "Footwear").unwrap() as u16;
@@ -409,7 +415,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
 fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
-    while a.sellers.view.sort != returnrisk_tui::tui::tabs::sellers::SellerSort::Change {
+    while a.sellers.view.sort != SellerSort::by("mean_risk_change").unwrap() {
         press(&mut a, Command::Sort);
     }
     press(&mut a, Command::Palette);
@@ -429,29 +435,21 @@ fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
     };
     let rows = a.sellers.rows(&a);
     let top = rows[0];
-    let s = ds.seller_index(&top.seller_id).unwrap() as u32;
+    let s = ds.seller_index(&top.0.seller_id).unwrap() as u32;
     let want = mean(s, last - 29, last) - mean(s, last - 59, last - 30);
-    let got = a.sellers.risk_change(top, &a).unwrap();
+    let got = top.1.risk_change.unwrap();
     assert!((got - want).abs() < 1e-9, "{got} vs {want}");
     // Largest rise first, and the deteriorating sellers the generator makes rise most.
-    let changes: Vec<f64> = rows
-        .iter()
-        .filter_map(|r| a.sellers.risk_change(r, &a))
-        .collect();
+    let changes: Vec<f64> = rows.iter().filter_map(|r| r.1.risk_change).collect();
     assert!(changes.windows(2).all(|w| w[0] >= w[1]), "{changes:?}");
-    let top4: Vec<&str> = rows[..4].iter().map(|r| r.seller_id.as_str()).collect();
+    let top4: Vec<&str> = rows[..4].iter().map(|r| r.0.seller_id.as_str()).collect();
     assert!(top4.contains(&"S026"), "{top4:?}");
     // All time has no window before: n/a.
     press(&mut a, Command::GoTab(Tab::Sellers));
     a.update(Action::Command(Command::PrevWindow));
     a.update(Action::Command(Command::PrevWindow));
     assert_eq!(a.window, Window::All);
-    assert!(
-        a.sellers
-            .rows(&a)
-            .iter()
-            .all(|r| a.sellers.risk_change(r, &a).is_none())
-    );
+    assert!(a.sellers.rows(&a).iter().all(|r| r.1.risk_change.is_none()));
 }
 
 #[test]

@@ -49,6 +49,26 @@ fn every_endpoint_answers_with_the_engines_numbers() {
         })
         .unwrap();
     assert_eq!(list[0], *best);
+    // Every sortable column of the sellers table is a sort name: its field largest first
+    // (A-Z for text), unknown last; columns the JSON lacks (band, mean_risk_change) sort too.
+    use returnrisk_tui::engine::columns::{Sorting, Table};
+    use returnrisk_tui::engine::seller_columns::SellerTable;
+    for c in SellerTable::COLUMNS.iter().filter(|c| c.sorts()) {
+        let (status, got) = srv.get(&format!("/api/v1/sellers?sort={}", c.id));
+        assert_eq!(status, 200, "{}", c.id);
+        let got = got["sellers"].as_array().unwrap();
+        assert_eq!(got.len(), 40, "{}", c.id);
+        let field: Vec<&Value> = got.iter().map(|s| &s[c.id]).collect();
+        if c.sorting == Sorting::Text {
+            let ids: Vec<&str> = field.iter().map(|v| v.as_str().unwrap()).collect();
+            assert!(ids.is_sorted(), "{}", c.id);
+        } else if field.iter().any(|v| v.is_number()) {
+            let known = field.iter().take_while(|v| v.is_number()).count();
+            assert!(field[known..].iter().all(|v| v.is_null()), "{}", c.id);
+            let x: Vec<f64> = field[..known].iter().map(|v| v.as_f64().unwrap()).collect();
+            assert!(x.windows(2).all(|w| w[0] >= w[1]), "{}: {x:?}", c.id);
+        }
+    }
     // One seller: the CLI's answer without the orders, which are paged.
     let cli = json(&[
         "seller", "S023", "--window", "30", "--format", "json", "--data", d,

@@ -198,7 +198,7 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
             assert!(f(s, "mean_risk_above").unwrap() > 0.0, "{s}");
         }
     }
-    // By return rate (the API's sort=return_rate): the same rule.
+    // By return rate (the API's sort=return_rate_above): the same rule.
     let mut by_rate: Vec<&serde_json::Value> = sellers.iter().collect();
     by_rate.sort_by(|a, b| {
         let key = |s: &serde_json::Value| f(s, "return_rate_above").unwrap_or(f64::MIN);
@@ -213,7 +213,7 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
         c.0 += s["returned"].as_u64().unwrap();
         c.1 += s["labelled"].as_u64().unwrap();
     }
-    // By return rate (the API's sort=return_rate) a few labels cannot make a seller surely
+    // By return rate (the API's sort=return_rate_above) a few labels cannot make a seller surely
     // above, so the rule is the exact test: a seller of fewer than 5 labelled orders is in the
     // top 10 only when its returns are unlikely by chance (one-sided binomial p < 0.05).
     for s in &by_rate[..10] {

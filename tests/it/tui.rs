@@ -115,7 +115,7 @@ fn filter_narrows_the_table_and_esc_clears_it() {
     }
     let rows = a.sellers.rows(&a);
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].seller_id, "S006");
+    assert_eq!(rows[0].0.seller_id, "S006");
     assert!(render(&a, 80, 24).contains("filter: s006"));
     a.update(Action::Command(Command::Back));
     assert_eq!(a.sellers.rows(&a).len(), all);
@@ -168,20 +168,30 @@ fn sort_keys_order_the_rows() {
         .sellers
         .rows(&a)
         .iter()
-        .map(|s| s.stats.mean_risk_above.unwrap())
+        .map(|s| s.0.stats.mean_risk_above.unwrap())
         .collect();
     assert!(
         risks.windows(2).all(|w| w[0] >= w[1]),
         "default: how far the mean risk is surely above the marketplace's, descending"
     );
-    while a.sellers.view.sort != SellerSort::Orders {
+    while a.sellers.view.sort != SellerSort::by("orders").unwrap() {
         a.update(Action::Command(Command::Sort));
     }
-    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    let orders: Vec<u64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.0.stats.orders)
+        .collect();
     assert!(orders.windows(2).all(|w| w[0] >= w[1]));
     assert!(render(&a, 120, 40).contains("Orders▼"));
     a.update(Action::Command(Command::ReverseSort));
-    let orders: Vec<u64> = a.sellers.rows(&a).iter().map(|s| s.stats.orders).collect();
+    let orders: Vec<u64> = a
+        .sellers
+        .rows(&a)
+        .iter()
+        .map(|s| s.0.stats.orders)
+        .collect();
     assert!(orders.windows(2).all(|w| w[0] <= w[1]));
     assert!(render(&a, 120, 40).contains("Orders▲"));
 }

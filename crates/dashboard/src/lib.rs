@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod cases;
 pub mod clipboard;
+pub mod columns;
 pub mod derived;
 pub mod drivers;
 pub mod editing;

@@ -6,13 +6,25 @@
 use super::line_edit::LineEdit;
 use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
+use returnrisk_core::engine::columns::{Column, Sorting, Table};
 use std::cell::Cell;
 use std::cmp::Ordering;
+use std::marker::PhantomData;
 
-/// A table's sort keys: each tab has an enum of them.
+/// A table's sort keys: an enum of them (listing `ALL`), or a [`ColumnSort`] over columns
+/// defined once (which moves on by itself).
 pub trait SortKey: Copy + PartialEq + Default + std::fmt::Debug + 'static {
     /// Every key, in the order the sort key cycles through them (the default first).
-    const ALL: &'static [Self];
+    const ALL: &'static [Self] = &[];
+
+    /// The key after this one, wrapping.
+    fn next(self) -> Self {
+        let at = Self::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        Self::ALL
+            .get((at + 1) % Self::ALL.len().max(1))
+            .copied()
+            .unwrap_or(self)
+    }
 
     /// Whether it sorts text (A-Z first, an ascending arrow) rather than numbers (largest
     /// first, a descending arrow).
@@ -21,12 +33,78 @@ pub trait SortKey: Copy + PartialEq + Default + std::fmt::Debug + 'static {
     }
 }
 
+/// The sort key of a table whose columns are defined once: one of its sortable columns,
+/// cycling through them in display order.
+pub struct ColumnSort<T: Table>(usize, PhantomData<fn() -> T>);
+
+impl<T: Table> ColumnSort<T> {
+    /// The sortable column named `id`.
+    pub fn by(id: &str) -> Option<Self> {
+        T::COLUMNS
+            .iter()
+            .position(|c| c.id == id && c.sorts())
+            .map(Self::at)
+    }
+
+    /// Column `i` of the table.
+    pub fn at(i: usize) -> Self {
+        ColumnSort(i, PhantomData)
+    }
+
+    /// The column it sorts by.
+    pub fn column(self) -> &'static Column<T::Row, T::Extra> {
+        &T::COLUMNS[self.0.min(T::COLUMNS.len() - 1)]
+    }
+}
+
+impl<T: Table> Clone for ColumnSort<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Table> Copy for ColumnSort<T> {}
+
+impl<T: Table> PartialEq for ColumnSort<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<T: Table> Default for ColumnSort<T> {
+    fn default() -> Self {
+        Self::at(T::DEFAULT_SORT)
+    }
+}
+
+impl<T: Table> std::fmt::Debug for ColumnSort<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ColumnSort({})", self.column().id)
+    }
+}
+
+impl<T: Table> SortKey for ColumnSort<T> {
+    fn next(self) -> Self {
+        let n = T::COLUMNS.len();
+        (1..=n)
+            .map(|k| (self.0 + k) % n)
+            .find(|&i| T::COLUMNS[i].sorts())
+            .map_or(self, Self::at)
+    }
+
+    fn is_text(self) -> bool {
+        self.column().sorting == Sorting::Text
+    }
+}
+
 /// A table without sorting (the Models tab's runs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Unsorted;
 
 impl SortKey for Unsorted {
-    const ALL: &'static [Self] = &[Unsorted];
+    fn next(self) -> Self {
+        self
+    }
 }
 
 /// Selection, viewport and filter of one table (everything but the sort).
@@ -145,8 +223,7 @@ impl<S: SortKey> TableControl for TableView<S> {
     }
 
     fn cycle_sort(&mut self) {
-        let at = S::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
-        self.sort = S::ALL[(at + 1) % S::ALL.len()];
+        self.sort = self.sort.next();
         self.cursor.reset();
     }
 

@@ -173,13 +173,7 @@ pub fn closed_values(path: &str, name: &str) -> Option<Vec<String>> {
                 .map(|v| v.as_str().into())
                 .collect(),
         ),
-        "sort" if path == "/api/v1/sellers" => Some(
-            routes::SELLER_SORTS
-                .split([',', ' '])
-                .filter(|w| !w.is_empty() && *w != "or")
-                .map(String::from)
-                .collect(),
-        ),
+        "sort" if path == "/api/v1/sellers" => Some(routes::seller_sorts()),
         _ => None,
     }
 }

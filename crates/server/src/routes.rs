@@ -7,7 +7,12 @@ use super::state::{Served, ServerState};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use returnrisk_core::config::RiskLabel;
+use returnrisk_core::engine::columns::{Column, Table};
+use returnrisk_core::engine::seller_columns::{SellerExtra, SellerTable};
 use returnrisk_core::engine::{OrderRow, OrderStatus, SellerStats, Window};
+
+/// A column of the sellers table.
+type SellerColumn = Column<SellerStats, SellerExtra>;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -74,49 +79,56 @@ pub async fn overview(State(st): Shared, Query(q): Params) -> Answer {
     Ok(Json(to_json(&snap)))
 }
 
-/// The sort keys of `GET /api/v1/sellers`, in words.
-pub(super) const SELLER_SORTS: &str = "risk, risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate, return_rate_raw or high_risk_share";
+/// The names `GET /api/v1/sellers` sorts by: `risk`, then every sortable column's id.
+pub(super) fn seller_sorts() -> Vec<String> {
+    let ids = SellerTable::COLUMNS.iter().filter(|c| c.sorts());
+    std::iter::once("risk")
+        .chain(ids.map(|c| c.id))
+        .map(String::from)
+        .collect()
+}
 
-/// How `GET /api/v1/sellers` orders its list (`risk` and `return_rate` by how far they are
-/// surely above the marketplace, which does not reward tiny samples).
-fn seller_key(sort: &str) -> Result<fn(&SellerStats) -> Option<f64>, ApiError> {
-    Ok(match sort {
-        "risk" => |s| s.stats.mean_risk_above,
-        "risk_raw" => |s| s.stats.mean_risk,
-        "excess_returns" => |s| s.stats.excess_returns,
-        "expected_returns" => |s| s.stats.expected_returns,
-        "revenue_at_risk" => |s| s.stats.revenue_at_risk,
-        "orders" => |s| Some(s.stats.orders as f64),
-        "return_rate" => |s| s.stats.return_rate_above,
-        "return_rate_raw" => |s| s.stats.return_rate,
-        "high_risk_share" => |s| s.stats.high_risk_share,
-        other => {
-            return Err(bad(
-                "sort",
-                format!("unknown sort {other:?}: expected {SELLER_SORTS}"),
-            ));
-        }
+/// How `GET /api/v1/sellers` orders its list: by any sortable column of the sellers table,
+/// named by its field; `risk` (the default) is `mean_risk_above`, how far the mean risk is
+/// surely above the marketplace's, which does not reward tiny samples.
+fn seller_sort(sort: &str) -> Result<&'static SellerColumn, ApiError> {
+    let id = if sort == "risk" {
+        "mean_risk_above"
+    } else {
+        sort
+    };
+    SellerTable::sort_column(id).ok_or_else(|| {
+        bad(
+            "sort",
+            format!(
+                "unknown sort {sort:?}: expected risk, {}",
+                SellerTable::sort_ids()
+            ),
+        )
     })
 }
 
 /// `GET /api/v1/sellers`: the sellers of the window, largest first by `sort`, at most `limit`.
-#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (default: how far the mean risk is surely above the marketplace's, mean_risk_above), risk_raw, excess_returns, expected_returns, revenue_at_risk, orders, return_rate (return_rate_above), return_rate_raw or high_risk_share; largest first"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (the default: mean_risk_above, how far the mean risk is surely above the marketplace's) or a sortable field of the sellers table (the enum lists them); largest first, text A-Z, unknown values last"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
 pub async fn sellers(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let (w, mp) = (window(&q)?, marketplace(&q, &s)?);
-    let key = seller_key(q.get("sort").map_or("risk", String::as_str))?;
+    let column = seller_sort(q.get("sort").map_or("risk", String::as_str))?;
     let limit = count(&q, "limit", MAX_SELLERS, MAX_SELLERS)?;
     let snap = s.engine.snapshot_at(w, mp);
-    let mut list: Vec<&SellerStats> = snap.sellers.iter().collect();
-    // Largest first, unknown values last, ties by id.
-    list.sort_by(|a, b| {
-        let (x, y) = (key(a), key(b));
-        y.is_some()
-            .cmp(&x.is_some())
-            .then_with(|| y.unwrap_or(0.0).total_cmp(&x.unwrap_or(0.0)))
-            .then_with(|| a.seller_id.cmp(&b.seller_id))
+    let previous = s.engine.previous_groups(w, mp, None);
+    let mut rows: Vec<(&SellerStats, SellerExtra)> = snap
+        .sellers
+        .iter()
+        .map(|x| (x, SellerExtra::of(x, &s.engine, previous.as_ref())))
+        .collect();
+    // Largest first (A-Z for text), unknown values last, ties by id.
+    rows.sort_by(|a, b| {
+        column
+            .compare((a.0, &a.1), (b.0, &b.1), false)
+            .then_with(|| a.0.seller_id.cmp(&b.0.seller_id))
     });
-    list.truncate(limit);
+    let list: Vec<&SellerStats> = rows.into_iter().take(limit).map(|(x, _)| x).collect();
     Ok(Json(json!({
         "window": snap.window,
         "marketplace": snap.marketplace,
