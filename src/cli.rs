@@ -404,33 +404,7 @@ pub enum ImportCommand {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a deterministic demo dataset (orders.csv, sellers.csv, ground_truth.csv).
-    Generate {
-        /// Output directory.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Number of orders (1 to 4,000,000,000).
-        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=MAX_ORDERS))]
-        orders: u64,
-        /// Number of sellers (1 to 1,000,000).
-        #[arg(long, default_value_t = 40, value_parser = count_in(1, MAX_SELLERS))]
-        sellers: usize,
-        /// Number of marketplaces (1 to 1,000).
-        #[arg(long, default_value_t = 3, value_parser = count_in(1, MAX_MARKETPLACES))]
-        marketplaces: usize,
-        /// Number of days (1 to 3653: ten years).
-        #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3653))]
-        days: u32,
-        /// Random seed.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Replace the data files already in the output directory (refused without it).
-        #[arg(long)]
-        force: bool,
-        /// Write the orders as `orders/day=YYYY-MM-DD/part-0.parquet` (one part per day,
-        /// the layout of a warehouse export) instead of `orders.csv`.
-        #[arg(long)]
-        partitioned: bool,
-    },
+    Generate(GenerateArgs),
     /// Marketplace report: KPIs, health, trend, categories, sellers and alerts.
     Report {
         /// Window and format.
@@ -557,55 +531,14 @@ pub enum Command {
     /// Serve the engine over HTTP (JSON under /api/v1, /health, /ready) until SIGTERM/SIGINT.
     Serve(ServeArgs),
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
-    Bench {
-        /// Switches to time (1 to 1,000,000).
-        #[arg(long, default_value_t = 200, value_parser = count_in(1, 1_000_000))]
-        iterations: usize,
-        /// Leave out the load from the files without the cache (`load_seconds` is null): at
-        /// 100M orders it takes minutes and holds a second copy of the orders in memory.
-        #[arg(long)]
-        no_files_load: bool,
-        /// Instead: the Olist import and evaluation on the Olist tables in DIR (the import
-        /// timed on --olist-orders resampled orders; honest vs leaky ROC AUC on DIR itself).
-        #[arg(long, value_name = "DIR")]
-        olist: Option<PathBuf>,
-        /// Orders to resample for the timed import (1 to 100,000,000).
-        #[arg(long, default_value_t = 100_000, value_parser = count_in(1, 100_000_000))]
-        olist_orders: usize,
-        /// Instead: a load test of `serve` on the data (single and batch /predict, the
-        /// overview), with keep-alive connections.
-        #[arg(long)]
-        http: bool,
-        /// With --http: load this URL instead (single-order POSTs of a demo order), e.g. the
-        /// FastAPI comparison in bench/fastapi.
-        #[arg(long, value_name = "URL", requires = "http")]
-        url: Option<String>,
-        /// With --http: seconds per load (above 0, at most 3600).
-        #[arg(long, default_value_t = 5.0, value_parser = seconds_in)]
-        seconds: f64,
-        /// With --http: concurrent connections (1 to 1,024).
-        #[arg(long, default_value_t = 4, value_parser = count_in(1, 1_024))]
-        connections: usize,
-        /// Instead: the scale table (Markdown) for --sizes, each dataset generated under DIR
-        /// when missing and trained when it has no run, then benched in a child process.
-        #[arg(long, value_name = "DIR")]
-        scale: Option<PathBuf>,
-        /// With --scale: ORDERS:SELLERS per dataset, comma-separated.
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "1000000:200,10000000:1000",
-            requires = "scale"
-        )]
-        sizes: Vec<crate::data::dataset_size::Size>,
-    },
+    Bench(BenchArgs),
 }
 
 impl Command {
     /// The subcommand's name, as typed (for logs).
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Generate { .. } => "generate",
+            Command::Generate(_) => "generate",
             Command::Report { .. } => "report",
             Command::Seller { .. } => "seller",
             Command::Train { .. } => "train",
@@ -617,9 +550,84 @@ impl Command {
             Command::Cases { .. } => "cases",
             Command::Models { .. } => "models",
             Command::Pipeline { .. } => "pipeline",
-            Command::Bench { .. } => "bench",
+            Command::Bench(_) => "bench",
             Command::Serve(_) => "serve",
             Command::Import { .. } => "import",
         }
     }
+}
+
+/// `generate`: where, how much and how.
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of orders (1 to 4,000,000,000).
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=MAX_ORDERS))]
+    pub orders: u64,
+    /// Number of sellers (1 to 1,000,000).
+    #[arg(long, default_value_t = 40, value_parser = count_in(1, MAX_SELLERS))]
+    pub sellers: usize,
+    /// Number of marketplaces (1 to 1,000).
+    #[arg(long, default_value_t = 3, value_parser = count_in(1, MAX_MARKETPLACES))]
+    pub marketplaces: usize,
+    /// Number of days (1 to 3653: ten years).
+    #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u32).range(1..=3653))]
+    pub days: u32,
+    /// Random seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Replace the data files already in the output directory (refused without it).
+    #[arg(long)]
+    pub force: bool,
+    /// Write the orders as `orders/day=YYYY-MM-DD/part-0.parquet` (one part per day,
+    /// the layout of a warehouse export) instead of `orders.csv`.
+    #[arg(long)]
+    pub partitioned: bool,
+}
+
+/// `bench`: what to time, and how long.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Switches to time (1 to 1,000,000).
+    #[arg(long, default_value_t = 200, value_parser = count_in(1, 1_000_000))]
+    pub iterations: usize,
+    /// Leave out the load from the files without the cache (`load_seconds` is null): at
+    /// 100M orders it takes minutes and holds a second copy of the orders in memory.
+    #[arg(long)]
+    pub no_files_load: bool,
+    /// Instead: the Olist import and evaluation on the Olist tables in DIR (the import
+    /// timed on --olist-orders resampled orders; honest vs leaky ROC AUC on DIR itself).
+    #[arg(long, value_name = "DIR")]
+    pub olist: Option<PathBuf>,
+    /// Orders to resample for the timed import (1 to 100,000,000).
+    #[arg(long, default_value_t = 100_000, value_parser = count_in(1, 100_000_000))]
+    pub olist_orders: usize,
+    /// Instead: a load test of `serve` on the data (single and batch /predict, the
+    /// overview), with keep-alive connections.
+    #[arg(long)]
+    pub http: bool,
+    /// With --http: load this URL instead (single-order POSTs of a demo order), e.g. the
+    /// FastAPI comparison in bench/fastapi.
+    #[arg(long, value_name = "URL", requires = "http")]
+    pub url: Option<String>,
+    /// With --http: seconds per load (above 0, at most 3600).
+    #[arg(long, default_value_t = 5.0, value_parser = seconds_in)]
+    pub seconds: f64,
+    /// With --http: concurrent connections (1 to 1,024).
+    #[arg(long, default_value_t = 4, value_parser = count_in(1, 1_024))]
+    pub connections: usize,
+    /// Instead: the scale table (Markdown) for --sizes, each dataset generated under DIR
+    /// when missing and trained when it has no run, then benched in a child process.
+    #[arg(long, value_name = "DIR")]
+    pub scale: Option<PathBuf>,
+    /// With --scale: ORDERS:SELLERS per dataset, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000000:200,10000000:1000",
+        requires = "scale"
+    )]
+    pub sizes: Vec<crate::data::dataset_size::Size>,
 }

@@ -1,9 +1,11 @@
 //! The headless commands: load, (re)train or reuse models, query the engine, print.
 
+mod answers;
 mod bench;
 mod bench_http;
 pub mod bench_scale;
 mod cases;
+mod generate;
 mod import;
 mod lifecycle;
 pub mod output;
@@ -12,20 +14,16 @@ mod predict;
 use crate::cli::Command;
 use crate::config::RiskBands;
 use crate::data::Dataset;
-use crate::data::generate::GenerateOptions;
-use crate::data::order_sink::OrdersLayout;
-use crate::engine::{Engine, Prepared, Window};
+use crate::engine::{Engine, Prepared};
 use crate::model::TrainConfig;
 use crate::model::store::{Provenance, StoreError, load_or_train};
 use crate::model::train::TrainError;
 use crate::model::{ModelSet, TrainProgress};
 use crate::open::DataSettings;
 pub use crate::open::{DEFAULT_DATA_DIR, data_dir};
-use crate::open::{OpenedData, generate_with_progress, open_data, progress_bar};
-use crate::report::{self, Format};
+use crate::open::{OpenedData, open_data, progress_bar};
 use color_eyre::eyre::{Result, bail, eyre};
-use output::{check_out, emit, emit_json, emit_text, write_out};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Runs a parsed command line.
 pub fn run(cli: crate::cli::Cli) -> Result<()> {
@@ -40,56 +38,11 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
     );
     match cli.command {
         None => crate::tui::run(data, &cli.tui.settings(), log),
-        Some(Command::Generate {
-            out,
-            orders,
-            sellers,
-            marketplaces,
-            days,
-            seed,
-            force,
-            partitioned,
-        }) => {
-            refuse_overwrite(&out, force)?;
-            let opts = GenerateOptions {
-                orders,
-                sellers,
-                marketplaces,
-                days,
-                seed,
-                layout: if partitioned {
-                    OrdersLayout::PartitionedByDay
-                } else {
-                    OrdersLayout::Csv
-                },
-                ..GenerateOptions::default()
-            };
-            let s = generate_with_progress(&out, &opts)?;
-            emit_json(&s)
-        }
+        Some(Command::Generate(args)) => generate::generate(&args),
         Some(Command::Report { query, marketplace }) => {
-            let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
-            let engine = open_with(data, false, true, &check)?;
-            let snap = engine.snapshot(window, marketplace.as_deref())?;
-            match query.format {
-                Format::Table => emit_text(&report::snapshot_table(&snap, &engine, 15)),
-                Format::Json => emit_json(&snap),
-                Format::Csv => emit(&report::snapshot_csv(&snap)),
-            }
+            answers::report(data, &query, marketplace.as_deref())
         }
-        Some(Command::Seller { id, query }) => {
-            let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            check_seller_arg(&id)?;
-            let engine = open_without_drift(data, &|ds| known_seller(ds, &id))?;
-            // The id was checked against the data before any training.
-            let detail = engine.seller_detail(&id, window)?;
-            match query.format {
-                Format::Table => emit_text(&report::seller_table(&detail, 25)),
-                Format::Json => emit_json(&detail),
-                Format::Csv => emit(&report::seller_csv(&detail)),
-            }
-        }
+        Some(Command::Seller { id, query }) => answers::seller(data, &id, &query),
         Some(Command::Forecast {
             horizon,
             marketplace,
@@ -97,44 +50,11 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             backtest,
             format,
         }) => {
-            if let Some(id) = &seller {
-                check_seller_arg(id)?;
-            }
-            let check = |ds: &Dataset| {
-                known_marketplace(ds, marketplace.as_deref())?;
-                seller.as_deref().map_or(Ok(()), |id| known_seller(ds, id))
-            };
-            let engine = open_without_drift(data, &check)?;
-            let noun = &engine.data.schema.label_noun;
-            if backtest {
-                let b = engine.backtest(horizon);
-                return match format {
-                    Format::Table => emit_text(&report::backtest_table(&b, noun)),
-                    Format::Json => emit_json(&b),
-                    Format::Csv => emit(&report::backtest_csv(&b)),
-                };
-            }
-            let f = engine.forecast(horizon, marketplace.as_deref(), seller.as_deref())?;
-            match format {
-                Format::Table => emit_text(&report::forecast_table(&f, noun)),
-                Format::Json => emit_json(&f),
-                Format::Csv => emit(&report::forecast_csv(&f)),
-            }
+            let scope = (marketplace.as_deref(), seller.as_deref());
+            answers::forecast(data, horizon, scope, backtest, format)
         }
         Some(Command::Brief { query, marketplace }) => {
-            let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
-            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
-            let engine = open_with(data, false, true, &check)?;
-            let mp = engine.marketplace_index(marketplace.as_deref())?;
-            let registry = crate::model::registry::Registry::load(&data_dir(data)?).ok();
-            let forecast = engine.marketplace_forecast(mp, crate::engine::brief::FORECAST_DAYS);
-            let snap = engine.snapshot_at(window, mp);
-            let b = engine.brief(&snap, window, mp, registry.as_ref(), &forecast);
-            match query.format {
-                Format::Table => emit_text(&report::brief_table(&b)),
-                Format::Json => emit_json(&b),
-                Format::Csv => emit(&report::brief_csv(&b)),
-            }
+            answers::brief(data, &query, marketplace.as_deref())
         }
         Some(Command::Train { format }) => lifecycle::train(data, format),
         Some(Command::Predict {
@@ -148,77 +68,14 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
             marketplace,
             format,
             out,
-        }) => {
-            if let Some(out) = &out {
-                check_out(out, &data_dir(data)?)?;
-            }
-            let check = |ds: &Dataset| known_marketplace(ds, marketplace.as_deref());
-            let engine = open_without_drift(data, &check)?;
-            let mp = engine.marketplace_index(marketplace.as_deref())?;
-            let r = crate::drift::report::drift_report(
-                &engine.data,
-                engine.models.as_deref(),
-                engine.scores.as_ref(),
-                current,
-                mp,
-            )?;
-            let text = match format {
-                crate::cli::DriftFormat::Table => {
-                    crate::text::clean_lines(&report::drift_table(&r)).into_owned()
-                }
-                crate::cli::DriftFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
-                crate::cli::DriftFormat::Html => report::drift_html(&r),
-            };
-            let target = out.unwrap_or_else(|| PathBuf::from("-"));
-            if write_out(&target, text.as_bytes())? {
-                eprintln!("wrote the drift report to {}", target.display());
-            }
-            Ok(())
-        }
+        }) => answers::drift(data, current, marketplace.as_deref(), format, out),
         Some(Command::Runs { command }) => lifecycle::runs(command, data),
         Some(Command::Cases { command }) => cases::cases(command, data),
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
         Some(Command::Serve(opts)) => crate::serve::run(data, &opts.settings()),
-        Some(Command::Bench {
-            scale: Some(root),
-            sizes,
-            iterations,
-            ..
-        }) => emit_text(&bench_scale::scale(&root, &sizes, iterations)?),
-        Some(Command::Bench {
-            olist: Some(src),
-            olist_orders,
-            ..
-        }) => emit_json(&import::bench_olist(&src, olist_orders)?),
-        Some(Command::Bench {
-            http: true,
-            url,
-            seconds,
-            connections,
-            ..
-        }) => {
-            // A --url load needs no data directory (nothing is generated for it).
-            let dir = match url {
-                Some(_) => PathBuf::new(),
-                None => data_dir(data)?,
-            };
-            emit_json(&bench_http::run(
-                &dir,
-                url.as_deref(),
-                seconds,
-                connections,
-            )?)
-        }
-        Some(Command::Bench {
-            iterations,
-            no_files_load,
-            ..
-        }) => {
-            let b = bench::run(data, iterations, !no_files_load)?;
-            emit_json(&b)
-        }
+        Some(Command::Bench(args)) => bench::bench(data, &args),
     }
 }
 

@@ -13,7 +13,6 @@
 
 use crate::config::RiskBands;
 use crate::data::{Dataset, LoadOptions};
-use crate::drift::report::drift_report;
 use crate::model::TrainConfig;
 use crate::model::lock::StateLock;
 use crate::model::recover::unregistered_match;
@@ -24,8 +23,8 @@ use crate::model::registry::Registry;
 use crate::model::runs::{RunParams, fingerprint_hex, state_dir, write_run};
 use crate::model::store::{active_models, matching_run, prepare_to_write};
 use crate::model::{ModelSet, TrainProgress, train_models};
-use crate::report::{drift_html, predictions_csv};
 
+mod steps;
 mod summary_text;
 use crate::util::write_atomic;
 use serde::{Deserialize, Serialize};
@@ -178,8 +177,22 @@ pub fn output_paths(data_dir: &Path) -> [PathBuf; 4] {
     ]
 }
 
-fn fail(step: Step) -> impl Fn(String) -> PipelineError {
+pub(crate) fn fail(step: Step) -> impl Fn(String) -> PipelineError {
     move |message| PipelineError { step, message }
+}
+
+/// Whether the last successful run (recorded at `state_path`) saw what this one sees and
+/// its `outputs` are all there.
+fn up_to_date(state_path: &Path, state: &PipelineState, outputs: &[PathBuf]) -> bool {
+    let last: Option<PipelineState> = std::fs::read(state_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    last.is_some_and(|l| {
+        PipelineState {
+            finished_at: String::new(),
+            ..l
+        } == *state
+    }) && outputs.iter().all(|p| p.is_file())
 }
 
 /// Runs the pipeline on `data_dir`.
@@ -203,18 +216,8 @@ pub fn run_pipeline(
 
     events(PipelineEvent::Started(Step::Validate));
     let t = Instant::now();
-    let (ds, report) = crate::data::cache::load(data_dir, &opts.load)
-        .map(|(ds, report, _)| (ds, report))
-        .map_err(|e| fail(Step::Validate)(e.to_string()))?;
-    let skipped = report
-        .summary()
-        .unwrap_or_else(|| "no invalid rows".to_string());
-    timed(
-        Step::Validate,
-        true,
-        t,
-        format!("{} orders; {skipped}", ds.orders.len()),
-    );
+    let (ds, report, detail) = steps::validate(data_dir, &opts.load)?;
+    timed(Step::Validate, true, t, detail);
 
     let [state_path, predictions_path, drift_json, drift_html_path] = output_paths(data_dir);
     let reg = Registry::load(data_dir).map_err(|e| fail(Step::Train)(e.to_string()))?;
@@ -227,29 +230,17 @@ pub fn run_pipeline(
         bands: opts.bands,
         finished_at: String::new(),
     };
-    let last: Option<PipelineState> = std::fs::read(&state_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
     let outputs = vec![
         predictions_path.clone(),
         drift_json.clone(),
         drift_html_path.clone(),
     ];
-    let unchanged = last.is_some_and(|l| {
-        PipelineState {
-            finished_at: String::new(),
-            ..l
-        } == state
-    }) && outputs.iter().all(|p| p.is_file())
+    let unchanged = up_to_date(&state_path, &state, &outputs)
         && active_artifacts_present(data_dir, &reg).is_ok();
     if unchanged {
         for step in &Step::ALL[1..] {
-            timed(
-                *step,
-                false,
-                Instant::now(),
-                "nothing changed since the last run".into(),
-            );
+            let why = "nothing changed since the last run".to_string();
+            timed(*step, false, Instant::now(), why);
         }
         return Ok(PipelineSummary {
             data_dir: data_dir.to_path_buf(),
@@ -274,91 +265,22 @@ pub fn run_pipeline(
             .map_err(|e| fail(Step::Predict)(e.to_string()))?
             .ok_or_else(|| fail(Step::Predict)("the registry has no active global model".into()))?,
     };
-    let (scores, _) = crate::model::score_cache::load_or_score(&ds, &set);
-    let csv = predictions_csv(&ds, &set, &scores, opts.bands);
-    write(&predictions_path, csv.as_bytes()).map_err(fail(Step::Predict))?;
-    let g = &set.versions[crate::model::GLOBAL];
-    timed(
-        Step::Predict,
-        true,
-        t,
-        format!(
-            "{} orders scored (global v{} of run {}, {} seller models)",
-            ds.orders.len(),
-            g.version,
-            g.run_id,
-            set.sellers.len()
-        ),
-    );
+    let (scores, detail) = steps::predict(&ds, &set, opts.bands, &predictions_path)?;
+    timed(Step::Predict, true, t, detail);
 
     events(PipelineEvent::Started(Step::Drift));
     let t = Instant::now();
-    let drift = drift_report(&ds, Some(&set), Some(&scores), opts.current_days, None)
-        .map_err(|e| fail(Step::Drift)(e.to_string()))?;
-    let json = serde_json::to_vec_pretty(&drift).map_err(|e| fail(Step::Drift)(e.to_string()))?;
-    write(&drift_json, &json).map_err(fail(Step::Drift))?;
-    write(&drift_html_path, drift_html(&drift).as_bytes()).map_err(fail(Step::Drift))?;
-    let flagged: Vec<String> = drift
-        .scopes
-        .iter()
-        .filter(|s| s.drifted_columns > 0)
-        .map(|s| {
-            format!(
-                "{}: {}/{} columns",
-                s.marketplace,
-                s.drifted_columns,
-                s.columns.len()
-            )
-        })
-        .collect();
-    timed(
-        Step::Drift,
-        true,
-        t,
-        if flagged.is_empty() {
-            "no column drifted".into()
-        } else {
-            format!("drifted columns in {}", flagged.join("; "))
-        },
-    );
+    let paths = (drift_json.as_path(), drift_html_path.as_path());
+    let (drift, detail) = steps::drift(&ds, &set, &scores, opts.current_days, paths)?;
+    timed(Step::Drift, true, t, detail);
 
     events(PipelineEvent::Started(Step::Cases));
     let t = Instant::now();
     let prepared = crate::engine::Prepared::from_scores(&ds, set, scores, opts.bands, Some(drift));
     let mut engine = crate::engine::Engine::with_prepared(ds, report, opts.bands, prepared);
     engine.alert_policy = opts.alerts;
-    let evaluation = crate::cases::evaluation_of(&engine, opts.cases.window);
-    let mut store =
-        crate::cases::CaseStore::open(data_dir).map_err(|e| fail(Step::Cases)(e.to_string()))?;
-    let r = store
-        .reconcile(&evaluation, opts.cases.recover_after)
-        .map_err(|e| fail(Step::Cases)(e.to_string()))?;
-    // A webhook that is down is no failure of the run: its messages stay queued.
-    let told = match store.notify(&opts.cases.notify) {
-        _ if opts.cases.notify.webhooks.is_empty() => String::new(),
-        Ok(s) if s.failed + s.gave_up == 0 => format!("; {} webhook messages sent", s.delivered),
-        Ok(s) => format!(
-            "; {} webhook messages sent, {} not ({})",
-            s.delivered,
-            s.failed + s.gave_up,
-            s.first_error.unwrap_or_default()
-        ),
-        Err(e) => format!("; webhook messages not sent: {e}"),
-    };
-    timed(
-        Step::Cases,
-        true,
-        t,
-        format!(
-            "{} alerts: {} cases opened, {} reopened, {} woke, {} recovered, {} updated{told}",
-            evaluation.firing.len(),
-            r.opened,
-            r.reopened,
-            r.woke,
-            r.recovered,
-            r.updated
-        ),
-    );
+    let detail = steps::cases(data_dir, &engine, opts)?;
+    timed(Step::Cases, true, t, detail);
 
     // Record what this run saw, with the registry revision after registration (the lock
     // kept anyone else from changing it since).
@@ -471,6 +393,6 @@ fn train_steps(
     Ok((Some(run.id), registered, reg, None))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     write_atomic(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
