@@ -2,8 +2,6 @@
 //! plus the one-off costs (load, scoring, cube build). Timings are medians and p99 over many
 //! switches, never assertions in tests.
 
-use super::output::{emit_json, emit_text};
-use crate::cli::BenchArgs;
 use crate::commands::{data_dir, open};
 use crate::config_file::{ColorMode, Config};
 use crate::data::load_dir;
@@ -22,35 +20,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
-
-/// `bench`: the scale table, the Olist import, an HTTP load, or (by default) the switches.
-pub fn bench(data: &DataSettings, args: &BenchArgs) -> Result<()> {
-    if let Some(root) = &args.scale {
-        return emit_text(&super::bench_scale::scale(
-            root,
-            &args.sizes,
-            args.iterations,
-        )?);
-    }
-    if let Some(src) = &args.olist {
-        return emit_json(&super::import::bench_olist(src, args.olist_orders)?);
-    }
-    if args.http {
-        // A --url load needs no data directory (nothing is generated for it).
-        let dir = match &args.url {
-            Some(_) => std::path::PathBuf::new(),
-            None => data_dir(data)?,
-        };
-        let url = args.url.as_deref();
-        return emit_json(&super::bench_http::run(
-            &dir,
-            url,
-            args.seconds,
-            args.connections,
-        )?);
-    }
-    emit_json(&run(data, args.iterations, !args.no_files_load)?)
-}
 
 /// What `bench` prints.
 #[derive(Debug, Serialize, Deserialize)]

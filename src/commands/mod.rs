@@ -11,7 +11,7 @@ mod lifecycle;
 pub mod output;
 mod predict;
 
-use crate::cli::Command;
+use crate::cli::{BenchArgs, Command};
 use crate::config::RiskBands;
 use crate::data::Dataset;
 use crate::engine::{Engine, Prepared};
@@ -75,8 +75,28 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
         Some(Command::Serve(opts)) => crate::serve::run(data, &opts.settings()),
-        Some(Command::Bench(args)) => bench::bench(data, &args),
+        Some(Command::Bench(args)) => bench(data, &args),
     }
+}
+
+/// `bench`: the scale table, the Olist import, an HTTP load, or (by default) the switches.
+fn bench(data: &DataSettings, args: &BenchArgs) -> Result<()> {
+    if let Some(root) = &args.scale {
+        return output::emit_text(&bench_scale::scale(root, &args.sizes, args.iterations)?);
+    }
+    if let Some(src) = &args.olist {
+        return output::emit_json(&import::bench_olist(src, args.olist_orders)?);
+    }
+    if args.http {
+        // A --url load needs no data directory (nothing is generated for it).
+        let dir = match &args.url {
+            Some(_) => std::path::PathBuf::new(),
+            None => data_dir(data)?,
+        };
+        let url = args.url.as_deref();
+        return output::emit_json(&bench_http::run(&dir, url, args.seconds, args.connections)?);
+    }
+    output::emit_json(&bench::run(data, args.iterations, !args.no_files_load)?)
 }
 
 /// Refuses to write a dataset into `out` when it already holds data, unless `force`.

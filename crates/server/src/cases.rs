@@ -89,7 +89,7 @@ fn case_id(id: &str) -> Result<i64, ApiError> {
 }
 
 /// `GET /api/v1/cases`: the worklist, optionally in one state.
-#[utoipa::path(get, path = "/api/v1/cases", params(("state" = Option<String>, Query, description = "new, acknowledged, investigating, escalated, snoozed, recovered or resolved (default: all)")), responses((status = 200, description = "cases list --format json: open first, most severe, oldest"), (status = 400, description = "an unknown state", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases", params(("state" = Option<String>, Query, description = "new, acknowledged, investigating, escalated, snoozed, recovered or resolved (default: all)")), responses((status = 200, description = "cases list --format json: open first, most severe, oldest"), (status = 400, description = "an unknown state", body = super::error::ErrorBody)))]
 pub async fn list(State(st): Shared, Query(q): Query<HashMap<String, String>>) -> Answer {
     let state = match q.get("state") {
         None => None,
@@ -106,7 +106,7 @@ pub async fn list(State(st): Shared, Query(q): Query<HashMap<String, String>>) -
 }
 
 /// `GET /api/v1/cases/{id}`: one case with its numbers at each evaluation, history and notes.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path, description = "the case's number")), responses((status = 200, description = "cases show --format json"), (status = 400, description = "an id that is not a number", body = super::openapi::ErrorBody), (status = 404, description = "no such case", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(("id" = i64, Path, description = "the case's number")), responses((status = 200, description = "cases show --format json"), (status = 400, description = "an id that is not a number", body = super::error::ErrorBody), (status = 404, description = "no such case", body = super::error::ErrorBody)))]
 pub async fn show(State(st): Shared, Path(id): Path<String>) -> Answer {
     let id = case_id(&id)?;
     let detail = with_store(&st, move |s| Ok(s.detail(id)?)).await?;
@@ -135,7 +135,7 @@ fn action_of(action: &str, b: CaseChangeBody) -> Result<CaseAction, ApiError> {
 
 /// `POST /api/v1/cases/{id}/{action}`: ack, investigate, escalate, resolve, snooze, note or
 /// assign; answers the case as it is after the change.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", params(("id" = i64, Path, description = "the case's number"), ("action" = String, Path, description = "ack, investigate, escalate, resolve, snooze, note or assign")), request_body(content = Option<CaseChangeBody>, description = "optional: user, note; snooze: until or days; note: note; assign: assignee"), responses((status = 200, description = "the case after the change (as cases ack prints it)"), (status = 400, description = "bad JSON or id", body = super::openapi::ErrorBody), (status = 401, description = "no or a wrong token", body = super::openapi::ErrorBody), (status = 403, description = "the server has no token (changes always need one), or the directory is read-only", body = super::openapi::ErrorBody), (status = 404, description = "no such case or action", body = super::openapi::ErrorBody), (status = 409, description = "a transition the case's state does not allow", body = super::openapi::ErrorBody), (status = 422, description = "a missing or bad field", body = super::openapi::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/cases/{id}/{action}", params(("id" = i64, Path, description = "the case's number"), ("action" = String, Path, description = "ack, investigate, escalate, resolve, snooze, note or assign")), request_body(content = Option<CaseChangeBody>, description = "optional: user, note; snooze: until or days; note: note; assign: assignee"), responses((status = 200, description = "the case after the change (as cases ack prints it)"), (status = 400, description = "bad JSON or id", body = super::error::ErrorBody), (status = 401, description = "no or a wrong token", body = super::error::ErrorBody), (status = 403, description = "the server has no token (changes always need one), or the directory is read-only", body = super::error::ErrorBody), (status = 404, description = "no such case or action", body = super::error::ErrorBody), (status = 409, description = "a transition the case's state does not allow", body = super::error::ErrorBody), (status = 422, description = "a missing or bad field", body = super::error::ErrorBody)))]
 pub async fn change(
     State(st): Shared,
     Path((id, action)): Path<(String, String)>,

@@ -4,6 +4,26 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The error body of every 4xx (and 503).
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code: bad_json, bad_query, invalid_field, not_found, too_large, batch_too_large,
+    /// unauthorized, unavailable, method_not_allowed.
+    pub code: String,
+    /// For a person.
+    pub message: String,
+    /// The request field it is about (`window`, `Product_Price`, `orders[3].Payment_Method`).
+    pub field: Option<String>,
+}
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq)]

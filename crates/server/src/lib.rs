@@ -199,7 +199,7 @@ pub async fn health() -> &'static str {
 }
 
 /// `GET /ready`: 200 once data and models are loaded, else 503 with the reason.
-#[utoipa::path(get, path = "/ready", responses((status = 200, description = "data and models loaded"), (status = 503, description = "not yet, and why", body = openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/ready", responses((status = 200, description = "data and models loaded"), (status = 503, description = "not yet, and why", body = error::ErrorBody)))]
 pub async fn ready(
     axum::extract::State(st): axum::extract::State<Arc<ServerState>>,
 ) -> Result<&'static str, ApiError> {

@@ -26,7 +26,7 @@ fn horizon(q: &HashMap<String, String>) -> Result<u32, ApiError> {
 
 /// `GET /api/v1/forecast`: returns to come from pending orders and the next days' orders
 /// and returns, for all marketplaces and each, one marketplace, or one seller.
-#[utoipa::path(get, path = "/api/v1/forecast", params(("horizon" = Option<String>, Query, description = "7 (default) or 30 days"), ("marketplace" = Option<String>, Query, description = "a marketplace id (default: all, then each)"), ("seller" = Option<String>, Query, description = "one seller")), responses((status = 200, description = "forecast --format json"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace or seller", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/forecast", params(("horizon" = Option<String>, Query, description = "7 (default) or 30 days"), ("marketplace" = Option<String>, Query, description = "a marketplace id (default: all, then each)"), ("seller" = Option<String>, Query, description = "one seller")), responses((status = 200, description = "forecast --format json"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace or seller", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn forecast(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let h = horizon(&q)?;
@@ -40,7 +40,7 @@ pub async fn forecast(State(st): Shared, Query(q): Params) -> Answer {
 
 /// `GET /api/v1/brief`: the window's statements that matter most, with both shift-share
 /// decompositions.
-#[utoipa::path(get, path = "/api/v1/brief", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "brief --format json"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/brief", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "brief --format json"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn brief(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let w = window(&q)?;

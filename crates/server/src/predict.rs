@@ -17,6 +17,58 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// One order to score: the orders file's feature columns (numbers or text, as in a row of
+/// the file), plus an optional `seller_id`. Or a batch: `{"orders": [order, ...]}`.
+#[derive(Serialize, ToSchema)]
+pub struct PredictRequest {
+    /// The seller whose model should score it (unknown or absent: the global model).
+    pub seller_id: Option<String>,
+    /// The feature columns, e.g. `Product_Price`, `Payment_Method`.
+    #[serde(flatten)]
+    #[schema(additional_properties)]
+    pub features: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// One order's score.
+#[derive(Serialize, ToSchema)]
+pub struct Prediction {
+    /// The seller asked for.
+    pub seller_id: Option<String>,
+    /// Probability of a return (or of the dataset's label).
+    pub risk_score: f64,
+    /// Low, Medium or High (the server's bands).
+    pub risk_label: String,
+    /// `global` or the seller id whose own model scored it.
+    pub model: String,
+    /// Its registry version.
+    pub model_version: Option<u32>,
+    /// The run that trained it.
+    pub run_id: Option<String>,
+    /// Set when the seller is unknown and the global model scored the order.
+    pub note: Option<String>,
+    /// With `explain=true`: `expected`, `risk` and each feature's `contribution`, largest
+    /// first; `expected` plus the contributions is the risk.
+    pub explanation: Option<serde_json::Value>,
+}
+
+/// A batch's scores, in the order of the request.
+#[derive(Serialize, ToSchema)]
+pub struct PredictionBatch {
+    /// One score per order.
+    pub predictions: Vec<Prediction>,
+}
+
+/// A predict answer: one order's score, or a batch's.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PredictAnswer {
+    /// One order.
+    One(Prediction),
+    /// A batch.
+    Batch(PredictionBatch),
+}
 
 /// Orders a batch may hold unless `--max-batch` says otherwise.
 pub const MAX_BATCH: usize = 10_000;
@@ -130,12 +182,12 @@ fn score(s: &Served, order: Value, explain: bool) -> Result<Scored<'_>, ApiError
 }
 
 /// `POST /api/v1/predict`.
-#[utoipa::path(post, path = "/api/v1/predict", params(("explain" = Option<bool>, Query, description = "true: each feature's exact contribution to the risk (TreeSHAP), adding up with expected to risk_score")), request_body(content = super::openapi::PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
-    (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = super::openapi::PredictAnswer),
-    (status = 400, description = "malformed JSON", body = super::openapi::ErrorBody),
-    (status = 413, description = "body or batch too large (a batch with explain=true has its own, smaller limit)", body = super::openapi::ErrorBody),
-    (status = 422, description = "a value the loader would reject, the field named", body = super::openapi::ErrorBody),
-    (status = 503, description = "models not loaded yet", body = super::openapi::ErrorBody),
+#[utoipa::path(post, path = "/api/v1/predict", params(("explain" = Option<bool>, Query, description = "true: each feature's exact contribution to the risk (TreeSHAP), adding up with expected to risk_score")), request_body(content = PredictRequest, description = "one order, or {\"orders\": [...]}"), responses(
+    (status = 200, description = "the order's score, or {\"predictions\": [...]} for a batch", body = PredictAnswer),
+    (status = 400, description = "malformed JSON", body = super::error::ErrorBody),
+    (status = 413, description = "body or batch too large (a batch with explain=true has its own, smaller limit)", body = super::error::ErrorBody),
+    (status = 422, description = "a value the loader would reject, the field named", body = super::error::ErrorBody),
+    (status = 503, description = "models not loaded yet", body = super::error::ErrorBody),
 ))]
 pub async fn predict(
     State(st): State<Arc<ServerState>>,

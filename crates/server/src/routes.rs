@@ -72,7 +72,7 @@ pub(super) fn to_json<T: serde::Serialize>(v: &T) -> Value {
 }
 
 /// `GET /api/v1/marketplace`: KPIs, health, trend, categories, sellers and alerts.
-#[utoipa::path(get, path = "/api/v1/marketplace", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "KPIs, health, trend, categories, sellers and alerts: report --format json"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/marketplace", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "KPIs, health, trend, categories, sellers and alerts: report --format json"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn overview(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let snap = s.engine.snapshot_at(window(&q)?, marketplace(&q, &s)?);
@@ -109,7 +109,7 @@ fn seller_sort(sort: &str) -> Result<&'static SellerColumn, ApiError> {
 }
 
 /// `GET /api/v1/sellers`: the sellers of the window, largest first by `sort`, at most `limit`.
-#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (the default: mean_risk_above, how far the mean risk is surely above the marketplace's) or a sortable field of the sellers table (the enum lists them); largest first, text A-Z, unknown values last"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sellers", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)"), ("sort" = Option<String>, Query, description = "risk (the default: mean_risk_above, how far the mean risk is surely above the marketplace's) or a sortable field of the sellers table (the enum lists them); largest first, text A-Z, unknown values last"), ("limit" = Option<usize>, Query, description = "at most this many")), responses((status = 200, description = "the sellers of the window"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn sellers(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let (w, mp) = (window(&q)?, marketplace(&q, &s)?);
@@ -138,7 +138,7 @@ pub async fn sellers(State(st): Shared, Query(q): Params) -> Answer {
 
 /// `GET /api/v1/sellers/{id}`: the seller's numbers, trend, model and metrics, explanations
 /// and drivers (its orders are paged at `/orders`).
-#[utoipa::path(get, path = "/api/v1/sellers/{id}", params(("id" = String, Path, description = "seller id"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)")), responses((status = 200, description = "the seller numbers, trend, model, metrics, explanations and drivers"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sellers/{id}", params(("id" = String, Path, description = "seller id"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)")), responses((status = 200, description = "the seller numbers, trend, model, metrics, explanations and drivers"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn seller(State(st): Shared, Path(id): Path<String>, Query(q): Params) -> Answer {
     let s = st.current()?;
     let detail = s.engine.seller_detail(&id, window(&q)?)?;
@@ -189,7 +189,7 @@ fn order_filter(q: &HashMap<String, String>) -> Result<impl Fn(&OrderRow) -> boo
 
 /// `GET /api/v1/sellers/{id}/orders`: the seller's orders newest first, filtered like the
 /// drill-down (`status`, `category`, `payment`, `band`), a page of `limit` from `cursor`.
-#[utoipa::path(get, path = "/api/v1/sellers/{id}/orders", params(("id" = String, Path, description = "seller id"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("status" = Option<String>, Query, description = "returned, kept or pending"), ("category" = Option<String>, Query, description = "one category"), ("payment" = Option<String>, Query, description = "one payment method"), ("band" = Option<String>, Query, description = "Low, Medium or High"), ("limit" = Option<usize>, Query, description = "page size, 1-1000 (default 100)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")), responses((status = 200, description = "a page of the seller orders, newest first, and next_cursor"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/sellers/{id}/orders", params(("id" = String, Path, description = "seller id"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("status" = Option<String>, Query, description = "returned, kept or pending"), ("category" = Option<String>, Query, description = "one category"), ("payment" = Option<String>, Query, description = "one payment method"), ("band" = Option<String>, Query, description = "Low, Medium or High"), ("limit" = Option<usize>, Query, description = "page size, 1-1000 (default 100)"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")), responses((status = 200, description = "a page of the seller orders, newest first, and next_cursor"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn seller_orders(State(st): Shared, Path(id): Path<String>, Query(q): Params) -> Answer {
     let s = st.current()?;
     let keep = order_filter(&q)?;
@@ -217,7 +217,7 @@ pub async fn seller_orders(State(st): Shared, Path(id): Path<String>, Query(q): 
 }
 
 /// `GET /api/v1/categories/{name}`: the category's numbers, daily trend and sellers.
-#[utoipa::path(get, path = "/api/v1/categories/{name}", params(("name" = String, Path, description = "category (any case)"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the category numbers, daily trend and sellers"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/categories/{name}", params(("name" = String, Path, description = "category (any case)"), ("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the category numbers, daily trend and sellers"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn category(State(st): Shared, Path(name): Path<String>, Query(q): Params) -> Answer {
     let s = st.current()?;
     let (w, mp) = (window(&q)?, marketplace(&q, &s)?);
@@ -240,7 +240,7 @@ pub async fn category(State(st): Shared, Path(name): Path<String>, Query(q): Par
 }
 
 /// `GET /api/v1/alerts`: the ranked alerts of the window.
-#[utoipa::path(get, path = "/api/v1/alerts", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the ranked alerts"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/alerts", params(("window" = Option<String>, Query, description = "7, 30, 90 or all (default 30)"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the ranked alerts"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn alerts(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let snap = s.engine.snapshot_at(window(&q)?, marketplace(&q, &s)?);
@@ -252,7 +252,7 @@ pub async fn alerts(State(st): Shared, Query(q): Params) -> Answer {
 }
 
 /// `GET /api/v1/drift?current=7|30`: the drift report (all scopes, or one marketplace).
-#[utoipa::path(get, path = "/api/v1/drift", params(("current" = Option<String>, Query, description = "7 or 30 (default): the current window in days"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the drift report"), (status = 400, description = "a bad query value", body = super::openapi::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::openapi::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/drift", params(("current" = Option<String>, Query, description = "7 or 30 (default): the current window in days"), ("marketplace" = Option<String>, Query, description = "a marketplace id, or all (default)")), responses((status = 200, description = "the drift report"), (status = 400, description = "a bad query value", body = super::error::ErrorBody), (status = 404, description = "unknown marketplace, seller or category", body = super::error::ErrorBody), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn drift(State(st): Shared, Query(q): Params) -> Answer {
     let s = st.current()?;
     let report = match q.get("current").map(String::as_str) {
@@ -276,14 +276,14 @@ pub async fn drift(State(st): Shared, Query(q): Params) -> Answer {
 }
 
 /// `GET /api/v1/models`: the registry (every model's versions, the active one, the rule).
-#[utoipa::path(get, path = "/api/v1/models", responses((status = 200, description = "the registry: every model version, the active ones, the promotion rule"), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/models", responses((status = 200, description = "the registry: every model version, the active ones, the promotion rule"), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn models(State(st): Shared) -> Answer {
     let s = st.current()?;
     Ok(Json(to_json(&s.lifecycle.registry)))
 }
 
 /// `GET /api/v1/runs`: the runs, newest first.
-#[utoipa::path(get, path = "/api/v1/runs", responses((status = 200, description = "the training runs, newest first"), (status = 503, description = "data or models not loaded yet", body = super::openapi::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/runs", responses((status = 200, description = "the training runs, newest first"), (status = 503, description = "data or models not loaded yet", body = super::error::ErrorBody)))]
 pub async fn runs(State(st): Shared) -> Answer {
     let s = st.current()?;
     let runs: Vec<_> = s.lifecycle.runs.iter().rev().collect();

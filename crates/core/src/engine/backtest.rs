@@ -108,7 +108,10 @@ pub fn volume_backtest(y: &[f64], horizon: usize, origins: usize, last: i32) -> 
             continue;
         };
         let history = &y[..end];
-        let (Some(fit), Some(scale)) = (ets::fit(history), ets::seasonal_naive_mae(history)) else {
+        let (Some(fit), Some(scale)) = (
+            super::ets_fit::fit(history),
+            ets::seasonal_naive_mae(history),
+        ) else {
             continue;
         };
         let points = fit.forecast(horizon);

@@ -19,8 +19,6 @@
 
 use serde::Serialize;
 
-pub use super::ets_fit::fit;
-
 /// The season's length in days.
 pub const SEASON: usize = 7;
 /// Days of history a fit needs (four weeks).
@@ -207,6 +205,7 @@ pub fn seasonal_naive_mae(y: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::ets_fit::fit;
 
     /// A weekly pattern on a level, with a deterministic "noise".
     fn series(days: usize, level: f64, slope: f64, noise: f64) -> Vec<f64> {

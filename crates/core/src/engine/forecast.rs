@@ -97,7 +97,7 @@ pub fn volume_forecast(
     horizon: usize,
     risk: Option<f64>,
 ) -> Option<VolumeForecast> {
-    let fit = ets::fit(history)?;
+    let fit = super::ets_fit::fit(history)?;
     let points = fit.forecast(horizon);
     let days: Vec<DayForecast> = points
         .iter()

@@ -1,12 +1,33 @@
 //! The Models tab's rows: for the global model and every seller, the model that scores it,
 //! its holdout numbers, and how it compares with the alternative on the same orders.
 
-use super::models::ModelSort;
-use crate::table::{TableView, matches, opt_cmp, text_cmp};
+use crate::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
 use returnrisk_core::data::Seller;
 use returnrisk_core::model::GLOBAL;
 use returnrisk_core::model::registry::ModelEntry;
 use returnrisk_core::model::store::Lifecycle;
+
+/// What the models table is ordered by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ModelSort {
+    /// Model name, A-Z (the global model first either way).
+    #[default]
+    Model,
+    /// Brier score of the scoring model.
+    Brier,
+    /// ROC AUC of the scoring model.
+    RocAuc,
+    /// Its Brier minus the alternative's.
+    DeltaBrier,
+}
+
+impl SortKey for ModelSort {
+    const ALL: &'static [Self] = &[Self::Model, Self::Brier, Self::RocAuc, Self::DeltaBrier];
+
+    fn is_text(self) -> bool {
+        self == Self::Model
+    }
+}
 
 /// One Models-tab row: the model that scores a seller (or the global model) and how it
 /// compares with the alternative on the same holdout orders.

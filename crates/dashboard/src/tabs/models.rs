@@ -10,11 +10,11 @@
 //! └─────────────────────────────────────────┘└───────────────────────────────┘
 //! ```
 
-pub use super::model_rows::{ModelRow, model_rows};
+pub use super::model_rows::{ModelRow, ModelSort, model_rows};
 use crate::app::App;
 use crate::export::{ExportTable, opt};
 use crate::page::Page;
-use crate::table::{SortKey, TableView, Unsorted};
+use crate::table::{TableView, Unsorted};
 use crate::widgets::{Col, TableText, block, col, hbar, int, num, plain_table, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -24,28 +24,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 use returnrisk_core::model::GLOBAL;
 use returnrisk_core::model::registry::ModelEntry;
 use returnrisk_core::model::version_state::{VersionState, version_state};
-
-/// What the models table is ordered by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ModelSort {
-    /// Model name, A-Z (the global model first either way).
-    #[default]
-    Model,
-    /// Brier score of the scoring model.
-    Brier,
-    /// ROC AUC of the scoring model.
-    RocAuc,
-    /// Its Brier minus the alternative's.
-    DeltaBrier,
-}
-
-impl SortKey for ModelSort {
-    const ALL: &'static [Self] = &[Self::Model, Self::Brier, Self::RocAuc, Self::DeltaBrier];
-
-    fn is_text(self) -> bool {
-        self == Self::Model
-    }
-}
 
 /// The Models tab's state.
 #[derive(Clone, Debug, Default)]
