@@ -152,30 +152,39 @@ fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
             ));
             g
         }
-        Tab::Sellers | Tab::Categories | Tab::Marketplace => vec![
-            (
-                "Trend",
-                "change of the daily mean risk over the window, n/a when within noise",
-            ),
-            (
-                "Exp.ret",
-                "expected count of the label: the sum of the orders' risks",
-            ),
-            ("Lab.", "labelled orders: the evidence behind every rate"),
-            (
-                "EB",
-                "empirical Bayes: the figure pulled toward its marketplace by its evidence",
-            ),
-            (
-                "Risk+",
-                "points the mean risk is surely (95%) above its marketplace's; ranks by it",
-            ),
-            ("Ret+", "the same for the rate of the label"),
-            (
-                "Excess",
-                "orders x (shrunk rate - marketplace rate): the label's count beyond it",
-            ),
-        ],
+        Tab::Sellers | Tab::Categories | Tab::Marketplace => {
+            let mut g = vec![
+                (
+                    "Trend",
+                    "change of the daily mean risk over the window, n/a when within noise",
+                ),
+                (
+                    "Exp.ret",
+                    "expected count of the label: the sum of the orders' risks",
+                ),
+                ("Lab.", "labelled orders: the evidence behind every rate"),
+                (
+                    "EB",
+                    "empirical Bayes: the figure pulled toward its marketplace by its evidence",
+                ),
+                (
+                    "Risk+",
+                    "points the mean risk is surely (95%) above its marketplace's; ranks by it",
+                ),
+                ("Ret+", "the same for the rate of the label"),
+                (
+                    "Excess",
+                    "orders x (shrunk rate - marketplace rate): the label's count beyond it",
+                ),
+            ];
+            if app.tab == Tab::Sellers {
+                g.push((
+                    "Band",
+                    "risk band of the shrunk mean risk (Risk EB); what b keeps",
+                ));
+            }
+            g
+        }
         Tab::Alerts => vec![
             (
                 "Case",
