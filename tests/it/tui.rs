@@ -556,3 +556,16 @@ fn pending_returns_sum_the_risks_of_the_orders_without_an_outcome() {
         assert!(p.low as f64 <= p.expected && p.expected <= p.high as f64);
     }
 }
+
+#[test]
+fn the_sellers_help_explains_the_band_column_and_the_others_do_not_list_it() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    a.update(Action::Command(Command::Help));
+    let text = render(&a, 200, 60);
+    assert!(text.contains("risk band of the shrunk mean risk"), "{text}");
+    a.update(Action::Command(Command::Help));
+    a.update(Action::Command(Command::GoTab(Tab::Categories)));
+    a.update(Action::Command(Command::Help));
+    assert!(!render(&a, 200, 60).contains("risk band of the shrunk mean risk"));
+}
