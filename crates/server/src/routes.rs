@@ -81,9 +81,8 @@ pub async fn overview(State(st): Shared, Query(q): Params) -> Answer {
 
 /// The names `GET /api/v1/sellers` sorts by: `risk`, then every sortable column's id.
 pub(super) fn seller_sorts() -> Vec<String> {
-    let ids = SellerTable::COLUMNS.iter().filter(|c| c.sorts());
     std::iter::once("risk")
-        .chain(ids.map(|c| c.id))
+        .chain(SellerTable::sortable_ids())
         .map(String::from)
         .collect()
 }

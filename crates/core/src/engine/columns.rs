@@ -185,13 +185,18 @@ pub trait Table: 'static {
         Self::COLUMNS.iter().find(|c| c.id == id && c.sorts())
     }
 
-    /// The sortable columns' ids, for an error message: `a, b or c`.
-    fn sort_ids() -> String {
-        let ids: Vec<&str> = Self::COLUMNS
+    /// The sortable columns' ids, in display order.
+    fn sortable_ids() -> Vec<&'static str> {
+        Self::COLUMNS
             .iter()
             .filter(|c| c.sorts())
             .map(|c| c.id)
-            .collect();
+            .collect()
+    }
+
+    /// The sortable columns' ids, for an error message: `a, b or c`.
+    fn sort_ids() -> String {
+        let ids = Self::sortable_ids();
         match ids.split_last() {
             Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
             _ => ids.join(""),
