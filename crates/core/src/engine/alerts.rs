@@ -21,7 +21,7 @@
 
 use super::cube::Cell;
 use super::snapshot::SellerStats;
-use super::tested_rules::{Candidate, discoveries, rate_test, rising_test, risk_test};
+use super::tested_rules::{Candidate, Subject, discoveries, rate_test, rising_test, risk_test};
 use crate::data::Dataset;
 use crate::drift::report::DriftReport;
 use serde::Serialize;
@@ -199,7 +199,7 @@ pub fn p_text(p: f64) -> String {
 }
 
 /// Rule 1 for one seller (untested: ReturnRisk's original rule, a count and a share).
-fn seller_high_risk(name: &str, target: Target, cell: &Cell) -> Option<Alert> {
+fn seller_high_risk(who: Subject, cell: &Cell) -> Option<Alert> {
     let share = cell.high_share()?;
     if cell.high < SELLER_MIN_HIGH_ORDERS || share < SELLER_HIGH_SHARE {
         return None;
@@ -211,9 +211,10 @@ fn seller_high_risk(name: &str, target: Target, cell: &Cell) -> Option<Alert> {
             Severity::Warning
         },
         rule: AlertRule::SellerHighRisk,
-        target,
+        target: who.target(),
         message: format!(
-            "{name}: {} high-risk orders, {} of {} orders",
+            "{}: {} high-risk orders, {} of {} orders",
+            who.name(),
             cell.high,
             pct(share),
             cell.orders
@@ -224,14 +225,15 @@ fn seller_high_risk(name: &str, target: Target, cell: &Cell) -> Option<Alert> {
 }
 
 /// Rule 2 for one category (untested: ReturnRisk's original rule, a share).
-fn category_high_risk(cat: &str, target: Target, cell: &Cell) -> Option<Alert> {
+fn category_high_risk(who: Subject, cell: &Cell) -> Option<Alert> {
     let share = cell.high_share()?;
     (share >= CATEGORY_HIGH_SHARE).then(|| Alert {
         severity: Severity::Warning,
         rule: AlertRule::CategoryHighRisk,
-        target,
+        target: who.target(),
         message: format!(
-            "{cat}: {} of {} orders are high-risk",
+            "{}: {} of {} orders are high-risk",
+            who.name(),
             pct(share),
             cell.orders
         ),
@@ -264,10 +266,10 @@ pub struct AlertInputs<'a> {
 
 /// The tested rules' candidates, one list per rule (rate, mean risk, rising).
 #[derive(Default)]
-struct Families {
-    rate: Vec<Candidate>,
-    risk: Vec<Candidate>,
-    rising: Vec<Candidate>,
+struct Families<'a> {
+    rate: Vec<Candidate<'a>>,
+    risk: Vec<Candidate<'a>>,
+    rising: Vec<Candidate<'a>>,
 }
 
 /// Evaluates every rule and ranks the alerts: severity, then size of the effect. The tested
@@ -279,38 +281,31 @@ pub fn evaluate_alerts(inp: &AlertInputs) -> Vec<Alert> {
     let mut out = Vec::new();
     let mut fam = Families::default();
     for s in inp.sellers {
-        let Some(si) = ds.seller_index(&s.seller_id) else {
-            continue;
-        };
-        let cell = &inp.per_seller[si];
-        let mp = ds.sellers[si].marketplace as usize;
-        let (mp_cell, mp_name) = (&inp.per_marketplace[mp], &ds.marketplaces[mp]);
-        let name = format!("{} ({})", s.seller_name, s.seller_id);
-        let target = Target::Seller(s.seller_id.clone());
-        let t = || target.clone();
+        let cell = &inp.per_seller[s.index];
+        let mp = ds.sellers[s.index].marketplace as usize;
+        let (mp_cell, mp_name) = (&inp.per_marketplace[mp], ds.marketplaces[mp].as_str());
+        let who = Subject::Seller(s);
         fam.rate
-            .extend(rate_test(&name, t(), cell, mp_cell, mp_name, policy, &rate));
+            .extend(rate_test(who, cell, mp_cell, mp_name, policy, &rate));
         if inp.scored {
-            out.extend(seller_high_risk(&name, t(), cell));
+            out.extend(seller_high_risk(who, cell));
             fam.risk
-                .extend(risk_test(&name, t(), cell, mp_cell, mp_name, policy));
-            fam.rising.extend(rising_test(&name, t(), cell, s));
+                .extend(risk_test(who, cell, mp_cell, mp_name, policy));
+            fam.rising.extend(rising_test(cell, s));
         }
     }
     for (ci, cell) in inp.per_category.iter().enumerate() {
         if cell.orders == 0 {
             continue;
         }
-        let cat = &ds.categories[ci];
-        let target = Target::Category(cat.clone());
-        let t = || target.clone();
+        let who = Subject::Category(&ds.categories[ci]);
         let (total, total_name) = (inp.total, inp.total_name);
         fam.rate
-            .extend(rate_test(cat, t(), cell, total, total_name, policy, &rate));
+            .extend(rate_test(who, cell, total, total_name, policy, &rate));
         if inp.scored {
-            out.extend(category_high_risk(cat, t(), cell));
+            out.extend(category_high_risk(who, cell));
             fam.risk
-                .extend(risk_test(cat, t(), cell, total, total_name, policy));
+                .extend(risk_test(who, cell, total, total_name, policy));
         }
     }
     for family in [fam.rate, fam.risk, fam.rising] {

@@ -20,10 +20,7 @@ pub struct SellerExtra {
 impl SellerExtra {
     /// `s`'s figures, with `previous` the same scope's sums over the window before.
     pub fn of(s: &SellerStats, engine: &Engine, previous: Option<&PreviousGroups>) -> Self {
-        let risk_change = previous.and_then(|p| {
-            let i = engine.data.seller_index(&s.seller_id)?;
-            p.seller_risk_change(i, s.stats.mean_risk)
-        });
+        let risk_change = previous.and_then(|p| p.seller_risk_change(s.index, s.stats.mean_risk));
         SellerExtra {
             risk_change,
             band: s.stats.mean_risk_shrunk.map(|r| engine.bands.label(r)),

@@ -111,6 +111,9 @@ pub struct CategoryStats {
 /// A seller's numbers in the window.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SellerStats {
+    /// Its index in the dataset's sellers (what the cube's per-seller sums are indexed by).
+    #[serde(skip)]
+    pub index: usize,
     /// `seller_id`.
     pub seller_id: String,
     /// `seller_name`.
@@ -336,6 +339,7 @@ pub fn snapshot_ending(
             let s = &ds.sellers[si];
             let reg = &w.seller_reg[si];
             SellerStats {
+                index: si,
                 seller_id: s.id.clone(),
                 seller_name: s.name.clone(),
                 marketplace_id: ds.marketplaces[s.marketplace as usize].clone(),
@@ -440,14 +444,13 @@ fn shrink_groups(
 ) {
     let mut members: Vec<Member> = sellers
         .iter_mut()
-        .filter_map(|s| {
-            let si = ds.seller_index(&s.seller_id)?;
-            let mp = ds.sellers[si].marketplace as usize;
-            Some(Member {
+        .map(|s| {
+            let mp = ds.sellers[s.index].marketplace as usize;
+            Member {
                 stats: &mut s.stats,
-                cell: &w.per_seller[si],
+                cell: &w.per_seller[s.index],
                 reference: &w.per_marketplace[mp],
-            })
+            }
         })
         .collect();
     super::shrink::fill(&mut members, scored);

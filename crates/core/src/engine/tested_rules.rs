@@ -13,46 +13,76 @@ use super::inference::{
 };
 use super::snapshot::SellerStats;
 
-/// A tested hypothesis: its alert (message without the adjustment) and whether the effect
-/// is large enough to act on, waiting for its family's Benjamini-Hochberg adjustment.
-pub(super) struct Candidate {
-    /// The alert, its message still without the adjustment.
-    pub alert: Alert,
+/// Who a rule looks at: a seller or a category, named (which allocates) only when it
+/// raises an alert.
+#[derive(Clone, Copy)]
+pub(super) enum Subject<'a> {
+    /// A seller.
+    Seller(&'a SellerStats),
+    /// A category, by name.
+    Category(&'a str),
+}
+
+impl Subject<'_> {
+    /// `Cosy Market (S036)` or the category's name.
+    pub(super) fn name(self) -> String {
+        match self {
+            Subject::Seller(s) => format!("{} ({})", s.seller_name, s.seller_id),
+            Subject::Category(c) => c.to_string(),
+        }
+    }
+
+    /// What an alert about it points at.
+    pub(super) fn target(self) -> Target {
+        match self {
+            Subject::Seller(s) => Target::Seller(s.seller_id.clone()),
+            Subject::Category(c) => Target::Category(c.to_string()),
+        }
+    }
+}
+
+/// A tested hypothesis waiting for its family's Benjamini-Hochberg adjustment: its p-value,
+/// whether the effect is large enough to act on, and how to write its alert. The alert (its
+/// bounds and message cost more than the test) is built only for a discovery.
+pub(super) struct Candidate<'a> {
+    /// The test's one-sided p-value.
+    pub p: f64,
     /// Whether the effect passes the rule's minimum.
     pub large_enough: bool,
+    /// Builds the alert, its message still without the adjustment.
+    pub alert: Box<dyn FnOnce() -> Alert + 'a>,
 }
 
 /// Return-rate rule (3) for one seller or category against a reference cell: the exact
 /// binomial test of its returns against the reference's rate.
-pub(super) fn rate_test(
-    name: &str,
-    target: Target,
-    cell: &Cell,
+pub(super) fn rate_test<'a>(
+    subject: Subject<'a>,
+    cell: &'a Cell,
     reference: &Cell,
-    ref_name: &str,
+    ref_name: &'a str,
     policy: &AlertPolicy,
-    rate_words: &str,
-) -> Option<Candidate> {
+    rate_words: &'a str,
+) -> Option<Candidate<'a>> {
     if cell.labelled < policy.min_labelled.max(1) {
         return None;
     }
     let rate = cell.return_rate()?;
     let base = reference.return_rate()?;
     let p = binomial_upper_tail(cell.returned, cell.labelled, base);
-    let lower = clopper_pearson_lower(cell.returned, cell.labelled, CRITICAL_BOUND_ALPHA)?;
-    let severity = if lower >= CRITICAL_RATE_RATIO * base {
-        Severity::Critical
-    } else {
-        Severity::Warning
-    };
-    Some(Candidate {
-        large_enough: rate - base >= MIN_EXCESS,
-        alert: Alert {
-            severity,
+    let alert = move || {
+        let lower = clopper_pearson_lower(cell.returned, cell.labelled, CRITICAL_BOUND_ALPHA)
+            .unwrap_or(0.0);
+        Alert {
+            severity: if lower >= CRITICAL_RATE_RATIO * base {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
             rule: AlertRule::ReturnRateAboveMarketplace,
-            target,
+            target: subject.target(),
             message: format!(
-                "{name}: {rate_words} {} ({}/{} labelled, {} orders) vs {} in {ref_name}",
+                "{}: {rate_words} {} ({}/{} labelled, {} orders) vs {} in {ref_name}",
+                subject.name(),
                 pct(rate),
                 cell.returned,
                 cell.labelled,
@@ -61,20 +91,24 @@ pub(super) fn rate_test(
             ),
             magnitude: lower - base,
             evidence: Some(Evidence::tested(cell, cell.labelled, p)),
-        },
+        }
+    };
+    Some(Candidate {
+        p,
+        large_enough: rate - base >= MIN_EXCESS,
+        alert: Box::new(alert),
     })
 }
 
 /// Mean-risk rule (4) for one seller or category against a reference cell: Student's t test
 /// of its orders' mean risk against the reference's mean.
-pub(super) fn risk_test(
-    name: &str,
-    target: Target,
-    cell: &Cell,
+pub(super) fn risk_test<'a>(
+    subject: Subject<'a>,
+    cell: &'a Cell,
     reference: &Cell,
-    ref_name: &str,
+    ref_name: &'a str,
     policy: &AlertPolicy,
-) -> Option<Candidate> {
+) -> Option<Candidate<'a>> {
     if cell.orders < policy.min_labelled.max(2) {
         return None;
     }
@@ -91,55 +125,56 @@ pub(super) fn risk_test(
     } else {
         student_upper_tail(t, n - 1.0)
     };
+    let alert = move || Alert {
+        severity: Severity::Warning,
+        rule: AlertRule::RiskAboveMarketplace,
+        target: subject.target(),
+        message: format!(
+            "{}: mean risk {} vs {} in {ref_name} over {} orders",
+            subject.name(),
+            pct(mean),
+            pct(base),
+            cell.orders,
+        ),
+        magnitude: mean - base,
+        evidence: Some(Evidence::tested(cell, cell.orders, p)),
+    };
     Some(Candidate {
+        p,
         large_enough: mean - base >= MIN_EXCESS,
-        alert: Alert {
-            severity: Severity::Warning,
-            rule: AlertRule::RiskAboveMarketplace,
-            target,
-            message: format!(
-                "{name}: mean risk {} vs {} in {ref_name} over {} orders",
-                pct(mean),
-                pct(base),
-                cell.orders,
-            ),
-            magnitude: mean - base,
-            evidence: Some(Evidence::tested(cell, cell.orders, p)),
-        },
+        alert: Box::new(alert),
     })
 }
 
 /// Rising-risk rule (5) for one seller: Student's t test of its daily mean risk's slope.
-pub(super) fn rising_test(
-    name: &str,
-    target: Target,
-    cell: &Cell,
-    s: &SellerStats,
-) -> Option<Candidate> {
+pub(super) fn rising_test<'a>(cell: &'a Cell, s: &'a SellerStats) -> Option<Candidate<'a>> {
     let (slope, t) = (s.stats.risk_slope?, s.risk_slope_t?);
     if s.active_days < RISING_MIN_DAYS {
         return None;
     }
     let rise = slope * 30.0;
     let p = student_upper_tail(t, s.active_days as f64 - 2.0);
-    Some(Candidate {
-        large_enough: t >= RISING_MIN_T && rise >= RISING_MIN_RISE_30D,
-        alert: Alert {
-            severity: if rise >= RISING_CRITICAL_RISE_30D {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            },
-            rule: AlertRule::RisingRisk,
-            target,
-            message: format!(
-                "{name}: mean risk rising {:+.1} points per 30 days (t = {t:.1}, {} days)",
-                100.0 * rise,
-                s.active_days
-            ),
-            magnitude: rise,
-            evidence: Some(Evidence::tested(cell, s.active_days as u64, p)),
+    let alert = move || Alert {
+        severity: if rise >= RISING_CRITICAL_RISE_30D {
+            Severity::Critical
+        } else {
+            Severity::Warning
         },
+        rule: AlertRule::RisingRisk,
+        target: Subject::Seller(s).target(),
+        message: format!(
+            "{}: mean risk rising {:+.1} points per 30 days (t = {t:.1}, {} days)",
+            Subject::Seller(s).name(),
+            100.0 * rise,
+            s.active_days
+        ),
+        magnitude: rise,
+        evidence: Some(Evidence::tested(cell, s.active_days as u64, p)),
+    };
+    Some(Candidate {
+        p,
+        large_enough: t >= RISING_MIN_T && rise >= RISING_MIN_RISE_30D,
+        alert: Box::new(alert),
     })
 }
 
@@ -147,36 +182,27 @@ pub(super) fn rising_test(
 /// candidate of that rule, is at most the FDR level and whose effect is large enough; their
 /// messages end with the evidence.
 pub(super) fn discoveries(candidates: Vec<Candidate>, fdr: f64) -> impl Iterator<Item = Alert> {
-    let p: Vec<f64> = candidates
-        .iter()
-        .map(|c| {
-            c.alert
-                .evidence
-                .as_ref()
-                .and_then(|e| e.p_value)
-                .unwrap_or(1.0)
-        })
-        .collect();
+    let p: Vec<f64> = candidates.iter().map(|c| c.p).collect();
     let q = benjamini_hochberg(&p);
     let m = candidates.len();
     candidates
         .into_iter()
         .zip(q)
         .filter(move |(c, q)| c.large_enough && *q <= fdr)
-        .map(move |(mut c, q)| {
-            if let Some(e) = c.alert.evidence.as_mut() {
-                let p = e.p_value.unwrap_or(1.0);
+        .map(move |(c, q)| {
+            let mut alert = (c.alert)();
+            if let Some(e) = alert.evidence.as_mut() {
                 e.q_value = Some(q);
                 e.tests = Some(m);
-                c.alert.message = format!(
+                alert.message = format!(
                     "{}; p {}, q {} ({m} tests, FDR {:.0}%)",
-                    c.alert.message,
-                    p_eq(p),
+                    alert.message,
+                    p_eq(c.p),
                     p_eq(q),
                     100.0 * fdr
                 );
             }
-            c.alert
+            alert
         })
 }
 
