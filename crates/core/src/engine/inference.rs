@@ -100,10 +100,11 @@ impl Beta {
 
     /// The `q` quantile: Newton's method on the cdf kept inside a shrinking bracket, with a
     /// bisection whenever Newton would leave it or slows down (Numerical Recipes' `rtsafe`).
-    /// About 6 cdf evaluations where bisection alone takes 45.
+    /// Started from [`Beta::first_guess`], it takes about 3 cdf evaluations where
+    /// bisection alone takes 45.
     fn quantile(&self, q: f64) -> f64 {
         let (mut lo, mut hi) = (0.0f64, 1.0f64);
-        let mut x = (self.a / (self.a + self.b)).clamp(1e-12, 1.0 - 1e-12);
+        let mut x = self.first_guess(q).clamp(1e-12, 1.0 - 1e-12);
         let (mut dx, mut dx_before) = (1.0f64, 1.0f64);
         for _ in 0..200 {
             let f = self.cdf(x) - q;
@@ -132,6 +133,39 @@ impl Beta {
             }
         }
         x
+    }
+}
+
+impl Beta {
+    /// A first guess at the `q` quantile (Numerical Recipes 3rd ed., `Beta::invbetai`, after
+    /// Abramowitz & Stegun 26.5.22): a normal quantile corrected for the beta's skew when both
+    /// shapes are at least 1, the power-law tails otherwise. Close enough that Newton's
+    /// method needs one or two steps.
+    fn first_guess(&self, q: f64) -> f64 {
+        let (a, b) = (self.a, self.b);
+        if a >= 1.0 && b >= 1.0 {
+            let pp = if q < 0.5 { q } else { 1.0 - q };
+            let t = (-2.0 * pp.ln()).sqrt();
+            let mut z = (2.30753 + t * 0.27061) / (1.0 + t * (0.99229 + t * 0.04481)) - t;
+            if q < 0.5 {
+                z = -z;
+            }
+            let al = (z * z - 3.0) / 6.0;
+            let h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0));
+            let w = z * (al + h).sqrt() / h
+                - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0))
+                    * (al + 5.0 / 6.0 - 2.0 / (3.0 * h));
+            a / (a + b * (2.0 * w).exp())
+        } else {
+            let (lna, lnb) = ((a / (a + b)).ln(), (b / (a + b)).ln());
+            let (t, u) = ((a * lna).exp() / a, (b * lnb).exp() / b);
+            let w = t + u;
+            if q < t / w {
+                (a * w * q).powf(1.0 / a)
+            } else {
+                1.0 - (b * w * (1.0 - q)).powf(1.0 / b)
+            }
+        }
     }
 }
 
