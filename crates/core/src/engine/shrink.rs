@@ -12,7 +12,7 @@
 //! of one order stays near its marketplace; one of 500 keeps its own figure.
 
 use super::cube::Cell;
-use super::inference::beta_quantile;
+use super::inference::{beta_quantile, ln_gamma};
 use super::snapshot::GroupStats;
 
 /// One-sided level of the bounds rankings use: a group ranks by how far above its reference
@@ -44,7 +44,7 @@ pub struct RateGroup {
 
 /// ln B(a, b).
 fn ln_beta(a: f64, b: f64) -> f64 {
-    libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b)
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
 /// Log marginal likelihood of the groups under beta priors of concentration `strength`
