@@ -1,6 +1,7 @@
 //! `report`: the marketplace snapshot as a text table or long-format CSV.
 
 use super::{num, opt, pct, table, trend_arrow};
+use crate::engine::category_columns::{CategoryExtra, CategoryTable};
 use crate::engine::columns::{Cell, Table};
 use crate::engine::seller_columns::{SellerExtra, SellerTable};
 use crate::engine::{Engine, Snapshot};
@@ -89,45 +90,18 @@ pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> Stri
     ];
     out.push_str(&table(&["Metric", "Value"], &kpis));
     out.push('\n');
-    let cats: Vec<Vec<String>> = s
+    let categories = s
         .categories
         .iter()
-        .map(|c| {
-            vec![
-                c.category.clone(),
-                c.stats.orders.to_string(),
-                c.stats.labelled.to_string(),
-                pct(c.stats.return_rate),
-                pct(c.stats.return_rate_shrunk),
-                pct(c.stats.mean_risk),
-                pct(c.stats.mean_risk_shrunk),
-                pts(c.stats.mean_risk_above),
-                pct(c.stats.high_risk_share),
-                trend_arrow(c.stats.risk_slope),
-            ]
-        })
-        .collect();
-    let (rate, rate_eb) = (
-        s.label_noun.rate_title(),
-        format!("{} EB", s.label_noun.short),
-    );
-    out.push_str(&table(
-        &[
-            "Category",
-            "Orders",
-            "Labelled",
-            &rate,
-            &rate_eb,
-            "Mean risk",
-            "Risk EB",
-            "Risk+",
-            "High-risk",
-            "Trend",
-        ],
-        &cats,
-    ));
+        .map(|c| (c, CategoryExtra::of(c, engine, None)));
+    out.push_str(&column_table::<CategoryTable>(s, categories));
     out.push('\n');
-    let sellers = seller_table(s, engine, max_sellers);
+    let sellers = s
+        .sellers
+        .iter()
+        .take(max_sellers)
+        .map(|x| (x, SellerExtra::of(x, engine, None)));
+    let sellers = column_table::<SellerTable>(s, sellers);
     let _ = writeln!(
         out,
         "Top {} of {} sellers by Risk+ (points the mean risk is surely above its marketplace's)",
@@ -143,26 +117,21 @@ pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> Stri
     out
 }
 
-/// Points above (`+4.2`), `n/a` when unknown.
-/// The first `max_sellers` sellers of `s`, in the columns of [`SellerTable`] the report shows.
-fn seller_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> String {
-    let columns: Vec<_> = SellerTable::COLUMNS
-        .iter()
-        .filter(|c| c.in_report)
-        .collect();
+/// `rows` in the columns of `T` the report shows, headed in the data's words.
+fn column_table<'a, T: Table>(
+    s: &Snapshot,
+    rows: impl Iterator<Item = (&'a T::Row, T::Extra)>,
+) -> String {
+    let columns: Vec<_> = T::COLUMNS.iter().filter(|c| c.in_report).collect();
     let headers: Vec<String> = columns
         .iter()
         .map(|c| s.label_noun.header(c.header).into_owned())
         .collect();
-    let rows: Vec<Vec<String>> = s
-        .sellers
-        .iter()
-        .take(max_sellers)
-        .map(|x| {
-            let extra = SellerExtra::of(x, engine, None);
+    let rows: Vec<Vec<String>> = rows
+        .map(|(row, extra)| {
             columns
                 .iter()
-                .map(|c| cell_text((c.cell)(x, &extra)))
+                .map(|c| cell_text((c.cell)(row, &extra)))
                 .collect()
         })
         .collect();
@@ -184,6 +153,7 @@ fn cell_text(c: Cell) -> String {
     }
 }
 
+/// Points above (`+4.2`), `n/a` when unknown.
 fn pts(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |v| crate::text::signed(100.0 * v, 1))
 }

@@ -63,7 +63,7 @@ fn esc_returns_where_you_came_from() {
     // Categories -> its sellers -> a seller -> Esc -> Esc: Categories again.
     press(&mut a, Command::GoTab(Tab::Categories));
     press(&mut a, Command::Down);
-    let cat = a.categories.rows(&a)[1].category.clone();
+    let cat = a.categories.rows(&a)[1].0.category.clone();
     press(&mut a, Command::Open);
     assert_eq!(a.tab, Tab::Sellers);
     let scope = a.sellers.scope.as_ref().map(|(c, _)| *c).unwrap();
@@ -83,7 +83,9 @@ fn esc_returns_where_you_came_from() {
     assert_eq!(a.tab, Tab::Categories);
     assert!(a.sellers.scope.is_none());
     assert_eq!(
-        a.categories.rows(&a)[a.categories.view.cursor.selected].category,
+        a.categories.rows(&a)[a.categories.view.cursor.selected]
+            .0
+            .category,
         cat
     );
     // Nothing left to go back to: Esc stays.

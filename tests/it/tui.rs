@@ -156,7 +156,7 @@ fn enter_on_an_alert_opens_its_target() {
         };
         assert_eq!(a.tab, Tab::Categories);
         let rows = a.categories.rows(&a);
-        assert_eq!(&rows[a.categories.view.cursor.selected].category, name);
+        assert_eq!(&rows[a.categories.view.cursor.selected].0.category, name);
     }
 }
 
@@ -200,7 +200,7 @@ fn sort_keys_order_the_rows() {
 fn enter_on_a_category_lists_its_sellers() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Categories)));
-    let cat = a.categories.rows(&a)[0].category.clone();
+    let cat = a.categories.rows(&a)[0].0.category.clone();
     a.update(Action::Command(Command::Open));
     assert_eq!(a.tab, Tab::Sellers);
     let scoped = a.sellers.source(&a);
@@ -238,6 +238,46 @@ fn drilldown_filters_orders() {
             .iter()
             .all(|o| o.payment_method.as_deref() == Some("COD"))
     );
+}
+
+#[test]
+fn the_categories_export_is_the_tables_columns_in_the_tables_order() {
+    use returnrisk_tui::engine::category_columns::CategoryTable;
+    use returnrisk_tui::engine::columns::Table;
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Categories)));
+    let fx = a.update(Action::Command(Command::Export));
+    let [Effect::Export(table)] = fx.as_slice() else {
+        panic!("one export effect, got {fx:?}")
+    };
+    // The scope first, then every column by its id.
+    let ids: Vec<&str> = CategoryTable::COLUMNS.iter().map(|c| c.id).collect();
+    assert_eq!(table.header[..2], ["window", "marketplace"]);
+    assert_eq!(table.header[2..], ids);
+    assert_eq!(table.rows.len(), a.snap.categories.len());
+    // Rows as the tab sorts them (surely-above mean risk, largest first), each the
+    // snapshot's own figures at full precision.
+    let at = |id: &str| table.header.iter().position(|i| *i == id).unwrap();
+    let above: Vec<f64> = table
+        .rows
+        .iter()
+        .map(|r| r[at("mean_risk_above")].parse().unwrap())
+        .collect();
+    assert!(above.windows(2).all(|w| w[0] >= w[1]), "{above:?}");
+    for row in &table.rows {
+        let c = a
+            .snap
+            .categories
+            .iter()
+            .find(|c| c.category == row[at("category")])
+            .unwrap();
+        assert_eq!(row[at("orders")], c.stats.orders.to_string());
+        assert_eq!(row[at("returned")], c.stats.returned.to_string());
+        assert_eq!(
+            row[at("return_rate_shrunk")],
+            c.stats.return_rate_shrunk.unwrap().to_string()
+        );
+    }
 }
 
 #[test]

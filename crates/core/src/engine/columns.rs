@@ -137,6 +137,43 @@ pub struct Column<R: 'static, X: 'static> {
 }
 
 impl<R, X> Column<R, X> {
+    /// A column of numbers with the commonest settings: right-aligned, from the data, plain,
+    /// not a sort key, not in the report. Entries change what differs with `..`.
+    pub const fn number(
+        id: &'static str,
+        header: &'static str,
+        width: u16,
+        keep: u8,
+        cell: for<'a> fn(&'a R, &X) -> Cell<'a>,
+    ) -> Self {
+        Column {
+            id,
+            header,
+            width,
+            keep,
+            align: Align::Right,
+            sorting: Sorting::Unsorted,
+            source: Source::Data,
+            tone: Tone::Normal,
+            in_report: false,
+            cell,
+        }
+    }
+
+    /// A column of words: [`Column::number`], left-aligned.
+    pub const fn words(
+        id: &'static str,
+        header: &'static str,
+        width: u16,
+        keep: u8,
+        cell: for<'a> fn(&'a R, &X) -> Cell<'a>,
+    ) -> Self {
+        Column {
+            align: Align::Left,
+            ..Self::number(id, header, width, keep, cell)
+        }
+    }
+
     /// Whether it is a sort key.
     pub fn sorts(&self) -> bool {
         self.sorting != Sorting::Unsorted

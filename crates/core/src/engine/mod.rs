@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod backtest;
 pub mod brief;
+pub mod category_columns;
 mod cells;
 pub mod columns;
 pub mod contrib;

@@ -2,7 +2,7 @@
 //! export, the command line's report table and the API's `sort` names. Adding a column is
 //! one entry of [`SellerTable::COLUMNS`].
 
-use super::columns::{Align, Cell, Column, Sorting, Source, Table, Tone};
+use super::columns::{Cell, Column, Sorting, Source, Table, Tone};
 use super::period::PreviousGroups;
 use super::{Engine, SellerStats};
 use crate::config::RiskLabel;
@@ -33,43 +33,6 @@ pub struct SellerTable;
 
 type Col = Column<SellerStats, SellerExtra>;
 
-/// A column of numbers with the commonest settings (from the data, plain, not a sort key,
-/// not in the report); entries change what differs.
-const fn column(
-    id: &'static str,
-    header: &'static str,
-    width: u16,
-    keep: u8,
-    cell: for<'a> fn(&'a SellerStats, &SellerExtra) -> Cell<'a>,
-) -> Col {
-    Column {
-        id,
-        header,
-        width,
-        keep,
-        align: Align::Right,
-        sorting: Sorting::Unsorted,
-        source: Source::Data,
-        tone: Tone::Normal,
-        in_report: false,
-        cell,
-    }
-}
-
-/// A column of words: [`column`], left-aligned.
-const fn words(
-    id: &'static str,
-    header: &'static str,
-    width: u16,
-    keep: u8,
-    cell: for<'a> fn(&'a SellerStats, &SellerExtra) -> Cell<'a>,
-) -> Col {
-    Column {
-        align: Align::Left,
-        ..column(id, header, width, keep, cell)
-    }
-}
-
 impl Table for SellerTable {
     type Row = SellerStats;
     type Extra = SellerExtra;
@@ -78,20 +41,20 @@ impl Table for SellerTable {
         Column {
             sorting: Sorting::Text,
             in_report: true,
-            ..words("seller_id", "Seller", 7, 9, |s, _| {
+            ..Col::words("seller_id", "Seller", 7, 9, |s, _| {
                 Cell::Text(Some(&s.seller_id))
             })
         },
         Column {
             in_report: true,
-            ..words("seller_name", "Name", 16, 6, |s, _| {
+            ..Col::words("seller_name", "Name", 16, 6, |s, _| {
                 Cell::Text(Some(&s.seller_name))
             })
         },
         Column {
             tone: Tone::Muted,
             in_report: true,
-            ..words("marketplace_id", "Mkt", 5, 3, |s, _| {
+            ..Col::words("marketplace_id", "Mkt", 5, 3, |s, _| {
                 Cell::Text(Some(&s.marketplace_id))
             })
         },
@@ -99,31 +62,31 @@ impl Table for SellerTable {
             sorting: Sorting::Numbers,
             tone: Tone::MutedWhenFew,
             in_report: true,
-            ..column("orders", "Orders", 7, 8, |s, _| Cell::Count(s.stats.orders))
+            ..Col::number("orders", "Orders", 7, 8, |s, _| Cell::Count(s.stats.orders))
         },
         Column {
             tone: Tone::MutedWhenFew,
             in_report: true,
-            ..column("labelled", "Lab.", 6, 7, |s, _| {
+            ..Col::number("labelled", "Lab.", 6, 7, |s, _| {
                 Cell::Count(s.stats.labelled)
             })
         },
         Column {
             tone: Tone::Muted,
             in_report: true,
-            ..column("return_rate", "Return", 7, 1, |s, _| {
+            ..Col::number("return_rate", "Return", 7, 1, |s, _| {
                 Cell::Share(s.stats.return_rate)
             })
         },
         Column {
             in_report: true,
-            ..column("return_rate_shrunk", "Ret EB", 7, 2, |s, _| {
+            ..Col::number("return_rate_shrunk", "Ret EB", 7, 2, |s, _| {
                 Cell::Share(s.stats.return_rate_shrunk)
             })
         },
         Column {
             sorting: Sorting::Numbers,
-            ..column("return_rate_above", "Ret+", 6, 7, |s, _| {
+            ..Col::number("return_rate_above", "Ret+", 6, 7, |s, _| {
                 Cell::Points(s.stats.return_rate_above)
             })
         },
@@ -131,7 +94,7 @@ impl Table for SellerTable {
             source: Source::Scores,
             tone: Tone::Muted,
             in_report: true,
-            ..column("mean_risk", "Risk", 6, 3, |s, _| {
+            ..Col::number("mean_risk", "Risk", 6, 3, |s, _| {
                 Cell::Share(s.stats.mean_risk)
             })
         },
@@ -139,7 +102,7 @@ impl Table for SellerTable {
             source: Source::Scores,
             tone: Tone::ByBand,
             in_report: true,
-            ..column("mean_risk_shrunk", "Risk EB", 8, 8, |s, _| {
+            ..Col::number("mean_risk_shrunk", "Risk EB", 8, 8, |s, _| {
                 Cell::Share(s.stats.mean_risk_shrunk)
             })
         },
@@ -147,7 +110,7 @@ impl Table for SellerTable {
             sorting: Sorting::Numbers,
             source: Source::Scores,
             in_report: true,
-            ..column("mean_risk_above", "Risk+", 6, 9, |s, _| {
+            ..Col::number("mean_risk_above", "Risk+", 6, 9, |s, _| {
                 Cell::Points(s.stats.mean_risk_above)
             })
         },
@@ -156,31 +119,31 @@ impl Table for SellerTable {
             source: Source::Scores,
             tone: Tone::ByBand,
             in_report: true,
-            ..words("band", "Band", 6, 6, |_, x| Cell::Band(x.band))
+            ..Col::words("band", "Band", 6, 6, |_, x| Cell::Band(x.band))
         },
         Column {
             sorting: Sorting::Numbers,
-            ..column("excess_returns", "Excess", 7, 5, |s, _| {
+            ..Col::number("excess_returns", "Excess", 7, 5, |s, _| {
                 Cell::Number(s.stats.excess_returns, 1)
             })
         },
         Column {
             sorting: Sorting::Numbers,
             source: Source::Scores,
-            ..column("expected_returns", "Exp.ret", 7, 4, |s, _| {
+            ..Col::number("expected_returns", "Exp.ret", 7, 4, |s, _| {
                 Cell::Number(s.stats.expected_returns, 1)
             })
         },
         Column {
             sorting: Sorting::RawMean,
-            ..column("mean_risk_change", "ΔRisk", 6, 5, |_, x| {
+            ..Col::number("mean_risk_change", "ΔRisk", 6, 5, |_, x| {
                 Cell::Points(x.risk_change)
             })
         },
         Column {
             sorting: Sorting::Numbers,
             source: Source::Scores,
-            ..column("revenue_at_risk", "At risk", 8, 2, |s, _| {
+            ..Col::number("revenue_at_risk", "At risk", 8, 2, |s, _| {
                 Cell::Money(s.stats.revenue_at_risk)
             })
         },
@@ -188,19 +151,19 @@ impl Table for SellerTable {
             sorting: Sorting::RawMean,
             source: Source::Scores,
             in_report: true,
-            ..column("high_risk_share", "High", 6, 4, |s, _| {
+            ..Col::number("high_risk_share", "High", 6, 4, |s, _| {
                 Cell::Share(s.stats.high_risk_share)
             })
         },
         Column {
             sorting: Sorting::RawMean,
             in_report: true,
-            ..column("cod_share", "COD", 6, 2, |s, _| Cell::Share(s.cod_share))
+            ..Col::number("cod_share", "COD", 6, 2, |s, _| Cell::Share(s.cod_share))
         },
         Column {
             sorting: Sorting::RawMean,
             in_report: true,
-            ..column("mean_rating", "Rating", 6, 2, |s, _| {
+            ..Col::number("mean_rating", "Rating", 6, 2, |s, _| {
                 Cell::Number(s.mean_rating, 2)
             })
         },
@@ -208,7 +171,7 @@ impl Table for SellerTable {
             sorting: Sorting::RawMean,
             source: Source::Scores,
             in_report: true,
-            ..column("risk_slope", "Trend", 7, 4, |s, _| Cell::Trend {
+            ..Col::number("risk_slope", "Trend", 7, 4, |s, _| Cell::Trend {
                 slope: s.stats.risk_slope,
                 se: s.stats.risk_slope_se,
             })
@@ -217,7 +180,7 @@ impl Table for SellerTable {
             source: Source::Scores,
             tone: Tone::Muted,
             in_report: true,
-            ..words("model", "Model", 7, 1, |s, _| {
+            ..Col::words("model", "Model", 7, 1, |s, _| {
                 Cell::Text(s.model.as_deref())
             })
         },
