@@ -211,7 +211,7 @@ pub fn run_pipeline(
             ran,
             seconds: started.elapsed().as_secs_f64(),
             detail,
-        })
+        });
     };
 
     events(PipelineEvent::Started(Step::Validate));
@@ -338,16 +338,15 @@ fn train_steps(
 
     events(PipelineEvent::Started(Step::Train));
     let t = Instant::now();
-    let (stored, out) = match unregistered_match(ds, &opts.train, &reg).filter(|_| usable) {
-        Some((run, out)) => {
+    let (stored, out) =
+        if let Some((run, out)) = unregistered_match(ds, &opts.train, &reg).filter(|_| usable) {
             let why = format!(
                 "run {} was stored but never registered: registering it",
                 run.id
             );
             timed(Step::Train, false, t, why);
             (Some(run), out)
-        }
-        None => {
+        } else {
             let progress = |p: TrainProgress| events(PipelineEvent::Training(p));
             let out = train_models(ds, &opts.train, &progress)
                 .map_err(|e| fail(Step::Train)(e.to_string()))?;
@@ -355,8 +354,7 @@ fn train_steps(
             let detail = format!("{n_models} models in {:.1} s", out.set.train_seconds);
             timed(Step::Train, true, t, detail);
             (None, out)
-        }
-    };
+        };
 
     events(PipelineEvent::Started(Step::Evaluate));
     let t = Instant::now();

@@ -299,7 +299,10 @@ fn scores_of_appended_orders_are_computed_and_the_cached_ones_kept() {
     let write = |lines: &[String]| {
         std::fs::write(d.path().join("orders.csv"), lines.join("\n") + "\n").unwrap();
     };
-    let head: Vec<String> = lines[..keep].iter().map(|l| l.to_string()).collect();
+    let head: Vec<String> = lines[..keep]
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     write(&head);
     let (first, _) = load_dir(d.path(), &LoadOptions::default()).unwrap();
     let mut cfg = TrainConfig::default();

@@ -30,9 +30,10 @@ fn wait_for(session: &str, needle: &str, secs: u64) -> String {
         if s.contains(needle) {
             return s;
         }
-        if start.elapsed() > Duration::from_secs(secs) {
-            panic!("timed out waiting for {needle:?}; screen:\n{s}");
-        }
+        assert!(
+            start.elapsed() <= Duration::from_secs(secs),
+            "timed out waiting for {needle:?}; screen:\n{s}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -416,15 +417,14 @@ fn ctrl_z_and_sigtstp_suspend_to_the_shell_and_fg_takes_the_terminal_back() {
     wait_for(s, "Key numbers", 30);
     let pid = pid_of(&log.display().to_string());
     for how in ["Ctrl-Z", "kill -TSTP"] {
-        match how {
-            "Ctrl-Z" => keys(s, &["C-z"]),
-            _ => {
-                let sent = Command::new("bash")
-                    .args(["-c", &format!("kill -TSTP {pid}")])
-                    .status()
-                    .unwrap();
-                assert!(sent.success());
-            }
+        if how == "Ctrl-Z" {
+            keys(s, &["C-z"]);
+        } else {
+            let sent = Command::new("bash")
+                .args(["-c", &format!("kill -TSTP {pid}")])
+                .status()
+                .unwrap();
+            assert!(sent.success());
         }
         // The shell has the terminal, as the dashboard found it.
         wait_for(s, "Stopped", 10);

@@ -202,7 +202,7 @@ fn brute_force_check(
                 .filter(|&i| o.day[i] == start + d)
                 .collect();
             if let Some(m) = ratio(dr.iter().map(|&i| scores.risk[i]).sum(), dr.len() as f64) {
-                pts.push((d as f64, m));
+                pts.push((f64::from(d), m));
             }
         }
         assert!(

@@ -10,13 +10,11 @@ use serde_json::Value;
 use std::path::Path;
 
 fn run_dirs(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join(".returnrisk/runs"))
-        .map(|rd| {
-            rd.flatten()
-                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-                .count()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(dir.join(".returnrisk/runs")).map_or(0, |rd| {
+        rd.flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    })
 }
 
 #[test]

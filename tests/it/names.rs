@@ -70,7 +70,7 @@ fn app_on(dir: &Path) -> App {
 /// terminal (a leaked zero-width or bidi character would shift what follows it).
 fn assert_clean(term: &Terminal<TestBackend>, w: u16) {
     let buf = term.backend().buffer();
-    for cell in buf.content.iter() {
+    for cell in &buf.content {
         assert!(
             !cell.symbol().chars().any(text::is_hidden),
             "hidden character in {:?}",

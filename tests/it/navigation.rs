@@ -408,7 +408,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
         "{top_sum} vs {}",
         expected[0]
     );
-    for s in ds.sellers.iter() {
+    for s in &ds.sellers {
         assert!(sum_for(&s.id) <= top_sum + 1e-9, "{} beats {top}", s.id);
     }
 }

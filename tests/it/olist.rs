@@ -514,7 +514,7 @@ fn a_model_trained_on_other_features_is_replaced_not_misread() {
         .unwrap();
     let fill = match &enc.features[j].encoding {
         returnrisk_tui::model::features::Encoding::Number { fill, .. } => *fill,
-        other => panic!("{other:?}"),
+        other @ returnrisk_tui::model::features::Encoding::Levels { .. } => panic!("{other:?}"),
     };
     assert!((0..m.rows()).all(|r| m.row(r)[j] == fill));
     // Training on the new schema replaces the old version, saying why.

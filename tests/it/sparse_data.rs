@@ -88,7 +88,7 @@ fn assert_null_holds(dir: &Path, seeds: std::ops::Range<u64>, what: &str) {
     }
     eprintln!("{what}: {with_alerts} of {evaluations} null evaluations raised a rate alert");
     assert!(
-        with_alerts as f64 <= fdr * evaluations as f64,
+        f64::from(with_alerts) <= fdr * f64::from(evaluations),
         "{what}: {with_alerts} of {evaluations} evaluations raised alerts with no real difference"
     );
 }

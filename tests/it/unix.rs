@@ -365,8 +365,7 @@ fn generate_never_overwrites_data_unless_forced_and_leaves_no_temp_files() {
     assert_eq!(
         stderr(&out).trim(),
         format!(
-            "error: refusing to overwrite {}/orders.csv: {out_dir} already holds data (--force replaces it)",
-            out_dir
+            "error: refusing to overwrite {out_dir}/orders.csv: {out_dir} already holds data (--force replaces it)"
         )
     );
     assert_eq!(std::fs::read(d.path().join("orders.csv")).unwrap(), before);

@@ -113,7 +113,7 @@ fn history(
             now(),
             EVALUATION_USER,
             action,
-            from.map(|s| s.as_str()),
+            from.map(super::state::CaseState::as_str),
             to.as_str()
         ],
     )
@@ -259,8 +259,8 @@ fn fire(
         CaseState::Snoozed if snooze_over(until.as_deref(), as_of) => Some(Transition::Wake),
         _ => None,
     };
-    let to = match change {
-        Some(t) => match next(state, t) {
+    let to = if let Some(t) = change {
+        match next(state, t) {
             Ok(to) => {
                 history(tx, id, t.as_str(), Some(state), to)?;
                 match t {
@@ -270,11 +270,10 @@ fn fire(
                 to
             }
             Err(e) => return Ok(Err(e.into())),
-        },
-        None => {
-            out.updated += 1;
-            state
         }
+    } else {
+        out.updated += 1;
+        state
     };
     tx.execute(
         "UPDATE cases SET state = ?2, severity = ?3, last_seen = ?4, misses = 0, message = ?5,

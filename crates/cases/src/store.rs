@@ -341,7 +341,7 @@ impl CaseStore {
     ) -> Result<Vec<T>, StoreError> {
         let mut stmt = self.conn.prepare(sql).map_err(|e| self.sql(e))?;
         stmt.query_map([id], f)
-            .and_then(|rows| rows.collect())
+            .and_then(std::iter::Iterator::collect)
             .map_err(|e| self.sql(e))
     }
 }

@@ -38,8 +38,7 @@ pub fn write_atomic_with(
     std::fs::create_dir_all(dir)?;
     let file_name = path
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{n}", std::process::id()));
@@ -131,9 +130,10 @@ pub fn crash_point(point: &str) {
 /// Fault injection for tests of panic handling: when `RETURNRISK_PANIC_AT` equals `point`,
 /// panics here. Unset in normal use.
 pub fn panic_point(point: &str) {
-    if std::env::var_os("RETURNRISK_PANIC_AT").is_some_and(|v| v == point) {
-        panic!("injected panic at {point}");
-    }
+    assert!(
+        std::env::var_os("RETURNRISK_PANIC_AT").is_none_or(|v| v != point),
+        "injected panic at {point}"
+    );
 }
 
 /// 64-bit FNV-1a hash: stable across platforms and Rust versions (unlike `DefaultHasher`),

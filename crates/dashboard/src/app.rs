@@ -388,7 +388,7 @@ impl App {
                 }
             }
             C::WhatIfMore | C::WhatIfLess => {
-                self.step_what_if(if c == C::WhatIfMore { 1 } else { -1 })
+                self.step_what_if(if c == C::WhatIfMore { 1 } else { -1 });
             }
             C::Promote => self.ask_promote(),
             C::Rollback => self.ask_rollback(),

@@ -215,7 +215,7 @@ fn notify_round(
             )));
         }
         Ok(s) if s.delivered > 0 => {
-            tracing::info!(delivered = s.delivered, "webhook messages delivered")
+            tracing::info!(delivered = s.delivered, "webhook messages delivered");
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("webhook messages not sent: {e}"),

@@ -35,7 +35,7 @@ impl ExportTable {
     ) -> Self {
         let window = match window {
             returnrisk_core::engine::Window::All => "all-time".to_string(),
-            w => format!("{w}d"),
+            w @ returnrisk_core::engine::Window::Days(_) => format!("{w}d"),
         };
         let market = marketplace.unwrap_or("all");
         self.header.splice(0..0, ["window", "marketplace"]);

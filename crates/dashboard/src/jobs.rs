@@ -30,10 +30,10 @@ pub fn install_job_panic_hook() {
     let previous = std::panic::take_hook();
     let ui_thread = std::thread::current().id();
     std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().id() != ui_thread {
-            tracing::error!("background job panicked: {info}");
-        } else {
+        if std::thread::current().id() == ui_thread {
             previous(info);
+        } else {
+            tracing::error!("background job panicked: {info}");
         }
     }));
 }
@@ -48,12 +48,12 @@ pub(super) fn spawn_job(
     tokio::task::spawn_blocking(move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             returnrisk_core::util::panic_point(job.name());
-            work(&tx)
+            work(&tx);
         }));
         if let Err(payload) = outcome {
             let why = payload
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
             let _ = tx.send(Action::JobPanicked(job, why));

@@ -200,11 +200,11 @@ impl App {
             }
             Action::JobFailed(e) => {
                 self.registry_op_running = false;
-                self.say(e)
+                self.say(e);
             }
             Action::JobPanicked(job, why) => self.job_panicked(job, &why),
             Action::SellerDrivers(seller, window, drivers) => {
-                self.seller_drivers(&seller, window, drivers)
+                self.seller_drivers(&seller, window, drivers);
             }
             _ => {}
         }

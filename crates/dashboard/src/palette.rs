@@ -205,7 +205,7 @@ pub fn candidates(text: &str, ds: &Dataset) -> Vec<String> {
         let tabs = Tab::ALL.iter().map(|t| t.title().to_ascii_lowercase());
         return VERBS
             .iter()
-            .map(|v| v.to_string())
+            .map(std::string::ToString::to_string)
             .chain(tabs)
             .filter(|v| v.starts_with(&w))
             .collect();

@@ -81,7 +81,7 @@ fn draw_screen(f: &mut Frame, app: &App) {
 /// character (an emoji sequence joined by U+200D, say), so the terminal's columns and
 /// ratatui's always agree.
 fn scrub(buf: &mut ratatui::buffer::Buffer) {
-    for cell in buf.content.iter_mut() {
+    for cell in &mut buf.content {
         let symbol = cell.symbol();
         if !symbol.chars().any(returnrisk_core::text::is_hidden) {
             continue;
@@ -138,7 +138,7 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let window = match app.window {
         returnrisk_core::engine::Window::All => "all time".to_string(),
-        w => format!("{w}d"),
+        w @ returnrisk_core::engine::Window::Days(_) => format!("{w}d"),
     };
     let sep = Span::styled(" | ", t.dim);
     let compact = area.width < 110;
@@ -245,7 +245,9 @@ fn typed_line<'a>(prefix: &str, line: &super::line_edit::LineEdit, app: &App) ->
     let text: Vec<char> = line.text().chars().collect();
     let at = line.cursor();
     let before: String = text[..at].iter().collect();
-    let under: String = text.get(at).map_or(" ".into(), |c| c.to_string());
+    let under: String = text
+        .get(at)
+        .map_or(" ".into(), std::string::ToString::to_string);
     let after: String = text
         .get(at + 1..)
         .map_or(String::new(), |r| r.iter().collect());

@@ -189,7 +189,7 @@ pub fn relabel<S: Clone>(cols: &[Col<S>], app: &crate::app::App) -> Vec<Col<S>> 
         .map(|c| Col {
             name: match &c.name {
                 std::borrow::Cow::Borrowed(h) => noun.header(h),
-                owned => owned.clone(),
+                owned @ std::borrow::Cow::Owned(_) => owned.clone(),
             },
             ..c.clone()
         })

@@ -79,7 +79,7 @@ pub async fn serve(
                 Ok(s) => s,
                 Err(_) => break,
             },
-            _ = &mut stop => break,
+            () = &mut stop => break,
         };
         let stream = tokio::select! {
             r = listener.accept() => match r {
@@ -89,7 +89,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            _ = &mut stop => break,
+            () = &mut stop => break,
         };
         tokio::spawn(connection(
             stream,

@@ -41,10 +41,16 @@ pub struct Metrics {
 impl Metrics {
     /// Counts one answered request.
     pub fn observe(&self, route: &str, status: u16, seconds: f64) {
-        let mut r = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut r = self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *r.entry((route.to_string(), status)).or_default() += 1;
         drop(r);
-        let mut l = self.latency.lock().unwrap_or_else(|e| e.into_inner());
+        let mut l = self
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let h = l.entry(route.to_string()).or_default();
         let at = BUCKETS
             .iter()
@@ -65,7 +71,7 @@ impl Metrics {
         for ((route, status), n) in self
             .requests
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
         {
             let _ = writeln!(
@@ -84,7 +90,7 @@ impl Metrics {
         for (route, h) in self
             .latency
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
         {
             let mut cumulative = 0;

@@ -58,7 +58,7 @@ struct Hardened;
 
 impl Modify for Hardened {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        for (path, item) in api.paths.paths.iter_mut() {
+        for (path, item) in &mut api.paths.paths {
             let ops = [&mut item.get, &mut item.post].into_iter().flatten();
             for p in ops.flat_map(|op| op.parameters.iter_mut().flatten()) {
                 if let Some(schema) = closed_schema(path, p) {
@@ -81,7 +81,7 @@ pub fn document(token_required: bool) -> utoipa::openapi::OpenApi {
 
 /// The values a closed parameter takes, as the server parses them.
 pub fn closed_values(path: &str, name: &str) -> Option<Vec<String>> {
-    let names = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect());
+    let names = |v: &[&str]| Some(v.iter().map(std::string::ToString::to_string).collect());
     match name {
         "window" => names(&["7", "30", "90", "all"]),
         "current" | "horizon" => names(&["7", "30"]),

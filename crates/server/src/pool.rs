@@ -56,7 +56,7 @@ impl WorkPool {
 
     /// A pool with one slot per core.
     pub fn per_core() -> WorkPool {
-        WorkPool::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        WorkPool::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
     }
 
     /// Jobs that can run at once.

@@ -22,7 +22,7 @@ pub fn require_token(api: &mut OpenApi) {
         .get_or_insert_with(Default::default)
         .add_security_scheme(BEARER, SecurityScheme::Http(scheme));
     let guarded = super::guarded_paths();
-    for (path, item) in api.paths.paths.iter_mut() {
+    for (path, item) in &mut api.paths.paths {
         if guarded.contains(&path.as_str()) {
             [&mut item.get, &mut item.post]
                 .into_iter()

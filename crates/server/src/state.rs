@@ -58,20 +58,32 @@ impl ServerState {
 
     /// The view to answer from; 503 with the reason while there is none.
     pub fn current(&self) -> Result<Arc<Served>, ApiError> {
-        let served = self.served.read().unwrap_or_else(|e| e.into_inner());
+        let served = self
+            .served
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         served.clone().ok_or_else(|| {
-            let why = self.waiting.read().unwrap_or_else(|e| e.into_inner());
+            let why = self
+                .waiting
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             ApiError::unavailable(why.clone())
         })
     }
 
     /// Serves `s` from now on (requests under way finish on the view they started with).
     pub fn install(&self, s: Served) {
-        *self.served.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(s));
+        *self
+            .served
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(s));
     }
 
     /// Says why nothing can be served.
     pub fn fail(&self, why: String) {
-        *self.waiting.write().unwrap_or_else(|e| e.into_inner()) = why;
+        *self
+            .waiting
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = why;
     }
 }

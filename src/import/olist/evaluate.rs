@@ -138,7 +138,7 @@ fn fan_out(t: &OlistTables, built: &Built) -> Vec<ImportRow> {
                     row.price = it.price;
                     row.freight = it.freight;
                     row.items = 1;
-                    row.features.payment_type = pay.kind.clone();
+                    row.features.payment_type.clone_from(&pay.kind);
                     row.features.installments = Some(pay.installments);
                     row.bad_review = Some(bad);
                     rows.push(row);

@@ -45,7 +45,11 @@ pub fn import_olist(
         counts: built.counts,
         invalid_rows: (
             tables.report.skipped_rows,
-            tables.report.errors.first().map(|e| e.to_string()),
+            tables
+                .report
+                .errors
+                .first()
+                .map(std::string::ToString::to_string),
         ),
         files,
         seconds: started.elapsed().as_secs_f64(),

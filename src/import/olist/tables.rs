@@ -250,7 +250,7 @@ pub fn read_tables(dir: &Path) -> Result<OlistTables, LoadError> {
         let skipped = t.report.skipped_rows - before;
         t.files.push(SourceFile {
             table,
-            bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            bytes: std::fs::metadata(&path).map_or(0, |m| m.len()),
             path,
             fnv1a64: format!("{:016x}", fp.finish()),
             rows: rows - skipped,

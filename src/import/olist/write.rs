@@ -224,7 +224,7 @@ pub fn write_import(
     let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     match format {
         OrdersFormat::Csv => {
-            files.push((out.join("orders.csv"), orders_csv(&built.rows).into_bytes()))
+            files.push((out.join("orders.csv"), orders_csv(&built.rows).into_bytes()));
         }
         OrdersFormat::Parquet => files.push((
             out.join("orders.parquet"),
@@ -245,7 +245,11 @@ pub fn write_import(
         marketplaces: "the seller's Brazilian region (N, NE, CO, SE, S), from its state",
         counts: &built.counts,
         invalid_rows: t.report.skipped_rows,
-        first_invalid: t.report.errors.first().map(|e| e.to_string()),
+        first_invalid: t
+            .report
+            .errors
+            .first()
+            .map(std::string::ToString::to_string),
         orders_format: format,
         seconds,
     };

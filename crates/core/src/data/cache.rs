@@ -95,7 +95,7 @@ impl Dates {
     /// Whether loading with `range` gives what this cache holds: the same range, or (the
     /// default range moves with the date) one that keeps every order kept and where no row
     /// was skipped only for its date (a row with another problem is checked for that first).
-    fn serve(&self, range: &DateRange) -> bool {
+    fn serve(&self, range: DateRange) -> bool {
         let same = (self.first, self.last) == (range.first, range.last);
         let inside = |d: i32| super::day_to_date(d).is_some_and(|x| range.contains(x));
         same || (self.out_of_range == 0 && self.days.is_some_and(|(a, b)| inside(a) && inside(b)))
@@ -126,14 +126,14 @@ fn key_of(dir: &Path, opts: &LoadOptions) -> Key {
         .map(|p| p.name);
     let files = KEYED_FILES
         .iter()
-        .map(|name| name.to_string())
+        .map(std::string::ToString::to_string)
         .chain(parts)
         .filter_map(|name| {
             let m = std::fs::metadata(dir.join(&name)).ok()?;
             Some(Stamp {
                 name,
                 len: m.len(),
-                mtime_ns: m.modified().map(nanos).unwrap_or(0),
+                mtime_ns: m.modified().map_or(0, nanos),
                 inode: m.ino(),
             })
         })
@@ -166,7 +166,7 @@ enum Cached {
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Source), LoadError> {
     let key = key_of(dir, opts);
     let path = cache_path(dir);
-    let cached = read(&path, &key, &opts.dates, dir).unwrap_or_else(|why| {
+    let cached = read(&path, &key, opts.dates, dir).unwrap_or_else(|why| {
         tracing::warn!("{}: {why}; rebuilding it from the data", path.display());
         Cached::Nothing
     });
@@ -244,7 +244,7 @@ fn extension(old: &Key, new: &Key) -> Option<usize> {
 
 /// What the cache at `path` holds for files `key` and dates `range`; `Err` when it is
 /// damaged.
-fn read(path: &Path, key: &Key, range: &DateRange, dir: &Path) -> Result<Cached, String> {
+fn read(path: &Path, key: &Key, range: DateRange, dir: &Path) -> Result<Cached, String> {
     let bytes = match map(path) {
         Ok(b) => Arc::new(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cached::Nothing),

@@ -94,13 +94,12 @@ impl FeatureParser {
                     }),
                 None if s.is_empty() => Err(format!("empty {}", spec.column)),
                 // A level seen before is looked up without allocating (the common case).
-                None => Ok(Cell::Level(match self.open_levels.get(s) {
-                    Some(&k) => k,
-                    None => {
-                        let k = self.open_levels.len() as u32;
-                        self.open_levels.insert(s.to_string(), k);
-                        k
-                    }
+                None => Ok(Cell::Level(if let Some(&k) = self.open_levels.get(s) {
+                    k
+                } else {
+                    let k = self.open_levels.len() as u32;
+                    self.open_levels.insert(s.to_string(), k);
+                    k
                 })),
             },
         }

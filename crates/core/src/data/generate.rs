@@ -399,7 +399,7 @@ fn write_files(
             let discount = if rng.random::<f64>() < 0.55 {
                 0.0
             } else {
-                5.0 * rng.random_range(1..=10) as f64
+                5.0 * f64::from(rng.random_range(1..=10))
             };
             let delivery = (delivery_mean + 1.3 * normal(&mut rng)).round().max(1.0);
             let new_customer = rng.random::<f64>() < s.new_share;

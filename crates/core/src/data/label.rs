@@ -37,9 +37,7 @@ impl LabelNoun {
     /// word (`Ret`), the initials for several (`BR`).
     pub fn new(singular: &str, plural: Option<&str>) -> LabelNoun {
         let singular = singular.trim().to_string();
-        let plural = plural
-            .map(|p| p.trim().to_string())
-            .unwrap_or_else(|| format!("{singular}s"));
+        let plural = plural.map_or_else(|| format!("{singular}s"), |p| p.trim().to_string());
         let words: Vec<&str> = singular.split_whitespace().collect();
         let short = if words.len() > 1 {
             words

@@ -121,7 +121,10 @@ pub(crate) fn read_part(
     fp.write(&raw);
     let mut reader = ParquetReader::new(Cursor::new(raw.as_slice()));
     let schema = reader.schema().map_err(err)?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    let names: Vec<String> = schema
+        .iter_names()
+        .map(polars::prelude::PlSmallStr::to_string)
+        .collect();
     let find = |want: &str| {
         names
             .iter()

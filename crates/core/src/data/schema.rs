@@ -54,7 +54,7 @@ impl FeatureSpec {
             name: name.into(),
             column: column.into(),
             kind: FeatureKind::Categorical,
-            levels: levels.map(|l| l.iter().map(|s| s.to_string()).collect()),
+            levels: levels.map(|l| l.iter().map(std::string::ToString::to_string).collect()),
             range: None,
             optional: false,
             values: BTreeMap::new(),

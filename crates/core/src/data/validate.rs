@@ -196,7 +196,7 @@ impl<'a> OrderValidator<'a> {
                 super::load::parse_number(v[c.price]).ok_or_else(|| err(c.price, "not a number"))?
             }
         };
-        let returned = parse_returned(v[c.label]).map_err(|_| {
+        let returned = parse_returned(v[c.label]).map_err(|()| {
             err(
                 c.label,
                 &format!("{} must be 0, 1 or empty", names[c.label]),

@@ -157,10 +157,10 @@ mod tests {
     //   get_binned_data.
     fn samples() -> (Vec<f64>, Vec<f64>) {
         let r = (0..300)
-            .map(|i| (i as f64 * 0.37).sin() * 10.0 + i as f64 * 0.05)
+            .map(|i| (f64::from(i) * 0.37).sin() * 10.0 + f64::from(i) * 0.05)
             .collect();
         let c = (0..120)
-            .map(|i| (i as f64 * 0.51).sin() * 10.0 + 4.0)
+            .map(|i| (f64::from(i) * 0.51).sin() * 10.0 + 4.0)
             .collect();
         (r, c)
     }

@@ -96,7 +96,7 @@ impl Sample {
         match n {
             0 => None,
             _ if n % 2 == 1 => Some(v[n / 2]),
-            _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+            _ => Some(f64::midpoint(v[n / 2 - 1], v[n / 2])),
         }
     }
 
@@ -194,9 +194,9 @@ mod tests {
 
     #[test]
     fn summaries_equal_the_slice_functions() {
-        let r: Vec<f64> = (0..500).map(|i| ((i * 37) % 101) as f64 / 4.0).collect();
+        let r: Vec<f64> = (0..500).map(|i| f64::from((i * 37) % 101) / 4.0).collect();
         let c: Vec<f64> = (0..77)
-            .map(|i| ((i * 11) % 53) as f64 / 2.0 - 3.0)
+            .map(|i| f64::from((i * 11) % 53) / 2.0 - 3.0)
             .collect();
         let (sr, sc) = (Sample::new(r.clone()), Sample::new(c.clone()));
         let pair = Pair::new(&sr, &sc);
@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(sr.population_std().to_bits(), var.sqrt().to_bits());
         let mut sorted = r.clone();
         sorted.sort_by(f64::total_cmp);
-        assert_eq!(sr.median(), Some((sorted[249] + sorted[250]) / 2.0));
+        assert_eq!(sr.median(), Some(f64::midpoint(sorted[249], sorted[250])));
         assert_eq!(pair.range(), (-3.0, 25.0));
         assert!(!pair.whole() && Sample::new(vec![1.0, 4.0]).whole);
     }

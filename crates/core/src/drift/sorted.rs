@@ -61,7 +61,7 @@ mod tests {
         for (n, levels) in [(5000, 7), (3000, 2999), (4097, 40)] {
             out.push(
                 (0..n)
-                    .map(|i| ((i * 7919 + 13) % levels) as f64 / 4.0 - 2.0)
+                    .map(|i| f64::from((i * 7919 + 13) % levels) / 4.0 - 2.0)
                     .collect(),
             );
         }

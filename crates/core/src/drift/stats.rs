@@ -147,7 +147,7 @@ fn kolmogorov_sf(d: f64, n1: usize, n2: usize) -> f64 {
     }
     let mut s = 0.0;
     for k in 1..200 {
-        let kf = k as f64;
+        let kf = f64::from(k);
         let term = (-2.0 * kf * kf * z * z).exp();
         s += if k % 2 == 1 { term } else { -term };
         if term < 1e-16 {
@@ -199,7 +199,7 @@ pub fn jensen_shannon(p: &[f64], q: &[f64]) -> Option<f64> {
     let mut js = 0.0;
     for (&a, &b) in p.iter().zip(q) {
         let (a, b) = (a / sp, b / sq);
-        let m = (a + b) / 2.0;
+        let m = f64::midpoint(a, b);
         js += rel(a, m) + rel(b, m);
     }
     Some((js / 2.0).max(0.0).sqrt())
@@ -294,7 +294,7 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
         let mut d = 1.0 / b;
         let mut h = d;
         for i in 1..1000 {
-            let an = -(i as f64) * (i as f64 - a);
+            let an = -f64::from(i) * (f64::from(i) - a);
             b += 2.0;
             d = an * d + b;
             if d.abs() < tiny {
@@ -340,10 +340,10 @@ mod tests {
 
     fn xy() -> (Vec<f64>, Vec<f64>) {
         let x = (0..200)
-            .map(|i| (i as f64 * 0.7).sin() * 3.0 + i as f64 * 0.01)
+            .map(|i| (f64::from(i) * 0.7).sin() * 3.0 + f64::from(i) * 0.01)
             .collect();
         let y = (0..150)
-            .map(|i| (i as f64 * 1.3).sin() * 3.0 + 0.4)
+            .map(|i| (f64::from(i) * 1.3).sin() * 3.0 + 0.4)
             .collect();
         (x, y)
     }

@@ -43,7 +43,7 @@ impl Cell<'_> {
             Cell::Count(n) => Some(n as f64),
             Cell::Share(v) | Cell::Points(v) | Cell::Number(v, _) | Cell::Money(v) => v,
             Cell::Trend { slope, .. } => slope,
-            Cell::Band(b) => b.map(|b| b as u8 as f64),
+            Cell::Band(b) => b.map(|b| f64::from(b as u8)),
         }
     }
 
@@ -276,10 +276,10 @@ mod tests {
             (Some(0.9), "a"),
             (Some(-1.0), "c"),
         ];
-        let by_number = col(Sorting::Numbers, |r, _| Cell::Share(r.0));
+        let by_number = col(Sorting::Numbers, |r, ()| Cell::Share(r.0));
         assert_eq!(order(&by_number, &rows, false), ["a", "b", "c", "n"]);
         assert_eq!(order(&by_number, &rows, true), ["c", "b", "a", "n"]);
-        let by_text = col(Sorting::Text, |r, _| Cell::Text(Some(r.1)));
+        let by_text = col(Sorting::Text, |r, ()| Cell::Text(Some(r.1)));
         assert_eq!(order(&by_text, &rows, false), ["a", "b", "c", "n"]);
         assert_eq!(order(&by_text, &rows, true), ["n", "c", "b", "a"]);
     }

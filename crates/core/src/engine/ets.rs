@@ -269,7 +269,7 @@ mod tests {
     fn too_short_a_history_has_no_fit_and_mase_has_its_scale() {
         assert!(fit(&[1.0; 27]).is_none());
         let y: Vec<f64> = (0..14)
-            .map(|t| (t % 7) as f64 + if t >= 7 { 2.0 } else { 0.0 })
+            .map(|t| f64::from(t % 7) + if t >= 7 { 2.0 } else { 0.0 })
             .collect();
         assert_eq!(seasonal_naive_mae(&y), Some(2.0));
         assert_eq!(seasonal_naive(&y, 8)[7], y[7]);

@@ -211,8 +211,7 @@ fn best_params(y: &[f64], shape: Shape) -> Params {
         .into_iter()
         .map(|u| (objective(&u), u))
         .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, u)| u)
-        .unwrap_or_else(|| vec![0.1; n]);
+        .map_or_else(|| vec![0.1; n], |(_, u)| u);
     let first = nelder_mead::minimize(&mut objective, &start, 0.1, 1e-10, 300 * n);
     let again = nelder_mead::minimize(&mut objective, &first.x, 0.05, 1e-10, 300 * n);
     params_at(&again.x, shape)
@@ -300,7 +299,7 @@ mod tests {
         let found = sse(&best);
         for a in 1..20 {
             for g in 0..20 {
-                let p = params_at(&[a as f64 / 20.0, g as f64 / 20.0], shape);
+                let p = params_at(&[f64::from(a) / 20.0, f64::from(g) / 20.0], shape);
                 assert!(found <= sse(&p) + 1e-9, "{best:?} {found} vs {p:?}");
             }
         }

@@ -346,9 +346,9 @@ mod tests {
             for _ in 0..200 {
                 let mid = 0.5 * (lo + hi);
                 if beta_inc(a, b, mid) < q {
-                    lo = mid
+                    lo = mid;
                 } else {
-                    hi = mid
+                    hi = mid;
                 }
             }
             0.5 * (lo + hi)

@@ -38,7 +38,7 @@ pub fn isotonic(y: &[f64], w: &[f64]) -> Vec<f64> {
             let mean = if total > 0.0 {
                 (m1 * w1 + m2 * w2) / total
             } else {
-                (m1 + m2) / 2.0
+                f64::midpoint(m1, m2)
             };
             if let Some(last) = blocks.last_mut() {
                 *last = (mean, total, n1 + n2);

@@ -108,10 +108,10 @@ fn order_features(
             let v = match &c.values {
                 FeatureValues::Categorical { .. } => ds
                     .level_name(f, i)
-                    .map_or(serde_json::Value::Null, |l| l.into()),
+                    .map_or(serde_json::Value::Null, std::convert::Into::into),
                 _ => ds
                     .number(f, i)
-                    .map_or(serde_json::Value::Null, |x| x.into()),
+                    .map_or(serde_json::Value::Null, std::convert::Into::into),
             };
             (c.spec.name.clone(), v)
         })

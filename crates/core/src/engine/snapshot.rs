@@ -8,7 +8,7 @@ use super::health::{Health, TREND_DAYS, health_score};
 use super::shrink::Member;
 use super::stats::Change;
 use super::stats::Regression;
-use super::walk::walk;
+use super::walk::{Walk, walk};
 use crate::data::Dataset;
 use crate::model::ModelSet;
 use serde::Serialize;
@@ -284,75 +284,9 @@ pub fn snapshot_ending(
     let risk = |v: Option<f64>| if scored { v } else { None };
     let n_days = w.per_day.len();
 
-    let mut total_reg = Regression::default();
-    let trend: Vec<TrendPoint> = w
-        .per_day
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mean_risk = risk(c.mean_risk());
-            if let Some(m) = mean_risk {
-                total_reg.add(i as f64, m);
-            }
-            TrendPoint {
-                date: crate::data::day_string(start + i as i32),
-                orders: c.orders,
-                labelled: c.labelled,
-                returned: c.returned,
-                return_rate: c.return_rate(),
-                mean_risk,
-            }
-        })
-        .collect();
-
-    let mut categories: Vec<CategoryStats> = w
-        .per_category
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.orders > 0)
-        .map(|(ci, c)| {
-            let mut reg = Regression::default();
-            let series: Vec<Option<f64>> = (0..n_days)
-                .map(|d| {
-                    let (rs, n) = w.category_day[ci * n_days + d];
-                    let v = risk(crate::util::ratio(rs, n as f64));
-                    if let Some(v) = v {
-                        reg.add(d as f64, v);
-                    }
-                    v
-                })
-                .collect();
-            CategoryStats {
-                category: ds.categories[ci].clone(),
-                stats: GroupStats::new(c, scored, &reg),
-                trend: series,
-            }
-        })
-        .collect();
-
-    let mut sellers: Vec<SellerStats> = w
-        .per_seller
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.orders > 0)
-        .map(|(si, c)| {
-            let s = &ds.sellers[si];
-            let reg = &w.seller_reg[si];
-            SellerStats {
-                index: si,
-                seller_id: s.id.clone(),
-                seller_name: s.name.clone(),
-                marketplace_id: ds.marketplaces[s.marketplace as usize].clone(),
-                stats: GroupStats::new(c, scored, reg),
-                cod_share: c.cod_share(),
-                mean_rating: c.mean_rating(),
-                mean_delivery_days: c.mean_delivery(),
-                risk_slope_t: risk(reg.slope_t()),
-                active_days: reg.len(),
-                model: models.map(|m| m.model_for(&s.id).1.to_string()),
-            }
-        })
-        .collect();
+    let (trend, total_reg) = trend_points(&w, start, scored);
+    let mut categories = category_stats(ds, &w, scored);
+    let mut sellers = seller_stats(ds, &w, models, scored);
     shrink_groups(ds, &w, &mut sellers, &mut categories, scored);
     categories.sort_by(|a, b| by_risk(&a.stats, &b.stats));
     sellers.sort_by(|a, b| by_risk(&a.stats, &b.stats));
@@ -361,13 +295,7 @@ pub fn snapshot_ending(
     // One measurement of the label's latency per query (it reads every day of the cube).
     let latency = cube.label_latency();
     let pending_from = cube.pending_from_latency(latency);
-    let pending: u64 = w
-        .per_day
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| start + *i as i32 >= pending_from)
-        .map(|(_, c)| c.orders - c.labelled)
-        .sum();
+    let pending = pending_orders(&w, start, pending_from);
     let risk_slope = risk(total_reg.slope());
     let risk_slope_se = risk(total_reg.slope_se());
     let health = health_score(
@@ -376,9 +304,10 @@ pub fn snapshot_ending(
         t.return_rate(),
         Change::over(risk_slope, risk_slope_se, n_days.min(TREND_DAYS)),
     );
-    let total_name = marketplace
-        .map(|m| ds.marketplaces[m as usize].clone())
-        .unwrap_or_else(|| "all marketplaces".into());
+    let total_name = marketplace.map_or_else(
+        || "all marketplaces".into(),
+        |m| ds.marketplaces[m as usize].clone(),
+    );
     let alerts = evaluate_alerts(&AlertInputs {
         ds,
         per_marketplace: &w.per_marketplace,
@@ -395,8 +324,7 @@ pub fn snapshot_ending(
         as_of: crate::data::day_string(end),
         start: crate::data::day_string(start),
         marketplace: marketplace
-            .map(|m| ds.marketplaces[m as usize].clone())
-            .unwrap_or_else(|| "all".into()),
+            .map_or_else(|| "all".into(), |m| ds.marketplaces[m as usize].clone()),
         label_definition: ds.schema.label_definition.clone(),
         label_noun: ds.schema.label_noun.clone(),
         marketplace_definition: ds.schema.marketplace_definition.clone(),
@@ -433,11 +361,107 @@ pub fn snapshot_ending(
     }
 }
 
+/// The window's daily points, and the regression of its daily mean risk on the day.
+fn trend_points(w: &Walk, start: i32, scored: bool) -> (Vec<TrendPoint>, Regression) {
+    let mut total_reg = Regression::default();
+    let trend = w
+        .per_day
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mean_risk = c.mean_risk().filter(|_| scored);
+            if let Some(m) = mean_risk {
+                total_reg.add(i as f64, m);
+            }
+            TrendPoint {
+                date: crate::data::day_string(start + i as i32),
+                orders: c.orders,
+                labelled: c.labelled,
+                returned: c.returned,
+                return_rate: c.return_rate(),
+                mean_risk,
+            }
+        })
+        .collect();
+    (trend, total_reg)
+}
+
+/// Every category with orders in the window, with its daily mean risk (shrunk figures left
+/// for [`shrink_groups`]).
+fn category_stats(ds: &Dataset, w: &Walk, scored: bool) -> Vec<CategoryStats> {
+    let n_days = w.per_day.len();
+    w.per_category
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.orders > 0)
+        .map(|(ci, c)| {
+            let mut reg = Regression::default();
+            let series: Vec<Option<f64>> = (0..n_days)
+                .map(|d| {
+                    let (rs, n) = w.category_day[ci * n_days + d];
+                    let v = crate::util::ratio(rs, n as f64).filter(|_| scored);
+                    if let Some(v) = v {
+                        reg.add(d as f64, v);
+                    }
+                    v
+                })
+                .collect();
+            CategoryStats {
+                category: ds.categories[ci].clone(),
+                stats: GroupStats::new(c, scored, &reg),
+                trend: series,
+            }
+        })
+        .collect()
+}
+
+/// Every seller with orders in the window (shrunk figures left for [`shrink_groups`]).
+fn seller_stats(
+    ds: &Dataset,
+    w: &Walk,
+    models: Option<&ModelSet>,
+    scored: bool,
+) -> Vec<SellerStats> {
+    w.per_seller
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.orders > 0)
+        .map(|(si, c)| {
+            let s = &ds.sellers[si];
+            let reg = &w.seller_reg[si];
+            SellerStats {
+                index: si,
+                seller_id: s.id.clone(),
+                seller_name: s.name.clone(),
+                marketplace_id: ds.marketplaces[s.marketplace as usize].clone(),
+                stats: GroupStats::new(c, scored, reg),
+                cod_share: c.cod_share(),
+                mean_rating: c.mean_rating(),
+                mean_delivery_days: c.mean_delivery(),
+                risk_slope_t: reg.slope_t().filter(|_| scored),
+                active_days: reg.len(),
+                model: models.map(|m| m.model_for(&s.id).1.to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Orders of the window not labelled yet and younger than the label's latency (from day
+/// `pending_from` on).
+fn pending_orders(w: &Walk, start: i32, pending_from: i32) -> u64 {
+    w.per_day
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| start + *i as i32 >= pending_from)
+        .map(|(_, c)| c.orders - c.labelled)
+        .sum()
+}
+
 /// Fills the sellers' shrunk figures (each toward its marketplace) and the categories' (toward
 /// the scope's total).
 fn shrink_groups(
     ds: &Dataset,
-    w: &super::walk::Walk,
+    w: &Walk,
     sellers: &mut [SellerStats],
     categories: &mut [CategoryStats],
     scored: bool,

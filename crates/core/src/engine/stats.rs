@@ -116,7 +116,7 @@ mod tests {
     fn slope_of_a_line_and_noise() {
         let mut r = Regression::default();
         for x in 0..10 {
-            r.add(x as f64, 2.0 + 0.5 * x as f64);
+            r.add(f64::from(x), 2.0 + 0.5 * f64::from(x));
         }
         assert!((r.slope().unwrap() - 0.5).abs() < 1e-12);
         assert_eq!(r.slope_t(), Some(f64::INFINITY));

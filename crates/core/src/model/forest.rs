@@ -409,14 +409,14 @@ mod tests {
         let mut x = FeatureMatrix::with_capacity(8, 400);
         let mut y = Vec::new();
         for i in 0..400 {
-            let a = (i % 20) as f64;
-            let b = ((i * 7) % 13) as f64;
+            let a = f64::from(i % 20);
+            let b = f64::from((i * 7) % 13);
             let row = [
                 a,
                 b,
-                (i % 3) as f64,
+                f64::from(i % 3),
                 1.0,
-                (i % 2) as f64,
+                f64::from(i % 2),
                 0.2,
                 a / 20.0,
                 3.0,

@@ -95,15 +95,14 @@ pub fn permutation_importance(
                 for k in (1..col.len()).rev() {
                     col.swap(k, rng.random_range(0..=k));
                 }
-                let p = match &paths {
-                    Some(paths) => paths.predict_shuffled(forest, x, j, &col),
-                    None => {
-                        let mut shuffled = x.clone();
-                        for (r, v) in col.into_iter().enumerate() {
-                            shuffled.values[r * x.width + j] = v;
-                        }
-                        forest.forest.predict(&shuffled)
+                let p = if let Some(paths) = &paths {
+                    paths.predict_shuffled(forest, x, j, &col)
+                } else {
+                    let mut shuffled = x.clone();
+                    for (r, v) in col.into_iter().enumerate() {
+                        shuffled.values[r * x.width + j] = v;
                     }
+                    forest.forest.predict(&shuffled)
                 };
                 total += brier(y, &p).unwrap_or(0.0) - base;
             }

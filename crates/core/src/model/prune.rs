@@ -45,14 +45,12 @@ pub fn needed_runs(reg: &Registry) -> BTreeSet<String> {
 }
 
 fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(dir).map_or(0, |rd| {
+        rd.flatten()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    })
 }
 
 /// Deletes every run that is not among the `keep` newest and not needed by the registry.
@@ -73,7 +71,7 @@ pub fn prune(data_dir: &Path, reg: &mut Registry, keep: usize) -> Result<PruneRe
         .map(|r| r.id.as_str())
         .partition(|id| !newest.contains(id) && !needed.contains(*id));
     let mut report = PruneReport {
-        kept: kept.iter().map(|s| s.to_string()).collect(),
+        kept: kept.iter().map(std::string::ToString::to_string).collect(),
         ..PruneReport::default()
     };
     if doomed.is_empty() {

@@ -22,7 +22,7 @@ struct Artifacts<'a> {
     current: Option<(&'a str, &'a ModelSet)>,
 }
 
-impl<'a> Artifacts<'a> {
+impl Artifacts<'_> {
     fn get(&mut self, data_dir: &Path, run_id: &str) -> Result<&ModelSet, RunError> {
         if let Some((id, set)) = self.current
             && id == run_id

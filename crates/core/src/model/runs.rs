@@ -261,7 +261,7 @@ fn new_run_id(started_at: &str) -> String {
     let seconds = started_at.split('.').next().unwrap_or(started_at);
     let compact: String = seconds
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .chain(std::iter::once('Z'))
         .collect();
     let mut h = crate::util::Fnv64::default();

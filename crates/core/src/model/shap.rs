@@ -61,12 +61,12 @@ fn unwind(path: &mut [PathElement], len: usize, at: usize) -> usize {
     let d1 = (depth + 1) as f64;
     let mut next = path[depth].weight;
     for i in (0..depth).rev() {
-        if one != 0.0 {
+        if one == 0.0 {
+            path[i].weight = path[i].weight * d1 / (zero * (depth - i) as f64);
+        } else {
             let t = path[i].weight;
             path[i].weight = next * d1 / ((i + 1) as f64 * one);
             next = t - path[i].weight * zero * (depth - i) as f64 / d1;
-        } else {
-            path[i].weight = path[i].weight * d1 / (zero * (depth - i) as f64);
         }
     }
     for i in at..depth {
@@ -84,12 +84,12 @@ fn unwound_sum(path: &[PathElement], at: usize) -> f64 {
     let mut next = path[depth].weight;
     let mut total = 0.0;
     for i in (0..depth).rev() {
-        if one != 0.0 {
+        if one == 0.0 {
+            total += path[i].weight / (zero * (depth - i) as f64);
+        } else {
             let t = next / ((i + 1) as f64 * one);
             total += t;
             next = path[i].weight - t * zero * (depth - i) as f64;
-        } else {
-            total += path[i].weight / (zero * (depth - i) as f64);
         }
     }
     total * (depth + 1) as f64

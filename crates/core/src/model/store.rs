@@ -247,7 +247,7 @@ impl Lifecycle {
             Registry::default()
         });
         let (runs, damaged) = list_runs(data_dir);
-        warnings.extend(damaged.iter().map(|e| e.to_string()));
+        warnings.extend(damaged.iter().map(std::string::ToString::to_string));
         Lifecycle {
             registry,
             runs,

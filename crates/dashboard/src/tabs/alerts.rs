@@ -240,7 +240,7 @@ pub fn rank_or_target<T>(rows: &mut [&T], v: &TableView<RankSort>, target: impl 
         (RankSort::Rank, false) => {}
         (RankSort::Rank, true) => rows.reverse(),
         (RankSort::Target, r) => {
-            rows.sort_by(|a, b| text_cmp(target_name(target(a)), target_name(target(b)), r))
+            rows.sort_by(|a, b| text_cmp(target_name(target(a)), target_name(target(b)), r));
         }
     }
 }

@@ -84,7 +84,7 @@ fn row_for(name: &str, entry: Option<&ModelEntry>, global: &str) -> ModelRow {
         row.n = Some(v.score.n);
         row.roc_auc = v.score.roc_auc;
         row.brier = v.score.brier;
-        row.decision = v.reason.clone();
+        row.decision.clone_from(&v.reason);
         if let Some(inc) = &v.incumbent {
             row.vs = if inc.model == name {
                 format!("v{}", inc.version)
@@ -95,7 +95,7 @@ fn row_for(name: &str, entry: Option<&ModelEntry>, global: &str) -> ModelRow {
         }
     } else if let Some(last) = entry.versions.last() {
         // Scored by the global model: its numbers on the seller's holdout, vs the candidate.
-        row.decision = last.reason.clone();
+        row.decision.clone_from(&last.reason);
         row.vs = format!("own v{}", last.version);
         if let Some(inc) = last.incumbent.as_ref().filter(|i| i.model == GLOBAL) {
             row.n = Some(inc.score.n);

@@ -81,7 +81,7 @@ fn counts_line<'a>(app: &App) -> Line<'a> {
     let n = w.counts(resolved_since(app.window).as_deref());
     let resolved = match app.window {
         Window::All => "resolved".to_string(),
-        w => format!("resolved {w}d"),
+        w @ Window::Days(_) => format!("resolved {w}d"),
     };
     let parts = [
         ("new", n.new, t.warn),

@@ -80,7 +80,7 @@ fn fields_and_records_over_the_limits_are_invalid_with_their_length() {
 fn feeding_in_pieces_gives_the_records_of_one_feed() {
     let csv = b"a,b,c\n1,\"x\ny\"\"\",3\n\n2,Gro\"c,3\r\n4,5\n\"p\nq\",\xc3\xa9,6\n7,8,9";
     let whole = scan_records(csv).unwrap();
-    for piece in 1..csv.len() + 1 {
+    for piece in 1..=csv.len() {
         let mut s = Scanner::new(1);
         let mut got = Vec::new();
         for chunk in csv.chunks(piece) {
