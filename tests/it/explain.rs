@@ -83,10 +83,12 @@ fn enter_on_an_order_opens_its_pane_and_x_starts_a_what_if() {
     for _ in 0..2 {
         press(&mut a, Command::Down);
     }
-    let selected = a.seller.as_ref().unwrap().view.cursor.selected;
-    let id = a.seller.as_ref().unwrap().rows()[selected].order_id.clone();
+    let selected = a.pages.seller.as_ref().unwrap().view.cursor.selected;
+    let id = a.pages.seller.as_ref().unwrap().rows()[selected]
+        .order_id
+        .clone();
     press(&mut a, Command::Open);
-    let pane = a.seller.as_ref().unwrap().pane.as_ref().unwrap();
+    let pane = a.pages.seller.as_ref().unwrap().pane.as_ref().unwrap();
     assert_eq!(pane.order_id, id);
     let screen = render(&a, 120, 40);
     assert!(screen.contains(&format!("Order {id}")), "{screen}");
@@ -110,14 +112,14 @@ fn enter_on_an_order_opens_its_pane_and_x_starts_a_what_if() {
     press(&mut a, Command::WhatIf);
     assert_eq!(a.screen().mode, Mode::Normal);
     press(&mut a, Command::Back);
-    let v = a.seller.as_ref().unwrap();
+    let v = a.pages.seller.as_ref().unwrap();
     assert!(v.pane.is_none());
     assert_eq!(v.view.cursor.selected, selected);
 }
 
 /// The pane's risk as it is and in the what-if (the same without one).
 fn pane_risks(a: &App) -> (f64, f64) {
-    let p = a.seller.as_ref().unwrap().pane.as_ref().unwrap();
+    let p = a.pages.seller.as_ref().unwrap().pane.as_ref().unwrap();
     let base = p.base.explanation.as_ref().unwrap().risk;
     let edited = p
         .what_if

@@ -252,7 +252,7 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
             .starts_with("cases: 25 opened")
     );
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));
-    let first = &a.alerts.rows(&a)[0].clone();
+    let first = &a.pages.alerts.rows(&a)[0].clone();
     let id = w.case_of(first.rule, &first.target).unwrap().case.id;
     assert!(render(&a, 120, 40).contains(&format!("#{id} new")));
 

@@ -98,7 +98,7 @@ fn odd_names_stay_inside_their_cells_while_scrolling() {
     let mut app = app_on(dir.path());
     app.update(Action::Command(Command::GoTab(Tab::Sellers)));
     // Sort by seller id: the renamed sellers come first.
-    while app.sellers.view.sort != SellerSort::by("seller_id").unwrap() {
+    while app.pages.sellers.view.sort != SellerSort::by("seller_id").unwrap() {
         app.update(Action::Command(Command::Sort));
     }
     // One terminal for every frame: ratatui sends only the cells that changed, as it does

@@ -25,7 +25,7 @@ fn type_text(a: &mut App, text: &str) {
 
 /// The id of the seller open in the drill-down.
 fn open_seller(a: &App) -> Option<&str> {
-    a.seller.as_ref().map(|v| v.detail.seller_id.as_str())
+    a.pages.seller.as_ref().map(|v| v.detail.seller_id.as_str())
 }
 
 #[test]
@@ -34,6 +34,7 @@ fn esc_returns_where_you_came_from() {
     // Alerts -> Enter on a seller alert -> Esc: back on Alerts, same row selected.
     press(&mut a, Command::GoTab(Tab::Alerts));
     let at = a
+        .pages
         .alerts
         .rows(&a)
         .iter()
@@ -42,7 +43,7 @@ fn esc_returns_where_you_came_from() {
     for _ in 0..at {
         press(&mut a, Command::Down);
     }
-    let alert = a.alerts.rows(&a)[at].clone();
+    let alert = a.pages.alerts.rows(&a)[at].clone();
     press(&mut a, Command::Open);
     let Target::Seller(id) = &alert.target else {
         unreachable!()
@@ -50,7 +51,7 @@ fn esc_returns_where_you_came_from() {
     assert_eq!(open_seller(&a), Some(id.as_str()));
     // The alert that led there is in the Why panel.
     assert_eq!(
-        a.seller.as_ref().unwrap().alert.as_ref(),
+        a.pages.seller.as_ref().unwrap().alert.as_ref(),
         Some(&alert.message)
     );
     let screen = render(&a, 120, 40);
@@ -58,18 +59,18 @@ fn esc_returns_where_you_came_from() {
     insta::assert_snapshot!("drilldown_from_an_alert_120x40", screen);
     press(&mut a, Command::Back);
     assert_eq!((a.tab, open_seller(&a)), (Tab::Alerts, None));
-    assert_eq!(a.alerts.view.cursor.selected, at);
+    assert_eq!(a.pages.alerts.view.cursor.selected, at);
 
     // Categories -> its sellers -> a seller -> Esc -> Esc: Categories again.
     press(&mut a, Command::GoTab(Tab::Categories));
     press(&mut a, Command::Down);
-    let cat = a.categories.rows(&a)[1].0.category.clone();
+    let cat = a.pages.categories.rows(&a)[1].0.category.clone();
     press(&mut a, Command::Open);
     assert_eq!(a.tab, Tab::Sellers);
-    let scope = a.sellers.scope.as_ref().map(|(c, _)| *c).unwrap();
+    let scope = a.pages.sellers.scope.as_ref().map(|(c, _)| *c).unwrap();
     assert_eq!(a.engine.data.categories[scope as usize], cat);
     press(&mut a, Command::Open);
-    let v = a.seller.as_ref().unwrap();
+    let v = a.pages.seller.as_ref().unwrap();
     // The category carries into the drill-down: its orders only, a chip in the title.
     assert_eq!(v.filter.category.as_ref(), Some(&cat));
     assert!(v.rows().iter().all(|o| o.category == cat) && !v.rows().is_empty());
@@ -78,12 +79,15 @@ fn esc_returns_where_you_came_from() {
     insta::assert_snapshot!("drilldown_from_a_category_120x40", screen);
     press(&mut a, Command::Back);
     assert_eq!((a.tab, open_seller(&a).is_none()), (Tab::Sellers, true));
-    assert!(a.sellers.scope.is_some(), "back to the category's sellers");
+    assert!(
+        a.pages.sellers.scope.is_some(),
+        "back to the category's sellers"
+    );
     press(&mut a, Command::Back);
     assert_eq!(a.tab, Tab::Categories);
-    assert!(a.sellers.scope.is_none());
+    assert!(a.pages.sellers.scope.is_none());
     assert_eq!(
-        a.categories.rows(&a)[a.categories.view.cursor.selected]
+        a.pages.categories.rows(&a)[a.pages.categories.view.cursor.selected]
             .0
             .category,
         cat
@@ -99,17 +103,17 @@ fn tab_jumps_keep_the_trail_and_chips_can_be_removed() {
     press(&mut a, Command::GoTab(Tab::Categories));
     press(&mut a, Command::Open);
     press(&mut a, Command::Open);
-    assert!(a.seller.as_ref().unwrap().filter.category.is_some());
+    assert!(a.pages.seller.as_ref().unwrap().filter.category.is_some());
     // x removes the chips: every order of the seller again.
     press(&mut a, Command::ClearChips);
-    let v = a.seller.as_ref().unwrap();
+    let v = a.pages.seller.as_ref().unwrap();
     assert_eq!(v.rows().len(), v.detail.orders.len());
     // A jump to another tab closes the drill-down; Esc then walks the trail back.
     press(&mut a, Command::GoTab(Tab::Models));
-    assert!(a.seller.is_none());
+    assert!(a.pages.seller.is_none());
     press(&mut a, Command::Back);
     assert_eq!(a.tab, Tab::Sellers);
-    assert!(a.sellers.scope.is_some());
+    assert!(a.pages.sellers.scope.is_some());
 }
 
 #[test]
@@ -117,10 +121,10 @@ fn the_selection_moves_inside_a_stable_viewport() {
     let mut a = app();
     a.open_seller("S035"); // 755 orders in the 30-day window
     render(&a, 120, 40);
-    let page = a.seller.as_ref().unwrap().view.cursor.page.get();
+    let page = a.pages.seller.as_ref().unwrap().view.cursor.page.get();
     assert!(page > 5, "{page}");
     let cursor = |a: &App| {
-        let c = &a.seller.as_ref().unwrap().view.cursor;
+        let c = &a.pages.seller.as_ref().unwrap().view.cursor;
         (c.selected, c.offset.get())
     };
     // Down to the bottom edge, then one more: the rows scroll by one, not more.
@@ -142,7 +146,7 @@ fn the_selection_moves_inside_a_stable_viewport() {
     // G: the last row on the last page; k: one up, the viewport unchanged.
     press(&mut a, Command::Bottom);
     render(&a, 120, 40);
-    let n = a.seller.as_ref().unwrap().rows().len();
+    let n = a.pages.seller.as_ref().unwrap().rows().len();
     assert_eq!(cursor(&a), (n - 1, n - page));
     press(&mut a, Command::Up);
     render(&a, 120, 40);
@@ -182,7 +186,7 @@ fn the_palette_goes_anywhere_and_says_why_not() {
         ("market all", |a: &App| a.marketplace.is_none()),
         ("category foot", |a: &App| {
             a.tab == Tab::Sellers
-                && a.sellers.scope.as_ref().map(|s| s.0)
+                && a.pages.sellers.scope.as_ref().map(|s| s.0)
                     == Some(
                         a.engine
                             .data
@@ -204,7 +208,7 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     type_text(&mut a, &format!("order {first}"));
     press(&mut a, Command::EditDone);
     assert_eq!(a.window, Window::All);
-    let v = a.seller.as_ref().unwrap();
+    let v = a.pages.seller.as_ref().unwrap();
     assert_eq!(v.rows()[v.view.cursor.selected].order_id, first);
     assert!(a.message.as_deref().unwrap().contains("showing all time"));
     // A mistake keeps the line and says why.
@@ -223,29 +227,29 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     press(&mut a, Command::GoTab(Tab::Sellers));
     press(&mut a, Command::Filter);
     type_text(&mut a, "s00x");
-    assert!(a.sellers.rows(&a).is_empty());
+    assert!(a.pages.sellers.rows(&a).is_empty());
     let screen = render(&a, 80, 24);
     insta::assert_snapshot!("no_matches_80x24", screen);
     assert!(screen.contains("Sellers 0 (0 of 40)"), "{screen}");
     assert!(screen.contains("no matches"), "{screen}");
     press(&mut a, Command::Edit(Edit::Backspace));
-    assert_eq!(a.sellers.rows(&a).len(), 9, "S001..S009");
+    assert_eq!(a.pages.sellers.rows(&a).len(), 9, "S001..S009");
     press(&mut a, Command::Edit(Edit::Left));
     press(&mut a, Command::Edit(Edit::Left));
     type_text(&mut a, "3");
-    assert_eq!(a.sellers.view.filter(), "s300");
+    assert_eq!(a.pages.sellers.view.filter(), "s300");
     press(&mut a, Command::Edit(Edit::KillToStart));
-    assert_eq!(a.sellers.view.filter(), "00");
+    assert_eq!(a.pages.sellers.view.filter(), "00");
     press(&mut a, Command::Edit(Edit::KillWord));
     press(&mut a, Command::Edit(Edit::End));
     press(&mut a, Command::Edit(Edit::KillWord));
-    assert_eq!(a.sellers.view.filter(), "");
+    assert_eq!(a.pages.sellers.view.filter(), "");
     // Words of the band column match too: "medium" lists the Medium-risk sellers.
     type_text(&mut a, "medium");
     press(&mut a, Command::EditDone);
     let bands = a.engine.bands;
     let in_band = |r: f64| r >= bands.medium && r < bands.high;
-    let rows = a.sellers.rows(&a);
+    let rows = a.pages.sellers.rows(&a);
     let medium = a
         .snap
         .sellers
@@ -259,7 +263,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     );
     // Esc clears the kept filter first, then goes back.
     press(&mut a, Command::Back);
-    assert_eq!(a.sellers.rows(&a).len(), 40);
+    assert_eq!(a.pages.sellers.rows(&a).len(), 40);
     // b: the band filter (High, then Medium), a chip in the title.
     press(&mut a, Command::Band);
     let none_high = a
@@ -267,7 +271,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
         .sellers
         .iter()
         .all(|s| s.stats.mean_risk.unwrap() < bands.high);
-    assert_eq!(a.sellers.rows(&a).is_empty(), none_high);
+    assert_eq!(a.pages.sellers.rows(&a).is_empty(), none_high);
     assert!(render(&a, 120, 40).contains("[High risk ✕ b]"));
     press(&mut a, Command::Band);
     let screen = render(&a, 120, 40);
@@ -286,12 +290,15 @@ fn a_click_selects_a_row_and_a_double_click_opens_it() {
     let y = screen.lines().position(|l| l.contains("S008")).unwrap() as u16;
     let t0 = Instant::now();
     a.update(Action::Click(10, y, t0));
-    let rows = a.sellers.rows(&a);
-    assert_eq!(rows[a.sellers.view.cursor.selected].0.seller_id, "S008");
-    assert!(a.seller.is_none());
+    let rows = a.pages.sellers.rows(&a);
+    assert_eq!(
+        rows[a.pages.sellers.view.cursor.selected].0.seller_id,
+        "S008"
+    );
+    assert!(a.pages.seller.is_none());
     // Too slow for a double click: still a selection.
     a.update(Action::Click(10, y, t0 + Duration::from_secs(2)));
-    assert!(a.seller.is_none());
+    assert!(a.pages.seller.is_none());
     a.update(Action::Click(10, y, t0 + Duration::from_millis(2300)));
     assert_eq!(open_seller(&a), Some("S008"));
 }
@@ -300,7 +307,7 @@ fn a_click_selects_a_row_and_a_double_click_opens_it() {
 fn y_copies_the_selected_id_and_messages_expire() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
-    let first = a.sellers.rows(&a)[0].0.seller_id.clone();
+    let first = a.pages.sellers.rows(&a)[0].0.seller_id.clone();
     assert_eq!(
         press(&mut a, Command::Copy),
         vec![Effect::Copy(first.clone())]
@@ -326,7 +333,7 @@ fn y_copies_the_selected_id_and_messages_expire() {
         a.update(Action::Tick).as_slice(),
         [Effect::SellerDrivers { .. }]
     ));
-    let v = a.seller.as_ref().unwrap();
+    let v = a.pages.seller.as_ref().unwrap();
     let order = v.rows()[0].order_id.clone();
     assert_eq!(press(&mut a, Command::Copy), vec![Effect::Copy(order)]);
 }
@@ -340,6 +347,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     // Risk ranks by how far a seller's mean risk is surely above its marketplace's: its
     // evidence is in the key, so no guard moves small sellers.
     let above: Vec<f64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -347,10 +355,11 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
         .collect();
     assert!(above.windows(2).all(|w| w[0] >= w[1]), "{above:?}");
     // A raw share keeps the guard: sellers under 20 orders rank last.
-    while a.sellers.view.sort != SellerSort::by("high_risk_share").unwrap() {
+    while a.pages.sellers.view.sort != SellerSort::by("high_risk_share").unwrap() {
         press(&mut a, Command::Sort);
     }
     let orders: Vec<u64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -366,6 +375,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     type_text(&mut a, "mi 0");
     press(&mut a, Command::EditDone);
     let shares: Vec<f64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -373,14 +383,15 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
         .collect();
     assert!(shares.windows(2).all(|w| w[0] >= w[1]), "{shares:?}");
     assert!(
-        a.sellers.rows(&a)[..first_small]
+        a.pages.sellers.rows(&a)[..first_small]
             .iter()
             .any(|s| s.0.stats.orders < 20)
     );
-    while a.sellers.view.sort != SellerSort::by("expected_returns").unwrap() {
+    while a.pages.sellers.view.sort != SellerSort::by("expected_returns").unwrap() {
         press(&mut a, Command::Sort);
     }
     let expected: Vec<f64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -389,7 +400,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     assert!(expected.windows(2).all(|w| w[0] >= w[1]), "{expected:?}");
     // The biggest contributor of expected returns is the seller with the largest risk sum,
     // checked against the orders themselves.
-    let top = a.sellers.rows(&a)[0].0.seller_id.clone();
+    let top = a.pages.sellers.rows(&a)[0].0.seller_id.clone();
     let ds = &a.engine.data;
     let scores = a.engine.scores.as_ref().unwrap();
     let cat = ds.categories.iter().position(|c| c == "Footwear").unwrap() as u16;
@@ -417,7 +428,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
 fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
-    while a.sellers.view.sort != SellerSort::by("mean_risk_change").unwrap() {
+    while a.pages.sellers.view.sort != SellerSort::by("mean_risk_change").unwrap() {
         press(&mut a, Command::Sort);
     }
     press(&mut a, Command::Palette);
@@ -435,7 +446,7 @@ fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
             .collect();
         r.iter().sum::<f64>() / r.len() as f64
     };
-    let rows = a.sellers.rows(&a);
+    let rows = a.pages.sellers.rows(&a);
     let top = rows[0];
     let s = ds.seller_index(&top.0.seller_id).unwrap() as u32;
     let want = mean(s, last - 29, last) - mean(s, last - 59, last - 30);
@@ -451,7 +462,13 @@ fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
     a.update(Action::Command(Command::PrevWindow));
     a.update(Action::Command(Command::PrevWindow));
     assert_eq!(a.window, Window::All);
-    assert!(a.sellers.rows(&a).iter().all(|r| r.1.risk_change.is_none()));
+    assert!(
+        a.pages
+            .sellers
+            .rows(&a)
+            .iter()
+            .all(|r| r.1.risk_change.is_none())
+    );
 }
 
 #[test]

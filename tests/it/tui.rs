@@ -108,17 +108,17 @@ fn window_key_switches_every_number_to_the_engines_answer() {
 fn filter_narrows_the_table_and_esc_clears_it() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
-    let all = a.sellers.rows(&a).len();
+    let all = a.pages.sellers.rows(&a).len();
     a.update(Action::Command(Command::Filter));
     for c in "s006".chars() {
         a.update(Action::Command(Command::Edit(Edit::Insert(c))));
     }
-    let rows = a.sellers.rows(&a);
+    let rows = a.pages.sellers.rows(&a);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].0.seller_id, "S006");
     assert!(render(&a, 80, 24).contains("filter: s006"));
     a.update(Action::Command(Command::Back));
-    assert_eq!(a.sellers.rows(&a).len(), all);
+    assert_eq!(a.pages.sellers.rows(&a).len(), all);
 }
 
 #[test]
@@ -137,9 +137,9 @@ fn enter_on_an_alert_opens_its_target() {
     let Target::Seller(id) = &alerts[seller_at].target else {
         unreachable!()
     };
-    assert_eq!(&a.seller.as_ref().unwrap().detail.seller_id, id);
+    assert_eq!(&a.pages.seller.as_ref().unwrap().detail.seller_id, id);
     a.update(Action::Command(Command::Back));
-    assert!(a.seller.is_none());
+    assert!(a.pages.seller.is_none());
 
     if let Some(cat_at) = alerts
         .iter()
@@ -155,8 +155,11 @@ fn enter_on_an_alert_opens_its_target() {
             unreachable!()
         };
         assert_eq!(a.tab, Tab::Categories);
-        let rows = a.categories.rows(&a);
-        assert_eq!(&rows[a.categories.view.cursor.selected].0.category, name);
+        let rows = a.pages.categories.rows(&a);
+        assert_eq!(
+            &rows[a.pages.categories.view.cursor.selected].0.category,
+            name
+        );
     }
 }
 
@@ -165,6 +168,7 @@ fn sort_keys_order_the_rows() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     let risks: Vec<f64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -174,10 +178,11 @@ fn sort_keys_order_the_rows() {
         risks.windows(2).all(|w| w[0] >= w[1]),
         "default: how far the mean risk is surely above the marketplace's, descending"
     );
-    while a.sellers.view.sort != SellerSort::by("orders").unwrap() {
+    while a.pages.sellers.view.sort != SellerSort::by("orders").unwrap() {
         a.update(Action::Command(Command::Sort));
     }
     let orders: Vec<u64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -187,6 +192,7 @@ fn sort_keys_order_the_rows() {
     assert!(render(&a, 120, 40).contains("Orders▼"));
     a.update(Action::Command(Command::ReverseSort));
     let orders: Vec<u64> = a
+        .pages
         .sellers
         .rows(&a)
         .iter()
@@ -200,10 +206,10 @@ fn sort_keys_order_the_rows() {
 fn enter_on_a_category_lists_its_sellers() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Categories)));
-    let cat = a.categories.rows(&a)[0].0.category.clone();
+    let cat = a.pages.categories.rows(&a)[0].0.category.clone();
     a.update(Action::Command(Command::Open));
     assert_eq!(a.tab, Tab::Sellers);
-    let scoped = a.sellers.source(&a);
+    let scoped = a.pages.sellers.source(&a);
     let total: u64 = scoped.iter().map(|s| s.stats.orders).sum();
     let cat_orders = a
         .snap
@@ -219,20 +225,20 @@ fn enter_on_a_category_lists_its_sellers() {
     );
     assert!(render(&a, 120, 40).contains(&format!("category {cat}")));
     a.update(Action::Command(Command::Back));
-    assert!(a.sellers.scope.is_none());
+    assert!(a.pages.sellers.scope.is_none());
 }
 
 #[test]
 fn drilldown_filters_orders() {
     let mut a = app();
     a.open_seller("S006");
-    let all = a.seller.as_ref().unwrap().detail.orders.len();
+    let all = a.pages.seller.as_ref().unwrap().detail.orders.len();
     a.update(Action::Command(Command::OrderStatus));
-    let d = a.seller.as_ref().unwrap();
+    let d = a.pages.seller.as_ref().unwrap();
     let rows = d.rows();
     assert!(rows.len() < all && rows.iter().all(|o| o.status.as_str() == "returned"));
     a.update(Action::Command(Command::OrderPayment));
-    let d = a.seller.as_ref().unwrap();
+    let d = a.pages.seller.as_ref().unwrap();
     assert!(
         d.rows()
             .iter()
@@ -332,7 +338,7 @@ fn export_writes_the_visible_table_named_by_what_it_holds() {
     );
     // Where there is no table (the order pane), `e` says so and writes nothing.
     a.update(Action::Command(Command::Open));
-    assert!(a.seller.as_ref().unwrap().pane.is_some());
+    assert!(a.pages.seller.as_ref().unwrap().pane.is_some());
     let fx = a.update(Action::Command(Command::Export));
     assert!(fx.is_empty());
     assert!(

@@ -65,12 +65,13 @@ fn render(app: &App, w: u16, h: u16) -> String {
 /// Selects the Models-tab row of `model`.
 fn select_model(app: &mut App, model: &str) {
     let pos = app
+        .pages
         .models
         .rows(app)
         .iter()
         .position(|r| r.model == model)
         .unwrap();
-    app.models.view.cursor.selected = pos;
+    app.pages.models.view.cursor.selected = pos;
 }
 
 /// Runs the effects an update asked for and applies the first result.
@@ -374,7 +375,7 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     app.update(Action::Command(Command::Marketplace));
     let scope = drift_scope(&app).unwrap();
     assert_eq!(scope.marketplace, "M002");
-    let rows = drift_rows(Some(scope), &app.drift.view);
+    let rows = drift_rows(Some(scope), &app.pages.drift.view);
     let strengths: Vec<f64> = rows.iter().map(|c| strength(c)).collect();
     assert!(strengths.windows(2).all(|w| w[0] >= w[1]), "{strengths:?}");
     // Strength >= 1 exactly for the drifted columns (distance tests at this reference size).
@@ -411,7 +412,7 @@ fn drift_tab_follows_the_marketplace_filter_and_sorts_by_strength() {
     // s twice: by column name, A-Z.
     app.update(Action::Command(Command::Sort));
     app.update(Action::Command(Command::Sort));
-    let names: Vec<String> = drift_rows(drift_scope(&app), &app.drift.view)
+    let names: Vec<String> = drift_rows(drift_scope(&app), &app.pages.drift.view)
         .iter()
         .map(|c| c.column.clone())
         .collect();

@@ -10,16 +10,10 @@ use super::keymap::{KeyMap, Mode, Screen};
 use super::lifecycle::Confirm;
 use super::navigation::Location;
 use super::page::{Goto, Page};
+use super::pages::Pages;
 use super::palette::Palette;
 use super::tab::Tab;
-use super::tabs::alerts::AlertsTab;
-use super::tabs::categories::CategoriesTab;
-use super::tabs::drift::DriftTab;
-use super::tabs::marketplace::MarketplaceTab;
-use super::tabs::models::ModelsTab;
-use super::tabs::monitoring::MonitoringTab;
 use super::tabs::seller::{OrderFilterKind, SellerView};
-use super::tabs::sellers::SellersTab;
 use super::theme::Theme;
 use returnrisk_core::engine::{Engine, Snapshot, Window};
 use returnrisk_core::model::store::{Lifecycle, Provenance};
@@ -66,24 +60,10 @@ pub struct App {
     pub derived: Derived,
     /// Current tab.
     pub tab: Tab,
-    /// The Marketplace tab.
-    pub market_tab: MarketplaceTab,
-    /// The Sellers tab.
-    pub sellers: SellersTab,
-    /// The Categories tab.
-    pub categories: CategoriesTab,
-    /// The Alerts tab.
-    pub alerts: AlertsTab,
-    /// The Models tab.
-    pub models: ModelsTab,
-    /// The Drift tab.
-    pub drift: DriftTab,
-    /// The Monitoring tab.
-    pub monitoring: MonitoringTab,
+    /// Every page's own state.
+    pub pages: Pages,
     /// The cases' worklist and policy.
     pub cases: super::cases::Cases,
-    /// The seller drill-down, open over the Sellers tab.
-    pub seller: Option<SellerView>,
     /// Where Esc goes back to, most recent last.
     pub history: Vec<Location>,
     /// Model state.
@@ -146,15 +126,8 @@ impl App {
             previous,
             derived: Derived::default(),
             tab: Tab::Marketplace,
-            market_tab: MarketplaceTab::default(),
-            sellers: SellersTab::default(),
-            categories: CategoriesTab::default(),
-            alerts: AlertsTab::default(),
-            models: ModelsTab::default(),
-            drift: DriftTab::default(),
-            monitoring: MonitoringTab::default(),
+            pages: Pages::default(),
             cases: super::cases::Cases::default(),
-            seller: None,
             history: Vec::new(),
             training: Training::Starting,
             load_warning,
@@ -184,34 +157,34 @@ impl App {
     /// The page of `tab` (the seller drill-down when it is open over Sellers).
     pub fn page_of(&self, tab: Tab) -> &dyn Page {
         match tab {
-            Tab::Marketplace => &self.market_tab,
-            Tab::Sellers => match &self.seller {
+            Tab::Marketplace => &self.pages.market,
+            Tab::Sellers => match &self.pages.seller {
                 Some(SellerView { pane: Some(p), .. }) => p,
                 Some(s) => s,
-                None => &self.sellers,
+                None => &self.pages.sellers,
             },
-            Tab::Categories => &self.categories,
-            Tab::Alerts => &self.alerts,
-            Tab::Models => &self.models,
-            Tab::Drift => &self.drift,
-            Tab::Monitoring => &self.monitoring,
+            Tab::Categories => &self.pages.categories,
+            Tab::Alerts => &self.pages.alerts,
+            Tab::Models => &self.pages.models,
+            Tab::Drift => &self.pages.drift,
+            Tab::Monitoring => &self.pages.monitoring,
         }
     }
 
     /// The page of `tab`, to change.
     pub fn page_of_mut(&mut self, tab: Tab) -> &mut dyn Page {
         match tab {
-            Tab::Marketplace => &mut self.market_tab,
-            Tab::Sellers => match &mut self.seller {
+            Tab::Marketplace => &mut self.pages.market,
+            Tab::Sellers => match &mut self.pages.seller {
                 Some(SellerView { pane: Some(p), .. }) => p,
                 Some(s) => s,
-                None => &mut self.sellers,
+                None => &mut self.pages.sellers,
             },
-            Tab::Categories => &mut self.categories,
-            Tab::Alerts => &mut self.alerts,
-            Tab::Models => &mut self.models,
-            Tab::Drift => &mut self.drift,
-            Tab::Monitoring => &mut self.monitoring,
+            Tab::Categories => &mut self.pages.categories,
+            Tab::Alerts => &mut self.pages.alerts,
+            Tab::Models => &mut self.pages.models,
+            Tab::Drift => &mut self.pages.drift,
+            Tab::Monitoring => &mut self.pages.monitoring,
         }
     }
 
@@ -229,7 +202,7 @@ impl App {
     /// What is on screen, for the key map.
     pub fn screen(&self) -> Screen {
         let page = self.page();
-        let pane = match (self.tab, &self.seller) {
+        let pane = match (self.tab, &self.pages.seller) {
             (Tab::Sellers, Some(v)) => v.pane.as_ref(),
             _ => None,
         };
@@ -250,7 +223,7 @@ impl App {
             opens: page.opens(),
             sorts: page.sorts(),
             banded: page.banded(),
-            detail: self.tab == Tab::Sellers && self.seller.is_some() && pane.is_none(),
+            detail: self.tab == Tab::Sellers && self.pages.seller.is_some() && pane.is_none(),
             order: pane.is_some(),
             models: self.tab == Tab::Models,
             cases: self.tab == Tab::Monitoring,
@@ -276,16 +249,16 @@ impl App {
         self.previous = self
             .engine
             .previous_groups(self.window, self.marketplace, None);
-        if let Some((cat, _)) = self.sellers.scope {
+        if let Some((cat, _)) = self.pages.sellers.scope {
             let s = self
                 .engine
                 .category_snapshot(self.window, self.marketplace, cat);
-            self.sellers.scope = Some((cat, s));
-            self.sellers.scope_previous =
+            self.pages.sellers.scope = Some((cat, s));
+            self.pages.sellers.scope_previous =
                 self.engine
                     .previous_groups(self.window, self.marketplace, Some(cat));
         }
-        if let Some(v) = &mut self.seller
+        if let Some(v) = &mut self.pages.seller
             && let Ok(fresh) = self.engine.seller_detail(&v.detail.seller_id, self.window)
         {
             v.detail = fresh;
@@ -367,7 +340,7 @@ impl App {
             C::Copy => self.copy(),
             C::Band => self.page_of_mut(self.tab).cycle_band(),
             C::ClearChips => {
-                if let Some(v) = &mut self.seller {
+                if let Some(v) = &mut self.pages.seller {
                     v.filter = Default::default();
                     v.view.cursor.reset();
                 }
@@ -377,13 +350,13 @@ impl App {
             C::OrderStatus => self.cycle_order_filter(OrderFilterKind::Status),
             C::OrderPayment => self.cycle_order_filter(OrderFilterKind::Payment),
             C::NextVersion | C::PrevVersion => {
-                let n = self.models.selected_versions(self).len();
+                let n = self.pages.models.selected_versions(self).len();
                 let delta = if c == C::NextVersion { 1 } else { -1 };
-                self.models.move_version(delta, n);
+                self.pages.models.move_version(delta, n);
             }
             C::WhatIf => self.toggle_what_if(),
             C::WhatIfNext | C::WhatIfPrev => {
-                if let Some(p) = self.seller.as_mut().and_then(|v| v.pane.as_mut()) {
+                if let Some(p) = self.pages.seller.as_mut().and_then(|v| v.pane.as_mut()) {
                     p.move_field(if c == C::WhatIfNext { 1 } else { -1 });
                 }
             }
@@ -414,7 +387,7 @@ impl App {
             _ => cur.bottom(n),
         }
         if self.tab == Tab::Models {
-            self.models.version_cursor = 0;
+            self.pages.models.version_cursor = 0;
         }
     }
 
@@ -443,7 +416,7 @@ impl App {
             .roles
             .payment
             .map_or(Vec::new(), |f| ds.levels(f).to_vec());
-        if let Some(v) = &mut self.seller {
+        if let Some(v) = &mut self.pages.seller {
             v.cycle_filter(which, &payments);
         }
     }

@@ -47,8 +47,8 @@ impl App {
 
     /// The selected case of the Monitoring tab.
     pub fn selected_case(&self) -> Option<i64> {
-        let rows = self.monitoring.rows(self);
-        rows.get(self.monitoring.view.cursor.selected)
+        let rows = self.pages.monitoring.rows(self);
+        rows.get(self.pages.monitoring.view.cursor.selected)
             .map(|d| d.case.id)
     }
 

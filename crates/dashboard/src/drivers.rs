@@ -44,7 +44,7 @@ impl App {
         let Some(key) = self.drivers_key() else {
             return;
         };
-        let Some(v) = &mut self.seller else {
+        let Some(v) = &mut self.pages.seller else {
             return;
         };
         if v.contrib.as_ref().map(ContribState::key) == Some(key) {
@@ -71,7 +71,7 @@ impl App {
         drivers: Option<Box<ContributionDrivers>>,
     ) {
         let key = self.drivers_key();
-        let Some(v) = &mut self.seller else {
+        let Some(v) = &mut self.pages.seller else {
             return;
         };
         let waiting = matches!(v.contrib, Some(ContribState::Computing(k)) if Some(k) == key && k.0 == window);

@@ -67,7 +67,7 @@ impl App {
             }
             PaletteCommand::Export => self.export(),
             PaletteCommand::MinOrders(n) => {
-                self.sellers.min_orders = n;
+                self.pages.sellers.min_orders = n;
                 self.say(match n {
                     0 => "sellers rank by their numbers whatever their size".to_string(),
                     n => format!("sellers under {n} orders rank last on mean-based sorts"),

@@ -144,7 +144,7 @@ fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
                 "how far past its threshold a test is: 1 or more is drift",
             ),
         ],
-        Tab::Sellers if app.seller.is_some() => {
+        Tab::Sellers if app.pages.seller.is_some() => {
             let mut g = model.to_vec();
             g.push((
                 "Trend",

@@ -20,6 +20,7 @@ pub mod lifecycle;
 pub mod line_edit;
 pub mod navigation;
 pub mod page;
+pub mod pages;
 pub mod palette;
 pub mod signals;
 pub mod suspend;

@@ -61,11 +61,11 @@ impl App {
         if self.tab != Tab::Models {
             return;
         }
-        let Some(row) = self.models.selected(self) else {
+        let Some(row) = self.pages.models.selected(self) else {
             return;
         };
-        let versions = self.models.selected_versions(self);
-        let Some(&version) = versions.get(self.models.version_cursor) else {
+        let versions = self.pages.models.selected_versions(self);
+        let Some(&version) = versions.get(self.pages.models.version_cursor) else {
             return self.say(format!("{} has no registered versions", row.model));
         };
         let entry = &self.lifecycle.registry.models[&row.model];
@@ -91,7 +91,7 @@ impl App {
         if self.tab != Tab::Models {
             return;
         }
-        let Some(row) = self.models.selected(self) else {
+        let Some(row) = self.pages.models.selected(self) else {
             return;
         };
         let Some(entry) = self.lifecycle.registry.models.get(&row.model) else {
@@ -237,8 +237,8 @@ impl App {
         let now = engine.data.orders.len();
         self.load_warning = engine.load_report.summary();
         self.engine = engine;
-        self.seller = None;
-        self.sellers.scope = None;
+        self.pages.seller = None;
+        self.pages.sellers.scope = None;
         self.history.clear();
         self.training = Training::Starting;
         self.effects

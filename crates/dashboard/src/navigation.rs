@@ -38,8 +38,8 @@ impl App {
     pub fn location(&self) -> Location {
         Location {
             tab: self.tab,
-            scope: self.sellers.scope.as_ref().map(|(c, _)| *c),
-            seller: self.seller.as_ref().map(|v| SellerPlace {
+            scope: self.pages.sellers.scope.as_ref().map(|(c, _)| *c),
+            seller: self.pages.seller.as_ref().map(|v| SellerPlace {
                 id: v.detail.seller_id.clone(),
                 category: v.filter.category.as_ref().and_then(|name| {
                     let cats = &self.engine.data.categories;
@@ -83,19 +83,19 @@ impl App {
                     let at = view.rows().iter().position(|o| o.order_id == order);
                     view.view.cursor.selected = at.unwrap_or(0);
                 }
-                self.seller = Some(view);
+                self.pages.seller = Some(view);
                 self.tab = Tab::Sellers;
             }
             Goto::Order(id) => return self.show_order_pane(&id),
             Goto::CategorySellers(c) => {
                 self.set_scope(Some(c));
-                self.seller = None;
+                self.pages.seller = None;
                 self.tab = Tab::Sellers;
             }
             Goto::Category(c) => {
                 let name = self.engine.data.categories[c as usize].clone();
-                self.categories.select(&self.snap.categories, &name);
-                self.seller = None;
+                self.pages.categories.select(&self.snap.categories, &name);
+                self.pages.seller = None;
                 self.tab = Tab::Categories;
             }
             Goto::Market(tab, m) => {
@@ -103,7 +103,7 @@ impl App {
                     self.marketplace = m;
                     self.recompute();
                 }
-                self.seller = None;
+                self.pages.seller = None;
                 self.tab = tab;
             }
         }
@@ -113,34 +113,34 @@ impl App {
 
     /// Narrows the Sellers tab to a category (a new scope starts at the first row).
     fn set_scope(&mut self, scope: Option<u16>) {
-        let now = self.sellers.scope.as_ref().map(|(c, _)| *c);
+        let now = self.pages.sellers.scope.as_ref().map(|(c, _)| *c);
         if now == scope {
             return;
         }
-        self.sellers.scope = scope.map(|c| {
+        self.pages.sellers.scope = scope.map(|c| {
             let s = self
                 .engine
                 .category_snapshot(self.window, self.marketplace, c);
             (c, s)
         });
-        self.sellers.scope_previous = scope.and_then(|c| {
+        self.pages.sellers.scope_previous = scope.and_then(|c| {
             self.engine
                 .previous_groups(self.window, self.marketplace, Some(c))
         });
-        self.sellers.view.cursor.reset();
+        self.pages.sellers.view.cursor.reset();
     }
 
     /// Shows a remembered location again.
     fn restore(&mut self, loc: Location) {
         self.set_scope(loc.scope);
-        self.seller = None;
+        self.pages.seller = None;
         self.tab = loc.tab;
         if let Some(p) = loc.seller {
             let name = p
                 .category
                 .map(|c| self.engine.data.categories[c as usize].clone());
             match self.engine.seller_detail(&p.id, self.window) {
-                Ok(d) => self.seller = Some(SellerView::new(d, name, p.alert)),
+                Ok(d) => self.pages.seller = Some(SellerView::new(d, name, p.alert)),
                 Err(e) => self.say(e.to_string()),
             }
         }
@@ -161,16 +161,16 @@ impl App {
             self.clamp_tables();
             return;
         }
-        if let Some(v) = &mut self.seller
+        if let Some(v) = &mut self.pages.seller
             && v.pane.take().is_some()
         {
             return;
         }
         if let Some(loc) = self.history.pop() {
             self.restore(loc);
-        } else if self.seller.is_some() {
-            self.seller = None;
-        } else if self.tab == Tab::Sellers && self.sellers.scope.is_some() {
+        } else if self.pages.seller.is_some() {
+            self.pages.seller = None;
+        } else if self.tab == Tab::Sellers && self.pages.sellers.scope.is_some() {
             self.set_scope(None);
         }
     }
@@ -178,7 +178,7 @@ impl App {
     /// Tab, Shift-Tab, a number or a click on the tab row: another tab, no history (Esc
     /// still returns along the trail that led here).
     pub(super) fn jump(&mut self, tab: Tab) {
-        self.seller = None;
+        self.pages.seller = None;
         self.filtering = false;
         self.tab = tab;
         self.clamp_tables();

@@ -19,7 +19,11 @@ impl App {
         };
         let ds = &self.engine.data;
         let seller = ds.sellers[ds.orders.seller[i] as usize].id.clone();
-        let shown = self.seller.as_ref().map(|v| v.detail.seller_id.as_str());
+        let shown = self
+            .pages
+            .seller
+            .as_ref()
+            .map(|v| v.detail.seller_id.as_str());
         let to = Goto::Seller {
             id: seller.clone(),
             category: None,
@@ -49,7 +53,7 @@ impl App {
             ds.categories[ds.orders.category[i] as usize],
             status
         );
-        if let Some(v) = &mut self.seller {
+        if let Some(v) = &mut self.pages.seller {
             v.pane = Some(OrderPane {
                 index: i,
                 order_id: id.to_string(),
@@ -63,7 +67,7 @@ impl App {
 
     /// The open order pane.
     fn pane_mut(&mut self) -> Option<&mut OrderPane> {
-        self.seller.as_mut()?.pane.as_mut()
+        self.pages.seller.as_mut()?.pane.as_mut()
     }
 
     /// `x`: starts a what-if on the order as it is (its features in the pane's order,
@@ -92,6 +96,7 @@ impl App {
     /// ←/→ in the what-if: the selected feature's previous or next value, explained.
     pub(super) fn step_what_if(&mut self, by: i32) {
         let Some((i, values)) = self
+            .pages
             .seller
             .as_ref()
             .and_then(|v| v.pane.as_ref())
