@@ -168,7 +168,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     }
     assert!(a.update(Action::Command(Command::EditDone)).is_empty());
     assert_eq!(
-        a.message.as_deref(),
+        a.status.message.as_deref(),
         Some("snooze: \"x1\" is not a case number")
     );
     // The same words as the command line and the API for a snooze past ten years.
@@ -178,7 +178,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     }
     assert!(a.update(Action::Command(Command::EditDone)).is_empty());
     assert_eq!(
-        a.message.as_deref(),
+        a.status.message.as_deref(),
         Some(
             "snooze: 3651 days is more than 3650 (ten years): give a date (YYYY-MM-DD) or resolve the case"
         )
@@ -198,7 +198,7 @@ fn a_read_only_worklist_refuses_changes_with_its_path() {
     let fx = a.update(Action::Command(Command::MoveCase(Transition::Resolve)));
     assert!(fx.is_empty());
     assert_eq!(
-        a.message.as_deref(),
+        a.status.message.as_deref(),
         Some(
             "data/.returnrisk/cases.sqlite: the data directory is read-only, so cases can be read but not changed"
         )
@@ -246,7 +246,8 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
     let w = a.cases.worklist.clone().unwrap();
     assert_eq!(w.cases.len(), a.snap.alerts.len());
     assert!(
-        a.message
+        a.status
+            .message
             .as_deref()
             .unwrap()
             .starts_with("cases: 25 opened")
@@ -310,7 +311,7 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
     })];
     run_until_worklist(&mut a, &rt, fx);
     assert_eq!(
-        a.message.as_deref(),
+        a.status.message.as_deref(),
         Some("case unchanged: cannot escalate a case that is resolved")
     );
 }

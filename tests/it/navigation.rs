@@ -210,13 +210,19 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     assert_eq!(a.window, Window::All);
     let v = a.pages.seller.as_ref().unwrap();
     assert_eq!(v.rows()[v.view.cursor.selected].order_id, first);
-    assert!(a.message.as_deref().unwrap().contains("showing all time"));
+    assert!(
+        a.status
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("showing all time")
+    );
     // A mistake keeps the line and says why.
     press(&mut a, Command::Palette);
     type_text(&mut a, "seller nobody");
     press(&mut a, Command::EditDone);
     assert_eq!(a.palette.as_ref().unwrap().line.text(), "seller nobody");
-    assert_eq!(a.message.as_deref(), Some("no seller \"nobody\""));
+    assert_eq!(a.status.message.as_deref(), Some("no seller \"nobody\""));
     press(&mut a, Command::EditCancel);
     assert!(a.palette.is_none());
 }
@@ -313,19 +319,20 @@ fn y_copies_the_selected_id_and_messages_expire() {
         vec![Effect::Copy(first.clone())]
     );
     assert!(
-        a.message
+        a.status
+            .message
             .as_deref()
             .unwrap()
             .starts_with(&format!("copied {first}"))
     );
     // The next key clears the message.
     press(&mut a, Command::Down);
-    assert_eq!(a.message, None);
+    assert_eq!(a.status.message, None);
     // A Tick after the message's time is up clears it too.
     press(&mut a, Command::Copy);
-    a.message_at = Some(Instant::now() - Duration::from_secs(60));
+    a.status.message_at = Some(Instant::now() - Duration::from_secs(60));
     a.update(Action::Tick);
-    assert_eq!(a.message, None);
+    assert_eq!(a.status.message, None);
     // In the drill-down, y copies the order id.
     a.open_seller("S006");
     // The drill-down asks for its drivers by contribution on the next action.

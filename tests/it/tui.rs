@@ -342,7 +342,8 @@ fn export_writes_the_visible_table_named_by_what_it_holds() {
     let fx = a.update(Action::Command(Command::Export));
     assert!(fx.is_empty());
     assert!(
-        a.message
+        a.status
+            .message
             .as_deref()
             .unwrap()
             .starts_with("nothing to export on this screen")
@@ -447,12 +448,12 @@ fn retrain_key_asks_then_starts_background_training_once() {
     assert!(fx.is_empty());
     let fx = a.update(Action::Command(Command::No));
     assert!(a.confirm.is_none() && fx.is_empty());
-    assert_eq!(a.message.as_deref(), Some("cancelled"));
+    assert_eq!(a.status.message.as_deref(), Some("cancelled"));
     a.update(Action::Command(Command::Retrain));
     let fx = a.update(Action::Command(Command::Yes));
     assert_eq!(fx, vec![Effect::LoadModels { retrain: true }]);
     assert_eq!(
-        a.training,
+        a.status.training,
         returnrisk_tui::tui::app::Training::Running(0, 0)
     );
     // A second press while training does not queue another run.

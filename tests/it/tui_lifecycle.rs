@@ -148,11 +148,11 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
     assert!(watched.is_empty() && app.registry_changed_while_loading);
     run_jobs(&mut app, &rt, fx);
     let promoted = format!("{seller}: v1 is now active");
-    assert_eq!(app.message.as_deref(), Some(promoted.as_str()));
+    assert_eq!(app.status.message.as_deref(), Some(promoted.as_str()));
     assert!(!app.registry_changed_while_loading && !app.registry_op_running);
     // The deferred look at the registry finds the models in use and says nothing.
     run_jobs(&mut app, &rt, vec![Effect::ReloadModels]);
-    assert_eq!(app.message.as_deref(), Some(promoted.as_str()));
+    assert_eq!(app.status.message.as_deref(), Some(promoted.as_str()));
     let models = app.engine.models.as_ref().unwrap();
     assert_eq!(models.model_for(&seller).1, seller);
     let on_disk = Registry::load(dir.path()).unwrap();
@@ -187,7 +187,7 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
     app.update(Action::Command(Command::Rollback));
     assert!(app.confirm.is_none());
     assert_eq!(
-        app.message.as_deref(),
+        app.status.message.as_deref(),
         Some("global has no earlier active version to roll back to")
     );
 }
@@ -207,7 +207,7 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
         cases: false,
     });
     run_jobs(&mut app, &rt, fx);
-    let msg = app.message.clone().unwrap();
+    let msg = app.status.message.clone().unwrap();
     assert!(
         msg.starts_with("the registry changed on disk: reloaded the active models"),
         "{msg}"
@@ -219,7 +219,7 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     assert!(render(&app, 120, 40).contains("the registry changed on disk"));
 
     // A change seen while models are loading is looked at again once they are in.
-    app.training = Training::Starting;
+    app.status.training = Training::Starting;
     let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
@@ -239,14 +239,14 @@ fn a_registry_change_on_disk_reloads_the_models_and_says_so() {
     let mut reg = Registry::load(dir.path()).unwrap();
     reg.rule.tolerance = 0.001;
     reg.save(dir.path()).unwrap();
-    app.message = None;
+    app.status.message = None;
     let fx = app.update(Action::FilesChanged {
         data: false,
         registry: true,
         cases: false,
     });
     run_jobs(&mut app, &rt, fx);
-    assert_eq!(app.message, None);
+    assert_eq!(app.status.message, None);
     assert_eq!(app.lifecycle.registry.rule.tolerance, 0.001);
 }
 
@@ -261,7 +261,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
         RiskBands::DEFAULT,
     ))));
     assert_eq!(
-        app.message.as_deref(),
+        app.status.message.as_deref(),
         Some("data files touched on disk; contents unchanged")
     );
     assert!(fx.is_empty());
@@ -282,10 +282,10 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     ))));
     assert_eq!(app.engine.data.orders.len(), 49_500);
     assert!(app.engine.models.is_none());
-    assert_eq!(app.training, Training::Starting);
+    assert_eq!(app.status.training, Training::Starting);
     assert_eq!(fx, vec![Effect::LoadModels { retrain: false }]);
     assert_eq!(
-        app.message.as_deref(),
+        app.status.message.as_deref(),
         Some("reloaded new data: 49,500 orders (was 50,000); models loading")
     );
 
@@ -296,7 +296,7 @@ fn new_data_on_disk_replaces_the_engine_and_asks_for_models() {
     let stale = Prepared::new(&old, models, RiskBands::DEFAULT);
     app.update(Action::ModelsReady(Box::new(stale), Provenance::Reused));
     assert!(app.engine.models.is_none());
-    assert_eq!(app.training, Training::Starting);
+    assert_eq!(app.status.training, Training::Starting);
     let _ = render(&app, 120, 40);
 }
 
@@ -440,11 +440,11 @@ fn unreadable_active_models_are_said_on_the_status_line_and_risk_is_na() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     run_jobs(&mut app, &rt, vec![Effect::LoadModels { retrain: false }]);
     assert!(
-        matches!(app.training, Training::Failed(_)),
+        matches!(app.status.training, Training::Failed(_)),
         "{:?}",
-        app.training
+        app.status.training
     );
-    let msg = app.message.clone().unwrap();
+    let msg = app.status.message.clone().unwrap();
     assert!(
         msg.starts_with(&format!(
             "error: models unavailable: active model global v1: {}:",
@@ -496,7 +496,7 @@ fn promoting_a_version_whose_artifacts_are_gone_is_refused() {
     app.update(Action::Command(Command::Promote));
     let fx = app.update(Action::Command(Command::Yes));
     run_jobs(&mut app, &rt, fx);
-    let msg = app.message.clone().unwrap();
+    let msg = app.status.message.clone().unwrap();
     assert!(
         msg.starts_with(&format!(
             "registry unchanged: refused: {seller} v1: {}: no model",

@@ -12,32 +12,20 @@ use super::navigation::Location;
 use super::page::{Goto, Page};
 use super::pages::Pages;
 use super::palette::Palette;
+use super::status::Status;
 use super::tab::Tab;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::theme::Theme;
 use returnrisk_core::engine::{Engine, Snapshot, Window};
-use returnrisk_core::model::store::{Lifecycle, Provenance};
+use returnrisk_core::model::store::Lifecycle;
 use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How long a status message stays (the next key clears it sooner).
-pub const MESSAGE_TTL: Duration = Duration::from_secs(6);
 /// Two clicks on one row within this are a double click (open it).
 pub const DOUBLE_CLICK: Duration = Duration::from_millis(500);
 
-/// Where the models are.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Training {
-    /// Loading saved models or starting to train.
-    Starting,
-    /// Training: models done of total.
-    Running(usize, usize),
-    /// Models are in use.
-    Ready(Provenance),
-    /// Training failed: the message, kept on the status line.
-    Failed(String),
-}
+pub use super::status::{MESSAGE_TTL, Training};
 
 /// The whole UI state.
 pub struct App {
@@ -66,14 +54,8 @@ pub struct App {
     pub cases: super::cases::Cases,
     /// Where Esc goes back to, most recent last.
     pub history: Vec<Location>,
-    /// Model state.
-    pub training: Training,
-    /// Load warnings (rows skipped and why), kept on the status line.
-    pub load_warning: Option<String>,
-    /// The latest one-off message (export path, retrain started...); see [`MESSAGE_TTL`].
-    pub message: Option<String>,
-    /// When the message appeared.
-    pub message_at: Option<Instant>,
+    /// What the status line says.
+    pub status: Status,
     /// Help overlay shown.
     pub help: bool,
     /// Typing into the live filter.
@@ -129,10 +111,7 @@ impl App {
             pages: Pages::default(),
             cases: super::cases::Cases::default(),
             history: Vec::new(),
-            training: Training::Starting,
-            load_warning,
-            message: None,
-            message_at: None,
+            status: Status::new(load_warning),
             help: false,
             filtering: false,
             palette: None,
@@ -232,14 +211,12 @@ impl App {
 
     /// Shows a one-off message on the status line.
     pub fn say(&mut self, text: impl Into<String>) {
-        self.message = Some(text.into());
-        self.message_at = Some(Instant::now());
+        self.status.say(text);
     }
 
     /// When the status message expires, if one is shown.
     pub fn message_expires(&self) -> Option<Instant> {
-        self.message.as_ref()?;
-        Some(self.message_at? + MESSAGE_TTL)
+        self.status.message_expires()
     }
 
     /// Recomputes everything for the current window and marketplace.
@@ -286,13 +263,13 @@ impl App {
     fn apply(&mut self, action: Action) {
         match action {
             Action::Command(c) => {
-                self.message = None;
+                self.status.message = None;
                 self.command(c);
             }
             Action::Click(x, y, at) => self.click(x, y, at),
             Action::Tick => {
                 if self.message_expires().is_some_and(|t| Instant::now() >= t) {
-                    self.message = None;
+                    self.status.message = None;
                 }
             }
             Action::Resize => {}

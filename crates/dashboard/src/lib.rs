@@ -23,6 +23,7 @@ pub mod page;
 pub mod pages;
 pub mod palette;
 pub mod signals;
+pub mod status;
 pub mod suspend;
 pub mod tab;
 pub mod table;

@@ -48,7 +48,10 @@ pub struct Confirm {
 impl App {
     /// `r`: asks before training a new run (not while one is under way).
     pub(super) fn ask_retrain(&mut self) {
-        if !matches!(self.training, Training::Running(..) | Training::Starting) {
+        if !matches!(
+            self.status.training,
+            Training::Running(..) | Training::Starting
+        ) {
             self.confirm = Some(Confirm {
                 prompt: "Train a new run and register its models?".into(),
                 op: Confirmed::Retrain,
@@ -128,7 +131,7 @@ impl App {
                 self.effects.push(Effect::ChangeRegistry(op));
             }
             Confirmed::Retrain => {
-                self.training = Training::Running(0, 0);
+                self.status.training = Training::Running(0, 0);
                 self.say("retraining in the background; the dashboard stays usable");
                 self.effects.push(Effect::LoadModels { retrain: true });
             }
@@ -145,7 +148,9 @@ impl App {
                 // is already under way.
                 tracing::info!("discarded models prepared for replaced data");
             }
-            Action::TrainProgress(done, total) => self.training = Training::Running(done, total),
+            Action::TrainProgress(done, total) => {
+                self.status.training = Training::Running(done, total)
+            }
             Action::ModelsReady(prepared, prov) => {
                 self.engine.install(*prepared);
                 if let Provenance::Trained { .. } = &prov {
@@ -154,7 +159,7 @@ impl App {
                 if let Provenance::TrainedUnsaved(why) = &prov {
                     self.say(format!("models trained but not saved: {why}"));
                 }
-                self.training = Training::Ready(prov);
+                self.status.training = Training::Ready(prov);
                 if std::mem::take(&mut self.registry_changed_while_loading) {
                     self.effects.push(Effect::ReloadModels);
                 }
@@ -164,7 +169,7 @@ impl App {
             Action::TrainFailed(e) => {
                 let msg = format!("error: models unavailable: {e}");
                 self.say(msg.clone());
-                self.training = Training::Failed(msg);
+                self.status.training = Training::Failed(msg);
             }
             Action::LifecycleLoaded(lc) => {
                 self.lifecycle = *lc;
@@ -216,7 +221,10 @@ impl App {
             self.say("data files changed on disk: reloading...");
             self.effects.push(Effect::ReloadData);
         } else if registry {
-            let loading = matches!(self.training, Training::Running(..) | Training::Starting);
+            let loading = matches!(
+                self.status.training,
+                Training::Running(..) | Training::Starting
+            );
             if loading || self.registry_op_running {
                 // The load under way may have read the registry before this change, or the
                 // change is the dashboard's own promote / rollback (which reloads the models
@@ -235,12 +243,12 @@ impl App {
         }
         let was = self.engine.data.orders.len();
         let now = engine.data.orders.len();
-        self.load_warning = engine.load_report.summary();
+        self.status.load_warning = engine.load_report.summary();
         self.engine = engine;
         self.pages.seller = None;
         self.pages.sellers.scope = None;
         self.history.clear();
-        self.training = Training::Starting;
+        self.status.training = Training::Starting;
         self.effects
             .retain(|e| *e != Effect::LoadModels { retrain: true });
         self.effects.push(Effect::LoadModels { retrain: false });
@@ -260,7 +268,7 @@ impl App {
             .map_or("no log file".into(), |p| format!("see {}", p.display()));
         let msg = format!("error: {} failed: {why} ({log})", job.name());
         if job == Job::Models {
-            self.training = Training::Failed(msg.clone());
+            self.status.training = Training::Failed(msg.clone());
         }
         if job == Job::RegistryChange {
             self.registry_op_running = false;

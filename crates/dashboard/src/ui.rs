@@ -100,7 +100,7 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
 
 /// Model status for the header (`compact` for narrow terminals).
 pub fn model_status(app: &App, compact: bool) -> String {
-    match &app.training {
+    match &app.status.training {
         Training::Starting => "models: loading...".into(),
         Training::Running(_, 0) => "models: training...".into(),
         Training::Running(d, t) => format!("models: training {d}/{t}"),
@@ -165,7 +165,7 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         sep,
     ]);
     let status = model_status(app, compact);
-    let style = match app.training {
+    let style = match app.status.training {
         Training::Failed(_) => t.crit,
         Training::Ready(_) => t.dim,
         _ => t.warn,
@@ -327,7 +327,7 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let mut spans = Vec::new();
     if let Some(p) = &app.palette {
         spans.extend(typed_line(" :", &p.line, app));
-        if let Some(m) = &app.message {
+        if let Some(m) = &app.status.message {
             spans.push(Span::styled(format!("  {m}"), t.warn));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -341,16 +341,16 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
-    match (&app.message, &app.training) {
+    match (&app.status.message, &app.status.training) {
         (Some(m), _) => spans.push(Span::styled(format!(" {m}"), t.accent)),
         // Why the models are unavailable stays in view after the message expires.
         (None, Training::Failed(why)) => spans.push(Span::styled(format!(" {why}"), t.crit)),
         _ => {}
     }
-    if let Some(w) = &app.load_warning {
+    if let Some(w) = &app.status.load_warning {
         spans.push(Span::styled(format!(" ! {w}"), t.warn));
     }
-    if let Training::Running(d, n) = app.training {
+    if let Training::Running(d, n) = app.status.training {
         let width = 20usize;
         let filled = (d * width).checked_div(n).unwrap_or(0).min(width);
         spans.push(Span::styled(

@@ -162,7 +162,7 @@ impl Page for DriftTab {
 fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let Some(report) = drift_report(app) else {
-        let msg = match app.training {
+        let msg = match app.status.training {
             Training::Starting | Training::Running(..) => {
                 "drift needs the models (the reference is their training period): loading..."
             }

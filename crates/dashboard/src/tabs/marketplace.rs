@@ -168,7 +168,11 @@ pub fn forecast_lines(
 fn draw_health(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let s = &app.snap;
-    let loading = !s.scored && matches!(app.training, Training::Starting | Training::Running(..));
+    let loading = !s.scored
+        && matches!(
+            app.status.training,
+            Training::Starting | Training::Running(..)
+        );
     let lines = match (s.health_score, s.health.band) {
         // A score from the return rate alone would flip once the risk arrives.
         _ if loading => vec![Line::from("n/a while models load")],

@@ -24,7 +24,7 @@ use ratatui::widgets::Sparkline;
 
 /// What a risk cell shows while there are no scores.
 pub fn risk_placeholder(app: &App) -> &'static str {
-    match app.training {
+    match app.status.training {
         Training::Starting | Training::Running(..) => "training",
         _ => "n/a",
     }
