@@ -119,7 +119,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     // A note: the palette opens with the command, the text is typed, Enter sends it.
     assert!(a.update(Action::Command(Command::NoteCase)).is_empty());
     assert_eq!(
-        a.palette.as_ref().unwrap().line.text(),
+        a.overlays.palette.as_ref().unwrap().line.text(),
         format!("note {id} ")
     );
     for c in "photos".chars() {
@@ -132,7 +132,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     // A snooze: 7 days unless changed.
     a.update(Action::Command(Command::MoveCase(Transition::Snooze)));
     assert_eq!(
-        a.palette.as_ref().unwrap().line.text(),
+        a.overlays.palette.as_ref().unwrap().line.text(),
         format!("snooze {id} 7")
     );
     let fx = a.update(Action::Command(Command::EditDone));
@@ -184,7 +184,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
         )
     );
     // Enter opens the case's target.
-    a.palette = None;
+    a.overlays.palette = None;
     a.update(Action::Command(Command::Open));
     assert_ne!(a.tab, Tab::Monitoring);
 }

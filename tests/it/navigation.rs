@@ -165,12 +165,12 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     press(&mut a, Command::Palette);
     type_text(&mut a, "sel s02");
     press(&mut a, Command::Complete);
-    assert_eq!(a.palette.as_ref().unwrap().line.text(), "sel S02");
+    assert_eq!(a.overlays.palette.as_ref().unwrap().line.text(), "sel S02");
     let screen = render(&a, 80, 24);
     insta::assert_snapshot!("palette_80x24", screen);
     type_text(&mut a, "3");
     press(&mut a, Command::EditDone);
-    assert!(a.palette.is_none());
+    assert!(a.overlays.palette.is_none());
     assert_eq!((a.tab, open_seller(&a)), (Tab::Sellers, Some("S023")));
     // Esc goes back to where the palette was opened.
     press(&mut a, Command::Back);
@@ -221,10 +221,13 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     press(&mut a, Command::Palette);
     type_text(&mut a, "seller nobody");
     press(&mut a, Command::EditDone);
-    assert_eq!(a.palette.as_ref().unwrap().line.text(), "seller nobody");
+    assert_eq!(
+        a.overlays.palette.as_ref().unwrap().line.text(),
+        "seller nobody"
+    );
     assert_eq!(a.status.message.as_deref(), Some("no seller \"nobody\""));
     press(&mut a, Command::EditCancel);
-    assert!(a.palette.is_none());
+    assert!(a.overlays.palette.is_none());
 }
 
 #[test]

@@ -442,12 +442,12 @@ fn retrain_key_asks_then_starts_background_training_once() {
     // `r` asks first, like promote and rollback; `n` leaves everything as it was.
     let fx = a.update(Action::Command(Command::Retrain));
     assert_eq!(
-        a.confirm.as_ref().unwrap().prompt,
+        a.overlays.confirm.as_ref().unwrap().prompt,
         "Train a new run and register its models?"
     );
     assert!(fx.is_empty());
     let fx = a.update(Action::Command(Command::No));
-    assert!(a.confirm.is_none() && fx.is_empty());
+    assert!(a.overlays.confirm.is_none() && fx.is_empty());
     assert_eq!(a.status.message.as_deref(), Some("cancelled"));
     a.update(Action::Command(Command::Retrain));
     let fx = a.update(Action::Command(Command::Yes));
@@ -458,7 +458,7 @@ fn retrain_key_asks_then_starts_background_training_once() {
     );
     // A second press while training does not queue another run.
     let fx = a.update(Action::Command(Command::Retrain));
-    assert!(fx.is_empty() && a.confirm.is_none());
+    assert!(fx.is_empty() && a.overlays.confirm.is_none());
     // Scores stay on screen while retraining.
     assert!(a.snap.mean_risk.is_some());
 }
@@ -524,7 +524,7 @@ fn every_screen_renders_at_every_size_without_panicking() {
                 assert!(!text.trim().is_empty(), "screen {i} at {cols}x{rows}");
             }
         }
-        if a.help {
+        if a.overlays.help {
             a.update(Action::Command(Command::Help));
         }
     }

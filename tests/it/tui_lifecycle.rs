@@ -119,14 +119,14 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
 
     // P asks; n cancels and changes nothing.
     app.update(Action::Command(Command::Promote));
-    let prompt = app.confirm.as_ref().unwrap().prompt.clone();
+    let prompt = app.overlays.confirm.as_ref().unwrap().prompt.clone();
     assert_eq!(
         prompt,
         format!("Promote {seller} v1 (the global model scores it)?")
     );
     assert!(render(&app, 120, 40).contains(&format!("{prompt} y = yes, n = no")));
     let fx = app.update(Action::Command(Command::No));
-    assert!(app.confirm.is_none() && fx.is_empty());
+    assert!(app.overlays.confirm.is_none() && fx.is_empty());
 
     // P then y: the background job promotes under the lock and reloads the scoring models.
     app.update(Action::Command(Command::Promote));
@@ -172,7 +172,7 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
     select_model(&mut app, &seller);
     app.update(Action::Command(Command::Rollback));
     assert_eq!(
-        app.confirm.as_ref().unwrap().prompt,
+        app.overlays.confirm.as_ref().unwrap().prompt,
         format!("Roll back {seller} from v1 to the global model?")
     );
     let fx = app.update(Action::Command(Command::Yes));
@@ -185,7 +185,7 @@ fn promote_and_rollback_ask_first_and_reload_the_scoring_models() {
     // Nothing to roll back for the global model (one version): a message, no question.
     select_model(&mut app, "global");
     app.update(Action::Command(Command::Rollback));
-    assert!(app.confirm.is_none());
+    assert!(app.overlays.confirm.is_none());
     assert_eq!(
         app.status.message.as_deref(),
         Some("global has no earlier active version to roll back to")

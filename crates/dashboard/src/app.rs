@@ -7,8 +7,8 @@
 use super::action::{Action, Command, Effect};
 use super::derived::Derived;
 use super::keymap::{KeyMap, Mode, Screen};
-use super::lifecycle::Confirm;
 use super::navigation::Location;
+use super::overlays::Overlays;
 use super::page::{Goto, Page};
 use super::pages::Pages;
 use super::palette::Palette;
@@ -56,12 +56,8 @@ pub struct App {
     pub history: Vec<Location>,
     /// What the status line says.
     pub status: Status,
-    /// Help overlay shown.
-    pub help: bool,
-    /// Typing into the live filter.
-    pub filtering: bool,
-    /// The command palette, while open.
-    pub palette: Option<Palette>,
+    /// The help, the live filter, the palette and a y / n question.
+    pub overlays: Overlays,
     /// Quit requested.
     pub quit: bool,
     /// Suspend requested (Ctrl-Z or SIGTSTP): the event loop stops the process.
@@ -74,8 +70,6 @@ pub struct App {
     pub export_dir: PathBuf,
     /// Runs and registry for the Models tab.
     pub lifecycle: Lifecycle,
-    /// A question waiting for y / n.
-    pub confirm: Option<Confirm>,
     /// The registry changed while models were loading: re-read once they are in.
     pub registry_changed_while_loading: bool,
     /// A promote or rollback from the dashboard is being applied (its own write of the
@@ -112,16 +106,13 @@ impl App {
             cases: super::cases::Cases::default(),
             history: Vec::new(),
             status: Status::new(load_warning),
-            help: false,
-            filtering: false,
-            palette: None,
+            overlays: Overlays::default(),
             quit: false,
             suspend: false,
             width: Cell::new(super::ui::WIDE_TABS),
             data_label,
             export_dir: PathBuf::from("."),
             lifecycle: Lifecycle::default(),
-            confirm: None,
             registry_changed_while_loading: false,
             registry_op_running: false,
             load_options: returnrisk_core::data::LoadOptions::default(),
@@ -185,13 +176,13 @@ impl App {
             (Tab::Sellers, Some(v)) => v.pane.as_ref(),
             _ => None,
         };
-        let mode = if self.confirm.is_some() {
+        let mode = if self.overlays.confirm.is_some() {
             Mode::Confirm
         } else if pane.is_some_and(|p| p.what_if.is_some()) {
             Mode::WhatIf
-        } else if self.palette.is_some() {
+        } else if self.overlays.palette.is_some() {
             Mode::Palette
-        } else if self.filtering {
+        } else if self.overlays.filtering {
             Mode::Filter
         } else {
             Mode::Normal
@@ -283,9 +274,9 @@ impl App {
         match c {
             C::Quit => self.quit = true,
             C::Suspend => self.suspend = true,
-            C::Help => self.help = !self.help,
+            C::Help => self.overlays.help = !self.overlays.help,
             C::Back => self.back(),
-            _ if self.help => {}
+            _ if self.overlays.help => {}
             C::NextTab => self.jump(self.tab.step(1)),
             C::PrevTab => self.jump(self.tab.step(-1)),
             C::GoTab(t) => self.jump(t),
@@ -295,8 +286,8 @@ impl App {
                     self.go(to);
                 }
             }
-            C::Filter => self.filtering = self.page().table().is_some(),
-            C::Palette => self.palette = Some(Palette::default()),
+            C::Filter => self.overlays.filtering = self.page().table().is_some(),
+            C::Palette => self.overlays.palette = Some(Palette::default()),
             C::Edit(e) => self.edit(e),
             C::Complete => self.complete(),
             C::EditDone => self.edit_done(),

@@ -86,7 +86,7 @@ impl App {
 
     /// Opens the palette with `text` typed.
     fn prompt(&mut self, text: String) {
-        self.palette = Some(Palette {
+        self.overlays.palette = Some(Palette {
             line: super::line_edit::LineEdit::new(&text),
         });
     }

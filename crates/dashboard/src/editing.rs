@@ -11,9 +11,9 @@ use returnrisk_core::engine::Window;
 impl App {
     /// Applies an edit to the line being typed (the filter narrows the table as you type).
     pub(super) fn edit(&mut self, e: Edit) {
-        if let Some(p) = &mut self.palette {
+        if let Some(p) = &mut self.overlays.palette {
             p.line.apply(e);
-        } else if self.filtering
+        } else if self.overlays.filtering
             && let Some(t) = self.page_of_mut(self.tab).table_mut()
         {
             let c = t.cursor_mut();
@@ -24,18 +24,20 @@ impl App {
 
     /// Tab in the palette: completes the word from the data.
     pub(super) fn complete(&mut self) {
-        if let Some(p) = &mut self.palette {
+        if let Some(p) = &mut self.overlays.palette {
             p.complete(&self.engine.data);
         }
     }
 
     /// Enter: keeps the filter, or runs the palette's command (an error keeps the line).
     pub(super) fn edit_done(&mut self) {
-        self.filtering = false;
-        let Some(p) = &self.palette else { return };
+        self.overlays.filtering = false;
+        let Some(p) = &self.overlays.palette else {
+            return;
+        };
         match parse(p.line.text(), &self.engine.data) {
             Ok(cmd) => {
-                self.palette = None;
+                self.overlays.palette = None;
                 self.run(cmd);
             }
             Err(e) => self.say(e),
@@ -44,10 +46,10 @@ impl App {
 
     /// Esc while typing: drops the filter, or closes the palette.
     pub(super) fn edit_cancel(&mut self) {
-        if self.palette.take().is_some() {
+        if self.overlays.palette.take().is_some() {
             return;
         }
-        self.filtering = false;
+        self.overlays.filtering = false;
         if let Some(t) = self.page_of_mut(self.tab).table_mut() {
             t.cursor_mut().filter.clear();
         }

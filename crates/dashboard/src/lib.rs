@@ -19,6 +19,7 @@ pub mod keymap;
 pub mod lifecycle;
 pub mod line_edit;
 pub mod navigation;
+pub mod overlays;
 pub mod page;
 pub mod pages;
 pub mod palette;

@@ -52,7 +52,7 @@ impl App {
             self.status.training,
             Training::Running(..) | Training::Starting
         ) {
-            self.confirm = Some(Confirm {
+            self.overlays.confirm = Some(Confirm {
                 prompt: "Train a new run and register its models?".into(),
                 op: Confirmed::Retrain,
             });
@@ -80,7 +80,7 @@ impl App {
             .map_or("the global model scores it".into(), |v| {
                 format!("active: v{v}")
             });
-        self.confirm = Some(Confirm {
+        self.overlays.confirm = Some(Confirm {
             prompt: format!("Promote {} v{version} ({now})?", row.model),
             op: Confirmed::Registry(RegistryOp::Promote {
                 model: row.model,
@@ -112,7 +112,7 @@ impl App {
                 ));
             }
         };
-        self.confirm = Some(Confirm {
+        self.overlays.confirm = Some(Confirm {
             prompt: format!("Roll back {} {to}?", row.model),
             op: Confirmed::Registry(RegistryOp::Rollback { model: row.model }),
         });
@@ -120,7 +120,9 @@ impl App {
 
     /// Applies the answer to the open question.
     pub(super) fn answer(&mut self, yes: bool) {
-        let Some(c) = self.confirm.take() else { return };
+        let Some(c) = self.overlays.confirm.take() else {
+            return;
+        };
         if !yes {
             return self.say("cancelled");
         }
@@ -149,7 +151,7 @@ impl App {
                 tracing::info!("discarded models prepared for replaced data");
             }
             Action::TrainProgress(done, total) => {
-                self.status.training = Training::Running(done, total)
+                self.status.training = Training::Running(done, total);
             }
             Action::ModelsReady(prepared, prov) => {
                 self.engine.install(*prepared);

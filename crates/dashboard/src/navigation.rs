@@ -107,7 +107,7 @@ impl App {
                 self.tab = tab;
             }
         }
-        self.filtering = false;
+        self.overlays.filtering = false;
         true
     }
 
@@ -150,8 +150,8 @@ impl App {
     /// Esc: closes the help, clears the table's filter, closes the order pane, else goes back
     /// where the user came from (or, with no history, closes the drill-down and the category scope).
     pub(super) fn back(&mut self) {
-        if self.help {
-            self.help = false;
+        if self.overlays.help {
+            self.overlays.help = false;
             return;
         }
         if let Some(t) = self.page_of_mut(self.tab).table_mut()
@@ -179,7 +179,7 @@ impl App {
     /// still returns along the trail that led here).
     pub(super) fn jump(&mut self, tab: Tab) {
         self.pages.seller = None;
-        self.filtering = false;
+        self.overlays.filtering = false;
         self.tab = tab;
         self.clamp_tables();
     }

@@ -67,10 +67,10 @@ fn draw_screen(f: &mut Frame, app: &App) {
     app.page().draw(f, body, app);
     draw_status(f, status, app);
     draw_footer(f, footer, app);
-    if app.help {
+    if app.overlays.help {
         super::help::draw(f, body, app);
     }
-    if app.palette.is_some() {
+    if app.overlays.palette.is_some() {
         draw_candidates(f, body, app);
     }
 }
@@ -193,7 +193,7 @@ pub struct TabRow {
 impl TabRow {
     /// The row of `app` at its last width.
     pub fn of(app: &App) -> TabRow {
-        let filter = app.filtering
+        let filter = app.overlays.filtering
             || app
                 .page()
                 .table()
@@ -276,7 +276,7 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
     }
     if let Some(table) = app.page().table() {
         let filter = &table.cursor().filter;
-        if app.filtering {
+        if app.overlays.filtering {
             spans.extend(typed_line(" filter: ", filter, app));
         } else if !filter.is_empty() {
             spans.push(Span::styled(
@@ -290,7 +290,9 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
 
 /// The palette's completions, just above the status line.
 fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
-    let Some(p) = &app.palette else { return };
+    let Some(p) = &app.overlays.palette else {
+        return;
+    };
     let cands = super::palette::candidates(p.line.text(), &app.engine.data);
     if cands.is_empty() {
         return;
@@ -325,7 +327,7 @@ fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
 fn draw_status(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    if let Some(p) = &app.palette {
+    if let Some(p) = &app.overlays.palette {
         spans.extend(typed_line(" :", &p.line, app));
         if let Some(m) = &app.status.message {
             spans.push(Span::styled(format!("  {m}"), t.warn));
@@ -333,7 +335,7 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         f.render_widget(Paragraph::new(Line::from(spans)), area);
         return;
     }
-    if let Some(c) = &app.confirm {
+    if let Some(c) = &app.overlays.confirm {
         spans.push(Span::styled(
             format!(" {} y = yes, n = no ", c.prompt),
             t.selected,
