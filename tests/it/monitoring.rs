@@ -186,7 +186,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     // Enter opens the case's target.
     a.overlays.palette = None;
     a.update(Action::Command(Command::Open));
-    assert_ne!(a.tab, Tab::Monitoring);
+    assert_ne!(a.nav.tab, Tab::Monitoring);
 }
 
 #[test]

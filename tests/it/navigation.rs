@@ -58,7 +58,7 @@ fn esc_returns_where_you_came_from() {
     assert!(screen.contains("alert: "), "{screen}");
     insta::assert_snapshot!("drilldown_from_an_alert_120x40", screen);
     press(&mut a, Command::Back);
-    assert_eq!((a.tab, open_seller(&a)), (Tab::Alerts, None));
+    assert_eq!((a.nav.tab, open_seller(&a)), (Tab::Alerts, None));
     assert_eq!(a.pages.alerts.view.cursor.selected, at);
 
     // Categories -> its sellers -> a seller -> Esc -> Esc: Categories again.
@@ -66,7 +66,7 @@ fn esc_returns_where_you_came_from() {
     press(&mut a, Command::Down);
     let cat = a.pages.categories.rows(&a)[1].0.category.clone();
     press(&mut a, Command::Open);
-    assert_eq!(a.tab, Tab::Sellers);
+    assert_eq!(a.nav.tab, Tab::Sellers);
     let scope = a.pages.sellers.scope.as_ref().map(|(c, _)| *c).unwrap();
     assert_eq!(a.engine.data.categories[scope as usize], cat);
     press(&mut a, Command::Open);
@@ -78,13 +78,13 @@ fn esc_returns_where_you_came_from() {
     assert!(screen.contains(&format!("[category {cat} ✕]")), "{screen}");
     insta::assert_snapshot!("drilldown_from_a_category_120x40", screen);
     press(&mut a, Command::Back);
-    assert_eq!((a.tab, open_seller(&a).is_none()), (Tab::Sellers, true));
+    assert_eq!((a.nav.tab, open_seller(&a).is_none()), (Tab::Sellers, true));
     assert!(
         a.pages.sellers.scope.is_some(),
         "back to the category's sellers"
     );
     press(&mut a, Command::Back);
-    assert_eq!(a.tab, Tab::Categories);
+    assert_eq!(a.nav.tab, Tab::Categories);
     assert!(a.pages.sellers.scope.is_none());
     assert_eq!(
         a.pages.categories.rows(&a)[a.pages.categories.view.cursor.selected]
@@ -94,7 +94,7 @@ fn esc_returns_where_you_came_from() {
     );
     // Nothing left to go back to: Esc stays.
     press(&mut a, Command::Back);
-    assert_eq!(a.tab, Tab::Categories);
+    assert_eq!(a.nav.tab, Tab::Categories);
 }
 
 #[test]
@@ -112,7 +112,7 @@ fn tab_jumps_keep_the_trail_and_chips_can_be_removed() {
     press(&mut a, Command::GoTab(Tab::Models));
     assert!(a.pages.seller.is_none());
     press(&mut a, Command::Back);
-    assert_eq!(a.tab, Tab::Sellers);
+    assert_eq!(a.nav.tab, Tab::Sellers);
     assert!(a.pages.sellers.scope.is_some());
 }
 
@@ -171,10 +171,10 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     type_text(&mut a, "3");
     press(&mut a, Command::EditDone);
     assert!(a.overlays.palette.is_none());
-    assert_eq!((a.tab, open_seller(&a)), (Tab::Sellers, Some("S023")));
+    assert_eq!((a.nav.tab, open_seller(&a)), (Tab::Sellers, Some("S023")));
     // Esc goes back to where the palette was opened.
     press(&mut a, Command::Back);
-    assert_eq!((a.tab, open_seller(&a)), (Tab::Marketplace, None));
+    assert_eq!((a.nav.tab, open_seller(&a)), (Tab::Marketplace, None));
 
     // :window, :market, :category.
     for (line, check) in [
@@ -185,7 +185,7 @@ fn the_palette_goes_anywhere_and_says_why_not() {
         ("market M002", |a: &App| a.marketplace_id() == Some("M002")),
         ("market all", |a: &App| a.marketplace.is_none()),
         ("category foot", |a: &App| {
-            a.tab == Tab::Sellers
+            a.nav.tab == Tab::Sellers
                 && a.pages.sellers.scope.as_ref().map(|s| s.0)
                     == Some(
                         a.engine
@@ -500,7 +500,7 @@ fn esc_and_a_key_in_one_read_are_esc_then_the_key() {
     }
     // Esc left the filter, 4 went to Alerts (as typed one at a time).
     assert_eq!(a.screen().mode, Mode::Normal);
-    assert_eq!(a.tab, Tab::Alerts);
+    assert_eq!(a.nav.tab, Tab::Alerts);
     // A key without Alt is itself.
     let plain = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
     assert_eq!(unbundle_escape(plain.clone()), vec![plain]);

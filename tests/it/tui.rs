@@ -154,7 +154,7 @@ fn enter_on_an_alert_opens_its_target() {
         let Target::Category(name) = &alerts[cat_at].target else {
             unreachable!()
         };
-        assert_eq!(a.tab, Tab::Categories);
+        assert_eq!(a.nav.tab, Tab::Categories);
         let rows = a.pages.categories.rows(&a);
         assert_eq!(
             &rows[a.pages.categories.view.cursor.selected].0.category,
@@ -208,7 +208,7 @@ fn enter_on_a_category_lists_its_sellers() {
     a.update(Action::Command(Command::GoTab(Tab::Categories)));
     let cat = a.pages.categories.rows(&a)[0].0.category.clone();
     a.update(Action::Command(Command::Open));
-    assert_eq!(a.tab, Tab::Sellers);
+    assert_eq!(a.nav.tab, Tab::Sellers);
     let scoped = a.pages.sellers.source(&a);
     let total: u64 = scoped.iter().map(|s| s.stats.orders).sum();
     let cat_orders = a
@@ -471,9 +471,13 @@ fn mouse_click_on_a_tab_title_switches_tab() {
     // Column of "Alerts" on the rendered tab row (the snapshot's text, minus its quote).
     let col = tab_row.find("4 Alerts").unwrap() as u16 - 1;
     a.update(Action::Click(col, 1, std::time::Instant::now()));
-    assert_eq!(a.tab, Tab::Alerts);
+    assert_eq!(a.nav.tab, Tab::Alerts);
     a.update(Action::Click(col, 5, std::time::Instant::now()));
-    assert_eq!(a.tab, Tab::Alerts, "clicks off the tab row do not switch");
+    assert_eq!(
+        a.nav.tab,
+        Tab::Alerts,
+        "clicks off the tab row do not switch"
+    );
 }
 
 #[test]
@@ -552,7 +556,7 @@ fn drift_alert_jumps_to_its_marketplace() {
         a.update(Action::Command(Command::Down));
     }
     a.update(Action::Command(Command::Open));
-    assert_eq!((a.tab, a.marketplace_id()), (Tab::Drift, Some("M002")));
+    assert_eq!((a.nav.tab, a.marketplace_id()), (Tab::Drift, Some("M002")));
     assert_eq!(a.snap, a.engine.snapshot(a.window, Some("M002")).unwrap());
 }
 

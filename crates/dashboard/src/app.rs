@@ -7,7 +7,7 @@
 use super::action::{Action, Command, Effect};
 use super::derived::Derived;
 use super::keymap::{KeyMap, Mode, Screen};
-use super::navigation::Location;
+use super::navigation::Navigation;
 use super::overlays::Overlays;
 use super::page::{Goto, Page};
 use super::pages::Pages;
@@ -46,14 +46,12 @@ pub struct App {
     /// The forecast and the briefing of the window and marketplace, kept while what they
     /// depend on is unchanged ([`super::derived`]).
     pub derived: Derived,
-    /// Current tab.
-    pub tab: Tab,
+    /// The current tab and the way back.
+    pub nav: Navigation,
     /// Every page's own state.
     pub pages: Pages,
     /// The cases' worklist and policy.
     pub cases: super::cases::Cases,
-    /// Where Esc goes back to, most recent last.
-    pub history: Vec<Location>,
     /// What the status line says.
     pub status: Status,
     /// The help, the live filter, the palette and a y / n question.
@@ -101,10 +99,9 @@ impl App {
             snap,
             previous,
             derived: Derived::default(),
-            tab: Tab::Marketplace,
+            nav: Navigation::default(),
             pages: Pages::default(),
             cases: super::cases::Cases::default(),
-            history: Vec::new(),
             status: Status::new(load_warning),
             overlays: Overlays::default(),
             quit: false,
@@ -160,7 +157,7 @@ impl App {
 
     /// The page on screen.
     pub fn page(&self) -> &dyn Page {
-        self.page_of(self.tab)
+        self.page_of(self.nav.tab)
     }
 
     /// Marketplace id of the filter, or `None` for all.
@@ -172,7 +169,7 @@ impl App {
     /// What is on screen, for the key map.
     pub fn screen(&self) -> Screen {
         let page = self.page();
-        let pane = match (self.tab, &self.pages.seller) {
+        let pane = match (self.nav.tab, &self.pages.seller) {
             (Tab::Sellers, Some(v)) => v.pane.as_ref(),
             _ => None,
         };
@@ -193,10 +190,10 @@ impl App {
             opens: page.opens(),
             sorts: page.sorts(),
             banded: page.banded(),
-            detail: self.tab == Tab::Sellers && self.pages.seller.is_some() && pane.is_none(),
+            detail: self.nav.tab == Tab::Sellers && self.pages.seller.is_some() && pane.is_none(),
             order: pane.is_some(),
-            models: self.tab == Tab::Models,
-            cases: self.tab == Tab::Monitoring,
+            models: self.nav.tab == Tab::Models,
+            cases: self.nav.tab == Tab::Monitoring,
         }
     }
 
@@ -277,8 +274,8 @@ impl App {
             C::Help => self.overlays.help = !self.overlays.help,
             C::Back => self.back(),
             _ if self.overlays.help => {}
-            C::NextTab => self.jump(self.tab.step(1)),
-            C::PrevTab => self.jump(self.tab.step(-1)),
+            C::NextTab => self.jump(self.nav.tab.step(1)),
+            C::PrevTab => self.jump(self.nav.tab.step(-1)),
             C::GoTab(t) => self.jump(t),
             C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom => self.move_cursor(c),
             C::Open => {
@@ -293,7 +290,7 @@ impl App {
             C::EditDone => self.edit_done(),
             C::EditCancel => self.edit_cancel(),
             C::Sort | C::ReverseSort => {
-                if let Some(t) = self.page_of_mut(self.tab).table_mut() {
+                if let Some(t) = self.page_of_mut(self.nav.tab).table_mut() {
                     if c == C::Sort {
                         t.cycle_sort();
                     } else {
@@ -306,7 +303,7 @@ impl App {
             C::Marketplace | C::PrevMarketplace => self.step_marketplace(c == C::Marketplace),
             C::Export => self.export(),
             C::Copy => self.copy(),
-            C::Band => self.page_of_mut(self.tab).cycle_band(),
+            C::Band => self.page_of_mut(self.nav.tab).cycle_band(),
             C::ClearChips => {
                 if let Some(v) = &mut self.pages.seller {
                     v.filter = Default::default();
@@ -342,7 +339,7 @@ impl App {
     /// Moves the focused table's selection.
     fn move_cursor(&mut self, c: Command) {
         let n = self.page().rows(self);
-        let Some(t) = self.page_of_mut(self.tab).table_mut() else {
+        let Some(t) = self.page_of_mut(self.nav.tab).table_mut() else {
             return;
         };
         let cur = t.cursor_mut();
@@ -354,7 +351,7 @@ impl App {
             Command::Top => cur.top(),
             _ => cur.bottom(n),
         }
-        if self.tab == Tab::Models {
+        if self.nav.tab == Tab::Models {
             self.pages.models.version_cursor = 0;
         }
     }

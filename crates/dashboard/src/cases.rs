@@ -105,7 +105,7 @@ impl App {
 
     /// The selected case, when cases can be changed here; otherwise says why not.
     fn cases_to_change(&mut self) -> Option<i64> {
-        if self.tab != Tab::Monitoring {
+        if self.nav.tab != Tab::Monitoring {
             return None;
         }
         if self.refuse_if_read_only() {

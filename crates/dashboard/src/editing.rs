@@ -14,7 +14,7 @@ impl App {
         if let Some(p) = &mut self.overlays.palette {
             p.line.apply(e);
         } else if self.overlays.filtering
-            && let Some(t) = self.page_of_mut(self.tab).table_mut()
+            && let Some(t) = self.page_of_mut(self.nav.tab).table_mut()
         {
             let c = t.cursor_mut();
             c.filter.apply(e);
@@ -50,7 +50,7 @@ impl App {
             return;
         }
         self.overlays.filtering = false;
-        if let Some(t) = self.page_of_mut(self.tab).table_mut() {
+        if let Some(t) = self.page_of_mut(self.nav.tab).table_mut() {
             t.cursor_mut().filter.clear();
         }
         self.clamp_tables();
@@ -103,6 +103,6 @@ impl App {
             alert: None,
             order: Some(id.to_string()),
         });
-        debug_assert_eq!(self.tab, Tab::Sellers);
+        debug_assert_eq!(self.nav.tab, Tab::Sellers);
     }
 }

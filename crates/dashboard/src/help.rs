@@ -109,7 +109,7 @@ fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
             "mean squared gap between risk and outcome on unseen orders (0 perfect, lower better)",
         ),
     ];
-    match app.tab {
+    match app.nav.tab {
         Tab::Models => {
             let mut g = model.to_vec();
             g.push((
@@ -177,7 +177,7 @@ fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
                     "orders x (shrunk rate - marketplace rate): the label's count beyond it",
                 ),
             ];
-            if app.tab == Tab::Sellers {
+            if app.nav.tab == Tab::Sellers {
                 g.push((
                     "Band",
                     "risk band of the shrunk mean risk (Risk EB); what b keeps",

@@ -61,7 +61,7 @@ impl App {
 
     /// Asks to promote the version under the cursor.
     pub(super) fn ask_promote(&mut self) {
-        if self.tab != Tab::Models {
+        if self.nav.tab != Tab::Models {
             return;
         }
         let Some(row) = self.pages.models.selected(self) else {
@@ -91,7 +91,7 @@ impl App {
 
     /// Asks to roll the selected model back.
     pub(super) fn ask_rollback(&mut self) {
-        if self.tab != Tab::Models {
+        if self.nav.tab != Tab::Models {
             return;
         }
         let Some(row) = self.pages.models.selected(self) else {
@@ -249,7 +249,7 @@ impl App {
         self.engine = engine;
         self.pages.seller = None;
         self.pages.sellers.scope = None;
-        self.history.clear();
+        self.nav.history.clear();
         self.status.training = Training::Starting;
         self.effects
             .retain(|e| *e != Effect::LoadModels { retrain: true });

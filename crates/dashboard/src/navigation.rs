@@ -11,6 +11,15 @@ use std::time::Instant;
 /// The longest history kept.
 const HISTORY: usize = 50;
 
+/// Where the user is, and the way back (at first: the Marketplace tab, nowhere to go back).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Navigation {
+    /// Current tab.
+    pub tab: Tab,
+    /// Where Esc goes back to, most recent last.
+    pub history: Vec<Location>,
+}
+
 /// A place on screen that Esc can return to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Location {
@@ -37,7 +46,7 @@ impl App {
     /// Where the user is.
     pub fn location(&self) -> Location {
         Location {
-            tab: self.tab,
+            tab: self.nav.tab,
             scope: self.pages.sellers.scope.as_ref().map(|(c, _)| *c),
             seller: self.pages.seller.as_ref().map(|v| SellerPlace {
                 id: v.detail.seller_id.clone(),
@@ -54,9 +63,9 @@ impl App {
     pub(super) fn go(&mut self, to: Goto) {
         let here = self.location();
         if self.arrive(to) && self.location() != here {
-            self.history.push(here);
-            if self.history.len() > HISTORY {
-                self.history.remove(0);
+            self.nav.history.push(here);
+            if self.nav.history.len() > HISTORY {
+                self.nav.history.remove(0);
             }
         }
     }
@@ -84,19 +93,19 @@ impl App {
                     view.view.cursor.selected = at.unwrap_or(0);
                 }
                 self.pages.seller = Some(view);
-                self.tab = Tab::Sellers;
+                self.nav.tab = Tab::Sellers;
             }
             Goto::Order(id) => return self.show_order_pane(&id),
             Goto::CategorySellers(c) => {
                 self.set_scope(Some(c));
                 self.pages.seller = None;
-                self.tab = Tab::Sellers;
+                self.nav.tab = Tab::Sellers;
             }
             Goto::Category(c) => {
                 let name = self.engine.data.categories[c as usize].clone();
                 self.pages.categories.select(&self.snap.categories, &name);
                 self.pages.seller = None;
-                self.tab = Tab::Categories;
+                self.nav.tab = Tab::Categories;
             }
             Goto::Market(tab, m) => {
                 if self.marketplace != m {
@@ -104,7 +113,7 @@ impl App {
                     self.recompute();
                 }
                 self.pages.seller = None;
-                self.tab = tab;
+                self.nav.tab = tab;
             }
         }
         self.overlays.filtering = false;
@@ -134,7 +143,7 @@ impl App {
     fn restore(&mut self, loc: Location) {
         self.set_scope(loc.scope);
         self.pages.seller = None;
-        self.tab = loc.tab;
+        self.nav.tab = loc.tab;
         if let Some(p) = loc.seller {
             let name = p
                 .category
@@ -154,7 +163,7 @@ impl App {
             self.overlays.help = false;
             return;
         }
-        if let Some(t) = self.page_of_mut(self.tab).table_mut()
+        if let Some(t) = self.page_of_mut(self.nav.tab).table_mut()
             && !t.cursor().filter.is_empty()
         {
             t.cursor_mut().filter.clear();
@@ -166,11 +175,11 @@ impl App {
         {
             return;
         }
-        if let Some(loc) = self.history.pop() {
+        if let Some(loc) = self.nav.history.pop() {
             self.restore(loc);
         } else if self.pages.seller.is_some() {
             self.pages.seller = None;
-        } else if self.tab == Tab::Sellers && self.pages.sellers.scope.is_some() {
+        } else if self.nav.tab == Tab::Sellers && self.pages.sellers.scope.is_some() {
             self.set_scope(None);
         }
     }
@@ -180,7 +189,7 @@ impl App {
     pub(super) fn jump(&mut self, tab: Tab) {
         self.pages.seller = None;
         self.overlays.filtering = false;
-        self.tab = tab;
+        self.nav.tab = tab;
         self.clamp_tables();
     }
 
@@ -197,7 +206,7 @@ impl App {
         let Some(row) = self.page().table().and_then(|t| t.cursor().row_at(x, y, n)) else {
             return;
         };
-        if let Some(t) = self.page_of_mut(self.tab).table_mut() {
+        if let Some(t) = self.page_of_mut(self.nav.tab).table_mut() {
             t.cursor_mut().selected = row;
         }
         let double = self

@@ -200,7 +200,7 @@ impl TabRow {
                 .is_some_and(|t| !t.cursor().filter.is_empty());
         TabRow {
             width: app.width.get(),
-            current: app.tab,
+            current: app.nav.tab,
             filter,
         }
     }
@@ -266,7 +266,7 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         ..TabRow::of(app)
     };
     for tab in Tab::ALL {
-        let style = if tab == app.tab {
+        let style = if tab == app.nav.tab {
             t.selected.patch(t.accent)
         } else {
             t.dim
