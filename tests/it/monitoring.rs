@@ -75,6 +75,31 @@ fn snapshot_the_monitoring_tab() {
 }
 
 #[test]
+fn the_cases_filter_matches_the_state_and_severity_the_rows_show() {
+    let a = app();
+    let w = worked_worklist(&a);
+    let n = w.counts(None);
+    let critical = w
+        .cases
+        .iter()
+        .filter(|d| d.case.severity == returnrisk_tui::engine::Severity::Critical)
+        .count();
+    let mut a = on_monitoring(w);
+    for (typed, want) in [
+        ("new", n.new),
+        ("escalated", n.escalated),
+        ("CRIT", critical),
+    ] {
+        a.update(Action::Command(Command::Filter));
+        for c in typed.chars() {
+            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+        }
+        assert_eq!(a.pages.monitoring.rows(&a).len(), want, "/{typed}");
+        a.update(Action::Command(Command::Back));
+    }
+}
+
+#[test]
 fn the_counts_and_the_worklist_order_come_from_the_cases() {
     let a = app();
     let w = worked_worklist(&a);

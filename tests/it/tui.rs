@@ -122,6 +122,43 @@ fn filter_narrows_the_table_and_esc_clears_it() {
 }
 
 #[test]
+fn the_alerts_filter_matches_what_the_rows_show() {
+    use returnrisk_tui::engine::Severity;
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    let count = |s: Severity| a.snap.alerts.iter().filter(|x| x.severity == s).count();
+    let (critical, warning) = (count(Severity::Critical), count(Severity::Warning));
+    assert!(critical > 0 && warning > 0);
+    // The severity word the table shows, its full word, any case: each keeps those rows.
+    for (typed, want) in [
+        ("CRIT", critical),
+        ("critical", critical),
+        ("warn", warning),
+    ] {
+        a.update(Action::Command(Command::Filter));
+        for c in typed.chars() {
+            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+        }
+        let rows = a.pages.alerts.rows(&a);
+        assert_eq!(rows.len(), want, "/{typed}");
+        a.update(Action::Command(Command::Back));
+    }
+    // The rule's name as the Rule column shows it.
+    let rule = a.snap.alerts[0].rule.to_string();
+    a.update(Action::Command(Command::Filter));
+    for c in rule.chars() {
+        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+    }
+    let rows = a.pages.alerts.rows(&a);
+    assert!(
+        !rows.is_empty()
+            && rows
+                .iter()
+                .all(|x| x.rule.to_string() == rule || x.message.contains(&rule))
+    );
+}
+
+#[test]
 fn enter_on_an_alert_opens_its_target() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));

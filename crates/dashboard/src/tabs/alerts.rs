@@ -108,15 +108,40 @@ pub struct AlertsTab {
 impl AlertsTab {
     /// The alerts shown: filtered and sorted (by default the engine's ranking).
     pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a Alert> {
-        alert_rows(&app.snap.alerts, &self.view)
+        alert_rows(app, &app.snap.alerts, &self.view)
     }
 }
 
-/// `all` narrowed by the filter and sorted.
-pub fn alert_rows<'a>(all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Alert> {
+/// An alert's row as the table shows it: severity, target, evidence, case, rule, message.
+fn alert_cells(app: &App, a: &Alert) -> Vec<(String, Style)> {
+    let t = &app.theme;
+    let (style, word) = severity(app, a.severity);
+    let (n, q) = evidence_cells(a);
+    vec![
+        (word.to_string(), style),
+        (target_name(&a.target).to_string(), t.text),
+        (n, t.text),
+        (q, t.text),
+        (case_cell(app, a), t.accent),
+        (a.rule.to_string(), t.dim),
+        (a.message.clone(), t.text),
+    ]
+}
+
+/// `all` narrowed by the filter and sorted. The filter matches every cell the row shows
+/// (`CRIT`, a case's `new`), and the severity's full word.
+pub fn alert_rows<'a>(app: &App, all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Alert> {
     let mut rows: Vec<&Alert> = all
         .iter()
-        .filter(|a| matches(v.filter(), &[&a.message, a.rule.as_str()]))
+        .filter(|a| {
+            v.filter().is_empty() || {
+                let cells = alert_cells(app, a);
+                let severity = a.severity.to_string();
+                let mut words: Vec<&str> = cells.iter().map(|(s, _)| s.as_str()).collect();
+                words.push(&severity);
+                matches(v.filter(), &words)
+            }
+        })
         .collect();
     rank_or_target(&mut rows, v, |a| &a.target);
     rows
@@ -129,22 +154,7 @@ impl Page for AlertsTab {
         let selected = rows
             .get(self.view.cursor.selected)
             .map(|a| a.message.clone());
-        let cells = rows
-            .iter()
-            .map(|a| {
-                let (style, word) = severity(app, a.severity);
-                let (n, q) = evidence_cells(a);
-                vec![
-                    (word.to_string(), style),
-                    (target_name(&a.target).to_string(), t.text),
-                    (n, t.text),
-                    (q, t.text),
-                    (case_cell(app, a), t.accent),
-                    (a.rule.to_string(), t.dim),
-                    (a.message.clone(), t.text),
-                ]
-            })
-            .collect();
+        let cells = rows.iter().map(|a| alert_cells(app, a)).collect();
         let [top, bottom] =
             Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
         let text = TableText {

@@ -12,6 +12,7 @@ use crate::table::{TableView, matches};
 use crate::widgets::{Col, TableText, block, col, hbar, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use returnrisk_cases::CaseDetail;
@@ -49,15 +50,36 @@ impl MonitoringTab {
             .cases
             .iter()
             .filter(|d| {
-                let c = &d.case;
-                let who = c.assignee.as_deref().unwrap_or("");
-                let words = [target_name(&c.target), c.rule.as_str(), c.state.as_str()];
-                matches(v.filter(), &[words[0], words[1], words[2], &c.message, who])
+                v.filter().is_empty() || {
+                    let cells = case_cells(app, d);
+                    let severity = d.case.severity.to_string();
+                    let mut words: Vec<&str> = cells.iter().map(|(s, _)| s.as_str()).collect();
+                    words.extend([severity.as_str(), &d.case.message]);
+                    matches(v.filter(), &words)
+                }
             })
             .collect();
         rank_or_target(&mut rows, v, |d| &d.case.target);
         rows
     }
+}
+
+/// A case's row as the table shows it: id, severity, state, target, rule, since, who. The
+/// filter matches these words, the severity's full word and the message.
+fn case_cells(app: &App, d: &CaseDetail) -> Vec<(String, Style)> {
+    let t = &app.theme;
+    let c = &d.case;
+    let (style, word) = severity(app, c.severity);
+    let state = if c.state.is_open() { t.text } else { t.dim };
+    vec![
+        (c.id.to_string(), t.dim),
+        (word.to_string(), style),
+        (c.state.to_string(), state),
+        (target_name(&c.target).to_string(), t.text),
+        (c.rule.to_string(), t.dim),
+        (c.first_seen.clone(), t.dim),
+        (c.assignee.clone().unwrap_or_default(), t.text),
+    ]
 }
 
 /// The date from which resolved cases count as resolved "this window" (the history's
@@ -209,23 +231,7 @@ impl Page for MonitoringTab {
             Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
         };
         let rows = self.rows(app);
-        let cells = rows
-            .iter()
-            .map(|d| {
-                let c = &d.case;
-                let (style, word) = severity(app, c.severity);
-                let state = if c.state.is_open() { t.text } else { t.dim };
-                vec![
-                    (c.id.to_string(), t.dim),
-                    (word.to_string(), style),
-                    (c.state.to_string(), state),
-                    (target_name(&c.target).to_string(), t.text),
-                    (c.rule.to_string(), t.dim),
-                    (c.first_seen.clone(), t.dim),
-                    (c.assignee.clone().unwrap_or_default(), t.text),
-                ]
-            })
-            .collect();
+        let cells = rows.iter().map(|d| case_cells(app, d)).collect();
         let empty = match (&app.cases.error, &app.cases.worklist) {
             (Some(e), _) => e.as_str(),
             (None, None) => "reading the cases...",
