@@ -281,7 +281,14 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
         .iter()
         .all(|s| s.stats.mean_risk.unwrap() < bands.high);
     assert_eq!(a.pages.sellers.rows(&a).is_empty(), none_high);
-    assert!(render(&a, 120, 40).contains("[High risk ✕ b]"));
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("[High risk ✕ b]"));
+    // An empty band says why, not just "no matches".
+    assert!(none_high, "the demo data has no High seller");
+    assert!(
+        screen.contains("no seller's shrunk mean risk (Risk EB) is High here; b: next band"),
+        "{screen}"
+    );
     press(&mut a, Command::Band);
     let screen = render(&a, 120, 40);
     assert!(

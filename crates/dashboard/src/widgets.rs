@@ -206,6 +206,9 @@ pub struct TableText<'a> {
     pub note: String,
     /// What the body says when there are no rows (no matches when filtered).
     pub empty: &'a str,
+    /// What it says when rows exist but the filters leave none, if more than "no matches"
+    /// (which filter, and why it keeps nothing).
+    pub no_match: Option<String>,
 }
 
 /// Renders a focusable table: the selection inside a viewport kept between frames, the
@@ -248,10 +251,10 @@ pub fn table<S: SortKey>(
     c.page.set(usize::from(drawn.height));
     c.rows_area.set(drawn);
     if n == 0 {
-        let msg = if text.total > 0 {
-            "no matches"
-        } else {
-            text.empty
+        let msg = match (text.total, &text.no_match) {
+            (0, _) => text.empty,
+            (_, Some(why)) => why.as_str(),
+            (_, None) => "no matches",
         };
         f.render_widget(
             Paragraph::new(Span::styled(msg, theme.dim)),

@@ -162,6 +162,7 @@ impl Page for AlertsTab {
             total: app.snap.alerts.len(),
             note: " | Enter: go to the seller, category or drift".into(),
             empty: "no alerts in this window",
+            no_match: None,
         };
         table(f, top, t, &COLS, cells, &self.view, text);
         let text = selected.unwrap_or_else(|| "no alert selected".into());

@@ -37,6 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &TableView<Unsorted>) {
         total,
         note: " | Enter: open it".into(),
         empty: "nothing changed that is worth saying",
+        no_match: None,
     };
     table(f, area, t, &COLS, cells, v, text);
 }

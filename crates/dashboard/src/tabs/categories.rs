@@ -83,6 +83,7 @@ impl Page for CategoriesTab {
             total: app.snap.categories.len(),
             note: " | Enter: its sellers".into(),
             empty: "no orders in this window",
+            no_match: None,
         };
         let header = columns::header::<CategoryTable>(app);
         table(f, top, &app.theme, &header, cells, &self.view, text);

@@ -212,6 +212,7 @@ fn draw(tab: &ModelsTab, f: &mut Frame, area: Rect, app: &App) {
         total,
         note: ": what scores each seller".into(),
         empty: "no sellers",
+        no_match: None,
     };
     table(f, left, t, &COLS, cells, v, text);
     draw_selected(f, right, app, tab, selected.as_ref());

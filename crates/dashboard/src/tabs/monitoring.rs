@@ -244,6 +244,7 @@ impl Page for MonitoringTab {
             total: app.cases.worklist.as_ref().map_or(0, |w| w.cases.len()),
             note: " | Enter: open the target".into(),
             empty,
+            no_match: None,
         };
         table(f, list, t, &COLS, cells, &self.view, text);
         let selected = rows.get(self.view.cursor.selected);

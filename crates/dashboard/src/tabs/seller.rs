@@ -464,6 +464,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         total: d.orders.len(),
         note: format!("{chips}{clear}"),
         empty: "no orders in this window",
+        no_match: None,
     };
     table(f, orders, t, &COLS, cells, &dv.view, text);
 }

@@ -132,6 +132,10 @@ impl Page for SellersTab {
             total: self.source(app).len(),
             note,
             empty: "no sellers with orders in this window",
+            no_match: self.band.map(|b| match self.view.filter() {
+                "" => format!("no seller's shrunk mean risk (Risk EB) is {b} here; b: next band"),
+                words => format!("no {b}-risk seller matches \"{words}\""),
+            }),
         };
         let header = columns::header::<SellerTable>(app);
         table(f, area, &app.theme, &header, cells, &self.view, text);
