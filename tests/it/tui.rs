@@ -159,6 +159,33 @@ fn the_alerts_filter_matches_what_the_rows_show() {
 }
 
 #[test]
+fn a_category_alert_selects_its_category_under_any_sort() {
+    use returnrisk_tui::engine::Target;
+    use returnrisk_tui::tui::tabs::categories::CategorySort;
+    let mut a = app();
+    // Sorted by the change since the window before, a figure from outside the row.
+    a.pages.categories.view.sort = CategorySort::by("mean_risk_change").unwrap();
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    let rows = a.pages.alerts.rows(&a);
+    let (at, name) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, x)| match &x.target {
+            Target::Category(c) => Some((i, c.clone())),
+            _ => None,
+        })
+        .expect("a category alert on the demo data");
+    a.pages.alerts.view.cursor.selected = at;
+    a.update(Action::Command(Command::Open));
+    assert_eq!(a.nav.tab, Tab::Categories);
+    let rows = a.pages.categories.rows(&a);
+    assert_eq!(
+        rows[a.pages.categories.view.cursor.selected].0.category,
+        name
+    );
+}
+
+#[test]
 fn enter_on_an_alert_opens_its_target() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));

@@ -6,6 +6,8 @@ use super::app::{App, DOUBLE_CLICK};
 use super::page::Goto;
 use super::tab::Tab;
 use super::tabs::seller::SellerView;
+use returnrisk_core::engine::CategoryStats;
+use returnrisk_core::engine::category_columns::CategoryExtra;
 use std::time::Instant;
 
 /// The longest history kept.
@@ -103,7 +105,11 @@ impl App {
             }
             Goto::Category(c) => {
                 let name = self.engine.data.categories[c as usize].clone();
-                self.pages.categories.select(&self.snap.categories, &name);
+                let extra =
+                    |c: &CategoryStats| CategoryExtra::of(c, &self.engine, self.previous.as_ref());
+                self.pages
+                    .categories
+                    .select(&self.snap.categories, &extra, &name);
                 self.pages.seller = None;
                 self.nav.tab = Tab::Categories;
             }

@@ -34,10 +34,16 @@ impl CategoriesTab {
         })
     }
 
-    /// Selects `name` (clearing the filter if it hides it).
-    pub fn select(&mut self, app_categories: &[CategoryStats], name: &str) {
+    /// Selects `name` (clearing the filter if it hides it), among `all` ordered as the tab
+    /// shows them (`extra`: a category's figures from outside it, which a sort may read).
+    pub fn select(
+        &mut self,
+        all: &[CategoryStats],
+        extra: &dyn Fn(&CategoryStats) -> CategoryExtra,
+        name: &str,
+    ) {
         let find = |v: &TableView<CategorySort>| {
-            category_rows(app_categories, v, &|_| CategoryExtra::default())
+            category_rows(all, v, extra)
                 .iter()
                 .position(|(c, _)| c.category == name)
         };
