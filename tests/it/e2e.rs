@@ -24,15 +24,22 @@ fn screen(session: &str) -> String {
 
 /// Waits until the screen contains `needle` (or fails after `secs`).
 fn wait_for(session: &str, needle: &str, secs: u64) -> String {
+    wait_until(session, &format!("{needle:?}"), secs, |s| {
+        s.contains(needle)
+    })
+}
+
+/// Waits until `ready` holds for the screen (or fails after `secs`, naming `what`).
+fn wait_until(session: &str, what: &str, secs: u64, ready: impl Fn(&str) -> bool) -> String {
     let start = Instant::now();
     loop {
         let s = screen(session);
-        if s.contains(needle) {
+        if ready(&s) {
             return s;
         }
         assert!(
             start.elapsed() <= Duration::from_secs(secs),
-            "timed out waiting for {needle:?}; screen:\n{s}"
+            "timed out waiting for {what}; screen:\n{s}"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -109,7 +116,12 @@ fn dashboard_in_a_real_terminal() {
     wait_for(s, "Orders 1/", 10);
     keys(s, &["?"]);
     wait_for(s, "Keys on this screen", 10);
+    // Two Escapes in one read (\x1b\x1b) are decoded by crossterm as a single Esc: let the
+    // first one close help before the second leaves the drill-down.
     keys(s, &["Escape"]);
+    wait_until(s, "help to close", 10, |screen| {
+        !screen.contains("Keys on this screen")
+    });
     keys(s, &["Escape"]);
     wait_for(s, "Sellers 1/40", 10);
 
