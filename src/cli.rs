@@ -263,12 +263,16 @@ pub enum CasesCommand {
     Escalate(CaseArgs),
     /// Done.
     Resolve(CaseArgs),
-    /// Not now: until a date, or for a number of days from the data's last day.
+    /// Not done after all: a resolved or recovered case becomes new again (its history kept).
+    Reopen(CaseArgs),
+    /// Not now: until a data day, or for a number of days from the data's last day. Snoozes
+    /// count in the data's calendar (the order dates), not the clock's: the case comes back at
+    /// the first evaluation whose data reaches past that day.
     Snooze {
         /// The case and note.
         #[command(flatten)]
         case: CaseArgs,
-        /// Until this date (YYYY-MM-DD).
+        /// Until this data day (YYYY-MM-DD, in the order dates' calendar).
         #[arg(
             long,
             value_name = "YYYY-MM-DD",

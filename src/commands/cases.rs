@@ -74,6 +74,7 @@ pub(super) fn cases(command: CasesCommand, data: &DataSettings) -> Result<()> {
         CasesCommand::Investigate(a) => act(a.id, ActionVerb::Investigate, noted(a)),
         CasesCommand::Escalate(a) => act(a.id, ActionVerb::Escalate, noted(a)),
         CasesCommand::Resolve(a) => act(a.id, ActionVerb::Resolve, noted(a)),
+        CasesCommand::Reopen(a) => act(a.id, ActionVerb::Reopen, noted(a)),
         CasesCommand::Snooze { case, until, days } => {
             let id = case.id;
             let input = ActionInput {

@@ -100,7 +100,7 @@ pub fn case_text(d: &CaseDetail) -> String {
             .map_or(String::new(), |a| format!(", assigned to {}", clean(a))),
         c.snoozed_until
             .as_ref()
-            .map_or(String::new(), |u| format!(", snoozed until {u}")),
+            .map_or(String::new(), |u| format!(", snoozed until data day {u}")),
     );
     out.push_str("\nEvaluations\n");
     for o in &d.observations {

@@ -104,6 +104,10 @@ fn a_snoozed_case_comes_back_when_its_snooze_is_over_and_it_still_fires() {
     s.reconcile(&e, RECOVER_AFTER).unwrap();
     s.apply(2, Transition::Snooze, "ana", None, Some("2026-07-05"))
         .unwrap();
+    // The history says which calendar the day is in.
+    let history = s.detail(2).unwrap().history;
+    let said = history.last().and_then(|h| h.detail.clone());
+    assert_eq!(said.as_deref(), Some("until data day 2026-07-05"));
     // Still firing before the date: still snoozed.
     s.reconcile(&again(&e, 1), RECOVER_AFTER).unwrap();
     assert_eq!(s.case(2).unwrap().state, CaseState::Snoozed);
@@ -356,4 +360,85 @@ fn a_full_disk_says_so_and_loses_no_case() {
     assert_eq!(step("again", "rc").trim(), "0", "{}", step("again", "err"));
     let last: serde_json::Value = serde_json::from_str(&step("last", "out")).unwrap();
     assert_eq!(notes(&last), notes(&before) + 1);
+}
+
+#[test]
+fn without_user_or_logname_the_history_names_the_account() {
+    let d = common::p(case_data());
+    common::json(&["cases", "evaluate", "--data", d]);
+    let list = common::json(&["cases", "list", "--format", "json", "--data", d]);
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+    let out = common::bin()
+        .args(["cases", "note", &id, "who wrote this", "--data", d])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let account = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    let shown = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
+    let entry = shown["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|h| h["detail"] == "who wrote this")
+        .cloned()
+        .unwrap();
+    assert!(!account.is_empty());
+    assert_eq!(entry["user"], account.as_str(), "{entry}");
+}
+
+#[test]
+fn a_resolved_case_can_be_reopened_with_a_line_in_its_history() {
+    let d = common::p(case_data());
+    common::json(&["cases", "evaluate", "--data", d]);
+    let list = common::json(&["cases", "list", "--format", "json", "--data", d]);
+    let open = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["state"] != "resolved" && c["state"] != "recovered")
+        .unwrap();
+    let id = open["id"].as_i64().unwrap().to_string();
+    let resolved = common::json(&["cases", "resolve", &id, "--note", "refunded", "--data", d]);
+    assert_eq!(resolved["state"], "resolved");
+    let reopened = common::json(&[
+        "cases",
+        "reopen",
+        &id,
+        "--note",
+        "not refunded",
+        "--data",
+        d,
+    ]);
+    assert_eq!(reopened["state"], "new");
+    let shown = common::json(&["cases", "show", &id, "--format", "json", "--data", d]);
+    let last = shown["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&last["action"], &last["from"], &last["to"], &last["detail"]),
+        (
+            &serde_json::json!("reopen"),
+            &serde_json::json!("resolved"),
+            &serde_json::json!("new"),
+            &serde_json::json!("not refunded")
+        ),
+        "{last}"
+    );
+    // An open case cannot be reopened: one line naming its state, exit 1.
+    let out = common::run_on(d, &["cases", "reopen", &id]);
+    assert!(!out.status.success());
+    assert!(
+        common::stderr(&out).contains("cannot reopen a case that is new"),
+        "{}",
+        common::stderr(&out)
+    );
 }

@@ -171,9 +171,19 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
             ..
         })]
     ));
-    // Resolve with a note, typed in the palette; a bad number says so and sends nothing.
-    a.update(Action::Command(Command::Palette));
-    for c in format!("resolve {id} refunded").chars() {
+    // Resolving asks for a note: Esc resolves nothing, Enter resolves with what was typed.
+    assert!(
+        a.update(Action::Command(Command::MoveCase(Transition::Resolve)))
+            .is_empty()
+    );
+    assert_eq!(
+        a.overlays.palette.as_ref().unwrap().line.text(),
+        format!("resolve {id} ")
+    );
+    assert!(a.update(Action::Command(Command::EditCancel)).is_empty());
+    assert!(a.overlays.palette.is_none());
+    a.update(Action::Command(Command::MoveCase(Transition::Resolve)));
+    for c in "refunded".chars() {
         a.update(Action::Command(Command::Edit(Edit::Insert(c))));
     }
     let fx = a.update(Action::Command(Command::EditDone));
@@ -187,6 +197,19 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
             },
         })]
     );
+    // Reopening a resolved case is a key, at once (nothing is lost: it becomes new).
+    let fx = a.update(Action::Command(Command::MoveCase(Transition::Reopen)));
+    assert_eq!(
+        fx,
+        vec![Effect::ChangeCase(CaseChange {
+            id,
+            action: CaseAction::Move {
+                transition: Transition::Reopen,
+                note: None,
+            },
+        })]
+    );
+    // A bad number says so and sends nothing.
     a.update(Action::Command(Command::Palette));
     for c in "snooze x1 3".chars() {
         a.update(Action::Command(Command::Edit(Edit::Insert(c))));

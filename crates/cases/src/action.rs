@@ -22,6 +22,8 @@ returnrisk_core::named_enum! {
         Escalate => "escalate",
         /// Done.
         Resolve => "resolve",
+        /// Not done after all: a resolved or recovered case is new again.
+        Reopen => "reopen",
         /// Not now.
         Snooze => "snooze",
         /// A note.
@@ -56,7 +58,8 @@ pub enum SnoozeUntil {
 /// A checked action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CaseAction {
-    /// A person's transition (ack, investigate, escalate, resolve) with an optional note.
+    /// A person's transition (ack, investigate, escalate, resolve, reopen) with an optional
+    /// note.
     Move {
         /// What to do.
         transition: Transition,
@@ -133,11 +136,13 @@ impl CaseAction {
             ActionVerb::Ack
             | ActionVerb::Investigate
             | ActionVerb::Escalate
-            | ActionVerb::Resolve => {
+            | ActionVerb::Resolve
+            | ActionVerb::Reopen => {
                 let transition = match verb {
                     ActionVerb::Ack => Transition::Acknowledge,
                     ActionVerb::Investigate => Transition::Investigate,
                     ActionVerb::Escalate => Transition::Escalate,
+                    ActionVerb::Reopen => Transition::Reopen,
                     _ => Transition::Resolve,
                 };
                 CaseAction::Move { transition, note }

@@ -45,7 +45,7 @@ pub struct Case {
 pub struct HistoryEntry {
     /// When (UTC).
     pub at: String,
-    /// Who (`$USER`, or `evaluation`).
+    /// Who (the acting account, see `current_user`, or `evaluation`).
     pub user: String,
     /// What: a transition, `open`, `note`, `assign`.
     pub action: String,
@@ -321,8 +321,8 @@ impl CaseStore {
         )
         .map_err(&sql)?;
         let detail = match (note, snooze) {
-            (Some(n), Some(u)) => Some(format!("until {u}: {n}")),
-            (None, Some(u)) => Some(format!("until {u}")),
+            (Some(n), Some(u)) => Some(format!("until data day {u}: {n}")),
+            (None, Some(u)) => Some(format!("until data day {u}")),
             (n, None) => n.map(str::to_string),
         };
         tx.execute(

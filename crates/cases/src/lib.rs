@@ -58,10 +58,48 @@ pub fn evaluate(
     store.reconcile(e, recover_after).map(Some)
 }
 
-/// Who is acting: `$USER`, else `unknown`.
+/// Who is acting: `$USER`, else `$LOGNAME`, else the account name of the process's user
+/// (the password database), else `uid N`.
 pub fn current_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into())
+    let from_env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty())
+    };
+    from_env("USER")
+        .or_else(|| from_env("LOGNAME"))
+        .or_else(account_name)
+        .unwrap_or_else(|| {
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            format!("uid {}", unsafe { libc::geteuid() })
+        })
+}
+
+/// The name the password database gives the process's effective user.
+fn account_name() -> Option<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: passwd is plain old data; an all-zero value is valid and getpwuid_r fills it.
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is to a live local of the stated size; getpwuid_r writes at most
+    // buf.len() bytes into buf and sets found to &entry or null.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            &raw mut entry,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &raw mut found,
+        )
+    };
+    if rc != 0 || found.is_null() || entry.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points to a NUL-terminated string inside buf, alive here.
+    let name = unsafe { std::ffi::CStr::from_ptr(entry.pw_name) };
+    let name = name.to_string_lossy().trim().to_owned();
+    (!name.is_empty()).then_some(name)
 }

@@ -46,7 +46,7 @@ returnrisk_core::named_enum! {
         Wake => "wake",
         /// The alert stopped firing for long enough.
         Recover => "recover",
-        /// The alert fires again after the case was closed.
+        /// The alert fires again after the case was closed, or a person reopens it.
         Reopen => "reopen",
     }
 }
@@ -68,6 +68,7 @@ impl Transition {
                 | Transition::Escalate
                 | Transition::Resolve
                 | Transition::Snooze
+                | Transition::Reopen
         )
     }
 
@@ -222,7 +223,8 @@ mod tests {
                 T::Investigate,
                 T::Escalate,
                 T::Resolve,
-                T::Snooze
+                T::Snooze,
+                T::Reopen
             ]
         );
     }

@@ -57,8 +57,11 @@ impl App {
         let Some(id) = self.cases_to_change() else {
             return;
         };
-        if transition == Transition::Snooze {
-            return self.prompt(format!("snooze {id} 7"));
+        match transition {
+            Transition::Snooze => return self.prompt(format!("snooze {id} 7")),
+            // Resolving closes the case: ask why (Enter without a note, Esc not at all).
+            Transition::Resolve => return self.prompt(format!("resolve {id} ")),
+            _ => {}
         }
         let action = CaseAction::Move {
             transition,
@@ -187,7 +190,10 @@ fn change_case(
         CaseAction::Move { .. } => format!("case {id}: {from} → {}", after.state),
         CaseAction::Snooze { .. } => {
             let until = after.snoozed_until.unwrap_or_default();
-            format!("case {id}: {from} → {} until {until}", after.state)
+            format!(
+                "case {id}: {from} → {} until data day {until} (the data's calendar)",
+                after.state
+            )
         }
         CaseAction::Note(_) => format!("case {id}: note added"),
         CaseAction::Assign(who) => format!("case {id}: assigned to {who}"),

@@ -43,7 +43,7 @@ pub enum PaletteCommand {
 }
 
 /// The verbs, in the order completion lists them and prefixes resolve.
-const VERBS: [&str; 14] = [
+const VERBS: [&str; 15] = [
     "seller",
     "order",
     "category",
@@ -58,6 +58,7 @@ const VERBS: [&str; 14] = [
     "investigate",
     "escalate",
     "resolve",
+    "reopen",
 ];
 
 /// Completions listed at most.
@@ -75,7 +76,7 @@ fn tab_named(word: &str) -> Option<Tab> {
 fn verb(word: &str) -> Result<&'static str, String> {
     let w = word.to_ascii_lowercase();
     VERBS.iter().find(|v| v.starts_with(&w)).copied().ok_or(format!(
-        "unknown command {word:?}: try seller, order, category, window, market, export, minorders, a tab name, or a case's ack, investigate, escalate, resolve, snooze, note, assign"
+        "unknown command {word:?}: try seller, order, category, window, market, export, minorders, a tab name, or a case's ack, investigate, escalate, resolve, reopen, snooze, note, assign"
     ))
 }
 

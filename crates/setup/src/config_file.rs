@@ -145,8 +145,10 @@ pub struct KeysConfig {
     pub investigate: String,
     /// Monitoring tab: escalate the case.
     pub escalate: String,
-    /// Monitoring tab: resolve the case.
+    /// Monitoring tab: resolve the case (asks for a note).
     pub resolve: String,
+    /// Monitoring tab: reopen a resolved or recovered case.
+    pub reopen: String,
     /// Monitoring tab: snooze the case (asks for days or a date).
     pub snooze: String,
     /// Monitoring tab: add a note to the case.
@@ -321,7 +323,7 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 30] {
+    pub fn entries(&self) -> [(&'static str, &str); 31] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
@@ -350,6 +352,7 @@ impl KeysConfig {
             ("investigate", &self.investigate),
             ("escalate", &self.escalate),
             ("resolve", &self.resolve),
+            ("reopen", &self.reopen),
             ("snooze", &self.snooze),
             ("note", &self.note),
             ("assign", &self.assign),

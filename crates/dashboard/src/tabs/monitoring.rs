@@ -1,7 +1,7 @@
 //! Monitoring tab: the alert cases a team works through. The counts by state, the worklist
 //! (open before closed, most severe first, then oldest), and the selected case: its numbers
 //! at each evaluation, its history and its notes. Keys move the case (acknowledge,
-//! investigate, escalate, resolve, snooze), add a note or an assignee; Enter opens its
+//! investigate, escalate, resolve, reopen, snooze), add a note or an assignee; Enter opens its
 //! target. Everything shown comes from the database ([`returnrisk_cases::Worklist`]).
 
 use super::alerts::{RankSort, rank_or_target, severity, target_goto, target_name};
@@ -150,7 +150,9 @@ fn detail_lines<'a>(app: &App, d: &CaseDetail, recover_after: u32) -> Vec<Line<'
         )),
     ];
     if let Some(u) = &c.snoozed_until {
-        out.push(Line::from(format!("snoozed until {u}")));
+        out.push(Line::from(format!(
+            "snoozed until data day {u} (the data's calendar, not the clock's)"
+        )));
     }
     if let Some(d) = c.delivery {
         let style = match d {
