@@ -191,7 +191,11 @@ fn dashboard_in_a_real_terminal() {
     assert!(worklist.contains(" new ·"), "{worklist}");
     keys(s, &["a"]);
     wait_for(s, "new → acknowledged", 10);
+    // R asks for a note in the palette; Enter resolves with it.
     keys(s, &["R"]);
+    wait_for(s, ":resolve ", 10);
+    keys(s, &["-l", "checked"]);
+    keys(s, &["Enter"]);
     wait_for(s, "acknowledged → resolved", 10);
     let out = Command::new(env!("CARGO_BIN_EXE_returnrisk-tui"))
         .args([
@@ -202,6 +206,7 @@ fn dashboard_in_a_real_terminal() {
         .unwrap();
     let resolved: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(resolved.as_array().map(Vec::len), Some(1), "{resolved}");
+    assert_eq!(resolved[0]["state"], "resolved", "{resolved}");
     keys(s, &["q"]);
     let after = wait_for(s, "RR_EXIT=0", 10);
     // The alternate screen is gone: the dashboard's text is no longer on screen.

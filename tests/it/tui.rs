@@ -478,6 +478,52 @@ fn help_and_footer_come_from_one_key_map() {
         km.footer(screens[5]),
         vec![("y".to_string(), "yes"), ("n".to_string(), "no")]
     );
+    // Help leads every footer that moves around.
+    for screen in [screens[0], screens[1], screens[2], screens[3]] {
+        assert_eq!(km.footer(screen)[0], ("?".to_string(), "help"));
+    }
+}
+
+#[test]
+fn the_footer_shows_whole_hints_by_priority_and_always_help() {
+    use returnrisk_tui::tui::keymap::hint_width;
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    a.update(Action::Command(Command::Open));
+    assert!(a.pages.seller.is_some());
+    for width in [80u16, 120, 200] {
+        let screen = render(&a, width, 24);
+        let footer = screen
+            .lines()
+            .last()
+            .unwrap()
+            .trim_matches('"')
+            .trim_end()
+            .to_string();
+        let all = a.keymap.footer(a.screen());
+        let shown = a.keymap.footer_fitting(a.screen(), usize::from(width));
+        // Help first, then the drill-down's own keys before the global ones.
+        assert_eq!(shown[0], ("?".to_string(), "help"), "{footer}");
+        assert_eq!(shown[1].1, "cat", "{footer}");
+        // What is drawn is exactly the hints that fit, each whole: the next would not fit.
+        let drawn: String = shown.iter().map(|(k, l)| format!("{k} {l}  ")).collect();
+        assert_eq!(footer, format!(" {drawn}").trim_end(), "{width}");
+        let used: usize = 1 + shown.iter().map(|(k, l)| hint_width(k, l)).sum::<usize>();
+        if let Some((k, l)) = all.get(shown.len()) {
+            assert!(
+                used + hint_width(k, l) > usize::from(width),
+                "{width}: {k} {l} fits"
+            );
+        }
+    }
+    // At 200 columns everything fits; at 80 the global keys give way first.
+    assert_eq!(
+        a.keymap.footer_fitting(a.screen(), 200).len(),
+        a.keymap.footer(a.screen()).len()
+    );
+    let narrow = a.keymap.footer_fitting(a.screen(), 80);
+    assert!(narrow.iter().any(|(_, l)| *l == "status"), "{narrow:?}");
+    assert!(!narrow.iter().any(|(_, l)| *l == "market"), "{narrow:?}");
 }
 
 #[test]

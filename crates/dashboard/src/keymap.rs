@@ -201,6 +201,22 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+/// Where a binding's hint goes in the footer (lower first): help, then what only this screen
+/// does, then what every table does, then what works everywhere.
+fn footer_rank(b: &Binding) -> u8 {
+    match (b.command, b.shown) {
+        (Command::Help, _) => 0,
+        (_, Context::Always | Context::Global) => 3,
+        (_, Context::Table | Context::Opens | Context::Sorts | Context::Banded) => 2,
+        _ => 1,
+    }
+}
+
+/// Columns a footer hint takes: the key, a space, the label, two spaces.
+pub fn hint_width(key: &str, label: &str) -> usize {
+    key.chars().count() + 1 + label.chars().count() + 2
+}
+
 /// Parses a config key: one character, `Ctrl-<character>`, or a named key.
 pub fn parse_key(s: &str) -> Result<Key, String> {
     let mut chars = s.chars();
@@ -423,11 +439,26 @@ impl KeyMap {
             .filter(move |b| screen.active(b.context) && screen.active(b.shown))
     }
 
-    /// Footer hints for a screen: (key, label).
+    /// Footer hints for a screen, most useful first: (key, label). Help leads, then what
+    /// only this screen does, then what every table does, then what works everywhere.
     pub fn footer(&self, screen: Screen) -> Vec<(String, &'static str)> {
-        self.shown(screen)
-            .filter(|b| !b.short.is_empty())
+        let mut shown: Vec<&Binding> = self.shown(screen).filter(|b| !b.short.is_empty()).collect();
+        shown.sort_by_key(|b| footer_rank(b));
+        shown
+            .into_iter()
             .map(|b| (key_name(&b.keys[0]), b.short))
+            .collect()
+    }
+
+    /// The footer's hints that fit in `width` columns, whole, most useful first.
+    pub fn footer_fitting(&self, screen: Screen, width: usize) -> Vec<(String, &'static str)> {
+        let mut used = 1;
+        self.footer(screen)
+            .into_iter()
+            .take_while(|(key, label)| {
+                used += hint_width(key, label);
+                used <= width
+            })
             .collect()
     }
 

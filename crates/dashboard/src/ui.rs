@@ -369,7 +369,9 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 
 fn draw_footer(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let hints = app.keymap.footer(app.screen());
+    let hints = app
+        .keymap
+        .footer_fitting(app.screen(), usize::from(area.width));
     let mut spans = vec![Span::raw(" ")];
     for (k, label) in hints {
         spans.push(Span::styled(k, t.header));
