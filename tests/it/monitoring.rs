@@ -21,7 +21,7 @@ use tokio::sync::mpsc::unbounded_channel;
 
 /// A worklist worked by two people over two evaluations, its clock and path fixed so that
 /// snapshots are stable.
-fn worked_worklist(app: &App) -> Worklist {
+pub(crate) fn worked_worklist(app: &App) -> Worklist {
     let dir = tempfile::tempdir().unwrap();
     let mut s = CaseStore::open_file(&dir.path().join("cases.sqlite")).unwrap();
     let e = evaluation_of(&app.engine, Window::Days(30));
@@ -55,7 +55,7 @@ fn worked_worklist(app: &App) -> Worklist {
     w
 }
 
-fn on_monitoring(w: Worklist) -> App {
+pub(crate) fn on_monitoring(w: Worklist) -> App {
     let mut a = app();
     a.update(Action::CasesLoaded(Box::new(Ok(w))));
     a.update(Action::Command(Command::GoTab(Tab::Monitoring)));

@@ -340,7 +340,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![ch('G'), p(KeyCode::End)], C::Bottom, Table, Table, "", "last row"),
         (vec![p(KeyCode::Enter)], C::Open, Opens, Opens, "open", "open the selected seller, category or alert target"),
         (vec![p(KeyCode::Esc), p(KeyCode::Backspace)], C::Back, Global, Global, "back", "back to where you came from; clears a filter first"),
-        (vec![k("filter", &keys.filter)?], C::Filter, Table, Table, "filter", "filter the rows (any column's words)"),
+        (vec![k("filter", &keys.filter)?], C::Filter, Table, Table, "filter", "filter the rows: words in any column, and field:value terms (sev:crit state:new seller:S023 cat:foot band:high), all combined"),
         (vec![k("sort", &keys.sort)?], C::Sort, Sorts, Sorts, "sort", "cycle the sort column"),
         (vec![k("reverse_sort", &keys.reverse_sort)?], C::ReverseSort, Sorts, Sorts, "", "reverse the sort"),
         (vec![k("band", &keys.band)?], C::Band, Banded, Banded, "band", "only High, Medium or Low risk"),

@@ -23,6 +23,7 @@ pub mod overlays;
 pub mod page;
 pub mod pages;
 pub mod palette;
+pub mod query;
 pub mod signals;
 pub mod status;
 pub mod suspend;

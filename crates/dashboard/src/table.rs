@@ -4,6 +4,7 @@
 //! orders the rows and marks its column's header.
 
 use super::line_edit::LineEdit;
+use super::query::Query;
 use ratatui::layout::Rect;
 use ratatui::widgets::TableState;
 use returnrisk_core::engine::columns::{Column, Sorting, Table};
@@ -118,7 +119,7 @@ pub struct TableCursor {
     pub page: Cell<usize>,
     /// Where the rows were drawn (mouse clicks), measured while drawing.
     pub rows_area: Cell<Rect>,
-    /// Live filter text (case-insensitive substring of the row's words).
+    /// Live filter text: words and `field:value` terms (see [`crate::query`]).
     pub filter: LineEdit,
 }
 
@@ -238,6 +239,11 @@ impl<S: SortKey> TableView<S> {
     pub fn filter(&self) -> &str {
         self.cursor.filter.text()
     }
+
+    /// The live filter, parsed.
+    pub fn query(&self) -> Query {
+        Query::parse(self.filter())
+    }
 }
 
 /// Compares optional numbers, largest first (smallest when `reversed`), unknown values last
@@ -259,14 +265,10 @@ pub fn text_cmp(a: &str, b: &str, reversed: bool) -> Ordering {
     if reversed { b.cmp(a) } else { a.cmp(b) }
 }
 
-/// Whether any of the words contains the filter (case-insensitive); an empty filter
-/// matches every row.
+/// Whether every word of the filter is in one of the words (case-insensitive; a table
+/// without fields: a `field:` term keeps nothing); an empty filter matches every row.
 pub fn matches(filter: &str, words: &[&str]) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let f = filter.to_lowercase();
-    words.iter().any(|s| s.to_lowercase().contains(&f))
+    filter.is_empty() || Query::parse(filter).matches(words, &[])
 }
 
 /// The next value in a cycle `None -> values[0] -> ... -> None`.

@@ -174,47 +174,90 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Width from which the full tab titles fit.
+/// The width assumed before the first frame is drawn (the full tab titles fit).
 pub const WIDE_TABS: u16 = 100;
 
-/// The tab row as drawn: each tab's label, and where its filter is shown. On a narrow
-/// terminal showing a filter, only the current tab keeps its title (the others their
-/// number), so the filter fits beside them.
+/// The tab row as drawn: each tab's label, and where its filter is shown. The tabs keep
+/// their titles when the filter fits beside them, else their short titles, else (only the
+/// current tab titled) their numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TabRow {
     /// The terminal's width.
     pub width: u16,
     /// The tab shown.
     pub current: Tab,
-    /// A filter is shown on the row.
-    pub filter: bool,
+    /// Columns the filter takes on the row (0: none).
+    pub filter: u16,
+}
+
+/// How much of each tab's title the tab row shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Titles {
+    Full,
+    Short,
+    Numbers,
 }
 
 impl TabRow {
     /// The row of `app` at its last width.
     pub fn of(app: &App) -> TabRow {
-        let filter = app.overlays.filtering
-            || app
-                .page()
-                .table()
-                .is_some_and(|t| !t.cursor().filter.is_empty());
+        let filter = app.page().table().map_or(0, |t| {
+            let line = &t.cursor().filter;
+            if app.overlays.filtering {
+                " filter: ".len() + line.text().chars().count() + 1
+            } else {
+                filter_chips(line.text())
+                    .iter()
+                    .map(|(s, _)| s.chars().count())
+                    .sum()
+            }
+        });
         TabRow {
             width: app.width.get(),
             current: app.nav.tab,
-            filter,
+            filter: u16::try_from(filter).unwrap_or(u16::MAX),
         }
     }
 
+    fn titles(self) -> Titles {
+        let fits = |titles| {
+            let tabs: usize = Tab::ALL
+                .iter()
+                .map(|&t| self.label_as(t, titles).chars().count() + 1)
+                .sum();
+            1 + tabs + usize::from(self.filter) <= usize::from(self.width)
+        };
+        [Titles::Full, Titles::Short]
+            .into_iter()
+            .find(|&t| fits(t))
+            .unwrap_or(Titles::Numbers)
+    }
+
     fn label(self, tab: Tab) -> String {
-        let title = if self.width >= WIDE_TABS {
-            tab.title()
-        } else if self.filter && tab != self.current {
-            return format!(" {} ", tab.index() + 1);
-        } else {
-            tab.short_title()
+        self.label_as(tab, self.titles())
+    }
+
+    fn label_as(self, tab: Tab, titles: Titles) -> String {
+        let title = match titles {
+            Titles::Full => tab.title(),
+            Titles::Numbers if tab != self.current => return format!(" {} ", tab.index() + 1),
+            _ => tab.short_title(),
         };
         format!(" {} {title} ", tab.index() + 1)
     }
+}
+
+/// A kept filter as the tab row shows it: `filter:`, each field term a chip, then the words
+/// (text, and whether it is a chip).
+fn filter_chips(text: &str) -> Vec<(String, bool)> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let q = super::query::Query::parse(text);
+    let mut out = vec![(" filter:".to_string(), false)];
+    out.extend(q.terms.iter().map(|(f, v)| (format!(" [{f}:{v}]"), true)));
+    out.extend(q.words.iter().map(|w| (format!(" {w}"), true)));
+    out
 }
 
 /// Column ranges of the tab titles on the tab row (mouse clicks).
@@ -278,11 +321,10 @@ fn draw_tabs(f: &mut Frame, area: Rect, app: &App) {
         let filter = &table.cursor().filter;
         if app.overlays.filtering {
             spans.extend(typed_line(" filter: ", filter, app));
-        } else if !filter.is_empty() {
-            spans.push(Span::styled(
-                format!(" filter: {} ", filter.text()),
-                t.selected,
-            ));
+        } else {
+            for (text, chip) in filter_chips(filter.text()) {
+                spans.push(Span::styled(text, if chip { t.selected } else { t.dim }));
+            }
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -4,8 +4,9 @@
 use crate::app::App;
 use crate::export::ExportTable;
 use crate::page::{Goto, Page};
+use crate::query::Field;
 use crate::tab::Tab;
-use crate::table::{SortKey, TableView, matches, text_cmp};
+use crate::table::{SortKey, TableView, text_cmp};
 use crate::widgets::{Col, TableText, block, col, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -65,6 +66,53 @@ pub fn severity(app: &App, s: returnrisk_core::engine::Severity) -> (Style, &'st
         returnrisk_core::engine::Severity::Warning => (t.warn, "WARN"),
         returnrisk_core::engine::Severity::Info => (t.dim, "INFO"),
     }
+}
+
+/// The fields `/` can name on the Alerts and Monitoring tabs.
+pub const ALERT_FIELDS: [Field; 6] = [
+    Field::Sev,
+    Field::State,
+    Field::Seller,
+    Field::Cat,
+    Field::Market,
+    Field::Rule,
+];
+
+/// A target's fields: a seller's id, name and marketplace; a category; a marketplace.
+pub fn target_fields(app: &App, target: &Target) -> Vec<(Field, String)> {
+    let ds = &app.engine.data;
+    match target {
+        Target::Seller(id) => {
+            let mut out = vec![(Field::Seller, id.clone())];
+            if let Some(s) = ds.seller_index(id).map(|i| &ds.sellers[i]) {
+                out.push((Field::Seller, s.name.clone()));
+                let market = ds.marketplaces.get(usize::from(s.marketplace));
+                out.extend(market.map(|m| (Field::Market, m.clone())));
+            }
+            out
+        }
+        Target::Category(name) => vec![(Field::Cat, name.clone())],
+        Target::Marketplace(id) => vec![(Field::Market, id.clone())],
+    }
+}
+
+/// The fields of an alert or case: severity (its short and full word), rule, target, and
+/// the case's state when there is one.
+pub fn rule_fields(
+    app: &App,
+    sev: returnrisk_core::engine::Severity,
+    rule: AlertRule,
+    target: &Target,
+    state: Option<String>,
+) -> Vec<(Field, String)> {
+    let mut out = vec![
+        (Field::Sev, severity(app, sev).1.to_string()),
+        (Field::Sev, sev.to_string()),
+        (Field::Rule, rule.to_string()),
+    ];
+    out.extend(state.map(|s| (Field::State, s)));
+    out.extend(target_fields(app, target));
+    out
 }
 
 /// Where Enter on `alert` leads.
@@ -128,18 +176,27 @@ fn alert_cells(app: &App, a: &Alert) -> Vec<(String, Style)> {
     ]
 }
 
-/// `all` narrowed by the filter and sorted. The filter matches every cell the row shows
-/// (`CRIT`, a case's `new`), and the severity's full word.
+/// `all` narrowed by the filter and sorted. The filter's words match every cell the row
+/// shows (`CRIT`, a case's `new`) and the severity's full word; its terms the
+/// [`ALERT_FIELDS`].
 pub fn alert_rows<'a>(app: &App, all: &'a [Alert], v: &TableView<AlertSort>) -> Vec<&'a Alert> {
+    let q = v.query();
     let mut rows: Vec<&Alert> = all
         .iter()
         .filter(|a| {
-            v.filter().is_empty() || {
+            q.is_empty() || {
                 let cells = alert_cells(app, a);
                 let severity = a.severity.to_string();
                 let mut words: Vec<&str> = cells.iter().map(|(s, _)| s.as_str()).collect();
                 words.push(&severity);
-                matches(v.filter(), &words)
+                let state = app.cases.worklist.as_ref().and_then(|w| {
+                    w.case_of(a.rule, &a.target)
+                        .map(|d| d.case.state.to_string())
+                });
+                let fields = rule_fields(app, a.severity, a.rule, &a.target, state);
+                let fields: Vec<(Field, &str)> =
+                    fields.iter().map(|(f, s)| (*f, s.as_str())).collect();
+                q.matches(&words, &fields)
             }
         })
         .collect();
@@ -162,7 +219,7 @@ impl Page for AlertsTab {
             total: app.snap.alerts.len(),
             note: " | Enter: go to the seller, category or drift".into(),
             empty: "no alerts in this window",
-            no_match: None,
+            no_match: self.view.query().foreign(&ALERT_FIELDS),
         };
         table(f, top, t, &COLS, cells, &self.view, text);
         let text = selected.unwrap_or_else(|| "no alert selected".into());

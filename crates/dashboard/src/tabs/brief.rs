@@ -37,7 +37,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &TableView<Unsorted>) {
         total,
         note: " | Enter: open it".into(),
         empty: "nothing changed that is worth saying",
-        no_match: None,
+        no_match: v.query().foreign(&[]),
     };
     table(f, area, t, &COLS, cells, v, text);
 }

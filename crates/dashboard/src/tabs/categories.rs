@@ -6,7 +6,8 @@ use crate::app::App;
 use crate::columns;
 use crate::export::ExportTable;
 use crate::page::{Goto, Page};
-use crate::table::{ColumnSort, TableView, matches};
+use crate::query::Field;
+use crate::table::{ColumnSort, TableView};
 use crate::widgets::{TableText, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -60,9 +61,10 @@ pub fn category_rows<'a>(
     v: &TableView<CategorySort>,
     extra: &dyn Fn(&CategoryStats) -> CategoryExtra,
 ) -> Vec<CategoryRow<'a>> {
+    let q = v.query();
     let mut rows: Vec<CategoryRow<'a>> = all
         .iter()
-        .filter(|c| matches(v.filter(), &[&c.category]))
+        .filter(|c| q.matches(&[&c.category], &[(Field::Cat, &c.category)]))
         .map(|c| (c, extra(c)))
         .collect();
     let column = v.sort.column();
@@ -89,7 +91,7 @@ impl Page for CategoriesTab {
             total: app.snap.categories.len(),
             note: " | Enter: its sellers".into(),
             empty: "no orders in this window",
-            no_match: None,
+            no_match: self.view.query().foreign(&[Field::Cat]),
         };
         let header = columns::header::<CategoryTable>(app);
         table(f, top, &app.theme, &header, cells, &self.view, text);

@@ -206,7 +206,7 @@ fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
         total: scope.map_or(0, |s| s.columns.len()),
         note: format!(": {name} (m: marketplace)"),
         empty: "no columns to test",
-        no_match: None,
+        no_match: v.query().foreign(&[]),
     };
     table(f, left, t, &COLS, cells, v, text);
     draw_histogram(f, right, app, selected);

@@ -1,7 +1,8 @@
 //! The Models tab's rows: for the global model and every seller, the model that scores it,
 //! its holdout numbers, and how it compares with the alternative on the same orders.
 
-use crate::table::{SortKey, TableView, matches, opt_cmp, text_cmp};
+use crate::query::Field;
+use crate::table::{SortKey, TableView, opt_cmp, text_cmp};
 use returnrisk_core::data::Seller;
 use returnrisk_core::model::GLOBAL;
 use returnrisk_core::model::registry::ModelEntry;
@@ -111,10 +112,15 @@ fn row_for(name: &str, entry: Option<&ModelEntry>, global: &str) -> ModelRow {
 pub fn model_rows(lc: &Lifecycle, sellers: &[Seller], v: &TableView<ModelSort>) -> Vec<ModelRow> {
     let global = active_global(lc);
     let models = &lc.registry.models;
+    let q = v.query();
     let mut rows: Vec<ModelRow> = sellers
         .iter()
-        .map(|s| row_for(&s.id, models.get(&s.id), &global))
-        .filter(|r| matches(v.filter(), &[&r.model, &r.scoring, &r.decision]))
+        .filter_map(|s| {
+            let r = row_for(&s.id, models.get(&s.id), &global);
+            let fields = [(Field::Seller, s.id.as_str()), (Field::Seller, &s.name)];
+            q.matches(&[&r.model, &r.scoring, &r.decision], &fields)
+                .then_some(r)
+        })
         .collect();
     let r = v.reversed;
     rows.sort_by(|a, b| {
@@ -126,7 +132,7 @@ pub fn model_rows(lc: &Lifecycle, sellers: &[Seller], v: &TableView<ModelSort>) 
         }
         .then_with(|| a.model.cmp(&b.model))
     });
-    if matches(v.filter(), &[GLOBAL]) {
+    if q.matches(&[GLOBAL], &[(Field::Seller, GLOBAL)]) {
         rows.insert(0, row_for(GLOBAL, models.get(GLOBAL), &global));
     }
     rows

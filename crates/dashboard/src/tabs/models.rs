@@ -14,6 +14,7 @@ pub use super::model_rows::{ModelRow, ModelSort, model_rows};
 use crate::app::App;
 use crate::export::{ExportTable, opt};
 use crate::page::Page;
+use crate::query::Field;
 use crate::table::{TableView, Unsorted};
 use crate::widgets::{Col, TableText, block, col, hbar, int, num, plain_table, sorted, table};
 use ratatui::Frame;
@@ -212,7 +213,7 @@ fn draw(tab: &ModelsTab, f: &mut Frame, area: Rect, app: &App) {
         total,
         note: ": what scores each seller".into(),
         empty: "no sellers",
-        no_match: None,
+        no_match: v.query().foreign(&[Field::Seller]),
     };
     table(f, left, t, &COLS, cells, v, text);
     draw_selected(f, right, app, tab, selected.as_ref());

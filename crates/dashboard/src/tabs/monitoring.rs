@@ -4,11 +4,14 @@
 //! investigate, escalate, resolve, reopen, snooze), add a note or an assignee; Enter opens its
 //! target. Everything shown comes from the database ([`returnrisk_cases::Worklist`]).
 
-use super::alerts::{RankSort, rank_or_target, severity, target_goto, target_name};
+use super::alerts::{
+    ALERT_FIELDS, RankSort, rank_or_target, rule_fields, severity, target_goto, target_name,
+};
 use crate::app::App;
 use crate::export::ExportTable;
 use crate::page::{Goto, Page};
-use crate::table::{TableView, matches};
+use crate::query::Field;
+use crate::table::TableView;
 use crate::widgets::{Col, TableText, block, col, hbar, sorted, table};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -46,16 +49,23 @@ impl MonitoringTab {
             return Vec::new();
         };
         let v = &self.view;
+        let q = v.query();
         let mut rows: Vec<&CaseDetail> = w
             .cases
             .iter()
             .filter(|d| {
-                v.filter().is_empty() || {
+                q.is_empty() || {
+                    let c = &d.case;
                     let cells = case_cells(app, d);
-                    let severity = d.case.severity.to_string();
+                    let severity = c.severity.to_string();
                     let mut words: Vec<&str> = cells.iter().map(|(s, _)| s.as_str()).collect();
-                    words.extend([severity.as_str(), &d.case.message]);
-                    matches(v.filter(), &words)
+                    words.extend([severity.as_str(), &c.message]);
+                    let state = Some(c.state.to_string());
+                    let mut fields = rule_fields(app, c.severity, c.rule, &c.target, state);
+                    fields.extend(c.marketplace.clone().map(|m| (Field::Market, m)));
+                    let fields: Vec<(Field, &str)> =
+                        fields.iter().map(|(f, s)| (*f, s.as_str())).collect();
+                    q.matches(&words, &fields)
                 }
             })
             .collect();
@@ -246,7 +256,7 @@ impl Page for MonitoringTab {
             total: app.cases.worklist.as_ref().map_or(0, |w| w.cases.len()),
             note: " | Enter: open the target".into(),
             empty,
-            no_match: None,
+            no_match: self.view.query().foreign(&ALERT_FIELDS),
         };
         table(f, list, t, &COLS, cells, &self.view, text);
         let selected = rows.get(self.view.cursor.selected);

@@ -6,7 +6,8 @@ use super::{risk_placeholder, sparkline};
 use crate::app::App;
 use crate::export::{ExportTable, opt};
 use crate::page::{Goto, Page};
-use crate::table::{SortKey, TableView, cycle, matches, opt_cmp};
+use crate::query::Field;
+use crate::table::{SortKey, TableView, cycle, opt_cmp};
 use crate::widgets::{Col, TableText, block, col, int, num, pct, sorted, table, trend_in_words};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -153,12 +154,16 @@ pub enum OrderFilterKind {
     Payment,
 }
 
+/// The fields `/` can name on the drill-down's orders.
+pub const ORDER_FIELDS: [Field; 4] = [Field::Cat, Field::Status, Field::Band, Field::Pay];
+
 /// The seller's orders after the drill-down filters, the live filter and the sort.
 pub fn order_rows<'a>(
     all: &'a [OrderRow],
     f: &OrderFilter,
     v: &TableView<OrderSort>,
 ) -> Vec<&'a OrderRow> {
+    let q = v.query();
     let mut rows: Vec<&OrderRow> = all
         .iter()
         .filter(|o| f.category.as_ref().is_none_or(|c| &o.category == c))
@@ -170,14 +175,22 @@ pub fn order_rows<'a>(
         })
         .filter(|o| f.band.is_none() || o.risk_label == f.band)
         .filter(|o| {
+            let band = o.risk_label.map_or("", |l| l.as_str());
+            let pay = o.payment_method.as_deref().unwrap_or("");
             let words = [
                 o.order_id.as_str(),
                 &o.category,
                 o.status.as_str(),
-                o.risk_label.map_or("", |l| l.as_str()),
-                o.payment_method.as_deref().unwrap_or(""),
+                band,
+                pay,
             ];
-            matches(v.filter(), &words)
+            let fields = [
+                (Field::Cat, o.category.as_str()),
+                (Field::Status, o.status.as_str()),
+                (Field::Band, band),
+                (Field::Pay, pay),
+            ];
+            q.matches(&words, &fields)
         })
         .collect();
     let r = v.reversed;
@@ -464,7 +477,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         total: d.orders.len(),
         note: format!("{chips}{clear}"),
         empty: "no orders in this window",
-        no_match: None,
+        no_match: dv.view.query().foreign(&ORDER_FIELDS),
     };
     table(f, orders, t, &COLS, cells, &dv.view, text);
 }

@@ -5,7 +5,8 @@ use crate::app::App;
 use crate::columns;
 use crate::export::ExportTable;
 use crate::page::{Goto, Page};
-use crate::table::{ColumnSort, TableView, cycle, matches};
+use crate::query::Field;
+use crate::table::{ColumnSort, TableView, cycle};
 use crate::widgets::{TableText, table};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -76,21 +77,32 @@ impl SellersTab {
     }
 }
 
-/// `all` narrowed by the tab's filters (words and band) and sorted.
+/// The fields `/` can name on the Sellers tab.
+pub const SELLER_FIELDS: [Field; 3] = [Field::Seller, Field::Market, Field::Band];
+
+/// `all` narrowed by the tab's filters (words, fields and band) and sorted.
 pub fn seller_rows<'a>(all: &'a [SellerStats], tab: &SellersTab, app: &App) -> Vec<SellerRow<'a>> {
     let v = &tab.view;
+    let q = v.query();
     let mut rows: Vec<SellerRow<'a>> = all
         .iter()
         .map(|s| (s, tab.extra(s, app)))
         .filter(|(_, x)| tab.band.is_none() || x.band == tab.band)
         .filter(|(s, x)| {
+            let band = x.band.map_or("", RiskLabel::as_str);
             let words = [
                 s.seller_id.as_str(),
                 &s.seller_name,
                 &s.marketplace_id,
-                x.band.map_or("", RiskLabel::as_str),
+                band,
             ];
-            matches(v.filter(), &words)
+            let fields = [
+                (Field::Seller, s.seller_id.as_str()),
+                (Field::Seller, &s.seller_name),
+                (Field::Market, &s.marketplace_id),
+                (Field::Band, band),
+            ];
+            q.matches(&words, &fields)
         })
         .collect();
     let column = v.sort.column();
@@ -127,16 +139,21 @@ impl Page for SellersTab {
         if self.view.sort.column().sorting == Sorting::RawMean {
             note.push_str(&format!(" | under {MIN_ORDERS_TO_RANK} orders ranked last"));
         }
-        let text = TableText {
-            name: "Sellers",
-            total: self.source(app).len(),
-            note,
-            empty: "no sellers with orders in this window",
-            no_match: self.band.map(|b| match self.view.filter() {
-                "" => format!("no seller's shrunk mean risk (Risk EB) is {b} here; b: next band"),
-                words => format!("no {b}-risk seller matches \"{words}\""),
-            }),
-        };
+        let text =
+            TableText {
+                name: "Sellers",
+                total: self.source(app).len(),
+                note,
+                empty: "no sellers with orders in this window",
+                no_match: self.view.query().foreign(&SELLER_FIELDS).or(self.band.map(
+                    |b| match self.view.filter() {
+                        "" => format!(
+                            "no seller's shrunk mean risk (Risk EB) is {b} here; b: next band"
+                        ),
+                        words => format!("no {b}-risk seller matches \"{words}\""),
+                    },
+                )),
+            };
         let header = columns::header::<SellerTable>(app);
         table(f, area, &app.theme, &header, cells, &self.view, text);
     }
