@@ -363,3 +363,47 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
         Some("case unchanged: cannot escalate a case that is resolved")
     );
 }
+
+#[test]
+fn the_palette_finds_a_case_by_number_or_by_what_it_is_about() {
+    let a = app();
+    let w = worked_worklist(&a);
+    let mut a = on_monitoring(w.clone());
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    let palette = |a: &mut App, line: &str| {
+        a.update(Action::Command(Command::Palette));
+        for c in line.chars() {
+            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+        }
+        a.update(Action::Command(Command::EditDone));
+    };
+    let last = w.cases.last().unwrap().case.id;
+    palette(&mut a, &format!("case {last}"));
+    assert_eq!(a.nav.tab, Tab::Monitoring);
+    assert_eq!(a.selected_case(), Some(last));
+    // By the seller's name: the one case about it.
+    let seller_case = w
+        .cases
+        .iter()
+        .find_map(|d| match &d.case.target {
+            returnrisk_tui::engine::Target::Seller(id) => Some((d.case.id, id.clone())),
+            _ => None,
+        })
+        .unwrap();
+    let ds = &a.engine.data;
+    let name = ds.sellers[ds.seller_index(&seller_case.1).unwrap()]
+        .name
+        .clone();
+    let about = w
+        .cases
+        .iter()
+        .filter(|d| matches!(&d.case.target, returnrisk_tui::engine::Target::Seller(id) if *id == seller_case.1))
+        .count();
+    palette(&mut a, &format!("case {name}"));
+    if about == 1 {
+        assert_eq!(a.selected_case(), Some(seller_case.0));
+    } else {
+        let said = a.status.message.clone().unwrap_or_default();
+        assert!(said.contains(&format!("could be {about} cases")), "{said}");
+    }
+}

@@ -225,7 +225,10 @@ fn the_palette_goes_anywhere_and_says_why_not() {
         a.overlays.palette.as_ref().unwrap().line.text(),
         "seller nobody"
     );
-    assert_eq!(a.status.message.as_deref(), Some("no seller \"nobody\""));
+    assert_eq!(
+        a.status.message.as_deref(),
+        Some("no seller matches \"nobody\"")
+    );
     press(&mut a, Command::EditCancel);
     assert!(a.overlays.palette.is_none());
 }

@@ -4,7 +4,7 @@
 use super::app::App;
 use super::line_edit::Edit;
 use super::page::Goto;
-use super::palette::{PaletteCommand, parse};
+use super::palette::{Lookup, PaletteCommand, parse};
 use super::tab::Tab;
 use returnrisk_core::engine::Window;
 
@@ -22,11 +22,21 @@ impl App {
         }
     }
 
+    /// What the palette finds names in: the data and the cases.
+    pub fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            data: &self.engine.data,
+            cases: self.cases.worklist.as_ref(),
+        }
+    }
+
     /// Tab in the palette: completes the word from the data.
     pub(super) fn complete(&mut self) {
-        if let Some(p) = &mut self.overlays.palette {
-            p.complete(&self.engine.data);
-        }
+        let Some(mut p) = self.overlays.palette.take() else {
+            return;
+        };
+        p.complete(&self.lookup());
+        self.overlays.palette = Some(p);
     }
 
     /// Enter: keeps the filter, or runs the palette's command (an error keeps the line).
@@ -35,7 +45,7 @@ impl App {
         let Some(p) = &self.overlays.palette else {
             return;
         };
-        match parse(p.line.text(), &self.engine.data) {
+        match parse(p.line.text(), &self.lookup()) {
             Ok(cmd) => {
                 self.overlays.palette = None;
                 self.run(cmd);
@@ -76,7 +86,26 @@ impl App {
                 });
             }
             PaletteCommand::Tab(t) => self.jump(t),
-            PaletteCommand::Case(change) => self.change_case(change),
+            PaletteCommand::Case(id) => self.show_case(id),
+            PaletteCommand::Change(change) => self.change_case(change),
+        }
+    }
+
+    /// The Monitoring tab with case `id` selected (its filter cleared when it hides it).
+    fn show_case(&mut self, id: i64) {
+        self.jump(Tab::Monitoring);
+        let at = |a: &App| {
+            a.pages
+                .monitoring
+                .rows(a)
+                .iter()
+                .position(|d| d.case.id == id)
+        };
+        if at(self).is_none() {
+            self.pages.monitoring.view.cursor.filter.clear();
+        }
+        if let Some(i) = at(self) {
+            self.pages.monitoring.view.cursor.selected = i;
         }
     }
 

@@ -13,6 +13,7 @@ pub mod derived;
 pub mod drivers;
 pub mod editing;
 pub mod export;
+pub mod fuzzy;
 pub mod help;
 pub mod jobs;
 pub mod keymap;

@@ -335,7 +335,7 @@ fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
     let Some(p) = &app.overlays.palette else {
         return;
     };
-    let cands = super::palette::candidates(p.line.text(), &app.engine.data);
+    let cands = super::palette::candidates(p.line.text(), &app.lookup());
     if cands.is_empty() {
         return;
     }
@@ -343,7 +343,7 @@ fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
     let more = cands.len() - shown;
     let mut lines: Vec<Line> = cands[..shown]
         .iter()
-        .map(|c| Line::from(format!(" {c}")))
+        .map(|c| Line::from(format!(" {}", c.shown)))
         .collect();
     if more > 0 {
         lines.push(Line::from(Span::styled(
@@ -352,7 +352,11 @@ fn draw_candidates(f: &mut Frame, body: Rect, app: &App) {
         )));
     }
     let h = (lines.len() as u16 + 2).min(body.height);
-    let w = 40.min(body.width);
+    let longest = cands[..shown].iter().map(|c| c.shown.chars().count()).max();
+    let w = u16::try_from(longest.unwrap_or(0) + 3)
+        .unwrap_or(u16::MAX)
+        .max(40)
+        .min(body.width);
     let area = Rect {
         x: body.x,
         y: body.bottom().saturating_sub(h),
