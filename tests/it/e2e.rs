@@ -150,6 +150,28 @@ fn dashboard_in_a_real_terminal() {
     keys(s, &["w"]);
     wait_for(s, "90d", 10);
 
+    // A field filter: only the critical alerts, shown as a chip; Esc clears it.
+    keys(s, &["4"]);
+    wait_for(s, "Alerts 1/", 10);
+    keys(s, &["/"]);
+    keys(s, &["-l", "sev:crit"]);
+    keys(s, &["Enter"]);
+    let crit = wait_for(s, "[sev:crit]", 10);
+    assert!(crit.contains(" of ") && !crit.contains("WARN "), "{crit}");
+    keys(s, &["Escape"]);
+    wait_until(s, "the filter to clear", 10, |screen| {
+        !screen.contains("[sev:crit]")
+    });
+    // Back-navigation restores the window: :order of an old order widens 90d to all time,
+    // Esc returns to 90d.
+    keys(s, &[":"]);
+    keys(s, &["-l", "order ORD00000001"]);
+    keys(s, &["Enter"]);
+    wait_for(s, "showing all time (Esc goes back to 90d)", 10);
+    keys(s, &["Escape"]);
+    let back = wait_for(s, "Alerts 1/", 10);
+    assert!(back.contains("| 90d |"), "{back}");
+
     // Models tab: a promotion by another process (the CLI) is noticed and shown.
     keys(s, &["5"]);
     wait_for(s, "Models 1/41", 10);

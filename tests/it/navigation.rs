@@ -515,3 +515,75 @@ fn esc_and_a_key_in_one_read_are_esc_then_the_key() {
     let plain = Event::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE));
     assert_eq!(unbundle_escape(plain.clone()), vec![plain]);
 }
+
+#[test]
+fn going_back_restores_the_window_the_marketplace_and_the_table_as_they_were() {
+    let mut a = app();
+    // The Alerts tab narrowed and moved: a drift alert leads to M002's Drift tab.
+    press(&mut a, Command::GoTab(Tab::Alerts));
+    press(&mut a, Command::Filter);
+    type_text(&mut a, "rule:drift");
+    press(&mut a, Command::EditDone);
+    let rows = a.pages.alerts.rows(&a);
+    assert_eq!(rows.len(), 1);
+    press(&mut a, Command::Open);
+    assert_eq!((a.nav.tab, a.marketplace_id()), (Tab::Drift, Some("M002")));
+    // The jump said what it changed.
+    assert_eq!(
+        a.status.message.as_deref(),
+        Some("marketplace: M002 (was all; Esc goes back)")
+    );
+    press(&mut a, Command::Back);
+    assert_eq!((a.nav.tab, a.marketplace_id()), (Tab::Alerts, None));
+    assert_eq!(a.pages.alerts.view.filter(), "rule:drift");
+    assert_eq!(a.snap, a.engine.snapshot(a.window, None).unwrap());
+
+    // The Sellers tab on 7 days, filtered, third row: :order of the first order widens the
+    // window to all time; Esc comes back to 7 days and the same row of the same filter.
+    press(&mut a, Command::Back); // clears the Alerts filter
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    press(&mut a, Command::PrevWindow);
+    assert_eq!(a.window, Window::Days(7));
+    press(&mut a, Command::Filter);
+    type_text(&mut a, "S0");
+    press(&mut a, Command::EditDone);
+    press(&mut a, Command::Down);
+    press(&mut a, Command::Down);
+    render(&a, 120, 40);
+    let before = a.pages.sellers.view.clone();
+    let first = a.engine.data.orders.id[0].to_string();
+    press(&mut a, Command::Palette);
+    type_text(&mut a, &format!("order {first}"));
+    press(&mut a, Command::EditDone);
+    assert_eq!(a.window, Window::All);
+    assert!(a.pages.seller.is_some());
+    press(&mut a, Command::Back);
+    assert_eq!((a.nav.tab, a.window), (Tab::Sellers, Window::Days(7)));
+    assert!(a.pages.seller.is_none());
+    assert_eq!(a.pages.sellers.view.filter(), "S0");
+    assert_eq!(a.pages.sellers.view.cursor.selected, before.cursor.selected);
+    assert_eq!(a.snap, a.engine.snapshot(Window::Days(7), None).unwrap());
+}
+
+#[test]
+fn going_back_to_a_drill_down_keeps_its_chips_and_row() {
+    let mut a = app();
+    press(&mut a, Command::GoTab(Tab::Sellers));
+    press(&mut a, Command::Open);
+    press(&mut a, Command::OrderStatus);
+    press(&mut a, Command::Down);
+    let v = a.pages.seller.as_ref().unwrap();
+    let (chips, selected) = (v.filter.chips(), v.view.cursor.selected);
+    assert!(!chips.is_empty() && selected == 1);
+    // From the drill-down to a category's sellers (the palette) and back.
+    press(&mut a, Command::Palette);
+    type_text(&mut a, "category foot");
+    press(&mut a, Command::EditDone);
+    assert!(a.pages.seller.is_none());
+    press(&mut a, Command::Back);
+    let v = a.pages.seller.as_ref().expect("the drill-down again");
+    assert_eq!(
+        (v.filter.chips(), v.view.cursor.selected),
+        (chips, selected)
+    );
+}

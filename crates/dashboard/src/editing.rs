@@ -119,19 +119,21 @@ impl App {
         let seller = ds.sellers[ds.orders.seller[i] as usize].id.clone();
         let day = ds.orders.day[i];
         let cube = &self.engine.cube;
+        let here = self.location();
         if day < self.window.start_day(cube.last_day, cube.first_day) {
             let was = self.window;
             self.set_window(Window::All);
             self.say(format!(
-                "{id} is older than the {was}d window: showing all time"
+                "{id} is older than the {was}d window: showing all time (Esc goes back to {was}d)"
             ));
         }
-        self.go(Goto::Seller {
+        let to = Goto::Seller {
             id: seller,
             category: None,
             alert: None,
             order: Some(id.to_string()),
-        });
+        };
+        self.go_from(here, to);
         debug_assert_eq!(self.nav.tab, Tab::Sellers);
     }
 }

@@ -5,9 +5,10 @@
 use super::app::{App, DOUBLE_CLICK};
 use super::page::Goto;
 use super::tab::Tab;
-use super::tabs::seller::SellerView;
-use returnrisk_core::engine::CategoryStats;
+use super::table::{TableCursor, TableView};
+use super::tabs::seller::{OrderFilter, OrderSort, SellerView};
 use returnrisk_core::engine::category_columns::CategoryExtra;
+use returnrisk_core::engine::{CategoryStats, Window};
 use std::time::Instant;
 
 /// The longest history kept.
@@ -22,24 +23,33 @@ pub struct Navigation {
     pub history: Vec<Location>,
 }
 
-/// A place on screen that Esc can return to.
+/// A place on screen that Esc can return to, as it was: window, marketplace, the tab's
+/// filter, selection and scroll, or the drill-down with its chips.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Location {
     /// The tab.
     pub tab: Tab,
+    /// The window.
+    pub window: Window,
+    /// The marketplace filter.
+    pub marketplace: Option<u16>,
     /// The category the Sellers tab was narrowed to.
     pub scope: Option<u16>,
+    /// The tab's table: its live filter, selection and scroll.
+    pub table: Option<TableCursor>,
     /// The open drill-down.
     pub seller: Option<SellerPlace>,
 }
 
-/// An open drill-down, enough to open it again.
+/// An open drill-down, enough to open it again as it was.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SellerPlace {
     /// The seller.
     pub id: String,
-    /// The category chip it carried.
-    pub category: Option<u16>,
+    /// Its order filters (the chips).
+    pub filter: OrderFilter,
+    /// Its orders table: sort, live filter, selection and scroll.
+    pub view: TableView<OrderSort>,
     /// The alert that led there.
     pub alert: Option<String>,
 }
@@ -47,15 +57,20 @@ pub struct SellerPlace {
 impl App {
     /// Where the user is.
     pub fn location(&self) -> Location {
+        let table = self
+            .page_of(self.nav.tab)
+            .table()
+            .map(|t| t.cursor().clone());
         Location {
             tab: self.nav.tab,
+            window: self.window,
+            marketplace: self.marketplace,
             scope: self.pages.sellers.scope.as_ref().map(|(c, _)| *c),
+            table: table.filter(|_| self.pages.seller.is_none()),
             seller: self.pages.seller.as_ref().map(|v| SellerPlace {
                 id: v.detail.seller_id.clone(),
-                category: v.filter.category.as_ref().and_then(|name| {
-                    let cats = &self.engine.data.categories;
-                    cats.iter().position(|c| c == name).map(|i| i as u16)
-                }),
+                filter: v.filter.clone(),
+                view: v.view.clone(),
                 alert: v.alert.clone(),
             }),
         }
@@ -64,6 +79,11 @@ impl App {
     /// Goes to `to`, remembering where from (Esc returns there).
     pub(super) fn go(&mut self, to: Goto) {
         let here = self.location();
+        self.go_from(here, to);
+    }
+
+    /// Goes to `to`; Esc returns to `here` (taken before anything changed on the way).
+    pub(super) fn go_from(&mut self, here: Location, to: Goto) {
         if self.arrive(to) && self.location() != here {
             self.nav.history.push(here);
             if self.nav.history.len() > HISTORY {
@@ -115,8 +135,12 @@ impl App {
             }
             Goto::Market(tab, m) => {
                 if self.marketplace != m {
+                    let name = |a: &App| a.marketplace_id().unwrap_or("all").to_string();
+                    let was = name(self);
                     self.marketplace = m;
                     self.recompute();
+                    let now = name(self);
+                    self.say(format!("marketplace: {now} (was {was}; Esc goes back)"));
                 }
                 self.pages.seller = None;
                 self.nav.tab = tab;
@@ -145,19 +169,28 @@ impl App {
         self.pages.sellers.view.cursor.reset();
     }
 
-    /// Shows a remembered location again.
+    /// Shows a remembered location again, as it was.
     fn restore(&mut self, loc: Location) {
+        if (loc.window, loc.marketplace) != (self.window, self.marketplace) {
+            self.window = loc.window;
+            self.marketplace = loc.marketplace;
+            self.recompute();
+        }
         self.set_scope(loc.scope);
         self.pages.seller = None;
         self.nav.tab = loc.tab;
         if let Some(p) = loc.seller {
-            let name = p
-                .category
-                .map(|c| self.engine.data.categories[c as usize].clone());
             match self.engine.seller_detail(&p.id, self.window) {
-                Ok(d) => self.pages.seller = Some(SellerView::new(d, name, p.alert)),
+                Ok(d) => {
+                    let mut v = SellerView::new(d, None, p.alert);
+                    v.filter = p.filter;
+                    v.view = p.view;
+                    self.pages.seller = Some(v);
+                }
                 Err(e) => self.say(e.to_string()),
             }
+        } else if let (Some(cursor), Some(t)) = (loc.table, self.page_of_mut(loc.tab).table_mut()) {
+            *t.cursor_mut() = cursor;
         }
         self.clamp_tables();
     }
