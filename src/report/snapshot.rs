@@ -52,7 +52,8 @@ pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> Stri
         );
     }
     let health = match (s.health_score, s.health.band) {
-        (Some(h), Some(b)) => format!("{h:.0}/100 ({b})"),
+        (Some(h), Some(b)) if s.health.held.is_empty() => format!("{h:.0}/100 ({b})"),
+        (Some(h), Some(b)) => format!("{h:.0}/100 ({b}: {})", held_words(&s.health.held)),
         _ => "n/a".into(),
     };
     let kpis = vec![
@@ -269,4 +270,12 @@ pub fn snapshot_csv(s: &Snapshot) -> String {
         );
     }
     out
+}
+
+/// Why a good health score reads "warning", in words.
+pub fn held_words(held: &[returnrisk_core::engine::HealthHold]) -> String {
+    held.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -730,3 +730,57 @@ fn the_sellers_help_explains_the_band_column_and_the_others_do_not_list_it() {
     a.update(Action::Command(Command::Help));
     assert!(!render(&a, 200, 60).contains("risk band of the shrunk mean risk"));
 }
+
+#[test]
+fn health_never_reads_good_beside_a_critical_alert_or_a_significant_rise() {
+    use returnrisk_tui::engine::{HealthBand, HealthHold, Severity};
+    let a = app();
+    let markets = a.engine.data.marketplaces.len() as u16;
+    let mut held = 0;
+    for w in [
+        Window::Days(7),
+        Window::Days(30),
+        Window::Days(90),
+        Window::All,
+    ] {
+        for m in std::iter::once(None).chain((0..markets).map(Some)) {
+            let s = a.engine.snapshot_at(w, m);
+            let critical = s
+                .alerts
+                .iter()
+                .filter(|x| x.severity == Severity::Critical)
+                .count();
+            let rising = s
+                .risk_slope
+                .zip(s.risk_slope_se)
+                .is_some_and(|(b, se)| b > 0.0 && b.abs() >= 2.0 * se);
+            let (Some(score), Some(band)) = (s.health_score, s.health.band) else {
+                continue;
+            };
+            if critical > 0 || rising {
+                assert_ne!(band, HealthBand::Good, "{w} {m:?}: {critical} critical");
+            }
+            if !s.health.held.is_empty() {
+                held += 1;
+                assert!(score > 80.0 && band == HealthBand::Warning, "{w} {m:?}");
+                assert_eq!(
+                    s.health
+                        .held
+                        .contains(&HealthHold::CriticalAlerts(critical)),
+                    critical > 0
+                );
+            }
+        }
+    }
+    assert!(held > 0, "the demo data has a good score held at warning");
+    // The panel says why.
+    let mut a = a;
+    a.update(Action::Command(Command::Window));
+    a.update(Action::Command(Command::Window));
+    assert_eq!(a.window, Window::All);
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("86/100  warning") && screen.contains("│5 critical alerts"),
+        "{screen}"
+    );
+}

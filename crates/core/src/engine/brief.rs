@@ -366,11 +366,12 @@ impl Engine {
         })
     }
 
-    /// The global model: age, holdout ROC AUC, and a newer version held back.
+    /// The global model: when it was trained, holdout ROC AUC, and a newer version held back.
     fn model_statement(&self, registry: Option<&Registry>) -> Option<Statement> {
         let m = self.models.as_ref()?;
+        // The date, not "N days ago": the same data and models say the same thing any day.
         let trained = chrono::DateTime::parse_from_rfc3339(&m.trained_at).ok()?;
-        let age = (chrono::Utc::now() - trained.with_timezone(&chrono::Utc)).num_days();
+        let on = trained.with_timezone(&chrono::Utc).date_naive();
         let version = m
             .version_of(GLOBAL)
             .map_or(String::new(), |v| format!(" v{}", v.version));
@@ -393,9 +394,7 @@ impl Engine {
             .map_or("n/a".into(), |a| format!("{a:.3}"));
         Some(Statement {
             topic: Topic::Model,
-            text: format!(
-                "Model global{version} trained {age} days ago, holdout ROC AUC {auc}{held}"
-            ),
+            text: format!("Model global{version} trained {on}, holdout ROC AUC {auc}{held}"),
             opens: Opens::Models,
         })
     }

@@ -15,6 +15,10 @@
 //! window's slope counts over its own length, not extrapolated to 30 days: health does not
 //! swing on a week's noise. A component that is n/a (no labelled orders in a 7-day window, no
 //! scores while training) drops out and the remaining weights are renormalised.
+//!
+//! The band is the score's (good above 80, warning above 50, else critical), except that a
+//! scope with a critical alert or a significant rise of its mean risk never reads "good":
+//! the band is held at "warning" and says why ([`HealthHold`]).
 
 use super::stats::Change;
 use serde::Serialize;
@@ -48,15 +52,56 @@ crate::named_enum! {
     }
 }
 
+/// What holds a good score at "warning".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthHold {
+    /// Critical alerts fire in the scope (how many).
+    CriticalAlerts(usize),
+    /// The daily mean risk rises significantly (|slope| >= 2 standard errors).
+    RiskRising,
+}
+
+impl std::fmt::Display for HealthHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HealthHold::CriticalAlerts(1) => f.write_str("1 critical alert"),
+            HealthHold::CriticalAlerts(n) => write!(f, "{n} critical alerts"),
+            HealthHold::RiskRising => f.write_str("risk rising"),
+        }
+    }
+}
+
 /// The score and its parts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Health {
     /// 0-100, `None` when no component is known.
     pub score: Option<f64>,
-    /// Its band.
+    /// Its band: the score's, held at warning by [`Health::held`].
     pub band: Option<HealthBand>,
     /// Trend component in 0-1.
     pub trend_penalty: Option<f64>,
+    /// Why a good score reads "warning" (empty when the band is the score's).
+    pub held: Vec<HealthHold>,
+}
+
+impl Health {
+    /// The band held at "warning" when the score alone says good but `critical_alerts` fire
+    /// or the mean risk rises significantly (`rise`).
+    pub fn with_evidence(mut self, critical_alerts: usize, rise: Option<Change>) -> Health {
+        let mut held = Vec::new();
+        if critical_alerts > 0 {
+            held.push(HealthHold::CriticalAlerts(critical_alerts));
+        }
+        if rise.is_some_and(|r| r.significant && r.change > 0.0) {
+            held.push(HealthHold::RiskRising);
+        }
+        if self.band == Some(HealthBand::Good) && !held.is_empty() {
+            self.band = Some(HealthBand::Warning);
+            self.held = held;
+        }
+        self
+    }
 }
 
 /// Computes the health score from its inputs (each may be n/a).
@@ -91,6 +136,7 @@ pub fn health_score(
         score,
         band: score.map(band),
         trend_penalty,
+        held: Vec::new(),
     }
 }
 
@@ -122,6 +168,50 @@ mod tests {
         let expected = 100.0 * (1.0 - (20.0 + 10.0 + 10.0 + 15.0) / 100.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
         assert_eq!(h.band, Some(HealthBand::Critical));
+    }
+
+    #[test]
+    fn critical_alerts_or_a_significant_rise_hold_a_good_score_at_warning() {
+        let flat = Change::over(Some(0.0), Some(0.001), 30);
+        let good = health_score(Some(0.1), Some(0.05), Some(0.1), flat);
+        assert_eq!(good.band, Some(HealthBand::Good));
+        // Nothing firing, nothing rising: the score's band.
+        assert_eq!(good.clone().with_evidence(0, flat), good);
+        // A critical alert: warning, and why.
+        let held = good.clone().with_evidence(4, flat);
+        assert_eq!(held.band, Some(HealthBand::Warning));
+        assert_eq!(held.held, vec![HealthHold::CriticalAlerts(4)]);
+        assert_eq!(held.score, good.score, "the score itself is unchanged");
+        // A significant rise (slope 10 standard errors), and one lost in noise.
+        let rising = Change::over(Some(0.001), Some(0.0001), 30);
+        let held = good.clone().with_evidence(0, rising);
+        assert_eq!(
+            (held.band, held.held),
+            (Some(HealthBand::Warning), vec![HealthHold::RiskRising])
+        );
+        let noisy = Change::over(Some(0.001), Some(0.001), 30);
+        assert_eq!(
+            good.clone().with_evidence(0, noisy).band,
+            Some(HealthBand::Good)
+        );
+        // A significant fall is no reason to worry.
+        let falling = Change::over(Some(-0.001), Some(0.0001), 30);
+        assert_eq!(
+            good.clone().with_evidence(0, falling).band,
+            Some(HealthBand::Good)
+        );
+        // A warning or critical score stays what it is (never raised, never lowered twice).
+        let bad = health_score(Some(0.6), Some(0.5), Some(0.6), flat);
+        assert_eq!(bad.band, Some(HealthBand::Critical));
+        let still = bad.clone().with_evidence(3, rising);
+        assert_eq!(
+            (still.band, still.held.len()),
+            (Some(HealthBand::Critical), 0)
+        );
+        assert_eq!(
+            HealthHold::CriticalAlerts(4).to_string(),
+            "4 critical alerts"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 pub use alerts::{Alert, AlertPolicy, AlertRule, Evidence, Severity, Target};
 pub use explain::ExplanationRule;
-pub use health::HealthBand;
+pub use health::{HealthBand, HealthHold};
 pub use seller::{OrderRow, OrderStatus, SellerDetail};
 pub use snapshot::{
     CategoryStats, GroupStats, Scope, SellerStats, Snapshot, TrendPoint, snapshot, snapshot_in,

@@ -298,11 +298,12 @@ pub fn snapshot_ending(
     let pending = pending_orders(&w, start, pending_from);
     let risk_slope = risk(total_reg.slope());
     let risk_slope_se = risk(total_reg.slope_se());
+    let rise = Change::over(risk_slope, risk_slope_se, n_days.min(TREND_DAYS));
     let health = health_score(
         risk(t.mean_risk()),
         risk(t.high_share()),
         t.return_rate(),
-        Change::over(risk_slope, risk_slope_se, n_days.min(TREND_DAYS)),
+        rise,
     );
     let total_name = marketplace.map_or_else(
         || "all marketplaces".into(),
@@ -319,6 +320,11 @@ pub fn snapshot_ending(
         scored,
         policy,
     });
+    let critical = alerts
+        .iter()
+        .filter(|a| a.severity == super::alerts::Severity::Critical)
+        .count();
+    let health = health.with_evidence(critical, rise);
     Snapshot {
         window: window.to_string(),
         as_of: crate::data::day_string(end),

@@ -132,10 +132,10 @@ pub fn forecast_lines(
     let plural = &noun.plural;
     let pending = match &fc.pending {
         Some(p) if p.orders == 0 => {
-            "Pending orders: none (every unlabelled order is past the label's latency)".to_string()
+            "All pending orders (any date): none (every unlabelled order is past the label's latency)".to_string()
         }
         Some(p) => format!(
-            "Pending {} orders: {:.0} {plural} still to come ({}-{}), value at risk {}",
+            "All {} pending orders (any date): {:.0} {plural} still to come ({}-{}), value at risk {}",
             int(p.orders),
             p.expected,
             p.low,
@@ -178,15 +178,23 @@ fn draw_health(f: &mut Frame, area: Rect, app: &App) {
         _ if loading => vec![Line::from("n/a while models load")],
         (Some(h), Some(band)) => {
             let width = area.width.saturating_sub(4) as usize;
-            vec![
+            let mut lines = vec![
                 Line::from(vec![
                     Span::styled(format!("{h:.0}"), t.band(band)),
                     Span::raw("/100  "),
                     Span::styled(band.as_str(), t.band(band)),
                 ]),
                 Line::from(Span::styled(hbar(t, h, 100.0, width), t.band(band))),
-                Line::from(Span::styled(health_inputs(s), t.dim)),
-            ]
+            ];
+            // Why a good score reads warning, then what the score is made of.
+            lines.extend(
+                s.health
+                    .held
+                    .iter()
+                    .map(|why| Line::from(Span::styled(why.to_string(), t.band(band)))),
+            );
+            lines.push(Line::from(Span::styled(health_inputs(s), t.dim)));
+            lines
         }
         _ => vec![Line::from(risk_placeholder(app))],
     };
@@ -201,20 +209,22 @@ fn pending_words(s: &returnrisk_core::engine::Snapshot) -> String {
     }
 }
 
-/// Which components the health score was computed from (unknown ones drop out).
+/// What the health score was computed from: its four parts, or which are n/a (help gives
+/// the parts and their weights).
 fn health_inputs(s: &returnrisk_core::engine::Snapshot) -> String {
-    let parts: Vec<&str> = [
+    let rate = format!("{} rate", s.label_noun.singular);
+    let missing: Vec<&str> = [
         (s.mean_risk.is_some(), "risk"),
-        (s.return_rate.is_some(), s.label_noun.plural.as_str()),
+        (s.return_rate.is_some(), rate.as_str()),
         (s.health.trend_penalty.is_some(), "trend"),
     ]
     .into_iter()
-    .filter_map(|(known, name)| known.then_some(name))
+    .filter_map(|(known, name)| (!known).then_some(name))
     .collect();
-    if parts.len() == 3 {
-        parts.join("+")
+    if missing.is_empty() {
+        "from all 4 parts (? help)".into()
     } else {
-        format!("from {}", parts.join("+"))
+        format!("{} n/a (? help)", missing.join(", "))
     }
 }
 
