@@ -377,3 +377,116 @@ fn the_why_panel_of_a_rising_seller_explains_its_change() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_what_if_keeps_every_number_within_the_values_the_data_holds() {
+    use returnrisk_tui::engine::order::Stepper;
+    let mut a = app();
+    a.open_seller("S023");
+    press(&mut a, Command::Open);
+    press(&mut a, Command::WhatIf);
+    let features = {
+        let p = a.pages.seller.as_ref().unwrap().pane.as_ref().unwrap();
+        p.what_if.as_ref().unwrap().features.clone()
+    };
+    let ds = a.engine.data.clone();
+    for (k, feature) in features.iter().enumerate() {
+        if k > 0 {
+            press(&mut a, Command::WhatIfNext);
+        }
+        let Stepper::Number { min, max, .. } = feature.stepper else {
+            continue;
+        };
+        // The range is the column's own, found by a scan here.
+        let f = ds.feature_index(&feature.name).unwrap();
+        let values: Vec<f64> = (0..ds.orders.len())
+            .filter_map(|i| ds.number(f, i))
+            .collect();
+        let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!((min, max), (lo, hi), "{}", feature.name);
+        // Far past both ends: the value stops there and the status line says why.
+        for (dir, end) in [(Command::WhatIfMore, hi), (Command::WhatIfLess, lo)] {
+            let value = |a: &App| {
+                let p = a.pages.seller.as_ref().unwrap().pane.as_ref().unwrap();
+                let w = p.what_if.as_ref().unwrap();
+                w.edited.values.values.get(&feature.name).cloned()
+            };
+            for _ in 0..5000 {
+                let before = value(&a);
+                press(&mut a, dir);
+                if value(&a) == before {
+                    break;
+                }
+            }
+            let p = a.pages.seller.as_ref().unwrap().pane.as_ref().unwrap();
+            let w = p.what_if.as_ref().unwrap();
+            assert_eq!(w.field, k);
+            assert_eq!(
+                w.edited.values.values.get(&feature.name),
+                Some(&OrderValue::Number(end)),
+                "{}",
+                feature.name
+            );
+            let said = a.status.message.clone().unwrap_or_default();
+            assert!(
+                said.starts_with(&format!(
+                    "{} stays within the values the data holds",
+                    feature.name
+                )),
+                "{said}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_order_pane_says_whether_the_model_trained_on_the_order() {
+    use returnrisk_tui::engine::order::ModelSide;
+    let a = app();
+    let e = &a.engine;
+    let models = e.models.as_ref().unwrap();
+    // A seller scored by its own model: the orders the pane calls "in the training set" are
+    // as many as the trainer says it trained on, and the holdout ones as many as it tested.
+    let (seller, own) = models
+        .sellers
+        .iter()
+        .find(|(_, m)| m.active)
+        .expect("the demo data has a seller model that scores");
+    let s = e.data.seller_index(seller).unwrap() as u32;
+    let (mut trained, mut held, mut unlabelled) = (0, 0, 0);
+    let mut example = None;
+    for i in (0..e.data.orders.len()).filter(|&i| e.data.orders.seller[i] == s) {
+        match e.explain_order(i, None).unwrap().side {
+            ModelSide::Training { exact } => {
+                assert!(exact, "the models were trained on this data");
+                trained += 1;
+                example.get_or_insert(i);
+            }
+            ModelSide::Holdout => held += 1,
+            ModelSide::Unlabelled => unlabelled += 1,
+        }
+    }
+    assert_eq!(
+        (trained, held),
+        (own.metrics.n_train, own.metrics.n_test),
+        "{seller}"
+    );
+    assert!(unlabelled > 0, "the demo data has pending orders");
+    // The pane shows it.
+    let mut a = a;
+    let id = a.engine.data.orders.id[example.unwrap()].to_string();
+    a.update(Action::Command(Command::Palette));
+    for c in format!("order {id}").chars() {
+        a.update(Action::Command(Command::Edit(
+            returnrisk_tui::tui::line_edit::Edit::Insert(c),
+        )));
+    }
+    a.update(Action::Command(Command::EditDone));
+    press(&mut a, Command::Open);
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("in the training set: this risk is in-sample"),
+        "{screen}"
+    );
+}

@@ -6,7 +6,16 @@ use super::app::App;
 use super::page::Goto;
 use super::tabs::order::{OrderPane, WhatIf};
 use returnrisk_core::data::day_string;
-use returnrisk_core::engine::order::steppers;
+use returnrisk_core::engine::order::{Stepper, steppers};
+
+/// A number as the what-if shows it: whole numbers without decimals.
+fn fmt_value(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
 
 impl App {
     /// Opens the pane of order `id` over its seller's drill-down (opening that first when
@@ -93,17 +102,27 @@ impl App {
         });
     }
 
-    /// ←/→ in the what-if: the selected feature's previous or next value, explained.
+    /// ←/→ in the what-if: the selected feature's previous or next value, explained; at the
+    /// end of the values the data holds, it stays there and says so.
     pub(super) fn step_what_if(&mut self, by: i32) {
-        let Some((i, values)) = self
-            .pages
-            .seller
-            .as_ref()
-            .and_then(|v| v.pane.as_ref())
-            .and_then(|p| Some((p.index, p.stepped(by)?)))
-        else {
+        let Some(p) = self.pages.seller.as_ref().and_then(|v| v.pane.as_ref()) else {
             return;
         };
+        let Some(values) = p.stepped(by) else {
+            return;
+        };
+        let i = p.index;
+        if let Some(w) = p.what_if.as_ref()
+            && values == w.edited.values
+            && let Some(Stepper::Number { min, max, .. }) =
+                w.features.get(w.field).map(|f| &f.stepper)
+        {
+            let name = w.features[w.field].name.clone();
+            let (lo, hi) = (fmt_value(*min), fmt_value(*max));
+            return self.say(format!(
+                "{name} stays within the values the data holds ({lo} to {hi}): the model has seen nothing beyond"
+            ));
+        }
         let Some(edited) = self.engine.explain_order(i, Some(values)) else {
             return;
         };

@@ -12,8 +12,16 @@ const STEP_SAMPLE: usize = 10_000;
 /// How the what-if changes one feature.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stepper {
-    /// Steps a number by this much (whole-number columns by whole numbers).
-    Number(f64),
+    /// Steps a number (whole-number columns by whole numbers), kept within the values the
+    /// data holds: a what-if never asks the model about an order unlike any it saw.
+    Number {
+        /// The step.
+        step: f64,
+        /// The smallest value in the data.
+        min: f64,
+        /// The largest value in the data.
+        max: f64,
+    },
     /// Cycles through the dataset's levels.
     Levels(Vec<String>),
 }
@@ -27,11 +35,42 @@ pub struct OrderFeature {
     pub stepper: Stepper,
 }
 
+/// Where an order stands to the model that scores it: whether its risk is in-sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelSide {
+    /// Labelled and placed in the model's training period: the model learned from this
+    /// order, so its risk is in-sample and flatters the model. `exact` is false when the
+    /// data changed since training (the order may have been labelled since).
+    Training {
+        /// The models were trained on this very data.
+        exact: bool,
+    },
+    /// Placed on or after the holdout's first day: an out-of-sample risk.
+    Holdout,
+    /// Not labelled (yet): the model never saw its outcome.
+    Unlabelled,
+}
+
+impl std::fmt::Display for ModelSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ModelSide::Training { exact: true } => "in the training set: this risk is in-sample",
+            ModelSide::Training { exact: false } => {
+                "in the training period: probably in-sample (the data changed since training)"
+            }
+            ModelSide::Holdout => "in the holdout: this risk is out-of-sample",
+            ModelSide::Unlabelled => "not labelled: the model never saw its outcome",
+        })
+    }
+}
+
 /// An order's explanation by the model that scores it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OrderExplanation {
     /// The scoring model (`global` or the seller id).
     pub model: String,
+    /// Whether the model trained on the order.
+    pub side: ModelSide,
     /// The values explained.
     pub values: OrderFeatures,
     /// The risk and contributions (`None`: the model was saved without node covers).
@@ -74,8 +113,8 @@ fn nice_step(x: f64) -> f64 {
 }
 
 /// Every feature of `ds` with the step what-if changes it by: a tenth of the spread between
-/// the 10th and 90th percentiles, rounded (whole numbers for whole-number columns), or the
-/// levels of a categorical feature.
+/// the 10th and 90th percentiles, rounded (whole numbers for whole-number columns), within
+/// the column's smallest and largest value; or the levels of a categorical feature.
 pub fn steppers(ds: &Dataset) -> Vec<OrderFeature> {
     let n = ds.orders.len();
     let stride = (n / STEP_SAMPLE).max(1);
@@ -95,7 +134,18 @@ pub fn steppers(ds: &Dataset) -> Vec<OrderFeature> {
                 let spread = at(0.9).zip(at(0.1)).map_or(1.0, |(h, l)| h - l);
                 let whole = v.iter().all(|x| x.fract() == 0.0);
                 let step = nice_step(spread / 10.0);
-                Stepper::Number(if whole { step.max(1.0).round() } else { step })
+                let column = ds.number_column(f);
+                let (min, max) = (0..n)
+                    .filter_map(|i| column.get(i))
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                        (lo.min(x), hi.max(x))
+                    });
+                let (min, max) = if min <= max { (min, max) } else { (0.0, 0.0) };
+                Stepper::Number {
+                    step: if whole { step.max(1.0).round() } else { step },
+                    min,
+                    max,
+                }
             } else {
                 Stepper::Levels(levels.to_vec())
             };
@@ -107,17 +157,16 @@ pub fn steppers(ds: &Dataset) -> Vec<OrderFeature> {
         .collect()
 }
 
-/// `value` moved `by` steps (a level cycles; a missing number starts at 0, and a number
-/// does not go below 0 when the step would cross it from above).
+/// `value` moved `by` steps: a level cycles; a number stays within the data's smallest and
+/// largest value (a missing number starts at 0, or the nearest end of that range).
 pub fn step_value(value: &OrderValue, stepper: &Stepper, by: i32) -> OrderValue {
     match stepper {
-        Stepper::Number(step) => {
+        Stepper::Number { step, min, max } => {
             let x = match value {
                 OrderValue::Number(x) => *x,
-                _ => 0.0,
+                _ => 0.0_f64.clamp(*min, *max),
             };
-            let next = x + f64::from(by) * step;
-            OrderValue::Number(if x >= 0.0 && next < 0.0 { 0.0 } else { next })
+            OrderValue::Number((x + f64::from(by) * step).clamp(*min, *max))
         }
         Stepper::Levels(levels) if !levels.is_empty() => {
             let n = levels.len() as i32;
@@ -153,8 +202,20 @@ impl Engine {
         let seller = &self.data.sellers[self.data.orders.seller[i] as usize].id;
         let (model, name) = models.model_for(seller);
         let values = values.unwrap_or_else(|| order_features(&self.data, i));
+        let day = crate::data::day_string(self.data.orders.day[i]);
+        let m = &model.metrics;
+        let in_training = m.train_start.as_ref().is_some_and(|s| day >= *s)
+            && m.test_start.as_ref().is_none_or(|t| day < *t);
+        let side = match self.data.orders.returned[i] {
+            None => ModelSide::Unlabelled,
+            Some(_) if in_training => ModelSide::Training {
+                exact: models.fingerprint == self.data.fingerprint,
+            },
+            Some(_) => ModelSide::Holdout,
+        };
         Some(OrderExplanation {
             model: name.to_string(),
+            side,
             explanation: model.explain(&values),
             values,
         })
@@ -180,18 +241,28 @@ mod tests {
         assert_eq!(step_value(&t("C"), &levels, 1), t("A"));
         assert_eq!(step_value(&t("A"), &levels, -1), t("C"));
         assert_eq!(step_value(&OrderValue::Missing, &levels, 1), t("A"));
-        let num = Stepper::Number(2.0);
-        assert_eq!(
-            step_value(&OrderValue::Number(3.0), &num, 1),
-            OrderValue::Number(5.0)
-        );
-        assert_eq!(
-            step_value(&OrderValue::Number(1.0), &num, -1),
-            OrderValue::Number(0.0)
-        );
-        assert_eq!(
-            step_value(&OrderValue::Number(-1.0), &num, -1),
-            OrderValue::Number(-3.0)
-        );
+        let num = Stepper::Number {
+            step: 2.0,
+            min: -20.0,
+            max: 6.0,
+        };
+        let n = OrderValue::Number;
+        assert_eq!(step_value(&n(3.0), &num, 1), n(5.0));
+        // Past either end of the data's range: the end.
+        assert_eq!(step_value(&n(5.0), &num, 1), n(6.0));
+        assert_eq!(step_value(&n(6.0), &num, 1), n(6.0));
+        assert_eq!(step_value(&n(-19.0), &num, -1), n(-20.0));
+        // Negative values the data holds are reachable (no floor at 0).
+        assert_eq!(step_value(&n(1.0), &num, -1), n(-1.0));
+        assert_eq!(step_value(&n(-1.0), &num, -1), n(-3.0));
+        assert_eq!(step_value(&OrderValue::Missing, &num, 1), n(2.0));
+        let positive = Stepper::Number {
+            step: 0.5,
+            min: 1.0,
+            max: 5.0,
+        };
+        assert_eq!(step_value(&OrderValue::Missing, &positive, 0), n(1.0));
+        assert_eq!(step_value(&n(4.8), &positive, 1), n(5.0));
+        assert_eq!(step_value(&n(1.2), &positive, -1), n(1.0));
     }
 }

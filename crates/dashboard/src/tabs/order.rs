@@ -13,7 +13,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use returnrisk_core::data::{OrderFeatures, OrderValue};
-use returnrisk_core::engine::order::{OrderExplanation, OrderFeature, step_value};
+use returnrisk_core::engine::order::{ModelSide, OrderExplanation, OrderFeature, step_value};
 use returnrisk_core::text::{fit, pad};
 
 /// The widest half of a signed bar, in cells.
@@ -157,7 +157,7 @@ fn risk_words(app: &App, e: &OrderExplanation) -> String {
 
 fn draw(p: &OrderPane, f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
-    let [head, body] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
     let version = app
         .engine
         .models
@@ -169,6 +169,12 @@ fn draw(p: &OrderPane, f: &mut Frame, area: Rect, app: &App) {
         risk_words(app, &p.base),
         p.base.model
     ))];
+    // Whether the model learned from this very order (an in-sample risk flatters it).
+    let side_style = match p.base.side {
+        ModelSide::Training { .. } => t.warn,
+        _ => t.dim,
+    };
+    lines.push(Line::styled(p.base.side.to_string(), side_style));
     match (&p.what_if, &p.base.explanation) {
         (_, None) => lines.push(Line::styled(
             "contributions n/a: the model was saved without node covers; r retrains it",
