@@ -51,6 +51,27 @@ fn snapshot_help_overlay() {
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     a.update(Action::Command(Command::Help));
     snap_both("help_sellers", &a);
+    // Scrolled to the end, at every size: the glossary's last entry in full, the title saying
+    // where the view is; the table's keys do not move the table underneath.
+    let selected = a.pages.sellers.view.cursor.selected;
+    for (w, h) in [(80u16, 24u16), (120, 40), (200, 60)] {
+        render(&a, w, h);
+        a.update(Action::Command(Command::Bottom));
+        let screen = render(&a, w, h);
+        assert!(
+            screen.contains("mean product rating of the orders")
+                || screen.contains("(noise ±x) when the change cannot be told from noise"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("help_sellers_end_{w}x{h}"), screen);
+        a.update(Action::Command(Command::Top));
+        assert!(render(&a, w, h).contains("Help: lines 1-"));
+    }
+    a.update(Action::Command(Command::Down));
+    assert_eq!(a.overlays.help_scroll, 1);
+    assert_eq!(a.pages.sellers.view.cursor.selected, selected);
+    a.update(Action::Command(Command::Back));
+    assert!(!a.overlays.help);
 }
 
 #[test]
@@ -783,4 +804,28 @@ fn health_never_reads_good_beside_a_critical_alert_or_a_significant_rise() {
         screen.contains("86/100  warning") && screen.contains("│5 critical alerts"),
         "{screen}"
     );
+}
+
+#[test]
+fn the_readme_glossary_is_the_text_help_shows() {
+    use returnrisk_tui::tui::glossary;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (start, end) = (
+        "<!-- glossary: generated from the help -->\n",
+        "<!-- /glossary -->",
+    );
+    let want = glossary::markdown();
+    let got = readme
+        .split_once(start)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(inside, _)| inside);
+    if got != Some(want.as_str()) {
+        let out = std::env::temp_dir().join("returnrisk-glossary.md");
+        std::fs::write(&out, &want).unwrap();
+        panic!(
+            "README.md's glossary differs from the help's: the help's text is in {}",
+            out.display()
+        );
+    }
 }

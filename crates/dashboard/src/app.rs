@@ -166,6 +166,14 @@ impl App {
             .map(|m| self.engine.data.marketplaces[m as usize].as_str())
     }
 
+    /// The screen under any overlay, moving around (the keys help lists).
+    pub fn normal_screen(&self) -> Screen {
+        Screen {
+            mode: Mode::Normal,
+            ..self.screen()
+        }
+    }
+
     /// What is on screen, for the key map.
     pub fn screen(&self) -> Screen {
         let page = self.page();
@@ -175,6 +183,8 @@ impl App {
         };
         let mode = if self.overlays.confirm.is_some() {
             Mode::Confirm
+        } else if self.overlays.help {
+            Mode::Help
         } else if pane.is_some_and(|p| p.what_if.is_some()) {
             Mode::WhatIf
         } else if self.overlays.palette.is_some() {
@@ -271,8 +281,16 @@ impl App {
         match c {
             C::Quit => self.quit = true,
             C::Suspend => self.suspend = true,
-            C::Help => self.overlays.help = !self.overlays.help,
+            C::Help => {
+                self.overlays.help = !self.overlays.help;
+                self.overlays.help_scroll = 0;
+            }
             C::Back => self.back(),
+            C::Up | C::Down | C::PageUp | C::PageDown | C::Top | C::Bottom
+                if self.overlays.help =>
+            {
+                self.overlays.scroll_help(c);
+            }
             _ if self.overlays.help => {}
             C::NextTab => self.jump(self.nav.tab.step(1)),
             C::PrevTab => self.jump(self.nav.tab.step(-1)),

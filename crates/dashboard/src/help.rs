@@ -1,54 +1,56 @@
-//! The `?` overlay: every key that acts on the current screen (from the key map, like the
-//! footer), then one line per measure the screen shows that needs explaining.
+//! The `?` help: the whole body of the screen, scrolled with j/k, PgUp/PgDn, g/G. It lists
+//! every key that acts on the current screen (from the key map, like the footer), the live
+//! filter's syntax where there is a table, and what every figure and marker of the screen
+//! means ([`super::glossary`], the README's glossary), each wrapped to the width there is.
 
 use super::app::App;
+use super::glossary::{self, Screen};
 use super::tab::Tab;
 use super::widgets::block;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-/// Draws the help over `body`: the keys that act on this screen, then what its measures mean.
+/// Draws the help over `body`.
 pub fn draw(f: &mut Frame, body: Rect, app: &App) {
     let t = &app.theme;
-    let entries = app.keymap.help(app.screen());
-    // One column if it fits, else two side by side.
-    let rows_avail = body.height.saturating_sub(2) as usize;
-    let columns = if entries.len() <= rows_avail { 1 } else { 2 };
-    let per_col = entries.len().div_ceil(columns);
-    let w = if columns == 1 {
-        72.min(body.width)
-    } else {
-        body.width
+    let width = usize::from(body.width.saturating_sub(2));
+    let mut lines = Vec::new();
+    let section = |lines: &mut Vec<Line>, title: &str| {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(title.to_string(), t.accent));
     };
-    let col_w = (w.saturating_sub(2) as usize) / columns;
-    let mut lines: Vec<Line> = (0..per_col)
-        .map(|r| {
-            let mut spans = Vec::new();
-            for c in 0..columns {
-                if let Some((k, h)) = entries.get(c * per_col + r) {
-                    let text: String = h
-                        .to_string()
-                        .chars()
-                        .take(col_w.saturating_sub(12))
-                        .collect();
-                    spans.push(Span::styled(format!("{k:>9}  "), t.header));
-                    spans.push(Span::raw(format!(
-                        "{text:<width$}",
-                        width = col_w.saturating_sub(11)
-                    )));
-                }
-            }
-            Line::from(spans)
-        })
-        .collect();
-    // What the numbers on this screen mean, one line each.
-    for (what, text) in glossary(app) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{what:>12}  "), t.header),
-            Span::raw(text),
-        ]));
+    section(&mut lines, "Keys on this screen");
+    let keys = app.keymap.help(app.normal_screen());
+    let key_w = keys
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    for (k, text) in &keys {
+        lines.extend(entry(k, text, key_w, width, t.header));
+    }
+    if app.page().table().is_some() {
+        section(&mut lines, "Filter (/)");
+        for (what, text) in FILTER {
+            lines.extend(entry(what, text, key_w, width, t.header));
+        }
+    }
+    section(&mut lines, "What the figures mean");
+    let terms = glossary(app);
+    let term_w = terms
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    for (what, text) in &terms {
+        lines.extend(entry(what, text, term_w, width, t.header));
     }
     // On data whose label is not a return, say what it is.
     for (what, text) in [
@@ -56,41 +58,107 @@ pub fn draw(f: &mut Frame, body: Rect, app: &App) {
         ("Marketplaces", &app.snap.marketplace_definition),
     ] {
         if let Some(text) = text {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{what:>12}  "), t.header),
-                Span::raw(text.clone()),
-            ]));
+            lines.extend(entry(what, text, term_w, width, t.header));
         }
     }
-    let h = (lines.len() as u16 + 2).min(body.height);
-    let area = Rect {
-        x: body.x + (body.width - w) / 2,
-        y: body.y + (body.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, area);
+    let page = body.height.saturating_sub(2);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let last = total.saturating_sub(page);
+    app.overlays.help_bounds.set((last, page));
+    let top = app.overlays.help_scroll.min(last);
+    let shown = format!(
+        " Help: lines {}-{} of {total} (j/k, PgUp/PgDn scroll; Esc or ? closes) ",
+        top + 1,
+        (top + page).min(total)
+    );
+    f.render_widget(Clear, body);
     f.render_widget(
-        Paragraph::new(lines).block(block(t, " Keys on this screen (Esc or ? closes) ")),
-        area,
+        Paragraph::new(lines)
+            .scroll((top, 0))
+            .block(block(t, shown)),
+        body,
     );
 }
 
-/// One line per measure the screen shows that needs explaining, in the label's own words
-/// (`Exp.BR  expected bad reviews: ...` on Olist's proxy label).
+/// The live filter's syntax, as help lists it.
+const FILTER: [(&str, &str); 3] = [
+    (
+        "words",
+        "each word must appear in one of the row's columns (any case, any part): S0 crit",
+    ),
+    (
+        "field:value",
+        "only rows whose field holds the value: sev: state: seller: cat: band: market: rule: (orders: cat: status: band: pay:); \"quotes\" keep spaces; words and fields combine, all must hold",
+    ),
+    (
+        "Esc",
+        "clears the filter; a field the table lacks keeps no row and the table says which fields it has",
+    ),
+];
+
+/// `term  text` with the text wrapped at `width`, its later lines indented under the text.
+fn entry<'a>(term: &str, text: &str, term_w: usize, width: usize, style: Style) -> Vec<Line<'a>> {
+    let indent = term_w + 4;
+    let room = width.saturating_sub(indent).max(20);
+    wrap(text, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let head = if i == 0 {
+                format!("  {term:>term_w$}  ")
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![Span::styled(head, style), Span::raw(part)])
+        })
+        .collect()
+}
+
+/// Greedy word wrap at `width` characters (a word longer than that is cut into pieces).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            out.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// One line per figure the screen shows, in the label's own words (`Exp.BR  expected bad
+/// reviews: ...` on Olist's proxy label).
 fn glossary(app: &App) -> Vec<(String, String)> {
     let noun = &app.snap.label_noun;
+    let own = noun.singular != "return";
     glossary_of(app)
         .into_iter()
         .map(|(what, text)| {
-            let text = match what {
-                "Exp.ret" => format!("expected {}: the sum of the orders' risks", noun.plural),
-                "Ret+" => format!("the same for the {}", noun.rate()),
-                "Excess" => format!(
-                    "orders x (shrunk rate - marketplace rate): {} beyond the marketplace's",
-                    noun.plural
-                ),
-                _ => text.to_string(),
+            let text = if own {
+                text.replace("Return rate", &noun.rate_title())
+                    .replace("return rate", &noun.rate())
+                    .replace("returned order", &format!("order with a {}", noun.singular))
+                    .replace("returns", &noun.plural)
+                    .replace("returned", &format!("given a {}", noun.singular))
+            } else {
+                text.to_string()
             };
             (noun.header(what).into_owned(), text)
         })
@@ -99,124 +167,42 @@ fn glossary(app: &App) -> Vec<(String, String)> {
 
 /// The glossary of the screen shown, in the default label's words.
 fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
-    let model = [
-        (
-            "ROC AUC",
-            "chance an order labelled positive ranks riskier than one that is not (0.5 coin toss, 1 perfect)",
-        ),
-        (
-            "Brier",
-            "mean squared gap between risk and outcome on unseen orders (0 perfect, lower better)",
-        ),
-    ];
+    let screen = match app.nav.tab {
+        Tab::Sellers => match &app.pages.seller {
+            Some(v) if v.pane.is_some() => Screen::Order,
+            Some(_) => Screen::Seller,
+            None => Screen::Tables,
+        },
+        Tab::Marketplace => Screen::Marketplace,
+        Tab::Categories => Screen::Tables,
+        Tab::Alerts => Screen::Alerts,
+        Tab::Models => Screen::Models,
+        Tab::Drift => Screen::Drift,
+        Tab::Monitoring => Screen::Monitoring,
+    };
+    let mut entries = glossary::entries(screen);
     match app.nav.tab {
-        Tab::Models => {
-            let mut g = model.to_vec();
-            g.push((
-                "ΔBrier",
-                "this model's Brier minus the alternative's on the same orders (< 0: better)",
-            ));
-            g
-        }
-        Tab::Drift => vec![
-            (
-                "ks",
-                "Kolmogorov-Smirnov: p < 0.05 means the two periods differ beyond chance",
-            ),
-            (
-                "chi_square",
-                "chi-square on the levels' counts: p < 0.05 means the mix changed",
-            ),
-            (
-                "z_test",
-                "two-proportion z-test of a two-level column: p < 0.05 means its share moved",
-            ),
-            (
-                "wasserstein",
-                "how far values moved, in reference standard deviations; drift from 0.1",
-            ),
-            (
-                "jensen_shannon",
-                "distance between the two histograms (0 same, 1 disjoint); drift from 0.1",
-            ),
-            (
-                "×thr",
-                "how far past its threshold a test is: 1 or more is drift",
-            ),
-        ],
-        Tab::Sellers if app.pages.seller.is_some() => {
-            let mut g = model.to_vec();
-            g.push((
-                "Trend",
-                "change of the daily mean risk over the window, n/a when within noise",
-            ));
-            g
-        }
-        Tab::Sellers | Tab::Categories | Tab::Marketplace => {
-            let mut g = vec![
-                (
-                    "Trend",
-                    "change of the daily mean risk over the window, n/a when within noise",
-                ),
-                (
-                    "Exp.ret",
-                    "expected count of the label: the sum of the orders' risks",
-                ),
-                ("Lab.", "labelled orders: the evidence behind every rate"),
-                (
-                    "EB",
-                    "empirical Bayes: the figure pulled toward its marketplace by its evidence",
-                ),
-                (
-                    "Risk+",
-                    "points the mean risk is surely (95%) above its marketplace's; ranks by it",
-                ),
-                ("Ret+", "the same for the rate of the label"),
-                (
-                    "Excess",
-                    "orders x (shrunk rate - marketplace rate): the label's count beyond it",
-                ),
-            ];
-            if app.nav.tab == Tab::Sellers {
-                g.push((
-                    "Band",
-                    "risk band of the shrunk mean risk (Risk EB); what b keeps",
-                ));
+        Tab::Categories => entries.retain(|(_, text)| !text.ends_with(glossary::SELLERS_ONLY)),
+        _ => {
+            for (_, text) in &mut entries {
+                *text = text.trim_end_matches(glossary::SELLERS_ONLY);
             }
-            g
         }
-        Tab::Alerts => vec![
-            (
-                "Case",
-                "the alert's case and where it stands (Monitoring tab); none yet until evaluated",
-            ),
-            (
-                "n",
-                "the test's evidence: labelled orders (rate), orders (mean), days (slope)",
-            ),
-            (
-                "q",
-                "p-value adjusted for all the rule's tests; fires at q <= [alerts] fdr",
-            ),
-        ],
-        Tab::Monitoring => vec![
-            (
-                "Worklist",
-                "open cases first, most severe first, then oldest; closed ones after",
-            ),
-            ("working", "acknowledged or being investigated"),
-            (
-                "quiet",
-                "evaluations in a row without the alert; at [cases] recover_after it recovers",
-            ),
-            (
-                "resolved",
-                "cases resolved in the window's days before today (all: ever)",
-            ),
-            (
-                "evaluation",
-                "each data or model reload, pipeline run or `cases evaluate` reconciles",
-            ),
-        ],
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_within_the_width() {
+        let text = "the chance that a returned order ranks riskier than a kept one";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), vec![""]);
     }
 }

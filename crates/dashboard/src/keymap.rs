@@ -74,6 +74,8 @@ pub enum Mode {
     WhatIf,
     /// Typing a palette command.
     Palette,
+    /// Reading the help.
+    Help,
 }
 
 /// Which screen a binding works on.
@@ -107,6 +109,8 @@ pub enum Context {
     Typing,
     /// Typing in the palette.
     Palette,
+    /// The help is open.
+    Help,
 }
 
 /// What is on screen, for deciding which bindings apply.
@@ -151,6 +155,7 @@ impl Screen {
             Context::Confirm => self.mode == Mode::Confirm,
             Context::Typing => matches!(self.mode, Mode::Filter | Mode::Palette),
             Context::Palette => self.mode == Mode::Palette,
+            Context::Help => self.mode == Mode::Help,
         }
     }
 
@@ -163,6 +168,7 @@ impl Screen {
             Mode::Filter,
             Mode::Palette,
             Mode::WhatIf,
+            Mode::Help,
         ];
         modes.into_iter().flat_map(|mode| {
             (0..=255u8)
@@ -338,7 +344,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![p(KeyCode::PageUp), Key::ctrl('b')], C::PageUp, Table, Table, "", "page up"),
         (vec![ch('g'), p(KeyCode::Home)], C::Top, Table, Table, "", "first row"),
         (vec![ch('G'), p(KeyCode::End)], C::Bottom, Table, Table, "", "last row"),
-        (vec![p(KeyCode::Enter)], C::Open, Opens, Opens, "open", "open the selected seller, category or alert target"),
+        (vec![p(KeyCode::Enter)], C::Open, Opens, Opens, "open", "open the selected row: a seller's drill-down, a category's sellers, an alert's or case's target, a statement's tab; on a drill-down, the order (why its risk, what-if)"),
         (vec![p(KeyCode::Esc), p(KeyCode::Backspace)], C::Back, Global, Global, "back", "back to where you came from; clears a filter first"),
         (vec![k("filter", &keys.filter)?], C::Filter, Table, Table, "filter", "filter the rows: words in any column, and field:value terms (sev:crit state:new seller:S023 cat:foot band:high), all combined"),
         (vec![k("sort", &keys.sort)?], C::Sort, Sorts, Sorts, "sort", "cycle the sort column"),
@@ -363,6 +369,14 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![k("retrain", &keys.retrain)?], C::Retrain, Global, Global, "", "retrain the models (asks y/n)"),
         (vec![ch('y'), ch('Y')], C::Yes, Confirm, Confirm, "yes", "yes"),
         (vec![ch('n'), ch('N'), p(KeyCode::Esc)], C::No, Confirm, Confirm, "no", "no"),
+        (vec![k("help", &keys.help)?, p(KeyCode::Esc)], C::Help, Help, Help, "close", "close the help"),
+        (vec![p(KeyCode::Down), ch('j')], C::Down, Help, Help, "scroll", "scroll down a line"),
+        (vec![p(KeyCode::Up), ch('k')], C::Up, Help, Help, "", "scroll up a line"),
+        (vec![p(KeyCode::PageDown), Key::ctrl('f'), ch(' ')], C::PageDown, Help, Help, "", "scroll down a page"),
+        (vec![p(KeyCode::PageUp), Key::ctrl('b')], C::PageUp, Help, Help, "", "scroll up a page"),
+        (vec![ch('g'), p(KeyCode::Home)], C::Top, Help, Help, "", "to the top"),
+        (vec![ch('G'), p(KeyCode::End)], C::Bottom, Help, Help, "", "to the end"),
+        (vec![k("quit", &keys.quit)?], C::Quit, Help, Help, "quit", "quit"),
         (vec![p(KeyCode::Enter)], C::EditDone, Typing, Typing, "done", "keep the filter / run the command"),
         (vec![p(KeyCode::Esc)], C::EditCancel, Typing, Typing, "cancel", "drop what was typed"),
         (vec![p(KeyCode::Tab)], C::Complete, Palette, Palette, "complete", "complete from the data"),

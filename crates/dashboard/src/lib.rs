@@ -14,6 +14,7 @@ pub mod drivers;
 pub mod editing;
 pub mod export;
 pub mod fuzzy;
+pub mod glossary;
 pub mod help;
 pub mod jobs;
 pub mod keymap;
