@@ -407,3 +407,86 @@ fn the_palette_finds_a_case_by_number_or_by_what_it_is_about() {
         assert!(said.contains(&format!("could be {about} cases")), "{said}");
     }
 }
+
+#[test]
+fn marked_cases_are_acted_on_together() {
+    let a = app();
+    let w = worked_worklist(&a);
+    let mut a = on_monitoring(w.clone());
+    let rows: Vec<i64> = a
+        .pages
+        .monitoring
+        .rows(&a)
+        .iter()
+        .map(|d| d.case.id)
+        .collect();
+    // Space marks the selected case and moves down; twice more: three marked.
+    for _ in 0..3 {
+        a.update(Action::Command(Command::MarkCase));
+    }
+    assert_eq!(
+        a.pages
+            .monitoring
+            .marked
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        {
+            let mut m = rows[..3].to_vec();
+            m.sort_unstable();
+            m
+        }
+    );
+    assert_eq!(a.selected_case(), Some(rows[3]));
+    // Space on a marked case unmarks it.
+    a.update(Action::Command(Command::Up));
+    a.update(Action::Command(Command::MarkCase));
+    assert_eq!(a.pages.monitoring.marked.len(), 2);
+    a.update(Action::Command(Command::Up));
+    a.update(Action::Command(Command::MarkCase));
+    let marked: Vec<i64> = a.pages.monitoring.marked.iter().copied().collect();
+    assert_eq!(marked.len(), 3);
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains("3 marked: the case keys act on them"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("monitoring_marked_80x24", render(&a, 80, 24));
+    insta::assert_snapshot!("monitoring_marked_120x40", screen);
+    insta::assert_snapshot!("monitoring_marked_200x60", render(&a, 200, 60));
+    // A transition acts on each marked case, then the marks clear.
+    let fx = a.update(Action::Command(Command::MoveCase(Transition::Escalate)));
+    let ids: Vec<i64> = fx
+        .iter()
+        .map(|e| match e {
+            Effect::ChangeCase(c) => {
+                assert_eq!(
+                    c.action,
+                    CaseAction::Move {
+                        transition: Transition::Escalate,
+                        note: None
+                    }
+                );
+                c.id
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(ids, marked);
+    assert!(a.pages.monitoring.marked.is_empty());
+    // Marked again, a prompt names them all and sends one change per case.
+    a.update(Action::Command(Command::Top));
+    a.update(Action::Command(Command::MarkCase));
+    a.update(Action::Command(Command::MarkCase));
+    a.update(Action::Command(Command::NoteCase));
+    let line = a.overlays.palette.as_ref().unwrap().line.text().to_string();
+    let (first, second) = (rows[0].min(rows[1]), rows[0].max(rows[1]));
+    assert_eq!(line, format!("note {first},{second} "));
+    for c in "called both".chars() {
+        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
+    }
+    let fx = a.update(Action::Command(Command::EditDone));
+    assert_eq!(fx.len(), 2);
+    assert!(fx.iter().all(|e| matches!(e,
+        Effect::ChangeCase(c) if c.action == CaseAction::Note("called both".into()))));
+}

@@ -106,6 +106,8 @@ pub enum Command {
     NoteCase,
     /// Monitoring tab: give the selected case to someone (asks who).
     AssignCase,
+    /// Monitoring tab: mark or unmark the selected case and move down.
+    MarkCase,
 }
 
 /// One state change.

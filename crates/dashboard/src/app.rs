@@ -351,6 +351,7 @@ impl App {
             C::Yes | C::No => self.answer(c == C::Yes),
             C::MoveCase(t) => self.move_case(t),
             C::NoteCase | C::AssignCase => self.annotate_case(c == C::AssignCase),
+            C::MarkCase => self.mark_case(),
         }
     }
 

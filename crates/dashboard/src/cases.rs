@@ -52,39 +52,60 @@ impl App {
             .map(|d| d.case.id)
     }
 
-    /// A transition key on the Monitoring tab.
+    /// A transition key on the Monitoring tab: on the marked cases, else the selected one.
     pub(super) fn move_case(&mut self, transition: Transition) {
-        let Some(id) = self.cases_to_change() else {
+        let ids = self.cases_to_change();
+        if ids.is_empty() {
             return;
-        };
+        }
+        let list = id_list(&ids);
         match transition {
-            Transition::Snooze => return self.prompt(format!("snooze {id} 7")),
+            Transition::Snooze => return self.prompt(format!("snooze {list} 7")),
             // Resolving closes the case: ask why (Enter without a note, Esc not at all).
-            Transition::Resolve => return self.prompt(format!("resolve {id} ")),
+            Transition::Resolve => return self.prompt(format!("resolve {list} ")),
             _ => {}
         }
-        let action = CaseAction::Move {
-            transition,
-            note: None,
-        };
-        self.effects
-            .push(Effect::ChangeCase(CaseChange { id, action }));
+        for id in ids {
+            let action = CaseAction::Move {
+                transition,
+                note: None,
+            };
+            self.effects
+                .push(Effect::ChangeCase(CaseChange { id, action }));
+        }
+        self.pages.monitoring.marked.clear();
     }
 
-    /// A case command from the palette.
-    pub(super) fn change_case(&mut self, change: CaseChange) {
+    /// Case commands from the palette (one per case named).
+    pub(super) fn change_case(&mut self, changes: Vec<CaseChange>) {
         if self.refuse_if_read_only() {
             return;
         }
-        self.effects.push(Effect::ChangeCase(change));
+        self.effects
+            .extend(changes.into_iter().map(Effect::ChangeCase));
+        self.pages.monitoring.marked.clear();
     }
 
     /// The note or assign key: the palette, filled in with the command to finish.
     pub(super) fn annotate_case(&mut self, assign: bool) {
-        if let Some(id) = self.cases_to_change() {
+        let ids = self.cases_to_change();
+        if !ids.is_empty() {
             let verb = if assign { "assign" } else { "note" };
-            self.prompt(format!("{verb} {id} "));
+            self.prompt(format!("{verb} {} ", id_list(&ids)));
         }
+    }
+
+    /// Space on the Monitoring tab: marks the selected case, or unmarks it, and moves down.
+    pub(super) fn mark_case(&mut self) {
+        let Some(id) = self.selected_case() else {
+            return;
+        };
+        let marked = &mut self.pages.monitoring.marked;
+        if !marked.remove(&id) {
+            marked.insert(id);
+        }
+        let n = self.pages.monitoring.rows(self).len();
+        self.pages.monitoring.view.cursor.move_by(1, n);
     }
 
     /// Opens the palette with `text` typed.
@@ -106,19 +127,34 @@ impl App {
         true
     }
 
-    /// The selected case, when cases can be changed here; otherwise says why not.
-    fn cases_to_change(&mut self) -> Option<i64> {
-        if self.nav.tab != Tab::Monitoring {
-            return None;
+    /// The marked cases that are still in the worklist, else the selected case, when cases
+    /// can be changed here; otherwise (empty) says why not.
+    fn cases_to_change(&mut self) -> Vec<i64> {
+        if self.nav.tab != Tab::Monitoring || self.refuse_if_read_only() {
+            return Vec::new();
         }
-        if self.refuse_if_read_only() {
-            return None;
+        let listed = |id: &i64| {
+            self.cases
+                .worklist
+                .as_ref()
+                .is_some_and(|w| w.cases.iter().any(|d| d.case.id == *id))
+        };
+        let marked: Vec<i64> = self
+            .pages
+            .monitoring
+            .marked
+            .iter()
+            .copied()
+            .filter(listed)
+            .collect();
+        if !marked.is_empty() {
+            return marked;
         }
         let id = self.selected_case();
         if id.is_none() {
             self.say("no case selected");
         }
-        id
+        id.into_iter().collect()
     }
 
     /// A fresh worklist from the database.
@@ -132,6 +168,14 @@ impl App {
         }
         self.clamp_tables();
     }
+}
+
+/// Case numbers as the palette takes them: `3,5,12`.
+pub fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Reads the worklist off the UI thread.

@@ -240,11 +240,12 @@ pub fn parse_key(s: &str) -> Result<Key, String> {
         "Esc" => KeyCode::Esc,
         "Tab" => KeyCode::Tab,
         "Backspace" => KeyCode::Backspace,
+        "Space" => KeyCode::Char(' '),
         _ => match s.strip_prefix('F').and_then(|n| n.parse::<u8>().ok()) {
             Some(n) if (1..=12).contains(&n) => KeyCode::F(n),
             _ => {
                 return Err(format!(
-                    "unknown key {s:?}: expected one character, Ctrl-<character>, Enter, Esc, Tab, Backspace or F1-F12"
+                    "unknown key {s:?}: expected one character, Ctrl-<character>, Enter, Esc, Tab, Backspace, Space or F1-F12"
                 ));
             }
         },
@@ -336,6 +337,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![k("resolve", &keys.resolve)?], C::MoveCase(T::Resolve), Cases, Cases, "resolve", "resolve the case (asks for a note; Enter without one, Esc not at all)"),
         (vec![k("reopen", &keys.reopen)?], C::MoveCase(T::Reopen), Cases, Cases, "reopen", "reopen a resolved or recovered case (it becomes new; history kept)"),
         (vec![k("snooze", &keys.snooze)?], C::MoveCase(T::Snooze), Cases, Cases, "snooze", "snooze the case for N days or until a date (asks)"),
+        (vec![k("mark", &keys.mark)?], C::MarkCase, Cases, Cases, "mark", "mark the case (again: unmark it) and move down; the case keys then act on every marked case"),
         (vec![k("note", &keys.note)?], C::NoteCase, Cases, Cases, "note", "add a note to the case (asks for the text)"),
         (vec![k("assign", &keys.assign)?], C::AssignCase, Cases, Cases, "assign", "give the case to someone (asks who)"),
         (vec![p(KeyCode::Down), ch('j')], C::Down, Table, Table, "", "move down"),

@@ -155,6 +155,8 @@ pub struct KeysConfig {
     pub note: String,
     /// Monitoring tab: give the case to someone.
     pub assign: String,
+    /// Monitoring tab: mark the case (the case keys act on every marked case).
+    pub mark: String,
 }
 
 /// The whole config.
@@ -323,7 +325,7 @@ impl Config {
 
 impl KeysConfig {
     /// (name, key) pairs.
-    pub fn entries(&self) -> [(&'static str, &str); 31] {
+    pub fn entries(&self) -> [(&'static str, &str); 32] {
         [
             ("quit", &self.quit),
             ("help", &self.help),
@@ -356,6 +358,7 @@ impl KeysConfig {
             ("snooze", &self.snooze),
             ("note", &self.note),
             ("assign", &self.assign),
+            ("mark", &self.mark),
         ]
     }
 }

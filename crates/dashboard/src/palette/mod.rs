@@ -47,8 +47,8 @@ pub enum PaletteCommand {
     MinOrders(u64),
     /// Go to a tab.
     Tab(Tab),
-    /// Change a case.
-    Change(CaseChange),
+    /// Change cases (one change per case named).
+    Change(Vec<CaseChange>),
 }
 /// The verbs, in the order completion lists them.
 pub(crate) const VERBS: [&str; 16] = [
@@ -196,10 +196,10 @@ pub fn parse(text: &str, at: &Lookup) -> Result<PaletteCommand, String> {
         case_verb => PaletteCommand::Change(case_change(case_verb, arg)?),
     })
 }
-/// `ID [TEXT]` of a case verb as the change it asks for: TEXT is a transition's note, the
-/// note, the assignee, or the snooze's days or date; checked by the rules the command line
-/// and the API use.
-fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
+/// `ID[,ID...] [TEXT]` of a case verb as the changes it asks for, one per case: TEXT is a
+/// transition's note, the note, the assignee, or the snooze's days or date; checked by the
+/// rules the command line and the API use.
+fn case_change(verb: &str, arg: &str) -> Result<Vec<CaseChange>, String> {
     let (id, rest) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
     let rest = rest.trim();
     if id.is_empty() {
@@ -207,9 +207,14 @@ fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
             ":{verb} needs a case number (the Monitoring tab's #)"
         ));
     }
-    let id: i64 = id
-        .parse()
-        .map_err(|_| format!("{verb}: {id:?} is not a case number"))?;
+    let ids = id
+        .split(',')
+        .map(|one| {
+            one.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{verb}: {one:?} is not a case number"))
+        })
+        .collect::<Result<Vec<i64>, String>>()?;
     let verb = ActionVerb::parse(verb).ok_or_else(|| format!("unknown command {verb:?}"))?;
     let text = (!rest.is_empty()).then(|| rest.to_string());
     let input = match verb {
@@ -224,7 +229,13 @@ fn case_change(verb: &str, arg: &str) -> Result<CaseChange, String> {
         },
     };
     let action = CaseAction::new(verb, input).map_err(|e| e.to_string())?;
-    Ok(CaseChange { id, action })
+    Ok(ids
+        .into_iter()
+        .map(|id| CaseChange {
+            id,
+            action: action.clone(),
+        })
+        .collect())
 }
 #[cfg(test)]
 mod tests {

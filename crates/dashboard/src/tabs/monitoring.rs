@@ -40,6 +40,8 @@ const COLS: [Col<CaseSort>; 7] = [
 pub struct MonitoringTab {
     /// The worklist table.
     pub view: TableView<CaseSort>,
+    /// The marked cases (by number): the case keys act on all of them.
+    pub marked: std::collections::BTreeSet<i64>,
 }
 
 impl MonitoringTab {
@@ -81,8 +83,14 @@ fn case_cells(app: &App, d: &CaseDetail) -> Vec<(String, Style)> {
     let c = &d.case;
     let (style, word) = severity(app, c.severity);
     let state = if c.state.is_open() { t.text } else { t.dim };
+    let id = if app.pages.monitoring.marked.contains(&c.id) {
+        let tick = if t.ascii { "*" } else { "✓" };
+        (format!("{tick}{}", c.id), t.selected)
+    } else {
+        (c.id.to_string(), t.dim)
+    };
     vec![
-        (c.id.to_string(), t.dim),
+        id,
         (word.to_string(), style),
         (c.state.to_string(), state),
         (target_name(&c.target).to_string(), t.text),
@@ -254,7 +262,10 @@ impl Page for MonitoringTab {
         let text = TableText {
             name: "Worklist",
             total: app.cases.worklist.as_ref().map_or(0, |w| w.cases.len()),
-            note: " | Enter: open the target".into(),
+            note: match self.marked.len() {
+                0 => " | Enter: open the target".into(),
+                n => format!(" | {n} marked: the case keys act on them (Space unmarks)"),
+            },
             empty,
             no_match: self.view.query().foreign(&ALERT_FIELDS),
         };
