@@ -89,6 +89,11 @@ pub fn moved_between(name: &str, pair: &Pair, labels: Option<&[String]>) -> Opti
         None => (Stat::Median, r.median()?, c.median()?),
     };
     let text = match &stat {
+        Stat::Share { level } if name.is_empty() => format!(
+            "{level} share {:.0}% → {:.0}%",
+            100.0 * reference,
+            100.0 * current
+        ),
         Stat::Share { level } => format!(
             "{name} {level} share {:.0}% → {:.0}%",
             100.0 * reference,

@@ -160,6 +160,9 @@ pub fn drift_reports(
         .collect())
 }
 
+/// The outcome column's name in the report (JSON keeps `returned` whatever the label).
+pub const OUTCOME: &str = "returned";
+
 /// Every model feature (numbers; categorical features as level indices with their names),
 /// then the predicted risk and the outcome.
 fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
@@ -191,10 +194,17 @@ fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
         None,
         Box::new(|i| Some(scores.risk[i])),
     ));
+    // The outcome keeps its JSON name; its levels are the label's own words.
+    let noun = &ds.schema.label_noun;
+    let levels = if noun.is_return() {
+        vec!["kept".into(), "returned".into()]
+    } else {
+        vec![format!("no {}", noun.singular), noun.singular.clone()]
+    };
     columns.push((
-        "returned",
+        OUTCOME,
         ColumnKind::Categorical,
-        Some(vec!["kept".into(), "returned".into()]),
+        Some(levels),
         Box::new(|i| o.returned[i].map(|r| f64::from(u8::from(r)))),
     ));
     columns
@@ -238,7 +248,12 @@ fn column_report((name, kind, labels, _): &Column, r: &Sample, c: &Sample) -> Op
         buckets,
         reference_share,
         current_share,
-        moved: super::moved::moved_between(name, &pair, labels.as_deref()),
+        // The outcome's level says what it is (`bad review share 13% → 31%`).
+        moved: super::moved::moved_between(
+            if *name == OUTCOME { "" } else { name },
+            &pair,
+            labels.as_deref(),
+        ),
     })
 }
 

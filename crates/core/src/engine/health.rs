@@ -201,7 +201,7 @@ mod tests {
             Some(HealthBand::Good)
         );
         // A warning or critical score stays what it is (never raised, never lowered twice).
-        let bad = health_score(Some(0.6), Some(0.5), Some(0.6), flat);
+        let bad = health_score(Some(0.8), Some(0.7), Some(0.8), flat);
         assert_eq!(bad.band, Some(HealthBand::Critical));
         let still = bad.clone().with_evidence(3, rising);
         assert_eq!(

@@ -9,7 +9,9 @@ use crate::tab::Tab;
 use crate::table::{TableView, Unsorted, matches};
 use crate::widgets::{Col, TableText, col, table};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 use returnrisk_core::engine::brief::{Opens, Statement};
 
 const COLS: [Col<Unsorted>; 2] = [col("Topic", 10, false, 5), col("Statement", 80, false, 9)];
@@ -24,9 +26,37 @@ pub fn rows<'a>(app: &'a App, v: &TableView<Unsorted>) -> Vec<&'a Statement> {
     })
 }
 
-/// Draws the panel.
-pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &TableView<Unsorted>) {
+/// The most lines the selected statement's full text takes under the list.
+const MAX_DETAIL: usize = 3;
+
+/// The selected statement.
+fn selected<'a>(app: &'a App, v: &TableView<Unsorted>) -> Option<&'a Statement> {
+    rows(app, v).get(v.cursor.selected).copied()
+}
+
+/// Lines the selected statement takes in full at `width` (at most [`MAX_DETAIL`]).
+pub fn detail_rows(app: &App, v: &TableView<Unsorted>, width: u16) -> u16 {
+    selected(app, v).map_or(0, |s| {
+        let lines = crate::help::wrap(&s.text, usize::from(width.saturating_sub(2))).len();
+        u16::try_from(lines.min(MAX_DETAIL)).unwrap_or(0)
+    })
+}
+
+/// Draws the panel: the statements, and under them the selected one in full (`detail`
+/// lines, from [`detail_rows`]).
+pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &TableView<Unsorted>, detail: u16) {
     let t = &app.theme;
+    let [area, below] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(detail)]).areas(area);
+    if let Some(s) = selected(app, v) {
+        let width = usize::from(below.width.saturating_sub(2));
+        let lines: Vec<Line> = crate::help::wrap(&s.text, width)
+            .into_iter()
+            .take(MAX_DETAIL)
+            .map(|l| Line::styled(format!(" {l}"), t.accent))
+            .collect();
+        f.render_widget(Paragraph::new(lines), below);
+    }
     let cells = rows(app, v)
         .iter()
         .map(|s| vec![(s.topic.to_string(), t.dim), (s.text.clone(), t.text)])

@@ -63,8 +63,9 @@ impl Page for MarketplaceTab {
 /// Rows from which the briefing shows 5 statements at the top and the forecast panel is
 /// shown.
 const FULL_FROM_ROWS: u16 = 34;
-/// Rows from which the briefing is at the top with 3 statements; below, it takes the place
-/// of the top sellers and alerts (which have their own tabs).
+/// Rows from which the briefing shows 3 statements and the trend and categories are shown;
+/// below, the briefing shows 2 and the trend and categories (their own tab, and the key
+/// numbers' Trend) give way to the top sellers and alerts.
 const TOP_FROM_ROWS: u16 = 26;
 
 fn draw(tab: &MarketplaceTab, f: &mut Frame, area: Rect, app: &App) {
@@ -73,13 +74,11 @@ fn draw(tab: &MarketplaceTab, f: &mut Frame, area: Rect, app: &App) {
     let (cap, forecast_rows, mid_rows) = match h {
         h if h >= FULL_FROM_ROWS => (5, 4, 10),
         h if h >= TOP_FROM_ROWS => (3, 0, 7),
-        _ => (0, 0, 7),
+        _ => (2, 0, 0),
     };
-    let brief_rows = if cap > 0 {
-        3 + statements.min(cap) as u16
-    } else {
-        0
-    };
+    // The selected statement in full, under the list.
+    let detail = brief::detail_rows(app, &tab.brief, area.width);
+    let brief_rows = 3 + statements.min(cap) as u16 + detail;
     let [brief_top, top, forecast, mid, bottom] = Layout::vertical([
         Constraint::Length(brief_rows),
         Constraint::Length(6),
@@ -97,13 +96,11 @@ fn draw(tab: &MarketplaceTab, f: &mut Frame, area: Rect, app: &App) {
     draw_kpis(f, kpis, app);
     let [trend_area, cats] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(mid);
-    draw_trend(f, trend_area, app);
-    draw_categories(f, cats, app);
-    if brief_rows == 0 {
-        brief::draw(f, bottom, app, &tab.brief);
-        return;
+    if mid_rows > 0 {
+        draw_trend(f, trend_area, app);
+        draw_categories(f, cats, app);
     }
-    brief::draw(f, brief_top, app, &tab.brief);
+    brief::draw(f, brief_top, app, &tab.brief, detail);
     let [sellers, alerts] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     draw_top_sellers(f, sellers, app);
