@@ -51,6 +51,8 @@ fn cell<R, X>(app: &App, c: &Column<R, X>, value: Cell, few: bool) -> (String, S
     let text = match value {
         Cell::Text(v) => v.unwrap_or(ph).to_string(),
         Cell::Count(n) => int(n),
+        // A risk coloured by its band reads in that band (24.9%, never 25.0% Low).
+        Cell::Share(Some(v)) if c.tone == Tone::ByBand => app.engine.bands.percent(v),
         Cell::Share(v) => pct(v, ph),
         Cell::Points(v) => above(v, ph),
         Cell::Number(v, d) => num(v, usize::from(d), ph),

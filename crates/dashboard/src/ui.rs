@@ -98,8 +98,9 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
-/// Model status for the header (`compact` for narrow terminals).
-pub fn model_status(app: &App, compact: bool) -> String {
+/// Model status for the header, from the most detailed (`detail` 2: when, on how many orders,
+/// how many sellers have their own model) to the least (0: the date and time).
+pub fn model_status(app: &App, detail: u8) -> String {
     match &app.status.training {
         Training::Starting => "models: loading...".into(),
         Training::Running(_, 0) => "models: training...".into(),
@@ -122,14 +123,15 @@ pub fn model_status(app: &App, compact: bool) -> String {
             } else {
                 "trained"
             };
-            if compact {
-                return format!("models {}", when.get(5..).unwrap_or(&when));
-            }
             let n = m.global.metrics.n_train + m.global.metrics.n_test;
-            format!(
-                "models {how} {when} UTC on {} orders | {own} own",
-                super::widgets::int(n as u64)
-            )
+            match detail {
+                0 => format!("models {}", when.get(5..).unwrap_or(&when)),
+                1 => format!("models {how} {when} UTC"),
+                _ => format!(
+                    "models {how} {when} UTC on {} orders, {own} sellers with their own",
+                    super::widgets::int(n as u64)
+                ),
+            }
         }
     }
 }
@@ -164,7 +166,14 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         ),
         sep,
     ]);
-    let status = model_status(app, compact);
+    // The most detailed model status that fits whole.
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    let status = (0..=2)
+        .rev()
+        .map(|d| model_status(app, d))
+        .find(|s| s.chars().count() <= room)
+        .unwrap_or_else(|| model_status(app, 0));
     let style = match app.status.training {
         Training::Failed(_) => t.crit,
         Training::Ready(_) => t.dim,

@@ -83,7 +83,7 @@ pub fn trend(
     }
 }
 
-/// [`trend`] with its margin and what it means, for a KPI: `↑+2.7 ±1.4 pts` or
+/// [`trend`] with its margin and over how many days, for a KPI: `↑+2.7 ±1.4 pts in 30d` or
 /// `n/a (noise ±3.1)`.
 pub fn trend_in_words(
     theme: &Theme,
@@ -97,7 +97,7 @@ pub fn trend_in_words(
         (true, None) => "n/a (too few days)".to_string(),
         (true, Some(c)) if !c.significant => format!("n/a (noise ±{:.1})", 100.0 * c.margin),
         (true, Some(c)) => format!(
-            "{} ±{:.1} pts",
+            "{} ±{:.1} pts in {days}d",
             trend(theme, slope, se, days, placeholder),
             100.0 * c.margin
         ),
@@ -126,18 +126,14 @@ pub fn resample(series: &[Option<f64>], width: usize) -> Vec<Option<u64>> {
         return Vec::new();
     }
     let scale = |v: f64| (1000.0 * v).round() as u64;
-    if series.len() <= width {
-        let k = width / series.len();
-        return series
-            .iter()
-            .flat_map(|v| std::iter::repeat_n(v.map(scale), k))
-            .collect();
-    }
-    let per = series.len().div_ceil(width);
-    series
-        .chunks(per)
-        .map(|c| {
-            let vals: Vec<f64> = c.iter().flatten().copied().collect();
+    let n = series.len();
+    // Bar j covers the days [j n / width, (j + 1) n / width), at least one: exactly `width`
+    // bars from the first day to the last, whatever the two lengths.
+    (0..width)
+        .map(|j| {
+            let lo = j * n / width;
+            let hi = ((j + 1) * n / width).max(lo + 1).min(n);
+            let vals: Vec<f64> = series[lo..hi].iter().flatten().copied().collect();
             (!vals.is_empty()).then(|| scale(vals.iter().sum::<f64>() / vals.len() as f64))
         })
         .collect()
@@ -383,5 +379,42 @@ fn render<S: SortKey>(
         y: area.y.saturating_add(2),
         width: area.width.saturating_sub(2),
         height: area.height.saturating_sub(3),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resampled_series_fills_the_width_from_first_day_to_last() {
+        let days: Vec<Option<f64>> = (0..30).map(|d| Some(f64::from(d) / 100.0)).collect();
+        for width in [1, 7, 15, 24, 29, 30, 31, 45, 100] {
+            let bars = resample(&days, width);
+            assert_eq!(bars.len(), width, "{width}");
+            // Never falling for a rising series; the first bar starts on day 0 and the
+            // last one ends on day 29.
+            assert!(bars.windows(2).all(|w| w[0] <= w[1]), "{width}: {bars:?}");
+            let first_days = (30 / width).max(1);
+            let last_from = if width > 30 {
+                29
+            } else {
+                (width - 1) * 30 / width
+            };
+            let mean = |a: usize, b: usize| (a + b - 1) as f64 / 2.0 * 10.0;
+            assert_eq!(bars[0], Some(mean(0, first_days).round() as u64), "{width}");
+            assert_eq!(
+                bars[width - 1],
+                Some(mean(last_from, 30).round() as u64),
+                "{width}"
+            );
+        }
+        // A gap stays a gap where it covers a whole bar.
+        let gappy = [Some(0.1), None, None, None, Some(0.2)];
+        assert_eq!(
+            resample(&gappy, 5),
+            vec![Some(100), None, None, None, Some(200)]
+        );
+        assert!(resample(&[], 5).is_empty());
     }
 }

@@ -86,6 +86,21 @@ impl RiskBands {
             RiskLabel::Low
         }
     }
+
+    /// `score` as a percentage with one decimal, rounded down when rounding up would reach
+    /// the next band's cut: a Low 24.996% reads `24.9%`, never `25.0% Low`.
+    pub fn percent(&self, score: f64) -> String {
+        let shown = (score * 1000.0).round() / 1000.0;
+        let crosses = [self.medium, self.high]
+            .iter()
+            .any(|&cut| score < cut && shown >= cut);
+        let value = if crosses {
+            (score * 1000.0).floor() / 10.0
+        } else {
+            shown * 100.0
+        };
+        format!("{value:.1}%")
+    }
 }
 
 impl Default for RiskBands {
@@ -97,6 +112,24 @@ impl Default for RiskBands {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_percentage_never_reads_as_the_next_band() {
+        let b = RiskBands::DEFAULT;
+        for (score, text) in [
+            (0.249_96, "24.9%"),
+            (0.25, "25.0%"),
+            (0.250_04, "25.0%"),
+            (0.499_99, "49.9%"),
+            (0.123_45, "12.3%"),
+            (0.999_99, "100.0%"),
+        ] {
+            assert_eq!(b.percent(score), text, "{score}");
+            // What is shown, read back, is in the band the score is in.
+            let back: f64 = text.trim_end_matches('%').parse::<f64>().unwrap() / 100.0;
+            assert_eq!(b.label(back), b.label(score), "{score}");
+        }
+    }
 
     #[test]
     fn bands_label_and_parse() {

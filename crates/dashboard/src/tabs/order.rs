@@ -146,7 +146,7 @@ fn risk_words(app: &App, e: &OrderExplanation) -> String {
     match &e.explanation {
         Some(x) => format!(
             "{} {}  = expected {} {:+.1} pts",
-            pct(Some(x.risk), "n/a"),
+            app.engine.bands.percent(x.risk),
             app.engine.bands.label(x.risk),
             pct(Some(x.expected), "n/a"),
             100.0 * (x.risk - x.expected)

@@ -453,7 +453,11 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
                     t.text,
                 ),
                 (o.status.to_string(), status_style),
-                (pct(o.risk_score, ph), t.text),
+                (
+                    o.risk_score
+                        .map_or_else(|| ph.to_string(), |r| app.engine.bands.percent(r)),
+                    t.text,
+                ),
                 (
                     o.risk_label.map_or("", |l| l.as_str()).to_string(),
                     label_style,

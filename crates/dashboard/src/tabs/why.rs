@@ -238,8 +238,9 @@ fn why_line<'a>(e: &Explanation, marketplace: &str, t: &Theme, noun: &LabelNoun)
         ExplanationRule::Rating => (|v| num(v, 2, "n/a"), format!("<{:.1}", e.threshold)),
         ExplanationRule::MeanRisk => (|v| pct(v, "n/a"), format!(">{:.0}%", 100.0 * e.threshold)),
     };
-    // The labels' column: as wide as "Return rate", wider for a longer label noun.
-    let w = 11.max(rate.chars().count());
+    // The labels' column: as wide as "Return rate" and a space, wider for a longer label
+    // noun (a 6-character value never touches it: not "Return rate100.0%").
+    let w = 12.max(rate.chars().count() + 1);
     if !e.applicable {
         return Line::from(Span::styled(
             format!("  {label:<w$}not applicable: no such column"),
