@@ -829,3 +829,25 @@ fn the_readme_glossary_is_the_text_help_shows() {
         );
     }
 }
+
+#[test]
+fn at_80x24_drift_keeps_its_verdict_and_the_drill_down_its_drivers() {
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Drift)));
+    let drift = render(&a, 80, 24);
+    assert!(
+        drift.contains("Drift  What moved") && drift.contains(" DRIFT "),
+        "{drift}"
+    );
+    a.update(Action::Command(Command::GoTab(Tab::Sellers)));
+    a.update(Action::Command(Command::Open));
+    // The model's drivers (shown until the drivers by contribution arrive from their job).
+    a.pages.seller.as_mut().unwrap().contrib = None;
+    let screen = render(&a, 80, 24);
+    let d = &a.pages.seller.as_ref().unwrap().detail;
+    assert!(!d.drivers.is_empty());
+    for x in &d.drivers {
+        let line = format!("{}: {}", x.feature, x.direction.words());
+        assert!(screen.contains(&line), "{line}\n{screen}");
+    }
+}

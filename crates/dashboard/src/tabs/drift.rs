@@ -46,7 +46,7 @@ const COLS: [Col<DriftSort>; 7] = [
     sorted("Score", 8, true, 5, DriftSort::Score),
     col("Thresh", 7, true, 4),
     sorted("×thr", 6, true, 7, DriftSort::Strength),
-    col("Drift", 6, false, 7),
+    col("Drift", 6, false, 9),
     col("What moved", 20, false, 8),
 ];
 
@@ -215,6 +215,10 @@ fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
 /// What moved, without repeating the column's name (the first column says it).
 fn moved_words(c: &ColumnReport) -> String {
     c.moved.as_ref().map_or(String::new(), |m| {
+        // The outcome's text names its level, not the column (`returned share 21% → 22%`).
+        if c.column == returnrisk_core::drift::report::OUTCOME {
+            return m.text.clone();
+        }
         m.text
             .strip_prefix(&c.column)
             .unwrap_or(&m.text)

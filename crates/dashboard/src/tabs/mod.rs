@@ -63,6 +63,15 @@ pub fn sparkline(
     (first, last): (&str, &str),
 ) {
     let t = &app.theme;
+    // Two full dates need 26 columns; a narrower chart says MM-DD.
+    let short = |d: &'_ str| -> String {
+        if area.width < 28 {
+            d.get(5..).unwrap_or(d).to_string()
+        } else {
+            d.to_string()
+        }
+    };
+    let (first, last) = (short(first), short(last));
     let b = block(t, title.to_string())
         .title_bottom(Line::from(format!(" {first} ")).style(t.dim))
         .title_bottom(

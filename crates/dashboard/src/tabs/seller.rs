@@ -321,9 +321,14 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
     let ph = risk_placeholder(app);
     let tall = area.height >= 30;
     let top_height = if tall { 8 } else { 6 };
-    // The Why panel: 60% of the width, as tall as its lines (a rising seller's change
+    // The Why panel: 60% of the width (75% on a narrow screen, where its drivers need the
+    // room more than the sparkline), as tall as its lines (a rising seller's change
     // explanation too) while the orders keep 8 rows (5 on a short screen).
-    let split = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]);
+    let why_share = if area.width < 100 { 75 } else { 60 };
+    let split = Layout::horizontal([
+        Constraint::Percentage(100 - why_share),
+        Constraint::Percentage(why_share),
+    ]);
     let [_, why_width] = split.areas(area);
     let width = usize::from(why_width.width.saturating_sub(2));
     let room = area

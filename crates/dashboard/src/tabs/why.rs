@@ -75,21 +75,17 @@ impl WhyPanel<'_> {
         } else if let Some(ContribState::Computing(_)) = contrib {
             why.push(Line::from(vec![
                 Span::styled(format!("vs {}: ", d.marketplace_id), t.header),
-                Span::styled(
-                    "computing what explains the gap (TreeSHAP on sampled orders)...",
-                    t.dim,
-                ),
+                Span::styled("computing what explains the gap (TreeSHAP)...", t.dim),
             ]));
-        } else if !d.drivers.is_empty() {
-            let names: Vec<String> = d
-                .drivers
-                .iter()
-                .map(|x| format!("{}: {}", x.feature, x.direction.words()))
-                .collect();
-            why.push(Line::from(vec![
-                Span::styled("drivers: ", t.header),
-                Span::raw(names.join("; ")),
-            ]));
+        } else {
+            // The model's drivers, one a line (read whole at any width).
+            why.extend(d.drivers.iter().enumerate().map(|(i, x)| {
+                let head = if i == 0 { "drivers: " } else { "         " };
+                Line::from(vec![
+                    Span::styled(head, t.header),
+                    Span::raw(format!("{}: {}", x.feature, x.direction.words())),
+                ])
+            }));
         }
         why
     }
