@@ -41,14 +41,17 @@ pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> Stri
     if let Some(p) = &s.pending_returns {
         let _ = writeln!(
             out,
-            "Pending: {} orders; expected {} {:.0} (90%: {}-{}{}), value at risk {:.0}",
+            "Pending: {} orders; expected {} {:.0} (90%: {}-{}{}), value at risk {:.0}{}",
             p.orders,
             s.label_noun.plural,
             p.expected,
             p.low,
             p.high,
             if p.exact { "" } else { ", normal approx." },
-            p.revenue_at_risk
+            p.revenue_at_risk,
+            s.currency
+                .as_ref()
+                .map_or(String::new(), |c| format!(" {c}"))
         );
     }
     let health = match (s.health_score, s.health.band) {
@@ -86,7 +89,13 @@ pub fn snapshot_table(s: &Snapshot, engine: &Engine, max_sellers: usize) -> Stri
             ),
         ],
         vec!["Peak risk".into(), pct(s.peak_risk)],
-        vec!["Revenue at risk".into(), num(s.revenue_at_risk, 2)],
+        vec![
+            match &s.currency {
+                Some(c) => format!("Revenue at risk ({c})"),
+                None => "Revenue at risk".into(),
+            },
+            num(s.revenue_at_risk, 2),
+        ],
         vec!["Risk trend (pts/30d)".into(), trend_arrow(s.risk_slope)],
     ];
     out.push_str(&table(&["Metric", "Value"], &kpis));

@@ -281,6 +281,13 @@ fn olist_screens_say_the_labels_own_words_and_pin_the_proxy_note() {
             let screen = render(&app, w, h);
             let name = format!("olist_{}_{w}x{h}", tab.title().to_lowercase());
             insta::assert_snapshot!(name, screen);
+            // Money says its currency (the import's `[display] currency`).
+            if tab == Tab::Marketplace {
+                assert!(
+                    screen.contains("At risk ") && screen.contains(" BRL"),
+                    "{screen}"
+                );
+            }
             // The proxy note has a line of its own, whole at 80 columns too.
             assert!(
                 screen.contains(" label: bad review (score <= 2), a proxy for a return"),

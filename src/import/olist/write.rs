@@ -175,6 +175,9 @@ payment = "payment_type"
 [features]
 numeric = ["price", "freight", "items", "delivery_days", "days_late", "installments", "customer_bad_review_rate", "product_mean_score", "same_state"]
 categorical = ["category", "payment_type", "customer_type"]
+
+[display]
+currency = "BRL"
 "#
     )
 }

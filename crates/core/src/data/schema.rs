@@ -101,6 +101,9 @@ pub struct Schema {
     pub payment: Option<String>,
     /// The payment value meaning cash on delivery (the COD share and its rule), if any.
     pub cod_value: Option<String>,
+    /// The prices' currency as screens write it after an amount (`[display] currency`,
+    /// `BRL`), if given.
+    pub currency: Option<String>,
 }
 
 impl Schema {
@@ -163,6 +166,7 @@ impl Schema {
             delivery_days: Some("delivery_days".into()),
             payment: Some("payment_method".into()),
             cod_value: Some("COD".into()),
+            currency: None,
         }
     }
 
@@ -222,6 +226,14 @@ struct SchemaFile {
     features: FeaturesSection,
     #[serde(default)]
     values: BTreeMap<String, BTreeMap<String, f64>>,
+    #[serde(default)]
+    display: DisplaySection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DisplaySection {
+    currency: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -384,6 +396,23 @@ pub fn parse_schema(text: &str, path: &Path) -> Result<Schema, SchemaError> {
         FeatureKind::Numeric,
     )?;
     let payment = feature_of("columns.payment", &c.payment, FeatureKind::Categorical)?;
+    // A currency is a short word or symbol written after amounts: nothing that could break a
+    // line or a cell.
+    let currency = match file.display.currency.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c)
+            if c.chars().count() <= 8
+                && c.chars().all(|x| !x.is_control() && !x.is_whitespace()) =>
+        {
+            Some(c.to_string())
+        }
+        Some(c) => {
+            return Err(err(
+                "display.currency",
+                format!("{c:?} is not a currency: at most 8 characters, no spaces (BRL, USD, €)"),
+            ));
+        }
+    };
     if file
         .label
         .name
@@ -414,6 +443,7 @@ pub fn parse_schema(text: &str, path: &Path) -> Result<Schema, SchemaError> {
         delivery_days,
         cod_value: c.cash_on_delivery.filter(|_| payment.is_some()),
         payment,
+        currency,
     })
 }
 
@@ -489,6 +519,20 @@ categorical = ["category", "payment_type"]
         let unknown = parse(&GOOD.replace("[columns]", "[columns]\ncolour = \"x\"")).unwrap_err();
         assert!(unknown.starts_with("d/schema.toml: line "), "{unknown}");
         assert!(unknown.contains("unknown field `colour`"), "{unknown}");
+    }
+
+    #[test]
+    fn a_currency_is_a_short_word_written_after_amounts() {
+        assert_eq!(parse(GOOD).unwrap().currency, None);
+        // `c` as TOML writes it between quotes.
+        let with = |c: &str| parse(&format!("{GOOD}\n[display]\ncurrency = \"{c}\"\n"));
+        assert_eq!(with("BRL").unwrap().currency.as_deref(), Some("BRL"));
+        assert_eq!(with("€").unwrap().currency.as_deref(), Some("€"));
+        assert_eq!(with("  ").unwrap().currency, None);
+        for bad in ["Brazilian real", "BRL\\u001b[31m", "ABCDEFGHIJ"] {
+            let e = with(bad).unwrap_err();
+            assert!(e.starts_with("d/schema.toml: display.currency: "), "{e}");
+        }
     }
 
     #[test]

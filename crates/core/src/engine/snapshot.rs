@@ -156,6 +156,8 @@ pub struct Snapshot {
     /// What one labelled-positive order is called (`return`, `bad review`): the words every
     /// screen uses for the `return*` fields, whose names stay.
     pub label_noun: crate::data::label::LabelNoun,
+    /// The prices' currency (`[display] currency` of `schema.toml`); `null`: not named.
+    pub currency: Option<String>,
     /// What a marketplace is when it is not one (e.g. the seller's region); `null`: one.
     pub marketplace_definition: Option<String>,
     /// Whether risk numbers are available (false while models train).
@@ -333,6 +335,7 @@ pub fn snapshot_ending(
             .map_or_else(|| "all".into(), |m| ds.marketplaces[m as usize].clone()),
         label_definition: ds.schema.label_definition.clone(),
         label_noun: ds.schema.label_noun.clone(),
+        currency: ds.schema.currency.clone(),
         marketplace_definition: ds.schema.marketplace_definition.clone(),
         scored,
         total_orders: t.orders,

@@ -115,7 +115,7 @@ fn draw_forecast(f: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let noun = &app.snap.label_noun;
-    let lines = forecast_lines(fc, ph, noun);
+    let lines = forecast_lines(fc, ph, noun, &|v| super::money(app, v));
     let title = format!(" Forecast: {} to come (90% intervals) ", noun.plural);
     f.render_widget(Paragraph::new(lines).block(block(t, title)), area);
 }
@@ -125,6 +125,7 @@ pub fn forecast_lines(
     fc: &returnrisk_core::engine::forecast::ScopeForecast,
     ph: &str,
     noun: &LabelNoun,
+    money: &dyn Fn(f64) -> String,
 ) -> Vec<Line<'static>> {
     let plural = &noun.plural;
     let pending = match &fc.pending {
@@ -137,7 +138,7 @@ pub fn forecast_lines(
             p.expected,
             p.low,
             p.high,
-            int(p.revenue_at_risk.round() as u64)
+            money(p.revenue_at_risk)
         ),
         None => format!("Pending orders: {plural} to come {ph}"),
     };
@@ -246,7 +247,7 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
             (
                 "At risk",
                 s.revenue_at_risk
-                    .map_or_else(|| ph.to_string(), |v| int(v.round() as u64)),
+                    .map_or_else(|| ph.to_string(), |v| super::money(app, v)),
             ),
         ],
         [

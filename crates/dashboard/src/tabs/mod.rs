@@ -22,6 +22,16 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Sparkline;
 
+/// An amount of money in whole units, with the data's currency when `schema.toml` names it
+/// (`159,947 BRL`).
+pub fn money(app: &App, value: f64) -> String {
+    let n = super::widgets::int(value.round().max(0.0) as u64);
+    match &app.snap.currency {
+        Some(c) => format!("{n} {c}"),
+        None => n,
+    }
+}
+
 /// What a risk cell shows while there are no scores.
 pub fn risk_placeholder(app: &App) -> &'static str {
     match app.status.training {
