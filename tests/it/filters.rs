@@ -30,6 +30,7 @@ fn filter(a: &mut App, text: &str) {
 fn alert_fields_keep_exactly_the_alerts_they_name() {
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    common::dashboard::expand_all_alerts(&mut a);
     let all = a.snap.alerts.clone();
     let ds = a.engine.data.clone();
     let name_of = |id: &str| ds.sellers[ds.seller_index(id).unwrap()].name.clone();
@@ -80,6 +81,10 @@ fn alert_fields_keep_exactly_the_alerts_they_name() {
             .map(|x| x.message.clone())
             .collect();
         assert!(!want.is_empty(), "/{typed} should keep something");
+        // The same alerts (the tab shows each target's together).
+        let (mut shown, mut want) = (shown, want);
+        shown.sort();
+        want.sort();
         assert_eq!(shown, want, "/{typed}");
     }
     // A word and a term together: both must hold.
@@ -173,4 +178,55 @@ fn snapshot_alerts_with_field_filters() {
     insta::assert_snapshot!("alerts_filtered_80x24", render(&a, 80, 24));
     insta::assert_snapshot!("alerts_filtered_120x40", render(&a, 120, 40));
     insta::assert_snapshot!("alerts_filtered_200x60", render(&a, 200, 60));
+}
+
+#[test]
+fn alerts_of_one_target_are_one_row_that_space_expands() {
+    use returnrisk_tui::tui::tabs::alerts::target_key;
+    let mut a = app();
+    a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    let all = a.snap.alerts.clone();
+    let keys: Vec<String> = all.iter().map(|x| target_key(&x.target)).collect();
+    let mut targets = keys.clone();
+    targets.sort();
+    targets.dedup();
+    // One row per target.
+    assert_eq!(a.pages.alerts.rows(&a).len(), targets.len());
+    // A target with several alerts: its row says how many more; Space shows them under it.
+    let (key, n) = targets
+        .iter()
+        .map(|t| (t.clone(), keys.iter().filter(|k| *k == t).count()))
+        .find(|(_, n)| *n > 1)
+        .expect("the demo data has a target with several alerts");
+    let at = a
+        .pages
+        .alerts
+        .rows(&a)
+        .iter()
+        .position(|x| target_key(&x.target) == key)
+        .unwrap();
+    for _ in 0..at {
+        a.update(Action::Command(Command::Down));
+    }
+    let name = key.split_once(' ').unwrap().1.to_string();
+    assert!(
+        render(&a, 120, 40).contains(&format!("{name} ▸+{}", n - 1)),
+        "{key}"
+    );
+    a.update(Action::Command(Command::ToggleGroup));
+    let rows = a.pages.alerts.rows(&a);
+    assert_eq!(rows.len(), targets.len() + n - 1);
+    assert!(
+        rows[at..at + n]
+            .iter()
+            .all(|x| target_key(&x.target) == key)
+    );
+    let screen = render(&a, 120, 40);
+    assert!(
+        screen.contains(&format!("{name} ▾+{}", n - 1)) && screen.contains("└"),
+        "{screen}"
+    );
+    // Space again hides them.
+    a.update(Action::Command(Command::ToggleGroup));
+    assert_eq!(a.pages.alerts.rows(&a).len(), targets.len());
 }

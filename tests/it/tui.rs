@@ -147,6 +147,7 @@ fn the_alerts_filter_matches_what_the_rows_show() {
     use returnrisk_tui::engine::Severity;
     let mut a = app();
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    common::dashboard::expand_all_alerts(&mut a);
     let count = |s: Severity| a.snap.alerts.iter().filter(|x| x.severity == s).count();
     let (critical, warning) = (count(Severity::Critical), count(Severity::Warning));
     assert!(critical > 0 && warning > 0);
@@ -683,6 +684,13 @@ fn drift_alert_jumps_to_its_marketplace() {
         "only M002 drifts"
     );
     a.update(Action::Command(Command::GoTab(Tab::Alerts)));
+    let at = a
+        .pages
+        .alerts
+        .rows(&a)
+        .iter()
+        .position(|x| x.rule.as_str() == "data_drift")
+        .unwrap();
     for _ in 0..at {
         a.update(Action::Command(Command::Down));
     }

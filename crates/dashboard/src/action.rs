@@ -108,6 +108,8 @@ pub enum Command {
     AssignCase,
     /// Monitoring tab: mark or unmark the selected case and move down.
     MarkCase,
+    /// Alerts tab: show or hide the other alerts of the selected row's target.
+    ToggleGroup,
 }
 
 /// One state change.

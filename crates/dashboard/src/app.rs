@@ -14,6 +14,7 @@ use super::pages::Pages;
 use super::palette::Palette;
 use super::status::Status;
 use super::tab::Tab;
+use super::tabs::alerts::target_key;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::theme::Theme;
 use returnrisk_core::engine::{Engine, Snapshot, Window};
@@ -204,6 +205,7 @@ impl App {
             order: pane.is_some(),
             models: self.nav.tab == Tab::Models,
             cases: self.nav.tab == Tab::Monitoring,
+            alerts: self.nav.tab == Tab::Alerts,
         }
     }
 
@@ -352,6 +354,16 @@ impl App {
             C::MoveCase(t) => self.move_case(t),
             C::NoteCase | C::AssignCase => self.annotate_case(c == C::AssignCase),
             C::MarkCase => self.mark_case(),
+            C::ToggleGroup => {
+                let rows = self.pages.alerts.shown(self);
+                let at = self.pages.alerts.view.cursor.selected;
+                if let Some(key) = rows.get(at).map(|r| target_key(&r.alert.target)) {
+                    let open = &mut self.pages.alerts.expanded;
+                    if !open.remove(&key) {
+                        open.insert(key);
+                    }
+                }
+            }
         }
     }
 

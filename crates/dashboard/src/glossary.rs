@@ -160,6 +160,10 @@ pub fn entries(screen: Screen) -> Vec<(&'static str, &'static str)> {
         ],
         Screen::Alerts => vec![
             (
+                "▸+N",
+                "a row per target, at its first alert: N more alerts of the same target; Space shows them under it (▾), Space again hides them",
+            ),
+            (
                 "Severity",
                 "CRIT (critical), WARN (warning) or INFO, by the size of the effect",
             ),

@@ -103,6 +103,8 @@ pub enum Context {
     Models,
     /// The Monitoring tab.
     Cases,
+    /// The Alerts tab.
+    Alerts,
     /// A y/n question.
     Confirm,
     /// Typing (filter or palette).
@@ -134,6 +136,8 @@ pub struct Screen {
     pub models: bool,
     /// The Monitoring tab is shown.
     pub cases: bool,
+    /// The Alerts tab is shown.
+    pub alerts: bool,
 }
 
 impl Screen {
@@ -152,6 +156,7 @@ impl Screen {
             Context::WhatIf => self.mode == Mode::WhatIf,
             Context::Models => normal && self.models,
             Context::Cases => normal && self.cases,
+            Context::Alerts => normal && self.alerts,
             Context::Confirm => self.mode == Mode::Confirm,
             Context::Typing => matches!(self.mode, Mode::Filter | Mode::Palette),
             Context::Palette => self.mode == Mode::Palette,
@@ -171,7 +176,7 @@ impl Screen {
             Mode::Help,
         ];
         modes.into_iter().flat_map(|mode| {
-            (0..=255u8)
+            (0..=511u16)
                 .map(move |bits| Screen {
                     mode,
                     table: bits & 1 != 0,
@@ -182,10 +187,12 @@ impl Screen {
                     order: bits & 32 != 0,
                     sorts: bits & 64 != 0,
                     cases: bits & 128 != 0,
+                    alerts: bits & 256 != 0,
                 })
                 // One tab at a time: the drill-down and the order pane are over Sellers.
                 .filter(|s| !(s.detail && s.order))
                 .filter(|s| !(s.cases && (s.models || s.detail || s.order)))
+                .filter(|s| !(s.alerts && (s.cases || s.models || s.detail || s.order)))
         })
     }
 }
@@ -338,6 +345,7 @@ fn bindings(keys: &KeysConfig) -> Result<Vec<Binding>, String> {
         (vec![k("reopen", &keys.reopen)?], C::MoveCase(T::Reopen), Cases, Cases, "reopen", "reopen a resolved or recovered case (it becomes new; history kept)"),
         (vec![k("snooze", &keys.snooze)?], C::MoveCase(T::Snooze), Cases, Cases, "snooze", "snooze the case for N days or until a date (asks)"),
         (vec![k("mark", &keys.mark)?], C::MarkCase, Cases, Cases, "mark", "mark the case (again: unmark it) and move down; the case keys then act on every marked case"),
+        (vec![k("mark", &keys.mark)?], C::ToggleGroup, Alerts, Alerts, "expand", "show or hide the other alerts of the selected row's target (a row per target)"),
         (vec![k("note", &keys.note)?], C::NoteCase, Cases, Cases, "note", "add a note to the case (asks for the text)"),
         (vec![k("assign", &keys.assign)?], C::AssignCase, Cases, Cases, "assign", "give the case to someone (asks who)"),
         (vec![p(KeyCode::Down), ch('j')], C::Down, Table, Table, "", "move down"),

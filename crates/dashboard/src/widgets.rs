@@ -293,6 +293,43 @@ pub fn plain_table<S: SortKey>(
     render(f, area, theme, title, cols, rows, None, None);
 }
 
+/// The widths of the `keep` columns: each its own, then the room left over given to the
+/// columns whose text is wider (the most important first, each up to its widest cell), so
+/// that a wide terminal shows `return_rate_above_marketplace` whole. The last column
+/// stretches anyway and takes what is left.
+fn grown_widths<S>(
+    cols: &[Col<S>],
+    keep: &[usize],
+    rows: &[Vec<(String, Style)>],
+    inner_w: u16,
+) -> Vec<u16> {
+    let mut widths: Vec<u16> = keep.iter().map(|&i| cols[i].width).collect();
+    let used: u16 = widths.iter().map(|w| w + 1).sum();
+    let mut spare = inner_w.saturating_sub(used);
+    let Some((_, growable)) = keep.split_last() else {
+        return widths;
+    };
+    let widest = |i: usize| {
+        rows.iter()
+            .filter_map(|r| r.get(i))
+            .map(|(s, _)| returnrisk_core::text::width(s))
+            .chain(std::iter::once(
+                returnrisk_core::text::width(&cols[i].name) + 1,
+            ))
+            .max()
+            .map_or(0, |w| u16::try_from(w).unwrap_or(u16::MAX))
+    };
+    let mut order: Vec<usize> = (0..growable.len()).collect();
+    order.sort_by_key(|&p| std::cmp::Reverse(cols[growable[p]].keep));
+    for p in order {
+        let want = widest(growable[p]).saturating_sub(widths[p]);
+        let give = want.min(spare);
+        widths[p] += give;
+        spare -= give;
+    }
+    widths
+}
+
 /// Draws the block, header and rows, dropping columns by priority until the rest fit.
 /// Returns the area the rows were drawn in.
 #[allow(clippy::too_many_arguments)]
@@ -317,6 +354,7 @@ fn render<S: SortKey>(
             .unwrap_or((0, &0));
         keep.remove(pos);
     }
+    let widths = grown_widths(cols, &keep, &rows, inner_w);
     let header = Row::new(keep.iter().map(|&i| {
         let c = &cols[i];
         let mark = match sort {
@@ -344,7 +382,7 @@ fn render<S: SortKey>(
                 let text = if p + 1 == keep.len() {
                     returnrisk_core::text::clean(&text).into_owned()
                 } else {
-                    returnrisk_core::text::fit(&text, usize::from(cols[i].width))
+                    returnrisk_core::text::fit(&text, usize::from(widths[p]))
                 };
                 let line = Line::from(Span::styled(text, style));
                 Cell::from(if cols[i].right {
@@ -355,14 +393,14 @@ fn render<S: SortKey>(
             }))
         })
         .collect();
-    let widths: Vec<Constraint> = keep
+    let widths: Vec<Constraint> = widths
         .iter()
         .enumerate()
-        .map(|(p, &i)| {
+        .map(|(p, &w)| {
             if p + 1 == keep.len() {
-                Constraint::Min(cols[i].width)
+                Constraint::Min(w)
             } else {
-                Constraint::Length(cols[i].width)
+                Constraint::Length(w)
             }
         })
         .collect();

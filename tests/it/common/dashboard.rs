@@ -98,3 +98,14 @@ pub fn render(app: &App, w: u16, h: u16) -> String {
     t.draw(|f| ui::draw(f, app)).unwrap();
     t.backend().to_string()
 }
+
+/// Shows every alert of every target on the Alerts tab (a row each, as before grouping).
+pub fn expand_all_alerts(a: &mut App) {
+    use returnrisk_tui::tui::tabs::alerts::target_key;
+    a.pages.alerts.expanded = a
+        .snap
+        .alerts
+        .iter()
+        .map(|x| target_key(&x.target))
+        .collect();
+}

@@ -151,12 +151,82 @@ pub fn target_goto(app: &App, rule: AlertRule, target: &Target, message: &str) -
 pub struct AlertsTab {
     /// The table.
     pub view: TableView<AlertSort>,
+    /// The targets whose other alerts are shown (by [`target_key`]).
+    pub expanded: std::collections::BTreeSet<String>,
+}
+
+/// One row of the Alerts tab: a target's first alert (with how many others it has), or,
+/// when the target is expanded, one of the others under it.
+#[derive(Clone, Copy, Debug)]
+pub struct AlertRow<'a> {
+    /// The alert.
+    pub alert: &'a Alert,
+    /// On a target's first row: its other alerts (shown or not).
+    pub others: usize,
+    /// Whether the target's other alerts are shown.
+    pub open: bool,
+    /// One of the others, under the first.
+    pub member: bool,
+}
+
+/// A target as a key (`seller S006`): alerts of one target are one row.
+pub fn target_key(t: &Target) -> String {
+    match t {
+        Target::Seller(id) => format!("seller {id}"),
+        Target::Category(id) => format!("category {id}"),
+        Target::Marketplace(id) => format!("marketplace {id}"),
+    }
 }
 
 impl AlertsTab {
-    /// The alerts shown: filtered and sorted (by default the engine's ranking).
+    /// The rows shown: the alerts filtered and sorted (by default the engine's ranking),
+    /// one row per target at its first alert, the others under it when expanded.
+    pub fn shown<'a>(&self, app: &'a App) -> Vec<AlertRow<'a>> {
+        let alerts = alert_rows(app, &app.snap.alerts, &self.view);
+        let mut groups: Vec<(String, Vec<&'a Alert>)> = Vec::new();
+        for a in alerts {
+            let key = target_key(&a.target);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, g)) => g.push(a),
+                None => groups.push((key, vec![a])),
+            }
+        }
+        let mut rows = Vec::new();
+        for (key, group) in groups {
+            let open = self.expanded.contains(&key);
+            let others = group.len() - 1;
+            for (i, alert) in group.into_iter().enumerate() {
+                if i > 0 && !open {
+                    break;
+                }
+                rows.push(AlertRow {
+                    alert,
+                    others: if i == 0 { others } else { 0 },
+                    open,
+                    member: i > 0,
+                });
+            }
+        }
+        rows
+    }
+
+    /// The alerts of the rows shown, in order.
     pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a Alert> {
-        alert_rows(app, &app.snap.alerts, &self.view)
+        self.shown(app).into_iter().map(|r| r.alert).collect()
+    }
+}
+
+/// The Target cell of a row: `S006 ▸+2` (two more, hidden), `S006 ▾+2` (shown), `  └` under.
+fn grouped_target(r: &AlertRow, ascii: bool) -> String {
+    let name = target_name(&r.alert.target);
+    match (r.member, r.others, r.open, ascii) {
+        (true, _, _, false) => "  └".into(),
+        (true, _, _, true) => "  `-".into(),
+        (false, 0, _, _) => name.to_string(),
+        (false, n, false, false) => format!("{name} ▸+{n}"),
+        (false, n, true, false) => format!("{name} ▾+{n}"),
+        (false, n, false, true) => format!("{name} >+{n}"),
+        (false, n, true, true) => format!("{name} v+{n}"),
     }
 }
 
@@ -207,17 +277,29 @@ pub fn alert_rows<'a>(app: &App, all: &'a [Alert], v: &TableView<AlertSort>) -> 
 impl Page for AlertsTab {
     fn draw(&self, f: &mut Frame, area: Rect, app: &App) {
         let t = &app.theme;
-        let rows = self.rows(app);
-        let selected = rows
+        let shown = self.shown(app);
+        let selected = shown
             .get(self.view.cursor.selected)
-            .map(|a| a.message.clone());
-        let cells = rows.iter().map(|a| alert_cells(app, a)).collect();
+            .map(|r| r.alert.message.clone());
+        let cells = shown
+            .iter()
+            .map(|r| {
+                let mut c = alert_cells(app, r.alert);
+                c[1].0 = grouped_target(r, t.ascii);
+                c
+            })
+            .collect();
         let [top, bottom] =
             Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
         let text = TableText {
             name: "Alerts",
-            total: app.snap.alerts.len(),
-            note: " | Enter: go to the seller, category or drift".into(),
+            // The rows without the filter (a row per target), so "n of m" means filtered.
+            total: {
+                let mut all = self.clone();
+                all.view.cursor.filter.clear();
+                all.shown(app).len()
+            },
+            note: " | a row per target (Space: its other alerts) | Enter: go to it".into(),
             empty: "no alerts in this window",
             no_match: self.view.query().foreign(&ALERT_FIELDS),
         };
