@@ -36,6 +36,9 @@ fn snapshot_every_tab() {
         a.update(Action::Command(Command::GoTab(Tab::ALL[i])));
         snap_both(name, &a);
     }
+    // The home tab on a large terminal too: briefing, forecast, trend, top sellers and alerts.
+    a.update(Action::Command(Command::GoTab(Tab::Marketplace)));
+    insta::assert_snapshot!("marketplace_200x60", render(&a, 200, 60));
 }
 
 #[test]
@@ -43,6 +46,7 @@ fn snapshot_seller_drilldown() {
     let mut a = app();
     a.open_seller("S006");
     snap_both("seller_detail", &a);
+    insta::assert_snapshot!("seller_detail_200x60", render(&a, 200, 60));
 }
 
 #[test]
