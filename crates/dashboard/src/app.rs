@@ -14,7 +14,6 @@ use super::pages::Pages;
 use super::palette::Palette;
 use super::status::Status;
 use super::tab::Tab;
-use super::tabs::alerts::target_key;
 use super::tabs::seller::{OrderFilterKind, SellerView};
 use super::theme::Theme;
 use returnrisk_core::engine::{Engine, Snapshot, Window};
@@ -355,14 +354,9 @@ impl App {
             C::NoteCase | C::AssignCase => self.annotate_case(c == C::AssignCase),
             C::MarkCase => self.mark_case(),
             C::ToggleGroup => {
-                let rows = self.pages.alerts.shown(self);
-                let at = self.pages.alerts.view.cursor.selected;
-                if let Some(key) = rows.get(at).map(|r| target_key(&r.alert.target)) {
-                    let open = &mut self.pages.alerts.expanded;
-                    if !open.remove(&key) {
-                        open.insert(key);
-                    }
-                }
+                let mut alerts = std::mem::take(&mut self.pages.alerts);
+                alerts.toggle_group(self);
+                self.pages.alerts = alerts;
             }
         }
     }

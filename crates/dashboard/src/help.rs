@@ -6,7 +6,7 @@
 use super::app::App;
 use super::glossary::{self, Screen};
 use super::tab::Tab;
-use super::widgets::block;
+use super::widgets::{block, wrap};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -114,35 +114,6 @@ fn entry<'a>(term: &str, text: &str, term_w: usize, width: usize, style: Style) 
         .collect()
 }
 
-/// Greedy word wrap at `width` characters (a word longer than that is cut into pieces).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word: Vec<char> = word.chars().collect();
-        while word.len() > width {
-            if !line.is_empty() {
-                out.push(std::mem::take(&mut line));
-            }
-            out.push(word.drain(..width).collect());
-        }
-        let word: String = word.into_iter().collect();
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() || out.is_empty() {
-        out.push(line);
-    }
-    out
-}
-
 /// One line per figure the screen shows, in the label's own words (`Exp.BR  expected bad
 /// reviews: ...` on Olist's proxy label).
 fn glossary(app: &App) -> Vec<(String, String)> {
@@ -190,19 +161,4 @@ fn glossary_of(app: &App) -> Vec<(&'static str, &'static str)> {
         }
     }
     entries
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrapping_keeps_every_word_within_the_width() {
-        let text = "the chance that a returned order ranks riskier than a kept one";
-        let lines = wrap(text, 20);
-        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
-        assert_eq!(lines.join(" "), text);
-        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("", 4), vec![""]);
-    }
 }

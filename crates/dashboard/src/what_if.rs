@@ -6,7 +6,7 @@ use super::app::App;
 use super::page::Goto;
 use super::tabs::order::{OrderPane, WhatIf};
 use returnrisk_core::data::day_string;
-use returnrisk_core::engine::order::{Stepper, steppers};
+use returnrisk_core::engine::order::Stepper;
 
 /// A number as the what-if shows it: whole numbers without decimals.
 fn fmt_value(x: f64) -> String {
@@ -82,7 +82,7 @@ impl App {
     /// `x`: starts a what-if on the order as it is (its features in the pane's order,
     /// the largest contribution first and selected), or ends the one open.
     pub(super) fn toggle_what_if(&mut self) {
-        let mut features = steppers(&self.engine.data);
+        let mut features = self.engine.steppers().to_vec();
         let Some(p) = self.pane_mut() else {
             return;
         };

@@ -104,6 +104,35 @@ pub fn trend_in_words(
     }
 }
 
+/// Greedy word wrap at `width` characters (a word longer than that is cut into pieces).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        while word.len() > width {
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            out.push(word.drain(..width).collect());
+        }
+        let word: String = word.into_iter().collect();
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 /// A horizontal bar of `width` cells filled to `value / max`.
 pub fn hbar(theme: &Theme, value: f64, max: f64, width: usize) -> String {
     let filled = if max > 0.0 {
@@ -423,6 +452,16 @@ fn render<S: SortKey>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_within_the_width() {
+        let text = "the chance that a returned order ranks riskier than a kept one";
+        let lines = wrap(text, 20);
+        assert!(lines.iter().all(|l| l.chars().count() <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), vec![""]);
+    }
 
     #[test]
     fn a_resampled_series_fills_the_width_from_first_day_to_last() {

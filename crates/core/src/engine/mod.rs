@@ -164,6 +164,8 @@ pub struct Engine {
     pub drift_short: Option<DriftReport>,
     /// Order indices per seller, newest first.
     seller_orders: SellerOrders,
+    /// The what-if's features and their ranges, scanned once (the data never changes).
+    steppers: std::sync::OnceLock<Vec<order::OrderFeature>>,
 }
 
 impl Engine {
@@ -201,6 +203,7 @@ impl Engine {
             pending: Vec::new(),
             drift: None,
             drift_short: None,
+            steppers: std::sync::OnceLock::new(),
         }
     }
 

@@ -186,6 +186,12 @@ pub fn step_value(value: &OrderValue, stepper: &Stepper, by: i32) -> OrderValue 
 }
 
 impl Engine {
+    /// The what-if's features ([`steppers`] of the data), computed at the first what-if:
+    /// the range scan reads every order once per engine, not once per `x`.
+    pub fn steppers(&self) -> &[OrderFeature] {
+        self.steppers.get_or_init(|| steppers(&self.data))
+    }
+
     /// The index of the order with id `id`.
     pub fn order_index(&self, id: &str) -> Option<usize> {
         self.data.orders.id.position(id)

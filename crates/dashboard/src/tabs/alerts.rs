@@ -210,6 +210,33 @@ impl AlertsTab {
         rows
     }
 
+    /// Rows the tab shows without a filter: a row per target, and an expanded target's
+    /// other alerts (the filter does not change which alert leads a group, only which show).
+    fn unfiltered_rows(&self, alerts: &[Alert]) -> usize {
+        let mut per_target: std::collections::BTreeMap<String, usize> = Default::default();
+        for a in alerts {
+            *per_target.entry(target_key(&a.target)).or_default() += 1;
+        }
+        per_target
+            .iter()
+            .map(|(k, n)| if self.expanded.contains(k) { *n } else { 1 })
+            .sum()
+    }
+
+    /// Space: shows or hides the other alerts of the selected row's target.
+    pub fn toggle_group(&mut self, app: &App) {
+        let Some(key) = self
+            .shown(app)
+            .get(self.view.cursor.selected)
+            .map(|r| target_key(&r.alert.target))
+        else {
+            return;
+        };
+        if !self.expanded.remove(&key) {
+            self.expanded.insert(key);
+        }
+    }
+
     /// The alerts of the rows shown, in order.
     pub fn rows<'a>(&self, app: &'a App) -> Vec<&'a Alert> {
         self.shown(app).into_iter().map(|r| r.alert).collect()
@@ -294,11 +321,7 @@ impl Page for AlertsTab {
         let text = TableText {
             name: "Alerts",
             // The rows without the filter (a row per target), so "n of m" means filtered.
-            total: {
-                let mut all = self.clone();
-                all.view.cursor.filter.clear();
-                all.shown(app).len()
-            },
+            total: self.unfiltered_rows(&app.snap.alerts),
             note: " | a row per target (Space: its other alerts) | Enter: go to it".into(),
             empty: "no alerts in this window",
             no_match: self.view.query().foreign(&ALERT_FIELDS),

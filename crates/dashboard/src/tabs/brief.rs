@@ -37,7 +37,7 @@ fn selected<'a>(app: &'a App, v: &TableView<Unsorted>) -> Option<&'a Statement> 
 /// Lines the selected statement takes in full at `width` (at most [`MAX_DETAIL`]).
 pub fn detail_rows(app: &App, v: &TableView<Unsorted>, width: u16) -> u16 {
     selected(app, v).map_or(0, |s| {
-        let lines = crate::help::wrap(&s.text, usize::from(width.saturating_sub(2))).len();
+        let lines = crate::widgets::wrap(&s.text, usize::from(width.saturating_sub(2))).len();
         u16::try_from(lines.min(MAX_DETAIL)).unwrap_or(0)
     })
 }
@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &TableView<Unsorted>, detai
         Layout::vertical([Constraint::Min(3), Constraint::Length(detail)]).areas(area);
     if let Some(s) = selected(app, v) {
         let width = usize::from(below.width.saturating_sub(2));
-        let lines: Vec<Line> = crate::help::wrap(&s.text, width)
+        let lines: Vec<Line> = crate::widgets::wrap(&s.text, width)
             .into_iter()
             .take(MAX_DETAIL)
             .map(|l| Line::styled(format!(" {l}"), t.accent))
