@@ -2,7 +2,7 @@
 //! categories, cases, marketplaces, windows and orders, best match first, names shown beside
 //! ids), and Tab completing the line among the best matches.
 
-use super::{Lookup, Palette, VERBS, verb};
+use super::{Lookup, MAX_CANDIDATES, Palette, VERBS, verb};
 use crate::fuzzy;
 use crate::line_edit::LineEdit;
 use crate::tab::Tab;
@@ -88,14 +88,27 @@ pub fn candidates(text: &str, at: &Lookup) -> Vec<Candidate> {
             .filter(starts)
             .map(plain)
             .collect(),
-        Ok("order") if !a.is_empty() => ds
-            .orders
-            .id
-            .iter()
-            .filter(starts)
-            .take(100)
-            .map(plain)
-            .collect(),
+        Ok("order") if !a.is_empty() => {
+            let found = ds.orders.id.search(a, MAX_CANDIDATES);
+            let ranked = found.exact.map(|i| (i, fuzzy::Fit::Exact)).into_iter();
+            let begin = found.start.iter().map(|&i| (i, fuzzy::Fit::Start));
+            let inside = found.inside.iter().map(|&i| (i, fuzzy::Fit::Inside));
+            let mut seen = Vec::new();
+            ranked
+                .chain(begin)
+                .chain(inside)
+                .filter(|(i, _)| {
+                    let new = !seen.contains(i);
+                    seen.push(*i);
+                    new
+                })
+                .map(|(i, fit)| Candidate {
+                    insert: ds.orders.id[i].to_string(),
+                    shown: at.order_shown(i),
+                    fit,
+                })
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -60,6 +60,40 @@ impl Lookup<'_> {
         format!("{} {}", s.id, s.name)
     }
 
+    /// The order `arg` names: the id itself, else the one id starting with it, else the one
+    /// id holding it, or which ones it could be.
+    pub(super) fn pick_order(&self, arg: &str) -> Result<usize, String> {
+        let found = self.data.orders.id.search(arg, MAX_CANDIDATES);
+        if let Some(i) = found.exact {
+            return Ok(i);
+        }
+        let (list, more) = if found.start.is_empty() {
+            (found.inside, found.more_inside)
+        } else {
+            (found.start, found.more_start)
+        };
+        match list.as_slice() {
+            [one] if !more => Ok(*one),
+            [] => Err(format!("no order id holds {arg:?}")),
+            many => Err(format!(
+                "{arg:?} could be {}{} orders: {}",
+                many.len(),
+                if more { "+" } else { "" },
+                many.iter()
+                    .map(|&i| self.order_shown(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// An order as the pick list shows it: its id and its seller.
+    pub(super) fn order_shown(&self, i: usize) -> String {
+        let ds = self.data;
+        let seller = &ds.sellers[ds.orders.seller[i] as usize];
+        format!("{} {} {}", &ds.orders.id[i], seller.id, seller.name)
+    }
+
     /// Each case's number, target and (a seller's) name.
     pub(super) fn case_keys(&self) -> Vec<Vec<String>> {
         let Some(w) = self.cases else {

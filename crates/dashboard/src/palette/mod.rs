@@ -149,9 +149,8 @@ pub fn parse(text: &str, at: &Lookup) -> Result<PaletteCommand, String> {
             PaletteCommand::Seller(ds.sellers[i].id.clone())
         }
         "order" => {
-            need("an order id")?;
-            let found = ds.orders.id.iter().find(|id| id.eq_ignore_ascii_case(arg));
-            PaletteCommand::Order(found.ok_or(format!("no order {arg:?}"))?.to_string())
+            need("an order id or part of one")?;
+            PaletteCommand::Order(ds.orders.id[at.pick_order(arg)?].to_string())
         }
         "category" => {
             need("a category")?;
@@ -286,8 +285,22 @@ mod tests {
         let id = ds.orders.id[5].to_string();
         assert_eq!(
             parse_on(&ds, &format!("order {id}")),
-            Ok(PaletteCommand::Order(id))
+            Ok(PaletteCommand::Order(id.clone()))
         );
+        // Any case, and any part that only one id holds.
+        let lower = id.to_lowercase();
+        assert_eq!(
+            parse_on(&ds, &format!("o {lower}")),
+            Ok(PaletteCommand::Order(id.clone()))
+        );
+        let tail = &id[id.len() - 8..];
+        assert_eq!(
+            parse_on(&ds, &format!("order {tail}")),
+            Ok(PaletteCommand::Order(id.clone()))
+        );
+        let many = parse_on(&ds, &format!("order {}", &id[..3])).unwrap_err();
+        assert!(many.contains(" could be 8+ orders: "), "{many}");
+        assert!(parse_on(&ds, "order no-such-id").is_err());
         let cat = &ds.categories[0];
         assert_eq!(
             parse_on(&ds, &format!("category {cat}")),
