@@ -250,6 +250,18 @@ fn olist_rankings_put_small_sellers_on_top_only_with_evidence() {
 
 /// The dashboard on the imported Olist sample, all time, models trained on it with a fixed
 /// time (so that the screens are stable).
+#[test]
+fn olist_sellers_with_orders_on_few_days_show_no_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = olist_import(dir.path()) else {
+        return;
+    };
+    let app = olist_app(&data);
+    let (shown, too_few) = common::check_trend_margins(&app.engine.snapshot_at(Window::All, None));
+    // Most Olist sellers sold on a handful of days: a line through them is no trend.
+    assert!(too_few > 100 && shown > 20, "{too_few} {shown}");
+}
+
 fn olist_app(dir: &Path) -> returnrisk_tui::tui::app::App {
     use returnrisk_tui::engine::{Engine, Prepared};
     use returnrisk_tui::model::TrainConfig;

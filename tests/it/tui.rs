@@ -765,6 +765,16 @@ fn the_sellers_help_explains_the_band_column_and_the_others_do_not_list_it() {
 }
 
 #[test]
+fn a_sellers_trend_has_students_t_margin() {
+    let a = app();
+    let shown: usize = [Window::Days(7), Window::Days(30), Window::All]
+        .into_iter()
+        .map(|w| common::check_trend_margins(&a.engine.snapshot_at(w, None)).0)
+        .sum();
+    assert!(shown > 50, "{shown}");
+}
+
+#[test]
 fn health_never_reads_good_beside_a_critical_alert_or_a_significant_rise() {
     use returnrisk_tui::engine::{HealthBand, HealthHold, Severity};
     let a = app();
@@ -785,8 +795,8 @@ fn health_never_reads_good_beside_a_critical_alert_or_a_significant_rise() {
                 .count();
             let rising = s
                 .risk_slope
-                .zip(s.risk_slope_se)
-                .is_some_and(|(b, se)| b > 0.0 && b.abs() >= 2.0 * se);
+                .zip(s.risk_slope_margin)
+                .is_some_and(|(b, m)| b > 0.0 && b.abs() >= m);
             let (Some(score), Some(band)) = (s.health_score, s.health.band) else {
                 continue;
             };

@@ -9,17 +9,27 @@ use crate::tabs::{band_style, risk_placeholder};
 use crate::widgets::{Col, above, int, num, pct, trend};
 use ratatui::style::Style;
 use returnrisk_core::config::RiskLabel;
+use returnrisk_core::engine::Window;
 use returnrisk_core::engine::columns::{Align, Cell, Column, Source, Table, Tone};
 
 /// The table's columns for [`crate::widgets::table`]: headers in the data's label noun,
-/// the sortable ones carrying their sort key.
+/// a change's header naming the window it is over (`Trend 30d`), the sortable ones carrying
+/// their sort key.
 pub fn header<T: Table>(app: &App) -> Vec<Col<ColumnSort<T>>> {
     let noun = &app.snap.label_noun;
+    let window = match app.window {
+        Window::Days(n) => format!("{n}d"),
+        Window::All => "all".into(),
+    };
     T::COLUMNS
         .iter()
         .enumerate()
         .map(|(i, c)| Col {
-            name: noun.header(c.header),
+            name: if c.over_window {
+                format!("{} {window}", noun.header(c.header)).into()
+            } else {
+                noun.header(c.header)
+            },
             width: c.width,
             right: c.align == Align::Right,
             keep: c.keep,
@@ -57,7 +67,7 @@ fn cell<R, X>(app: &App, c: &Column<R, X>, value: Cell, few: bool) -> (String, S
         Cell::Points(v) => above(v, ph),
         Cell::Number(v, d) => num(v, usize::from(d), ph),
         Cell::Money(v) => v.map_or_else(|| ph.to_string(), |v| int(v.round() as u64)),
-        Cell::Trend { slope, se } => trend(t, slope, se, app.snap.trend.len(), ph),
+        Cell::Trend { slope, margin } => trend(t, slope, margin, app.snap.trend.len(), ph),
         Cell::Band(b) => b.map_or(ph, RiskLabel::as_str).to_string(),
     };
     let style = match c.tone {

@@ -55,7 +55,7 @@ impl Screen {
 /// Terms every table shares with the home screen.
 const TREND: (&str, &str) = (
     "Trend",
-    "change of the daily mean risk over the whole window, in points (the least-squares slope times the window's days) ± its 95% margin; ↑ rising, ↓ falling; n/a (noise ±x) when the change cannot be told from noise",
+    "change of the daily mean risk over the whole window, in points (the least-squares slope times the window's days) ± its 95% margin (Student's t on the days with orders, at least two standard errors); ↑ rising, ↓ falling; n/a (noise ±x) when the change cannot be told from noise, and for a seller or category with orders on fewer than 5 days; the header names the window (Trend 30d)",
 );
 
 const ROC_AUC: (&str, &str) = (

@@ -63,14 +63,14 @@ pub fn int(v: u64) -> String {
 pub fn trend(
     theme: &Theme,
     slope: Option<f64>,
-    se: Option<f64>,
+    margin: Option<f64>,
     days: usize,
     placeholder: &str,
 ) -> String {
     if slope.is_none() {
         return placeholder.to_string();
     }
-    match Change::over(slope, se, days) {
+    match Change::over(slope, margin, days) {
         Some(c) if c.significant => {
             let arrow = if c.change > 0.0 {
                 theme.arrows[0]
@@ -88,17 +88,17 @@ pub fn trend(
 pub fn trend_in_words(
     theme: &Theme,
     slope: Option<f64>,
-    se: Option<f64>,
+    margin: Option<f64>,
     days: usize,
     placeholder: &str,
 ) -> String {
-    match (slope.is_some(), Change::over(slope, se, days)) {
+    match (slope.is_some(), Change::over(slope, margin, days)) {
         (false, _) => placeholder.to_string(),
         (true, None) => "n/a (too few days)".to_string(),
         (true, Some(c)) if !c.significant => format!("n/a (noise ±{:.1})", 100.0 * c.margin),
         (true, Some(c)) => format!(
             "{} ±{:.1} pts in {days}d",
-            trend(theme, slope, se, days, placeholder),
+            trend(theme, slope, margin, days, placeholder),
             100.0 * c.margin
         ),
     }

@@ -157,3 +157,33 @@ pub fn trained_copy() -> tempfile::TempDir {
     copy_state(trained_demo(), dir.path());
     dir
 }
+
+/// Checks each seller's trend margin is Student's t with days - 2 degrees of freedom times
+/// the standard error (never below two), and none with orders on fewer than
+/// `TREND_MIN_DAYS` days; returns how many sellers have a margin and how many have a slope
+/// but too few days for one.
+pub fn check_trend_margins(s: &returnrisk_tui::engine::Snapshot) -> (usize, usize) {
+    use returnrisk_tui::engine::stats::{TREND_MIN_DAYS, t95};
+    let (mut shown, mut too_few) = (0, 0);
+    for seller in &s.sellers {
+        let g = &seller.stats;
+        let expected = g
+            .risk_slope_se
+            .filter(|_| seller.active_days >= TREND_MIN_DAYS)
+            .map(|se| t95(seller.active_days - 2) * se);
+        match (g.risk_slope_margin, expected) {
+            (Some(m), Some(e)) => {
+                assert!(
+                    (m - e).abs() <= 1e-12 * e.max(1e-12),
+                    "{}",
+                    seller.seller_id
+                );
+                assert!(m >= 2.0 * g.risk_slope_se.unwrap_or(f64::NAN));
+                shown += 1;
+            }
+            (None, None) => too_few += usize::from(g.risk_slope_se.is_some()),
+            other => panic!("{}: {other:?}", seller.seller_id),
+        }
+    }
+    (shown, too_few)
+}

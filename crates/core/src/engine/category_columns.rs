@@ -132,9 +132,10 @@ impl Table for CategoryTable {
             sorting: Sorting::Numbers,
             source: Source::Scores,
             in_report: true,
-            ..Col::number("risk_slope", "Trend", 8, 5, |c, _| Cell::Trend {
+            over_window: true,
+            ..Col::number("risk_slope", "Trend", 9, 5, |c, _| Cell::Trend {
                 slope: c.stats.risk_slope,
-                se: c.stats.risk_slope_se,
+                margin: c.stats.risk_slope_margin,
             })
         },
         Column {

@@ -22,13 +22,13 @@ pub enum Cell<'a> {
     Number(Option<f64>, u8),
     /// Money, read in whole units.
     Money(Option<f64>),
-    /// A risk trend: the slope per day and its standard error, read over the window's days
+    /// A risk trend: the slope per day and its 95% margin, read over the window's days
     /// when it stands out from noise.
     Trend {
         /// Change of the daily mean risk per day.
         slope: Option<f64>,
-        /// Its standard error.
-        se: Option<f64>,
+        /// Half-width of its 95% interval, per day.
+        margin: Option<f64>,
     },
     /// A risk band.
     Band(Option<RiskLabel>),
@@ -132,6 +132,9 @@ pub struct Column<R: 'static, X: 'static> {
     pub tone: Tone,
     /// Shown in the command line's report table too (which must fit a terminal).
     pub in_report: bool,
+    /// Its figure is a change over the whole window, so a header names the window
+    /// (`Trend 30d`).
+    pub over_window: bool,
     /// The cell of a row.
     pub cell: for<'a> fn(&'a R, &X) -> Cell<'a>,
 }
@@ -156,6 +159,7 @@ impl<R, X> Column<R, X> {
             source: Source::Data,
             tone: Tone::Normal,
             in_report: false,
+            over_window: false,
             cell,
         }
     }
@@ -258,6 +262,7 @@ mod tests {
             source: Source::Data,
             tone: Tone::Normal,
             in_report: false,
+            over_window: false,
             cell,
         }
     }
@@ -294,7 +299,7 @@ mod tests {
         assert_eq!(
             Cell::Trend {
                 slope: Some(0.5),
-                se: None
+                margin: None
             }
             .number(),
             Some(0.5)

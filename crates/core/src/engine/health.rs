@@ -158,12 +158,12 @@ mod tests {
     #[test]
     fn known_values() {
         // 100 * (1 - (40*0.2 + 25*0.1 + 20*0.2 + 15*0) / 100) = 100 - 14.5
-        let falling = Change::over(Some(-0.01), Some(0.001), 30);
+        let falling = Change::over(Some(-0.01), Some(0.002), 30);
         let h = health_score(Some(0.2), Some(0.1), Some(0.2), falling);
         assert!((h.score.unwrap() - 85.5).abs() < 1e-9);
         assert_eq!(h.band, Some(HealthBand::Good));
         // Trend: +0.005/day = 0.15 per 30 days -> capped at 1.
-        let rising = Change::over(Some(0.005), Some(0.001), 30);
+        let rising = Change::over(Some(0.005), Some(0.002), 30);
         let h = health_score(Some(0.5), Some(0.4), Some(0.5), rising);
         let expected = 100.0 * (1.0 - (20.0 + 10.0 + 10.0 + 15.0) / 100.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn critical_alerts_or_a_significant_rise_hold_a_good_score_at_warning() {
-        let flat = Change::over(Some(0.0), Some(0.001), 30);
+        let flat = Change::over(Some(0.0), Some(0.002), 30);
         let good = health_score(Some(0.1), Some(0.05), Some(0.1), flat);
         assert_eq!(good.band, Some(HealthBand::Good));
         // Nothing firing, nothing rising: the score's band.
@@ -182,20 +182,20 @@ mod tests {
         assert_eq!(held.band, Some(HealthBand::Warning));
         assert_eq!(held.held, vec![HealthHold::CriticalAlerts(4)]);
         assert_eq!(held.score, good.score, "the score itself is unchanged");
-        // A significant rise (slope 10 standard errors), and one lost in noise.
-        let rising = Change::over(Some(0.001), Some(0.0001), 30);
+        // A significant rise (slope 10 standard errors; the margin is two), and one lost in noise.
+        let rising = Change::over(Some(0.001), Some(0.0002), 30);
         let held = good.clone().with_evidence(0, rising);
         assert_eq!(
             (held.band, held.held),
             (Some(HealthBand::Warning), vec![HealthHold::RiskRising])
         );
-        let noisy = Change::over(Some(0.001), Some(0.001), 30);
+        let noisy = Change::over(Some(0.001), Some(0.002), 30);
         assert_eq!(
             good.clone().with_evidence(0, noisy).band,
             Some(HealthBand::Good)
         );
         // A significant fall is no reason to worry.
-        let falling = Change::over(Some(-0.001), Some(0.0001), 30);
+        let falling = Change::over(Some(-0.001), Some(0.0002), 30);
         assert_eq!(
             good.clone().with_evidence(0, falling).band,
             Some(HealthBand::Good)
@@ -217,7 +217,7 @@ mod tests {
     #[test]
     fn missing_components_are_renormalised() {
         // Return rate unknown: weights 40 + 25 + 15 = 80.
-        let flat = Change::over(Some(0.0), Some(0.001), 30);
+        let flat = Change::over(Some(0.0), Some(0.002), 30);
         let h = health_score(Some(0.2), Some(0.1), None, flat);
         let expected = 100.0 * (1.0 - (8.0 + 2.5) / 80.0);
         assert!((h.score.unwrap() - expected).abs() < 1e-9);
@@ -231,7 +231,7 @@ mod tests {
             Some(0.2),
             None,
             None,
-            Change::over(Some(0.01), Some(0.001), 30),
+            Change::over(Some(0.01), Some(0.002), 30),
         );
         assert_eq!(clear.trend_penalty, Some(1.0));
         // ...nothing when its error is as large as the slope...
@@ -239,7 +239,7 @@ mod tests {
             Some(0.2),
             None,
             None,
-            Change::over(Some(0.01), Some(0.01), 30),
+            Change::over(Some(0.01), Some(0.02), 30),
         );
         assert_eq!(noise.trend_penalty, Some(0.0));
         // ...and over a 7-day window only the rise of those 7 days counts.
@@ -247,7 +247,7 @@ mod tests {
             Some(0.2),
             None,
             None,
-            Change::over(Some(0.01), Some(0.001), 7),
+            Change::over(Some(0.01), Some(0.002), 7),
         );
         assert!((week.trend_penalty.unwrap() - 0.7).abs() < 1e-9);
     }

@@ -171,9 +171,10 @@ impl Table for SellerTable {
             sorting: Sorting::RawMean,
             source: Source::Scores,
             in_report: true,
-            ..Col::number("risk_slope", "Trend", 7, 4, |s, _| Cell::Trend {
+            over_window: true,
+            ..Col::number("risk_slope", "Trend", 9, 4, |s, _| Cell::Trend {
                 slope: s.stats.risk_slope,
-                se: s.stats.risk_slope_se,
+                margin: s.stats.risk_slope_margin,
             })
         },
         Column {

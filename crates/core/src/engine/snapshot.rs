@@ -6,8 +6,8 @@ use super::alerts::{Alert, AlertInputs, AlertPolicy, evaluate_alerts};
 use super::cube::{Cell, Cube};
 use super::health::{Health, TREND_DAYS, health_score};
 use super::shrink::Member;
-use super::stats::Change;
 use super::stats::Regression;
+use super::stats::{Change, TREND_MIN_DAYS};
 use super::walk::{Walk, walk};
 use crate::data::Dataset;
 use crate::model::ModelSet;
@@ -66,6 +66,11 @@ pub struct GroupStats {
     pub risk_slope: Option<f64>,
     /// Its standard error (`null` with fewer than three days).
     pub risk_slope_se: Option<f64>,
+    /// Half-width of its 95% interval, per day: Student's t with days - 2 degrees of
+    /// freedom (at least 2) times the standard error; `null` with fewer than
+    /// [`TREND_MIN_DAYS`] days with orders. A trend is one when the slope is farther from 0
+    /// than this.
+    pub risk_slope_margin: Option<f64>,
     /// Expected returns: the sum of the orders' risks.
     pub expected_returns: Option<f64>,
     /// Revenue at risk: the sum of risk x price.
@@ -90,6 +95,9 @@ impl GroupStats {
             high_risk_share: c.high_share().filter(|_| scored),
             risk_slope: reg.slope().filter(|_| scored),
             risk_slope_se: reg.slope_se().filter(|_| scored),
+            risk_slope_margin: reg
+                .slope_margin()
+                .filter(|_| scored && reg.len() >= TREND_MIN_DAYS),
             expected_returns: scored.then_some(c.risk_sum),
             revenue_at_risk: scored.then_some(c.revenue_at_risk),
         }
@@ -205,6 +213,8 @@ pub struct Snapshot {
     pub risk_slope: Option<f64>,
     /// Its standard error.
     pub risk_slope_se: Option<f64>,
+    /// Half-width of its 95% interval, per day (see [`GroupStats::risk_slope_margin`]).
+    pub risk_slope_margin: Option<f64>,
     /// One point per day of the window.
     pub trend: Vec<TrendPoint>,
     /// Categories, highest mean risk first.
@@ -300,7 +310,8 @@ pub fn snapshot_ending(
     let pending = pending_orders(&w, start, pending_from);
     let risk_slope = risk(total_reg.slope());
     let risk_slope_se = risk(total_reg.slope_se());
-    let rise = Change::over(risk_slope, risk_slope_se, n_days.min(TREND_DAYS));
+    let risk_slope_margin = risk(total_reg.slope_margin());
+    let rise = Change::over(risk_slope, risk_slope_margin, n_days.min(TREND_DAYS));
     let health = health_score(
         risk(t.mean_risk()),
         risk(t.high_share()),
@@ -358,6 +369,7 @@ pub fn snapshot_ending(
         health,
         risk_slope,
         risk_slope_se,
+        risk_slope_margin,
         trend,
         categories,
         sellers,

@@ -255,7 +255,7 @@ fn draw_kpis(f: &mut Frame, area: Rect, app: &App) {
             ("Peak risk", pct(s.peak_risk, ph)),
             (
                 "Trend",
-                trend_in_words(t, s.risk_slope, s.risk_slope_se, s.trend.len(), ph),
+                trend_in_words(t, s.risk_slope, s.risk_slope_margin, s.trend.len(), ph),
             ),
         ],
     ];

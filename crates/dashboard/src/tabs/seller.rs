@@ -372,7 +372,7 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
                 trend_in_words(
                     t,
                     s.stats.risk_slope,
-                    s.stats.risk_slope_se,
+                    s.stats.risk_slope_margin,
                     d.trend.len(),
                     ph
                 )
