@@ -325,7 +325,8 @@ pub fn plain_table<S: SortKey>(
 /// The widths of the `keep` columns: each its own, then the room left over given to the
 /// columns whose text is wider (the most important first, each up to its widest cell), so
 /// that a wide terminal shows `return_rate_above_marketplace` whole. The last column
-/// stretches anyway and takes what is left.
+/// stretches anyway and takes what is left when it holds words (numbers stay beside the
+/// others, not at the far edge).
 fn grown_widths<S>(
     cols: &[Col<S>],
     keep: &[usize],
@@ -426,7 +427,8 @@ fn render<S: SortKey>(
         .iter()
         .enumerate()
         .map(|(p, &w)| {
-            if p + 1 == keep.len() {
+            // A last column of words takes the rest; one of numbers stays beside the others.
+            if p + 1 == keep.len() && !cols[keep[p]].right {
                 Constraint::Min(w)
             } else {
                 Constraint::Length(w)

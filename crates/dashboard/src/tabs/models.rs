@@ -25,6 +25,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use returnrisk_core::model::GLOBAL;
 use returnrisk_core::model::registry::ModelEntry;
 use returnrisk_core::model::version_state::{VersionState, version_state};
+use returnrisk_core::text;
 
 /// The Models tab's state.
 #[derive(Clone, Debug, Default)]
@@ -305,12 +306,17 @@ fn draw_drivers(f: &mut Frame, area: Rect, app: &App, model: &str) {
     };
     let max = drivers.iter().map(|d| d.importance).fold(0.0, f64::max);
     let inner = area.width.saturating_sub(2) as usize;
-    let bar_w = inner.saturating_sub(14 + 9).max(1);
+    // Names whole when the pane has room (customer_return_rate), cut with … when not.
+    let longest = drivers.iter().map(|d| text::width(&d.feature)).max();
+    let name_w = longest.unwrap_or(0).clamp(8, (inner * 2 / 5).max(13));
+    let bar_w = inner.saturating_sub(name_w + 1 + 9).max(1);
     let lines: Vec<Line> = drivers
         .iter()
         .map(|d| {
+            let name = text::fit(&d.feature, name_w);
+            let pad = name_w + 1 - text::width(&name).min(name_w);
             Line::from(vec![
-                Span::styled(format!("{:<14}", truncate(&d.feature, 13)), t.text),
+                Span::styled(format!("{name}{:pad$}", ""), t.text),
                 Span::styled(hbar(t, d.importance.max(0.0), max, bar_w), t.bar),
                 Span::styled(format!(" {:>8.5}", d.importance), t.dim),
             ])
@@ -325,8 +331,4 @@ fn draw_drivers(f: &mut Frame, area: Rect, app: &App, model: &str) {
     };
     let title = format!(" Drivers ({scope}): Brier rise when shuffled ");
     f.render_widget(Paragraph::new(lines).block(block(t, title)), area);
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
 }
