@@ -384,6 +384,26 @@ pub enum ModelsCommand {
     },
 }
 
+/// `export` formats.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every forest that scores (the global model and each seller's own) as an ONNX model
+    /// (ai.onnx.ml TreeEnsembleRegressor, double thresholds; the raw features in, the risk
+    /// out), with manifest.json saying which file scores which seller. Writes a new folder
+    /// atomically; never replaces one.
+    Onnx {
+        /// The models of this run (id, unique prefix or `latest`) instead of the active ones.
+        #[arg(long, value_name = "ID", conflicts_with = "active")]
+        run: Option<String>,
+        /// The registry's active versions (the default).
+        #[arg(long)]
+        active: bool,
+        /// Folder to create.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
 /// `import` sources.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -532,6 +552,12 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportCommand,
     },
+    /// Export models in formats other systems run (see `export onnx --help`).
+    Export {
+        /// Which format.
+        #[command(subcommand)]
+        format: ExportCommand,
+    },
     /// Serve the engine over HTTP (JSON under /api/v1, /health, /ready) until SIGTERM/SIGINT.
     Serve(ServeArgs),
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
@@ -557,6 +583,7 @@ impl Command {
             Command::Bench(_) => "bench",
             Command::Serve(_) => "serve",
             Command::Import { .. } => "import",
+            Command::Export { .. } => "export",
         }
     }
 }

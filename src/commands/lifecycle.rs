@@ -21,7 +21,7 @@ use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
 
 /// The data directory of a state command: `--data`, else `./data` (which must exist).
-fn state_dir(args: &DataSettings) -> Result<PathBuf> {
+pub(super) fn state_dir(args: &DataSettings) -> Result<PathBuf> {
     let dir = args
         .dir
         .clone()
@@ -33,7 +33,7 @@ fn state_dir(args: &DataSettings) -> Result<PathBuf> {
 }
 
 /// Finds a run by id, unique prefix, or `latest`.
-fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
+pub(super) fn find_run(dir: &Path, id: &str) -> Result<RunRecord> {
     let (runs, _) = list_runs(dir);
     if id == "latest" {
         return runs

@@ -5,6 +5,7 @@ mod bench;
 mod bench_http;
 pub mod bench_scale;
 mod cases;
+mod export;
 mod generate;
 mod import;
 mod lifecycle;
@@ -74,6 +75,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Models { command }) => lifecycle::models(command, data),
         Some(Command::Pipeline { current, format }) => lifecycle::pipeline(data, current, format),
         Some(Command::Import { source }) => import::import(source),
+        Some(Command::Export { format }) => export::export(data, format),
         Some(Command::Serve(opts)) => crate::serve::run(data, &opts.settings()),
         Some(Command::Bench(args)) => bench(data, &args),
     }

@@ -36,7 +36,7 @@ pub fn predictions_csv(ds: &Dataset, set: &ModelSet, scores: &Scores, bands: Ris
         let r = scores.risk[i];
         let model = &model_cols[si][usize::from(!scores.own_model[i])];
         csv.push_str(&format!(
-            "{},{},{},{r:.6},{},{model}\n",
+            "{},{},{},{r},{},{model}\n",
             csv_field(&ds.orders.id[i]),
             csv_field(&s.id),
             csv_field(&ds.marketplaces[s.marketplace as usize]),

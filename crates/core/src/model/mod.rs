@@ -10,6 +10,7 @@ pub mod importance;
 pub mod lock;
 pub mod lockstep;
 pub mod metrics;
+pub mod onnx;
 pub mod prune;
 pub mod recover;
 pub mod register;

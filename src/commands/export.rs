@@ -1,0 +1,62 @@
+//! `export onnx`: the models as ONNX files and a manifest, for systems that do not run ours.
+
+use super::lifecycle::{find_run, state_dir};
+use super::output::emit_json;
+use crate::cli::ExportCommand;
+use crate::model::onnx::{ExportContext, MANIFEST, export as export_onnx};
+use crate::model::registry::Registry;
+use crate::model::runs::load_run_models;
+use crate::model::store::active_models;
+use crate::open::DataSettings;
+use color_eyre::eyre::{Result, eyre};
+use std::time::Instant;
+
+/// `export FORMAT`.
+pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
+    let ExportCommand::Onnx {
+        run,
+        active: _,
+        out,
+    } = format;
+    let dir = state_dir(data)?;
+    let schema = crate::data::schema::load_schema(&dir)?;
+    let bands = data.bands().map_err(|e| eyre!(e))?;
+    let (set, source) = if let Some(id) = run {
+        let rec = find_run(&dir, &id)?;
+        (load_run_models(&dir, &rec.id)?, format!("run {}", rec.id))
+    } else {
+        let reg = Registry::load(&dir)?;
+        let set = active_models(&dir, &reg)?.ok_or_else(|| {
+            eyre!(
+                "no active models in {}: run `returnrisk-tui train` first, or give --run ID",
+                dir.display()
+            )
+        })?;
+        (set, "active registry versions".to_string())
+    };
+    let started = Instant::now();
+    let cx = ExportContext {
+        schema: &schema,
+        bands,
+        source: &source,
+    };
+    let manifest = export_onnx(&set, &cx, &out)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let bytes: u64 = manifest.models.iter().map(|m| m.bytes).sum();
+    let trees: usize = manifest.models.iter().map(|m| m.trees).sum();
+    eprintln!(
+        "wrote {} models ({trees} trees, {:.1} MB) and {MANIFEST} to {} in {seconds:.1} s",
+        manifest.models.len(),
+        bytes as f64 / 1e6,
+        out.display()
+    );
+    emit_json(&serde_json::json!({
+        "out": out,
+        "manifest": out.join(MANIFEST),
+        "source": source,
+        "models": manifest.models.len(),
+        "trees": trees,
+        "bytes": bytes,
+        "seconds": seconds,
+    }))
+}
