@@ -51,9 +51,7 @@ def main(export_dir, data_dir, predictions, check):
         predicted = {row["Order_ID"]: row for row in csv.DictReader(f)}
     groups = defaultdict(list)  # model name -> rows
     with open(data_dir / "orders.csv", newline="") as f:
-        reader = csv.DictReader(f)
-        id_column = reader.fieldnames[0]
-        for row in reader:
+        for row in csv.DictReader(f):
             seller = row[manifest["seller_column"]]
             model = seller if seller in by_name and seller != "global" else "global"
             groups[model].append(row)
@@ -67,7 +65,7 @@ def main(export_dir, data_dir, predictions, check):
             feed[spec["name"]] = np.array(values, dtype=dtype).reshape(-1, 1)
         (risk,) = session.run([manifest["output"]["name"]], feed)
         for r, ours in zip(rows, risk[:, 0]):
-            p = predicted[r[id_column]]
+            p = predicted[r[manifest["order_id_column"]]]
             theirs = float(p["risk_score"])
             worst = max(worst, abs(float(ours) - theirs))
             band_changes += band(float(ours), manifest["risk_bands"]) != p["risk_label"]

@@ -3,6 +3,7 @@
 use super::lifecycle::{find_run, state_dir};
 use super::output::emit_json;
 use crate::cli::ExportCommand;
+use crate::model::VersionRef;
 use crate::model::onnx::{ExportContext, MANIFEST, export as export_onnx};
 use crate::model::registry::Registry;
 use crate::model::runs::load_run_models;
@@ -21,11 +22,23 @@ pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
     let dir = state_dir(data)?;
     let schema = crate::data::schema::load_schema(&dir)?;
     let bands = data.bands().map_err(|e| eyre!(e))?;
+    let reg = Registry::load(&dir)?;
     let (set, source) = if let Some(id) = run {
         let rec = find_run(&dir, &id)?;
-        (load_run_models(&dir, &rec.id)?, format!("run {}", rec.id))
+        let mut set = load_run_models(&dir, &rec.id)?;
+        // The registry versions this run's models were registered as.
+        for (name, entry) in &reg.models {
+            if let Some(v) = entry.versions.iter().find(|v| v.run_id == rec.id) {
+                let run_id = rec.id.clone();
+                let version = VersionRef {
+                    version: v.version,
+                    run_id,
+                };
+                set.versions.insert(name.clone(), version);
+            }
+        }
+        (set, format!("run {}", rec.id))
     } else {
-        let reg = Registry::load(&dir)?;
         let set = active_models(&dir, &reg)?.ok_or_else(|| {
             eyre!(
                 "no active models in {}: run `returnrisk-tui train` first, or give --run ID",

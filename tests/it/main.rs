@@ -19,6 +19,7 @@ mod cube_cache;
 mod e2e;
 mod engine;
 mod explain;
+mod export;
 mod filters;
 mod forecast;
 mod generate_partitioned;

@@ -51,6 +51,8 @@ pub struct Manifest {
     pub routing: String,
     /// The orders file's column holding the seller's id (what routing reads).
     pub seller_column: String,
+    /// The orders file's column holding the order's id.
+    pub order_id_column: String,
     /// The models: the global one first, then each seller's own.
     pub models: Vec<ManifestModel>,
 }
@@ -266,6 +268,7 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
              with {GLOBAL}"
         ),
         seller_column: cx.schema.seller.clone(),
+        order_id_column: cx.schema.order_id.clone(),
         models: entries,
     };
     let path = dir.join(MANIFEST);

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The ONNX export checked with the reference runtime (README, "Models in other systems"):
+# makes its own venv here (onnxruntime, numpy), then for the demo data, 100,000 generated
+# orders (`generate --orders 100000 --seed 3`) and, when ../shared holds it, the imported
+# Olist sample (missing values, its own schema): trains, exports (`export onnx`), scores
+# every order in onnxruntime routed as the manifest says and compares with `predict`.
+# Usage: bench/onnx/run.sh [--check] (--check: exit 1 when a score differs by more than
+# 1e-6 or an order changes band). Needs the release binary (cargo build --release).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="$root/target/release/returnrisk-tui"
+if [ ! -x "$here/.venv/bin/python" ] || ! "$here/.venv/bin/python" -c 'import onnxruntime, numpy' 2>/dev/null; then
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/pip" install --quiet onnxruntime==1.32.0 numpy==2.4.6
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/demo"
+cp "$root"/data/*.csv "$work/demo/"
+"$bin" generate --orders 100000 --seed 3 --out "$work/generated-100k" >/dev/null
+sets=(demo generated-100k)
+olist="$root/../shared/data/olist-sample"
+if [ -f "$olist/olist_orders_dataset.csv" ]; then
+  "$bin" import olist "$olist" --out "$work/olist" >/dev/null 2>&1
+  sets+=(olist)
+else
+  echo "note: $olist is absent; the Olist check is skipped"
+fi
+status=0
+for d in "${sets[@]}"; do
+  "$bin" --data "$work/$d" predict --out "$work/$d-predict.csv" 2>/dev/null
+  "$bin" --data "$work/$d" export onnx --out "$work/$d-onnx" >/dev/null 2>&1
+  "$here/.venv/bin/python" "$here/check.py" "$work/$d-onnx" "$work/$d" "$work/$d-predict.csv" "$@" || status=1
+done
+exit $status
