@@ -47,13 +47,14 @@ def main(export_dir, data_dir, predictions, check):
     manifest = json.loads((export_dir / "manifest.json").read_text())
     inputs = manifest["inputs"]
     by_name = {m["name"]: m for m in manifest["models"]}
+    scoring = {m["name"] for m in manifest["models"] if m["scores"]}
     with open(predictions, newline="") as f:
         predicted = {row["Order_ID"]: row for row in csv.DictReader(f)}
     groups = defaultdict(list)  # model name -> rows
     with open(data_dir / "orders.csv", newline="") as f:
         for row in csv.DictReader(f):
             seller = row[manifest["seller_column"]]
-            model = seller if seller in by_name and seller != "global" else "global"
+            model = seller if seller in scoring and seller != "global" else "global"
             groups[model].append(row)
     worst, band_changes, routed_wrong, scored = 0.0, 0, 0, 0
     for name, rows in sorted(groups.items()):
@@ -72,7 +73,7 @@ def main(export_dir, data_dir, predictions, check):
             routed_wrong += p["model"] != name
             scored += 1
     print(
-        f"{data_dir.name}: {scored} orders, {len(groups)} models; largest difference from "
+        f"{data_dir.name}: {scored} orders, {len(groups)} of {len(by_name)} models score; largest difference from "
         f"predict {worst:.2e}; {band_changes} band changes; {routed_wrong} routed to another model"
     )
     if scored != len(predicted):

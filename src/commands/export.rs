@@ -57,8 +57,9 @@ pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let bytes: u64 = manifest.models.iter().map(|m| m.bytes).sum();
     let trees: usize = manifest.models.iter().map(|m| m.trees).sum();
+    let scoring = manifest.models.iter().filter(|m| m.scores).count();
     eprintln!(
-        "wrote {} models ({trees} trees, {:.1} MB) and {MANIFEST} to {} in {seconds:.1} s",
+        "wrote {} models ({scoring} scoring; {trees} trees, {:.1} MB) and {MANIFEST} to {} in {seconds:.1} s",
         manifest.models.len(),
         bytes as f64 / 1e6,
         out.display()
@@ -68,6 +69,7 @@ pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
         "manifest": out.join(MANIFEST),
         "source": source,
         "models": manifest.models.len(),
+        "scoring": scoring,
         "trees": trees,
         "bytes": bytes,
         "seconds": seconds,

@@ -37,7 +37,8 @@ fn onnx_export_writes_every_scoring_model_and_a_manifest_and_never_replaces_a_fo
     assert_eq!(summary["models"].as_u64(), Some(models.len() as u64));
     assert_eq!(models[0]["name"], "global");
     assert_eq!(models[0]["file"], "global.onnx");
-    // Exactly the models predictions name: the global one and each seller's active own.
+    // Every model of the set; exactly those predictions name score (the global one and each
+    // seller's active own), the others are marked.
     let scored = run(&["predict", "--data", p(d.path()), "--out", "-"]);
     let mut used: Vec<String> = stdout(&scored)
         .lines()
@@ -48,10 +49,12 @@ fn onnx_export_writes_every_scoring_model_and_a_manifest_and_never_replaces_a_fo
     used.dedup();
     let mut named: Vec<String> = models
         .iter()
+        .filter(|m| m["scores"] == true)
         .map(|m| m["name"].as_str().unwrap().to_string())
         .collect();
     named.sort();
     assert_eq!(named, used);
+    assert_eq!(summary["scoring"].as_u64(), Some(named.len() as u64));
     let mut total = 0;
     for m in models {
         let bytes = std::fs::read(out.join(m["file"].as_str().unwrap())).unwrap();

@@ -108,6 +108,9 @@ pub struct ManifestOutput {
 pub struct ManifestModel {
     /// `global` or the seller's id.
     pub name: String,
+    /// Whether it scores its seller's orders (routing uses it); a seller model that does
+    /// not (a candidate the registry did not promote) is exported for comparison only.
+    pub scores: bool,
     /// The file, relative to the manifest.
     pub file: String,
     /// Registry version, when registered.
@@ -151,8 +154,8 @@ pub enum ExportError {
     },
 }
 
-/// Writes every scoring model of `set` (the global one and each seller's active own
-/// model) and the manifest into the new folder `out`; returns the manifest.
+/// Writes every model of `set` (the global one and each seller's own, the ones that do not
+/// score marked so) and the manifest into the new folder `out`; returns the manifest.
 pub fn export(set: &ModelSet, cx: &ExportContext, out: &Path) -> Result<Manifest, ExportError> {
     if out.exists() {
         return Err(ExportError::Exists(out.to_path_buf()));
@@ -179,11 +182,10 @@ pub fn export(set: &ModelSet, cx: &ExportContext, out: &Path) -> Result<Manifest
     renamed
 }
 
-/// The models that score: the global one, then each seller's active own model.
-fn scoring_models(set: &ModelSet) -> Vec<(&str, &TrainedModel)> {
-    let own = set.sellers.iter().filter(|(_, m)| m.active);
+/// The models: the global one, then each seller's own.
+fn all_models(set: &ModelSet) -> Vec<(&str, &TrainedModel)> {
     std::iter::once((GLOBAL, &set.global))
-        .chain(own.map(|(id, m)| (id.as_str(), m)))
+        .chain(set.sellers.iter().map(|(id, m)| (id.as_str(), m)))
         .collect()
 }
 
@@ -208,7 +210,7 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
     };
     std::fs::create_dir_all(dir.join("sellers")).map_err(io(dir))?;
     let label = &cx.schema.label_noun;
-    let models = scoring_models(set);
+    let models = all_models(set);
     let entries: Vec<ManifestModel> = models
         .par_iter()
         .enumerate()
@@ -229,6 +231,7 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
             write_file(&path, &bytes).map_err(io(&path))?;
             Ok(ManifestModel {
                 name: (*name).to_string(),
+                scores: k == 0 || m.active,
                 file,
                 version: version.map(|v| v.version),
                 run_id: version.map(|v| v.run_id.clone()),
@@ -264,8 +267,8 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
         },
         opsets: BTreeMap::from([(String::new(), OPSET), ("ai.onnx.ml".into(), ML_OPSET)]),
         routing: format!(
-            "an order of a seller named in models scores with that model; every other order \
-             with {GLOBAL}"
+            "an order of a seller whose model in models has scores = true scores with that \
+             model; every other order with {GLOBAL}"
         ),
         seller_column: cx.schema.seller.clone(),
         order_id_column: cx.schema.order_id.clone(),
@@ -289,7 +292,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// The inputs, from the schema's features in the models' order, with every level any
 /// model knows.
 fn inputs(set: &ModelSet, schema: &Schema) -> Vec<ManifestInput> {
-    let models = scoring_models(set);
+    let models = all_models(set);
     set.global
         .encoder
         .features
