@@ -63,7 +63,7 @@ def main(export_dir, data_dir, predictions, check):
         for spec in inputs:
             values = [feed_value(r[spec["column"]], spec) for r in rows]
             dtype = object if spec["type"] == "string" else np.float64
-            feed[spec["name"]] = np.array(values, dtype=dtype).reshape(-1, 1)
+            feed[spec["name"]] = np.array(values, dtype=dtype)
         (risk,) = session.run([manifest["output"]["name"]], feed)
         for r, ours in zip(rows, risk[:, 0]):
             p = predicted[r[manifest["order_id_column"]]]

@@ -1,4 +1,5 @@
-//! One model as an ONNX graph: each feature an input as the data holds it (a number as a
+//! One model as an ONNX graph: each feature a one-dimensional input (one value per order, as
+//! MLflow's ONNX flavour feeds a table's columns) as the data holds it (a number as a
 //! double, NaN when missing; a level as a string), encoded inside the graph exactly as
 //! [`FeatureEncoder`] does, then the forest as an `ai.onnx.ml` `TreeEnsembleRegressor` whose
 //! thresholds and leaf values are doubles (`*_as_tensor`), averaged over the trees: the
@@ -19,9 +20,12 @@ pub const ML_OPSET: i64 = 3;
 const ML: &str = "ai.onnx.ml";
 /// The output's name.
 pub const OUTPUT: &str = "risk";
+/// The initializer holding the axis Unsqueeze adds.
+const COLUMN_AXES: &str = "column_axes";
 
 /// TensorProto data types.
 const FLOAT: i64 = 1;
+const INT64: i64 = 7;
 const STRING: i64 = 8;
 const DOUBLE: i64 = 11;
 
@@ -29,13 +33,23 @@ const DOUBLE: i64 = 11;
 pub fn model_bytes(model: &TrainedModel, metadata: &[(String, String)]) -> Vec<u8> {
     let mut g = Message::new();
     g.string(2, "returnrisk");
+    // Each encoded value [N] becomes a column [N, 1] of the feature matrix.
+    g.message(5, &tensor_i64(COLUMN_AXES, &[1], &[1]));
+    let column = |g: &mut Message, value: &str| {
+        let col = format!("{value}/column");
+        g.message(
+            1,
+            &node("Unsqueeze", "", &[value, COLUMN_AXES], &[&col], &[]),
+        );
+        col
+    };
     let mut columns = Vec::new();
     let mut flags = Vec::new();
     for f in &model.encoder.features {
         let name = f.name.as_str();
         match &f.encoding {
             Encoding::Number { fill, flag } => {
-                g.message(11, &value_info(name, DOUBLE));
+                g.message(11, &value_info(name, DOUBLE, &[]));
                 let (missing, fill_name, value) = (
                     format!("{name}/missing"),
                     format!("{name}/fill"),
@@ -49,12 +63,12 @@ pub fn model_bytes(model: &TrainedModel, metadata: &[(String, String)]) -> Vec<u
                     let out = format!("{name}/missing_flag");
                     let to = attr_int("to", DOUBLE);
                     g.message(1, &node("Cast", "", &[&missing], &[&out], &[to]));
-                    flags.push(out);
+                    flags.push(column(&mut g, &out));
                 }
-                columns.push(value);
+                columns.push(column(&mut g, &value));
             }
             Encoding::Levels { codes, unseen } => {
-                g.message(11, &value_info(name, STRING));
+                g.message(11, &value_info(name, STRING, &[]));
                 let (index, table, value) = (
                     format!("{name}/index"),
                     format!("{name}/codes"),
@@ -76,7 +90,7 @@ pub fn model_bytes(model: &TrainedModel, metadata: &[(String, String)]) -> Vec<u
                     1,
                     &node("Gather", "", &[&table, &index], &[&value], &[axis]),
                 );
-                columns.push(value);
+                columns.push(column(&mut g, &value));
             }
         }
     }
@@ -85,7 +99,7 @@ pub fn model_bytes(model: &TrainedModel, metadata: &[(String, String)]) -> Vec<u
     let concat = [attr_int("axis", 1)];
     g.message(1, &node("Concat", "", &inputs, &["features"], &concat));
     g.message(1, &ensemble(&model.forest));
-    g.message(12, &value_info(OUTPUT, FLOAT));
+    g.message(12, &value_info(OUTPUT, FLOAT, &[1]));
     debug_assert_eq!(inputs.len(), model.encoder.width());
     model_message(&g, metadata).into_bytes()
 }
@@ -222,14 +236,17 @@ fn node(op: &str, domain: &str, inputs: &[&str], outputs: &[&str], attrs: &[Mess
     n
 }
 
-/// ValueInfoProto of a `[N, 1]` tensor (`N` rows, any number).
-fn value_info(name: &str, elem_type: i64) -> Message {
+/// ValueInfoProto of an `[N, ...]` tensor (`N` orders, any number, then `dims`).
+fn value_info(name: &str, elem_type: i64, dims: &[i64]) -> Message {
     let mut rows = Message::new();
     rows.string(2, "N");
-    let mut one = Message::new();
-    one.int(1, 1);
     let mut shape = Message::new();
-    shape.message(1, &rows).message(1, &one);
+    shape.message(1, &rows);
+    for &d in dims {
+        let mut dim = Message::new();
+        dim.int(1, d);
+        shape.message(1, &dim);
+    }
     let mut tensor = Message::new();
     tensor.int(1, elem_type).message(2, &shape);
     let mut ty = Message::new();
@@ -246,6 +263,17 @@ fn tensor_f64(name: &str, dims: &[i64], values: &[f64]) -> Message {
     if !name.is_empty() {
         t.string(8, name);
     }
+    let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    t.bytes(9, &raw);
+    t
+}
+
+/// TensorProto of 64-bit integers (raw little-endian data).
+fn tensor_i64(name: &str, dims: &[i64], values: &[i64]) -> Message {
+    let mut t = Message::new();
+    t.ints(1, dims.iter().copied())
+        .int(2, INT64)
+        .string(8, name);
     let raw: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     t.bytes(9, &raw);
     t

@@ -41,7 +41,7 @@ pub struct Manifest {
     pub label: ManifestLabel,
     /// Risk bands: Medium from `medium`, High from `high`.
     pub risk_bands: RiskBands,
-    /// Every model's inputs, one `[N, 1]` tensor each.
+    /// Every model's inputs, one `[N]` tensor each (a value per order).
     pub inputs: Vec<ManifestInput>,
     /// The output.
     pub output: ManifestOutput,
