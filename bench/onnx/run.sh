@@ -2,8 +2,9 @@
 # The ONNX export checked with the reference runtime (README, "Models in other systems"):
 # makes its own venv here (onnxruntime, numpy), then for the demo data, 100,000 generated
 # orders (`generate --orders 100000 --seed 3`) and, when ../shared holds it, the imported
-# Olist sample (missing values, its own schema): trains, exports (`export onnx`), scores
-# every order in onnxruntime routed as the manifest says and compares with `predict`.
+# Olist sample (missing values, its own schema): trains, exports the run's every forest
+# (`export onnx --run latest`), scores every order in onnxruntime routed as the manifest
+# says and compares with `predict`, and every model on its holdout orders (holdout.csv).
 # Usage: bench/onnx/run.sh [--check] (--check: exit 1 when a score differs by more than
 # 1e-6 or an order changes band). Needs the release binary (cargo build --release).
 set -euo pipefail
@@ -30,7 +31,10 @@ fi
 status=0
 for d in "${sets[@]}"; do
   "$bin" --data "$work/$d" predict --out "$work/$d-predict.csv" 2>/dev/null
-  "$bin" --data "$work/$d" export onnx --out "$work/$d-onnx" >/dev/null 2>&1
-  "$here/.venv/bin/python" "$here/check.py" "$work/$d-onnx" "$work/$d" "$work/$d-predict.csv" "$@" || status=1
+  # Every forest of the run (scoring or not), each also checked on its holdout orders.
+  "$bin" --data "$work/$d" export onnx --run latest --out "$work/$d-onnx" >/dev/null 2>&1
+  holdout=("$work/$d"/.returnrisk/runs/*/holdout.csv)
+  "$here/.venv/bin/python" "$here/check.py" "$work/$d-onnx" "$work/$d" "$work/$d-predict.csv" \
+    "${holdout[0]}" "$@" || status=1
 done
 exit $status

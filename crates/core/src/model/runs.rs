@@ -283,7 +283,7 @@ fn holdout_csv(ds: &Dataset, holdout: &std::collections::BTreeMap<String, Holdou
     for (name, h) in holdout {
         for k in 0..h.rows.len() {
             s.push_str(&format!(
-                "{},{},{:.6},{}\n",
+                "{},{},{},{}\n",
                 crate::text::csv_field(&ds.orders.id[h.rows[k]]),
                 crate::text::csv_field(name),
                 h.risk[k],
