@@ -327,6 +327,12 @@ pub enum RunsCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Send runs to another tracking system (see `runs export mlflow --help`).
+    Export {
+        /// Which system.
+        #[command(subcommand)]
+        to: RunsExportCommand,
+    },
     /// Parameter and metric differences between two runs (B minus A).
     Compare {
         /// Run A (id, unique prefix or `latest`).
@@ -336,6 +342,26 @@ pub enum RunsCommand {
         /// Store and format.
         #[command(flatten)]
         state: StateArgs,
+    },
+}
+
+/// Where `runs export` sends runs.
+#[derive(Debug, Subcommand)]
+pub enum RunsExportCommand {
+    /// Runs to an MLflow tracking server through its REST API: parameters, every model's
+    /// holdout metrics (a seller's as `S006/roc_auc`), times and data as tags, run.json and
+    /// the ONNX export as artifacts, the global model as an MLflow model (onnx flavour,
+    /// with an input signature). A run exported before is found by its tag and left as it is.
+    Mlflow {
+        /// The tracking server, e.g. http://127.0.0.1:5000.
+        #[arg(long, value_name = "URI")]
+        tracking_uri: String,
+        /// Experiment to log into (created when missing).
+        #[arg(long, default_value = "returnrisk")]
+        experiment: String,
+        /// Runs to export (id, unique prefix or `latest`) [default: every run not yet
+        /// exported].
+        runs: Vec<String>,
     },
 }
 

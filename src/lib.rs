@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod import;
 pub mod logging;
+pub mod mlflow;
 pub mod pipeline;
 pub mod report;
 

@@ -3,14 +3,31 @@
 use super::lifecycle::{find_run, state_dir};
 use super::output::emit_json;
 use crate::cli::ExportCommand;
-use crate::model::VersionRef;
 use crate::model::onnx::{ExportContext, MANIFEST, export as export_onnx};
 use crate::model::registry::Registry;
 use crate::model::runs::load_run_models;
 use crate::model::store::active_models;
+use crate::model::{ModelSet, VersionRef};
 use crate::open::DataSettings;
 use color_eyre::eyre::{Result, eyre};
+use std::path::Path;
 use std::time::Instant;
+
+/// Run `id`'s models, with the registry versions they were registered as.
+pub(super) fn run_models(dir: &Path, reg: &Registry, id: &str) -> Result<ModelSet> {
+    let mut set = load_run_models(dir, id)?;
+    for (name, entry) in &reg.models {
+        if let Some(v) = entry.versions.iter().find(|v| v.run_id == id) {
+            let run_id = id.to_string();
+            let version = VersionRef {
+                version: v.version,
+                run_id,
+            };
+            set.versions.insert(name.clone(), version);
+        }
+    }
+    Ok(set)
+}
 
 /// `export FORMAT`.
 pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
@@ -25,19 +42,7 @@ pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
     let reg = Registry::load(&dir)?;
     let (set, source) = if let Some(id) = run {
         let rec = find_run(&dir, &id)?;
-        let mut set = load_run_models(&dir, &rec.id)?;
-        // The registry versions this run's models were registered as.
-        for (name, entry) in &reg.models {
-            if let Some(v) = entry.versions.iter().find(|v| v.run_id == rec.id) {
-                let run_id = rec.id.clone();
-                let version = VersionRef {
-                    version: v.version,
-                    run_id,
-                };
-                set.versions.insert(name.clone(), version);
-            }
-        }
-        (set, format!("run {}", rec.id))
+        (run_models(&dir, &reg, &rec.id)?, format!("run {}", rec.id))
     } else {
         let set = active_models(&dir, &reg)?.ok_or_else(|| {
             eyre!(

@@ -162,6 +162,7 @@ pub fn runs(command: RunsCommand, data: &DataSettings) -> Result<()> {
                 }
             }
         }
+        RunsCommand::Export { to } => super::mlflow::export(to, data),
         RunsCommand::Compare { a, b, state } => {
             let dir = state_dir(data)?;
             let c = compare(&find_run(&dir, &a)?, &find_run(&dir, &b)?);

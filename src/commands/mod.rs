@@ -9,6 +9,7 @@ mod export;
 mod generate;
 mod import;
 mod lifecycle;
+mod mlflow;
 pub mod output;
 mod predict;
 

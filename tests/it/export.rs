@@ -113,4 +113,25 @@ fn onnx_export_writes_every_scoring_model_and_a_manifest_and_never_replaces_a_fo
     );
     let listed = json(&["runs", "list", "--data", p(d.path()), "--format", "json"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    // MLflow unreachable (nothing listens on loopback's port 9): one line naming it, exit 1.
+    // The export itself is checked against a real MLflow server by bench/mlflow/run.sh.
+    let uri = "http://127.0.0.1:9";
+    let o = run(&[
+        "runs",
+        "export",
+        "mlflow",
+        "--data",
+        p(d.path()),
+        "--tracking-uri",
+        uri,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("cannot reach MLflow at http://127.0.0.1:9"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
 }

@@ -1,0 +1,91 @@
+"""Checks `runs export mlflow` with MLflow's own client (run by run.sh).
+
+Usage: check.py TRACKING_URI DATA_DIR PREDICTIONS_CSV FIRST_JSON SECOND_JSON UNREACHABLE_STDERR
+"""
+import csv
+import json
+import sys
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+
+TOLERANCE = 1e-6
+
+
+def fail(message):
+    print(f"FAILED: {message}")
+    sys.exit(1)
+
+
+def main(uri, data_dir, predictions, first, second, unreachable):
+    data_dir = Path(data_dir)
+    first, second = json.loads(first), json.loads(second)
+    ours = [json.loads(p.read_text()) for p in sorted(data_dir.glob(".returnrisk/runs/*/run.json"))]
+    if [r["status"] for r in first["runs"]] != ["exported"] * len(ours):
+        fail(f"first export: {first}")
+    if [r["status"] for r in second["runs"]] != ["already exported"] * len(ours) or [
+        r["mlflow_run_id"] for r in second["runs"]
+    ] != [r["mlflow_run_id"] for r in first["runs"]]:
+        fail(f"second export changed something: {second}")
+    err = Path(unreachable).read_text().strip().splitlines()
+    if len(err) != 1 or "127.0.0.1:9" not in err[0]:
+        fail(f"an unreachable server should be one line naming it: {err}")
+
+    mlflow.set_tracking_uri(uri)
+    runs = mlflow.search_runs(experiment_names=["returnrisk"], output_format="list")
+    if len(runs) != len(ours):
+        fail(f"{len(runs)} MLflow runs for {len(ours)} of ours (the half-written one not replaced?)")
+    everything = mlflow.search_runs(experiment_names=["returnrisk"], output_format="list", run_view_type=mlflow.entities.ViewType.ALL)
+    if len(everything) != len(ours) + 1:
+        fail(f"the half-written export was not deleted: {len(everything)} runs in all")
+    compared = 0
+    for rec in ours:
+        (run,) = [r for r in runs if r.data.tags.get("returnrisk.run_id") == rec["id"]]
+        if run.data.tags.get("returnrisk.exported") != "true" or run.info.status != "FINISHED":
+            fail(f"run {rec['id']} is not marked finished")
+        for model in rec["models"]:
+            m = model["metrics"]
+            prefix = "" if m["model"] == "global" else f"{m['model']}/"
+            for key in ["roc_auc", "pr_auc", "brier", "accuracy", "precision", "recall", "f1", "base_rate", "threshold", "n_train", "n_test"]:
+                if m.get(key) is None:
+                    continue
+                logged = run.data.metrics.get(prefix + key)
+                if logged != float(m[key]):
+                    fail(f"{rec['id']} {prefix}{key}: MLflow has {logged}, run.json {m[key]}")
+                compared += 1
+        if run.data.params.get("trees") != str(rec["params"]["trees"]):
+            fail(f"params: {run.data.params}")
+    print(f"search_runs: {len(runs)} runs, {compared} metrics equal to run.json's exactly")
+
+    run = runs[0]
+    model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    mlflow.onnx.load_model(f"runs:/{run.info.run_id}/model")  # the onnx flavour loads too
+    manifest = json.loads(Path(mlflow.artifacts.download_artifacts(f"runs:/{run.info.run_id}/onnx/manifest.json")).read_text())
+    with open(predictions, newline="") as f:
+        scored = {r["Order_ID"]: r for r in csv.DictReader(f) if r["model"] == "global"}
+    rows, expected = [], []
+    with open(data_dir / "orders.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            p = scored.get(r[manifest["order_id_column"]])
+            if p is None:
+                continue
+            row = {}
+            for i in manifest["inputs"]:
+                text = r[i["column"]]
+                row[i["name"]] = text if i["type"] == "string" else (float(text) if text.strip() else float("nan"))
+            rows.append(row)
+            expected.append(float(p["risk_score"]))
+            if len(rows) == 1000:
+                break
+    got = model.predict(pd.DataFrame(rows))["risk"].to_numpy()
+    worst = max(abs(float(g) - e) for g, e in zip(got, expected))
+    print(f"the logged model (onnx flavour) on {len(rows)} demo orders: largest difference from predict {worst:.2e}")
+    if len(rows) != 1000 or worst > TOLERANCE:
+        fail("the logged model does not predict what predict does")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 7:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

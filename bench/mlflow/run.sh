@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `runs export mlflow` against a real MLflow tracking server (README, "Models in other
+# systems"): makes its own venv here (mlflow, onnxruntime), starts `mlflow server` on a free
+# loopback port (SQLite backend store, artifacts served from a temporary folder), trains the
+# demo data, leaves a half-written export of its run, exports its runs twice (the first redoes
+# the half-written one, the second finds them and changes nothing) and checks
+# with MLflow's own client that search_runs returns our exact metrics and parameters and that
+# the logged ONNX model loads with MLflow's onnx flavour and predicts what `predict` does on
+# 1,000 demo orders; an unreachable server is one line and exit 1.
+# Usage: bench/mlflow/run.sh. Needs the release binary (cargo build --release).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="$root/target/release/returnrisk-tui"
+if ! command -v python3 >/dev/null 2>&1; then
+  if [ -n "${CI:-}" ]; then echo "python3 is missing" >&2; exit 1; fi
+  echo "skipping the MLflow check: python3 is missing"; exit 0
+fi
+if [ ! -x "$here/.venv/bin/mlflow" ] || ! "$here/.venv/bin/python" -c 'import mlflow, onnxruntime' 2>/dev/null; then
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/pip" install --quiet mlflow==3.17.2 onnx==1.23.2 onnxruntime==1.32.0
+fi
+py="$here/.venv/bin/python"
+work="$(mktemp -d)"
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+uri="http://127.0.0.1:$port"
+"$here/.venv/bin/mlflow" server --backend-store-uri "sqlite:///$work/mlflow.db" \
+  --artifacts-destination "$work/artifacts" --host 127.0.0.1 --port "$port" --workers 1 \
+  >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 120); do
+  curl -sf "$uri/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -sf "$uri/health" >/dev/null || { cat "$work/server.log"; echo "mlflow server did not start" >&2; exit 1; }
+
+mkdir "$work/demo"
+cp "$root"/data/*.csv "$work/demo/"
+"$bin" --data "$work/demo" train >/dev/null 2>&1
+"$bin" --data "$work/demo" predict --out "$work/predict.csv" 2>/dev/null
+export_runs() { "$bin" --data "$work/demo" runs export mlflow --tracking-uri "$uri" "$@"; }
+# An export that stopped half-way: our tag without the finished one. It must be redone.
+run_id="$(basename "$(dirname "$(ls "$work"/demo/.returnrisk/runs/*/run.json | head -1)")")"
+"$py" - "$uri" "$run_id" <<'PY'
+import sys, mlflow
+client = mlflow.MlflowClient(sys.argv[1])
+experiment = client.create_experiment("returnrisk")
+client.create_run(experiment, tags={"returnrisk.run_id": sys.argv[2]})
+PY
+first="$(export_runs 2>/dev/null)"
+second="$(export_runs 2>/dev/null)"
+# Nothing listens on port 9 of loopback: one line naming the URI, exit 1.
+if "$bin" --data "$work/demo" runs export mlflow --tracking-uri http://127.0.0.1:9 2>"$work/err"; then
+  echo "an unreachable server was not an error" >&2; exit 1
+fi
+"$py" "$here/check.py" "$uri" "$work/demo" "$work/predict.csv" "$first" "$second" "$work/err"

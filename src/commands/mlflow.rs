@@ -1,0 +1,74 @@
+//! `runs export mlflow`: our runs in an MLflow tracking server ([`crate::mlflow`]).
+
+use super::export::run_models;
+use super::lifecycle::{find_run, state_dir};
+use super::output::emit_json;
+use crate::cli::RunsExportCommand;
+use crate::mlflow::{Client, Outcome, RunParts, experiment_id, export_run};
+use crate::model::onnx::{ExportContext, export as export_onnx};
+use crate::model::registry::Registry;
+use crate::model::runs::{RunRecord, list_runs, runs_dir};
+use crate::open::DataSettings;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+/// `runs export mlflow`.
+pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
+    let RunsExportCommand::Mlflow {
+        tracking_uri,
+        experiment,
+        runs,
+    } = to;
+    let dir = state_dir(data)?;
+    let records: Vec<RunRecord> = if runs.is_empty() {
+        list_runs(&dir).0
+    } else {
+        runs.iter()
+            .map(|id| find_run(&dir, id))
+            .collect::<Result<_>>()?
+    };
+    let schema = crate::data::schema::load_schema(&dir)?;
+    let bands = data.bands().map_err(|e| eyre!(e))?;
+    let reg = Registry::load(&dir)?;
+    let client = Client::new(&tracking_uri);
+    let exp = experiment_id(&client, &experiment)?;
+    let mut done = Vec::new();
+    for rec in &records {
+        let set = run_models(&dir, &reg, &rec.id)?;
+        let run_json = std::fs::read(runs_dir(&dir).join(&rec.id).join("run.json"))
+            .wrap_err_with(|| format!("cannot read run {}", rec.id))?;
+        let tmp = std::env::temp_dir().join(format!(
+            "returnrisk-mlflow-{}-{}",
+            std::process::id(),
+            rec.id
+        ));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let source = format!("run {}", rec.id);
+        let cx = ExportContext {
+            schema: &schema,
+            bands,
+            source: &source,
+        };
+        let exported = export_onnx(&set, &cx, &tmp).map(|manifest| {
+            let parts = RunParts {
+                record: rec,
+                run_json: &run_json,
+                export_dir: &tmp,
+                manifest: &manifest,
+            };
+            export_run(&client, &exp, &parts)
+        });
+        let _ = std::fs::remove_dir_all(&tmp);
+        let (status, id) = match exported?? {
+            Outcome::Exported(id) => ("exported", id),
+            Outcome::Already(id) => ("already exported", id),
+        };
+        eprintln!("run {}: {status} as MLflow run {id}", rec.id);
+        done.push(serde_json::json!({"run": rec.id, "mlflow_run_id": id, "status": status}));
+    }
+    emit_json(&serde_json::json!({
+        "tracking_uri": tracking_uri,
+        "experiment": experiment,
+        "experiment_id": exp,
+        "runs": done,
+    }))
+}
