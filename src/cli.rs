@@ -359,6 +359,11 @@ pub enum RunsExportCommand {
         /// Experiment to log into (created when missing).
         #[arg(long, default_value = "returnrisk")]
         experiment: String,
+        /// Also register the global model of the run holding our registry's active version
+        /// as a version of this registered model in MLflow's registry, with the alias
+        /// `active` pointing at it.
+        #[arg(long, value_name = "NAME")]
+        register: Option<String>,
         /// Runs to export (id, unique prefix or `latest`) [default: every run not yet
         /// exported].
         runs: Vec<String>,

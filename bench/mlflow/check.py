@@ -78,11 +78,25 @@ def main(uri, data_dir, predictions, first, second, unreachable):
             expected.append(float(p["risk_score"]))
             if len(rows) == 1000:
                 break
-    got = model.predict(pd.DataFrame(rows))["risk"].to_numpy()
-    worst = max(abs(float(g) - e) for g, e in zip(got, expected))
-    print(f"the logged model (onnx flavour) on {len(rows)} demo orders: largest difference from predict {worst:.2e}")
-    if len(rows) != 1000 or worst > TOLERANCE:
-        fail("the logged model does not predict what predict does")
+    for label, m in [("the logged model (onnx flavour)", model), ("models:/returnrisk-global@active", registered(run, first))]:
+        got = m.predict(pd.DataFrame(rows))["risk"].to_numpy()
+        worst = max(abs(float(g) - e) for g, e in zip(got, expected))
+        print(f"{label} on {len(rows)} demo orders: largest difference from predict {worst:.2e}")
+        if len(rows) != 1000 or worst > TOLERANCE:
+            fail(f"{label} does not predict what predict does")
+
+
+def registered(run, first):
+    """The registered model's `active` version, checked to be the one version, of `run`."""
+    client = mlflow.MlflowClient()
+    versions = client.search_model_versions("name = 'returnrisk-global'")
+    active = client.get_model_version_by_alias("returnrisk-global", "active")
+    if len(versions) != 1 or active.run_id != run.info.run_id:
+        fail(f"registry: {len(versions)} versions, active from run {active.run_id}")
+    if first["registered"]["version"] != active.version:
+        fail(f"registry: {first['registered']} vs {active.version}")
+    print(f"registry: returnrisk-global has 1 version after two exports, alias active on run {run.info.run_id}")
+    return mlflow.pyfunc.load_model("models:/returnrisk-global@active")
 
 
 if __name__ == "__main__":

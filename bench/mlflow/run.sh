@@ -6,7 +6,9 @@
 # the half-written one, the second finds them and changes nothing) and checks
 # with MLflow's own client that search_runs returns our exact metrics and parameters and that
 # the logged ONNX model loads with MLflow's onnx flavour and predicts what `predict` does on
-# 1,000 demo orders; an unreachable server is one line and exit 1.
+# 1,000 demo orders, also as `models:/returnrisk-global@active` (--register: one version in
+# MLflow's registry, whose alias `active` mirrors ours); an unreachable server is one line
+# and exit 1.
 # Usage: bench/mlflow/run.sh. Needs the release binary (cargo build --release).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -50,8 +52,8 @@ client = mlflow.MlflowClient(sys.argv[1])
 experiment = client.create_experiment("returnrisk")
 client.create_run(experiment, tags={"returnrisk.run_id": sys.argv[2]})
 PY
-first="$(export_runs 2>/dev/null)"
-second="$(export_runs 2>/dev/null)"
+first="$(export_runs --register returnrisk-global 2>/dev/null)"
+second="$(export_runs --register returnrisk-global 2>/dev/null)"
 # Nothing listens on port 9 of loopback: one line naming the URI, exit 1.
 if "$bin" --data "$work/demo" runs export mlflow --tracking-uri http://127.0.0.1:9 2>"$work/err"; then
   echo "an unreachable server was not an error" >&2; exit 1

@@ -16,6 +16,7 @@ pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
     let RunsExportCommand::Mlflow {
         tracking_uri,
         experiment,
+        register,
         runs,
     } = to;
     let dir = state_dir(data)?;
@@ -65,10 +66,29 @@ pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
         eprintln!("run {}: {status} as MLflow run {id}", rec.id);
         done.push(serde_json::json!({"run": rec.id, "mlflow_run_id": id, "status": status}));
     }
+    let registered = match &register {
+        Some(name) => {
+            let active = reg
+                .models
+                .get(crate::model::GLOBAL)
+                .and_then(|e| e.active_version())
+                .ok_or_else(|| {
+                    eyre!("--register: no active global version in {}", dir.display())
+                })?;
+            let v = crate::mlflow::register(&client, &exp, name, &active.run_id, active.version)?;
+            eprintln!(
+                "registered {name} version {v} (alias active) = our global v{} of run {}",
+                active.version, active.run_id
+            );
+            serde_json::json!({"name": name, "version": v, "ours": active.version, "run": active.run_id})
+        }
+        None => serde_json::Value::Null,
+    };
     emit_json(&serde_json::json!({
         "tracking_uri": tracking_uri,
         "experiment": experiment,
         "experiment_id": exp,
         "runs": done,
+        "registered": registered,
     }))
 }

@@ -102,6 +102,61 @@ pub fn export_run(c: &Client, exp: &str, run: &RunParts) -> Result<Outcome, Mlfl
     Ok(Outcome::Exported(id))
 }
 
+/// A registered model version in MLflow for the MLflow run holding our run `run_id`: the
+/// registered model `name` (created when missing) gets a version whose source is that run's
+/// `model/` (unless one exists already) and its alias `active` points at it, mirroring our
+/// registry's active global version `version`. Returns MLflow's version number.
+pub fn register(
+    c: &Client,
+    exp: &str,
+    name: &str,
+    run_id: &str,
+    version: u32,
+) -> Result<String, MlflowError> {
+    let Some((mlflow_run, true)) = find(c, exp, run_id)? else {
+        return Err(MlflowError::Local {
+            path: run_id.to_string(),
+            message: "the run holding the active version is not exported; export it first".into(),
+        });
+    };
+    if c.get("registered-models/get", &[("name", name)])?.is_none() {
+        c.post("registered-models/create", &json!({ "name": name }))?;
+    }
+    let filter = format!(
+        "name = '{}' and run_id = '{mlflow_run}'",
+        name.replace('\'', "\\'")
+    );
+    let found = c.get("model-versions/search", &[("filter", &filter)])?;
+    let existing = found.as_ref().and_then(|v| {
+        v["model_versions"]
+            .as_array()
+            .and_then(|a| a.first().cloned())
+    });
+    let mlflow_version = if let Some(v) = existing {
+        text(&v["version"])
+    } else {
+        let run = c
+            .get("runs/get", &[("run_id", &mlflow_run)])?
+            .unwrap_or_default();
+        let artifacts = text(&run["run"]["info"]["artifact_uri"]);
+        let created = c.post(
+            "model-versions/create",
+            &json!({
+                "name": name,
+                "source": format!("{artifacts}/model"),
+                "run_id": mlflow_run,
+                "tags": [{"key": "returnrisk.version", "value": version.to_string()}],
+            }),
+        )?;
+        text(&created["model_version"]["version"])
+    };
+    c.post(
+        "registered-models/alias",
+        &json!({ "name": name, "alias": "active", "version": mlflow_version }),
+    )?;
+    Ok(mlflow_version)
+}
+
 /// The MLflow run holding our run `id` in `exp`, and whether its export finished.
 fn find(c: &Client, exp: &str, id: &str) -> Result<Option<(String, bool)>, MlflowError> {
     let filter = format!("tags.`{RUN_TAG}` = '{}'", id.replace('\'', ""));
