@@ -1,10 +1,12 @@
 """Checks `runs export mlflow` with MLflow's own client (run by run.sh).
 
 Usage: check.py TRACKING_URI DATA_DIR PREDICTIONS_CSV FIRST_JSON SECOND_JSON UNREACHABLE_STDERR
+                INVOCATIONS_URL
 """
 import csv
 import json
 import sys
+import urllib.request
 from pathlib import Path
 
 import mlflow
@@ -18,7 +20,16 @@ def fail(message):
     sys.exit(1)
 
 
-def main(uri, data_dir, predictions, first, second, unreachable):
+def served(url, rows):
+    """`mlflow models serve`'s answer for a table of rows."""
+    columns = list(rows[0])
+    body = json.dumps({"dataframe_split": {"columns": columns, "data": [[r[c] for c in columns] for r in rows]}})
+    request = urllib.request.Request(url, body.encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return [p["risk"] for p in json.loads(answer.read())["predictions"]]
+
+
+def main(uri, data_dir, predictions, first, second, unreachable, invocations):
     data_dir = Path(data_dir)
     first, second = json.loads(first), json.loads(second)
     ours = [json.loads(p.read_text()) for p in sorted(data_dir.glob(".returnrisk/runs/*/run.json"))]
@@ -78,8 +89,14 @@ def main(uri, data_dir, predictions, first, second, unreachable):
             expected.append(float(p["risk_score"]))
             if len(rows) == 1000:
                 break
-    for label, m in [("the logged model (onnx flavour)", model), ("models:/returnrisk-global@active", registered(run, first))]:
-        got = m.predict(pd.DataFrame(rows))["risk"].to_numpy()
+    by_alias = registered(run, first)
+    answers = [
+        ("the logged model (onnx flavour)", lambda: model.predict(pd.DataFrame(rows))["risk"]),
+        ("models:/returnrisk-global@active", lambda: by_alias.predict(pd.DataFrame(rows))["risk"]),
+        ("mlflow models serve", lambda: served(invocations, rows)),
+    ]
+    for label, answer in answers:
+        got = list(answer())
         worst = max(abs(float(g) - e) for g, e in zip(got, expected))
         print(f"{label} on {len(rows)} demo orders: largest difference from predict {worst:.2e}")
         if len(rows) != 1000 or worst > TOLERANCE:
@@ -100,6 +117,6 @@ def registered(run, first):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 7:
+    if len(sys.argv) != 8:
         sys.exit(__doc__)
     main(*sys.argv[1:])

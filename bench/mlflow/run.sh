@@ -7,8 +7,8 @@
 # with MLflow's own client that search_runs returns our exact metrics and parameters and that
 # the logged ONNX model loads with MLflow's onnx flavour and predicts what `predict` does on
 # 1,000 demo orders, also as `models:/returnrisk-global@active` (--register: one version in
-# MLflow's registry, whose alias `active` mirrors ours); an unreachable server is one line
-# and exit 1.
+# MLflow's registry, whose alias `active` mirrors ours) and served by `mlflow models serve`;
+# an unreachable server is one line and exit 1.
 # Usage: bench/mlflow/run.sh. Needs the release binary (cargo build --release).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,19 +25,25 @@ fi
 py="$here/.venv/bin/python"
 work="$(mktemp -d)"
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+serving=""
+cleanup() {
+  for p in $server $serving; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
-port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() {
+  for _ in $(seq 240); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  return 1
+}
+port="$(free_port)"
 uri="http://127.0.0.1:$port"
 "$here/.venv/bin/mlflow" server --backend-store-uri "sqlite:///$work/mlflow.db" \
   --artifacts-destination "$work/artifacts" --host 127.0.0.1 --port "$port" --workers 1 \
   >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 120); do
-  curl -sf "$uri/health" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -sf "$uri/health" >/dev/null || { cat "$work/server.log"; echo "mlflow server did not start" >&2; exit 1; }
+wait_for "$uri/health" || { cat "$work/server.log"; echo "mlflow server did not start" >&2; exit 1; }
 
 mkdir "$work/demo"
 cp "$root"/data/*.csv "$work/demo/"
@@ -58,4 +64,12 @@ second="$(export_runs --register returnrisk-global 2>/dev/null)"
 if "$bin" --data "$work/demo" runs export mlflow --tracking-uri http://127.0.0.1:9 2>"$work/err"; then
   echo "an unreachable server was not an error" >&2; exit 1
 fi
-"$py" "$here/check.py" "$uri" "$work/demo" "$work/predict.csv" "$first" "$second" "$work/err"
+# The registered model served by `mlflow models serve` (the venv's Python, no new env).
+serve_port="$(free_port)"
+PATH="$here/.venv/bin:$PATH" MLFLOW_TRACKING_URI="$uri" "$here/.venv/bin/mlflow" models serve \
+  -m "models:/returnrisk-global@active" --env-manager local --host 127.0.0.1 --port "$serve_port" \
+  >"$work/serve.log" 2>&1 &
+serving=$!
+wait_for "http://127.0.0.1:$serve_port/ping" || { cat "$work/serve.log"; echo "mlflow models serve did not start" >&2; exit 1; }
+"$py" "$here/check.py" "$uri" "$work/demo" "$work/predict.csv" "$first" "$second" "$work/err" \
+  "http://127.0.0.1:$serve_port/invocations"
