@@ -5,8 +5,10 @@
 use crate::model::onnx::Manifest;
 use serde_json::json;
 
-/// The versions an environment that serves the model installs.
-pub const REQUIREMENTS: &str = "mlflow>=3.0\nonnx>=1.14\nonnxruntime>=1.16\nnumpy\npandas\n";
+/// The versions an environment that serves the model installs: pandas 2, since with pandas
+/// 3 a table's text columns reach the onnx flavour as Arrow strings, which onnxruntime
+/// refuses (MLflow 3.17).
+pub const REQUIREMENTS: &str = "mlflow>=3.0\nonnx>=1.14\nonnxruntime>=1.16\nnumpy\npandas<3\n";
 
 /// `python_env.yaml`: the Python and requirements `mlflow models serve` sets up.
 pub const PYTHON_ENV: &str =
