@@ -4,19 +4,21 @@ use super::export::run_models;
 use super::lifecycle::{find_run, state_dir};
 use super::output::emit_json;
 use crate::cli::RunsExportCommand;
-use crate::mlflow::{Client, Outcome, RunParts, experiment_id, export_run};
+use crate::mlflow::{Client, Outcome, RunParts, experiment_id, export_run, exported, register};
 use crate::model::onnx::{ExportContext, export as export_onnx};
 use crate::model::registry::Registry;
 use crate::model::runs::{RunRecord, list_runs, runs_dir};
 use crate::open::DataSettings;
 use color_eyre::eyre::{Result, WrapErr, eyre};
+use serde_json::{Value, json};
+use std::path::Path;
 
 /// `runs export mlflow`.
 pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
     let RunsExportCommand::Mlflow {
         tracking_uri,
         experiment,
-        register,
+        register: register_as,
         runs,
     } = to;
     let dir = state_dir(data)?;
@@ -28,67 +30,94 @@ pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
             .collect::<Result<_>>()?
     };
     let schema = crate::data::schema::load_schema(&dir)?;
-    let bands = data.bands().map_err(|e| eyre!(e))?;
+    let cx = ExportContext {
+        schema: &schema,
+        bands: data.bands().map_err(|e| eyre!(e))?,
+        source: "",
+    };
     let reg = Registry::load(&dir)?;
     let client = Client::new(&tracking_uri);
     let exp = experiment_id(&client, &experiment)?;
     let mut done = Vec::new();
     for rec in &records {
-        let set = run_models(&dir, &reg, &rec.id)?;
-        let run_json = std::fs::read(runs_dir(&dir).join(&rec.id).join("run.json"))
-            .wrap_err_with(|| format!("cannot read run {}", rec.id))?;
-        let tmp = std::env::temp_dir().join(format!(
-            "returnrisk-mlflow-{}-{}",
-            std::process::id(),
-            rec.id
-        ));
-        let _ = std::fs::remove_dir_all(&tmp);
-        let source = format!("run {}", rec.id);
-        let cx = ExportContext {
-            schema: &schema,
-            bands,
-            source: &source,
+        // A run exported before needs nothing prepared (its ONNX export is not remade).
+        let outcome = match exported(&client, &exp, &rec.id)? {
+            Some(id) => Outcome::Already(id),
+            None => export_one(&client, &exp, &dir, &reg, rec, &cx)?,
         };
-        let exported = export_onnx(&set, &cx, &tmp).map(|manifest| {
-            let parts = RunParts {
-                record: rec,
-                run_json: &run_json,
-                export_dir: &tmp,
-                manifest: &manifest,
-            };
-            export_run(&client, &exp, &parts)
-        });
-        let _ = std::fs::remove_dir_all(&tmp);
-        let (status, id) = match exported?? {
+        let (status, id) = match outcome {
             Outcome::Exported(id) => ("exported", id),
             Outcome::Already(id) => ("already exported", id),
         };
         eprintln!("run {}: {status} as MLflow run {id}", rec.id);
-        done.push(serde_json::json!({"run": rec.id, "mlflow_run_id": id, "status": status}));
+        done.push(json!({"run": rec.id, "mlflow_run_id": id, "status": status}));
     }
-    let registered = match &register {
-        Some(name) => {
-            let active = reg
-                .models
-                .get(crate::model::GLOBAL)
-                .and_then(|e| e.active_version())
-                .ok_or_else(|| {
-                    eyre!("--register: no active global version in {}", dir.display())
-                })?;
-            let v = crate::mlflow::register(&client, &exp, name, &active.run_id, active.version)?;
-            eprintln!(
-                "registered {name} version {v} (alias active) = our global v{} of run {}",
-                active.version, active.run_id
-            );
-            serde_json::json!({"name": name, "version": v, "ours": active.version, "run": active.run_id})
-        }
-        None => serde_json::Value::Null,
+    let registered = match &register_as {
+        Some(name) => register_active(&client, &exp, &dir, &reg, name)?,
+        None => Value::Null,
     };
-    emit_json(&serde_json::json!({
+    emit_json(&json!({
         "tracking_uri": tracking_uri,
         "experiment": experiment,
         "experiment_id": exp,
         "runs": done,
         "registered": registered,
     }))
+}
+
+/// Exports one run: its ONNX export made in a temporary folder, then everything logged.
+fn export_one(
+    client: &Client,
+    exp: &str,
+    dir: &Path,
+    reg: &Registry,
+    rec: &RunRecord,
+    cx: &ExportContext,
+) -> Result<Outcome> {
+    let set = run_models(dir, reg, &rec.id)?;
+    let run_json = std::fs::read(runs_dir(dir).join(&rec.id).join("run.json"))
+        .wrap_err_with(|| format!("cannot read run {}", rec.id))?;
+    let tmp = std::env::temp_dir().join(format!(
+        "returnrisk-mlflow-{}-{}",
+        std::process::id(),
+        rec.id
+    ));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let source = format!("run {}", rec.id);
+    let cx = ExportContext {
+        source: &source,
+        ..*cx
+    };
+    let logged = export_onnx(&set, &cx, &tmp).map(|manifest| {
+        let parts = RunParts {
+            record: rec,
+            run_json: &run_json,
+            export_dir: &tmp,
+            manifest: &manifest,
+        };
+        export_run(client, exp, &parts)
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(logged??)
+}
+
+/// `--register NAME`: our active global version mirrored in MLflow's registry.
+fn register_active(
+    client: &Client,
+    exp: &str,
+    dir: &Path,
+    reg: &Registry,
+    name: &str,
+) -> Result<Value> {
+    let active = reg
+        .models
+        .get(crate::model::GLOBAL)
+        .and_then(|e| e.active_version())
+        .ok_or_else(|| eyre!("--register: no active global version in {}", dir.display()))?;
+    let v = register(client, exp, name, &active.run_id, active.version)?;
+    eprintln!(
+        "registered {name} version {v} (alias active) = our global v{} of run {}",
+        active.version, active.run_id
+    );
+    Ok(json!({"name": name, "version": v, "ours": active.version, "run": active.run_id}))
 }

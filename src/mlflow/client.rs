@@ -16,6 +16,17 @@ pub enum MlflowError {
         /// What went wrong.
         message: String,
     },
+    /// The run's artifacts go somewhere the server does not serve.
+    #[error(
+        "MLflow at {uri} keeps run artifacts at {artifact_uri}, outside the server: start it \
+         with artifact serving (the default of `mlflow server`)"
+    )]
+    ArtifactsElsewhere {
+        /// The tracking URI.
+        uri: String,
+        /// Where the run's artifacts go.
+        artifact_uri: String,
+    },
     /// A file to log could not be read.
     #[error("{path}: {message}")]
     Local {
@@ -93,14 +104,9 @@ impl Client {
         let root = artifact_uri
             .strip_prefix("mlflow-artifacts:")
             .map(|r| r.trim_start_matches('/'))
-            .ok_or_else(|| MlflowError::Refused {
+            .ok_or_else(|| MlflowError::ArtifactsElsewhere {
                 uri: self.uri.clone(),
-                call: "artifacts".into(),
-                status: 0,
-                message: format!(
-                    ": the run's artifacts go to {artifact_uri}, not to the server; start it \
-                     with artifact serving (the default of `mlflow server`)"
-                ),
+                artifact_uri: artifact_uri.to_string(),
             })?;
         let path = format!("{root}/{rel}");
         let url = format!("{}/api/2.0/mlflow-artifacts/artifacts/{path}", self.uri);

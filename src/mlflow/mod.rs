@@ -42,6 +42,12 @@ pub fn experiment_id(c: &Client, name: &str) -> Result<String, MlflowError> {
     Ok(text(&answer["experiment_id"]))
 }
 
+/// The MLflow run holding our run `id` in `exp` when its export finished (so nothing needs
+/// to be prepared for it).
+pub fn exported(c: &Client, exp: &str, id: &str) -> Result<Option<String>, MlflowError> {
+    Ok(find(c, exp, id)?.and_then(|(run, done)| done.then_some(run)))
+}
+
 /// One of our runs and what is logged with it.
 pub struct RunParts<'a> {
     /// Its record.
