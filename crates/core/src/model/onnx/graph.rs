@@ -312,7 +312,7 @@ fn attr_tensor(name: &str, t: &Message) -> Message {
 
 fn attr_ints(name: &str, vs: &[i64]) -> Message {
     let mut a = attr(name, ATTR_INTS);
-    a.ints(8, vs.iter().copied());
+    a.packed_ints(8, vs.iter().copied());
     a
 }
 
