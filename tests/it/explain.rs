@@ -477,11 +477,7 @@ fn the_order_pane_says_whether_the_model_trained_on_the_order() {
     let mut a = a;
     let id = a.engine.data.orders.id[example.unwrap()].to_string();
     a.update(Action::Command(Command::Palette));
-    for c in format!("order {id}").chars() {
-        a.update(Action::Command(Command::Edit(
-            returnrisk_tui::tui::line_edit::Edit::Insert(c),
-        )));
-    }
+    common::dashboard::type_text(&mut a, &format!("order {id}"));
     a.update(Action::Command(Command::EditDone));
     press(&mut a, Command::Open);
     let screen = render(&a, 120, 40);

@@ -20,9 +20,7 @@ fn filter(a: &mut App, text: &str) {
     a.update(Action::Command(Command::Filter));
     a.update(Action::Command(Command::Edit(Edit::End)));
     a.update(Action::Command(Command::Edit(Edit::KillToStart)));
-    for c in text.chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(a, text);
     a.update(Action::Command(Command::EditDone));
 }
 

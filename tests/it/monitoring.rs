@@ -14,7 +14,6 @@ use returnrisk_tui::tui::action::{Action, Command, Effect};
 use returnrisk_tui::tui::app::App;
 use returnrisk_tui::tui::cases::CaseChange;
 use returnrisk_tui::tui::jobs;
-use returnrisk_tui::tui::line_edit::Edit;
 use returnrisk_tui::tui::tab::Tab;
 use std::time::Duration;
 use tokio::sync::mpsc::unbounded_channel;
@@ -91,9 +90,7 @@ fn the_cases_filter_matches_the_state_and_severity_the_rows_show() {
         ("CRIT", critical),
     ] {
         a.update(Action::Command(Command::Filter));
-        for c in typed.chars() {
-            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-        }
+        common::dashboard::type_text(&mut a, typed);
         assert_eq!(a.pages.monitoring.rows(&a).len(), want, "/{typed}");
         a.update(Action::Command(Command::Back));
     }
@@ -147,9 +144,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
         a.overlays.palette.as_ref().unwrap().line.text(),
         format!("note {id} ")
     );
-    for c in "photos".chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, "photos");
     let fx = a.update(Action::Command(Command::EditDone));
     let text = "photos".to_string();
     let action = CaseAction::Note(text);
@@ -183,9 +178,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     assert!(a.update(Action::Command(Command::EditCancel)).is_empty());
     assert!(a.overlays.palette.is_none());
     a.update(Action::Command(Command::MoveCase(Transition::Resolve)));
-    for c in "refunded".chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, "refunded");
     let fx = a.update(Action::Command(Command::EditDone));
     assert_eq!(
         fx,
@@ -211,9 +204,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     );
     // A bad number says so and sends nothing.
     a.update(Action::Command(Command::Palette));
-    for c in "snooze x1 3".chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, "snooze x1 3");
     assert!(a.update(Action::Command(Command::EditDone)).is_empty());
     assert_eq!(
         a.status.message.as_deref(),
@@ -221,9 +212,7 @@ fn case_keys_ask_for_changes_and_the_palette_finishes_them() {
     );
     // The same words as the command line and the API for a snooze past ten years.
     a.update(Action::Command(Command::Palette));
-    for c in format!("snooze {id} 3651").chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, &format!("snooze {id} 3651"));
     assert!(a.update(Action::Command(Command::EditDone)).is_empty());
     assert_eq!(
         a.status.message.as_deref(),
@@ -372,9 +361,7 @@ fn the_palette_finds_a_case_by_number_or_by_what_it_is_about() {
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     let palette = |a: &mut App, line: &str| {
         a.update(Action::Command(Command::Palette));
-        for c in line.chars() {
-            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-        }
+        common::dashboard::type_text(a, line);
         a.update(Action::Command(Command::EditDone));
     };
     let last = w.cases.last().unwrap().case.id;
@@ -482,9 +469,7 @@ fn marked_cases_are_acted_on_together() {
     let line = a.overlays.palette.as_ref().unwrap().line.text().to_string();
     let (first, second) = (rows[0].min(rows[1]), rows[0].max(rows[1]));
     assert_eq!(line, format!("note {first},{second} "));
-    for c in "called both".chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, "called both");
     let fx = a.update(Action::Command(Command::EditDone));
     assert_eq!(fx.len(), 2);
     assert!(fx.iter().all(|e| matches!(e,

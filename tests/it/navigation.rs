@@ -17,12 +17,6 @@ fn press(a: &mut App, c: Command) -> Vec<Effect> {
     a.update(Action::Command(c))
 }
 
-fn type_text(a: &mut App, text: &str) {
-    for c in text.chars() {
-        press(a, Command::Edit(Edit::Insert(c)));
-    }
-}
-
 /// The id of the seller open in the drill-down.
 fn open_seller(a: &App) -> Option<&str> {
     a.pages.seller.as_ref().map(|v| v.detail.seller_id.as_str())
@@ -163,12 +157,12 @@ fn the_selection_moves_inside_a_stable_viewport() {
 fn the_palette_goes_anywhere_and_says_why_not() {
     let mut a = app();
     press(&mut a, Command::Palette);
-    type_text(&mut a, "sel s02");
+    common::dashboard::type_text(&mut a, "sel s02");
     press(&mut a, Command::Complete);
     assert_eq!(a.overlays.palette.as_ref().unwrap().line.text(), "sel S02");
     let screen = render(&a, 80, 24);
     insta::assert_snapshot!("palette_80x24", screen);
-    type_text(&mut a, "3");
+    common::dashboard::type_text(&mut a, "3");
     press(&mut a, Command::EditDone);
     assert!(a.overlays.palette.is_none());
     assert_eq!((a.nav.tab, open_seller(&a)), (Tab::Sellers, Some("S023")));
@@ -198,14 +192,14 @@ fn the_palette_goes_anywhere_and_says_why_not() {
         }),
     ] {
         press(&mut a, Command::Palette);
-        type_text(&mut a, line);
+        common::dashboard::type_text(&mut a, line);
         press(&mut a, Command::EditDone);
         assert!(check(&a), "{line}");
     }
     // An order older than the window: the window widens to all time and says so.
     let first = a.engine.data.orders.id[0].to_string();
     press(&mut a, Command::Palette);
-    type_text(&mut a, &format!("order {first}"));
+    common::dashboard::type_text(&mut a, &format!("order {first}"));
     press(&mut a, Command::EditDone);
     assert_eq!(a.window, Window::All);
     let v = a.pages.seller.as_ref().unwrap();
@@ -219,7 +213,7 @@ fn the_palette_goes_anywhere_and_says_why_not() {
     );
     // A mistake keeps the line and says why.
     press(&mut a, Command::Palette);
-    type_text(&mut a, "seller nobody");
+    common::dashboard::type_text(&mut a, "seller nobody");
     press(&mut a, Command::EditDone);
     assert_eq!(
         a.overlays.palette.as_ref().unwrap().line.text(),
@@ -238,7 +232,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
     press(&mut a, Command::Filter);
-    type_text(&mut a, "s00x");
+    common::dashboard::type_text(&mut a, "s00x");
     assert!(a.pages.sellers.rows(&a).is_empty());
     let screen = render(&a, 80, 24);
     insta::assert_snapshot!("no_matches_80x24", screen);
@@ -248,7 +242,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     assert_eq!(a.pages.sellers.rows(&a).len(), 9, "S001..S009");
     press(&mut a, Command::Edit(Edit::Left));
     press(&mut a, Command::Edit(Edit::Left));
-    type_text(&mut a, "3");
+    common::dashboard::type_text(&mut a, "3");
     assert_eq!(a.pages.sellers.view.filter(), "s300");
     press(&mut a, Command::Edit(Edit::KillToStart));
     assert_eq!(a.pages.sellers.view.filter(), "00");
@@ -257,7 +251,7 @@ fn the_filter_edits_like_a_shell_line_and_says_no_matches() {
     press(&mut a, Command::Edit(Edit::KillWord));
     assert_eq!(a.pages.sellers.view.filter(), "");
     // Words of the band column match too: "medium" lists the Medium-risk sellers.
-    type_text(&mut a, "medium");
+    common::dashboard::type_text(&mut a, "medium");
     press(&mut a, Command::EditDone);
     let bands = a.engine.bands;
     let in_band = |r: f64| r >= bands.medium && r < bands.high;
@@ -362,7 +356,7 @@ fn y_copies_the_selected_id_and_messages_expire() {
 fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     let mut a = app();
     press(&mut a, Command::Palette);
-    type_text(&mut a, "category Footwear");
+    common::dashboard::type_text(&mut a, "category Footwear");
     press(&mut a, Command::EditDone);
     // Risk ranks by how far a seller's mean risk is surely above its marketplace's: its
     // evidence is in the key, so no guard moves small sellers.
@@ -392,7 +386,7 @@ fn small_sellers_rank_last_on_raw_shares_until_the_guard_is_lifted() {
     );
     // :minorders 0 ranks by the share alone; expected returns rank by weight, not by mean.
     press(&mut a, Command::Palette);
-    type_text(&mut a, "mi 0");
+    common::dashboard::type_text(&mut a, "mi 0");
     press(&mut a, Command::EditDone);
     let shares: Vec<f64> = a
         .pages
@@ -452,7 +446,7 @@ fn the_change_column_is_this_window_minus_the_one_before_from_the_raw_orders() {
         press(&mut a, Command::Sort);
     }
     press(&mut a, Command::Palette);
-    type_text(&mut a, "mi 0");
+    common::dashboard::type_text(&mut a, "mi 0");
     press(&mut a, Command::EditDone);
     let ds = &a.engine.data;
     let scores = a.engine.scores.as_ref().unwrap();
@@ -499,7 +493,7 @@ fn esc_and_a_key_in_one_read_are_esc_then_the_key() {
     let mut a = app();
     press(&mut a, Command::GoTab(Tab::Sellers));
     press(&mut a, Command::Filter);
-    type_text(&mut a, "S0");
+    common::dashboard::type_text(&mut a, "S0");
     assert_eq!(a.screen().mode, Mode::Filter);
     // Esc then 4 as one read: the terminal decodes it as Alt+4.
     let bundled = Event::Key(KeyEvent::new(KeyCode::Char('4'), KeyModifiers::ALT));
@@ -522,7 +516,7 @@ fn going_back_restores_the_window_the_marketplace_and_the_table_as_they_were() {
     // The Alerts tab narrowed and moved: a drift alert leads to M002's Drift tab.
     press(&mut a, Command::GoTab(Tab::Alerts));
     press(&mut a, Command::Filter);
-    type_text(&mut a, "rule:drift");
+    common::dashboard::type_text(&mut a, "rule:drift");
     press(&mut a, Command::EditDone);
     let rows = a.pages.alerts.rows(&a);
     assert_eq!(rows.len(), 1);
@@ -545,7 +539,7 @@ fn going_back_restores_the_window_the_marketplace_and_the_table_as_they_were() {
     press(&mut a, Command::PrevWindow);
     assert_eq!(a.window, Window::Days(7));
     press(&mut a, Command::Filter);
-    type_text(&mut a, "S0");
+    common::dashboard::type_text(&mut a, "S0");
     press(&mut a, Command::EditDone);
     press(&mut a, Command::Down);
     press(&mut a, Command::Down);
@@ -553,7 +547,7 @@ fn going_back_restores_the_window_the_marketplace_and_the_table_as_they_were() {
     let before = a.pages.sellers.view.clone();
     let first = a.engine.data.orders.id[0].to_string();
     press(&mut a, Command::Palette);
-    type_text(&mut a, &format!("order {first}"));
+    common::dashboard::type_text(&mut a, &format!("order {first}"));
     press(&mut a, Command::EditDone);
     assert_eq!(a.window, Window::All);
     assert!(a.pages.seller.is_some());
@@ -577,7 +571,7 @@ fn going_back_to_a_drill_down_keeps_its_chips_and_row() {
     assert!(!chips.is_empty() && selected == 1);
     // From the drill-down to a category's sellers (the palette) and back.
     press(&mut a, Command::Palette);
-    type_text(&mut a, "category foot");
+    common::dashboard::type_text(&mut a, "category foot");
     press(&mut a, Command::EditDone);
     assert!(a.pages.seller.is_none());
     press(&mut a, Command::Back);

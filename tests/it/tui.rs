@@ -9,7 +9,6 @@ use returnrisk_tui::engine::{Target, Window};
 use returnrisk_tui::tui::action::{Action, Command, Effect};
 use returnrisk_tui::tui::app::App;
 use returnrisk_tui::tui::keymap::KeyMap;
-use returnrisk_tui::tui::line_edit::Edit;
 use returnrisk_tui::tui::tab::Tab;
 use returnrisk_tui::tui::tabs::sellers::SellerSort;
 use returnrisk_tui::tui::theme::Theme;
@@ -133,9 +132,7 @@ fn filter_narrows_the_table_and_esc_clears_it() {
     a.update(Action::Command(Command::GoTab(Tab::Sellers)));
     let all = a.pages.sellers.rows(&a).len();
     a.update(Action::Command(Command::Filter));
-    for c in "s006".chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, "s006");
     let rows = a.pages.sellers.rows(&a);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].0.seller_id, "S006");
@@ -160,9 +157,7 @@ fn the_alerts_filter_matches_what_the_rows_show() {
         ("warn", warning),
     ] {
         a.update(Action::Command(Command::Filter));
-        for c in typed.chars() {
-            a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-        }
+        common::dashboard::type_text(&mut a, typed);
         let rows = a.pages.alerts.rows(&a);
         assert_eq!(rows.len(), want, "/{typed}");
         a.update(Action::Command(Command::Back));
@@ -170,9 +165,7 @@ fn the_alerts_filter_matches_what_the_rows_show() {
     // The rule's name as the Rule column shows it.
     let rule = a.snap.alerts[0].rule.to_string();
     a.update(Action::Command(Command::Filter));
-    for c in rule.chars() {
-        a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-    }
+    common::dashboard::type_text(&mut a, &rule);
     let rows = a.pages.alerts.rows(&a);
     assert!(
         !rows.is_empty()
@@ -648,9 +641,7 @@ fn every_screen_renders_at_every_size_without_panicking() {
         |a| {
             a.update(Action::Command(Command::Help));
             a.update(Action::Command(Command::Palette));
-            for c in "sel".chars() {
-                a.update(Action::Command(Command::Edit(Edit::Insert(c))));
-            }
+            common::dashboard::type_text(a, "sel");
         },
     ];
     for (i, go) in screens.iter().enumerate() {

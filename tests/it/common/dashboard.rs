@@ -109,3 +109,14 @@ pub fn expand_all_alerts(a: &mut App) {
         .map(|x| target_key(&x.target))
         .collect();
 }
+
+/// Types `text` into the open line (filter, palette or prompt), one key per character.
+pub fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(returnrisk_tui::tui::action::Action::Command(
+            returnrisk_tui::tui::action::Command::Edit(
+                returnrisk_tui::tui::line_edit::Edit::Insert(c),
+            ),
+        ));
+    }
+}
