@@ -52,10 +52,13 @@ class Export:
         self.dir = Path(export_dir)
         self.manifest = json.loads((self.dir / "manifest.json").read_text())
         self.models = {m["name"]: m for m in self.manifest["models"]}
+        self.sessions = {}
 
     def score(self, name, rows):
         """The risk of each order row (a dict of the orders file's columns) by model `name`."""
-        session = ort.InferenceSession(str(self.dir / self.models[name]["file"]))
+        if name not in self.sessions:
+            self.sessions[name] = ort.InferenceSession(str(self.dir / self.models[name]["file"]))
+        session = self.sessions[name]
         feed = {}
         for spec in self.manifest["inputs"]:
             values = [feed_value(r[spec["column"]], spec) for r in rows]
@@ -65,57 +68,81 @@ class Export:
         return [float(v) for v in risk[:, 0]]
 
 
-def compare(export, groups, expected, label):
-    """Scores each model's rows and compares with expected[(order id, model)] = (risk, band)."""
-    bands, id_column = export.manifest["risk_bands"], export.manifest["order_id_column"]
-    worst, band_changes, scored = 0.0, 0, 0
-    for name, rows in sorted(groups.items()):
-        for r, ours in zip(rows, export.score(name, rows)):
-            theirs, their_band = expected[(r[id_column], name)]
-            worst = max(worst, abs(ours - theirs))
-            band_changes += band(ours, bands) != (their_band or band(theirs, bands))
-            scored += 1
-    print(
-        f"{label}: {scored} orders, {len(groups)} models; largest difference {worst:.2e}; "
-        f"{band_changes} band changes"
-    )
-    return worst <= TOLERANCE and band_changes == 0
+class Tally:
+    """The largest difference and the band changes over every batch compared."""
+
+    def __init__(self, label):
+        self.label, self.worst, self.band_changes, self.scored, self.models = label, 0.0, 0, 0, set()
+
+    def add(self, export, groups, expected):
+        """Scores each model's rows; expected[i] = (risk, band or None) for groups[model][i]."""
+        bands = export.manifest["risk_bands"]
+        for name, rows in groups.items():
+            for ours, (theirs, their_band) in zip(export.score(name, rows), expected[name]):
+                self.worst = max(self.worst, abs(ours - theirs))
+                self.band_changes += band(ours, bands) != (their_band or band(theirs, bands))
+                self.scored += 1
+            self.models.add(name)
+
+    def report(self):
+        print(
+            f"{self.label}: {self.scored} orders, {len(self.models)} models; largest difference "
+            f"{self.worst:.2e}; {self.band_changes} band changes"
+        )
+        return self.worst <= TOLERANCE and self.band_changes == 0
+
+
+def batches(path, size=200_000):
+    """The orders file's rows, `size` at a time (10M orders never held at once)."""
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        while batch := [row for _, row in zip(range(size), reader)]:
+            yield batch
 
 
 def main(export_dir, data_dir, predictions, holdout, check):
     export, data_dir = Export(export_dir), Path(data_dir)
     m = export.manifest
     scoring = {name for name, x in export.models.items() if x["scores"]}
-    with open(data_dir / "orders.csv", newline="") as f:
-        orders = {r[m["order_id_column"]]: r for r in csv.DictReader(f)}
     with open(predictions, newline="") as f:
-        predicted = list(csv.DictReader(f))
-    ok = len(predicted) == len(orders)
-    groups, expected, rerouted = defaultdict(list), {}, 0
-    for p in predicted:
-        row = orders[p["Order_ID"]]
-        seller = row[m["seller_column"]]
-        name = seller if seller in scoring else "global"
-        rerouted += name != p["model"]
-        groups[name].append(row)
-        expected[(p["Order_ID"], name)] = (float(p["risk_score"]), p["risk_label"])
-    ok &= compare(export, groups, expected, f"{data_dir.name}, every order against predict")
+        predicted = {p["Order_ID"]: (float(p["risk_score"]), p["risk_label"], p["model"]) for p in csv.DictReader(f)}
+    tested = defaultdict(list)  # order id -> [(model, risk)] of the run's holdout
+    if holdout:
+        with open(holdout, newline="") as f:
+            for h in csv.DictReader(f):
+                tested[h["Order_ID"]].append((h["model"], float(h["risk_score"])))
+    every = Tally(f"{data_dir.name}, every order against predict")
+    on_holdout = Tally(f"{data_dir.name}, every model on its holdout orders")
+    seen, rerouted, missing = 0, 0, set()
+    for batch in batches(data_dir / "orders.csv"):
+        groups, expected = defaultdict(list), defaultdict(list)
+        h_groups, h_expected = defaultdict(list), defaultdict(list)
+        for row in batch:
+            order = row[m["order_id_column"]]
+            risk, label, model = predicted[order]
+            seller = row[m["seller_column"]]
+            name = seller if seller in scoring else "global"
+            rerouted += name != model
+            groups[name].append(row)
+            expected[name].append((risk, label))
+            for model_name, h_risk in tested.get(order, ()):
+                if model_name not in export.models:
+                    missing.add(model_name)
+                    continue
+                h_groups[model_name].append(row)
+                h_expected[model_name].append((h_risk, None))
+        seen += len(batch)
+        every.add(export, groups, expected)
+        on_holdout.add(export, h_groups, h_expected)
+    ok = every.report() and seen == len(predicted)
     if rerouted:
         print(f"{rerouted} orders routed to another model than predict used")
         ok = False
     if holdout:
-        groups, expected = defaultdict(list), {}
-        with open(holdout, newline="") as f:
-            for h in csv.DictReader(f):
-                groups[h["model"]].append(orders[h["Order_ID"]])
-                expected[(h["Order_ID"], h["model"])] = (float(h["risk_score"]), None)
-        missing = set(groups) - set(export.models)
+        ok &= on_holdout.report()
         if missing:
             print(f"the export lacks {len(missing)} models of the holdout: {sorted(missing)[:5]}")
             ok = False
-        groups = {k: v for k, v in groups.items() if k in export.models}
-        label = f"{data_dir.name}, every model on its holdout orders"
-        ok &= compare(export, groups, expected, label)
     return 0 if ok or not check else 1
 
 
