@@ -3,8 +3,9 @@
 //!
 //! This crate is the binary's: the command line ([`cli`]: clap's flags, turned into each
 //! layer's settings) and its dispatch ([`commands`]), and the headless commands' own work:
-//! [`report`] (tables, CSV and JSON of the engine's answers), [`import`] (the Olist tables)
-//! and [`pipeline`] (validate -> train -> ... -> cases, for cron). The layers below are
+//! [`report`] (tables, CSV and JSON of the engine's answers), [`import`] (the Olist tables),
+//! [`mlflow`] (runs in an MLflow tracking server) and [`pipeline`] (validate -> train -> ...
+//! -> cases, for cron). The layers below are
 //! crates of their own (see ARCHITECTURE.md), re-exported here under their module names:
 //! the engine (`returnrisk-core`), the case store (`returnrisk-cases`), the configuration
 //! file and data opening (`returnrisk-setup`), the dashboard (`returnrisk-dashboard`) and
