@@ -4,7 +4,7 @@ use super::export::run_models;
 use super::lifecycle::{find_run, state_dir};
 use super::output::emit_json;
 use crate::cli::RunsExportCommand;
-use crate::mlflow::{Client, Outcome, RunParts, experiment_id, export_run, exported, register};
+use crate::mlflow::{Client, Outcome, Prior, RunParts, experiment_id, export_run, prior, register};
 use crate::model::onnx::{ExportContext, export as export_onnx};
 use crate::model::registry::Registry;
 use crate::model::runs::{RunRecord, list_runs, runs_dir};
@@ -41,9 +41,12 @@ pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
     let mut done = Vec::new();
     for rec in &records {
         // A run exported before needs nothing prepared (its ONNX export is not remade).
-        let outcome = match exported(&client, &exp, &rec.id)? {
-            Some(id) => Outcome::Already(id),
-            None => export_one(&client, &exp, &dir, &reg, rec, &cx)?,
+        let outcome = match prior(&client, &exp, &rec.id)? {
+            Some(Prior { run, done: true }) => Outcome::Already(run),
+            Some(Prior { run, done: false }) => {
+                Outcome::Exported(export_one(&client, &exp, &dir, &reg, rec, &cx, Some(&run))?)
+            }
+            None => Outcome::Exported(export_one(&client, &exp, &dir, &reg, rec, &cx, None)?),
         };
         let (status, id) = match outcome {
             Outcome::Exported(id) => ("exported", id),
@@ -65,7 +68,8 @@ pub(super) fn export(to: RunsExportCommand, data: &DataSettings) -> Result<()> {
     }))
 }
 
-/// Exports one run: its ONNX export made in a temporary folder, then everything logged.
+/// Exports one run: its ONNX export made in a temporary folder, then everything logged
+/// (after deleting `stale`, a half-written earlier export).
 fn export_one(
     client: &Client,
     exp: &str,
@@ -73,7 +77,8 @@ fn export_one(
     reg: &Registry,
     rec: &RunRecord,
     cx: &ExportContext,
-) -> Result<Outcome> {
+    stale: Option<&str>,
+) -> Result<String> {
     let set = run_models(dir, reg, &rec.id)?;
     let run_json = std::fs::read(runs_dir(dir).join(&rec.id).join("run.json"))
         .wrap_err_with(|| format!("cannot read run {}", rec.id))?;
@@ -95,7 +100,7 @@ fn export_one(
             export_dir: &tmp,
             manifest: &manifest,
         };
-        export_run(client, exp, &parts)
+        export_run(client, exp, &parts, stale)
     });
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(logged??)

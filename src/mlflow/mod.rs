@@ -42,10 +42,18 @@ pub fn experiment_id(c: &Client, name: &str) -> Result<String, MlflowError> {
     Ok(text(&answer["experiment_id"]))
 }
 
-/// The MLflow run holding our run `id` in `exp` when its export finished (so nothing needs
-/// to be prepared for it).
-pub fn exported(c: &Client, exp: &str, id: &str) -> Result<Option<String>, MlflowError> {
-    Ok(find(c, exp, id)?.and_then(|(run, done)| done.then_some(run)))
+/// An MLflow run already holding one of ours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prior {
+    /// Its MLflow run id.
+    pub run: String,
+    /// Whether its export finished (else it is redone).
+    pub done: bool,
+}
+
+/// The MLflow run holding our run `id` in `exp`, if any (a finished one first).
+pub fn prior(c: &Client, exp: &str, id: &str) -> Result<Option<Prior>, MlflowError> {
+    Ok(find(c, exp, id)?.map(|(run, done)| Prior { run, done }))
 }
 
 /// One of our runs and what is logged with it.
@@ -60,14 +68,16 @@ pub struct RunParts<'a> {
     pub manifest: &'a Manifest,
 }
 
-/// Logs one run in experiment `exp` unless it is there already.
-pub fn export_run(c: &Client, exp: &str, run: &RunParts) -> Result<Outcome, MlflowError> {
+/// Logs one run in experiment `exp` and returns its MLflow run id; `stale` is an MLflow run holding a half-written
+/// earlier export of it ([`prior`]), deleted first.
+pub fn export_run(
+    c: &Client,
+    exp: &str,
+    run: &RunParts,
+    stale: Option<&str>,
+) -> Result<String, MlflowError> {
     let rec = run.record;
-    if let Some((id, done)) = find(c, exp, &rec.id)? {
-        if done {
-            return Ok(Outcome::Already(id));
-        }
-        // An earlier export stopped half-way: start again.
+    if let Some(id) = stale {
         c.post("runs/delete", &json!({ "run_id": id }))?;
     }
     let created = c.post(
@@ -105,7 +115,7 @@ pub fn export_run(c: &Client, exp: &str, run: &RunParts) -> Result<Outcome, Mlfl
         "runs/update",
         &json!({ "run_id": id, "status": "FINISHED", "end_time": millis(&rec.ended_at) }),
     )?;
-    Ok(Outcome::Exported(id))
+    Ok(id)
 }
 
 /// A registered model version in MLflow for the MLflow run holding our run `run_id`: the

@@ -160,10 +160,6 @@ pub fn export(set: &ModelSet, cx: &ExportContext, out: &Path) -> Result<Manifest
     if out.exists() {
         return Err(ExportError::Exists(out.to_path_buf()));
     }
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Io { path, source }
-    };
     let name = out
         .file_name()
         .map_or("export".into(), |n| n.to_string_lossy());
@@ -180,6 +176,14 @@ pub fn export(set: &ModelSet, cx: &ExportContext, out: &Path) -> Result<Manifest
         let _ = std::fs::remove_dir_all(&tmp);
     }
     renamed
+}
+
+/// An I/O error at `path`.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
+    move |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The models: the global one, then each seller's own.
@@ -204,10 +208,6 @@ fn file_name(k: usize, name: &str) -> String {
 }
 
 fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest, ExportError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExportError::Io { path, source }
-    };
     std::fs::create_dir_all(dir.join("sellers")).map_err(io(dir))?;
     let label = &cx.schema.label_noun;
     let models = all_models(set);
