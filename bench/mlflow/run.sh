@@ -14,17 +14,12 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="$root/target/release/returnrisk-tui"
-if ! command -v python3 >/dev/null 2>&1; then
-  if [ -n "${CI:-}" ]; then echo "python3 is missing" >&2; exit 1; fi
-  echo "skipping the MLflow check: python3 is missing"; exit 0
-fi
+. "$here/../venv.sh"
 # pandas 2: with pandas 3 a table's text columns reach MLflow 3.17's onnx flavour as Arrow
 # strings, which onnxruntime refuses ("Input must be a list of dictionaries or a single numpy
 # array"), so the served model needs pandas < 3 too (its requirements.txt says so).
-if [ ! -x "$here/.venv/bin/mlflow" ] || ! "$here/.venv/bin/python" -c 'import mlflow, onnxruntime, pandas; assert pandas.__version__ == "2.3.3"' 2>/dev/null; then
-  python3 -m venv "$here/.venv"
-  "$here/.venv/bin/pip" install --quiet mlflow==3.17.2 onnx==1.23.2 onnxruntime==1.32.0 pandas==2.3.3
-fi
+venv MLflow 'import mlflow, onnxruntime, pandas; assert pandas.__version__ == "2.3.3"' \
+  mlflow==3.17.2 onnx==1.23.2 onnxruntime==1.32.0 pandas==2.3.3
 py="$here/.venv/bin/python"
 work="$(mktemp -d)"
 server=""

@@ -11,14 +11,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="$root/target/release/returnrisk-tui"
-if ! command -v python3 >/dev/null 2>&1; then
-  if [ -n "${CI:-}" ]; then echo "python3 is missing" >&2; exit 1; fi
-  echo "skipping the ONNX check: python3 is missing"; exit 0
-fi
-if [ ! -x "$here/.venv/bin/python" ] || ! "$here/.venv/bin/python" -c 'import onnxruntime, numpy' 2>/dev/null; then
-  python3 -m venv "$here/.venv"
-  "$here/.venv/bin/pip" install --quiet onnxruntime==1.32.0 numpy==2.4.6
-fi
+. "$here/../venv.sh"
+venv ONNX 'import onnxruntime, numpy' onnxruntime==1.32.0 numpy==2.4.6
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/demo"
