@@ -12,7 +12,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
-TOLERANCE = 1e-6
+TOLERANCE = 1e-12
 
 
 def fail(message):

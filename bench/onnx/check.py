@@ -6,7 +6,7 @@ Usage: check.py EXPORT_DIR DATA_DIR PREDICTIONS_CSV [HOLDOUT_CSV] [--check]
   `returnrisk-tui predict --out PREDICTIONS_CSV` (score, band and model).
 - With HOLDOUT_CSV (a run's runs/<id>/holdout.csv, the export made with --run of that run):
   every model of the export, scoring models or not, on each of its holdout orders.
---check: exit 1 when any score differs by more than 1e-6, an order changes risk band or
+--check: exit 1 when any score differs by more than 1e-12, an order changes risk band or
 is routed to another model. This is how a user checks an export: only numpy and
 onnxruntime are needed.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-TOLERANCE = 1e-6
+TOLERANCE = 1e-12
 
 
 def band(risk, bands):

@@ -6,7 +6,7 @@
 # (`export onnx --run latest`), scores every order in onnxruntime routed as the manifest
 # says and compares with `predict`, and every model on its holdout orders (holdout.csv).
 # Usage: bench/onnx/run.sh [--check] (--check: exit 1 when a score differs by more than
-# 1e-6 or an order changes band). Needs the release binary (cargo build --release).
+# 1e-12 or an order changes band). Needs the release binary (cargo build --release).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -37,7 +37,7 @@ fn mlmodel(manifest: &Manifest, mlflow_run_id: &str, created: &str) -> String {
         .collect();
     let outputs = json!([{
         "type": "tensor",
-        "tensor-spec": {"dtype": "float32", "shape": [-1, 1]},
+        "tensor-spec": {"dtype": "float64", "shape": [-1, 1]},
         "name": manifest.output.name,
     }]);
     let quote = |v: &serde_json::Value| format!("'{}'", v.to_string().replace('\'', "''"));

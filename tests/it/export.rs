@@ -59,8 +59,8 @@ fn onnx_export_writes_every_scoring_model_and_a_manifest_and_never_replaces_a_fo
     for m in models {
         let bytes = std::fs::read(out.join(m["file"].as_str().unwrap())).unwrap();
         assert_eq!(Some(bytes.len() as u64), m["bytes"].as_u64());
-        // ModelProto starts with its IR version: field 1, varint 8.
-        assert_eq!(&bytes[..2], [0x08, 0x08]);
+        // ModelProto starts with its IR version: field 1, varint 10.
+        assert_eq!(&bytes[..2], [0x08, 0x0a]);
         assert!(m["version"].as_u64().is_some() && m["run_id"].is_string());
         total += bytes.len() as u64;
     }
@@ -79,7 +79,18 @@ fn onnx_export_writes_every_scoring_model_and_a_manifest_and_never_replaces_a_fo
     assert_eq!(manifest["seller_column"], "seller_id");
     assert_eq!(manifest["order_id_column"], "Order_ID");
     assert_eq!(manifest["output"]["name"], "risk");
+    assert_eq!(manifest["output"]["type"], "double");
+    assert_eq!(manifest["opsets"]["ai.onnx.ml"], 5);
     assert_eq!(manifest["risk_bands"]["high"], 0.5);
+    // What an aggregation of the scored orders reads, as the loader reads it.
+    let data = &manifest["data"];
+    assert_eq!(data["timestamp_column"], "order_timestamp");
+    assert_eq!(data["label_column"], "Returned");
+    assert_eq!(data["rating_column"], "Product_Rating");
+    assert_eq!(data["delivery_days_column"], "Delivery_Time_Days");
+    assert_eq!(data["payment_column"], "Payment_Method");
+    assert_eq!(data["cod_value"], "COD");
+    assert_eq!(data["label_true"], serde_json::json!(["1", "1.0", "true"]));
 
     // Again: refused in one line, the folder untouched, nothing left beside it.
     let before = std::fs::read(out.join("manifest.json")).unwrap();

@@ -174,11 +174,16 @@ fn fast_date(b: &[u8]) -> Option<NaiveDate> {
 pub(super) fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
     match s.trim() {
         "" => Ok(None),
-        "0" | "0.0" | "false" => Ok(Some(false)),
-        "1" | "1.0" | "true" => Ok(Some(true)),
+        t if LABEL_FALSE.contains(&t) => Ok(Some(false)),
+        t if LABEL_TRUE.contains(&t) => Ok(Some(true)),
         _ => Err(()),
     }
 }
+
+/// The label's texts for a positive order (trimmed).
+pub const LABEL_TRUE: [&str; 3] = ["1", "1.0", "true"];
+/// The label's texts for a negative order (trimmed).
+pub const LABEL_FALSE: [&str; 3] = ["0", "0.0", "false"];
 
 /// Distinct marketplaces a dataset holds (their index is a `u16`).
 pub const MAX_MARKETPLACES: usize = 1 << 16;

@@ -36,7 +36,7 @@ pub use column::Column;
 pub(crate) use columns::Reader as ByteReader;
 pub use columns::checksum as block_checksum;
 pub use error::{LoadError, RowError};
-pub use load::{LoadOptions, LoadReport, load_dir};
+pub use load::{LABEL_FALSE, LABEL_TRUE, LoadOptions, LoadReport, SELLER_COLUMNS, load_dir};
 
 /// The files of a data directory that are input data: never written by any command.
 pub const INPUT_FILES: [&str; 5] = [

@@ -1,21 +1,21 @@
 //! One model as an ONNX graph: each feature a one-dimensional input (one value per order, as
 //! MLflow's ONNX flavour feeds a table's columns) as the data holds it (a number as a
 //! double, NaN when missing; a level as a string), encoded inside the graph exactly as
-//! [`FeatureEncoder`] does, then the forest as an `ai.onnx.ml` `TreeEnsembleRegressor` whose
-//! thresholds and leaf values are doubles (`*_as_tensor`), averaged over the trees: the
-//! risk. Field numbers are onnx.proto's.
+//! [`FeatureEncoder`] does, then the forest as an `ai.onnx.ml` `TreeEnsemble` (opset 5)
+//! whose splits, leaf values and output are doubles, averaged over the trees: the risk, as
+//! `predict` computes it (a float32 output rounded it by up to 3e-8). Field numbers are onnx.proto's.
 
 use super::proto::Message;
 use crate::model::TrainedModel;
 use crate::model::features::Encoding;
 use crate::model::forest::CompactForest;
 
-/// ONNX's IR version (ONNX 1.10 and later read it).
-const IR_VERSION: i64 = 8;
+/// ONNX's IR version (ONNX 1.16 and later read it, as `TreeEnsemble` needs).
+const IR_VERSION: i64 = 10;
 /// The default domain's opset (IsNaN, Where, Cast, Gather, Concat).
 pub const OPSET: i64 = 17;
-/// The `ai.onnx.ml` opset: `TreeEnsembleRegressor` with double attributes.
-pub const ML_OPSET: i64 = 3;
+/// The `ai.onnx.ml` opset: `TreeEnsemble`, in double precision throughout.
+pub const ML_OPSET: i64 = 5;
 /// The machine-learning operators' domain.
 const ML: &str = "ai.onnx.ml";
 /// The output's name.
@@ -24,7 +24,7 @@ pub const OUTPUT: &str = "risk";
 const COLUMN_AXES: &str = "column_axes";
 
 /// TensorProto data types.
-const FLOAT: i64 = 1;
+const UINT8: i64 = 2;
 const INT64: i64 = 7;
 const STRING: i64 = 8;
 const DOUBLE: i64 = 11;
@@ -99,7 +99,7 @@ pub fn model_bytes(model: &TrainedModel, metadata: &[(String, String)]) -> Vec<u
     let concat = [attr_int("axis", 1)];
     g.message(1, &node("Concat", "", &inputs, &["features"], &concat));
     g.message(1, &ensemble(&model.forest));
-    g.message(12, &value_info(OUTPUT, FLOAT, &[1]));
+    g.message(12, &value_info(OUTPUT, DOUBLE, &[1]));
     debug_assert_eq!(inputs.len(), model.encoder.width());
     model_message(&g, metadata).into_bytes()
 }
@@ -137,67 +137,96 @@ fn level_table<'a>(
     (keys, ids, table)
 }
 
-/// The forest as a `TreeEnsembleRegressor` on `features`, averaging the trees' leaves.
+/// The forest as an `ai.onnx.ml` `TreeEnsemble` (opset 5) on `features`, averaging the
+/// trees' leaves in double precision. Opset 5 lists branches and leaves apart: a branch's
+/// child is a branch or a leaf as its `*leafs` flag says, and each tree has a root branch
+/// (a tree that is one leaf gets a branch whose two children are that leaf).
 fn ensemble(forest: &CompactForest) -> Message {
-    let mut tree_ids = Vec::new();
-    let mut node_ids = Vec::new();
-    let mut feature_ids = Vec::new();
-    let mut modes = Vec::new();
-    let mut thresholds = Vec::new();
-    let mut true_ids = Vec::new();
-    let mut false_ids = Vec::new();
-    let (mut leaf_trees, mut leaf_nodes, mut leaf_values) = (Vec::new(), Vec::new(), Vec::new());
-    for (t, tree) in forest.trees.iter().enumerate() {
+    let mut b = Branches::default();
+    let mut leaf_weights = Vec::new();
+    let mut roots = Vec::new();
+    for tree in &forest.trees {
+        // Each node's id among the branches or among the leaves.
+        let mut id = vec![0i64; tree.nodes.len()];
+        let (mut branches, mut leaves) = (b.splits.len() as i64, leaf_weights.len() as i64);
         for (i, n) in tree.nodes.iter().enumerate() {
-            tree_ids.push(t as i64);
-            node_ids.push(i as i64);
-            if tree.is_leaf(i) {
-                feature_ids.push(0);
-                modes.push("LEAF".to_string());
-                thresholds.push(0.0);
-                true_ids.push(0);
-                false_ids.push(0);
-                leaf_trees.push(t as i64);
-                leaf_nodes.push(i as i64);
-                leaf_values.push(n.value);
+            let next = if tree.is_leaf(i) {
+                &mut leaves
             } else {
-                // x <= value goes left (the true branch), as CompactTree walks.
-                feature_ids.push(i64::from(n.feature));
-                modes.push("BRANCH_LEQ".to_string());
-                thresholds.push(n.value);
-                true_ids.push(i64::from(n.left));
-                false_ids.push(i64::from(n.left) + 1);
+                &mut branches
+            };
+            id[i] = *next;
+            *next += 1;
+            if tree.is_leaf(i) {
+                leaf_weights.push(n.value);
             }
         }
+        if tree.is_leaf(0) {
+            roots.push(b.splits.len() as i64);
+            b.push(0, 0.0, (id[0], true), (id[0], true));
+            continue;
+        }
+        roots.push(id[0]);
+        for (i, n) in tree.nodes.iter().enumerate() {
+            if tree.is_leaf(i) {
+                continue;
+            }
+            // x <= value goes left (the true branch), as CompactTree walks.
+            let (l, r) = (n.left as usize, n.left as usize + 1);
+            b.push(
+                i64::from(n.feature),
+                n.value,
+                (id[l], tree.is_leaf(l)),
+                (id[r], tree.is_leaf(r)),
+            );
+        }
     }
-    let n = thresholds.len() as i64;
-    let leaves = leaf_values.len() as i64;
+    let leaves = leaf_weights.len() as i64;
+    let branches = b.splits.len() as i64;
     let attrs = [
-        attr_string("aggregate_function", "AVERAGE"),
+        attr_int("aggregate_function", AVERAGE),
         attr_int("n_targets", 1),
-        attr_string("post_transform", "NONE"),
-        attr_ints("nodes_treeids", &tree_ids),
-        attr_ints("nodes_nodeids", &node_ids),
-        attr_ints("nodes_featureids", &feature_ids),
-        attr_strings("nodes_modes", &modes),
-        attr_tensor("nodes_values_as_tensor", &tensor_f64("", &[n], &thresholds)),
-        attr_ints("nodes_truenodeids", &true_ids),
-        attr_ints("nodes_falsenodeids", &false_ids),
-        attr_ints("target_treeids", &leaf_trees),
-        attr_ints("target_nodeids", &leaf_nodes),
-        attr_ints("target_ids", &vec![0; leaf_values.len()]),
-        attr_tensor(
-            "target_weights_as_tensor",
-            &tensor_f64("", &[leaves], &leaf_values),
-        ),
+        attr_int("post_transform", 0),
+        attr_ints("tree_roots", &roots),
+        attr_ints("nodes_featureids", &b.features),
+        attr_tensor("nodes_modes", &tensor_u8(&vec![BRANCH_LEQ; b.splits.len()])),
+        attr_tensor("nodes_splits", &tensor_f64("", &[branches], &b.splits)),
+        attr_ints("nodes_truenodeids", &b.true_ids),
+        attr_ints("nodes_trueleafs", &b.true_leafs),
+        attr_ints("nodes_falsenodeids", &b.false_ids),
+        attr_ints("nodes_falseleafs", &b.false_leafs),
+        attr_ints("leaf_targetids", &vec![0; leaf_weights.len()]),
+        attr_tensor("leaf_weights", &tensor_f64("", &[leaves], &leaf_weights)),
     ];
-    node(
-        "TreeEnsembleRegressor",
-        ML,
-        &["features"],
-        &[OUTPUT],
-        &attrs,
-    )
+    node("TreeEnsemble", ML, &["features"], &[OUTPUT], &attrs)
+}
+
+/// `TreeEnsemble`'s `aggregate_function` for the mean of the trees.
+const AVERAGE: i64 = 0;
+/// `TreeEnsemble`'s `nodes_modes` for `x <= split`.
+const BRANCH_LEQ: u8 = 0;
+
+/// The branches of a `TreeEnsemble`, attribute by attribute.
+#[derive(Default)]
+struct Branches {
+    features: Vec<i64>,
+    splits: Vec<f64>,
+    true_ids: Vec<i64>,
+    true_leafs: Vec<i64>,
+    false_ids: Vec<i64>,
+    false_leafs: Vec<i64>,
+}
+
+impl Branches {
+    /// A branch on `feature` at `split`, each child an id and whether it is a leaf.
+    fn push(&mut self, feature: i64, split: f64, yes: (i64, bool), no: (i64, bool)) {
+        self.features.push(feature);
+        self.splits.push(split);
+        self.true_ids.push(yes.0);
+        self.true_leafs.push(i64::from(yes.1));
+        self.false_ids.push(no.0);
+        self.false_leafs.push(i64::from(no.1));
+    }
 }
 
 /// ModelProto around a graph.
@@ -268,6 +297,14 @@ fn tensor_f64(name: &str, dims: &[i64], values: &[f64]) -> Message {
     t
 }
 
+/// TensorProto of unsigned bytes (raw data), one dimension.
+fn tensor_u8(values: &[u8]) -> Message {
+    let mut t = Message::new();
+    t.ints(1, [values.len() as i64]).int(2, UINT8);
+    t.bytes(9, values);
+    t
+}
+
 /// TensorProto of 64-bit integers (raw little-endian data).
 fn tensor_i64(name: &str, dims: &[i64], values: &[i64]) -> Message {
     let mut t = Message::new();
@@ -281,7 +318,6 @@ fn tensor_i64(name: &str, dims: &[i64], values: &[i64]) -> Message {
 
 /// AttributeProto types.
 const ATTR_INT: i64 = 2;
-const ATTR_STRING: i64 = 3;
 const ATTR_TENSOR: i64 = 4;
 const ATTR_INTS: i64 = 7;
 const ATTR_STRINGS: i64 = 8;
@@ -295,12 +331,6 @@ fn attr(name: &str, ty: i64) -> Message {
 fn attr_int(name: &str, v: i64) -> Message {
     let mut a = attr(name, ATTR_INT);
     a.int(3, v);
-    a
-}
-
-fn attr_string(name: &str, v: &str) -> Message {
-    let mut a = attr(name, ATTR_STRING);
-    a.string(4, v);
     a
 }
 

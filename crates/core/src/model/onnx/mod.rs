@@ -2,9 +2,11 @@
 //! ([`Manifest`]) that says which file scores which seller, what the inputs are and what the
 //! output means, written to a new folder atomically (a temporary folder renamed into place).
 
+mod data_columns;
 mod graph;
 mod proto;
 
+pub use data_columns::DataColumns;
 pub use graph::{ML_OPSET, OPSET, OUTPUT};
 
 use super::features::Encoding;
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 /// The manifest's format version (a reader refuses others).
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// What a program that knows nothing of ours needs to route and score an order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +57,8 @@ pub struct Manifest {
     pub order_id_column: String,
     /// The models: the global one first, then each seller's own.
     pub models: Vec<ManifestModel>,
+    /// The columns a program aggregating the scored orders (the cube) reads.
+    pub data: DataColumns,
 }
 
 /// The label in words.
@@ -94,7 +98,7 @@ pub struct ManifestInput {
 pub struct ManifestOutput {
     /// [`OUTPUT`].
     pub name: String,
-    /// `float`.
+    /// `double`.
     #[serde(rename = "type")]
     pub kind: String,
     /// `["N", 1]`.
@@ -258,7 +262,7 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
         inputs: inputs(set, cx.schema),
         output: ManifestOutput {
             name: OUTPUT.into(),
-            kind: "float".into(),
+            kind: "double".into(),
             shape: ("N".into(), 1),
             meaning: format!(
                 "the probability of a {}: the mean of the forest's trees",
@@ -273,6 +277,7 @@ fn write_all(set: &ModelSet, cx: &ExportContext, dir: &Path) -> Result<Manifest,
         seller_column: cx.schema.seller.clone(),
         order_id_column: cx.schema.order_id.clone(),
         models: entries,
+        data: DataColumns::of(cx.schema),
     };
     let path = dir.join(MANIFEST);
     let mut text = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
