@@ -10,6 +10,8 @@ pub mod columns;
 pub mod contrib;
 pub mod cube;
 pub mod cube_cache;
+pub mod cube_files;
+pub mod cube_lake;
 pub mod direction;
 pub mod ets;
 mod ets_fit;
