@@ -106,6 +106,16 @@ pub struct DataArgs {
     /// [default: $XDG_CONFIG_HOME/returnrisk-tui/config.toml when it exists]
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// Answer `report`, `brief` and `forecast` from a cube built elsewhere (the Spark job's
+    /// or `export cube`'s) without reading the orders: a folder, `auto` (the data folder's
+    /// `cube/` when there is one) or `none` (always the orders)
+    #[arg(
+        long,
+        value_name = "DIR|auto|none",
+        default_value = "auto",
+        global = true
+    )]
+    pub cube: String,
 }
 
 impl DataArgs {
@@ -117,6 +127,7 @@ impl DataArgs {
             bands: self.bands.clone(),
             date_range: self.date_range.clone(),
             config: self.config.clone(),
+            cube: crate::open::CubeChoice::parse(&self.cube),
         }
     }
 }
@@ -419,8 +430,8 @@ pub enum ModelsCommand {
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Every forest that scores (the global model and each seller's own) as an ONNX model
-    /// (ai.onnx.ml TreeEnsembleRegressor, double thresholds; the raw features in, the risk
-    /// out), with manifest.json saying which file scores which seller. Writes a new folder
+    /// (ai.onnx.ml TreeEnsemble, in double precision; the raw features in, the risk out),
+    /// with manifest.json saying which file scores which seller. Writes a new folder
     /// atomically; never replaces one.
     Onnx {
         /// The models of this run (id, unique prefix or `latest`) instead of the active ones.
@@ -429,6 +440,14 @@ pub enum ExportCommand {
         /// The registry's active versions (the default).
         #[arg(long)]
         active: bool,
+        /// Folder to create.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// The cube (every day x seller x category's sums, scored by the active models) as
+    /// Parquet, `cells/day=YYYY-MM-DD/part-0.parquet`, with manifest.json: the layout the
+    /// Spark job writes and `--cube DIR` opens. Writes a new folder atomically.
+    Cube {
         /// Folder to create.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,

@@ -4,7 +4,7 @@
 
 use super::output::{check_out, emit, emit_json, emit_text, write_out};
 use super::{
-    check_seller_arg, data_dir, known_marketplace, known_seller, open_with, open_without_drift,
+    check_seller_arg, data_dir, known_marketplace, known_seller, open_answers, open_without_drift,
 };
 use crate::cli::{DriftFormat, QueryArgs};
 use crate::data::Dataset;
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 pub fn report(data: &DataSettings, query: &QueryArgs, marketplace: Option<&str>) -> Result<()> {
     let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
     let check = |ds: &Dataset| known_marketplace(ds, marketplace);
-    let engine = open_with(data, false, true, &check)?;
+    let engine = open_answers(data, true, &check)?;
     let snap = engine.snapshot(window, marketplace)?;
     match query.format {
         Format::Table => emit_text(&report::snapshot_table(&snap, &engine, 15)),
@@ -56,7 +56,7 @@ pub fn forecast(
         known_marketplace(ds, marketplace)?;
         seller.map_or(Ok(()), |id| known_seller(ds, id))
     };
-    let engine = open_without_drift(data, &check)?;
+    let engine = open_answers(data, false, &check)?;
     let noun = &engine.data.schema.label_noun;
     if backtest {
         let b = engine.backtest(horizon);
@@ -78,7 +78,7 @@ pub fn forecast(
 pub fn brief(data: &DataSettings, query: &QueryArgs, marketplace: Option<&str>) -> Result<()> {
     let window = Window::parse(&query.window).map_err(|e| eyre!(e))?;
     let check = |ds: &Dataset| known_marketplace(ds, marketplace);
-    let engine = open_with(data, false, true, &check)?;
+    let engine = open_answers(data, true, &check)?;
     let mp = engine.marketplace_index(marketplace)?;
     let registry = crate::model::registry::Registry::load(&data_dir(data)?).ok();
     let forecast = engine.marketplace_forecast(mp, crate::engine::brief::FORECAST_DAYS);

@@ -1,8 +1,10 @@
-//! `export onnx`: the models as ONNX files and a manifest, for systems that do not run ours.
+//! `export onnx` (the models as ONNX files and a manifest, for systems that do not run ours)
+//! and `export cube` (the cube as Parquet, the layout the Spark job writes).
 
 use super::lifecycle::{find_run, state_dir};
 use super::output::emit_json;
 use crate::cli::ExportCommand;
+use crate::engine::{cube_files, cube_files::CubeFilesError, cube_lake};
 use crate::model::onnx::{ExportContext, MANIFEST, export as export_onnx};
 use crate::model::registry::Registry;
 use crate::model::runs::load_run_models;
@@ -31,11 +33,48 @@ pub(super) fn run_models(dir: &Path, reg: &Registry, id: &str) -> Result<ModelSe
 
 /// `export FORMAT`.
 pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
-    let ExportCommand::Onnx {
-        run,
-        active: _,
-        out,
-    } = format;
+    match format {
+        ExportCommand::Onnx {
+            run,
+            active: _,
+            out,
+        } => onnx(data, run, &out),
+        ExportCommand::Cube { out } => cube(data, &out),
+    }
+}
+
+/// `export cube`: the engine's cube with the active models' scores, as Parquet.
+fn cube(data: &DataSettings, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Err(CubeFilesError::Exists(out.to_path_buf()).into());
+    }
+    let engine = super::open_without_drift(data, &|_| Ok(()))?;
+    let started = Instant::now();
+    let models = engine.models.as_deref();
+    let m = cube_lake::export(&engine.data, &engine.cube, models, engine.bands, out)?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote {} cells of {} orders ({} to {}) and {} to {} in {seconds:.1} s",
+        m.cells,
+        m.orders,
+        m.first_day,
+        m.last_day,
+        cube_files::MANIFEST,
+        out.display()
+    );
+    emit_json(&serde_json::json!({
+        "out": out,
+        "orders": m.orders,
+        "cells": m.cells,
+        "first_day": m.first_day,
+        "last_day": m.last_day,
+        "scored": m.scored,
+        "seconds": seconds,
+    }))
+}
+
+/// `export onnx`: every forest of the active set or a run, with the manifest.
+fn onnx(data: &DataSettings, run: Option<String>, out: &Path) -> Result<()> {
     let dir = state_dir(data)?;
     let schema = crate::data::schema::load_schema(&dir)?;
     let bands = data.bands().map_err(|e| eyre!(e))?;
@@ -58,7 +97,7 @@ pub(super) fn export(data: &DataSettings, format: ExportCommand) -> Result<()> {
         bands,
         source: &source,
     };
-    let manifest = export_onnx(&set, &cx, &out)?;
+    let manifest = export_onnx(&set, &cx, out)?;
     let seconds = started.elapsed().as_secs_f64();
     let bytes: u64 = manifest.models.iter().map(|m| m.bytes).sum();
     let trees: usize = manifest.models.iter().map(|m| m.trees).sum();

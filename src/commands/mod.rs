@@ -188,6 +188,42 @@ pub(super) type ArgCheck<'a> = &'a dyn Fn(&Dataset) -> Result<()>;
 
 /// Like [`open`] but without the drift reports behind the alerts (for commands that show
 /// neither: `seller`, `predict`, `drift` with its own window).
+/// The engine for a command a cube can answer (`report`, `brief`, `forecast`): from the
+/// cube `--cube` names (or the data folder's own `cube/`) when there is one, else from the
+/// orders (with drift when `drift`).
+pub(super) fn open_answers(args: &DataSettings, drift: bool, check: ArgCheck) -> Result<Engine> {
+    let dir = data_dir(args)?;
+    match args.cube.folder(&dir) {
+        Some(cube) => open_cube(args, &dir, &cube, check),
+        None => open_with(args, false, drift, check),
+    }
+}
+
+/// The engine of `cube` on the sellers and schema of `dir`, checked against the bands in use
+/// and the registry's active models (when `dir` has a registry).
+fn open_cube(args: &DataSettings, dir: &Path, cube: &Path, check: ArgCheck) -> Result<Engine> {
+    let bands = args.bands().map_err(|e| eyre!(e))?;
+    let models = match crate::model::registry::Registry::load(dir) {
+        Ok(reg) => crate::model::store::active_models(dir, &reg)?,
+        Err(_) => None,
+    };
+    let mut engine = Engine::from_cube(cube, dir, bands, models)?;
+    engine.alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
+    check(&engine.data)?;
+    if let Some(src) = &engine.cube_source {
+        let m = &src.manifest;
+        eprintln!(
+            "answering from the cube in {} ({} orders, {} to {}, {}; --cube none reads the orders)",
+            src.dir.display(),
+            m.orders,
+            m.first_day,
+            m.last_day,
+            m.producer
+        );
+    }
+    Ok(engine)
+}
+
 pub(super) fn open_without_drift(args: &DataSettings, check: ArgCheck) -> Result<Engine> {
     open_with(args, false, false, check)
 }
@@ -253,6 +289,13 @@ pub(crate) fn load_with_models(
 fn load_data(
     args: &DataSettings,
 ) -> Result<(crate::data::Dataset, crate::data::LoadReport, RiskBands)> {
+    if let crate::open::CubeChoice::Dir(cube) = &args.cube {
+        bail!(
+            "this command reads every order; --cube {} serves only report, brief and forecast \
+             (leave --cube out, or give --cube none)",
+            cube.display()
+        );
+    }
     let OpenedData {
         data: ds,
         report: load_report,

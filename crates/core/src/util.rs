@@ -14,6 +14,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_with(path, |f| f.write_all(bytes))
 }
 
+/// Fills the new folder `out` by `fill`, given a temporary sibling folder to write into,
+/// then renames that into place (and syncs the parent): `out` is either absent or whole.
+/// The temporary folder is removed when `fill` or the rename fails. The caller refuses an
+/// existing `out`; `io` turns an error at a path into the caller's.
+pub fn fill_new_folder<T, E>(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+    io: impl Fn(&Path, std::io::Error) -> E,
+) -> Result<T, E> {
+    let name = out
+        .file_name()
+        .map_or("folder".into(), |n| n.to_string_lossy());
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
+    let parent = parent.unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let renamed = fill(&tmp).and_then(|t| {
+        std::fs::rename(&tmp, out).map_err(|e| io(out, e))?;
+        if let Ok(dir) = std::fs::File::open(parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(t)
+    });
+    if renamed.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    renamed
+}
+
 /// [`write_atomic`] with the content written by `write` into the file (opened for reading
 /// too, so a writer may read back what it wrote): files of gigabytes never sit in memory.
 pub fn write_atomic_with(

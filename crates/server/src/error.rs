@@ -208,6 +208,9 @@ impl From<returnrisk_core::engine::EngineError> for ApiError {
             returnrisk_core::engine::EngineError::UnknownMarketplace { .. } => {
                 ApiError::not_found(e.to_string()).on("marketplace")
             }
+            returnrisk_core::engine::EngineError::NeedsOrders { .. } => {
+                ApiError::new(StatusCode::NOT_IMPLEMENTED, "needs_orders", e.to_string())
+            }
         }
     }
 }

@@ -27,6 +27,46 @@ pub struct DataSettings {
     pub date_range: Option<String>,
     /// The config file.
     pub config: Option<PathBuf>,
+    /// Which cube built elsewhere to answer from (`--cube`).
+    pub cube: CubeChoice,
+}
+
+/// Whether to answer from a cube built elsewhere (the Spark job's, `export cube`'s) instead
+/// of the orders, for what a cube can answer (`report`, `brief`, `forecast`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CubeChoice {
+    /// The data folder's `cube/` when it holds a cube manifest, else the orders.
+    #[default]
+    Auto,
+    /// Always the orders.
+    Never,
+    /// This cube folder.
+    Dir(PathBuf),
+}
+
+impl CubeChoice {
+    /// From the flag's text: `auto`, `none` or a folder.
+    pub fn parse(s: &str) -> CubeChoice {
+        match s {
+            "auto" => CubeChoice::Auto,
+            "none" => CubeChoice::Never,
+            dir => CubeChoice::Dir(PathBuf::from(dir)),
+        }
+    }
+
+    /// The cube folder to answer from for data folder `data_dir`, if any.
+    pub fn folder(&self, data_dir: &Path) -> Option<PathBuf> {
+        match self {
+            CubeChoice::Auto => {
+                let dir = data_dir.join("cube");
+                dir.join(returnrisk_core::engine::cube_files::MANIFEST)
+                    .is_file()
+                    .then_some(dir)
+            }
+            CubeChoice::Never => None,
+            CubeChoice::Dir(d) => Some(d.clone()),
+        }
+    }
 }
 
 impl DataSettings {

@@ -195,7 +195,7 @@ pub(super) struct SellerTable {
     pub(super) by_id: HashMap<String, usize>,
 }
 
-fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadError> {
+pub(super) fn load_sellers(t: &Table, report: &mut LoadReport) -> Result<SellerTable, LoadError> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut distinct_marketplaces: HashSet<String> = HashSet::new();

@@ -27,6 +27,7 @@ pub mod schema;
 pub mod table;
 mod validate;
 pub mod view;
+pub mod without_orders;
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -101,6 +101,9 @@ pub struct CubeManifest {
 /// Why cube files could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CubeFilesError {
+    /// The output folder is there already.
+    #[error("{0} exists: the export never replaces a folder; choose a new one or remove it")]
+    Exists(PathBuf),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -37,7 +37,26 @@ pub fn cube_models(set: Option<&ModelSet>) -> BTreeMap<String, CubeModel> {
         .collect()
 }
 
-/// Writes `cube` of `ds` (scored by `models`, High from `bands`) into the new folder `dir`:
+/// [`write`] into the new folder `out`, which is either absent or whole (a temporary folder
+/// beside it is renamed into place); an existing `out` is refused.
+pub fn export(
+    ds: &Dataset,
+    cube: &Cube,
+    models: Option<&ModelSet>,
+    bands: RiskBands,
+    out: &Path,
+) -> Result<CubeManifest, CubeFilesError> {
+    if out.exists() {
+        return Err(CubeFilesError::Exists(out.to_path_buf()));
+    }
+    let io = |path: &Path, source| CubeFilesError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    crate::util::fill_new_folder(out, |tmp| write(ds, cube, models, bands, tmp), io)
+}
+
+/// Writes `cube` of `ds` (scored by `models`, High from `bands`) into the folder `dir`:
 /// every day's cells, then the manifest.
 pub fn write(
     ds: &Dataset,

@@ -17,6 +17,7 @@ pub mod ets;
 mod ets_fit;
 pub mod explain;
 pub mod forecast;
+pub mod from_cube;
 pub mod health;
 pub mod inference;
 pub mod latency;
@@ -65,6 +66,17 @@ pub enum EngineError {
         given: String,
         /// Comma-separated known ids.
         known: String,
+    },
+    /// The engine answers from a cube and `what` needs every order.
+    #[error(
+        "{what} needs every order, and this answers from the cube in {cube}: run it without \
+         --cube (on the orders themselves)"
+    )]
+    NeedsOrders {
+        /// What was asked for.
+        what: String,
+        /// The cube's folder.
+        cube: std::path::PathBuf,
     },
 }
 
@@ -168,6 +180,8 @@ pub struct Engine {
     seller_orders: SellerOrders,
     /// The what-if's features and their ranges, scanned once (the data never changes).
     steppers: std::sync::OnceLock<Vec<order::OrderFeature>>,
+    /// The cube built elsewhere this engine answers from (`None`: built from the orders).
+    pub cube_source: Option<from_cube::CubeSource>,
 }
 
 impl Engine {
@@ -206,6 +220,7 @@ impl Engine {
             drift: None,
             drift_short: None,
             steppers: std::sync::OnceLock::new(),
+            cube_source: None,
         }
     }
 

@@ -164,22 +164,11 @@ pub fn export(set: &ModelSet, cx: &ExportContext, out: &Path) -> Result<Manifest
     if out.exists() {
         return Err(ExportError::Exists(out.to_path_buf()));
     }
-    let name = out
-        .file_name()
-        .map_or("export".into(), |n| n.to_string_lossy());
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty());
-    let parent = parent.unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = write_all(set, cx, &tmp);
-    let renamed = written.and_then(|m| {
-        std::fs::rename(&tmp, out).map_err(io(out))?;
-        Ok(m)
-    });
-    if renamed.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    renamed
+    let io = |path: &Path, source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    crate::util::fill_new_folder(out, |tmp| write_all(set, cx, tmp), io)
 }
 
 /// An I/O error at `path`.
