@@ -2,12 +2,16 @@
 
 Usage: check.py cube SPARK_CUBE OUR_CUBE
        check.py scores SCORED_DIR PREDICTIONS_CSV ORDER_ID_COLUMN
+       check.py report FROM_CUBE_JSON FROM_ORDERS_JSON
 
 cube:   two cube folders (the Spark job's `cube/`, `returnrisk-tui export cube --out`), cell by
         cell: the same (day, seller, category) keys, counts exactly equal, sums within 1e-9
         relative; and their manifests' days, orders, cells, models, bands and label.
 scores: the job's scored orders against `returnrisk-tui predict --out`: every order once,
         the same model, risk within 1e-9.
+report: `report --format json` answered from the cube against the same from the orders: every
+        field equal (numbers within 1e-9 relative) except those that need every order
+        (NEEDS_ORDERS), which the cube's report must leave out.
 Exit 1 on any difference (each printed), 0 otherwise.
 """
 import json
@@ -90,11 +94,54 @@ def check_scores(scored_dir, predictions, order_id):
     return problems
 
 
+# What a report from the cube cannot have: the pending orders' return interval (each order's
+# risk) and the drift alerts (every order's features).
+NEEDS_ORDERS_FIELDS = ["pending_returns"]
+NEEDS_ORDERS_RULES = ["data_drift"]
+
+
+def differences(a, b, path=""):
+    """Paths where JSON values a and b differ (numbers beyond 1e-9 relative)."""
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None or isinstance(a, str):
+        return [] if a == b else [f"{path}: {a!r:.60} vs {b!r:.60}"]
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        scale = max(abs(a), abs(b))
+        return [] if abs(a - b) <= RELATIVE * scale else [f"{path}: {a!r} vs {b!r}"]
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = [f"{path}/{k}: only in one" for k in set(a) ^ set(b)]
+        for k in sorted(set(a) & set(b)):
+            out += differences(a[k], b[k], f"{path}/{k}")
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        out = [] if len(a) == len(b) else [f"{path}: {len(a)} items vs {len(b)}"]
+        for i, (x, y) in enumerate(zip(a, b)):
+            out += differences(x, y, f"{path}[{i}]")
+        return out
+    return [f"{path}: {type(a).__name__} vs {type(b).__name__}"]
+
+
+def check_report(from_cube, from_orders):
+    cube, orders = (json.loads(Path(p).read_text()) for p in (from_cube, from_orders))
+    problems = [f"{f}: the cube's report has it" for f in NEEDS_ORDERS_FIELDS if cube.get(f) is not None]
+    for f in NEEDS_ORDERS_FIELDS:
+        cube.pop(f, None)
+        orders.pop(f, None)
+    for r in (cube, orders):
+        r["alerts"] = [a for a in r["alerts"] if a["rule"] not in NEEDS_ORDERS_RULES]
+    problems += differences(cube, orders)
+    print(f"report: {orders['total_orders']} orders, {len(orders['sellers'])} sellers, "
+          f"{len(orders['alerts'])} alerts; {len(problems)} differences outside "
+          f"{NEEDS_ORDERS_FIELDS + NEEDS_ORDERS_RULES}")
+    return problems[:20]
+
+
 def main(argv):
     if len(argv) == 3 and argv[0] == "cube":
         problems = check_cubes(argv[1], argv[2])
     elif len(argv) == 4 and argv[0] == "scores":
         problems = check_scores(argv[1], argv[2], argv[3])
+    elif len(argv) == 3 and argv[0] == "report":
+        problems = check_report(argv[1], argv[2])
     else:
         sys.exit(__doc__)
     for p in problems:

@@ -312,9 +312,11 @@ def run(spark, args):
         "inputs": inputs,
     }
     files.write_text(cube_manifest_path, json.dumps(cube_manifest, indent=1) + "\n")
+    shown = days if len(days) <= 10 else days[:3] + ["..."] + days[-3:]
     return {
         "why": why,
-        "days_processed": days,
+        "days_processed": len(days),
+        "days": shown,
         "days_deleted": gone,
         "orders": cube_manifest["orders"],
         "cells": cube_manifest["cells"],
