@@ -172,6 +172,66 @@ pub(super) fn day_cells(
     }
 }
 
+/// The cells of `old` (a [`DayCells`] of days `old_first..`, built from the first `from`
+/// orders of `ds`) with orders `from..` added, over days `first_day..first_day + n_days`:
+/// each cell of a day the new orders touch continues from its old sums, adding the new
+/// orders in row order, so the result equals [`day_cells`] of every order bit for bit.
+/// Days the new orders do not touch keep their cells as they are.
+pub(super) fn extend_day_cells(
+    old: DayCells,
+    old_first: i32,
+    added: (&Dataset, Option<&Scores>, RiskBands, usize),
+    first_day: i32,
+    n_days: usize,
+) -> DayCells {
+    let (ds, scores, bands, from) = added;
+    let o = &ds.orders;
+    let sources = Sources::of(ds, scores, bands);
+    // The new orders by day, in row order.
+    let mut new_rows: std::collections::BTreeMap<i32, Vec<u32>> = Default::default();
+    for i in from..o.len() {
+        new_rows.entry(o.day[i]).or_default().push(i as u32);
+    }
+    let old_days = old.day_start.len().saturating_sub(1);
+    let old_day = |d: i32| {
+        let k = usize::try_from(d - old_first)
+            .ok()
+            .filter(|&k| k < old_days)?;
+        Some(old.day_start[k]..old.day_start[k + 1])
+    };
+    let mut out = DayCells {
+        day_start: Vec::with_capacity(n_days + 1),
+        seller: Vec::with_capacity(old.cells.len()),
+        category: Vec::with_capacity(old.cells.len()),
+        cells: Vec::with_capacity(old.cells.len()),
+    };
+    for d in 0..n_days {
+        let day = first_day + d as i32;
+        out.day_start.push(out.cells.len());
+        let range = old_day(day).unwrap_or(0..0);
+        let Some(rows) = new_rows.get(&day) else {
+            out.seller.extend_from_slice(&old.seller[range.clone()]);
+            out.category.extend_from_slice(&old.category[range.clone()]);
+            out.cells.extend_from_slice(&old.cells[range]);
+            continue;
+        };
+        let mut merged: std::collections::BTreeMap<(u32, u16), Cell> = range
+            .map(|k| ((old.seller[k], old.category[k]), old.cells[k]))
+            .collect();
+        for &i in rows {
+            let key = (o.seller[i as usize], o.category[i as usize]);
+            sources.add(merged.entry(key).or_default(), i as usize);
+        }
+        for ((s, c), cell) in merged {
+            out.seller.push(s);
+            out.category.push(c);
+            out.cells.push(cell);
+        }
+    }
+    out.day_start.push(out.cells.len());
+    out
+}
+
 /// The columns an order adds to its cell, resolved once for all orders.
 struct Sources<'a> {
     returned: &'a [Option<bool>],

@@ -2,7 +2,7 @@
 //! shows. Built once per scoring; every window and marketplace query walks only the cells
 //! of the window's days, never the orders.
 
-use super::cells::{DayCells, day_cells};
+use super::cells::{DayCells, day_cells, extend_day_cells};
 use super::rollup::{CategoryDays, CubeCells, SellerDays};
 use crate::config::RiskBands;
 use crate::data::Dataset;
@@ -179,6 +179,37 @@ impl Cube {
         cube
     }
 
+    /// The cube of `ds` when `self` is the cube of its first `from` orders (with the same
+    /// scores for them and the same `bands`): only the orders after them are read, and the
+    /// result is the one [`Cube::build`] gives, bit for bit. Orders appended as new days
+    /// cost those days; the rollups are worked out again from the cells.
+    pub fn extend(
+        self,
+        ds: &Dataset,
+        scores: Option<&Scores>,
+        bands: RiskBands,
+        from: usize,
+    ) -> Cube {
+        let o = &ds.orders;
+        if self.cells.is_empty() || from == 0 || self.scored != scores.is_some() {
+            return Cube::build(ds, scores, bands);
+        }
+        let new_days = o.day[from..].iter().copied();
+        let (lo, hi) = new_days.fold((i32::MAX, i32::MIN), |(a, b), d| (a.min(d), b.max(d)));
+        let first_day = self.first_day.min(lo);
+        let last_day = self.last_day.max(hi);
+        let n_days = (last_day - first_day + 1) as usize;
+        let old = DayCells {
+            day_start: self.day_start,
+            seller: self.seller,
+            category: self.category,
+            cells: self.cells,
+        };
+        let added = (ds, scores, bands, from);
+        let cells = extend_day_cells(old, self.first_day, added, first_day, n_days);
+        Cube::from_cells(ds, first_day, last_day, scores.is_some(), cells)
+    }
+
     /// The sums of days `from..=to` (clamped to the data) for one marketplace or all.
     pub fn totals(&self, from: i32, to: i32, marketplace: Option<u16>) -> Cell {
         let mut total = Cell::default();
@@ -284,5 +315,99 @@ impl Cell {
                 .max(0.0)
                 .sqrt()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::features::FeatureValues;
+    use crate::data::generate::{GenerateOptions, generated};
+
+    /// The orders `rows` of `ds` (in that order), with the same sellers and categories.
+    fn select(ds: &Dataset, rows: &[usize]) -> Dataset {
+        fn pick<T: crate::data::column::Plain>(
+            c: &crate::data::column::Column<T>,
+            rows: &[usize],
+        ) -> crate::data::column::Column<T> {
+            rows.iter().map(|&i| c[i]).collect()
+        }
+        let mut out = ds.clone();
+        let (o, p) = (&ds.orders, &mut out.orders);
+        p.id = rows.iter().map(|&i| &o.id[i]).collect();
+        p.category = pick(&o.category, rows);
+        p.price = pick(&o.price, rows);
+        p.returned = pick(&o.returned, rows);
+        p.seller = pick(&o.seller, rows);
+        p.day = pick(&o.day, rows);
+        for (f, g) in o.features.iter().zip(&mut p.features) {
+            g.values = match &f.values {
+                FeatureValues::Numeric(v) => FeatureValues::Numeric(pick(v, rows)),
+                FeatureValues::Categorical { codes, levels } => FeatureValues::Categorical {
+                    codes: pick(codes, rows),
+                    levels: levels.clone(),
+                },
+                other => other.clone(),
+            };
+        }
+        out
+    }
+
+    /// Extending the cube of the first orders by the others gives the cube of all, bit for
+    /// bit: split at a day's edge, inside a day, after one order, with new orders on days
+    /// before, inside and after the old ones (rows shuffled), with and without scores.
+    #[test]
+    fn extending_a_cube_equals_building_it_whole() {
+        let base = generated(&GenerateOptions {
+            orders: 4000,
+            sellers: 9,
+            marketplaces: 3,
+            days: 50,
+            seed: 8,
+            ..Default::default()
+        });
+        let n = base.orders.len();
+        // A fixed shuffle: later rows may hold earlier days than the first rows.
+        let shuffled: Vec<usize> = (0..n).map(|i| (i * 1723 + 11) % n).collect();
+        for (name, rows) in [
+            ("in order", (0..n).collect::<Vec<_>>()),
+            ("shuffled", shuffled),
+        ] {
+            let ds = select(&base, &rows);
+            let risk: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1000) as f64 / 997.0).collect();
+            let scores = Scores {
+                risk,
+                own_model: vec![false; n],
+            };
+            let bands = RiskBands::default();
+            let last_day_start = ds
+                .orders
+                .day
+                .iter()
+                .position(|&d| d == ds.orders.day[n - 1]);
+            let splits = [
+                1,
+                n / 3,
+                n / 2 + 7,
+                last_day_start.unwrap_or(n / 2),
+                n - 1,
+                n,
+            ];
+            for from in splits {
+                let head = select(&ds, &(0..from).collect::<Vec<_>>());
+                for scored in [true, false] {
+                    let s = |d: &Dataset| Scores {
+                        risk: scores.risk[..d.orders.len()].to_vec(),
+                        own_model: scores.own_model[..d.orders.len()].to_vec(),
+                    };
+                    let (hs, all) = (s(&head), s(&ds));
+                    let (hs, all) = (scored.then_some(&hs), scored.then_some(&all));
+                    let old = Cube::build(&head, hs, bands);
+                    let extended = old.extend(&ds, all, bands, from);
+                    let whole = Cube::build(&ds, all, bands);
+                    assert!(extended == whole, "{name}, from {from}, scored {scored}");
+                }
+            }
+        }
     }
 }
