@@ -199,27 +199,12 @@ pub(super) fn open_answers(args: &DataSettings, drift: bool, check: ArgCheck) ->
     }
 }
 
-/// The engine of `cube` on the sellers and schema of `dir`, checked against the bands in use
-/// and the registry's active models (when `dir` has a registry).
+/// The engine of `cube` on the sellers and schema of `dir`, with what the command accepts.
 fn open_cube(args: &DataSettings, dir: &Path, cube: &Path, check: ArgCheck) -> Result<Engine> {
-    let bands = args.bands().map_err(|e| eyre!(e))?;
-    let models = match crate::model::registry::Registry::load(dir) {
-        Ok(reg) => crate::model::store::active_models(dir, &reg)?,
-        Err(_) => None,
-    };
-    let mut engine = Engine::from_cube(cube, dir, bands, models)?;
-    engine.alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
+    let engine = crate::open::open_cube(args, dir, cube)?;
     check(&engine.data)?;
     if let Some(src) = &engine.cube_source {
-        let m = &src.manifest;
-        eprintln!(
-            "answering from the cube in {} ({} orders, {} to {}, {}; --cube none reads the orders)",
-            src.dir.display(),
-            m.orders,
-            m.first_day,
-            m.last_day,
-            m.producer
-        );
+        eprintln!("{}", crate::open::cube_note(src));
     }
     Ok(engine)
 }

@@ -297,7 +297,7 @@ fn the_dashboard_evaluates_and_sees_another_processs_change() {
     // Another process acknowledges it; the watcher notices, the worklist is read again.
     let (tx, mut rx) = unbounded_channel();
     let seen = rt.block_on(async {
-        jobs::spawn_watcher(&dir, tx);
+        jobs::spawn_watcher(&dir, None, tx);
         tokio::time::sleep(Duration::from_millis(100)).await;
         let out = common::run_on(
             dir.to_str().unwrap(),

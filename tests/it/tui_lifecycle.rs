@@ -307,7 +307,7 @@ fn the_watcher_notices_registry_and_data_changes() {
     let path: PathBuf = dir.path().to_path_buf();
     rt.block_on(async {
         let (tx, mut rx) = unbounded_channel();
-        jobs::spawn_watcher(&path, tx);
+        jobs::spawn_watcher(&path, None, tx);
         // Let it take its first look, then change the registry.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut reg = Registry::load(&path).unwrap();
@@ -347,7 +347,7 @@ fn the_watcher_notices_a_part_added_to_a_partitioned_table() {
     std::fs::write(day.join("part-0.parquet"), "first").unwrap();
     rt.block_on(async {
         let (tx, mut rx) = unbounded_channel();
-        jobs::spawn_watcher(&path, tx);
+        jobs::spawn_watcher(&path, None, tx);
         tokio::time::sleep(Duration::from_millis(300)).await;
         // A second part in the same day: only the part's directory changes.
         std::fs::write(day.join("part-1.parquet"), "second").unwrap();

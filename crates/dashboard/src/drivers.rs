@@ -33,9 +33,13 @@ impl ContribState {
 }
 
 impl App {
-    /// The key of the window and models on screen (`None` without models).
+    /// The key of the window and models on screen (`None` without models, or answering
+    /// from a cube built elsewhere: no orders here to explain).
     fn drivers_key(&self) -> Option<DriversKey> {
         let m = self.engine.models.as_ref()?;
+        if self.engine.cube_source.is_some() {
+            return None;
+        }
         Some((self.window, Arc::as_ptr(m) as usize))
     }
 

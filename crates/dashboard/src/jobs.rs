@@ -14,7 +14,7 @@ use returnrisk_core::model::lock::StateLock;
 use returnrisk_core::model::register::{active_versions, promote_readable, rollback_readable};
 use returnrisk_core::model::registry::{Registry, registry_path};
 use returnrisk_core::model::store::{Lifecycle, active_models, load_or_train};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
@@ -103,7 +103,13 @@ fn spawn_drivers(
     rising: bool,
 ) {
     let data = app.engine.data.clone();
-    let Some(models) = app.engine.models.clone() else {
+    // A cube built elsewhere has no orders here to explain.
+    let Some(models) = app
+        .engine
+        .models
+        .clone()
+        .filter(|_| app.engine.cube_source.is_none())
+    else {
         return;
     };
     let c = &app.engine.cube;
@@ -122,8 +128,11 @@ fn spawn_drivers(
     });
 }
 
-/// Reads the data again after a change on disk.
+/// Reads the data again after a change on disk (a cube built elsewhere: that cube again).
 fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
+    if let Some(src) = &app.engine.cube_source {
+        return spawn_reload_cube(app, src.dir.clone(), tx);
+    }
     let dir = app.engine.data.dir.clone();
     let load_options = app.load_options;
     let (bands, policy) = (app.engine.bands, app.engine.alert_policy);
@@ -136,6 +145,26 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
                 Action::DataLoaded(Box::new(engine))
             }
             Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
+        };
+        let _ = tx.send(msg);
+    });
+}
+
+/// Opens the cube in `cube` again (its writer replaced the manifest), with the registry's
+/// active models as they are now.
+fn spawn_reload_cube(app: &App, cube: PathBuf, tx: UnboundedSender<Action>) {
+    let dir = app.engine.data.dir.clone();
+    let (bands, policy) = (app.engine.bands, app.engine.alert_policy);
+    spawn_job(tx, Job::DataReload, move |tx| {
+        let models = Registry::load(&dir)
+            .ok()
+            .and_then(|reg| active_models(&dir, &reg).ok().flatten());
+        let msg = match Engine::from_cube(&cube, &dir, bands, models) {
+            Ok(mut engine) => {
+                engine.alert_policy = policy;
+                Action::DataLoaded(Box::new(engine))
+            }
+            Err(e) => Action::JobFailed(format!("reload failed, keeping the old cube: {e}")),
         };
         let _ = tx.send(msg);
     });
@@ -255,16 +284,26 @@ fn reload_models(
     }
 }
 
-/// Watches the data files and the registry; sends [`Action::FilesChanged`] on a change.
-pub fn spawn_watcher(dir: &Path, tx: UnboundedSender<Action>) {
+/// Watches the data files (with a `cube` built elsewhere: its manifest, which its writer
+/// replaces last, and the sellers and schema) and the registry; sends
+/// [`Action::FilesChanged`] on a change.
+pub fn spawn_watcher(dir: &Path, cube: Option<PathBuf>, tx: UnboundedSender<Action>) {
     use returnrisk_core::util::file_stamps;
     let dir = dir.to_path_buf();
+    let inputs = move |dir: &Path| match &cube {
+        Some(c) => {
+            let mut files = vec![c.join(returnrisk_core::engine::cube_files::MANIFEST)];
+            files.extend(["sellers.csv", "sellers.parquet", "schema.toml"].map(|f| dir.join(f)));
+            files
+        }
+        None => returnrisk_core::data::input_files(dir),
+    };
     let registry = [registry_path(&dir)];
     let case_files = super::cases::watched_files(&dir);
     // The input files are listed again each time: a partitioned table may gain parts. The
     // listing reads directories, so it runs on a blocking thread, not on the runtime.
     let look = std::sync::Arc::new(move || {
-        let data = file_stamps(&returnrisk_core::data::input_files(&dir));
+        let data = file_stamps(&inputs(&dir));
         (data, file_stamps(&registry), file_stamps(&case_files))
     });
     tokio::spawn(async move {

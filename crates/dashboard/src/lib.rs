@@ -83,18 +83,29 @@ pub fn run(data: &DataSettings, opts: &TuiSettings, log: Option<PathBuf>) -> Res
         Some(w) => Window::parse(w).map_err(|e| eyre!(e))?,
         None => cfg.window(),
     };
-    let opened = open_data(data)?;
-    tracing::info!(
-        orders = opened.data.orders.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "data loaded"
-    );
-    let mut engine = Engine::new(opened.data, opened.report, opened.bands);
-    engine.alert_policy = opened.alert_policy;
+    let dir = returnrisk_setup::open::data_dir(data)?;
+    let (engine, load_options) = if let Some(cube) = data.cube.folder(&dir) {
+        let engine = returnrisk_setup::open::open_cube(data, &dir, &cube)?;
+        (engine, data.load_options().map_err(|e| eyre!(e))?)
+    } else {
+        let opened = open_data(data)?;
+        tracing::info!(
+            orders = opened.data.orders.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "data loaded"
+        );
+        let mut engine = Engine::new(opened.data, opened.report, opened.bands);
+        engine.alert_policy = opened.alert_policy;
+        (engine, opened.options)
+    };
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
+    let from_cube = engine.cube_source.is_some();
     let mut app = App::new(engine, keys, theme, window);
-    app.load_options = opened.options;
+    if from_cube {
+        app.status.training = status::Training::FromCube;
+    }
+    app.load_options = load_options;
     app.cases.policy = cfg.case_policy();
     app.log_file = log;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -183,10 +194,13 @@ async fn drive(
     started: Instant,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
-    jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
+    let cube = app.engine.cube_source.as_ref().map(|c| c.dir.clone());
+    if cube.is_none() {
+        jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
+    }
     jobs::run(app, Effect::LoadCases, &tx);
     cases::spawn_notifier(app, tx.clone());
-    jobs::spawn_watcher(&app.engine.data.dir, tx.clone());
+    jobs::spawn_watcher(&app.engine.data.dir, cube, tx.clone());
     let mut events = EventStream::new();
     let mut dirty = true;
     let mut first = true;

@@ -48,6 +48,11 @@ pub struct Confirm {
 impl App {
     /// `r`: asks before training a new run (not while one is under way).
     pub(super) fn ask_retrain(&mut self) {
+        if self.status.training == Training::FromCube {
+            return self.say(
+                "training needs every order: run `returnrisk-tui --cube none train` on the orders",
+            );
+        }
         if !matches!(
             self.status.training,
             Training::Running(..) | Training::Starting
@@ -240,6 +245,9 @@ impl App {
 
     /// New data from disk: a fresh engine (risk n/a until models arrive) and a model load.
     fn data_loaded(&mut self, engine: Engine) {
+        if engine.cube_source.is_some() {
+            return self.cube_loaded(engine);
+        }
         if engine.data.fingerprint == self.engine.data.fingerprint {
             return self.say("data files touched on disk; contents unchanged");
         }
@@ -258,6 +266,29 @@ impl App {
             "reloaded new data: {} orders (was {}); models loading",
             super::widgets::int(now as u64),
             super::widgets::int(was as u64)
+        ));
+        self.recompute();
+    }
+
+    /// A cube built elsewhere was written again: the new one in place of the old, nothing to
+    /// train (its manifest unchanged: said so and kept).
+    fn cube_loaded(&mut self, engine: Engine) {
+        let orders = |e: &Engine| e.cube_source.as_ref().map_or(0, |c| c.manifest.orders);
+        let (was, now) = (orders(&self.engine), orders(&engine));
+        if self.engine.cube_source.as_ref().map(|c| &c.manifest)
+            == engine.cube_source.as_ref().map(|c| &c.manifest)
+        {
+            return self.say("the cube's manifest was touched on disk; contents unchanged");
+        }
+        self.engine = engine;
+        self.pages.seller = None;
+        self.pages.sellers.scope = None;
+        self.nav.history.clear();
+        self.status.training = Training::FromCube;
+        self.say(format!(
+            "reloaded the cube: {} orders (was {})",
+            super::widgets::int(now),
+            super::widgets::int(was)
         ));
         self.recompute();
     }

@@ -18,6 +18,8 @@ pub enum Training {
     Ready(Provenance),
     /// Training failed: the message, kept on the status line.
     Failed(String),
+    /// Scores come from a cube built elsewhere (`--cube`): nothing is trained or scored here.
+    FromCube,
 }
 
 /// What the status line says.

@@ -98,6 +98,27 @@ fn scrub(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
+/// The header's status when answering from a cube: who built it and when (`detail` 2), or
+/// less.
+fn cube_status(app: &App, detail: u8) -> String {
+    let Some(src) = &app.engine.cube_source else {
+        return "scores: from a cube".into();
+    };
+    let m = &src.manifest;
+    let when = m
+        .built_at
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .chars()
+        .take(16)
+        .collect::<String>();
+    match detail {
+        2 => format!("scores: cube by {}, {when} UTC", m.producer),
+        1 => format!("scores: cube of {when}"),
+        _ => "scores: cube".into(),
+    }
+}
+
 /// Model status for the header, from the most detailed (`detail` 2: when, on how many orders,
 /// how many sellers have their own model) to the least (0: the date and time).
 pub fn model_status(app: &App, detail: u8) -> String {
@@ -106,6 +127,7 @@ pub fn model_status(app: &App, detail: u8) -> String {
         Training::Running(_, 0) => "models: training...".into(),
         Training::Running(d, t) => format!("models: training {d}/{t}"),
         Training::Failed(_) => "models: unavailable".into(),
+        Training::FromCube => cube_status(app, detail),
         Training::Ready(prov) => {
             let Some(m) = &app.engine.models else {
                 return "models: none".into();
@@ -176,7 +198,7 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
         .unwrap_or_else(|| model_status(app, 0));
     let style = match app.status.training {
         Training::Failed(_) => t.crit,
-        Training::Ready(_) => t.dim,
+        Training::Ready(_) | Training::FromCube => t.dim,
         _ => t.warn,
     };
     spans.push(Span::styled(status, style));

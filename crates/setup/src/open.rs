@@ -7,6 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use returnrisk_core::config::RiskBands;
 use returnrisk_core::data::generate::{GenerateOptions, generate};
 use returnrisk_core::data::{Dataset, LoadOptions, LoadReport};
+use returnrisk_core::engine::Engine;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -132,6 +133,33 @@ pub fn open_data(args: &DataSettings) -> Result<OpenedData> {
         alert_policy,
         options,
     })
+}
+
+/// The engine of the cube in `cube` (built elsewhere: the Spark job's, `export cube`'s) on
+/// the sellers and schema of data folder `dir`, checked against the bands in use and the
+/// registry's active models when `dir` has a registry; nothing is trained or scored.
+pub fn open_cube(args: &DataSettings, dir: &Path, cube: &Path) -> Result<Engine> {
+    let bands = args.bands().map_err(|e| eyre!(e))?;
+    let models = match returnrisk_core::model::registry::Registry::load(dir) {
+        Ok(reg) => returnrisk_core::model::store::active_models(dir, &reg)?,
+        Err(_) => None,
+    };
+    let mut engine = Engine::from_cube(cube, dir, bands, models)?;
+    engine.alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
+    Ok(engine)
+}
+
+/// One line saying which cube answers: its folder, orders, days and producer.
+pub fn cube_note(src: &returnrisk_core::engine::from_cube::CubeSource) -> String {
+    let m = &src.manifest;
+    format!(
+        "answering from the cube in {} ({} orders, {} to {}, {}; --cube none reads the orders)",
+        src.dir.display(),
+        m.orders,
+        m.first_day,
+        m.last_day,
+        m.producer
+    )
 }
 
 /// The data directory: `--data`, or `./data` (generated with the demo seed when absent).

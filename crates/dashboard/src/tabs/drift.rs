@@ -166,9 +166,19 @@ fn draw(tab: &DriftTab, f: &mut Frame, area: Rect, app: &App) {
             Training::Starting | Training::Running(..) => {
                 "drift needs the models (the reference is their training period): loading..."
             }
+            Training::FromCube => {
+                "drift needs every order's features, and this dashboard answers from a cube: \
+                 run `returnrisk-tui --cube none drift` on the orders (or open the dashboard \
+                 with --cube none)"
+            }
             _ => "no drift report: the models are not available",
         };
-        f.render_widget(Paragraph::new(msg).block(block(t, " Drift ")), area);
+        f.render_widget(
+            Paragraph::new(msg)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block(t, " Drift ")),
+            area,
+        );
         return;
     };
     let [top, rest] = Layout::vertical([Constraint::Length(5), Constraint::Min(5)]).areas(area);
