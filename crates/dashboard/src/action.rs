@@ -155,6 +155,13 @@ pub enum Action {
         returnrisk_core::engine::Window,
         Option<Box<ContributionDrivers>>,
     ),
+    /// A seller's orders of a window read from the lake (a dashboard on a cube built
+    /// elsewhere), or why they could not be.
+    LakeOrders(
+        String,
+        returnrisk_core::engine::Window,
+        Result<Vec<returnrisk_core::engine::seller::OrderRow>, String>,
+    ),
     /// A background reload or registry change failed.
     JobFailed(String),
     /// A background job panicked (caught): which job, and the panic's message.
@@ -174,6 +181,8 @@ pub enum Job {
     ModelReload,
     /// Explaining a seller's orders for its drivers.
     SellerDrivers,
+    /// Reading a seller's orders from the lake.
+    LakeOrders,
     /// Reading, changing or evaluating the cases.
     Cases,
 }
@@ -187,6 +196,7 @@ impl Job {
             Job::DataReload => "data reload",
             Job::ModelReload => "model reload",
             Job::SellerDrivers => "seller drivers",
+            Job::LakeOrders => "lake orders",
             Job::Cases => "cases",
         }
     }
@@ -216,6 +226,17 @@ pub enum Effect {
         /// Whether its risk is flagged as rising (then the change within the window is
         /// explained too).
         rising: bool,
+    },
+    /// Read a seller's orders of some days from the lake.
+    LakeOrders {
+        /// The seller.
+        seller: String,
+        /// The window on screen.
+        window: returnrisk_core::engine::Window,
+        /// Its days.
+        days: (i32, i32),
+        /// Where from.
+        table: returnrisk_core::engine::lake_orders::LakeTable,
     },
     /// Read the case worklist.
     LoadCases,

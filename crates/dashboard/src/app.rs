@@ -237,7 +237,14 @@ impl App {
         if let Some(v) = &mut self.pages.seller
             && let Ok(fresh) = self.engine.seller_detail(&v.detail.seller_id, self.window)
         {
+            // Orders read from the lake stay while they are for this window.
+            let lake_read =
+                matches!(&v.lake, Some(crate::lake::LakeOrders::Read((_, w))) if *w == self.window);
+            let orders = std::mem::take(&mut v.detail.orders);
             v.detail = fresh;
+            if lake_read {
+                v.detail.orders = orders;
+            }
         }
         self.clamp_tables();
     }
@@ -256,6 +263,7 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.apply(action);
         self.ask_seller_drivers();
+        self.ask_lake_orders();
         std::mem::take(&mut self.effects)
     }
 

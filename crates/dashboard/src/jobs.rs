@@ -8,6 +8,7 @@ use super::action::{Action, Effect, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
 use returnrisk_core::data::Dataset;
+use returnrisk_core::engine::lake_orders::lake_orders;
 use returnrisk_core::engine::{Engine, Prepared, Window, contrib};
 use returnrisk_core::model::TrainConfig;
 use returnrisk_core::model::lock::StateLock;
@@ -74,6 +75,18 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
             window,
             rising,
         } => spawn_drivers(app, tx.clone(), seller, window, rising),
+        Effect::LakeOrders {
+            seller,
+            window,
+            days,
+            table,
+        } => {
+            let (data, bands) = (app.engine.data.clone(), app.engine.bands);
+            spawn_job(tx.clone(), Job::LakeOrders, move |tx| {
+                let rows = lake_orders(&data, bands, &table, &seller, days);
+                let _ = tx.send(Action::LakeOrders(seller, window, rows));
+            });
+        }
         Effect::LoadCases => super::cases::spawn_load(app, tx.clone()),
         Effect::ChangeCase(c) => super::cases::spawn_change(app, tx.clone(), c),
         Effect::ReconcileCases(e) => super::cases::spawn_reconcile(app, tx.clone(), *e),

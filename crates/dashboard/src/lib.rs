@@ -18,6 +18,7 @@ pub mod glossary;
 pub mod help;
 pub mod jobs;
 pub mod keymap;
+pub mod lake;
 pub mod lifecycle;
 pub mod line_edit;
 pub mod navigation;

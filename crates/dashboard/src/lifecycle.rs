@@ -215,6 +215,9 @@ impl App {
                 self.say(e);
             }
             Action::JobPanicked(job, why) => self.job_panicked(job, &why),
+            Action::LakeOrders(seller, window, rows) => {
+                self.lake_orders_read(seller, window, rows);
+            }
             Action::SellerDrivers(seller, window, drivers) => {
                 self.seller_drivers(&seller, window, drivers);
             }
@@ -305,6 +308,12 @@ impl App {
         }
         if job == Job::RegistryChange {
             self.registry_op_running = false;
+        }
+        if job == Job::LakeOrders
+            && let Some(v) = &mut self.pages.seller
+            && let Some(crate::lake::LakeOrders::Reading(key, _)) = v.lake.take()
+        {
+            v.lake = Some(crate::lake::LakeOrders::Failed(key, msg.clone()));
         }
         self.say(msg);
     }

@@ -22,6 +22,13 @@ impl App {
     /// another seller's, or none, is shown); false with a message when it cannot. Reached
     /// through [`Goto::Order`].
     pub(super) fn show_order_pane(&mut self, id: &str) -> bool {
+        if self.engine.cube_source.is_some() {
+            self.say(format!(
+                "order {id}: its explanation and what-if need the orders in memory, and this \
+                 dashboard answers from a cube; open it with --cube none to explain orders"
+            ));
+            return false;
+        }
         let Some(i) = self.engine.order_index(id) else {
             self.say(format!("no order {id:?}"));
             return false;

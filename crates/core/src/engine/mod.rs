@@ -20,6 +20,7 @@ pub mod forecast;
 pub mod from_cube;
 pub mod health;
 pub mod inference;
+pub mod lake_orders;
 pub mod latency;
 mod nelder_mead;
 pub mod order;

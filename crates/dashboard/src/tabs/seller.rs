@@ -98,6 +98,8 @@ pub struct SellerView {
     pub pane: Option<super::order::OrderPane>,
     /// The drivers by contribution (computed in the background).
     pub contrib: Option<crate::drivers::ContribState>,
+    /// Its orders read from the lake (a dashboard on a cube built elsewhere).
+    pub lake: Option<crate::lake::LakeOrders>,
 }
 
 impl SellerView {
@@ -113,6 +115,7 @@ impl SellerView {
             alert,
             pane: None,
             contrib: None,
+            lake: None,
         }
     }
 
@@ -485,7 +488,11 @@ fn draw(dv: &SellerView, f: &mut Frame, area: Rect, app: &App) {
         name: "Orders",
         total: d.orders.len(),
         note: format!("{chips}{clear}"),
-        empty: "no orders in this window",
+        empty: dv
+            .lake
+            .as_ref()
+            .and_then(crate::lake::LakeOrders::message)
+            .unwrap_or("no orders in this window"),
         no_match: dv.view.query().foreign(&ORDER_FIELDS),
     };
     table(f, orders, t, &COLS, cells, &dv.view, text);

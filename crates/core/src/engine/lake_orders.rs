@@ -1,0 +1,222 @@
+//! One seller's orders read from the lake, for a dashboard answering from a cube built
+//! elsewhere: only the day partitions of the window are opened (partition pruning), only
+//! the columns the drill-down shows are read from each file (projection), and the rows of
+//! other sellers are dropped as each file is read, in parallel over files. A lake is not
+//! sorted by seller, so row groups cannot be skipped by seller; the cost is the window's
+//! files, never the whole lake. The scored orders (the Spark job's `scored/`) give each
+//! order's risk; a lake of orders alone gives them without one.
+
+use super::Engine;
+use super::seller::{OrderRow, OrderStatus};
+use crate::config::RiskBands;
+use crate::data::schema::{FeatureKind, Schema};
+use crate::data::{Dataset, date_to_day, day_string};
+use polars::prelude::*;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The score column the Spark job adds to the scored orders.
+pub const RISK_COLUMN: &str = "risk_score";
+
+/// Where a cube's seller orders are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LakeTable {
+    /// The table's folder (`scored/` or the data folder's `orders/`).
+    pub root: PathBuf,
+    /// Its partition column (`day`).
+    pub partition: String,
+    /// Whether it holds [`RISK_COLUMN`].
+    pub scored: bool,
+}
+
+impl Engine {
+    /// The table a cube-backed engine reads a seller's orders from: the scored orders beside
+    /// the cube when there are, else the data folder's day-partitioned orders; `None` when
+    /// the engine reads its own orders or there is no such table.
+    pub fn lake_table(&self) -> Option<LakeTable> {
+        let src = self.cube_source.as_ref()?;
+        let partition = src.manifest.partition.clone();
+        let scored = src.dir.parent().map(|p| p.join("scored"));
+        if let Some(root) = scored.filter(|r| r.is_dir()) {
+            return Some(LakeTable {
+                root,
+                partition,
+                scored: true,
+            });
+        }
+        let root = self.data.dir.join("orders");
+        root.is_dir().then_some(LakeTable {
+            root,
+            partition,
+            scored: false,
+        })
+    }
+}
+
+/// Seller `seller_id`'s orders of days `from..=to` from `table` (columns as `data`'s schema
+/// names them, risk labels by `bands`), newest first.
+pub fn lake_orders(
+    data: &Dataset,
+    bands: RiskBands,
+    table: &LakeTable,
+    seller_id: &str,
+    (from, to): (i32, i32),
+) -> Result<Vec<OrderRow>, String> {
+    let schema = &data.schema;
+    let mut wanted: Vec<&str> = vec![
+        &schema.order_id,
+        &schema.seller,
+        &schema.timestamp,
+        &schema.category,
+        &schema.price,
+        &schema.label,
+    ];
+    wanted.extend(schema.features.iter().map(|f| f.column.as_str()));
+    if table.scored {
+        wanted.push(RISK_COLUMN);
+    }
+    // Each column once (the category is also a feature's column).
+    let mut seen = std::collections::HashSet::new();
+    wanted.retain(|c| seen.insert(c.to_ascii_lowercase()));
+    let parts = crate::data::partitioned::part_files(&table.root, &table.root)
+        .map_err(|e| e.to_string())?;
+    let in_window = |p: &crate::data::partitioned::Part| {
+        let day = p.keys.iter().find(|(k, _)| *k == table.partition);
+        let day = day.and_then(|(_, v)| v.as_deref());
+        let day = day.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        day.map(date_to_day)
+            .is_some_and(|d| (from..=to).contains(&d))
+    };
+    let tables: Vec<BTreeMap<String, Vec<Option<String>>>> = parts
+        .par_iter()
+        .filter(|p| in_window(p))
+        .map(|p| read_seller_rows(&p.path, &wanted, &schema.seller, seller_id))
+        .collect::<Result<_, _>>()?;
+    let mut rows: Vec<OrderRow> = tables
+        .iter()
+        .flat_map(|t| order_rows(&data.schema, bands, t, table.scored))
+        .collect();
+    rows.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then_with(|| a.order_id.cmp(&b.order_id))
+    });
+    Ok(rows)
+}
+
+/// The drill-down's rows of one file's columns (text, by column name).
+fn order_rows(
+    schema: &Schema,
+    bands: RiskBands,
+    t: &BTreeMap<String, Vec<Option<String>>>,
+    scored: bool,
+) -> Vec<OrderRow> {
+    let n = t.values().next().map_or(0, Vec::len);
+    let text = |column: &str, i: usize| -> Option<&str> {
+        t.get(column).and_then(|v| v[i].as_deref()).map(str::trim)
+    };
+    let number = |column: &str, i: usize| text(column, i).and_then(|s| s.parse::<f64>().ok());
+    (0..n)
+        .map(|i| {
+            let mut features = BTreeMap::new();
+            for f in &schema.features {
+                let value = match f.kind {
+                    FeatureKind::Numeric => number(&f.column, i)
+                        .and_then(serde_json::Number::from_f64)
+                        .map(serde_json::Value::Number),
+                    FeatureKind::Categorical => text(&f.column, i)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| serde_json::Value::String(s.to_string())),
+                };
+                features.insert(f.name.clone(), value.unwrap_or(serde_json::Value::Null));
+            }
+            let payment = schema.payment.as_deref().and_then(|p| schema.feature(p));
+            let payment_method = payment
+                .and_then(|(_, f)| text(&f.column, i))
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            let returned = text(&schema.label, i).and_then(|s| {
+                let known = |set: &[&str]| set.contains(&s);
+                match s {
+                    _ if known(&crate::data::LABEL_TRUE) => Some(true),
+                    _ if known(&crate::data::LABEL_FALSE) => Some(false),
+                    _ => None,
+                }
+            });
+            let risk = if scored { number(RISK_COLUMN, i) } else { None };
+            let date = text(&schema.timestamp, i)
+                .map_or(String::new(), |d| d.get(..10).unwrap_or(d).to_string());
+            OrderRow {
+                order_id: text(&schema.order_id, i).unwrap_or_default().to_string(),
+                date,
+                category: text(&schema.category, i).unwrap_or_default().to_string(),
+                price: number(&schema.price, i).unwrap_or(f64::NAN),
+                features,
+                payment_method,
+                status: OrderStatus::of(returned),
+                risk_score: risk,
+                risk_label: risk.map(|r| bands.label(r)),
+            }
+        })
+        .collect()
+}
+
+/// The `wanted` columns (those the file has; partition values are not needed here) of the
+/// rows of `path` whose `seller_column` is `seller_id`, as text.
+fn read_seller_rows(
+    path: &Path,
+    wanted: &[&str],
+    seller_column: &str,
+    seller_id: &str,
+) -> Result<BTreeMap<String, Vec<Option<String>>>, String> {
+    let err = |e: PolarsError| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = ParquetReader::new(file);
+    let names: Vec<String> = reader
+        .schema()
+        .map_err(err)?
+        .iter_names()
+        .map(PlSmallStr::to_string)
+        .collect();
+    let present: Vec<String> = wanted
+        .iter()
+        .filter_map(|w| names.iter().find(|n| n.eq_ignore_ascii_case(w)).cloned())
+        .collect();
+    let seller_name = present
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(seller_column))
+        .ok_or_else(|| format!("{}: no column {seller_column}", path.display()))?
+        .clone();
+    let df = reader
+        .with_columns(Some(present.clone()))
+        .finish()
+        .map_err(err)?;
+    // The seller's rows first, then only those are turned into text.
+    let sellers = df.column(&seller_name).map_err(err)?;
+    let sellers = sellers.cast(&DataType::String).map_err(err)?;
+    let mask = sellers.str().map_err(err)?.equal(seller_id);
+    let df = df.filter(&mask).map_err(err)?;
+    let mut out = BTreeMap::new();
+    for w in wanted {
+        let Some(name) = present.iter().find(|n| n.eq_ignore_ascii_case(w)) else {
+            continue;
+        };
+        let c = df
+            .column(name)
+            .map_err(err)?
+            .cast(&DataType::String)
+            .map_err(err)?;
+        let s = c.str().map_err(err)?;
+        out.insert(
+            w.to_string(),
+            s.iter().map(|v| v.map(str::to_string)).collect(),
+        );
+    }
+    Ok(out)
+}
+
+/// `days` in words for a loading message: `2026-06-01..2026-06-30`.
+pub fn days_words(from: i32, to: i32) -> String {
+    format!("{}..{}", day_string(from), day_string(to))
+}
