@@ -6,8 +6,8 @@
 #     process that day alone and leave every other day's cube files as they were;
 #  2. compares the job's scores with `predict` (every order, the same model, within 1e-9) and
 #     its cube with `export cube` cell by cell (counts equal, sums within 1e-9 relative);
-#  3. compares `report --format json` from the job's cube with `report` on the orders, except
-#     the fields that need every order (README, "Past one machine: Spark").
+#  3. compares `report --format json` from the job's cube with `report` on the orders: equal
+#     but for the drift alerts, which need every order (spark/README.md).
 # Usage: spark/run.sh [ORDERS] (default 1000000). Exit 1 on any difference. Needs the
 # release binary (cargo build --release) and Java 17 or later (`.ci/run` installs it).
 set -euo pipefail

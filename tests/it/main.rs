@@ -16,6 +16,7 @@ mod cache;
 mod cases;
 mod cli;
 mod cube_cache;
+mod cube_files;
 mod e2e;
 mod engine;
 mod explain;

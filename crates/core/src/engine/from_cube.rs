@@ -1,8 +1,9 @@
 //! An engine answering from a cube built elsewhere (the Spark job's, or `export cube`'s)
 //! without reading the orders: the sellers table and the schema from the data folder, the
 //! cells from the cube's Parquet. Windows, marketplaces, alerts, trends, forecasts and the
-//! briefing come from the cube as they do from our own; what needs each order (drift,
-//! training, pending-return intervals, explanations) is not there, and says so.
+//! briefing come from the cube as they do from our own, and the pending orders' returns to
+//! come from the scored orders of the pending days beside it; what needs every order (drift,
+//! training, explanations) is not there, and says so.
 
 use super::cube_files::{self, CubeFilesError, CubeManifest};
 use super::cube_lake;
@@ -137,6 +138,14 @@ impl Engine {
             dir: cube_dir.to_path_buf(),
             manifest,
         });
+        // The pending orders' returns to come, from the scored orders of those days alone
+        // (a lake without scores, or unreadable: none, as without models).
+        if let Some(table) = engine.lake_table() {
+            match super::lake_orders::pending_from_lake(&engine.data, &engine.cube, &table) {
+                Ok(pending) => engine.pending = pending,
+                Err(e) => tracing::warn!("pending orders not read from the lake: {e}"),
+            }
+        }
         Ok(engine)
     }
 

@@ -82,16 +82,12 @@ pub fn lake_orders(
     let parts = crate::data::partitioned::part_files(&table.root, &table.root)
         .map_err(|e| e.to_string())?;
     let in_window = |p: &crate::data::partitioned::Part| {
-        let day = p.keys.iter().find(|(k, _)| *k == table.partition);
-        let day = day.and_then(|(_, v)| v.as_deref());
-        let day = day.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
-        day.map(date_to_day)
-            .is_some_and(|d| (from..=to).contains(&d))
+        partition_day(p, &table.partition).is_some_and(|d| (from..=to).contains(&d))
     };
     let tables: Vec<BTreeMap<String, Vec<Option<String>>>> = parts
         .par_iter()
         .filter(|p| in_window(p))
-        .map(|p| read_seller_rows(&p.path, &wanted, &schema.seller, seller_id))
+        .map(|p| read_rows(&p.path, &wanted, Some((&schema.seller, seller_id))))
         .collect::<Result<_, _>>()?;
     let mut rows: Vec<OrderRow> = tables
         .iter()
@@ -163,12 +159,12 @@ fn order_rows(
 }
 
 /// The `wanted` columns (those the file has; partition values are not needed here) of the
-/// rows of `path` whose `seller_column` is `seller_id`, as text.
-fn read_seller_rows(
+/// rows of `path` (with `only` = (column, value): those whose column holds the value), as
+/// text.
+fn read_rows(
     path: &Path,
     wanted: &[&str],
-    seller_column: &str,
-    seller_id: &str,
+    only: Option<(&str, &str)>,
 ) -> Result<BTreeMap<String, Vec<Option<String>>>, String> {
     let err = |e: PolarsError| format!("{}: {e}", path.display());
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -179,41 +175,120 @@ fn read_seller_rows(
         .iter_names()
         .map(PlSmallStr::to_string)
         .collect();
-    let present: Vec<String> = wanted
-        .iter()
-        .filter_map(|w| names.iter().find(|n| n.eq_ignore_ascii_case(w)).cloned())
-        .collect();
-    let seller_name = present
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(seller_column))
-        .ok_or_else(|| format!("{}: no column {seller_column}", path.display()))?
-        .clone();
+    let find = |w: &str| names.iter().find(|n| n.eq_ignore_ascii_case(w)).cloned();
+    let present: Vec<String> = wanted.iter().filter_map(|w| find(w)).collect();
     let df = reader
         .with_columns(Some(present.clone()))
         .finish()
         .map_err(err)?;
-    // The seller's rows first, then only those are turned into text.
-    let sellers = df.column(&seller_name).map_err(err)?;
-    let sellers = sellers.cast(&DataType::String).map_err(err)?;
-    let mask = sellers.str().map_err(err)?.equal(seller_id);
-    let df = df.filter(&mask).map_err(err)?;
-    let mut out = BTreeMap::new();
-    for w in wanted {
-        let Some(name) = present.iter().find(|n| n.eq_ignore_ascii_case(w)) else {
-            continue;
-        };
+    let text = |df: &DataFrame, name: &str| -> Result<Vec<Option<String>>, String> {
         let c = df
             .column(name)
             .map_err(err)?
             .cast(&DataType::String)
             .map_err(err)?;
         let s = c.str().map_err(err)?;
-        out.insert(
-            w.to_string(),
-            s.iter().map(|v| v.map(str::to_string)).collect(),
-        );
+        Ok(s.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    // The rows kept first; then only those are turned into text.
+    let df = match only {
+        Some((column, value)) => {
+            let name =
+                find(column).ok_or_else(|| format!("{}: no column {column}", path.display()))?;
+            let c = df
+                .column(&name)
+                .map_err(err)?
+                .cast(&DataType::String)
+                .map_err(err)?;
+            let mask = c.str().map_err(err)?.equal(value);
+            df.filter(&mask).map_err(err)?
+        }
+        None => df,
+    };
+    let mut out = BTreeMap::new();
+    for w in wanted {
+        if let Some(name) = find(w) {
+            out.insert(w.to_string(), text(&df, &name)?);
+        }
     }
     Ok(out)
+}
+
+/// The returns to come from the pending orders (unlabelled, from the cube's first pending
+/// day on), all marketplaces first, then each: read from the scored orders of those days
+/// alone, as the engine computes them from its own orders. Empty when `table` has no scores.
+pub fn pending_from_lake(
+    data: &Dataset,
+    cube: &super::cube::Cube,
+    table: &LakeTable,
+) -> Result<Vec<super::pending::PendingReturns>, String> {
+    if !table.scored || cube.cells.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schema = &data.schema;
+    let from = cube.pending_from().max(cube.first_day);
+    let wanted = [
+        schema.seller.as_str(),
+        schema.label.as_str(),
+        schema.price.as_str(),
+        RISK_COLUMN,
+    ];
+    let parts = crate::data::partitioned::part_files(&table.root, &table.root)
+        .map_err(|e| e.to_string())?;
+    let pending_day = |p: &&crate::data::partitioned::Part| {
+        partition_day(p, &table.partition).is_some_and(|d| d >= from)
+    };
+    let tables: Vec<BTreeMap<String, Vec<Option<String>>>> = parts
+        .iter()
+        .filter(pending_day)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|p| read_rows(&p.path, &wanted, None))
+        .collect::<Result<_, _>>()?;
+    let marketplace: std::collections::HashMap<&str, usize> = (data.sellers.iter())
+        .map(|s| (s.id.as_str(), usize::from(s.marketplace)))
+        .collect();
+    let n = data.marketplaces.len();
+    let (mut risk, mut price) = (vec![Vec::new(); n + 1], vec![Vec::new(); n + 1]);
+    for t in &tables {
+        let col = |c: &str| t.get(c).map(Vec::as_slice).unwrap_or_default();
+        let (s, l, p, r) = (
+            col(&schema.seller),
+            col(&schema.label),
+            col(&schema.price),
+            col(RISK_COLUMN),
+        );
+        for i in 0..r.len() {
+            fn text(v: &[Option<String>], i: usize) -> Option<&str> {
+                v.get(i).and_then(|x| x.as_deref()).map(str::trim)
+            }
+            let number = |v: &[Option<String>]| text(v, i).and_then(|x| x.parse::<f64>().ok());
+            if !text(l, i).unwrap_or_default().is_empty() {
+                continue;
+            }
+            let Some((risk_i, m)) = number(r).zip(text(s, i).and_then(|x| marketplace.get(x)))
+            else {
+                continue;
+            };
+            for scope in [0, m + 1] {
+                risk[scope].push(risk_i);
+                price[scope].push(number(p).unwrap_or(0.0));
+            }
+        }
+    }
+    Ok(risk
+        .iter()
+        .zip(&price)
+        .map(|(r, p)| super::pending::pending_returns(r, p))
+        .collect())
+}
+
+/// The day a part's `partition=YYYY-MM-DD` folder names.
+fn partition_day(p: &crate::data::partitioned::Part, partition: &str) -> Option<i32> {
+    let day = p.keys.iter().find(|(k, _)| k == partition)?.1.as_deref()?;
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .ok()
+        .map(date_to_day)
 }
 
 /// `days` in words for a loading message: `2026-06-01..2026-06-30`.
