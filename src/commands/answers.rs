@@ -108,7 +108,7 @@ pub fn drift(
     let r = crate::drift::report::drift_report(
         &engine.data,
         engine.models.as_deref(),
-        engine.scores.as_ref(),
+        engine.scores.as_deref(),
         current,
         mp,
     )?;

@@ -122,7 +122,7 @@ pub fn run(args: &DataSettings, iterations: usize, files_load: bool) -> Result<B
     let report_seconds = t0.elapsed().as_secs_f64();
     let report_peak_rss_mb = peak_rss_mb();
     let t = Instant::now();
-    let (models, scores) = (engine.models.as_deref(), engine.scores.as_ref());
+    let (models, scores) = (engine.models.as_deref(), engine.scores.as_deref());
     std::hint::black_box(drift_report(&engine.data, models, scores, 7, None)?);
     let drift_seconds = t.elapsed().as_secs_f64();
 

@@ -387,8 +387,8 @@ fn explanations_compare_with_the_marketplace() {
     };
     let mut engine =
         returnrisk_tui::engine::Engine::new(ds, Default::default(), RiskBands::DEFAULT);
-    engine.scores = Some(scores.clone());
-    engine.cube = Cube::build(&engine.data, Some(&scores), RiskBands::DEFAULT);
+    engine.scores = Some(std::sync::Arc::new(scores.clone()));
+    engine.cube = std::sync::Arc::new(Cube::build(&engine.data, Some(&scores), RiskBands::DEFAULT));
     let d = engine.seller_detail("S1", Window::All).unwrap();
     let cod = d
         .explanations

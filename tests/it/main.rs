@@ -11,6 +11,7 @@
 
 mod common;
 
+mod append;
 mod artifacts;
 mod cache;
 mod cases;

@@ -146,6 +146,14 @@ pub enum Action {
     /// New data was loaded after a change on disk (an engine without models yet, built off
     /// the UI thread).
     DataLoaded(Box<Engine>),
+    /// New days appended to the data, scored by the models in use and aggregated (an engine
+    /// with its models; the drift reports follow), and how long it took from the change.
+    DataAppended(Box<Engine>, std::time::Duration),
+    /// The drift reports of the data with this fingerprint (30 and 7 days), after an append.
+    DriftRefreshed(
+        u64,
+        Option<Box<[returnrisk_core::drift::report::DriftReport; 2]>>,
+    ),
     /// Models re-read after the registry changed, with what changed.
     ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
     /// A seller's drivers by contribution, for the window they were computed for (`None`:
@@ -183,6 +191,8 @@ pub enum Job {
     SellerDrivers,
     /// Reading a seller's orders from the lake.
     LakeOrders,
+    /// Comparing the data with the training period again after an append.
+    Drift,
     /// Reading, changing or evaluating the cases.
     Cases,
 }
@@ -197,6 +207,7 @@ impl Job {
             Job::ModelReload => "model reload",
             Job::SellerDrivers => "seller drivers",
             Job::LakeOrders => "lake orders",
+            Job::Drift => "drift",
             Job::Cases => "cases",
         }
     }
@@ -217,6 +228,8 @@ pub enum Effect {
     ReloadData,
     /// Read the registry again and reload the models if the active ones changed.
     ReloadModels,
+    /// Compare the data with the training period again (after an append).
+    RefreshDrift,
     /// Explain a seller's orders against its marketplace's (the Why panel's drivers).
     SellerDrivers {
         /// The seller.

@@ -69,6 +69,7 @@ pub fn run(app: &App, effect: Effect, tx: &UnboundedSender<Action>) {
         Effect::LoadModels { retrain } => spawn_models(app, tx.clone(), retrain),
         Effect::ChangeRegistry(op) => spawn_registry_op(app, tx.clone(), op),
         Effect::ReloadData => spawn_reload_data(app, tx.clone()),
+        Effect::RefreshDrift => spawn_refresh_drift(app, tx.clone()),
         Effect::ReloadModels => spawn_reload_models(app, tx.clone()),
         Effect::SellerDrivers {
             seller,
@@ -149,17 +150,48 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     let dir = app.engine.data.dir.clone();
     let load_options = app.load_options;
     let (bands, policy) = (app.engine.bands, app.engine.alert_policy);
+    let base = app.engine.append_base();
     spawn_job(tx, Job::DataReload, move |tx| {
+        let started = Instant::now();
         // Validation and the first aggregation are seconds at 10M: never on the UI thread.
         let msg = match returnrisk_core::data::cache::load(&dir, &load_options) {
-            Ok((data, report, _)) => {
-                let mut engine = Engine::new(data, report, bands);
-                engine.alert_policy = policy;
-                Action::DataLoaded(Box::new(engine))
-            }
+            // New days: scored by the models in use, the cube extended by them alone.
+            Ok((data, report, _)) => match base.appended(data, report) {
+                Ok(engine) => Action::DataAppended(Box::new(engine), started.elapsed()),
+                Err(loaded) => {
+                    let (data, report) = *loaded;
+                    let mut engine = Engine::new(data, report, bands);
+                    engine.alert_policy = policy;
+                    Action::DataLoaded(Box::new(engine))
+                }
+            },
             Err(e) => Action::JobFailed(format!("reload failed, keeping the old data: {e}")),
         };
         let _ = tx.send(msg);
+    });
+}
+
+/// The drift reports of the engine's data as it is now (after an append), sent with the
+/// data's fingerprint so that a report for older data is dropped.
+fn spawn_refresh_drift(app: &App, tx: UnboundedSender<Action>) {
+    let (Some(models), Some(scores)) = (app.engine.models.clone(), app.engine.scores.clone())
+    else {
+        return;
+    };
+    let data = app.engine.data.clone();
+    spawn_job(tx, Job::Drift, move |tx| {
+        let windows = [
+            returnrisk_core::engine::DRIFT_CURRENT_DAYS,
+            returnrisk_core::engine::DRIFT_SHORT_DAYS,
+        ];
+        let reports =
+            returnrisk_core::drift::cache::load_or_compute(&data, &models, &scores, &windows)
+                .ok()
+                .and_then(|(r, _)| <[_; 2]>::try_from(r).ok());
+        let _ = tx.send(Action::DriftRefreshed(
+            data.fingerprint,
+            reports.map(Box::new),
+        ));
     });
 }
 

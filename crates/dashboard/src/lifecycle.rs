@@ -198,6 +198,18 @@ impl App {
             }
             Action::CasesLoaded(w) => self.cases_loaded(*w),
             Action::DataLoaded(loaded) => self.data_loaded(*loaded),
+            Action::DataAppended(engine, took) => self.data_appended(*engine, took),
+            Action::DriftRefreshed(fingerprint, reports)
+                if fingerprint == self.engine.data.fingerprint =>
+            {
+                let [current, short] = reports.map_or([None, None], |r| {
+                    let [a, b] = *r;
+                    [Some(a), Some(b)]
+                });
+                self.engine.drift = current;
+                self.engine.drift_short = short;
+                self.recompute();
+            }
             Action::ModelsReloaded(prepared, lc, what) => {
                 self.engine.install(*prepared);
                 self.lifecycle = *lc;
@@ -270,6 +282,25 @@ impl App {
             super::widgets::int(now as u64),
             super::widgets::int(was as u64)
         ));
+        self.recompute();
+    }
+
+    /// New days appended on disk, already scored and aggregated: shown at once with the
+    /// models in use (nothing retrains); the drift reports follow from a background job.
+    fn data_appended(&mut self, engine: Engine, took: std::time::Duration) {
+        let (was, now) = (self.engine.data.orders.len(), engine.data.orders.len());
+        self.status.load_warning = engine.load_report.summary();
+        self.engine = engine;
+        self.say(format!(
+            "appended {} new orders (now {}, to {}) in {} ms, scored by the models in use; \
+             drift updating",
+            super::widgets::int((now - was) as u64),
+            super::widgets::int(now as u64),
+            returnrisk_core::data::day_string(self.engine.cube.last_day),
+            took.as_millis()
+        ));
+        tracing::info!(orders = now - was, ms = took.as_millis() as u64, "appended");
+        self.effects.push(Effect::RefreshDrift);
         self.recompute();
     }
 

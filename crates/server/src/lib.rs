@@ -233,8 +233,19 @@ pub struct ServeSettings {
     pub cors_origin: Vec<String>,
 }
 
-/// Loads the data and models (reused from the registry, or trained) into a view to serve.
+/// Loads the data and models (reused from the registry, or trained) into a view to serve;
+/// with a cube built elsewhere (`--cube`), that cube and the registry's active models.
 fn load(data: &DataSettings) -> Result<Served> {
+    let dir = returnrisk_setup::open::data_dir(data)?;
+    if let Some(cube) = data.cube.folder(&dir) {
+        let engine = returnrisk_setup::open::open_cube(data, &dir, &cube)?;
+        if let Some(src) = &engine.cube_source {
+            tracing::info!("{}", returnrisk_setup::open::cube_note(src));
+        }
+        evaluate_cases(data, &engine);
+        let lifecycle = Lifecycle::load(&engine.data.dir);
+        return Ok(Served { engine, lifecycle });
+    }
     let opened = returnrisk_setup::open::open_data(data)?;
     let (models, prov) = load_or_train(
         &opened.data,

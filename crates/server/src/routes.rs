@@ -202,7 +202,21 @@ pub async fn seller_orders(State(st): Shared, Path(id): Path<String>, Query(q): 
             )
         })?,
     };
-    let detail = s.engine.seller_detail(&id, window(&q)?)?;
+    let w = window(&q)?;
+    let mut detail = s.engine.seller_detail(&id, w)?;
+    // Answering from a cube: the seller's orders of the window come from the lake.
+    if let Some(table) = s.engine.lake_table() {
+        let c = &s.engine.cube;
+        let days = (w.start_day(c.last_day, c.first_day), c.last_day);
+        let (data, bands) = (s.engine.data.clone(), s.engine.bands);
+        let read = tokio::task::spawn_blocking(move || {
+            returnrisk_core::engine::lake_orders::lake_orders(&data, bands, &table, &id, days)
+        });
+        detail.orders = read
+            .await
+            .map_err(|e| ApiError::unavailable(format!("reading the lake failed: {e}")))?
+            .map_err(|e| ApiError::unavailable(format!("reading the lake failed: {e}")))?;
+    }
     let rows: Vec<&OrderRow> = detail.orders.iter().filter(|o| keep(o)).collect();
     let page: Vec<&&OrderRow> = rows.iter().skip(from).take(limit).collect();
     let next = (from + limit < rows.len()).then(|| (from + limit).to_string());
@@ -259,7 +273,13 @@ pub async fn drift(State(st): Shared, Query(q): Params) -> Answer {
         Some("7") => s.engine.drift_short.as_ref(),
         Some(v) => return Err(bad("current", format!("current {v:?}: expected 7 or 30"))),
     }
-    .ok_or_else(|| ApiError::unavailable("no drift report: the models are not available"))?;
+    .ok_or_else(|| match &s.engine.cube_source {
+        Some(c) => ApiError::unavailable(format!(
+            "no drift report: it needs every order, and this server answers from the cube in {}",
+            c.dir.display()
+        )),
+        None => ApiError::unavailable("no drift report: the models are not available"),
+    })?;
     let mut v = to_json(report);
     if let Some(m) = q.get("marketplace") {
         let id = match marketplace(&q, &s)? {

@@ -172,14 +172,13 @@ pub(super) fn day_cells(
     }
 }
 
-/// The cells of `old` (a [`DayCells`] of days `old_first..`, built from the first `from`
-/// orders of `ds`) with orders `from..` added, over days `first_day..first_day + n_days`:
+/// The cells of `old` (built from the first `from` orders of `ds`) with orders `from..`
+/// added, over days `first_day..first_day + n_days`:
 /// each cell of a day the new orders touch continues from its old sums, adding the new
 /// orders in row order, so the result equals [`day_cells`] of every order bit for bit.
 /// Days the new orders do not touch keep their cells as they are.
 pub(super) fn extend_day_cells(
-    old: DayCells,
-    old_first: i32,
+    old: &super::cube::Cube,
     added: (&Dataset, Option<&Scores>, RiskBands, usize),
     first_day: i32,
     n_days: usize,
@@ -194,7 +193,7 @@ pub(super) fn extend_day_cells(
     }
     let old_days = old.day_start.len().saturating_sub(1);
     let old_day = |d: i32| {
-        let k = usize::try_from(d - old_first)
+        let k = usize::try_from(d - old.first_day)
             .ok()
             .filter(|&k| k < old_days)?;
         Some(old.day_start[k]..old.day_start[k + 1])

@@ -184,7 +184,7 @@ impl Cube {
     /// result is the one [`Cube::build`] gives, bit for bit. Orders appended as new days
     /// cost those days; the rollups are worked out again from the cells.
     pub fn extend(
-        self,
+        &self,
         ds: &Dataset,
         scores: Option<&Scores>,
         bands: RiskBands,
@@ -194,19 +194,16 @@ impl Cube {
         if self.cells.is_empty() || from == 0 || self.scored != scores.is_some() {
             return Cube::build(ds, scores, bands);
         }
+        if from >= o.len() {
+            return self.clone();
+        }
         let new_days = o.day[from..].iter().copied();
         let (lo, hi) = new_days.fold((i32::MAX, i32::MIN), |(a, b), d| (a.min(d), b.max(d)));
         let first_day = self.first_day.min(lo);
         let last_day = self.last_day.max(hi);
         let n_days = (last_day - first_day + 1) as usize;
-        let old = DayCells {
-            day_start: self.day_start,
-            seller: self.seller,
-            category: self.category,
-            cells: self.cells,
-        };
         let added = (ds, scores, bands, from);
-        let cells = extend_day_cells(old, self.first_day, added, first_day, n_days);
+        let cells = extend_day_cells(self, added, first_day, n_days);
         Cube::from_cells(ds, first_day, last_day, scores.is_some(), cells)
     }
 

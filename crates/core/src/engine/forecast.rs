@@ -192,7 +192,7 @@ impl Engine {
         let ds = &self.data;
         let orders = self.seller_orders.of(si, ds);
         let last = self.cube.last_day;
-        let scores = self.scores.as_ref();
+        let scores = self.scores.as_deref();
         let first = orders.iter().map(|&i| ds.orders.day[i as usize]).min();
         let mut history = vec![0.0; first.map_or(0, |f| (last - f + 1) as usize)];
         let (mut risk, mut price) = (Vec::new(), Vec::new());

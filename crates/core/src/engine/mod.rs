@@ -2,6 +2,7 @@
 //! for window W and marketplace M" without rescanning orders. Knows nothing of the terminal.
 
 pub mod alerts;
+pub mod append;
 pub mod backtest;
 pub mod brief;
 pub mod category_columns;
@@ -166,10 +167,10 @@ pub struct Engine {
     pub alert_policy: AlertPolicy,
     /// Trained models, once available (shared with background jobs).
     pub models: Option<Arc<ModelSet>>,
-    /// Scores of every order, once models are available.
-    pub scores: Option<Scores>,
-    /// The pre-aggregation every query reads.
-    pub cube: Cube,
+    /// Scores of every order, once models are available (shared with background jobs).
+    pub scores: Option<Arc<Scores>>,
+    /// The pre-aggregation every query reads (shared with background jobs).
+    pub cube: Arc<Cube>,
     /// Returns to come from the pending orders: all marketplaces first, then each (empty
     /// without scores). They do not depend on the window.
     pub pending: Vec<pending::PendingReturns>,
@@ -216,7 +217,7 @@ impl Engine {
             alert_policy: AlertPolicy::default(),
             models: None,
             scores: None,
-            cube,
+            cube: Arc::new(cube),
             pending: Vec::new(),
             drift: None,
             drift_short: None,
@@ -234,10 +235,10 @@ impl Engine {
     /// Swaps in models prepared elsewhere (for example on a background thread).
     pub fn install(&mut self, p: Prepared) {
         self.pending = p.pending;
-        self.cube = p.cube;
+        self.cube = Arc::new(p.cube);
         self.drift = p.drift;
         self.drift_short = p.drift_short;
-        self.scores = Some(p.scores);
+        self.scores = Some(Arc::new(p.scores));
         self.models = Some(Arc::new(p.models));
     }
 
