@@ -685,6 +685,10 @@ pub struct BenchArgs {
     /// Orders to resample for the timed import (1 to 100,000,000).
     #[arg(long, default_value_t = 100_000, value_parser = count_in(1, 100_000_000))]
     pub olist_orders: usize,
+    /// Instead: what a day landing costs a running dashboard on a data folder whose orders/
+    /// is partitioned by day (a hard-linked copy without the last day, then that day).
+    #[arg(long)]
+    pub append: bool,
     /// Instead: a load test of `serve` on the data (single and batch /predict, the
     /// overview), with keep-alive connections.
     #[arg(long)]

@@ -2,6 +2,7 @@
 
 mod answers;
 mod bench;
+mod bench_append;
 mod bench_http;
 pub mod bench_scale;
 mod cases;
@@ -89,6 +90,9 @@ fn bench(data: &DataSettings, args: &BenchArgs) -> Result<()> {
     }
     if let Some(src) = &args.olist {
         return output::emit_json(&import::bench_olist(src, args.olist_orders)?);
+    }
+    if args.append {
+        return output::emit_json(&bench_append::run(data)?);
     }
     if args.http {
         // A --url load needs no data directory (nothing is generated for it).
