@@ -94,15 +94,15 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// Orders `explain_*` times.
 const EXPLAINED: usize = 200;
 
-fn keymap() -> KeyMap {
+pub(super) fn keymap() -> KeyMap {
     KeyMap::new(&Config::defaults().keys).unwrap_or_else(|e| unreachable!("default keys: {e}"))
 }
 
-fn theme() -> Theme {
+pub(super) fn theme() -> Theme {
     Theme::new(ColorMode::Ansi, false, false)
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub(super) fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -3,6 +3,7 @@
 mod answers;
 mod bench;
 mod bench_append;
+mod bench_cube;
 mod bench_http;
 pub mod bench_scale;
 mod cases;
@@ -102,6 +103,10 @@ fn bench(data: &DataSettings, args: &BenchArgs) -> Result<()> {
         };
         let url = args.url.as_deref();
         return output::emit_json(&bench_http::run(&dir, url, args.seconds, args.connections)?);
+    }
+    let dir = data_dir(data)?;
+    if let Some(cube) = data.cube.folder(&dir) {
+        return output::emit_json(&bench_cube::run(data, &dir, &cube, args.iterations)?);
     }
     output::emit_json(&bench::run(data, args.iterations, !args.no_files_load)?)
 }
