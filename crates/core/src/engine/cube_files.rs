@@ -216,37 +216,109 @@ pub fn read_manifest(dir: &Path) -> Result<CubeManifest, CubeFilesError> {
     Ok(m)
 }
 
-/// Every day's cells in `dir`, by date (`YYYY-MM-DD`), read from its part files.
-pub fn read_days(dir: &Path) -> Result<BTreeMap<String, NamedCells>, CubeFilesError> {
-    let root = dir.join(CELLS);
-    let parts = crate::data::partitioned::part_files(dir, &root).map_err(|e| invalid(&root, e))?;
-    let mut days: BTreeMap<String, NamedCells> = BTreeMap::new();
-    for part in parts {
-        let date = part
-            .keys
-            .iter()
-            .find(|(k, _)| k == "day")
-            .and_then(|(_, v)| v.clone())
-            .ok_or_else(|| invalid(&part.path, "not inside a day=YYYY-MM-DD folder"))?;
-        let day = days.entry(date).or_default();
-        read_part(&part.path, day)?;
-    }
-    Ok(days)
+/// Cells read back: each seller and category name once, each cell's as an index into them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadCells {
+    /// The sellers' ids the cells name.
+    pub sellers: Vec<String>,
+    /// The categories the cells name.
+    pub categories: Vec<String>,
+    /// Each day's cells, by date (`YYYY-MM-DD`).
+    pub days: BTreeMap<String, DayRows>,
 }
 
-/// Appends one part file's cells to `day`.
-fn read_part(path: &Path, day: &mut NamedCells) -> Result<(), CubeFilesError> {
+/// One day's cells, their seller and category as indices into [`ReadCells`]' names.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DayRows {
+    /// Each cell's seller.
+    pub seller: Vec<u32>,
+    /// Each cell's category.
+    pub category: Vec<u32>,
+    /// The sums.
+    pub cells: Vec<Cell>,
+}
+
+/// Names interned in the order they are first seen.
+#[derive(Default)]
+struct Names {
+    names: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+}
+
+impl Names {
+    fn of(&mut self, name: &str) -> u32 {
+        if let Some(&k) = self.index.get(name) {
+            return k;
+        }
+        let k = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), k);
+        k
+    }
+}
+
+/// Every day's cells in `dir`, read from its part files (in parallel).
+pub fn read_days(dir: &Path) -> Result<ReadCells, CubeFilesError> {
+    use rayon::prelude::*;
+    let root = dir.join(CELLS);
+    let parts = crate::data::partitioned::part_files(dir, &root).map_err(|e| invalid(&root, e))?;
+    let read: Vec<(String, PartCells)> = parts
+        .par_iter()
+        .map(|part| {
+            let date = part
+                .keys
+                .iter()
+                .find(|(k, _)| k == "day")
+                .and_then(|(_, v)| v.clone())
+                .ok_or_else(|| invalid(&part.path, "not inside a day=YYYY-MM-DD folder"))?;
+            Ok((date, read_part(&part.path)?))
+        })
+        .collect::<Result<_, CubeFilesError>>()?;
+    let (mut sellers, mut categories) = (Names::default(), Names::default());
+    let mut days: BTreeMap<String, DayRows> = BTreeMap::new();
+    for (date, part) in read {
+        let day = days.entry(date).or_default();
+        let s: Vec<u32> = part.sellers.iter().map(|n| sellers.of(n)).collect();
+        let c: Vec<u32> = part.categories.iter().map(|n| categories.of(n)).collect();
+        day.seller
+            .extend(part.seller.iter().map(|&k| s[k as usize]));
+        day.category
+            .extend(part.category.iter().map(|&k| c[k as usize]));
+        day.cells.extend(part.cells);
+    }
+    Ok(ReadCells {
+        sellers: sellers.names,
+        categories: categories.names,
+        days,
+    })
+}
+
+/// One part file's cells with its own name tables.
+struct PartCells {
+    sellers: Vec<String>,
+    seller: Vec<u32>,
+    categories: Vec<String>,
+    category: Vec<u32>,
+    cells: Vec<Cell>,
+}
+
+/// Reads one part file's cells.
+fn read_part(path: &Path) -> Result<PartCells, CubeFilesError> {
     let file = std::fs::File::open(path).map_err(io(path))?;
     let df = ParquetReader::new(file)
         .finish()
         .map_err(|e| invalid(path, e))?;
-    let text = |name: &str| -> Result<Vec<String>, CubeFilesError> {
+    let names = |name: &str| -> Result<(Vec<String>, Vec<u32>), CubeFilesError> {
         let c = df.column(name).map_err(|e| invalid(path, e))?;
+        let c = c.cast(&DataType::String).map_err(|e| invalid(path, e))?;
         let s = c.str().map_err(|e| invalid(path, e))?;
-        s.iter()
-            .map(|v| v.map(str::to_string))
+        let mut table = Names::default();
+        let index = s
+            .iter()
+            .map(|v| v.map(|v| table.of(v)))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid(path, format!("{name} is empty in a cell")))
+            .ok_or_else(|| invalid(path, format!("{name} is empty in a cell")))?;
+        Ok((table.names, index))
     };
     let number = |name: &str| -> Result<Vec<f64>, CubeFilesError> {
         let c = df.column(name).map_err(|e| invalid(path, e))?;
@@ -271,24 +343,32 @@ fn read_part(path: &Path, day: &mut NamedCells) -> Result<(), CubeFilesError> {
         .iter()
         .map(|c| number(c))
         .collect::<Result<_, _>>()?;
-    day.seller.extend(text("seller_id")?);
-    day.category.extend(text("category")?);
-    day.cells.extend((0..n).map(|i| Cell {
-        orders: counts[0][i],
-        labelled: counts[1][i],
-        returned: counts[2][i],
-        high: counts[3][i],
-        cod: counts[4][i],
-        payment_known: counts[5][i],
-        rating_n: counts[6][i],
-        delivery_n: counts[7][i],
-        risk_sum: sums[0][i],
-        risk_sq_sum: sums[1][i],
-        risk_max: sums[2][i],
-        revenue_at_risk: sums[3][i],
-        rating_sum: sums[4][i],
-        delivery_sum: sums[5][i],
-        price_sum: sums[6][i],
-    }));
-    Ok(())
+    let (sellers, seller) = names("seller_id")?;
+    let (categories, category) = names("category")?;
+    let cells = (0..n)
+        .map(|i| Cell {
+            orders: counts[0][i],
+            labelled: counts[1][i],
+            returned: counts[2][i],
+            high: counts[3][i],
+            cod: counts[4][i],
+            payment_known: counts[5][i],
+            rating_n: counts[6][i],
+            delivery_n: counts[7][i],
+            risk_sum: sums[0][i],
+            risk_sq_sum: sums[1][i],
+            risk_max: sums[2][i],
+            revenue_at_risk: sums[3][i],
+            rating_sum: sums[4][i],
+            delivery_sum: sums[5][i],
+            price_sum: sums[6][i],
+        })
+        .collect();
+    Ok(PartCells {
+        sellers,
+        seller,
+        categories,
+        category,
+        cells,
+    })
 }

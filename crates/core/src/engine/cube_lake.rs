@@ -6,6 +6,7 @@ use super::cells::DayCells;
 use super::cube::Cube;
 use super::cube_files::{
     self, CubeFilesError, CubeLabel, CubeManifest, CubeModel, FORMAT, FORMAT_VERSION, NamedCells,
+    ReadCells,
 };
 use crate::config::RiskBands;
 use crate::data::{Dataset, date_to_day, day_string};
@@ -110,13 +111,13 @@ pub fn write(
     Ok(manifest)
 }
 
-/// The cube of the cells read from `dir` (`days` by date), on the sellers and categories of
-/// `ds` (whose orders need not be loaded). A cell of a seller or category `ds` does not know,
-/// or of a date outside the manifest's days, is an error naming it.
+/// The cube of the cells read from `dir`, on the sellers and categories of `ds` (whose
+/// orders need not be loaded). A cell of a seller or category `ds` does not know, or of a
+/// date outside the manifest's days, is an error naming it.
 pub fn from_days(
     ds: &Dataset,
     manifest: &CubeManifest,
-    days: BTreeMap<String, NamedCells>,
+    read: ReadCells,
     dir: &Path,
 ) -> Result<Cube, CubeFilesError> {
     let path = dir.join(cube_files::MANIFEST);
@@ -133,12 +134,32 @@ pub fn from_days(
             })
     };
     let (first_day, last_day) = (day_of(&manifest.first_day)?, day_of(&manifest.last_day)?);
-    if days.is_empty() || last_day < first_day {
+    if read.days.is_empty() || last_day < first_day {
         return Ok(Cube::default());
     }
-    let sellers: HashMap<&str, u32> = (ds.sellers.iter().enumerate())
+    // Each name of the files to the data's index, once.
+    let by_id: HashMap<&str, u32> = (ds.sellers.iter().enumerate())
         .map(|(i, s)| (s.id.as_str(), i as u32))
         .collect();
+    let sellers: Vec<u32> = read
+        .sellers
+        .iter()
+        .map(|s| {
+            by_id
+                .get(s.as_str())
+                .copied()
+                .ok_or_else(|| bad(format!("seller {s:?} is not in the sellers table")))
+        })
+        .collect::<Result<_, _>>()?;
+    let categories: Vec<u16> = read
+        .categories
+        .iter()
+        .map(|c| {
+            ds.category_index(c)
+                .map(|k| k as u16)
+                .ok_or_else(|| bad(format!("unknown category {c:?}")))
+        })
+        .collect::<Result<_, _>>()?;
     let n_days = (last_day - first_day + 1) as usize;
     let mut out = DayCells {
         day_start: vec![0; n_days + 1],
@@ -147,13 +168,12 @@ pub fn from_days(
         cells: Vec::new(),
     };
     let mut at = 0usize;
-    for (date, named) in days {
+    for (date, day) in read.days {
         let d = day_of(&date)?;
         if d < first_day || d > last_day {
+            let (a, b) = (&manifest.first_day, &manifest.last_day);
             return Err(bad(format!(
-                "day={date} is outside {first_day}..{last_day} of the manifest",
-                first_day = manifest.first_day,
-                last_day = manifest.last_day
+                "day={date} is outside {a}..{b} of the manifest"
             )));
         }
         let d = (d - first_day) as usize;
@@ -161,18 +181,12 @@ pub fn from_days(
             at += 1;
             out.day_start[at] = out.cells.len();
         }
-        let mut rows: Vec<(u32, u16, usize)> = Vec::with_capacity(named.cells.len());
-        for (k, (s, c)) in named.seller.iter().zip(&named.category).enumerate() {
-            let seller = *sellers.get(s.as_str()).ok_or_else(|| {
-                bad(format!(
-                    "day={date}: seller {s:?} is not in the sellers table"
-                ))
-            })?;
-            let category = ds
-                .category_index(c)
-                .ok_or_else(|| bad(format!("day={date}: unknown category {c:?}")))?;
-            rows.push((seller, category as u16, k));
-        }
+        let mut rows: Vec<(u32, u16, usize)> = (0..day.cells.len())
+            .map(|k| {
+                let s = sellers[day.seller[k] as usize];
+                (s, categories[day.category[k] as usize], k)
+            })
+            .collect();
         rows.sort_unstable();
         let day_first = out.cells.len();
         for (s, c, k) in rows {
@@ -181,11 +195,11 @@ pub fn from_days(
                 && out.seller.last() == Some(&s)
                 && out.category.last() == Some(&c);
             match out.cells.last_mut() {
-                Some(last) if same => last.merge(&named.cells[k]),
+                Some(last) if same => last.merge(&day.cells[k]),
                 _ => {
                     out.seller.push(s);
                     out.category.push(c);
-                    out.cells.push(named.cells[k]);
+                    out.cells.push(day.cells[k]);
                 }
             }
         }
@@ -239,8 +253,7 @@ mod tests {
         assert_eq!(back, cube);
 
         let mut wrong = days;
-        let first = wrong.values_mut().next().unwrap();
-        first.seller[0] = "S999".into();
+        wrong.sellers[0] = "S999".into();
         let err = from_days(&ds, &read, wrong, dir.path()).unwrap_err();
         assert!(
             err.to_string()

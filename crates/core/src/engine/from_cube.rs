@@ -125,10 +125,7 @@ impl Engine {
             });
         }
         let days = cube_files::read_days(cube_dir)?;
-        let categories = days
-            .values()
-            .flat_map(|d| d.category.iter().cloned())
-            .collect();
+        let categories = days.categories.clone();
         let (data, report) =
             crate::data::without_orders::load_without_orders(data_dir, categories)?;
         let cube = cube_lake::from_days(&data, &manifest, days, cube_dir)?;

@@ -227,53 +227,25 @@ pub fn pending_from_lake(
     }
     let schema = &data.schema;
     let from = cube.pending_from().max(cube.first_day);
-    let wanted = [
-        schema.seller.as_str(),
-        schema.label.as_str(),
-        schema.price.as_str(),
-        RISK_COLUMN,
-    ];
     let parts = crate::data::partitioned::part_files(&table.root, &table.root)
         .map_err(|e| e.to_string())?;
     let pending_day = |p: &&crate::data::partitioned::Part| {
         partition_day(p, &table.partition).is_some_and(|d| d >= from)
     };
-    let tables: Vec<BTreeMap<String, Vec<Option<String>>>> = parts
-        .iter()
-        .filter(pending_day)
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|p| read_rows(&p.path, &wanted, None))
-        .collect::<Result<_, _>>()?;
     let marketplace: std::collections::HashMap<&str, usize> = (data.sellers.iter())
         .map(|s| (s.id.as_str(), usize::from(s.marketplace)))
         .collect();
+    let files: Vec<&crate::data::partitioned::Part> = parts.iter().filter(pending_day).collect();
+    let rows: Vec<Vec<(usize, f64, f64)>> = files
+        .par_iter()
+        .map(|p| pending_rows(&p.path, schema, &marketplace))
+        .collect::<Result<_, _>>()?;
     let n = data.marketplaces.len();
     let (mut risk, mut price) = (vec![Vec::new(); n + 1], vec![Vec::new(); n + 1]);
-    for t in &tables {
-        let col = |c: &str| t.get(c).map(Vec::as_slice).unwrap_or_default();
-        let (s, l, p, r) = (
-            col(&schema.seller),
-            col(&schema.label),
-            col(&schema.price),
-            col(RISK_COLUMN),
-        );
-        for i in 0..r.len() {
-            fn text(v: &[Option<String>], i: usize) -> Option<&str> {
-                v.get(i).and_then(|x| x.as_deref()).map(str::trim)
-            }
-            let number = |v: &[Option<String>]| text(v, i).and_then(|x| x.parse::<f64>().ok());
-            if !text(l, i).unwrap_or_default().is_empty() {
-                continue;
-            }
-            let Some((risk_i, m)) = number(r).zip(text(s, i).and_then(|x| marketplace.get(x)))
-            else {
-                continue;
-            };
-            for scope in [0, m + 1] {
-                risk[scope].push(risk_i);
-                price[scope].push(number(p).unwrap_or(0.0));
-            }
+    for &(m, r, p) in rows.iter().flatten() {
+        for scope in [0, m + 1] {
+            risk[scope].push(r);
+            price[scope].push(p);
         }
     }
     Ok(risk
@@ -281,6 +253,71 @@ pub fn pending_from_lake(
         .zip(&price)
         .map(|(r, p)| super::pending::pending_returns(r, p))
         .collect())
+}
+
+/// The pending orders of one scored file (an empty label): each one's marketplace, risk and
+/// price, read as numbers straight from the file's columns.
+fn pending_rows(
+    path: &Path,
+    schema: &Schema,
+    marketplace: &std::collections::HashMap<&str, usize>,
+) -> Result<Vec<(usize, f64, f64)>, String> {
+    let err = |e: PolarsError| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = ParquetReader::new(file);
+    let names: Vec<String> = reader
+        .schema()
+        .map_err(err)?
+        .iter_names()
+        .map(PlSmallStr::to_string)
+        .collect();
+    let find = |w: &str| {
+        names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(w))
+            .cloned()
+            .ok_or_else(|| format!("{}: no column {w}", path.display()))
+    };
+    let (seller, label, price, risk) = (
+        find(&schema.seller)?,
+        find(&schema.label)?,
+        find(&schema.price)?,
+        find(RISK_COLUMN)?,
+    );
+    let columns = vec![seller.clone(), label.clone(), price.clone(), risk.clone()];
+    let df = reader.with_columns(Some(columns)).finish().map_err(err)?;
+    let text = |name: &str| -> Result<StringChunked, String> {
+        let c = df
+            .column(name)
+            .map_err(err)?
+            .cast(&DataType::String)
+            .map_err(err)?;
+        Ok(c.str().map_err(err)?.clone())
+    };
+    // Text is parsed as the loader reads a number (trimmed); typed columns are cast.
+    let number = |name: &str| -> Result<Vec<Option<f64>>, String> {
+        let c = df.column(name).map_err(err)?;
+        if let Ok(s) = c.str() {
+            return Ok(s
+                .iter()
+                .map(|v| v.and_then(|x| x.trim().parse().ok()))
+                .collect());
+        }
+        let c = c.cast(&DataType::Float64).map_err(err)?;
+        Ok(c.f64().map_err(err)?.iter().collect())
+    };
+    let (sellers, labels) = (text(&seller)?, text(&label)?);
+    let (prices, risks) = (number(&price)?, number(&risk)?);
+    let mut out = Vec::new();
+    for (((s, l), p), r) in sellers.iter().zip(labels.iter()).zip(prices).zip(risks) {
+        if !l.map(str::trim).unwrap_or_default().is_empty() {
+            continue;
+        }
+        if let (Some(&m), Some(r)) = (s.and_then(|s| marketplace.get(s.trim())), r) {
+            out.push((m, r, p.unwrap_or(0.0)));
+        }
+    }
+    Ok(out)
 }
 
 /// The day a part's `partition=YYYY-MM-DD` folder names.
