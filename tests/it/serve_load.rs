@@ -60,7 +60,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 #[test]
 fn health_and_single_predictions_stay_fast_while_explain_batches_run() {
     let dir = data_copy();
-    let server = Server::start(dir.path(), &["--max-explain-batch", "1000"], &[]).ready();
+    // The batches may take long on a busy machine: what is measured is the probes' wait,
+    // so the batches get as long as the client waits (`--timeout` 60 s) rather than a 408.
+    let args = ["--max-explain-batch", "1000", "--timeout", "60"];
+    let server = Server::start(dir.path(), &args, &[]).ready();
     let (status, v) = server.post("/api/v1/predict?explain=true", &batch(101));
     assert_eq!(status, 200, "{v}");
     // Four batches of ~3 s of one core each, on a pool of one slot per core.
