@@ -221,3 +221,50 @@ fn a_sellers_orders_from_the_lake_are_the_ones_the_engine_holds() {
         assert_eq!(lake, ours, "{seller}");
     }
 }
+
+/// `serve --cube` answers as `serve` on the orders: the overview and the sellers (but for
+/// what needs every order), a seller's orders read from the lake, and drift refused in words.
+#[test]
+fn serve_answers_from_a_cube_as_from_the_orders() {
+    use common::server::Server;
+    let d = trained_lake();
+    let t = tempfile::tempdir().unwrap();
+    let cube = t.path().join("cube");
+    json(&["export", "cube", "--data", p(d.path()), "--out", p(&cube)]);
+    let from_orders = Server::start(d.path(), &["--cube", "none"], &[]).ready();
+    let from_cube = Server::start(d.path(), &["--cube", p(&cube)], &[]).ready();
+    let strip = |mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("pending_returns");
+            if let Some(alerts) = o.get_mut("alerts").and_then(Value::as_array_mut) {
+                alerts.retain(|a| a["rule"] != "data_drift");
+            }
+        }
+        v
+    };
+    for path in ["/api/v1/marketplace?window=30", "/api/v1/sellers?window=90"] {
+        let (sa, a) = from_cube.get(path);
+        let (sb, b) = from_orders.get(path);
+        assert_eq!((sa, sb), (200, 200), "{path}: {a} {b}");
+        assert_eq!(strip(a), strip(b), "{path}");
+    }
+    let path = "/api/v1/sellers/S001/orders?limit=1000";
+    let ((sa, a), (sb, b)) = (from_cube.get(path), from_orders.get(path));
+    assert_eq!((sa, sb), (200, 200), "{a}");
+    let ids = |v: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = v["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(a["total"], b["total"]);
+    assert!(!ids(&a).is_empty());
+    assert_eq!(ids(&a), ids(&b));
+    let (status, e) = from_cube.get("/api/v1/drift");
+    assert_eq!(status, 503);
+    assert!(e.to_string().contains("needs every order"), "{e}");
+}

@@ -1,4 +1,5 @@
-//! Hot reload: the data files and the registry are looked at every [`WATCH_INTERVAL`]; a
+//! Hot reload: the data files, the registry and (serving a cube built elsewhere) the cube's
+//! manifest are looked at every [`WATCH_INTERVAL`]; a
 //! change (new data, a `pipeline` from cron, a `models promote`) builds a whole new view in
 //! the background and swaps it in. Requests under way finish on the view they started with;
 //! `/metrics` and the `x-model-version` header show the switch.
@@ -18,9 +19,14 @@ pub const WATCH_INTERVAL: Duration = Duration::from_secs(2);
 pub fn spawn(state: Arc<ServerState>, data: DataSettings, dir: PathBuf) {
     // The input files are listed again each time: a partitioned table may gain parts. The
     // listing reads directories, so it runs on a blocking thread, not on the runtime.
+    let cube = data.cube.clone();
     let stamps = Arc::new(move || {
         let mut files = returnrisk_core::data::input_files(&dir);
         files.push(registry_path(&dir));
+        // A cube built elsewhere: its manifest, which its writer replaces last.
+        if let Some(c) = cube.folder(&dir) {
+            files.push(c.join(returnrisk_core::engine::cube_files::MANIFEST));
+        }
         returnrisk_core::util::file_stamps(&files)
     });
     tokio::spawn(async move {
