@@ -110,6 +110,48 @@ pub(super) fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[idx]
 }
 
+/// Milliseconds of each snapshot over `iterations` rounds of every window x marketplace
+/// filter, sorted.
+pub(super) fn switch_times(engine: &Engine, iterations: usize) -> Result<Vec<f64>> {
+    let mut filters: Vec<Option<String>> = vec![None];
+    filters.extend(engine.data.marketplaces.iter().cloned().map(Some));
+    let mut times = Vec::new();
+    for _ in 0..iterations.max(1) {
+        for w in Window::CYCLE {
+            for f in &filters {
+                let t = Instant::now();
+                std::hint::black_box(engine.snapshot(w, f.as_deref())?);
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
+/// Milliseconds from a window (or every fifth time a marketplace) key to the redrawn frame,
+/// `iterations` x 4 times, sorted.
+pub(super) fn key_to_frame_times(
+    app: &mut App,
+    term: &mut Terminal<TestBackend>,
+    iterations: usize,
+) -> Result<Vec<f64>> {
+    let mut times = Vec::new();
+    for i in 0..iterations.max(1) * 4 {
+        let action = if i % 5 == 4 {
+            Action::Command(Command::Marketplace)
+        } else {
+            Action::Command(Command::Window)
+        };
+        let t = Instant::now();
+        app.update(action);
+        term.draw(|f| ui::draw(f, app))?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times)
+}
+
 /// Runs the benchmark: `iterations` rounds over every window x marketplace filter; with
 /// `files_load`, also a load of the files without the cache.
 pub fn run(args: &DataSettings, iterations: usize, files_load: bool) -> Result<BenchResult> {
@@ -156,20 +198,7 @@ pub fn run(args: &DataSettings, iterations: usize, files_load: bool) -> Result<B
     let cube = Cube::build(&engine.data, Some(&scores), engine.bands);
     let cube_build_ms = t.elapsed().as_secs_f64() * 1e3;
 
-    let mut filters: Vec<Option<String>> = vec![None];
-    filters.extend(engine.data.marketplaces.iter().cloned().map(Some));
-    let mut times = Vec::new();
-    for _ in 0..iterations.max(1) {
-        for w in Window::CYCLE {
-            for f in &filters {
-                let t = Instant::now();
-                let snap = engine.snapshot(w, f.as_deref())?;
-                times.push(t.elapsed().as_secs_f64() * 1e3);
-                std::hint::black_box(snap);
-            }
-        }
-    }
-    times.sort_by(f64::total_cmp);
+    let times = switch_times(&engine, iterations)?;
     let mut seller_times = Vec::new();
     for s in engine.data.sellers.iter().take(20) {
         let t = Instant::now();
@@ -200,19 +229,7 @@ pub fn run(args: &DataSettings, iterations: usize, files_load: bool) -> Result<B
     let orders = engine.data.orders.len();
     let cells = cube.cells.len();
     let mut app = App::new(engine, keymap(), theme(), Window::Days(30));
-    let mut key_times = Vec::new();
-    for i in 0..iterations.max(1) * 4 {
-        let action = if i % 5 == 4 {
-            Action::Command(Command::Marketplace)
-        } else {
-            Action::Command(Command::Window)
-        };
-        let t = Instant::now();
-        app.update(action);
-        term.draw(|f| ui::draw(f, &app))?;
-        key_times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    key_times.sort_by(f64::total_cmp);
+    let key_times = key_to_frame_times(&mut app, &mut term, iterations)?;
     Ok(BenchResult {
         data: dir.display().to_string(),
         orders,

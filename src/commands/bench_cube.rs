@@ -2,10 +2,9 @@
 //! the dashboard takes to its first frame from the cube (no order loaded), and a window or
 //! marketplace switch, as `bench` measures them on the orders.
 
-use super::bench::{keymap, peak_rss_mb, percentile, theme};
+use super::bench::{key_to_frame_times, keymap, peak_rss_mb, percentile, switch_times, theme};
 use crate::engine::Window;
 use crate::open::DataSettings;
-use crate::tui::action::{Action, Command};
 use crate::tui::app::App;
 use crate::tui::ui;
 use color_eyre::eyre::Result;
@@ -51,35 +50,14 @@ pub fn run(args: &DataSettings, dir: &Path, cube: &Path, iterations: usize) -> R
     term.draw(|f| ui::draw(f, &app))?;
     let tui_first_frame_ms = t.elapsed().as_secs_f64() * 1e3;
 
-    let engine = &app.engine;
-    let mut filters: Vec<Option<String>> = vec![None];
-    filters.extend(engine.data.marketplaces.iter().cloned().map(Some));
-    let mut times = Vec::new();
-    for _ in 0..iterations.max(1) {
-        for w in Window::CYCLE {
-            for f in &filters {
-                let t = Instant::now();
-                std::hint::black_box(engine.snapshot(w, f.as_deref())?);
-                times.push(t.elapsed().as_secs_f64() * 1e3);
-            }
-        }
-    }
-    times.sort_by(f64::total_cmp);
-    let orders = engine.cube_source.as_ref().map_or(0, |c| c.manifest.orders);
-    let cells = engine.cube.cells.len();
-    let mut key_times = Vec::new();
-    for i in 0..iterations.max(1) * 4 {
-        let action = if i % 5 == 4 {
-            Action::Command(Command::Marketplace)
-        } else {
-            Action::Command(Command::Window)
-        };
-        let t = Instant::now();
-        app.update(action);
-        term.draw(|f| ui::draw(f, &app))?;
-        key_times.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    key_times.sort_by(f64::total_cmp);
+    let times = switch_times(&app.engine, iterations)?;
+    let orders = app
+        .engine
+        .cube_source
+        .as_ref()
+        .map_or(0, |c| c.manifest.orders);
+    let cells = app.engine.cube.cells.len();
+    let key_times = key_to_frame_times(&mut app, &mut term, iterations)?;
     Ok(CubeBench {
         cube: cube.display().to_string(),
         orders,

@@ -201,14 +201,8 @@ fn spawn_reload_cube(app: &App, cube: PathBuf, tx: UnboundedSender<Action>) {
     let dir = app.engine.data.dir.clone();
     let (bands, policy) = (app.engine.bands, app.engine.alert_policy);
     spawn_job(tx, Job::DataReload, move |tx| {
-        let models = Registry::load(&dir)
-            .ok()
-            .and_then(|reg| active_models(&dir, &reg).ok().flatten());
-        let msg = match Engine::from_cube(&cube, &dir, bands, models) {
-            Ok(mut engine) => {
-                engine.alert_policy = policy;
-                Action::DataLoaded(Box::new(engine))
-            }
+        let msg = match returnrisk_setup::open::engine_of_cube(&dir, &cube, bands, policy) {
+            Ok(engine) => Action::DataLoaded(Box::new(engine)),
             Err(e) => Action::JobFailed(format!("reload failed, keeping the old cube: {e}")),
         };
         let _ = tx.send(msg);

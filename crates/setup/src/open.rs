@@ -140,12 +140,23 @@ pub fn open_data(args: &DataSettings) -> Result<OpenedData> {
 /// registry's active models when `dir` has a registry; nothing is trained or scored.
 pub fn open_cube(args: &DataSettings, dir: &Path, cube: &Path) -> Result<Engine> {
     let bands = args.bands().map_err(|e| eyre!(e))?;
+    let policy = args.alert_policy().map_err(|e| eyre!(e))?;
+    engine_of_cube(dir, cube, bands, policy)
+}
+
+/// [`open_cube`] with the bands and alert policy already settled (a reload).
+pub fn engine_of_cube(
+    dir: &Path,
+    cube: &Path,
+    bands: RiskBands,
+    policy: returnrisk_core::engine::AlertPolicy,
+) -> Result<Engine> {
     let models = match returnrisk_core::model::registry::Registry::load(dir) {
         Ok(reg) => returnrisk_core::model::store::active_models(dir, &reg)?,
         Err(_) => None,
     };
     let mut engine = Engine::from_cube(cube, dir, bands, models)?;
-    engine.alert_policy = args.alert_policy().map_err(|e| eyre!(e))?;
+    engine.alert_policy = policy;
     Ok(engine)
 }
 

@@ -171,7 +171,7 @@ fn fast_date(b: &[u8]) -> Option<NaiveDate> {
 }
 
 /// Parses `Returned`: 0/1 (also 0.0/1.0 from typed Parquet), empty = pending.
-pub(super) fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
+pub(crate) fn parse_returned(s: &str) -> Result<Option<bool>, ()> {
     match s.trim() {
         "" => Ok(None),
         t if LABEL_FALSE.contains(&t) => Ok(Some(false)),

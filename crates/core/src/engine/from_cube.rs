@@ -7,6 +7,7 @@
 
 use super::cube_files::{self, CubeFilesError, CubeManifest};
 use super::cube_lake;
+use super::lake_orders::LakeTable;
 use super::{Engine, EngineError};
 use crate::config::RiskBands;
 use crate::data::LoadError;
@@ -21,6 +22,8 @@ pub struct CubeSource {
     pub dir: PathBuf,
     /// What it was built from.
     pub manifest: CubeManifest,
+    /// Where its orders are read from, found when it was opened.
+    pub lake: Option<super::lake_orders::LakeTable>,
 }
 
 /// Why a cube could not be opened.
@@ -131,9 +134,11 @@ impl Engine {
         let cube = cube_lake::from_days(&data, &manifest, days, cube_dir)?;
         let mut engine = Engine::around(data, report, bands, cube);
         engine.models = models.map(Arc::new);
+        let lake = LakeTable::find(cube_dir, data_dir, &manifest.partition);
         engine.cube_source = Some(CubeSource {
             dir: cube_dir.to_path_buf(),
             manifest,
+            lake,
         });
         // The pending orders' returns to come, from the scored orders of those days alone
         // (a lake without scores, or unreadable: none, as without models).

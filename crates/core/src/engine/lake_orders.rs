@@ -30,27 +30,30 @@ pub struct LakeTable {
     pub scored: bool,
 }
 
-impl Engine {
-    /// The table a cube-backed engine reads a seller's orders from: the scored orders beside
-    /// the cube when there are, else the data folder's day-partitioned orders; `None` when
-    /// the engine reads its own orders or there is no such table.
-    pub fn lake_table(&self) -> Option<LakeTable> {
-        let src = self.cube_source.as_ref()?;
-        let partition = src.manifest.partition.clone();
-        let scored = src.dir.parent().map(|p| p.join("scored"));
-        if let Some(root) = scored.filter(|r| r.is_dir()) {
-            return Some(LakeTable {
-                root,
-                partition,
-                scored: true,
-            });
-        }
-        let root = self.data.dir.join("orders");
-        root.is_dir().then_some(LakeTable {
+impl LakeTable {
+    /// The table the orders of a cube in `cube_dir` (partitioned by `partition`) are read
+    /// from: the scored orders beside the cube when there are, else data folder
+    /// `data_dir`'s day-partitioned orders; `None` when there is neither. Looked for once,
+    /// when the cube is opened.
+    pub fn find(cube_dir: &Path, data_dir: &Path, partition: &str) -> Option<LakeTable> {
+        let scored = cube_dir.parent().map(|p| p.join("scored"));
+        let (root, scored) = match scored.filter(|r| r.is_dir()) {
+            Some(root) => (root, true),
+            None => (data_dir.join("orders"), false),
+        };
+        root.is_dir().then(|| LakeTable {
             root,
-            partition,
-            scored: false,
+            partition: partition.to_string(),
+            scored,
         })
+    }
+}
+
+impl Engine {
+    /// The table a cube-backed engine reads a seller's orders from (see
+    /// [`LakeTable::find`]); `None` when the engine reads its own orders or there is none.
+    pub fn lake_table(&self) -> Option<LakeTable> {
+        self.cube_source.as_ref()?.lake.clone()
     }
 }
 
@@ -132,14 +135,9 @@ fn order_rows(
                 .and_then(|(_, f)| text(&f.column, i))
                 .filter(|s| !s.is_empty())
                 .map(str::to_string);
-            let returned = text(&schema.label, i).and_then(|s| {
-                let known = |set: &[&str]| set.contains(&s);
-                match s {
-                    _ if known(&crate::data::LABEL_TRUE) => Some(true),
-                    _ if known(&crate::data::LABEL_FALSE) => Some(false),
-                    _ => None,
-                }
-            });
+            // As the loader reads a label (a text it does not know: not known yet).
+            let returned = text(&schema.label, i)
+                .and_then(|s| crate::data::load::parse_returned(s).ok().flatten());
             let risk = if scored { number(RISK_COLUMN, i) } else { None };
             let date = text(&schema.timestamp, i)
                 .map_or(String::new(), |d| d.get(..10).unwrap_or(d).to_string());
@@ -167,20 +165,8 @@ fn read_rows(
     only: Option<(&str, &str)>,
 ) -> Result<BTreeMap<String, Vec<Option<String>>>, String> {
     let err = |e: PolarsError| format!("{}: {e}", path.display());
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader = ParquetReader::new(file);
-    let names: Vec<String> = reader
-        .schema()
-        .map_err(err)?
-        .iter_names()
-        .map(PlSmallStr::to_string)
-        .collect();
+    let (df, names) = read_columns(path, wanted)?;
     let find = |w: &str| names.iter().find(|n| n.eq_ignore_ascii_case(w)).cloned();
-    let present: Vec<String> = wanted.iter().filter_map(|w| find(w)).collect();
-    let df = reader
-        .with_columns(Some(present.clone()))
-        .finish()
-        .map_err(err)?;
     let text = |df: &DataFrame, name: &str| -> Result<Vec<Option<String>>, String> {
         let c = df
             .column(name)
@@ -263,14 +249,8 @@ fn pending_rows(
     marketplace: &std::collections::HashMap<&str, usize>,
 ) -> Result<Vec<(usize, f64, f64)>, String> {
     let err = |e: PolarsError| format!("{}: {e}", path.display());
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader = ParquetReader::new(file);
-    let names: Vec<String> = reader
-        .schema()
-        .map_err(err)?
-        .iter_names()
-        .map(PlSmallStr::to_string)
-        .collect();
+    let wanted = [&schema.seller, &schema.label, &schema.price, RISK_COLUMN];
+    let (df, names) = read_columns(path, &wanted)?;
     let find = |w: &str| {
         names
             .iter()
@@ -284,8 +264,6 @@ fn pending_rows(
         find(&schema.price)?,
         find(RISK_COLUMN)?,
     );
-    let columns = vec![seller.clone(), label.clone(), price.clone(), risk.clone()];
-    let df = reader.with_columns(Some(columns)).finish().map_err(err)?;
     let text = |name: &str| -> Result<StringChunked, String> {
         let c = df
             .column(name)
@@ -318,6 +296,25 @@ fn pending_rows(
         }
     }
     Ok(out)
+}
+
+/// The columns of `path` named in `wanted` (matched ignoring case; those the file lacks are
+/// left out), read alone, with their names as the file spells them.
+fn read_columns(path: &Path, wanted: &[&str]) -> Result<(DataFrame, Vec<String>), String> {
+    let err = |e: PolarsError| format!("{}: {e}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = ParquetReader::new(file);
+    let schema = reader.schema().map_err(err)?;
+    let present: Vec<String> = wanted
+        .iter()
+        .filter_map(|w| schema.iter_names().find(|n| n.eq_ignore_ascii_case(w)))
+        .map(PlSmallStr::to_string)
+        .collect();
+    let df = reader
+        .with_columns(Some(present.clone()))
+        .finish()
+        .map_err(err)?;
+    Ok((df, present))
 }
 
 /// The day a part's `partition=YYYY-MM-DD` folder names.
