@@ -13,34 +13,9 @@ use returnrisk_tui::model::store::load_or_train;
 #[test]
 fn an_appended_day_gives_the_engine_a_full_load_gives() {
     let d = tempfile::tempdir().unwrap();
-    let args = [
-        "generate",
-        "--out",
-        p(d.path()),
-        "--orders",
-        "6000",
-        "--sellers",
-        "8",
-        "--days",
-        "40",
-        "--seed",
-        "9",
-        "--partitioned",
-    ];
-    let g = run(&args);
-    assert!(g.status.success(), "{}", stderr(&g));
-    let orders = d.path().join("orders");
-    let mut days: Vec<_> = std::fs::read_dir(&orders)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    days.sort();
-    let last = days.pop().unwrap();
-    let held = d.path().join("held");
-    std::fs::rename(&last, &held).unwrap();
+    let moves = generated_with_days_held(d.path(), 1);
+    let (held, last) = &moves[0];
 
-    // Files an hour old, so the dataset cache trusts their stamps (a new day lands later).
-    age_all(d.path());
     let opts = Default::default();
     let bands = RiskBands::DEFAULT;
     let (before, report, _) = cache::load(d.path(), &opts).unwrap();
@@ -50,8 +25,8 @@ fn an_appended_day_gives_the_engine_a_full_load_gives() {
     let base = engine.append_base();
 
     // The day lands, fresh; the cached dataset is extended by its part alone.
-    std::fs::rename(&held, &last).unwrap();
-    let part = std::fs::read_dir(&last)
+    std::fs::rename(held, last).unwrap();
+    let part = std::fs::read_dir(last)
         .unwrap()
         .next()
         .unwrap()
@@ -121,4 +96,124 @@ fn age_all(dir: &std::path::Path) {
             file.set_modified(then).unwrap();
         }
     }
+}
+
+/// Generates partitioned data into `dir` with its last `held` days moved aside (returned,
+/// with where each goes back), every file an hour old.
+fn generated_with_days_held(
+    dir: &std::path::Path,
+    held: usize,
+) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    let args = [
+        "generate",
+        "--out",
+        p(dir),
+        "--orders",
+        "6000",
+        "--sellers",
+        "8",
+        "--days",
+        "40",
+        "--seed",
+        "4",
+        "--partitioned",
+    ];
+    let g = run(&args);
+    assert!(g.status.success(), "{}", stderr(&g));
+    let mut days: Vec<_> = std::fs::read_dir(dir.join("orders"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    days.sort();
+    let moves: Vec<_> = days
+        .split_off(days.len() - held)
+        .into_iter()
+        .enumerate()
+        .map(|(k, day)| (dir.join(format!("held{k}")), day))
+        .collect();
+    for (aside, day) in &moves {
+        std::fs::rename(day, aside).unwrap();
+    }
+    age_all(dir);
+    moves
+}
+
+/// The engine of `dir`'s files read in full, with `models`.
+fn engine_of_files(dir: &std::path::Path, models: &returnrisk_tui::model::ModelSet) -> Engine {
+    let (data, report) = returnrisk_tui::data::load_dir(dir, &Default::default()).unwrap();
+    let prepared = Prepared::new(&data, models.clone(), RiskBands::DEFAULT);
+    Engine::with_prepared(data, report, RiskBands::DEFAULT, prepared)
+}
+
+/// Whether two engines hold the same orders, scores, cube and pending returns.
+fn same_engine(a: &Engine, b: &Engine) -> bool {
+    let (sa, sb) = (a.scores.as_deref().unwrap(), b.scores.as_deref().unwrap());
+    *a.data == *b.data
+        && sa.risk == sb.risk
+        && sa.own_model == sb.own_model
+        && *a.cube == *b.cube
+        && a.pending == b.pending
+}
+
+#[test]
+fn new_days_read_onto_the_orders_in_memory_give_the_engine_a_full_load_gives() {
+    let d = tempfile::tempdir().unwrap();
+    let moves = generated_with_days_held(d.path(), 2);
+    let opts = Default::default();
+    let (before, report, _) = cache::load(d.path(), &opts).unwrap();
+    let (models, _) = load_or_train(&before, &TrainConfig::default(), false, &|_| {}).unwrap();
+    let prepared = Prepared::new(&before, models.clone(), RiskBands::DEFAULT);
+    let engine = Engine::with_prepared(before, report, RiskBands::DEFAULT, prepared);
+    let base = engine.append_base();
+    assert!(
+        base.append_new_parts(&opts).unwrap().is_none(),
+        "nothing new"
+    );
+
+    std::fs::rename(&moves[0].0, &moves[0].1).unwrap();
+    let one = base.append_new_parts(&opts).unwrap().expect("an append");
+    assert!(same_engine(&one, &engine_of_files(d.path(), &models)));
+
+    std::fs::rename(&moves[1].0, &moves[1].1).unwrap();
+    let two = one
+        .append_base()
+        .append_new_parts(&opts)
+        .unwrap()
+        .expect("an append");
+    let full = engine_of_files(d.path(), &models);
+    assert!(same_engine(&two, &full), "the second day, written in place");
+    assert!(same_engine(
+        &one,
+        &engine_of_files_but_last(d.path(), &models, &moves[1])
+    ));
+    // Both days onto the first engine again: its columns were grown past, so they are copied.
+    let both = base.append_new_parts(&opts).unwrap().expect("an append");
+    assert!(
+        same_engine(&both, &full),
+        "two days at once, from the first engine"
+    );
+    assert!(same_engine(&two, &full), "the other branch is untouched");
+
+    // The cache written from the appended orders is the full load's.
+    assert!(cache::store(&two.data, &two.load_report, &opts));
+    let (cached, _, source) = cache::load(d.path(), &opts).unwrap();
+    assert_eq!((source, &cached), (cache::Source::Cache, &*full.data));
+
+    // Another change than new days: not an append.
+    let sellers = d.path().join("sellers.csv");
+    let text = std::fs::read_to_string(&sellers).unwrap();
+    std::fs::write(&sellers, text.replacen("S", "Z", 1)).unwrap();
+    assert!(two.append_base().append_new_parts(&opts).unwrap().is_none());
+}
+
+/// [`engine_of_files`] with `day` moved aside for the read.
+fn engine_of_files_but_last(
+    dir: &std::path::Path,
+    models: &returnrisk_tui::model::ModelSet,
+    (aside, day): &(std::path::PathBuf, std::path::PathBuf),
+) -> Engine {
+    std::fs::rename(day, aside).unwrap();
+    let engine = engine_of_files(dir, models);
+    std::fs::rename(aside, day).unwrap();
+    engine
 }

@@ -40,7 +40,7 @@ fn fake_scores(n: usize, seed: u64) -> Scores {
     let mut x = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
-    let risk = (0..n)
+    let risk: Vec<f64> = (0..n)
         .map(|_| {
             x = x
                 .wrapping_mul(6364136223846793005)
@@ -49,8 +49,8 @@ fn fake_scores(n: usize, seed: u64) -> Scores {
         })
         .collect();
     Scores {
-        risk,
-        own_model: vec![false; n],
+        risk: risk.into(),
+        own_model: vec![false; n].into(),
     }
 }
 
@@ -315,8 +315,8 @@ fn two_seller_dataset(s1_cod: usize) -> (tempfile::TempDir, Dataset) {
 fn return_rate_alert_fires_for_the_outlier_only() {
     let (_dir, ds) = two_seller_dataset(0);
     let scores = Scores {
-        risk: vec![0.2; ds.orders.len()],
-        own_model: vec![false; ds.orders.len()],
+        risk: vec![0.2; ds.orders.len()].into(),
+        own_model: vec![false; ds.orders.len()].into(),
     };
     let cube = Cube::build(&ds, Some(&scores), RiskBands::DEFAULT);
     let s = snapshot(&ds, &cube, None, Window::All, None, Default::default());
@@ -360,8 +360,8 @@ fn original_high_risk_rule_and_severity_order() {
         })
         .collect();
     let scores = Scores {
-        own_model: vec![false; risk.len()],
-        risk,
+        own_model: vec![false; risk.len()].into(),
+        risk: risk.into(),
     };
     let cube = Cube::build(&ds, Some(&scores), RiskBands::DEFAULT);
     let s = snapshot(&ds, &cube, None, Window::All, None, Default::default());
@@ -382,8 +382,8 @@ fn original_high_risk_rule_and_severity_order() {
 fn explanations_compare_with_the_marketplace() {
     let (_dir, ds) = two_seller_dataset(62);
     let scores = Scores {
-        risk: vec![0.2; ds.orders.len()],
-        own_model: vec![false; ds.orders.len()],
+        risk: vec![0.2; ds.orders.len()].into(),
+        own_model: vec![false; ds.orders.len()].into(),
     };
     let mut engine =
         returnrisk_tui::engine::Engine::new(ds, Default::default(), RiskBands::DEFAULT);

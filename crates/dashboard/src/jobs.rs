@@ -7,7 +7,7 @@
 use super::action::{Action, Effect, Job};
 use super::app::App;
 use super::lifecycle::RegistryOp;
-use returnrisk_core::data::Dataset;
+use returnrisk_core::data::{Dataset, cache};
 use returnrisk_core::engine::lake_orders::lake_orders;
 use returnrisk_core::engine::{Engine, Prepared, Window, contrib};
 use returnrisk_core::model::TrainConfig;
@@ -153,8 +153,19 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     let base = app.engine.append_base();
     spawn_job(tx, Job::DataReload, move |tx| {
         let started = Instant::now();
+        // New day partitions alone, onto the orders in memory; the cache written after.
+        match base.append_new_parts(&load_options) {
+            Ok(Some(engine)) => {
+                let (data, report) = (Arc::clone(&engine.data), engine.load_report.clone());
+                let _ = tx.send(Action::DataAppended(Box::new(engine), started.elapsed()));
+                cache::store(&data, &report, &load_options);
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::info!("appending the new parts failed, reading all: {e}"),
+        }
         // Validation and the first aggregation are seconds at 10M: never on the UI thread.
-        let msg = match returnrisk_core::data::cache::load(&dir, &load_options) {
+        let msg = match cache::load(&dir, &load_options) {
             // New days: scored by the models in use, the cube extended by them alone.
             Ok((data, report, _)) => match base.appended(data, report) {
                 Ok(engine) => Action::DataAppended(Box::new(engine), started.elapsed()),

@@ -10,8 +10,8 @@
 //! `None` and the caller loads everything.
 
 use super::dates::isolated_dates_warning;
-use super::features::FeatureValues;
-use super::id_index::IdIndex;
+use super::features::{FeatureColumn, FeatureValues};
+use super::id_index::KnownIds;
 use super::load::{LoadOptions, LoadReport, check_outcome, missing_of, row_name, seller_table};
 use super::partitioned::Part;
 use super::table::read_parts;
@@ -23,13 +23,16 @@ use std::path::Path;
 
 /// `old` (with its load `report`) and the orders of `parts` (new parts of `dir/orders/`,
 /// sorting after every part `old` was read from) as one dataset, or `None` when only a
-/// full load can give the same result.
+/// full load can give the same result. `known` indexes `old`'s ids (built again when it
+/// holds another dataset's) and then the result's. `old` is left as it is: its columns
+/// are shared where they can be ([`super::Column::appended`]).
 pub(super) fn append_parts(
     dir: &Path,
     opts: &LoadOptions,
-    old: Dataset,
+    old: &Dataset,
     mut report: LoadReport,
     parts: &[Part],
+    known: &mut KnownIds,
 ) -> Result<Option<(Dataset, LoadReport)>, LoadError> {
     let required = old.schema.required_columns();
     let names: Vec<&str> = required.iter().map(|(_, c)| c.as_str()).collect();
@@ -39,7 +42,7 @@ pub(super) fn append_parts(
     let mut fp = Fnv64::resume(old.fingerprint);
     let root = dir.join("orders");
     let t = read_parts(&root, parts, &names, &mut fp)?;
-    let known = IdIndex::of(&old.orders.id);
+    known.cover(&old.orders.id, old.fingerprint);
     let mut validator = OrderValidator::new(&names, &old.schema, &st, opts, parts.len() == 1);
     validator.table(
         &t,
@@ -47,7 +50,6 @@ pub(super) fn append_parts(
         &mut report,
     )?;
     drop(t);
-    drop(known);
     let v = validator.finish();
     let too_many = || {
         let n = old.categories.len() + v.categories.len();
@@ -77,49 +79,91 @@ pub(super) fn append_parts(
     check_outcome(opts, &report, &ds.orders, &root)?;
     ds.fingerprint = fp.finish();
     ds.roles = ds.find_roles();
+    known.grow(&ds.orders.id, ds.fingerprint);
     Ok(Some((ds, report)))
 }
 
 /// `old` with `new` orders after its own (`new`'s category codes index `new_categories`):
-/// categories and open levels become the sorted union, every code remapped to it.
-fn concat(mut old: Dataset, new: Orders, new_categories: Vec<String>) -> Dataset {
-    let o = &mut old.orders;
+/// categories and open levels become the sorted union, every code remapped to it. `old` is
+/// not changed; its columns are appended to in place where no other dataset did first.
+fn concat(old: &Dataset, new: Orders, new_categories: Vec<String>) -> Dataset {
+    let o = &old.orders;
     let categories = sorted_union(&old.categories, &new_categories);
-    remap(&mut o.category, &old.categories, &categories);
     let mut new_codes = new.category;
     remap(&mut new_codes, &new_categories, &categories);
-    old.categories = categories;
-    o.category.extend(new_codes);
-    o.id.append(&new.id);
-    o.price.extend(new.price);
-    o.returned.extend(new.returned);
-    o.seller.extend(new.seller);
-    o.day.extend(new.day);
-    for (column, more) in o.features.iter_mut().zip(new.features) {
-        column.missing += more.missing;
-        match (&mut column.values, more.values) {
-            (FeatureValues::Numeric(a), FeatureValues::Numeric(b)) => a.extend(b),
-            (
-                FeatureValues::Categorical { codes, levels },
-                FeatureValues::Categorical {
-                    codes: mut more_codes,
-                    levels: more_levels,
-                },
-            ) => {
-                // Declared levels are the same list on both sides; open ones are sorted.
-                if *levels != more_levels {
-                    let union = sorted_union(levels, &more_levels);
-                    remap_levels(codes, levels, &union);
-                    remap_levels(&mut more_codes, &more_levels, &union);
-                    *levels = union;
-                }
-                codes.extend(more_codes);
-            }
-            // The category and the price live in the orders' own columns.
-            _ => {}
-        }
+    let category = if categories == old.categories {
+        o.category.appended(&new_codes)
+    } else {
+        let mut codes = o.category.to_vec();
+        remap(&mut codes, &old.categories, &categories);
+        codes.extend(new_codes);
+        codes.into()
+    };
+    let features = o
+        .features
+        .iter()
+        .zip(new.features)
+        .map(|(column, more)| FeatureColumn {
+            spec: column.spec.clone(),
+            missing: column.missing + more.missing,
+            values: appended_values(&column.values, more.values),
+        })
+        .collect();
+    let orders = Orders {
+        id: o.id.appended(&new.id),
+        category,
+        price: o.price.appended(&new.price),
+        returned: o.returned.appended(&new.returned),
+        seller: o.seller.appended(&new.seller),
+        day: o.day.appended(&new.day),
+        features,
+    };
+    Dataset {
+        dir: old.dir.clone(),
+        orders,
+        sellers: old.sellers.clone(),
+        categories,
+        marketplaces: old.marketplaces.clone(),
+        fingerprint: old.fingerprint,
+        schema: old.schema.clone(),
+        roles: old.roles,
+        origin: old.origin.clone(),
     }
-    old
+}
+
+/// A feature's values with `more` after them.
+fn appended_values(values: &FeatureValues, more: FeatureValues) -> FeatureValues {
+    match (values, more) {
+        (FeatureValues::Numeric(a), FeatureValues::Numeric(b)) => {
+            FeatureValues::Numeric(a.appended(&b))
+        }
+        (
+            FeatureValues::Categorical { codes, levels },
+            FeatureValues::Categorical {
+                codes: mut more_codes,
+                levels: more_levels,
+            },
+        ) => {
+            // Declared levels are the same list on both sides; open ones are sorted.
+            if *levels == more_levels {
+                return FeatureValues::Categorical {
+                    codes: codes.appended(&more_codes),
+                    levels: levels.clone(),
+                };
+            }
+            let union = sorted_union(levels, &more_levels);
+            let mut all = codes.to_vec();
+            remap_levels(&mut all, levels, &union);
+            remap_levels(&mut more_codes, &more_levels, &union);
+            all.extend(more_codes);
+            FeatureValues::Categorical {
+                codes: all.into(),
+                levels: union,
+            }
+        }
+        // The category and the price live in the orders' own columns.
+        (same, _) => same.clone(),
+    }
 }
 
 /// The distinct names of `a` and `b`, sorted.

@@ -21,6 +21,7 @@
 use super::PARTITIONED_TABLES;
 use super::dates::DateRange;
 use super::features::{FeatureColumn, FeatureValues};
+use super::id_index::KnownIds;
 use super::partitioned::part_files;
 use super::{Dataset, LoadError, LoadOptions, LoadReport, Orders, RowError, Seller};
 use chrono::NaiveDate;
@@ -78,6 +79,25 @@ struct Stamp {
 struct Key {
     files: Vec<Stamp>,
     strict: bool,
+}
+
+/// The files a dataset was read from, as they were when read, so that an append reads only
+/// the parts added since ([`load_onto`]). Not part of the dataset's value: datasets equal
+/// in every other field are equal whatever files they were read from.
+#[derive(Clone, Default)]
+pub struct Origin(Option<Arc<Key>>);
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+
+// Not part of the value either: a dataset's debug text is the same whatever its files.
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Origin")
+    }
 }
 
 /// The date range a cache was validated with, and what that range decided.
@@ -171,7 +191,10 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Sour
         Cached::Nothing
     });
     let appended = match cached {
-        Cached::Same(ds, report) => return Ok((ds, report, Source::Cache)),
+        Cached::Same(mut ds, report) => {
+            ds.origin = Origin(Some(Arc::new(key)));
+            return Ok((ds, report, Source::Cache));
+        }
         Cached::Extended {
             dataset,
             report,
@@ -179,22 +202,65 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Sour
         } => {
             let all = part_files(dir, &dir.join("orders"))?;
             let new = all.get(parts..).unwrap_or_default();
-            super::append::append_parts(dir, opts, dataset, report, new)?
+            let mut known = KnownIds::default();
+            super::append::append_parts(dir, opts, &dataset, report, new, &mut known)?
         }
         Cached::Nothing => None,
     };
-    let (source, (ds, report)) = match appended {
+    let (source, (mut ds, report)) = match appended {
         Some(loaded) => (Source::Appended, loaded),
         None => (Source::Files, super::load_dir(dir, opts)?),
+    };
+    // The files must not have changed while they were read.
+    if key_of(dir, opts) != key {
+        return Ok((ds, report, uncached(source)));
+    }
+    ds.origin = Origin(Some(Arc::new(key)));
+    let written = store(&ds, &report, opts);
+    Ok((ds, report, if written { source } else { uncached(source) }))
+}
+
+/// `base` (read by [`load`] or by this) with the parts its partitioned `orders/` gained
+/// since it was read, reading and validating only those; `known` indexes `base`'s ids and
+/// then the result's (see [`KnownIds`]). `None` when the files changed otherwise, or a new
+/// row needs the others (see `append`): a [`load`] is then needed. `base` is not changed
+/// and its columns are shared, and the cache is not written: [`store`] does that, after
+/// the caller has shown the result.
+pub fn load_onto(
+    base: &Dataset,
+    report: &LoadReport,
+    known: &mut KnownIds,
+    opts: &LoadOptions,
+) -> Result<Option<(Dataset, LoadReport)>, LoadError> {
+    let dir = base.dir.as_path();
+    let key = key_of(dir, opts);
+    let Some(parts) = base.origin.0.as_ref().and_then(|old| extension(old, &key)) else {
+        return Ok(None);
+    };
+    let all = part_files(dir, &dir.join("orders"))?;
+    let new = all.get(parts..).unwrap_or_default();
+    let appended = super::append::append_parts(dir, opts, base, report.clone(), new, known)?;
+    let Some((mut ds, report)) = appended.filter(|_| key_of(dir, opts) == key) else {
+        return Ok(None);
+    };
+    ds.origin = Origin(Some(Arc::new(key)));
+    Ok(Some((ds, report)))
+}
+
+/// Writes the cache of `ds` (and its load `report`), read by [`load`] or [`load_onto`]
+/// from its folder's files as they still are; false when it was not written (the files
+/// changed since, or too recently to trust their stamps, or the write failed: logged).
+pub fn store(ds: &Dataset, report: &LoadReport, opts: &LoadOptions) -> bool {
+    let Some(key) = ds.origin.0.as_deref() else {
+        return false;
     };
     let now = nanos(SystemTime::now());
     let racy = key
         .files
         .iter()
         .any(|f| f.mtime_ns > now - RACY_SECONDS * 1_000_000_000);
-    // The files must not have changed while they were read.
-    if racy || key_of(dir, opts) != key {
-        return Ok((ds, report, uncached(source)));
+    if racy || key_of(&ds.dir, opts) != *key {
+        return false;
     }
     let dates = Dates {
         first: opts.dates.first,
@@ -208,11 +274,12 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport, Sour
             .zip(ds.orders.day.iter().max())
             .map(|(a, b)| (*a, *b)),
     };
-    if let Err(e) = write(&path, &key, dates, now, &ds, &report) {
+    let path = cache_path(&ds.dir);
+    if let Err(e) = write(&path, key, dates, now, ds, report) {
         tracing::info!("no dataset cache: {}: {e}", path.display());
-        return Ok((ds, report, uncached(source)));
+        return false;
     }
-    Ok((ds, report, source))
+    true
 }
 
 /// `source` when the cache could not be written.
@@ -444,6 +511,7 @@ impl Meta {
             fingerprint: self.fingerprint,
             schema,
             roles: Default::default(),
+            origin: Default::default(),
         };
         ds.roles = ds.find_roles();
         let report = LoadReport {

@@ -4,7 +4,12 @@
 //! 100M orders, decoding 7.8 GB of columns into new pages took 13 s; mapping the cache's
 //! pages, already in the page cache, 0.6 s). Reads see a slice either way; the first change
 //! to a mapped column copies it into memory of its own.
+//!
+//! [`Column::appended`] makes a longer column without changing this one: the first time a
+//! copy with room to grow, shared after that by each column appended from the last
+//! ([`super::append_buffer`]), so a running engine's orders gain a day for the day's cost.
 
+use super::append_buffer::AppendBuffer;
 use memmap2::Mmap;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -37,6 +42,13 @@ macro_rules! any_bits {
 }
 any_bits!(u8, u16, u32, u64, i32, f64);
 
+// SAFETY: a `bool` is one byte, 0 or 1; `valid` accepts only those.
+unsafe impl Plain for bool {
+    fn valid(bytes: &[u8]) -> bool {
+        bytes.iter().all(|&b| b <= 1)
+    }
+}
+
 /// The byte of an `Option<bool>` as this build lays it out.
 fn label_byte(v: Option<bool>) -> u8 {
     // SAFETY: `Option<bool>` is one byte (checked below), and any initialised byte is a u8.
@@ -65,6 +77,11 @@ enum Repr<T> {
         start: usize,
         len: usize,
         of: PhantomData<T>,
+    },
+    /// The first `len` values of a buffer other columns may have grown past `len`.
+    Shared {
+        buf: Arc<AppendBuffer<T>>,
+        len: usize,
     },
 }
 
@@ -100,14 +117,36 @@ impl<T: Plain> Column<T> {
         matches!(self.repr, Repr::Mapped { .. })
     }
 
-    /// The values to change: a mapped column is copied into memory of its own first.
+    /// The values to change: a mapped or shared column is copied into memory of its own
+    /// first.
     pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let Repr::Mapped { .. } = self.repr {
+        if !matches!(self.repr, Repr::Owned(_)) {
             self.repr = Repr::Owned(self.to_vec());
         }
         match &mut self.repr {
             Repr::Owned(v) => v,
-            Repr::Mapped { .. } => unreachable!("copied just above"),
+            _ => unreachable!("copied just above"),
+        }
+    }
+
+    /// This column's values followed by `more`, leaving this column as it is: written in
+    /// place after the values when this column was the last appended to its buffer (no
+    /// copy), else a copy with as much room again to grow.
+    pub fn appended(&self, more: &[T]) -> Column<T> {
+        if let Repr::Shared { buf, len } = &self.repr
+            && buf.append(*len, more)
+        {
+            let repr = Repr::Shared {
+                buf: Arc::clone(buf),
+                len: len + more.len(),
+            };
+            return Column { repr };
+        }
+        Column {
+            repr: Repr::Shared {
+                buf: Arc::new(AppendBuffer::holding(self, more)),
+                len: self.len() + more.len(),
+            },
         }
     }
 
@@ -138,6 +177,8 @@ impl<T: Plain> Deref for Column<T> {
                 // is read-only and lives as long as this column (an `Arc`).
                 unsafe { std::slice::from_raw_parts(map.as_ptr().add(*start).cast::<T>(), *len) }
             }
+            // SAFETY: a shared column is made by `appended` after its values were written.
+            Repr::Shared { buf, len } => unsafe { buf.prefix(*len) },
         }
     }
 }
@@ -167,6 +208,10 @@ impl<T: Plain> Clone for Column<T> {
                 start: *start,
                 len: *len,
                 of: PhantomData,
+            },
+            Repr::Shared { buf, len } => Repr::Shared {
+                buf: Arc::clone(buf),
+                len: *len,
             },
         };
         Column { repr }
@@ -259,6 +304,49 @@ mod tests {
         let bits = |c: &[f64]| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&col[..4]), bits(&copy));
         assert_eq!(col[4], 9.0);
+    }
+
+    #[test]
+    fn appended_columns_share_their_buffer_and_leave_the_base_as_it_was() {
+        let base: Column<u32> = vec![1, 2, 3].into();
+        let a = base.appended(&[4]);
+        let b = a.appended(&[5, 6]);
+        let Repr::Shared { buf, .. } = &a.repr else {
+            panic!("appending to an owned column makes a shared one")
+        };
+        let Repr::Shared { buf: buf_b, .. } = &b.repr else {
+            panic!("shared")
+        };
+        assert!(Arc::ptr_eq(buf, buf_b), "the second append wrote in place");
+        // From the same base again: a copy, and neither column sees the other's values.
+        let c = a.appended(&[7]);
+        assert_eq!((&base[..], &a[..]), (&[1, 2, 3][..], &[1, 2, 3, 4][..]));
+        assert_eq!(
+            (&b[..], &c[..]),
+            (&[1, 2, 3, 4, 5, 6][..], &[1, 2, 3, 4, 7][..])
+        );
+        let mut d = b.clone();
+        d.push(8);
+        assert_eq!(
+            (&b[..], &d[..]),
+            (&[1, 2, 3, 4, 5, 6][..], &[1, 2, 3, 4, 5, 6, 8][..])
+        );
+        assert_eq!(b.appended(&[9])[..], [1, 2, 3, 4, 5, 6, 9]);
+        assert_eq!(d.appended(&[]).len(), 7);
+    }
+
+    #[test]
+    fn appended_columns_agree_with_a_vec_over_threads() {
+        let mut col: Column<u64> = Column::default();
+        let mut all: Vec<u64> = Vec::new();
+        for step in 0..200u64 {
+            let more: Vec<u64> = (0..step % 7).map(|k| step * 10 + k).collect();
+            all.extend(&more);
+            let next = col.appended(&more);
+            // Read on another thread, as the dashboard's jobs do.
+            col = std::thread::spawn(move || next).join().unwrap();
+            assert_eq!(col[..], all[..], "step {step}");
+        }
     }
 
     #[test]

@@ -92,6 +92,17 @@ impl OrderIds {
         self.ends.extend(other.ends.iter().map(|e| base + e));
     }
 
+    /// These ids followed by `other`'s, leaving these as they are (see
+    /// [`Column::appended`]: no copy when these were the last appended).
+    pub fn appended(&self, other: &OrderIds) -> OrderIds {
+        let base = self.text.len() as u64;
+        let ends: Vec<u64> = other.ends.iter().map(|e| base + e).collect();
+        OrderIds {
+            text: self.text.appended(other.text().as_bytes()),
+            ends: self.ends.appended(&ends),
+        }
+    }
+
     /// The text and the ends as the columns the dataset cache stores.
     pub(crate) fn columns(&self) -> (&Column<u8>, &Column<u64>) {
         (&self.text, &self.ends)
@@ -304,6 +315,19 @@ mod tests {
         let mut joined = a.clone();
         joined.append(&b);
         assert_eq!(joined, ["a", "bc", "", "def"].iter().collect::<OrderIds>());
+        let shared = a.appended(&b);
+        assert_eq!(shared, joined);
+        assert_eq!(
+            shared.appended(&a),
+            ["a", "bc", "", "def", "a", "bc"]
+                .iter()
+                .collect::<OrderIds>()
+        );
+        assert_eq!(
+            a,
+            ["a", "bc"].iter().collect::<OrderIds>(),
+            "left as it was"
+        );
     }
 
     #[test]

@@ -300,6 +300,7 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport),
         fingerprint: fp.finish(),
         schema,
         roles: Default::default(),
+        origin: Default::default(),
     };
     ds.roles = ds.find_roles();
     Ok((ds, report))

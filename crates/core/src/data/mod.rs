@@ -4,6 +4,7 @@
 //! to small integer ids: the engine aggregates over millions of rows and never clones strings.
 
 mod append;
+mod append_buffer;
 pub mod cache;
 pub mod column;
 mod columns;
@@ -147,6 +148,8 @@ pub struct Dataset {
     pub schema: schema::Schema,
     /// The features behind the rating, delivery and cash-on-delivery numbers.
     pub roles: Roles,
+    /// The files it was read from, as they were then (not part of its value).
+    pub origin: cache::Origin,
 }
 
 /// The features the engine shows as the product rating, the delivery days and the share of

@@ -58,6 +58,7 @@ pub fn load_without_orders(
         fingerprint: fp.finish(),
         schema,
         roles: Default::default(),
+        origin: Default::default(),
     };
     ds.roles = ds.find_roles();
     Ok((ds, report))

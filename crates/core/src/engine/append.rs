@@ -2,16 +2,21 @@
 //! the models in use (no training: a day of data is not a reason to retrain), the cube is
 //! extended from them alone (bit-identical to a build, [`Cube::extend`]) and the pending
 //! orders are counted again; the drift reports are kept until the caller recomputes them.
+//! [`AppendBase::append_new_parts`] reads the new day partitions alone onto the running
+//! engine's orders, sharing their columns (no copy of the old days).
 
 use super::cube::Cube;
 use super::{Engine, pending_by_marketplace};
-use crate::data::{Dataset, LoadReport};
+use crate::data::id_index::KnownIds;
+use crate::data::{Dataset, LoadError, LoadOptions, LoadReport, cache};
 use crate::model::{Scores, score_orders_from};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What an append needs of a running engine, shared (not copied) with a background job.
 pub struct AppendBase {
     data: Arc<Dataset>,
+    report: LoadReport,
+    known_ids: Arc<Mutex<KnownIds>>,
     models: Option<Arc<crate::model::ModelSet>>,
     scores: Option<Arc<Scores>>,
     cube: Arc<Cube>,
@@ -29,6 +34,8 @@ impl Engine {
     pub fn append_base(&self) -> AppendBase {
         AppendBase {
             data: Arc::clone(&self.data),
+            report: self.load_report.clone(),
+            known_ids: Arc::clone(&self.known_ids),
             models: self.models.clone(),
             scores: self.scores.clone(),
             cube: Arc::clone(&self.cube),
@@ -51,9 +58,38 @@ impl AppendBase {
             && data.sellers == self.data.sellers
             && data.categories == self.data.categories
             && data.schema == self.data.schema
-            && new.id.ends().get(..n) == Some(old.id.ends())
-            && new.id.text().as_bytes().get(..old.id.text().len()) == Some(old.id.text().as_bytes())
-            && new.day[..n] == old.day[..]
+            && starts_with(new.id.ends(), old.id.ends())
+            && starts_with(new.id.text().as_bytes(), old.id.text().as_bytes())
+            && starts_with(&new.day[..], &old.day[..])
+    }
+
+    /// This engine with the day partitions its data folder gained since it was read
+    /// appended ([`AppendBase::load_new_parts`], then [`AppendBase::appended`]); `None`
+    /// when the folder changed otherwise or the engine answers from a cube (a full load
+    /// then). The dataset cache is not written: the caller does it once the engine is shown.
+    pub fn append_new_parts(&self, opts: &LoadOptions) -> Result<Option<Engine>, LoadError> {
+        let Some((data, report)) = self.load_new_parts(opts)? else {
+            return Ok(None);
+        };
+        Ok(self.appended(data, report).ok())
+    }
+
+    /// This engine's data with the day partitions its folder gained since it was read:
+    /// those alone are read, the old days' columns shared (see [`cache::load_onto`]).
+    pub fn load_new_parts(
+        &self,
+        opts: &LoadOptions,
+    ) -> Result<Option<(Dataset, LoadReport)>, LoadError> {
+        if self.from_cube {
+            return Ok(None);
+        }
+        // An index left half-built by a panic is built again.
+        let mut known = self.known_ids.lock().unwrap_or_else(|poisoned| {
+            let mut known = poisoned.into_inner();
+            *known = KnownIds::default();
+            known
+        });
+        cache::load_onto(&self.data, &self.report, &mut known, opts)
     }
 
     /// The engine of `data` (this engine's data with orders appended: see
@@ -71,14 +107,7 @@ impl AppendBase {
         let from = self.data.orders.len();
         let scores = match (&self.models, &self.scores) {
             (Some(models), Some(old)) => {
-                let more = score_orders_from(&data, models, from);
-                let mut risk = Vec::with_capacity(data.orders.len());
-                risk.extend_from_slice(&old.risk);
-                risk.extend(more.risk);
-                let mut own_model = Vec::with_capacity(data.orders.len());
-                own_model.extend_from_slice(&old.own_model);
-                own_model.extend(more.own_model);
-                Some(Scores { risk, own_model })
+                Some(old.appended(&score_orders_from(&data, models, from)))
             }
             _ => None,
         };
@@ -93,7 +122,15 @@ impl AppendBase {
         engine.scores = scores.map(Arc::new);
         engine.pending = pending;
         (engine.drift, engine.drift_short) = self.drift.clone();
+        engine.known_ids = Arc::clone(&self.known_ids);
         engine.seller_orders = super::seller_orders::SellerOrders::spawn(Arc::clone(&engine.data));
         Ok(engine)
     }
+}
+
+/// Whether `all` begins with `prefix` (at once when it is the same memory, as an appended
+/// column shares its buffer with the one it grew from).
+fn starts_with<T: PartialEq>(all: &[T], prefix: &[T]) -> bool {
+    all.len() >= prefix.len()
+        && (std::ptr::eq(all.as_ptr(), prefix.as_ptr()) || all[..prefix.len()] == *prefix)
 }

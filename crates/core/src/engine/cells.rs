@@ -6,8 +6,9 @@
 
 use super::cube::Cell;
 use crate::config::RiskBands;
-use crate::data::Dataset;
+use crate::data::column::Plain;
 use crate::data::view::{CodColumn, NumberColumn};
+use crate::data::{Column, Dataset};
 use crate::model::Scores;
 use rayon::prelude::*;
 
@@ -94,11 +95,11 @@ pub(super) struct DayCells {
     /// The first cell of each day, with one entry more at the end.
     pub day_start: Vec<usize>,
     /// Each cell's seller.
-    pub seller: Vec<u32>,
+    pub seller: Column<u32>,
     /// Each cell's category.
-    pub category: Vec<u16>,
+    pub category: Column<u16>,
     /// Each cell's sums.
-    pub cells: Vec<Cell>,
+    pub cells: Column<Cell>,
 }
 
 /// One cell per (day, seller, category) of the orders of days `first_day..first_day +
@@ -158,31 +159,33 @@ pub(super) fn day_cells(
         day_start.push(day_start[day_start.len() - 1] + k.len());
     }
     let keys = || days.iter().flat_map(|(k, _)| k);
-    let seller = keys().map(|k| (k >> 16) as u32).collect();
-    let category = keys().map(|&k| k as u16).collect();
+    let seller: Vec<u32> = keys().map(|k| (k >> 16) as u32).collect();
+    let category: Vec<u16> = keys().map(|&k| k as u16).collect();
     let mut cells = Vec::with_capacity(day_start[n_days]);
     for (_, c) in &days {
         cells.extend_from_slice(c);
     }
     DayCells {
         day_start,
-        seller,
-        category,
-        cells,
+        seller: seller.into(),
+        category: category.into(),
+        cells: cells.into(),
     }
 }
 
 /// The cells of `old` (built from the first `from` orders of `ds`) with orders `from..`
-/// added, over days `first_day..first_day + n_days`:
-/// each cell of a day the new orders touch continues from its old sums, adding the new
-/// orders in row order, so the result equals [`day_cells`] of every order bit for bit.
-/// Days the new orders do not touch keep their cells as they are.
+/// added, over days `first_day..first_day + n_days` (which hold `old`'s days). Each cell
+/// of a day the new orders touch continues from its old sums, adding the new orders in row
+/// order, so the result equals [`day_cells`] of every order bit for bit. The days before
+/// the first the new orders touch keep their cells; when those are all of `old`'s (new
+/// days after the last), the columns grow in place ([`Column::appended`]) rather than
+/// being copied. Also answers that first day touched.
 pub(super) fn extend_day_cells(
     old: &super::cube::Cube,
     added: (&Dataset, Option<&Scores>, RiskBands, usize),
     first_day: i32,
     n_days: usize,
-) -> DayCells {
+) -> (DayCells, i32) {
     let (ds, scores, bands, from) = added;
     let o = &ds.orders;
     let sources = Sources::of(ds, scores, bands);
@@ -191,6 +194,11 @@ pub(super) fn extend_day_cells(
     for i in from..o.len() {
         new_rows.entry(o.day[i]).or_default().push(i as u32);
     }
+    let lo = new_rows
+        .keys()
+        .next()
+        .copied()
+        .unwrap_or(first_day + n_days as i32);
     let old_days = old.day_start.len().saturating_sub(1);
     let old_day = |d: i32| {
         let k = usize::try_from(d - old.first_day)
@@ -198,20 +206,24 @@ pub(super) fn extend_day_cells(
             .filter(|&k| k < old_days)?;
         Some(old.day_start[k]..old.day_start[k + 1])
     };
-    let mut out = DayCells {
-        day_start: Vec::with_capacity(n_days + 1),
-        seller: Vec::with_capacity(old.cells.len()),
-        category: Vec::with_capacity(old.cells.len()),
-        cells: Vec::with_capacity(old.cells.len()),
-    };
-    for d in 0..n_days {
+    // Days before `lo` are `old`'s first days (or none, when `lo` is the first day).
+    let kept_days = (lo - first_day) as usize;
+    let kept = old
+        .day_start
+        .get(kept_days.min(old_days))
+        .copied()
+        .unwrap_or(0);
+    let mut day_start: Vec<usize> = Vec::with_capacity(n_days + 1);
+    day_start.extend((0..kept_days).map(|d| old.day_start.get(d).map_or(kept, |&k| k.min(kept))));
+    let (mut seller, mut category, mut cells) = (Vec::new(), Vec::new(), Vec::new());
+    for d in kept_days..n_days {
         let day = first_day + d as i32;
-        out.day_start.push(out.cells.len());
+        day_start.push(kept + cells.len());
         let range = old_day(day).unwrap_or(0..0);
         let Some(rows) = new_rows.get(&day) else {
-            out.seller.extend_from_slice(&old.seller[range.clone()]);
-            out.category.extend_from_slice(&old.category[range.clone()]);
-            out.cells.extend_from_slice(&old.cells[range]);
+            seller.extend_from_slice(&old.seller[range.clone()]);
+            category.extend_from_slice(&old.category[range.clone()]);
+            cells.extend_from_slice(&old.cells[range]);
             continue;
         };
         let mut merged: std::collections::BTreeMap<(u32, u16), Cell> = range
@@ -222,13 +234,30 @@ pub(super) fn extend_day_cells(
             sources.add(merged.entry(key).or_default(), i as usize);
         }
         for ((s, c), cell) in merged {
-            out.seller.push(s);
-            out.category.push(c);
-            out.cells.push(cell);
+            seller.push(s);
+            category.push(c);
+            cells.push(cell);
         }
     }
-    out.day_start.push(out.cells.len());
-    out
+    day_start.push(kept + cells.len());
+    let out = DayCells {
+        day_start,
+        seller: after(&old.seller, kept, &seller),
+        category: after(&old.category, kept, &category),
+        cells: after(&old.cells, kept, &cells),
+    };
+    (out, lo)
+}
+
+/// The first `kept` values of `old` followed by `more`: grown in place when `kept` is all
+/// of `old`.
+fn after<T: Plain>(old: &Column<T>, kept: usize, more: &[T]) -> Column<T> {
+    if kept == old.len() {
+        return old.appended(more);
+    }
+    let mut all = old[..kept].to_vec();
+    all.extend_from_slice(more);
+    all.into()
 }
 
 /// The columns an order adds to its cell, resolved once for all orders.
@@ -247,7 +276,7 @@ impl<'a> Sources<'a> {
         Sources {
             returned: &ds.orders.returned,
             price: &ds.orders.price,
-            risk: scores.map(|s| (s.risk.as_slice(), bands.high)),
+            risk: scores.map(|s| (&s.risk[..], bands.high)),
             rating: ds.rating_column(),
             delivery: ds.delivery_column(),
             cod: ds.cod_column(),

@@ -5,11 +5,13 @@
 use super::cells::{DayCells, day_cells, extend_day_cells};
 use super::rollup::{CategoryDays, CubeCells, SellerDays};
 use crate::config::RiskBands;
-use crate::data::Dataset;
+use crate::data::column::Plain;
+use crate::data::{Column, Dataset};
 use crate::model::Scores;
 
 /// Sums over the orders of one (day, seller, category), or over any set of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C)]
 pub struct Cell {
     /// Orders.
     pub orders: u64,
@@ -41,6 +43,14 @@ pub struct Cell {
     pub delivery_sum: f64,
     /// Sum of prices.
     pub price_sum: f64,
+}
+
+// SAFETY: fifteen 8-byte integers and floats side by side (`repr(C)`, no padding): every
+// bit pattern is a value.
+unsafe impl Plain for Cell {
+    fn valid(_: &[u8]) -> bool {
+        true
+    }
 }
 
 impl Cell {
@@ -94,11 +104,11 @@ pub struct Cube {
     /// Last day of the data (the as-of date).
     pub last_day: i32,
     /// Seller of each cell.
-    pub seller: Vec<u32>,
+    pub seller: Column<u32>,
     /// Category of each cell.
-    pub category: Vec<u16>,
-    /// The sums.
-    pub cells: Vec<Cell>,
+    pub category: Column<u16>,
+    /// The sums (a column: new days grow it in place, [`Cube::extend`]).
+    pub cells: Column<Cell>,
     /// `day_start[d - first_day]` is the first cell of day `d`; one extra entry at the end.
     pub day_start: Vec<usize>,
     /// Whether risk sums are real (false while models are training).
@@ -138,6 +148,20 @@ impl Cube {
         scored: bool,
         cells: DayCells,
     ) -> Cube {
+        Cube::assemble(ds, first_day, last_day, scored, cells, None)
+    }
+
+    /// [`Cube::from_cells`], or with `kept` = (a cube of the same first day whose cells
+    /// before day `from` are these, `from`), its daily sums and rollups before `from` kept
+    /// and only the days from `from` on worked out.
+    fn assemble(
+        ds: &Dataset,
+        first_day: i32,
+        last_day: i32,
+        scored: bool,
+        cells: DayCells,
+        kept: Option<(&Cube, i32)>,
+    ) -> Cube {
         let n_days = (last_day - first_day + 1) as usize;
         let DayCells {
             day_start,
@@ -156,11 +180,20 @@ impl Cube {
             ..Cube::default()
         };
         cube.marketplaces = ds.marketplaces.len();
-        cube.daily = vec![Cell::default(); n_days * cube.marketplaces];
-        for d in 0..n_days {
+        let m = cube.marketplaces;
+        let (from, d0) = match kept {
+            Some((_, from)) => (from, ((from - first_day).max(0) as usize).min(n_days)),
+            None => (first_day, 0),
+        };
+        cube.daily = vec![Cell::default(); n_days * m];
+        if let Some((old, _)) = kept {
+            let rows = (d0 * m).min(old.daily.len());
+            cube.daily[..rows].copy_from_slice(&old.daily[..rows]);
+        }
+        for d in d0..n_days {
             for k in cube.day_start[d]..cube.day_start[d + 1] {
-                let m = ds.sellers[cube.seller[k] as usize].marketplace as usize;
-                cube.daily[d * cube.marketplaces + m].merge(&cube.cells[k]);
+                let mk = ds.sellers[cube.seller[k] as usize].marketplace as usize;
+                cube.daily[d * m + mk].merge(&cube.cells[k]);
             }
         }
         let seller_marketplace: Vec<u16> = ds.sellers.iter().map(|s| s.marketplace).collect();
@@ -172,8 +205,14 @@ impl Cube {
             cells: &cube.cells,
             seller_marketplace: &seller_marketplace,
         };
-        let (by_seller, by_category) =
-            rayon::join(|| SellerDays::build(&cells), || CategoryDays::build(&cells));
+        let (no_seller, no_category) = (SellerDays::default(), CategoryDays::default());
+        let (seller_days, category_days) = kept.map_or((&no_seller, &no_category), |(old, _)| {
+            (&old.by_seller, &old.by_category)
+        });
+        let (by_seller, by_category) = rayon::join(
+            || seller_days.extend(&cells, from),
+            || category_days.extend(&cells, from),
+        );
         cube.by_seller = by_seller;
         cube.by_category = by_category;
         cube
@@ -203,8 +242,9 @@ impl Cube {
         let last_day = self.last_day.max(hi);
         let n_days = (last_day - first_day + 1) as usize;
         let added = (ds, scores, bands, from);
-        let cells = extend_day_cells(self, added, first_day, n_days);
-        Cube::from_cells(ds, first_day, last_day, scores.is_some(), cells)
+        let (cells, touched) = extend_day_cells(self, added, first_day, n_days);
+        let kept = (first_day == self.first_day).then_some((self, touched));
+        Cube::assemble(ds, first_day, last_day, scores.is_some(), cells, kept)
     }
 
     /// The sums of days `from..=to` (clamped to the data) for one marketplace or all.
@@ -373,8 +413,8 @@ mod tests {
             let ds = select(&base, &rows);
             let risk: Vec<f64> = (0..n).map(|i| ((i * 7919) % 1000) as f64 / 997.0).collect();
             let scores = Scores {
-                risk,
-                own_model: vec![false; n],
+                risk: risk.into(),
+                own_model: vec![false; n].into(),
             };
             let bands = RiskBands::default();
             let last_day_start = ds
@@ -394,8 +434,8 @@ mod tests {
                 let head = select(&ds, &(0..from).collect::<Vec<_>>());
                 for scored in [true, false] {
                     let s = |d: &Dataset| Scores {
-                        risk: scores.risk[..d.orders.len()].to_vec(),
-                        own_model: scores.own_model[..d.orders.len()].to_vec(),
+                        risk: scores.risk[..d.orders.len()].to_vec().into(),
+                        own_model: scores.own_model[..d.orders.len()].to_vec().into(),
                     };
                     let (hs, all) = (s(&head), s(&ds));
                     let (hs, all) = (scored.then_some(&hs), scored.then_some(&all));

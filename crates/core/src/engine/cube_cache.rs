@@ -193,9 +193,9 @@ fn decode(body: &[u8], ds: &Dataset) -> Result<(i32, i32, DayCells), String> {
         last_day,
         DayCells {
             day_start,
-            seller,
-            category,
-            cells,
+            seller: seller.into(),
+            category: category.into(),
+            cells: cells.into(),
         },
     ))
 }

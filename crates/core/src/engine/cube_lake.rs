@@ -9,7 +9,7 @@ use super::cube_files::{
     ReadCells,
 };
 use crate::config::RiskBands;
-use crate::data::{Dataset, date_to_day, day_string};
+use crate::data::{Column, Dataset, date_to_day, day_string};
 use crate::model::ModelSet;
 use crate::model::onnx::DataColumns;
 use std::collections::{BTreeMap, HashMap};
@@ -163,9 +163,9 @@ pub fn from_days(
     let n_days = (last_day - first_day + 1) as usize;
     let mut out = DayCells {
         day_start: vec![0; n_days + 1],
-        seller: Vec::new(),
-        category: Vec::new(),
-        cells: Vec::new(),
+        seller: Column::default(),
+        category: Column::default(),
+        cells: Column::default(),
     };
     let mut at = 0usize;
     for (date, day) in read.days {
@@ -238,7 +238,7 @@ mod tests {
         let risk = (0..ds.orders.len()).map(|i| ((i * 7919) % 1000) as f64 / 999.0);
         let scores = Scores {
             risk: risk.collect(),
-            own_model: vec![false; ds.orders.len()],
+            own_model: vec![false; ds.orders.len()].into(),
         };
         let bands = RiskBands::default();
         let cube = Cube::build(&ds, Some(&scores), bands);

@@ -184,6 +184,8 @@ pub struct Engine {
     steppers: std::sync::OnceLock<Vec<order::OrderFeature>>,
     /// The cube built elsewhere this engine answers from (`None`: built from the orders).
     pub cube_source: Option<from_cube::CubeSource>,
+    /// The orders' ids indexed for appends (built by the first, grown by each after it).
+    known_ids: Arc<std::sync::Mutex<crate::data::id_index::KnownIds>>,
 }
 
 impl Engine {
@@ -223,6 +225,7 @@ impl Engine {
             drift_short: None,
             steppers: std::sync::OnceLock::new(),
             cube_source: None,
+            known_ids: Arc::default(),
         }
     }
 

@@ -50,32 +50,62 @@ pub struct CubeCells<'a> {
     pub seller_marketplace: &'a [u16],
 }
 
-/// Runs of equal sellers within each day: `(day, seller, sums of the run)`, in cell order.
-fn seller_day_runs<'a>(c: &'a CubeCells<'a>) -> impl Iterator<Item = (i32, usize, Cell)> + 'a {
-    c.day_start.windows(2).enumerate().flat_map(move |(d, w)| {
-        let day = c.first_day + d as i32;
-        let mut k = w[0];
-        std::iter::from_fn(move || {
-            if k >= w[1] {
-                return None;
-            }
-            let s = c.seller[k] as usize;
-            let mut sum = Cell::default();
-            while k < w[1] && c.seller[k] as usize == s {
-                sum.merge(&c.cells[k]);
-                k += 1;
-            }
-            Some((day, s, sum))
+/// Runs of equal sellers within each day from day number `d0` on: `(day, seller, sums of
+/// the run)`, in cell order.
+fn seller_day_runs<'a>(
+    c: &'a CubeCells<'a>,
+    d0: usize,
+) -> impl Iterator<Item = (i32, usize, Cell)> + 'a {
+    c.day_start
+        .windows(2)
+        .enumerate()
+        .skip(d0)
+        .flat_map(move |(d, w)| {
+            let day = c.first_day + d as i32;
+            let mut k = w[0];
+            std::iter::from_fn(move || {
+                if k >= w[1] {
+                    return None;
+                }
+                let s = c.seller[k] as usize;
+                let mut sum = Cell::default();
+                while k < w[1] && c.seller[k] as usize == s {
+                    sum.merge(&c.cells[k]);
+                    k += 1;
+                }
+                Some((day, s, sum))
+            })
         })
-    })
+}
+
+/// Day number of `day` in `c` (0 before the first day).
+fn day_number(c: &CubeCells, day: i32) -> usize {
+    usize::try_from(day - c.first_day).unwrap_or(0)
 }
 
 impl SellerDays {
     /// Builds the running sums of every seller from the cube's cells.
     pub fn build(c: &CubeCells) -> SellerDays {
+        SellerDays::default().extend(c, c.first_day)
+    }
+
+    /// These running sums (of a cube with the same first day and the same cells before
+    /// day `from`) kept before `from` and continued over `c`'s cells from `from` on: what
+    /// [`SellerDays::build`] gives, bit for bit, for the cost of the new days and a copy.
+    pub fn extend(&self, c: &CubeCells, from: i32) -> SellerDays {
         let n_sellers = c.seller_marketplace.len();
+        let kept: Vec<std::ops::Range<usize>> = (0..n_sellers)
+            .map(|s| match self.start.get(s..s + 2) {
+                Some(&[a, b]) => a..a + self.day[a..b].partition_point(|&d| d < from),
+                _ => 0..0,
+            })
+            .collect();
         let mut start = vec![0usize; n_sellers + 1];
-        for (_, s, _) in seller_day_runs(c) {
+        for (s, k) in kept.iter().enumerate() {
+            start[s + 1] = k.len();
+        }
+        let d0 = day_number(c, from);
+        for (_, s, _) in seller_day_runs(c, d0) {
             start[s + 1] += 1;
         }
         for s in 0..n_sellers {
@@ -89,7 +119,14 @@ impl SellerDays {
             start,
         };
         let mut next = sd.start.clone();
-        for (day, s, sum) in seller_day_runs(c) {
+        for (s, k) in kept.into_iter().enumerate() {
+            let to = next[s]..next[s] + k.len();
+            sd.day[to.clone()].copy_from_slice(&self.day[k.clone()]);
+            sd.running[to.clone()].copy_from_slice(&self.running[k.clone()]);
+            sd.running_fit[to.clone()].copy_from_slice(&self.running_fit[k]);
+            next[s] = to.end;
+        }
+        for (day, s, sum) in seller_day_runs(c, d0) {
             let i = next[s];
             next[s] += 1;
             let (mut running, mut fit) = if i > sd.start[s] {
@@ -134,9 +171,23 @@ impl SellerDays {
 impl CategoryDays {
     /// Sums the cube's cells of each day per (marketplace, category).
     pub fn build(c: &CubeCells) -> CategoryDays {
-        let mut out = CategoryDays::default();
+        CategoryDays::default().extend(c, c.first_day)
+    }
+
+    /// These sums (of a cube with the same first day and the same cells before day
+    /// `from`) kept before `from`, and `c`'s days from `from` on summed: what
+    /// [`CategoryDays::build`] gives, for the cost of the new days and a copy.
+    pub fn extend(&self, c: &CubeCells, from: i32) -> CategoryDays {
+        let d0 = day_number(c, from).min(self.day_start.len().saturating_sub(1));
+        let keep = self.day_start.get(d0).copied().unwrap_or(0);
+        let mut out = CategoryDays {
+            day_start: self.day_start[..d0].to_vec(),
+            marketplace: self.marketplace[..keep].to_vec(),
+            category: self.category[..keep].to_vec(),
+            cells: self.cells[..keep].to_vec(),
+        };
         let mut keys: Vec<(u32, usize)> = Vec::new();
-        for w in c.day_start.windows(2) {
+        for w in c.day_start.windows(2).skip(d0) {
             out.day_start.push(out.cells.len());
             keys.clear();
             keys.extend((w[0]..w[1]).map(|k| {

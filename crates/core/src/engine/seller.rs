@@ -211,7 +211,7 @@ impl Engine {
                         .as_ref(),
                 ),
                 &in_window,
-                self.scores.as_ref().map(|s| s.risk.as_slice()),
+                self.scores.as_ref().map(|s| &s.risk[..]),
             ),
             stats,
             seller_id: seller.id.clone(),

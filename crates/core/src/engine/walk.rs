@@ -201,7 +201,7 @@ mod tests {
         let risk = (0..ds.orders.len()).map(|i| ((i * 7919) % 1000) as f64 / 1000.0);
         let scores = Scores {
             risk: risk.collect(),
-            own_model: vec![false; ds.orders.len()],
+            own_model: vec![false; ds.orders.len()].into(),
         };
         let cube = Cube::build(&ds, Some(&scores), RiskBands::default());
         let (f, l) = (cube.first_day, cube.last_day);

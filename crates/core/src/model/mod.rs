@@ -24,7 +24,7 @@ pub mod train;
 pub mod train_config;
 pub mod version_state;
 
-use crate::data::{Dataset, OrderFeatures};
+use crate::data::{Column, Dataset, OrderFeatures};
 use features::FeatureEncoder;
 use forest::CompactForest;
 use serde::{Deserialize, Serialize};
@@ -196,13 +196,24 @@ impl ModelSet {
     }
 }
 
-/// Risk score of every order and whether its seller's own model produced it.
+/// Risk score of every order and whether its seller's own model produced it (columns, so
+/// that the scores of appended orders extend them without a copy: [`Column::appended`]).
 #[derive(Clone, Debug, Default)]
 pub struct Scores {
     /// Return probability per order.
-    pub risk: Vec<f64>,
+    pub risk: Column<f64>,
     /// True when the seller's own forest scored the order (else the global one).
-    pub own_model: Vec<bool>,
+    pub own_model: Column<bool>,
+}
+
+impl Scores {
+    /// These scores followed by `more` (the next orders'), leaving these as they are.
+    pub fn appended(&self, more: &Scores) -> Scores {
+        Scores {
+            risk: self.risk.appended(&more.risk),
+            own_model: self.own_model.appended(&more.own_model),
+        }
+    }
 }
 
 /// Scores every order of `ds` with its seller's model (or the global one).
@@ -239,5 +250,8 @@ pub fn score_orders_from(ds: &Dataset, set: &ModelSet, first: usize) -> Scores {
             own_model[i - first] = key != 0;
         }
     }
-    Scores { risk, own_model }
+    Scores {
+        risk: risk.into(),
+        own_model: own_model.into(),
+    }
 }
