@@ -182,6 +182,15 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     });
 }
 
+/// On a day-partitioned `orders/` (where days land), indexes the order ids in the
+/// background so that the first new day costs only itself.
+pub(super) fn index_ids_for_appends(app: &App) {
+    if app.engine.data.dir.join("orders").is_dir() {
+        let base = app.engine.append_base();
+        tokio::task::spawn_blocking(move || base.index_ids());
+    }
+}
+
 /// The drift reports of the engine's data as it is now (after an append), sent with the
 /// data's fingerprint so that a report for older data is dropped.
 fn spawn_refresh_drift(app: &App, tx: UnboundedSender<Action>) {

@@ -198,6 +198,7 @@ async fn drive(
     let cube = app.engine.cube_source.as_ref().map(|c| c.dir.clone());
     if cube.is_none() {
         jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
+        jobs::index_ids_for_appends(app);
     }
     jobs::run(app, Effect::LoadCases, &tx);
     cases::spawn_notifier(app, tx.clone());
