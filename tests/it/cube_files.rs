@@ -33,6 +33,16 @@ fn trained_lake() -> tempfile::TempDir {
     d
 }
 
+/// [`trained_lake`] with its cube exported to a folder of its own (kept while the second
+/// folder lives).
+fn lake_with_cube() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let d = trained_lake();
+    let t = tempfile::tempdir().unwrap();
+    let cube = t.path().join("cube");
+    json(&["export", "cube", "--data", p(d.path()), "--out", p(&cube)]);
+    (d, t, cube)
+}
+
 /// `report --format json` with `extra` flags, parsed.
 fn report(data: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["report", "--format", "json", "--data", p(data)];
@@ -118,10 +128,7 @@ fn report_from_an_exported_cube_equals_report_on_the_orders() {
 
 #[test]
 fn a_cube_of_other_bands_or_models_and_commands_that_need_orders_are_refused() {
-    let d = trained_lake();
-    let t = tempfile::tempdir().unwrap();
-    let cube = t.path().join("cube");
-    json(&["export", "cube", "--data", p(d.path()), "--out", p(&cube)]);
+    let (d, _t, cube) = lake_with_cube();
 
     // Other bands: one line naming the manifest, what differs and how to rebuild.
     let o = run(&[
@@ -181,10 +188,7 @@ fn a_cube_of_other_bands_or_models_and_commands_that_need_orders_are_refused() {
 #[test]
 fn a_sellers_orders_from_the_lake_are_the_ones_the_engine_holds() {
     use returnrisk_tui::engine::{Engine, Window, lake_orders::lake_orders};
-    let d = trained_lake();
-    let t = tempfile::tempdir().unwrap();
-    let cube = t.path().join("cube");
-    json(&["export", "cube", "--data", p(d.path()), "--out", p(&cube)]);
+    let (d, _t, cube) = lake_with_cube();
     let settings = returnrisk_tui::open::DataSettings::default();
     let from_cube = returnrisk_tui::open::open_cube(&settings, d.path(), &cube).unwrap();
     let table = from_cube.lake_table().expect("the data folder's orders/");
@@ -227,10 +231,7 @@ fn a_sellers_orders_from_the_lake_are_the_ones_the_engine_holds() {
 #[test]
 fn serve_answers_from_a_cube_as_from_the_orders() {
     use common::server::Server;
-    let d = trained_lake();
-    let t = tempfile::tempdir().unwrap();
-    let cube = t.path().join("cube");
-    json(&["export", "cube", "--data", p(d.path()), "--out", p(&cube)]);
+    let (d, _t, cube) = lake_with_cube();
     let from_orders = Server::start(d.path(), &["--cube", "none"], &[]).ready();
     let from_cube = Server::start(d.path(), &["--cube", p(&cube)], &[]).ready();
     let strip = |mut v: Value| {
@@ -267,4 +268,52 @@ fn serve_answers_from_a_cube_as_from_the_orders() {
     let (status, e) = from_cube.get("/api/v1/drift");
     assert_eq!(status, 503);
     assert!(e.to_string().contains("needs every order"), "{e}");
+}
+
+/// The engine of `dir`'s orders with the registry's active models.
+fn engine_on_orders(dir: &Path) -> returnrisk_tui::engine::Engine {
+    use returnrisk_tui::model::{registry::Registry, store::active_models};
+    let (ds, report) = returnrisk_tui::data::load_dir(dir, &Default::default()).unwrap();
+    let models = active_models(dir, &Registry::load(dir).unwrap())
+        .unwrap()
+        .unwrap();
+    let bands = returnrisk_tui::config::RiskBands::DEFAULT;
+    let prepared = returnrisk_tui::engine::Prepared::new(&ds, models, bands);
+    returnrisk_tui::engine::Engine::with_prepared(ds, report, bands, prepared)
+}
+
+#[test]
+fn the_dashboard_on_an_exported_cube_draws_the_sellers_and_categories_of_the_orders() {
+    use common::dashboard::{app_on, render};
+    use returnrisk_tui::engine::Window;
+    use returnrisk_tui::tui::action::{Action, Command};
+    use returnrisk_tui::tui::tab::Tab;
+    let (d, _t, cube) = lake_with_cube();
+    let bands = returnrisk_tui::config::RiskBands::DEFAULT;
+    let on_cube =
+        returnrisk_tui::open::engine_of_cube(d.path(), &cube, bands, Default::default()).unwrap();
+    assert!(on_cube.data.orders.is_empty(), "no order loaded");
+    let mut apps = [
+        app_on(on_cube, Window::Days(30), "lake"),
+        app_on(engine_on_orders(d.path()), Window::Days(30), "lake"),
+    ];
+    for tab in [Tab::Sellers, Tab::Categories] {
+        let [a, b] = apps.each_mut().map(|app| {
+            app.update(Action::Command(Command::GoTab(tab)));
+            render(app, 160, 40)
+        });
+        // The tables between the header (which names the cube) and the status lines.
+        let body = |s: &str| {
+            s.lines()
+                .skip(3)
+                .take(30)
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(body(&a), body(&b), "{tab:?}:\n{a}\n{b}");
+        assert!(
+            body(&a).concat().contains('%'),
+            "{tab:?}: rates drawn:\n{a}"
+        );
+    }
 }
