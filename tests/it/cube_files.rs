@@ -316,4 +316,18 @@ fn the_dashboard_on_an_exported_cube_draws_the_sellers_and_categories_of_the_ord
             "{tab:?}: rates drawn:\n{a}"
         );
     }
+
+    // Pending returns read after the first frame land on the cube they were read for only.
+    let [on_cube, on_orders] = &mut apps;
+    let pending = on_orders.engine.pending.clone();
+    assert!(!pending.is_empty() && on_cube.engine.pending.is_empty());
+    let other = std::sync::Arc::new((*on_cube.engine.cube).clone());
+    on_cube.update(Action::LakePending(other, pending.clone()));
+    assert!(
+        on_cube.engine.pending.is_empty(),
+        "another cube's pending returns"
+    );
+    let cube = std::sync::Arc::clone(&on_cube.engine.cube);
+    on_cube.update(Action::LakePending(cube, pending.clone()));
+    assert_eq!(on_cube.engine.pending, pending);
 }

@@ -154,6 +154,12 @@ pub enum Action {
         u64,
         Option<Box<[returnrisk_core::drift::report::DriftReport; 2]>>,
     ),
+    /// The pending orders' returns read from the lake for the cube in use (the one they
+    /// were read for, so that a cube replaced since keeps its own).
+    LakePending(
+        std::sync::Arc<returnrisk_core::engine::cube::Cube>,
+        Vec<returnrisk_core::engine::pending::PendingReturns>,
+    ),
     /// Models re-read after the registry changed, with what changed.
     ModelsReloaded(Box<Prepared>, Box<Lifecycle>, String),
     /// A seller's drivers by contribution, for the window they were computed for (`None`:
@@ -191,6 +197,8 @@ pub enum Job {
     SellerDrivers,
     /// Reading a seller's orders from the lake.
     LakeOrders,
+    /// Reading the pending orders' scores from the lake.
+    LakePending,
     /// Comparing the data with the training period again after an append.
     Drift,
     /// Reading, changing or evaluating the cases.
@@ -208,6 +216,7 @@ impl Job {
             Job::SellerDrivers => "seller drivers",
             Job::LakeOrders => "lake orders",
             Job::Drift => "drift",
+            Job::LakePending => "pending orders",
             Job::Cases => "cases",
         }
     }

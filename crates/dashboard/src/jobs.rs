@@ -182,6 +182,24 @@ fn spawn_reload_data(app: &App, tx: UnboundedSender<Action>) {
     });
 }
 
+/// On a cube, reads the pending orders' scores from the lake for the returns to come
+/// (seconds at 100M orders: after the first frame, not before it).
+pub(super) fn spawn_lake_pending(app: &App, tx: UnboundedSender<Action>) {
+    let Some(table) = app.engine.lake_table() else {
+        return;
+    };
+    let (data, cube) = (Arc::clone(&app.engine.data), Arc::clone(&app.engine.cube));
+    spawn_job(tx, Job::LakePending, move |tx| {
+        use returnrisk_core::engine::lake_orders::pending_from_lake;
+        match pending_from_lake(&data, &cube, &table) {
+            Ok(pending) => {
+                let _ = tx.send(Action::LakePending(cube, pending));
+            }
+            Err(e) => tracing::warn!("pending orders not read from the lake: {e}"),
+        }
+    });
+}
+
 /// On a day-partitioned `orders/` (where days land), indexes the order ids in the
 /// background so that the first new day costs only itself.
 pub(super) fn index_ids_for_appends(app: &App) {

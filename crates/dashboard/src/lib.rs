@@ -86,7 +86,7 @@ pub fn run(data: &DataSettings, opts: &TuiSettings, log: Option<PathBuf>) -> Res
     };
     let dir = returnrisk_setup::open::data_dir(data)?;
     let (engine, load_options) = if let Some(cube) = data.cube.folder(&dir) {
-        let engine = returnrisk_setup::open::open_cube(data, &dir, &cube)?;
+        let engine = returnrisk_setup::open::open_cube_pending_later(data, &dir, &cube)?;
         (engine, data.load_options().map_err(|e| eyre!(e))?)
     } else {
         let opened = open_data(data)?;
@@ -199,6 +199,8 @@ async fn drive(
     if cube.is_none() {
         jobs::run(app, Effect::LoadModels { retrain: false }, &tx);
         jobs::index_ids_for_appends(app);
+    } else {
+        jobs::spawn_lake_pending(app, tx.clone());
     }
     jobs::run(app, Effect::LoadCases, &tx);
     cases::spawn_notifier(app, tx.clone());

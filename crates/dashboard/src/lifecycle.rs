@@ -210,6 +210,12 @@ impl App {
                 self.engine.drift_short = short;
                 self.recompute();
             }
+            Action::LakePending(cube, pending)
+                if std::sync::Arc::ptr_eq(&cube, &self.engine.cube) =>
+            {
+                self.engine.pending = pending;
+                self.recompute();
+            }
             Action::ModelsReloaded(prepared, lc, what) => {
                 self.engine.install(*prepared);
                 self.lifecycle = *lc;

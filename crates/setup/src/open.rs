@@ -139,9 +139,32 @@ pub fn open_data(args: &DataSettings) -> Result<OpenedData> {
 /// the sellers and schema of data folder `dir`, checked against the bands in use and the
 /// registry's active models when `dir` has a registry; nothing is trained or scored.
 pub fn open_cube(args: &DataSettings, dir: &Path, cube: &Path) -> Result<Engine> {
+    let mut engine = open_cube_pending_later(args, dir, cube)?;
+    if let Some(pending) = engine.lake_pending() {
+        engine.pending = pending;
+    }
+    Ok(engine)
+}
+
+/// [`open_cube`] with the pending returns left to read ([`Engine::lake_pending`]): the
+/// dashboard draws its first frame before them.
+pub fn open_cube_pending_later(args: &DataSettings, dir: &Path, cube: &Path) -> Result<Engine> {
     let bands = args.bands().map_err(|e| eyre!(e))?;
     let policy = args.alert_policy().map_err(|e| eyre!(e))?;
-    engine_of_cube(dir, cube, bands, policy)
+    let models = active_registry_models(dir)?;
+    let mut engine = Engine::from_cube_pending_later(cube, dir, bands, models)?;
+    engine.alert_policy = policy;
+    Ok(engine)
+}
+
+/// The registry's active models in `dir` (none without a registry).
+fn active_registry_models(dir: &Path) -> Result<Option<returnrisk_core::model::ModelSet>> {
+    Ok(
+        match returnrisk_core::model::registry::Registry::load(dir) {
+            Ok(reg) => returnrisk_core::model::store::active_models(dir, &reg)?,
+            Err(_) => None,
+        },
+    )
 }
 
 /// [`open_cube`] with the bands and alert policy already settled (a reload).
@@ -151,10 +174,7 @@ pub fn engine_of_cube(
     bands: RiskBands,
     policy: returnrisk_core::engine::AlertPolicy,
 ) -> Result<Engine> {
-    let models = match returnrisk_core::model::registry::Registry::load(dir) {
-        Ok(reg) => returnrisk_core::model::store::active_models(dir, &reg)?,
-        Err(_) => None,
-    };
+    let models = active_registry_models(dir)?;
     let mut engine = Engine::from_cube(cube, dir, bands, models)?;
     engine.alert_policy = policy;
     Ok(engine)

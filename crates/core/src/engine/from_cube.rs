@@ -106,8 +106,33 @@ pub fn staleness(
 impl Engine {
     /// The engine of the cube in `cube_dir` on the sellers and schema of `data_dir`, its
     /// manifest checked against `bands` and, when the data folder has a registry, the active
-    /// `models` (kept for each seller's model name; nothing is scored).
+    /// `models` (kept for each seller's model name; nothing is scored), with the pending
+    /// orders' returns read from the lake ([`Engine::lake_pending`]).
     pub fn from_cube(
+        cube_dir: &Path,
+        data_dir: &Path,
+        bands: RiskBands,
+        models: Option<ModelSet>,
+    ) -> Result<Engine, CubeOpenError> {
+        let mut engine = Engine::from_cube_pending_later(cube_dir, data_dir, bands, models)?;
+        if let Some(pending) = engine.lake_pending() {
+            engine.pending = pending;
+        }
+        Ok(engine)
+    }
+
+    /// The pending orders' returns to come, from the scored orders of the cube's pending
+    /// days alone (seconds at 100M orders: the dashboard reads them after its first frame);
+    /// `None` without a lake of scored orders, or when it cannot be read (logged).
+    pub fn lake_pending(&self) -> Option<Vec<super::pending::PendingReturns>> {
+        let table = self.lake_table()?;
+        super::lake_orders::pending_from_lake(&self.data, &self.cube, &table)
+            .map_err(|e| tracing::warn!("pending orders not read from the lake: {e}"))
+            .ok()
+    }
+
+    /// [`Engine::from_cube`] with no pending returns yet: the caller reads them later.
+    pub fn from_cube_pending_later(
         cube_dir: &Path,
         data_dir: &Path,
         bands: RiskBands,
@@ -140,14 +165,6 @@ impl Engine {
             manifest,
             lake,
         });
-        // The pending orders' returns to come, from the scored orders of those days alone
-        // (a lake without scores, or unreadable: none, as without models).
-        if let Some(table) = engine.lake_table() {
-            match super::lake_orders::pending_from_lake(&engine.data, &engine.cube, &table) {
-                Ok(pending) => engine.pending = pending,
-                Err(e) => tracing::warn!("pending orders not read from the lake: {e}"),
-            }
-        }
         Ok(engine)
     }
 
