@@ -17,13 +17,21 @@ impl IdIndex {
     /// Every id of `ids`, the first row of an id that appears twice.
     pub fn of(ids: &OrderIds) -> IdIndex {
         let mut index = IdIndex::default();
-        index.rows.reserve(ids.len(), |_| 0);
-        for row in 0..ids.len() {
-            if index.find(ids, &ids[row]).is_none() {
-                index.insert(ids, row);
+        index.add_rows(ids, 0..ids.len());
+        index
+    }
+
+    /// Adds rows `rows` of `ids` (the index holds only rows of `ids` before them), the
+    /// first row of an id that appears twice.
+    fn add_rows(&mut self, ids: &OrderIds, rows: std::ops::Range<usize>) {
+        let hasher = &self.hasher;
+        self.rows
+            .reserve(rows.len(), |&r| hasher.hash_one(&ids[r as usize]));
+        for row in rows {
+            if self.find(ids, &ids[row]).is_none() {
+                self.insert(ids, row);
             }
         }
-        index
     }
 
     /// The row of `id` among `ids` (the ids this index was built over).
@@ -86,15 +94,7 @@ impl KnownIds {
             *self = KnownIds::default();
         }
         self.of = of;
-        let hasher = &self.index.hasher;
-        self.index.rows.reserve(ids.len() - self.rows, |&r| {
-            hasher.hash_one(&ids[r as usize])
-        });
-        for row in self.rows..ids.len() {
-            if self.index.find(ids, &ids[row]).is_none() {
-                self.index.insert(ids, row);
-            }
-        }
+        self.index.add_rows(ids, self.rows..ids.len());
         self.rows = ids.len();
     }
 
