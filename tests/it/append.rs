@@ -217,3 +217,65 @@ fn engine_of_files_but_last(
     std::fs::rename(aside, day).unwrap();
     engine
 }
+
+#[test]
+fn drift_after_appends_reads_the_reference_back_and_equals_a_full_report() {
+    use returnrisk_tui::drift::report::{drift_reports, drift_reports_keeping};
+    use returnrisk_tui::model::VersionRef;
+    let d = tempfile::tempdir().unwrap();
+    let moves = generated_with_days_held(d.path(), 2);
+    let opts = Default::default();
+    let (before, report, _) = cache::load(d.path(), &opts).unwrap();
+    let (mut models, _) = load_or_train(&before, &TrainConfig::default(), false, &|_| {}).unwrap();
+    let version = |version| VersionRef {
+        version,
+        run_id: "r".into(),
+    };
+    models.versions.insert("global".into(), version(1));
+    let prepared = Prepared::new(&before, models.clone(), RiskBands::DEFAULT);
+    let engine = Engine::with_prepared(before, report, RiskBands::DEFAULT, prepared);
+    let windows = [30, 7];
+    let json = |r: &[returnrisk_tui::drift::report::DriftReport]| serde_json::to_string(r).unwrap();
+    let full = |e: &Engine| {
+        let (m, s) = (e.models.as_deref(), e.scores.as_deref());
+        json(&drift_reports(&e.data, m, s, &windows, None).unwrap())
+    };
+    let keeping = |e: &Engine, m: &returnrisk_tui::model::ModelSet| {
+        let s = e.scores.as_deref().unwrap();
+        json(&drift_reports_keeping(
+            &e.data,
+            m,
+            s,
+            &windows,
+            &e.drift_reference,
+        ))
+    };
+
+    std::fs::rename(&moves[0].0, &moves[0].1).unwrap();
+    let one = engine
+        .append_base()
+        .append_new_parts(&opts)
+        .unwrap()
+        .unwrap();
+    assert!(one.drift_reference.kept().is_none());
+    assert_eq!(keeping(&one, &models), full(&one));
+    let kept = one.drift_reference.kept().expect("the reference kept");
+    assert!(kept.bytes() > 0);
+
+    std::fs::rename(&moves[1].0, &moves[1].1).unwrap();
+    let two = one.append_base().append_new_parts(&opts).unwrap().unwrap();
+    let second = keeping(&two, &models);
+    let now = two.drift_reference.kept().unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&kept, &now),
+        "read back, not taken again"
+    );
+    assert_eq!(second, full(&two), "bit for bit a full report's");
+    assert_ne!(second, keeping(&one, &models), "the current windows moved");
+
+    // Other models: their own reference (the predicted risk is theirs).
+    models.versions.insert("global".into(), version(2));
+    keeping(&two, &models);
+    let other = two.drift_reference.kept().unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&kept, &other));
+}

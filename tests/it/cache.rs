@@ -187,26 +187,30 @@ fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
     let scores = score_dataset(&ds, &set);
     let windows = [30, 7];
     let expected = drift_reports(&ds, Some(&set), Some(&scores), &windows, None).unwrap();
-    let (first, from) = load_or_compute(&ds, &set, &scores, &windows).unwrap();
+    let (first, from) = load_or_compute(&ds, &set, &scores, &windows, None).unwrap();
     assert_eq!(from, DriftFrom::Computed);
-    let (again, from) = load_or_compute(&ds, &set, &scores, &windows).unwrap();
+    let (again, from) = load_or_compute(&ds, &set, &scores, &windows, None).unwrap();
     assert_eq!(from, DriftFrom::Cache);
     // Read back, every number is the same f64 (JSON written with round-trip precision).
     assert_eq!(first, expected);
     assert_eq!(again, expected);
     // Other windows, another model version: computed again.
     assert_eq!(
-        load_or_compute(&ds, &set, &scores, &[7]).unwrap().1,
+        load_or_compute(&ds, &set, &scores, &[7], None).unwrap().1,
         DriftFrom::Computed
     );
     let mut other = set.clone();
     other.versions.get_mut("global").unwrap().version += 1;
     assert_eq!(
-        load_or_compute(&ds, &other, &scores, &windows).unwrap().1,
+        load_or_compute(&ds, &other, &scores, &windows, None)
+            .unwrap()
+            .1,
         DriftFrom::Computed
     );
     assert_eq!(
-        load_or_compute(&ds, &other, &scores, &windows).unwrap().1,
+        load_or_compute(&ds, &other, &scores, &windows, None)
+            .unwrap()
+            .1,
         DriftFrom::Cache
     );
     // Cut short, a flipped byte, another version: computed again and rewritten.
@@ -225,7 +229,7 @@ fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
         other_version.as_bytes(),
     ] {
         std::fs::write(&path, bytes).unwrap();
-        let (r, from) = load_or_compute(&ds, &other, &scores, &windows).unwrap();
+        let (r, from) = load_or_compute(&ds, &other, &scores, &windows, None).unwrap();
         assert_eq!(from, DriftFrom::Computed);
         assert_eq!(r, expected);
         assert_eq!(std::fs::read(&path).unwrap(), good);
@@ -235,7 +239,9 @@ fn drift_reports_are_read_back_only_for_the_same_data_models_and_windows() {
     unsaved.versions.clear();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(
-        load_or_compute(&ds, &unsaved, &scores, &windows).unwrap().1,
+        load_or_compute(&ds, &unsaved, &scores, &windows, None)
+            .unwrap()
+            .1,
         DriftFrom::Computed
     );
     assert!(!path.exists());

@@ -217,15 +217,21 @@ fn spawn_refresh_drift(app: &App, tx: UnboundedSender<Action>) {
         return;
     };
     let data = app.engine.data.clone();
+    let memo = app.engine.drift_reference.clone();
     spawn_job(tx, Job::Drift, move |tx| {
         let windows = [
             returnrisk_core::engine::DRIFT_CURRENT_DAYS,
             returnrisk_core::engine::DRIFT_SHORT_DAYS,
         ];
-        let reports =
-            returnrisk_core::drift::cache::load_or_compute(&data, &models, &scores, &windows)
-                .ok()
-                .and_then(|(r, _)| <[_; 2]>::try_from(r).ok());
+        let reports = returnrisk_core::drift::cache::load_or_compute(
+            &data,
+            &models,
+            &scores,
+            &windows,
+            Some(&memo),
+        )
+        .ok()
+        .and_then(|(r, _)| <[_; 2]>::try_from(r).ok());
         let _ = tx.send(Action::DriftRefreshed(
             data.fingerprint,
             reports.map(Box::new),

@@ -11,7 +11,8 @@
 //! Unregistered model sets (no versions) are never kept; a file cut short, corrupted or of
 //! another version is recomputed and rewritten, never trusted.
 
-use super::report::{DriftError, DriftReport, drift_reports};
+use super::reference::ReferenceMemo;
+use super::report::{DriftError, DriftReport, drift_reports, drift_reports_keeping};
 use crate::data::Dataset;
 use crate::model::{ModelSet, Scores, VersionRef};
 use crate::util::checksum;
@@ -51,12 +52,14 @@ pub enum DriftFrom {
 }
 
 /// [`drift_reports`] over every marketplace for `windows`, read back when the file holds them
-/// for this data, these model versions and these windows.
+/// for this data, these model versions and these windows. With a `memo`, a computation takes
+/// the reference samples from it or keeps them there ([`drift_reports_keeping`]).
 pub fn load_or_compute(
     ds: &Dataset,
     set: &ModelSet,
     scores: &Scores,
     windows: &[u32],
+    memo: Option<&ReferenceMemo>,
 ) -> Result<(Vec<DriftReport>, DriftFrom), DriftError> {
     let key = Key {
         fingerprint: ds.fingerprint,
@@ -73,7 +76,10 @@ pub fn load_or_compute(
             Err(why) => tracing::warn!("{}: {why}; computing the drift again", path.display()),
         }
     }
-    let reports = drift_reports(ds, Some(set), Some(scores), windows, None)?;
+    let reports = match memo {
+        Some(memo) => drift_reports_keeping(ds, set, scores, windows, memo),
+        None => drift_reports(ds, Some(set), Some(scores), windows, None)?,
+    };
     if cacheable {
         let stored = Stored { key, reports };
         if let Err(e) = write(&path, &stored) {

@@ -6,6 +6,7 @@ pub mod binning;
 pub mod cache;
 pub mod column;
 pub mod moved;
+pub mod reference;
 pub mod report;
 pub mod sample;
 pub mod scopes;

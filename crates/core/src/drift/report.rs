@@ -4,7 +4,8 @@
 
 use super::binning::{histogram_of, sturges_edges_over};
 use super::column::{ColumnDrift, ColumnKind, column_drift_of, dataset_drifted};
-use super::sample::{Pair, Sample};
+use super::reference::{ReferenceKey, ReferenceMemo};
+use super::sample::{KeptSample, Pair, Sample};
 use super::scopes::{Scope, ScopeRows};
 use crate::data::schema::FeatureKind;
 use crate::data::{Dataset, date_to_day, day_string};
@@ -103,6 +104,29 @@ pub fn drift_reports(
     marketplace: Option<u16>,
 ) -> Result<Vec<DriftReport>, DriftError> {
     let (models, scores) = models.zip(scores).ok_or(DriftError::NoModels)?;
+    Ok(reports(ds, models, scores, windows, marketplace, None))
+}
+
+/// [`drift_reports`] over every marketplace, the reference samples taken from `memo` when it
+/// holds this reference's, else gathered and kept there (see [`ReferenceMemo`]).
+pub fn drift_reports_keeping(
+    ds: &Dataset,
+    models: &ModelSet,
+    scores: &Scores,
+    windows: &[u32],
+    memo: &ReferenceMemo,
+) -> Vec<DriftReport> {
+    reports(ds, models, scores, windows, None, Some(memo))
+}
+
+fn reports(
+    ds: &Dataset,
+    models: &ModelSet,
+    scores: &Scores,
+    windows: &[u32],
+    marketplace: Option<u16>,
+    memo: Option<&ReferenceMemo>,
+) -> Vec<DriftReport> {
     let parse = |s: &Option<String>| {
         s.as_deref()
             .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
@@ -121,12 +145,36 @@ pub fn drift_reports(
             .chain((0..ds.marketplaces.len() as u16).map(Some))
             .collect(),
     };
+    let t = std::time::Instant::now();
     let rows = ScopeRows::select(ds, &scopes, ref_start..=ref_end, &starts);
-    // by_column[column][scope][window]
-    let mut by_column: Vec<_> = columns
+    let selected = t.elapsed();
+    let key = memo.and_then(|_| {
+        let names = columns
+            .iter()
+            .map(|(n, _, l, _)| (n.to_string(), l.clone()));
+        ReferenceKey::new(
+            models,
+            (ref_start, ref_end),
+            &scopes,
+            &rows,
+            names.collect(),
+        )
+    });
+    let kept = memo.zip(key.as_ref()).and_then(|(m, k)| m.get(k, &rows));
+    let keep = kept.is_none() && key.is_some();
+    let (by_column, samples): (Vec<_>, Vec<_>) = columns
         .par_iter()
-        .map(|column| column_reports(column, &rows))
-        .map(|scopes| scopes.into_iter().map(Vec::into_iter).collect::<Vec<_>>())
+        .enumerate()
+        .map(|(c, column)| column_reports(column, &rows, kept.as_ref().map(|k| k.column(c)), keep))
+        .unzip();
+    if let (Some(memo), Some(key), true) = (memo, key, keep) {
+        memo.keep(key, ds.orders.len(), samples);
+    }
+    tracing::info!(?selected, tested = ?t.elapsed(), reference_kept = kept.is_some(), "drift");
+    // by_column[column][scope][window]
+    let mut by_column: Vec<Vec<_>> = by_column
+        .into_iter()
+        .map(|scopes| scopes.into_iter().map(Vec::into_iter).collect())
         .collect();
     // scope_reports[scope][window]
     let scope_reports: Vec<Vec<ScopeReport>> = scopes
@@ -146,7 +194,7 @@ pub fn drift_reports(
                 .collect()
         })
         .collect();
-    Ok(starts
+    starts
         .iter()
         .enumerate()
         .map(|(w, &cur_start)| DriftReport {
@@ -157,7 +205,7 @@ pub fn drift_reports(
             current_end: day_string(last),
             scopes: scope_reports.iter().map(|s| s[w].clone()).collect(),
         })
-        .collect())
+        .collect()
 }
 
 /// The outcome column's name in the report (JSON keeps `returned` whatever the label).
@@ -210,17 +258,33 @@ fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
     columns
 }
 
-/// One column in each scope against each current window (`None` where a side has no
-/// values), `[scope][window]`. The largest scope comes first, and its buffers take each
-/// smaller one's values.
-fn column_reports(column: &Column, rows: &ScopeRows) -> Vec<Vec<Option<ColumnReport>>> {
+/// Per scope, one column's reports against each current window (`None` where a side has
+/// no values), `[scope][window]`, with its reference samples kept when `keep` (else none).
+/// The reference samples are `kept`'s when given. The largest scope comes first, and its
+/// buffers take each smaller one's values.
+fn column_reports(
+    column: &Column,
+    rows: &ScopeRows,
+    kept: Option<&[KeptSample]>,
+    keep: bool,
+) -> (Vec<Vec<Option<ColumnReport>>>, Vec<KeptSample>) {
     let f = &column.3;
     let (mut reference_buffer, mut current_buffer) = (Vec::new(), Vec::new());
-    rows.reference
+    let mut keeping = Vec::new();
+    let reports = rows
+        .reference
         .iter()
         .zip(&rows.currents)
-        .map(|(reference, currents)| {
-            let r = Sample::gather(std::mem::take(&mut reference_buffer), reference, f);
+        .enumerate()
+        .map(|(s, (reference, currents))| {
+            let buffer = std::mem::take(&mut reference_buffer);
+            let r = match kept {
+                Some(kept) => kept[s].sample(buffer),
+                None => Sample::gather(buffer, reference, f),
+            };
+            if keep {
+                keeping.push(r.kept());
+            }
             let reports = currents
                 .iter()
                 .map(|current| {
@@ -233,7 +297,8 @@ fn column_reports(column: &Column, rows: &ScopeRows) -> Vec<Vec<Option<ColumnRep
             reference_buffer = r.into_values();
             reports
         })
-        .collect()
+        .collect();
+    (reports, keeping)
 }
 
 /// One column's report from its two samples.

@@ -119,6 +119,85 @@ impl Sample {
     }
 }
 
+/// A sample kept for later reports ([`Sample::kept`]): its summaries, and its sorted values
+/// as runs of equal bits where that takes less memory (a rating, a level index, a price of a
+/// few thousand distinct values), else as they are.
+#[derive(Clone, Debug)]
+pub struct KeptSample {
+    values: KeptValues,
+    /// The summaries (its `sorted` empty).
+    summary: Sample,
+}
+
+#[derive(Clone, Debug)]
+enum KeptValues {
+    Sorted(Vec<f64>),
+    /// Each run's value and how many times it repeats.
+    Runs(Vec<f64>, Vec<u32>),
+}
+
+impl Sample {
+    /// This sample as kept for later reports: [`KeptSample::sample`] gives it back bit for
+    /// bit without sorting again.
+    pub fn kept(&self) -> KeptSample {
+        let v = &self.sorted;
+        let runs = v
+            .windows(2)
+            .filter(|w| w[0].to_bits() != w[1].to_bits())
+            .count()
+            + 1;
+        let smaller = runs * 12 < v.len() * 8 && u32::try_from(v.len()).is_ok();
+        let values = if smaller {
+            let (mut heads, mut lengths) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+            for &x in v {
+                match (heads.last(), lengths.last_mut()) {
+                    (Some(h), Some(n)) if f64::to_bits(*h) == x.to_bits() => *n += 1,
+                    _ => {
+                        heads.push(x);
+                        lengths.push(1u32);
+                    }
+                }
+            }
+            KeptValues::Runs(heads, lengths)
+        } else {
+            KeptValues::Sorted(v.clone())
+        };
+        let summary = Sample {
+            sorted: Vec::new(),
+            ..*self
+        };
+        KeptSample { values, summary }
+    }
+}
+
+impl KeptSample {
+    /// The sample again, its values written into `buffer`.
+    pub fn sample(&self, mut buffer: Vec<f64>) -> Sample {
+        buffer.clear();
+        match &self.values {
+            KeptValues::Sorted(v) => buffer.extend_from_slice(v),
+            KeptValues::Runs(heads, lengths) => {
+                buffer.reserve_exact(lengths.iter().map(|&n| n as usize).sum());
+                for (&x, &n) in heads.iter().zip(lengths) {
+                    buffer.extend(std::iter::repeat_n(x, n as usize));
+                }
+            }
+        }
+        Sample {
+            sorted: buffer,
+            ..self.summary.clone()
+        }
+    }
+
+    /// Bytes its values take.
+    pub fn bytes(&self) -> usize {
+        match &self.values {
+            KeptValues::Sorted(v) => v.len() * 8,
+            KeptValues::Runs(heads, lengths) => heads.len() * 8 + lengths.len() * 4,
+        }
+    }
+}
+
 /// The two samples a column's test compares.
 #[derive(Clone, Debug)]
 pub struct Pair<'a> {
@@ -216,5 +295,25 @@ mod tests {
         assert_eq!(sr.median(), Some(f64::midpoint(sorted[249], sorted[250])));
         assert_eq!(pair.range(), (-3.0, 25.0));
         assert!(!pair.whole() && Sample::new(vec![1.0, 4.0]).whole);
+    }
+
+    #[test]
+    fn a_kept_sample_comes_back_bit_for_bit() {
+        let few: Vec<f64> = (0..5000).map(|i| f64::from(i % 7) - 3.0).collect();
+        let mut zeros = vec![0.0, -0.0, -0.0, 0.0, 1.5, f64::NAN];
+        zeros.extend(std::iter::repeat_n(2.0, 40));
+        let many: Vec<f64> = (0..3000).map(|i| f64::from(i) / 7.0).collect();
+        for (values, runs) in [(few, true), (zeros, true), (many, false), (vec![], false)] {
+            let s = Sample::new(values);
+            let kept = s.kept();
+            assert_eq!(matches!(kept.values, KeptValues::Runs(..)), runs);
+            assert!(kept.bytes() <= s.len() * 8);
+            let back = kept.sample(vec![9.0; 3]);
+            let bits = |s: &Sample| s.sorted.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&back), bits(&s));
+            let sums = |s: &Sample| [s.lo, s.hi, s.sum, s.squares].map(f64::to_bits);
+            assert_eq!(sums(&back), sums(&s));
+            assert_eq!((back.whole, back.distinct), (s.whole, s.distinct));
+        }
     }
 }

@@ -17,6 +17,7 @@ pub struct AppendBase {
     data: Arc<Dataset>,
     report: LoadReport,
     known_ids: Arc<Mutex<KnownIds>>,
+    drift_reference: Arc<crate::drift::reference::ReferenceMemo>,
     models: Option<Arc<crate::model::ModelSet>>,
     scores: Option<Arc<Scores>>,
     cube: Arc<Cube>,
@@ -36,6 +37,7 @@ impl Engine {
             data: Arc::clone(&self.data),
             report: self.load_report.clone(),
             known_ids: Arc::clone(&self.known_ids),
+            drift_reference: Arc::clone(&self.drift_reference),
             models: self.models.clone(),
             scores: self.scores.clone(),
             cube: Arc::clone(&self.cube),
@@ -143,6 +145,7 @@ impl AppendBase {
         engine.pending = pending;
         (engine.drift, engine.drift_short) = self.drift.clone();
         engine.known_ids = Arc::clone(&self.known_ids);
+        engine.drift_reference = Arc::clone(&self.drift_reference);
         engine.seller_orders = super::seller_orders::SellerOrders::spawn(Arc::clone(&engine.data));
         Ok(engine)
     }

@@ -111,11 +111,13 @@ impl Prepared {
     pub fn new(data: &Dataset, models: ModelSet, bands: RiskBands) -> Prepared {
         let mut p = Prepared::without_drift(data, models, bands);
         let windows = [DRIFT_CURRENT_DAYS, DRIFT_SHORT_DAYS];
-        let reports = crate::drift::cache::load_or_compute(data, &p.models, &p.scores, &windows)
-            .map(|(reports, from)| {
-                tracing::debug!(?from, "drift");
-                reports
-            });
+        let reports = crate::drift::cache::load_or_compute(
+            data, &p.models, &p.scores, &windows, None,
+        )
+        .map(|(reports, from)| {
+            tracing::debug!(?from, "drift");
+            reports
+        });
         if let Some([current, short]) = reports
             .ok()
             .and_then(|r| <[DriftReport; 2]>::try_from(r).ok())
@@ -186,6 +188,8 @@ pub struct Engine {
     pub cube_source: Option<from_cube::CubeSource>,
     /// The orders' ids indexed for appends (built by the first, grown by each after it).
     known_ids: Arc<std::sync::Mutex<crate::data::id_index::KnownIds>>,
+    /// The drift reference's samples, kept by the first report after an append for the next.
+    pub drift_reference: Arc<crate::drift::reference::ReferenceMemo>,
 }
 
 impl Engine {
@@ -226,6 +230,7 @@ impl Engine {
             steppers: std::sync::OnceLock::new(),
             cube_source: None,
             known_ids: Arc::default(),
+            drift_reference: Arc::default(),
         }
     }
 
