@@ -286,7 +286,7 @@ fn engine_on_orders(dir: &Path) -> returnrisk_tui::engine::Engine {
 fn the_dashboard_on_an_exported_cube_draws_the_sellers_and_categories_of_the_orders() {
     use common::dashboard::{app_on, render};
     use returnrisk_tui::engine::Window;
-    use returnrisk_tui::tui::action::{Action, Command};
+    use returnrisk_tui::tui::action::{Action, Command, Effect};
     use returnrisk_tui::tui::tab::Tab;
     let (d, _t, cube) = lake_with_cube();
     let bands = returnrisk_tui::config::RiskBands::DEFAULT;
@@ -330,4 +330,46 @@ fn the_dashboard_on_an_exported_cube_draws_the_sellers_and_categories_of_the_ord
     let cube = std::sync::Arc::clone(&on_cube.engine.cube);
     on_cube.update(Action::LakePending(cube, pending.clone()));
     assert_eq!(on_cube.engine.pending, pending);
+
+    // Enter on an order the drill-down read from the lake explains it as the orders' own
+    // engine does (the same model, contributions and risk); the what-if needs the orders.
+    let (seller, window) = ("S004", Window::Days(30));
+    on_cube.open_seller(seller);
+    let asked = on_cube.update(Action::Tick);
+    assert!(asked.iter().any(|e| matches!(e, Effect::LakeOrders { .. })));
+    let table = on_cube.engine.lake_table().unwrap();
+    let c = &on_cube.engine.cube;
+    let days = (window.start_day(c.last_day, c.first_day), c.last_day);
+    let rows = returnrisk_tui::engine::lake_orders::lake_orders(
+        &on_cube.engine.data,
+        bands,
+        &table,
+        seller,
+        days,
+    );
+    on_cube.update(Action::LakeOrders(seller.into(), window, rows));
+    for _ in 0..3 {
+        on_cube.update(Action::Command(Command::Down));
+    }
+    on_cube.update(Action::Command(Command::Open));
+    let pane = on_cube.pages.seller.as_ref().unwrap().pane.clone();
+    let pane = pane.unwrap_or_else(|| panic!("no pane:\n{}", render(on_cube, 160, 40)));
+    let i = on_orders.engine.order_index(&pane.order_id).unwrap();
+    let ours = on_orders.engine.explain_order(i, None).unwrap();
+    assert_eq!(
+        (&pane.base.model, &pane.base.values, &pane.base.explanation),
+        (&ours.model, &ours.values, &ours.explanation)
+    );
+    assert!(pane.base.explanation.is_some());
+    assert!(render(on_cube, 160, 40).contains("read from the lake"));
+    on_cube.update(Action::Command(Command::WhatIf));
+    let pane = on_cube
+        .pages
+        .seller
+        .as_ref()
+        .unwrap()
+        .pane
+        .as_ref()
+        .unwrap();
+    assert!(pane.what_if.is_none(), "no what-if on a cube");
 }

@@ -5,8 +5,10 @@
 use super::app::App;
 use super::page::Goto;
 use super::tabs::order::{OrderPane, WhatIf};
-use returnrisk_core::data::day_string;
-use returnrisk_core::engine::order::Stepper;
+use returnrisk_core::data::{OrderFeatures, day_string};
+use returnrisk_core::engine::lake_orders::lake_order;
+use returnrisk_core::engine::order::{OrderContext, Stepper, order_features};
+use returnrisk_core::engine::seller::OrderStatus;
 
 /// A number as the what-if shows it: whole numbers without decimals.
 fn fmt_value(x: f64) -> String {
@@ -23,11 +25,7 @@ impl App {
     /// through [`Goto::Order`].
     pub(super) fn show_order_pane(&mut self, id: &str) -> bool {
         if self.engine.cube_source.is_some() {
-            self.say(format!(
-                "order {id}: its explanation and what-if need the orders in memory, and this \
-                 dashboard answers from a cube; open it with --cube none to explain orders"
-            ));
-            return false;
+            return self.show_lake_order_pane(id);
         }
         let Some(i) = self.engine.order_index(id) else {
             self.say(format!("no order {id:?}"));
@@ -50,28 +48,70 @@ impl App {
         if shown != Some(seller.as_str()) && !self.arrive(to) {
             return false;
         }
-        let Some(base) = self.engine.explain_order(i, None) else {
-            self.say("the models are not loaded yet: no risk to explain");
-            return false;
-        };
         let ds = &self.engine.data;
-        let status = match ds.orders.returned[i] {
-            Some(true) => "returned",
-            Some(false) => "kept",
-            None => "pending",
-        };
+        let status = OrderStatus::of(ds.orders.returned[i]);
         let s = &ds.sellers[ds.orders.seller[i] as usize];
         let about = format!(
-            "{} {} | {} | {} | {}",
+            "{} {} | {} | {} | {status}",
             s.id,
             s.name,
             day_string(ds.orders.day[i]),
             ds.categories[ds.orders.category[i] as usize],
-            status
         );
+        let order = self.engine.order_context(i);
+        let values = order_features(&self.engine.data, i);
+        self.open_pane(id, about, order, values)
+    }
+
+    /// [`App::show_order_pane`] on a dashboard answering from a cube: the order is one of
+    /// the open drill-down's orders read from the lake, explained by the models in use.
+    fn show_lake_order_pane(&mut self, id: &str) -> bool {
+        let Some(v) = &self.pages.seller else {
+            self.say(format!(
+                "order {id}: on a cube, orders are explained from a seller's drill-down (its \
+                 orders are read from the lake); open the seller, then Enter on the order"
+            ));
+            return false;
+        };
+        if let Some(why) = v.lake.as_ref().and_then(|l| l.message()) {
+            let why = why.to_string();
+            self.say(format!("order {id}: {why}"));
+            return false;
+        }
+        let Some(row) = v.detail.orders.iter().find(|o| o.order_id == id) else {
+            self.say(format!(
+                "order {id} is not among {}'s orders of this window read from the lake",
+                v.detail.seller_id
+            ));
+            return false;
+        };
+        let Some((order, values)) = lake_order(&v.detail.seller_id, row) else {
+            self.say(format!("order {id}: its date {:?} is not a day", row.date));
+            return false;
+        };
+        let about = format!(
+            "{} {} | {} | {} | {} | read from the lake",
+            v.detail.seller_id, v.detail.seller_name, row.date, row.category, row.status
+        );
+        self.open_pane(id, about, order, values)
+    }
+
+    /// Puts the pane of order `id` (described by `about`) with `values` explained over the
+    /// drill-down; false with a message before the models are loaded.
+    fn open_pane(
+        &mut self,
+        id: &str,
+        about: String,
+        order: OrderContext,
+        values: OrderFeatures,
+    ) -> bool {
+        let Some(base) = self.engine.explain(&order, values) else {
+            self.say("the models are not loaded yet: no risk to explain");
+            return false;
+        };
         if let Some(v) = &mut self.pages.seller {
             v.pane = Some(OrderPane {
-                index: i,
+                order,
                 order_id: id.to_string(),
                 about,
                 base,
@@ -89,6 +129,13 @@ impl App {
     /// `x`: starts a what-if on the order as it is (its features in the pane's order,
     /// the largest contribution first and selected), or ends the one open.
     pub(super) fn toggle_what_if(&mut self) {
+        if self.engine.cube_source.is_some() {
+            self.say(
+                "what-if steps each feature within the values the orders hold, and this \
+                 dashboard answers from a cube; open it with --cube none for what-if",
+            );
+            return;
+        }
         let mut features = self.engine.steppers().to_vec();
         let Some(p) = self.pane_mut() else {
             return;
@@ -118,7 +165,7 @@ impl App {
         let Some(values) = p.stepped(by) else {
             return;
         };
-        let i = p.index;
+        let order = p.order.clone();
         if let Some(w) = p.what_if.as_ref()
             && values == w.edited.values
             && let Some(Stepper::Number { min, max, .. }) =
@@ -130,7 +177,7 @@ impl App {
                 "{name} stays within the values the data holds ({lo} to {hi}): the model has seen nothing beyond"
             ));
         }
-        let Some(edited) = self.engine.explain_order(i, Some(values)) else {
+        let Some(edited) = self.engine.explain(&order, values) else {
             return;
         };
         if let Some(w) = self.pane_mut().and_then(|p| p.what_if.as_mut()) {

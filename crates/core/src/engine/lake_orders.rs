@@ -7,10 +7,11 @@
 //! order's risk; a lake of orders alone gives them without one.
 
 use super::Engine;
+use super::order::OrderContext;
 use super::seller::{OrderRow, OrderStatus};
 use crate::config::RiskBands;
 use crate::data::schema::{FeatureKind, Schema};
-use crate::data::{Dataset, date_to_day, day_string};
+use crate::data::{Dataset, OrderFeatures, OrderValue, date_to_day, day_string};
 use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -102,6 +103,38 @@ pub fn lake_orders(
             .then_with(|| a.order_id.cmp(&b.order_id))
     });
     Ok(rows)
+}
+
+/// A drill-down row of seller `seller_id` read from the lake as the order pane explains it
+/// (with [`Engine::explain`]): what decides its model and side, and its features. Its risk
+/// is in-sample at most probably: which rows the models were trained on is not known here.
+pub fn lake_order(seller_id: &str, row: &OrderRow) -> Option<(OrderContext, OrderFeatures)> {
+    let date = chrono::NaiveDate::parse_from_str(&row.date, "%Y-%m-%d").ok()?;
+    let context = OrderContext {
+        seller_id: seller_id.to_string(),
+        day: date_to_day(date),
+        returned: match row.status {
+            OrderStatus::Returned => Some(true),
+            OrderStatus::Kept => Some(false),
+            OrderStatus::Pending => None,
+        },
+        data_trained_on: false,
+    };
+    let values = row
+        .features
+        .iter()
+        .map(|(name, v)| {
+            let value = match v {
+                serde_json::Value::Number(n) => {
+                    n.as_f64().map_or(OrderValue::Missing, OrderValue::Number)
+                }
+                serde_json::Value::String(t) => OrderValue::Text(t.clone()),
+                _ => OrderValue::Missing,
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    Some((context, OrderFeatures { values }))
 }
 
 /// The drill-down's rows of one file's columns (text, by column name).

@@ -204,18 +204,37 @@ impl Engine {
         i: usize,
         values: Option<OrderFeatures>,
     ) -> Option<OrderExplanation> {
-        let models = self.models.as_ref()?;
-        let seller = &self.data.sellers[self.data.orders.seller[i] as usize].id;
-        let (model, name) = models.model_for(seller);
         let values = values.unwrap_or_else(|| order_features(&self.data, i));
-        let day = crate::data::day_string(self.data.orders.day[i]);
+        self.explain(&self.order_context(i), values)
+    }
+
+    /// What decides order `i`'s model and side.
+    pub fn order_context(&self, i: usize) -> OrderContext {
+        let o = &self.data.orders;
+        OrderContext {
+            seller_id: self.data.sellers[o.seller[i] as usize].id.clone(),
+            day: o.day[i],
+            returned: o.returned[i],
+            data_trained_on: self
+                .models
+                .as_ref()
+                .is_some_and(|m| m.fingerprint == self.data.fingerprint),
+        }
+    }
+
+    /// An order with features `values` explained by the model that scores its seller.
+    /// `None` until models are loaded.
+    pub fn explain(&self, order: &OrderContext, values: OrderFeatures) -> Option<OrderExplanation> {
+        let models = self.models.as_ref()?;
+        let (model, name) = models.model_for(&order.seller_id);
+        let day = crate::data::day_string(order.day);
         let m = &model.metrics;
         let in_training = m.train_start.as_ref().is_some_and(|s| day >= *s)
             && m.test_start.as_ref().is_none_or(|t| day < *t);
-        let side = match self.data.orders.returned[i] {
+        let side = match order.returned {
             None => ModelSide::Unlabelled,
             Some(_) if in_training => ModelSide::Training {
-                exact: models.fingerprint == self.data.fingerprint,
+                exact: order.data_trained_on,
             },
             Some(_) => ModelSide::Holdout,
         };
@@ -226,6 +245,20 @@ impl Engine {
             values,
         })
     }
+}
+
+/// What decides which model explains an order and whether its risk is in-sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderContext {
+    /// Its seller's id.
+    pub seller_id: String,
+    /// Its day.
+    pub day: i32,
+    /// Its label (`None`: not known yet).
+    pub returned: Option<bool>,
+    /// Whether it is in the very data the models were trained on (else a training-period
+    /// order is only probably in-sample).
+    pub data_trained_on: bool,
 }
 
 #[cfg(test)]

@@ -13,7 +13,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use returnrisk_core::data::{OrderFeatures, OrderValue};
-use returnrisk_core::engine::order::{ModelSide, OrderExplanation, OrderFeature, step_value};
+use returnrisk_core::engine::order::{
+    ModelSide, OrderContext, OrderExplanation, OrderFeature, step_value,
+};
 use returnrisk_core::text::{fit, pad};
 
 /// The widest half of a signed bar, in cells.
@@ -22,8 +24,8 @@ const MAX_HALF_BAR: usize = 24;
 /// The open order pane.
 #[derive(Clone, Debug)]
 pub struct OrderPane {
-    /// The order's row in the dataset.
-    pub index: usize,
+    /// What decides its model and side (a what-if explains changed values with it).
+    pub order: OrderContext,
     /// Its id.
     pub order_id: String,
     /// Its date, category and status, in words (the title).
