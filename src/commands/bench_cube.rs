@@ -48,7 +48,6 @@ pub fn run(args: &DataSettings, dir: &Path, cube: &Path, iterations: usize) -> R
     let t = Instant::now();
     let engine = crate::open::open_cube_pending_later(args, dir, cube)?;
     let mut app = App::new(engine, keymap(), theme(), Window::Days(30));
-    app.status.training = crate::tui::status::Training::FromCube;
     let mut term = Terminal::new(TestBackend::new(120, 40))?;
     term.draw(|f| ui::draw(f, &app))?;
     let tui_first_frame_ms = t.elapsed().as_secs_f64() * 1e3;

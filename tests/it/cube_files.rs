@@ -361,7 +361,12 @@ fn the_dashboard_on_an_exported_cube_draws_the_sellers_and_categories_of_the_ord
         (&ours.model, &ours.values, &ours.explanation)
     );
     assert!(pane.base.explanation.is_some());
-    assert!(render(on_cube, 160, 40).contains("read from the lake"));
+    let screen = render(on_cube, 160, 40);
+    assert!(screen.contains("read from the lake"), "{screen}");
+    assert!(
+        screen.contains("scores: cube"),
+        "the header names the cube:\n{screen}"
+    );
     on_cube.update(Action::Command(Command::WhatIf));
     let pane = on_cube
         .pages

@@ -90,6 +90,7 @@ impl App {
         let previous = engine.previous_groups(window, None, None);
         let load_warning = engine.load_report.summary();
         let data_label = engine.data.dir.display().to_string();
+        let from_cube = engine.cube_source.is_some();
         let mut app = App {
             engine,
             keymap,
@@ -102,7 +103,7 @@ impl App {
             nav: Navigation::default(),
             pages: Pages::default(),
             cases: super::cases::Cases::default(),
-            status: Status::new(load_warning),
+            status: Status::new(load_warning, from_cube),
             overlays: Overlays::default(),
             quit: false,
             suspend: false,

@@ -101,11 +101,7 @@ pub fn run(data: &DataSettings, opts: &TuiSettings, log: Option<PathBuf>) -> Res
     };
     let no_color = opts.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = theme::Theme::new(cfg.theme.colors, no_color, opts.ascii || cfg.theme.ascii);
-    let from_cube = engine.cube_source.is_some();
     let mut app = App::new(engine, keys, theme, window);
-    if from_cube {
-        app.status.training = status::Training::FromCube;
-    }
     app.load_options = load_options;
     app.cases.policy = cfg.case_policy();
     app.log_file = log;

@@ -36,10 +36,15 @@ pub struct Status {
 }
 
 impl Status {
-    /// The status of a start: models loading, the load's warnings, no message.
-    pub fn new(load_warning: Option<String>) -> Status {
+    /// The status of a start: models loading (or scores from a cube), the load's warnings,
+    /// no message.
+    pub fn new(load_warning: Option<String>, from_cube: bool) -> Status {
         Status {
-            training: Training::Starting,
+            training: if from_cube {
+                Training::FromCube
+            } else {
+                Training::Starting
+            },
             load_warning,
             message: None,
             message_at: None,
