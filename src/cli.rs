@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Which orders, sellers and categories of a marketplace are likely to be returned, why, and
 /// how that is changing.
 #[derive(Debug, Parser)]
-#[command(name = "returnrisk-tui", version, about)]
+#[command(name = "returnrisk-tui", version = crate::VERSION, about)]
 pub struct Cli {
     /// The command; without one, the dashboard for the default data.
     #[command(subcommand)]
@@ -612,6 +612,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Time window and marketplace switches on the cube; prints JSON with p50/p99 ms.
     Bench(BenchArgs),
+    /// Shell completions on standard output, from these very flags (for example
+    /// `returnrisk-tui completions bash > ~/.local/share/bash-completion/completions/returnrisk-tui`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff) on standard output (`returnrisk-tui man | man -l -`); with --out,
+    /// a page for the program and one for each command written into a folder.
+    Man {
+        /// Folder to write `returnrisk-tui.1`, `returnrisk-tui-report.1`, ... into.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 impl Command {
@@ -634,6 +647,8 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Import { .. } => "import",
             Command::Export { .. } => "export",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
         }
     }
 }

@@ -19,6 +19,10 @@ pub mod mlflow;
 pub mod pipeline;
 pub mod report;
 
+/// The version `--version` prints: the package's, with the commit and its date when built
+/// from a git checkout.
+pub const VERSION: &str = env!("RETURNRISK_VERSION");
+
 pub use returnrisk_cases as cases;
 pub use returnrisk_core::{config, data, drift, engine, model, named, named_enum, text, util};
 pub use returnrisk_dashboard as tui;

@@ -14,6 +14,7 @@ mod lifecycle;
 mod mlflow;
 pub mod output;
 mod predict;
+mod shell;
 
 use crate::cli::{BenchArgs, Command};
 use crate::config::RiskBands;
@@ -37,7 +38,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
     let log = crate::logging::init(global.log.clone(), cli.command.is_none());
     tracing::info!(
         command = ?cli.command.as_ref().map(Command::name),
-        version = env!("CARGO_PKG_VERSION"),
+        version = crate::VERSION,
         "started"
     );
     match cli.command {
@@ -81,6 +82,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<()> {
         Some(Command::Export { format }) => export::export(data, format),
         Some(Command::Serve(opts)) => crate::serve::run(data, &opts.settings()),
         Some(Command::Bench(args)) => bench(data, &args),
+        Some(Command::Completions { shell }) => shell::completions(shell),
+        Some(Command::Man { out }) => shell::man(out.as_deref()),
     }
 }
 

@@ -37,6 +37,7 @@ mod partitioned;
 mod registry;
 mod serve;
 mod serve_load;
+mod shell;
 mod sparse_data;
 mod state;
 mod tui;
