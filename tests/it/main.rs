@@ -18,6 +18,7 @@ mod cases;
 mod cli;
 mod cube_cache;
 mod cube_files;
+mod docs;
 mod e2e;
 mod engine;
 mod explain;

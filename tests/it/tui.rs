@@ -818,10 +818,10 @@ fn health_never_reads_good_beside_a_critical_alert_or_a_significant_rise() {
 }
 
 #[test]
-fn the_readme_glossary_is_the_text_help_shows() {
+fn the_documented_glossary_is_the_text_help_shows() {
     use returnrisk_tui::tui::glossary;
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/dashboard.md")).unwrap();
     let (start, end) = (
         "<!-- glossary: generated from the help -->\n",
         "<!-- /glossary -->",
@@ -835,7 +835,7 @@ fn the_readme_glossary_is_the_text_help_shows() {
         let out = std::env::temp_dir().join("returnrisk-glossary.md");
         std::fs::write(&out, &want).unwrap();
         panic!(
-            "README.md's glossary differs from the help's: the help's text is in {}",
+            "docs/dashboard.md's glossary differs from the help's: the help's text is in {}",
             out.display()
         );
     }

@@ -1,5 +1,5 @@
 //! What every figure and marker on each screen means, in plain words: the `?` help shows
-//! the current screen's part, and the README's glossary is the same text (a test keeps the
+//! the current screen's part, and docs/dashboard.md's glossary is the same text (a test keeps the
 //! two equal). Written in the default label's words (returns); the help puts a dataset's own
 //! label in (bad reviews on Olist's proxy label).
 
@@ -25,7 +25,7 @@ pub enum Screen {
 }
 
 impl Screen {
-    /// Every screen, in the README's order.
+    /// Every screen, in the order docs/dashboard.md lists them.
     pub const ALL: [Screen; 8] = [
         Screen::Marketplace,
         Screen::Tables,
@@ -37,7 +37,7 @@ impl Screen {
         Screen::Order,
     ];
 
-    /// The screen's name as the README's glossary heads it.
+    /// The screen's name as docs/dashboard.md's glossary heads it.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Marketplace => "Marketplace (home)",
@@ -291,7 +291,7 @@ pub fn entries(screen: Screen) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// The glossary as the README prints it: a table per screen.
+/// The glossary as docs/dashboard.md prints it: a table per screen.
 pub fn markdown() -> String {
     let mut out = String::new();
     for s in Screen::ALL {

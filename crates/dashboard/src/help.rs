@@ -1,7 +1,7 @@
 //! The `?` help: the whole body of the screen, scrolled with j/k, PgUp/PgDn, g/G. It lists
 //! every key that acts on the current screen (from the key map, like the footer), the live
 //! filter's syntax where there is a table, and what every figure and marker of the screen
-//! means ([`super::glossary`], the README's glossary), each wrapped to the width there is.
+//! means ([`super::glossary`], docs/dashboard.md's glossary), each wrapped to the width there is.
 
 use super::app::App;
 use super::glossary::{self, Screen};

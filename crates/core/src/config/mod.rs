@@ -1,6 +1,6 @@
 //! Every threshold a user sees: risk bands (the training policy is `model::TrainConfig`). Alert and health-score
 //! constants live next to their formulas in `engine::alerts` and `engine::health`; all are
-//! documented in the README.
+//! documented in docs/.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Alerts, ranked by severity. Rules (constants below, documented in the README):
+//! Alerts, ranked by severity. Rules (constants below, documented in docs/statistics.md):
 //! 1. Seller with at least 10 High-risk orders and a High-risk share of at least 25%
 //!    (original rule); critical from a 40% share.
 //! 2. Category with a High-risk share of at least 30% (original rule).
