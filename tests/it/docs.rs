@@ -242,3 +242,28 @@ fn the_checks_own_helpers_split_and_find_as_a_reader_would() {
     );
     assert!(Cli::try_parse_from(shell_words("returnrisk-tui report --format yaml")).is_err());
 }
+
+#[test]
+fn no_document_refers_to_numbered_development_steps() {
+    let numbered = ["issue", "session", "stop", "milestone", "sprint"];
+    let mut found = Vec::new();
+    let docs = documents()
+        .into_iter()
+        .chain([Path::new(ROOT).join("CHANGELOG.md")]);
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).unwrap().to_lowercase();
+        for (n, line) in text.lines().enumerate() {
+            let words: Vec<&str> = line
+                .split(|c: char| !c.is_alphanumeric() && c != '#')
+                .filter(|w| !w.is_empty())
+                .collect();
+            for pair in words.windows(2) {
+                let number = pair[1].trim_start_matches('#');
+                if numbered.contains(&pair[0]) && number.parse::<u32>().is_ok() {
+                    found.push(format!("{}:{}: {line}", doc.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
