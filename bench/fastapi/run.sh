@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The FastAPI + uvicorn + scikit-learn comparison of README's "Serving, measured": makes its own
+# The FastAPI + uvicorn + scikit-learn comparison of docs/api.md's "Serving, measured": makes its own
 # venv here, serves app.py on 127.0.0.1:8000 (one worker), and loads it with the same client
 # and order as `returnrisk-tui bench --http`. Usage: bench/fastapi/run.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Our volume forecast beside statsforecast's AutoETS and statsmodels' ETS on the same series
-# (README, "Forecast accuracy against the reference libraries"): makes its own venv here,
+# (docs/forecasts.md, "Forecast accuracy against the reference libraries"): makes its own venv here,
 # generates the second dataset (`generate --orders 300000 --seed 7`) in a temporary folder and
 # prints the side-by-side table for the demo data and it. Usage: bench/forecast/run.sh [--check]
 # (--check: exit 1 when our MASE is more than 1% above the better library's on any series or the

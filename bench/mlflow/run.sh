@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `runs export mlflow` against a real MLflow tracking server (README, "Models in other
+# `runs export mlflow` against a real MLflow tracking server (docs/models.md, "Models in other
 # systems"): makes its own venv here (mlflow, onnxruntime), starts `mlflow server` on a free
 # loopback port (SQLite backend store, artifacts served from a temporary folder), trains the
 # demo data, leaves a half-written export of its run, exports its runs twice (the first redoes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ONNX export checked with the reference runtime (README, "Models in other systems"):
+# The ONNX export checked with the reference runtime (docs/models.md, "Models in other systems"):
 # makes its own venv here (onnxruntime, numpy), then for the demo data, 100,000 generated
 # orders (`generate --orders 100000 --seed 3`) and, when ../shared holds it, the imported
 # Olist sample (missing values, its own schema): trains, exports the run's every forest

@@ -1,4 +1,4 @@
-//! `bench --scale DIR`: the README's scale table in one command. For each size it generates
+//! `bench --scale DIR`: docs/performance.md's scale table in one command. For each size it generates
 //! the dataset under DIR when it is not there (`generate --seed 9`, 5 marketplaces), trains
 //! when the directory has no run yet (timed), then runs `bench` on it in a child process of
 //! its own (so each size's peak memory is its own), and prints one Markdown table with a

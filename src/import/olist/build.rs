@@ -57,7 +57,7 @@ pub struct Exclusion {
     pub count: usize,
 }
 
-/// Every count of an import (for `import.json` and the README).
+/// Every count of an import (for `import.json` and docs/data.md).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ImportCounts {
     /// Orders in the orders table.
