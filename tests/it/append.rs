@@ -138,6 +138,20 @@ fn generated_with_days_held(
     moves
 }
 
+/// The engine of `dir` read as the dashboard reads it (through the dataset cache) with models
+/// trained on it and changed by `edit` first; and those models.
+fn engine_through_the_cache(
+    dir: &std::path::Path,
+    edit: impl FnOnce(&mut returnrisk_tui::model::ModelSet),
+) -> (Engine, returnrisk_tui::model::ModelSet) {
+    let (before, report, _) = cache::load(dir, &Default::default()).unwrap();
+    let (mut models, _) = load_or_train(&before, &TrainConfig::default(), false, &|_| {}).unwrap();
+    edit(&mut models);
+    let prepared = Prepared::new(&before, models.clone(), RiskBands::DEFAULT);
+    let engine = Engine::with_prepared(before, report, RiskBands::DEFAULT, prepared);
+    (engine, models)
+}
+
 /// The engine of `dir`'s files read in full, with `models`.
 fn engine_of_files(dir: &std::path::Path, models: &returnrisk_tui::model::ModelSet) -> Engine {
     let (data, report) = returnrisk_tui::data::load_dir(dir, &Default::default()).unwrap();
@@ -160,10 +174,7 @@ fn new_days_read_onto_the_orders_in_memory_give_the_engine_a_full_load_gives() {
     let d = tempfile::tempdir().unwrap();
     let moves = generated_with_days_held(d.path(), 2);
     let opts = Default::default();
-    let (before, report, _) = cache::load(d.path(), &opts).unwrap();
-    let (models, _) = load_or_train(&before, &TrainConfig::default(), false, &|_| {}).unwrap();
-    let prepared = Prepared::new(&before, models.clone(), RiskBands::DEFAULT);
-    let engine = Engine::with_prepared(before, report, RiskBands::DEFAULT, prepared);
+    let (engine, models) = engine_through_the_cache(d.path(), |_| {});
     let base = engine.append_base();
     assert!(
         base.append_new_parts(&opts).unwrap().is_none(),
@@ -225,15 +236,13 @@ fn drift_after_appends_reads_the_reference_back_and_equals_a_full_report() {
     let d = tempfile::tempdir().unwrap();
     let moves = generated_with_days_held(d.path(), 2);
     let opts = Default::default();
-    let (before, report, _) = cache::load(d.path(), &opts).unwrap();
-    let (mut models, _) = load_or_train(&before, &TrainConfig::default(), false, &|_| {}).unwrap();
     let version = |version| VersionRef {
         version,
         run_id: "r".into(),
     };
-    models.versions.insert("global".into(), version(1));
-    let prepared = Prepared::new(&before, models.clone(), RiskBands::DEFAULT);
-    let engine = Engine::with_prepared(before, report, RiskBands::DEFAULT, prepared);
+    let (engine, mut models) = engine_through_the_cache(d.path(), |m| {
+        m.versions.insert("global".into(), version(1));
+    });
     let windows = [30, 7];
     let json = |r: &[returnrisk_tui::drift::report::DriftReport]| serde_json::to_string(r).unwrap();
     let full = |e: &Engine| {

@@ -160,17 +160,8 @@ fn reports(
             names.collect(),
         )
     });
-    let kept = memo.zip(key.as_ref()).and_then(|(m, k)| m.get(k, &rows));
-    let keep = kept.is_none() && key.is_some();
-    let (by_column, samples): (Vec<_>, Vec<_>) = columns
-        .par_iter()
-        .enumerate()
-        .map(|(c, column)| column_reports(column, &rows, kept.as_ref().map(|k| k.column(c)), keep))
-        .unzip();
-    if let (Some(memo), Some(key), true) = (memo, key, keep) {
-        memo.keep(key, ds.orders.len(), samples);
-    }
-    tracing::info!(?selected, tested = ?t.elapsed(), reference_kept = kept.is_some(), "drift");
+    let by_column = reports_by_column(ds, &columns, &rows, memo.zip(key));
+    tracing::info!(?selected, tested = ?t.elapsed(), "drift");
     // by_column[column][scope][window]
     let mut by_column: Vec<Vec<_>> = by_column
         .into_iter()
@@ -256,6 +247,29 @@ fn report_columns<'a>(ds: &'a Dataset, scores: &'a Scores) -> Vec<Column<'a>> {
         Box::new(|i| o.returned[i].map(|r| f64::from(u8::from(r)))),
     ));
     columns
+}
+
+/// Every column's reports, `[column][scope][window]`. With a memo and the key of this
+/// reference, the reference samples are the memo's when it holds them, else they are gathered
+/// and kept there.
+fn reports_by_column(
+    ds: &Dataset,
+    columns: &[Column],
+    rows: &ScopeRows,
+    memo: Option<(&ReferenceMemo, ReferenceKey)>,
+) -> Vec<Vec<Vec<Option<ColumnReport>>>> {
+    let kept = memo.as_ref().and_then(|(m, k)| m.get(k, rows));
+    let keep = kept.is_none() && memo.is_some();
+    let (by_column, samples): (Vec<_>, Vec<_>) = columns
+        .par_iter()
+        .enumerate()
+        .map(|(c, column)| column_reports(column, rows, kept.as_ref().map(|k| k.column(c)), keep))
+        .unzip();
+    if let (Some((memo, key)), true) = (memo, keep) {
+        memo.keep(key, ds.orders.len(), samples);
+    }
+    tracing::info!(reference_kept = kept.is_some(), "drift columns");
+    by_column
 }
 
 /// Per scope, one column's reports against each current window (`None` where a side has

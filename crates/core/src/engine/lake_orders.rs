@@ -113,11 +113,7 @@ pub fn lake_order(seller_id: &str, row: &OrderRow) -> Option<(OrderContext, Orde
     let context = OrderContext {
         seller_id: seller_id.to_string(),
         day: date_to_day(date),
-        returned: match row.status {
-            OrderStatus::Returned => Some(true),
-            OrderStatus::Kept => Some(false),
-            OrderStatus::Pending => None,
-        },
+        returned: row.status.returned(),
         data_trained_on: false,
     };
     let values = row

@@ -29,6 +29,15 @@ impl OrderStatus {
             None => OrderStatus::Pending,
         }
     }
+
+    /// The label it stands for (`None`: not known yet); [`OrderStatus::of`] back.
+    pub fn returned(self) -> Option<bool> {
+        match self {
+            OrderStatus::Returned => Some(true),
+            OrderStatus::Kept => Some(false),
+            OrderStatus::Pending => None,
+        }
+    }
 }
 
 /// One order in the drill-down.
